@@ -1,0 +1,292 @@
+"""Item response functions: one protocol, three families, seven model names.
+
+Every model of DESIGN.md section 3 is a member of one of three *families*,
+each written once and vectorized over a theta grid and over the items of the
+family:
+
+========  =================  ===============================================
+family    internal params    response function
+========  =================  ===============================================
+logistic  (a, delta, c, d)   P(x=1) = c + (d - c) / (1 + exp(-(a theta + delta)))
+graded    (a, delta_1..K-1)  P(x >= k) = 1 / (1 + exp(-(a theta + delta_k)))
+partial   (a, d_1..d_K-1)    P(x = k) ∝ exp(a k theta + d_k),  d_0 = 0
+========  =================  ===============================================
+
+The internal (slope-intercept) parameters are those mirt estimates; the
+reported IRT parameters (``b = -delta / a`` and so on) are converted in
+:mod:`engine.parameters`.  A *model name* (``rasch``, ``2pl``, ``grm`` …) is a
+family plus the set of its parameters that are free.
+
+Each family implements the :class:`ItemFamily` protocol: category
+probabilities, their Jacobian with respect to the internal parameters (all the
+M-step and the standard errors need), and their first and second derivatives
+with respect to theta (information, scoring, WLE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from scipy.special import expit, softmax
+
+__all__ = [
+    "ItemFamily",
+    "LogisticFamily",
+    "GradedFamily",
+    "PartialCreditFamily",
+    "ModelSpec",
+    "MODEL_SPECS",
+    "MODEL_NAMES",
+    "model_spec",
+]
+
+FloatArray = np.ndarray
+
+
+class ItemFamily(Protocol):
+    """What calibration, scoring, information and selection need of a family.
+
+    Shapes: ``theta`` is ``(Q,)``; ``eta`` is ``(n, p)`` (n items of the family
+    with the same number of categories K, p internal parameters).
+    """
+
+    name: str
+
+    def n_params(self, n_categories: int) -> int:
+        """Number of internal parameters of an item with ``n_categories``."""
+
+    def probabilities(self, theta: FloatArray, eta: FloatArray, n_categories: int) -> FloatArray:
+        """Category probabilities, shape ``(Q, n, K)``."""
+
+    def param_jacobian(self, theta: FloatArray, eta: FloatArray, n_categories: int) -> FloatArray:
+        """dP_k / d eta_m, shape ``(Q, n, K, p)``."""
+
+    def theta_derivatives(
+        self, theta: FloatArray, eta: FloatArray, n_categories: int
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``(P, dP/dtheta, d2P/dtheta2)``, each ``(Q, n, K)``."""
+
+
+def _as_grid(theta: FloatArray) -> FloatArray:
+    return np.asarray(theta, dtype=float).reshape(-1)
+
+
+@dataclass(frozen=True)
+class LogisticFamily:
+    """Dichotomous four-parameter logistic family (Rasch, 1PL, 2PL, 3PL, 4PL).
+
+    Internal parameters per item: ``(a, delta, c, d)`` with
+    ``P(x=1) = c + (d - c) * expit(a * theta + delta)``.
+    """
+
+    name: str = "logistic"
+
+    def n_params(self, n_categories: int) -> int:
+        return 4
+
+    def _parts(self, theta: FloatArray, eta: FloatArray):
+        theta = _as_grid(theta)[:, None]
+        a, delta, c, d = (eta[:, m][None, :] for m in range(4))
+        s = expit(a * theta + delta)
+        return theta, a, c, d, s
+
+    def probabilities(self, theta: FloatArray, eta: FloatArray, n_categories: int = 2) -> FloatArray:
+        _, _, c, d, s = self._parts(theta, eta)
+        p1 = c + (d - c) * s
+        return np.stack([1.0 - p1, p1], axis=-1)
+
+    def param_jacobian(self, theta: FloatArray, eta: FloatArray, n_categories: int = 2) -> FloatArray:
+        th, a, c, d, s = self._parts(theta, eta)
+        ds = (d - c) * s * (1.0 - s)
+        dp1 = np.stack(
+            [ds * th, ds, np.broadcast_to(1.0 - s, ds.shape), np.broadcast_to(s, ds.shape)],
+            axis=-1,
+        )
+        return np.stack([-dp1, dp1], axis=-2)
+
+    def theta_derivatives(self, theta: FloatArray, eta: FloatArray, n_categories: int = 2):
+        _, a, c, d, s = self._parts(theta, eta)
+        p1 = c + (d - c) * s
+        ds = (d - c) * s * (1.0 - s)
+        d1 = a * ds
+        d2 = a * a * ds * (1.0 - 2.0 * s)
+        return (
+            np.stack([1.0 - p1, p1], axis=-1),
+            np.stack([-d1, d1], axis=-1),
+            np.stack([-d2, d2], axis=-1),
+        )
+
+
+@dataclass(frozen=True)
+class GradedFamily:
+    """Samejima's graded response model.
+
+    Internal parameters per item: ``(a, delta_1, ..., delta_{K-1})`` with
+    ``P(x >= k) = expit(a * theta + delta_k)`` and ``delta`` decreasing.
+    """
+
+    name: str = "graded"
+
+    def n_params(self, n_categories: int) -> int:
+        return n_categories
+
+    def _cumulative(self, theta: FloatArray, eta: FloatArray):
+        """Cumulative probabilities padded with 1 and 0: ``(Q, n, K + 1)``."""
+        theta = _as_grid(theta)
+        a = eta[:, 0]
+        z = a[None, :, None] * theta[:, None, None] + eta[None, :, 1:]
+        star = expit(z)
+        q, n = star.shape[:2]
+        return np.concatenate([np.ones((q, n, 1)), star, np.zeros((q, n, 1))], axis=-1)
+
+    def probabilities(self, theta: FloatArray, eta: FloatArray, n_categories: int) -> FloatArray:
+        star = self._cumulative(theta, eta)
+        return star[..., :-1] - star[..., 1:]
+
+    def param_jacobian(self, theta: FloatArray, eta: FloatArray, n_categories: int) -> FloatArray:
+        theta = _as_grid(theta)
+        star = self._cumulative(theta, eta)
+        w = star * (1.0 - star)  # (Q, n, K+1), zero at both pads
+        k = n_categories
+        jac = np.zeros(star.shape[:2] + (k, k))
+        jac[..., 0] = theta[:, None, None] * (w[..., :-1] - w[..., 1:])
+        idx = np.arange(1, k)
+        # dP_k/d delta_m = w_m [m == k] - w_m [m == k + 1]
+        jac[..., idx, idx] = w[..., 1:-1]
+        jac[..., idx - 1, idx] = -w[..., 1:-1]
+        return jac
+
+    def theta_derivatives(self, theta: FloatArray, eta: FloatArray, n_categories: int):
+        star = self._cumulative(theta, eta)
+        a = eta[:, 0][None, :, None]
+        w = star * (1.0 - star)
+        v = w * (1.0 - 2.0 * star)
+        return (
+            star[..., :-1] - star[..., 1:],
+            a * (w[..., :-1] - w[..., 1:]),
+            a * a * (v[..., :-1] - v[..., 1:]),
+        )
+
+
+@dataclass(frozen=True)
+class PartialCreditFamily:
+    """Muraki's generalized partial credit model (and Masters' partial credit).
+
+    Internal parameters per item: ``(a, d_1, ..., d_{K-1})`` with
+    ``P(x = k) ∝ exp(a * k * theta + d_k)`` and ``d_0 = 0``.
+    """
+
+    name: str = "partial"
+
+    def n_params(self, n_categories: int) -> int:
+        return n_categories
+
+    def probabilities(self, theta: FloatArray, eta: FloatArray, n_categories: int) -> FloatArray:
+        theta = _as_grid(theta)
+        k = np.arange(n_categories, dtype=float)
+        d = np.concatenate([np.zeros((eta.shape[0], 1)), eta[:, 1:]], axis=1)
+        s = eta[None, :, 0:1] * k[None, None, :] * theta[:, None, None] + d[None, :, :]
+        return softmax(s, axis=-1)
+
+    def _moments(self, p: FloatArray, n_categories: int):
+        k = np.arange(n_categories, dtype=float)
+        mean = p @ k
+        dev = k - mean[..., None]
+        var = np.einsum("...k,...k->...", p, dev * dev)
+        return dev, var
+
+    def param_jacobian(self, theta: FloatArray, eta: FloatArray, n_categories: int) -> FloatArray:
+        theta = _as_grid(theta)
+        p = self.probabilities(theta, eta, n_categories)
+        dev, _ = self._moments(p, n_categories)
+        jac = np.empty(p.shape + (n_categories,))
+        jac[..., 0] = theta[:, None, None] * p * dev
+        # dP_k/d d_m = P_k (1[k == m] - P_m), m = 1..K-1
+        outer = -p[..., :, None] * p[..., None, 1:]
+        idx = np.arange(1, n_categories)
+        outer[..., idx, idx - 1] += p[..., 1:]
+        jac[..., 1:] = outer
+        return jac
+
+    def theta_derivatives(self, theta: FloatArray, eta: FloatArray, n_categories: int):
+        p = self.probabilities(theta, eta, n_categories)
+        dev, var = self._moments(p, n_categories)
+        a = eta[:, 0][None, :, None]
+        return p, a * p * dev, a * a * p * (dev * dev - var[..., None])
+
+
+LOGISTIC = LogisticFamily()
+GRADED = GradedFamily()
+PARTIAL = PartialCreditFamily()
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model name: its family and which internal parameters are free.
+
+    ``free`` lists the indices of the free internal parameters for an item
+    with K categories; ``logit`` the indices estimated on the logit scale
+    (lower and upper asymptotes, bounded to (0, 1)).
+    """
+
+    name: str
+    family: ItemFamily
+    dichotomous_only: bool
+    slope_free: bool
+
+    def free(self, n_categories: int) -> tuple[int, ...]:
+        if self.family is LOGISTIC:
+            return {
+                "rasch": (1,),
+                "1pl": (1,),
+                "2pl": (0, 1),
+                "3pl": (0, 1, 2),
+                "4pl": (0, 1, 2, 3),
+            }[self.name]
+        start = 0 if self.slope_free else 1
+        return tuple(range(start, n_categories))
+
+    def logit(self) -> tuple[int, ...]:
+        return (2, 3) if self.family is LOGISTIC else ()
+
+
+MODEL_SPECS: dict[str, ModelSpec] = {
+    "rasch": ModelSpec("rasch", LOGISTIC, False, slope_free=False),
+    "1pl": ModelSpec("1pl", LOGISTIC, True, slope_free=False),
+    "2pl": ModelSpec("2pl", LOGISTIC, True, slope_free=True),
+    "3pl": ModelSpec("3pl", LOGISTIC, True, slope_free=True),
+    "4pl": ModelSpec("4pl", LOGISTIC, True, slope_free=True),
+    "grm": ModelSpec("grm", GRADED, False, slope_free=True),
+    "gpcm": ModelSpec("gpcm", PARTIAL, False, slope_free=True),
+}
+MODEL_NAMES: tuple[str, ...] = tuple(MODEL_SPECS)
+
+#: Polytomous Rasch items are Masters' partial credit model (GPCM, a = 1).
+_PARTIAL_CREDIT = ModelSpec("rasch", PARTIAL, False, slope_free=False)
+
+
+def model_spec(name: str, n_categories: int) -> ModelSpec:
+    """The specification of model ``name`` for an item with ``n_categories``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown model name, or a dichotomous-only model given more
+        than two categories.
+    """
+    key = name.strip().lower()
+    if key not in MODEL_SPECS:
+        raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODEL_NAMES)}")
+    spec = MODEL_SPECS[key]
+    if n_categories < 2:
+        raise ValueError(f"an item needs at least 2 score categories, got {n_categories}")
+    if n_categories > 2 and spec.dichotomous_only:
+        raise ValueError(
+            f"model {key!r} is dichotomous but the item has {n_categories} score categories; "
+            "use grm, gpcm or rasch (partial credit)"
+        )
+    if key == "rasch" and n_categories > 2:
+        return _PARTIAL_CREDIT
+    return spec

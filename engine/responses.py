@@ -1,0 +1,292 @@
+"""The students x items response matrix, dense or sparse.
+
+A :class:`ResponseMatrix` holds category scores ``0 .. K_j - 1`` with missing
+cells (not administered) left out, never scored as wrong.  It is stored either
+dense (an ``(N, J)`` integer array with ``-1`` for missing: small, complete
+forms) or sparse (long arrays of ``student, item, score``: adaptive data),
+and the sparse path is never densified.
+
+The E-step, scoring and fit statistics see it through two *design matrices*
+(:meth:`ResponseMatrix.design`):
+
+``Z`` (N, sum_j (K_j - 1))
+    1 where student i scored category k >= 1 on item j (column ``offset_j + k - 1``).
+``O`` (N, J) or None
+    1 where student i answered item j; ``None`` when every cell is answered.
+
+so that a log-likelihood on a theta grid is two matrix products,
+``Z @ (log P_k - log P_0) + O @ log P_0`` (:mod:`engine.likelihood`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["ResponseMatrix", "Design"]
+
+MISSING = -1
+
+
+@dataclass(frozen=True)
+class Design:
+    """Indicator matrices of a response matrix (see module docstring).
+
+    Attributes
+    ----------
+    Z : ndarray or scipy.sparse.csr_array, shape (N, C)
+        C = sum_j (K_j - 1) columns, one per item and category k >= 1.
+    O : ndarray or scipy.sparse.csr_array or None, shape (N, J)
+        Observed mask; None when the matrix is complete.
+    column_item : ndarray of int, shape (C,)
+    column_category : ndarray of int, shape (C,)
+    offsets : ndarray of int, shape (J + 1,)
+        Item j owns columns ``offsets[j] : offsets[j + 1]``.
+    """
+
+    Z: object
+    O: object
+    column_item: np.ndarray
+    column_category: np.ndarray
+    offsets: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class ResponseMatrix:
+    """Category scores of N students on J items; missing stays missing.
+
+    Build with :meth:`from_dense`, :meth:`from_long` or :meth:`from_table`;
+    reading CSV files lives in :mod:`itembank.io`.
+
+    Attributes
+    ----------
+    student_ids : ndarray of str, shape (N,)
+    item_ids : ndarray of str, shape (J,)
+    n_categories : ndarray of int, shape (J,)
+        K_j: the number of score categories of item j (at least 2).
+    student, item, score : ndarray of int, shape (n_responses,)
+        The answered cells in long form, sorted by student then item.
+    dense : ndarray of int16, shape (N, J) or None
+        The same cells with -1 for missing, when stored dense.
+    """
+
+    student_ids: np.ndarray
+    item_ids: np.ndarray
+    n_categories: np.ndarray
+    student: np.ndarray
+    item: np.ndarray
+    score: np.ndarray
+    dense: np.ndarray | None = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # ------------------------------------------------------------- builders
+    @classmethod
+    def from_dense(
+        cls,
+        scores,
+        student_ids=None,
+        item_ids=None,
+        n_categories=None,
+    ) -> "ResponseMatrix":
+        """From an ``(N, J)`` array of scores; NaN or negative means missing.
+
+        Parameters
+        ----------
+        scores : array_like, shape (N, J)
+            Integer category scores 0..K-1, NaN (float input) or -1 for missing.
+        student_ids, item_ids : sequence of str, optional
+            Default ``"S1".."SN"`` and ``"I1".."IJ"``.
+        n_categories : array_like of int, shape (J,), optional
+            Default: one more than the largest observed score, at least 2.
+        """
+        x = np.asarray(scores)
+        if x.ndim != 2:
+            raise ValueError(f"scores should have the shape (n_students, n_items), got {x.shape}")
+        if x.dtype.kind == "f":
+            missing = np.isnan(x)
+            if np.any(~missing & (x != np.round(x))):
+                raise ValueError("scores must be whole numbers (category 0..K-1) or NaN for missing")
+            x = np.where(missing, MISSING, x)
+        x = x.astype(np.int64)
+        x[x < 0] = MISSING
+        dense = x.astype(np.int16)
+        s, j = np.nonzero(dense >= 0)
+        return cls._build(dense.shape, s, j, dense[s, j], student_ids, item_ids, n_categories, dense=dense)
+
+    @classmethod
+    def from_long(
+        cls,
+        student,
+        item,
+        score,
+        *,
+        n_students: int | None = None,
+        n_items: int | None = None,
+        student_ids=None,
+        item_ids=None,
+        n_categories=None,
+        dense: bool = False,
+    ) -> "ResponseMatrix":
+        """From long arrays of ``(student index, item index, score)``.
+
+        Duplicate ``(student, item)`` pairs are refused.  The result is sparse
+        unless ``dense=True``.
+        """
+        s = np.asarray(student, dtype=np.int64).reshape(-1)
+        j = np.asarray(item, dtype=np.int64).reshape(-1)
+        y = np.asarray(score, dtype=np.int64).reshape(-1)
+        if not (len(s) == len(j) == len(y)):
+            raise ValueError("student, item and score should have the same length")
+        n = int(n_students if n_students is not None else (s.max() + 1 if len(s) else 0))
+        m = int(n_items if n_items is not None else (j.max() + 1 if len(j) else 0))
+        if len(s) and (s.min() < 0 or s.max() >= n or j.min() < 0 or j.max() >= m):
+            raise ValueError("student or item index out of range")
+        if np.any(y < 0):
+            raise ValueError("scores must be category numbers 0..K-1 (negative score found)")
+        order = np.lexsort((j, s))
+        s, j, y = s[order], j[order], y[order]
+        dup = (np.diff(s) == 0) & (np.diff(j) == 0)
+        if np.any(dup):
+            k = int(np.argmax(dup))
+            raise ValueError(f"student {s[k]} has two responses to item {j[k]}")
+        grid = None
+        if dense:
+            grid = np.full((n, m), MISSING, dtype=np.int16)
+            grid[s, j] = y
+        return cls._build((n, m), s, j, y, student_ids, item_ids, n_categories, dense=grid)
+
+    @classmethod
+    def from_table(cls, table, student_ids, item_ids, *, n_categories=None, sparse: bool | None = None) -> "ResponseMatrix":
+        """From a wide float table (NaN = missing), dense or sparse.
+
+        ``sparse=None`` picks sparse storage when fewer than half the cells
+        are answered.
+        """
+        x = np.asarray(table, dtype=float)
+        answered = ~np.isnan(x)
+        if sparse is None:
+            sparse = answered.mean() < 0.5 if x.size else False
+        if not sparse:
+            return cls.from_dense(x, student_ids, item_ids, n_categories)
+        s, j = np.nonzero(answered)
+        y = x[s, j]
+        if np.any(y != np.round(y)):
+            raise ValueError("scores must be whole numbers (category 0..K-1) or empty for missing")
+        return cls.from_long(
+            s, j, y.astype(np.int64), n_students=x.shape[0], n_items=x.shape[1],
+            student_ids=student_ids, item_ids=item_ids, n_categories=n_categories,
+        )
+
+    @classmethod
+    def _build(cls, shape, s, j, y, student_ids, item_ids, n_categories, dense):
+        n, m = shape
+        student_ids = np.asarray([f"S{i + 1}" for i in range(n)] if student_ids is None else student_ids, dtype=object).astype(str)
+        item_ids = np.asarray([f"I{i + 1}" for i in range(m)] if item_ids is None else item_ids, dtype=object).astype(str)
+        if len(student_ids) != n:
+            raise ValueError(f"student_ids should have length {n}, got {len(student_ids)}")
+        if len(item_ids) != m:
+            raise ValueError(f"item_ids should have length {m}, got {len(item_ids)}")
+        if len(set(item_ids.tolist())) != m:
+            raise ValueError("item ids must be unique")
+        if len(set(student_ids.tolist())) != n:
+            raise ValueError("student ids must be unique")
+        top = np.full(m, 0, dtype=np.int64)
+        if len(y):
+            np.maximum.at(top, j, y)
+        if n_categories is None:
+            k = np.maximum(top + 1, 2)
+        else:
+            k = np.broadcast_to(np.asarray(n_categories, dtype=np.int64), (m,)).copy()
+            over = top >= k
+            if np.any(over):
+                bad = int(np.argmax(over))
+                raise ValueError(f"item {item_ids[bad]}: score {top[bad]} is out of range 0..{k[bad] - 1}")
+        return cls(student_ids, item_ids, k, s.astype(np.int64), j.astype(np.int64), y.astype(np.int64), dense)
+
+    # ----------------------------------------------------------- properties
+    @property
+    def n_students(self) -> int:
+        return len(self.student_ids)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    @property
+    def n_responses(self) -> int:
+        return len(self.score)
+
+    @property
+    def is_sparse(self) -> bool:
+        return self.dense is None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.n_responses == self.n_students * self.n_items
+
+    @cached_property
+    def responses_per_student(self) -> np.ndarray:
+        """Number of answered items per student, shape ``(N,)``."""
+        return np.bincount(self.student, minlength=self.n_students)
+
+    @cached_property
+    def responses_per_item(self) -> np.ndarray:
+        """Number of answers per item, shape ``(J,)``."""
+        return np.bincount(self.item, minlength=self.n_items)
+
+    def to_table(self) -> np.ndarray:
+        """Dense float table with NaN for missing, ``(N, J)``: small data only."""
+        out = np.full((self.n_students, self.n_items), np.nan)
+        out[self.student, self.item] = self.score
+        return out
+
+    def select_items(self, positions) -> "ResponseMatrix":
+        """The matrix restricted to the items at ``positions`` (array of int)."""
+        pos = np.asarray(positions, dtype=np.int64)
+        remap = np.full(self.n_items, -1)
+        remap[pos] = np.arange(len(pos))
+        keep = remap[self.item] >= 0
+        dense = None if self.dense is None else self.dense[:, pos]
+        return ResponseMatrix(
+            self.student_ids, self.item_ids[pos], self.n_categories[pos],
+            self.student[keep], remap[self.item[keep]], self.score[keep], dense,
+        )
+
+    def align(self, item_ids) -> "ResponseMatrix":
+        """Columns reordered to ``item_ids`` (every one must be present)."""
+        index = {iid: i for i, iid in enumerate(self.item_ids.tolist())}
+        missing = [iid for iid in item_ids if iid not in index]
+        if missing:
+            raise ValueError(f"no responses column for item {missing[0]}")
+        return self.select_items([index[i] for i in item_ids])
+
+    # --------------------------------------------------------------- design
+    def design(self) -> Design:
+        """Indicator matrices ``Z`` and ``O`` (cached; dense or CSR)."""
+        if "design" not in self._cache:
+            self._cache["design"] = self._make_design()
+        return self._cache["design"]
+
+    def _make_design(self) -> Design:
+        k = self.n_categories
+        offsets = np.concatenate([[0], np.cumsum(k - 1)])
+        n_cols = int(offsets[-1])
+        column_item = np.repeat(np.arange(self.n_items), k - 1)
+        column_category = np.arange(n_cols) - offsets[column_item] + 1
+        pos = self.score > 0
+        rows, cols = self.student[pos], offsets[self.item[pos]] + self.score[pos] - 1
+        complete = self.is_complete
+        if self.dense is not None:
+            z = np.zeros((self.n_students, n_cols))
+            z[rows, cols] = 1.0
+            o = None if complete else (self.dense >= 0).astype(float)
+        else:
+            shape = (self.n_students, n_cols)
+            z = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=shape)
+            o = None if complete else sp.csr_array(
+                (np.ones(self.n_responses), (self.student, self.item)), shape=(self.n_students, self.n_items)
+            )
+        return Design(z, o, column_item, column_category, offsets)
