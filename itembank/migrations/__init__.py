@@ -1,0 +1,1 @@
+"""Alembic migrations of the item bank schema (run with ``masterycat db upgrade``)."""

@@ -1,0 +1,343 @@
+"""The item bank's tables (SQLModel).
+
+Content
+    :class:`Standard` (a framework's hierarchy: competency > performance
+    indicator > learning objective), :class:`Item` (stem, interaction,
+    choices, key, rationale, rubric, DOK, status, version).
+Calibration
+    :class:`Calibration` (one run: model, settings, log-likelihood, when and
+    by whom) and :class:`ItemParameter` (one row per item and calibration).
+People
+    :class:`User` (login and role), :class:`Student`, :class:`Teacher`,
+    :class:`SchoolClass`, :class:`Enrollment`.
+Evidence
+    :class:`Check` (an adaptive session with its serialized engine state),
+    :class:`Response` (append-only: a re-score is a new row that supersedes
+    the old one; ``dedupe_key`` is unique so a resubmitted answer is stored
+    once), :class:`Mastery` (the latest estimate per student and standard).
+
+The schema is created by the Alembic migrations in
+:mod:`itembank.migrations`, never by ``create_all``; a test compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Optional
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "utcnow",
+    "StandardLevel",
+    "Interaction",
+    "ItemStatus",
+    "SELF_SCORING",
+    "Role",
+    "CheckStatus",
+    "CalibrationStatus",
+    "Standard",
+    "Item",
+    "Calibration",
+    "ItemParameter",
+    "User",
+    "Student",
+    "Teacher",
+    "SchoolClass",
+    "Enrollment",
+    "Check",
+    "Response",
+    "Mastery",
+]
+
+
+#: 64-bit ids on PostgreSQL; SQLite's rowid (``INTEGER PRIMARY KEY``) is 64-bit already.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def _ts(**kw) -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kw)
+
+
+def _opt_ts(**kw) -> Any:
+    return Field(default=None, sa_type=DateTime(timezone=True), **kw)
+
+
+def _json(default_factory=None, nullable: bool = True) -> Any:
+    if default_factory is None:
+        return Field(default=None, sa_column=Column(JSON, nullable=nullable))
+    return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=nullable))
+
+
+class StandardLevel(str, Enum):
+    """The three levels of a standards hierarchy, top to bottom."""
+
+    competency = "competency"
+    indicator = "indicator"
+    objective = "objective"
+
+
+class Interaction(str, Enum):
+    """How a student answers an item."""
+
+    single_choice = "single_choice"
+    multiple_select = "multiple_select"
+    numeric_entry = "numeric_entry"
+    constructed_response = "constructed_response"
+
+
+#: Interactions scored by the machine (usable in adaptive checks).
+SELF_SCORING = (Interaction.single_choice, Interaction.multiple_select, Interaction.numeric_entry)
+
+
+class ItemStatus(str, Enum):
+    draft = "draft"
+    pretest = "pretest"
+    operational = "operational"
+    retired = "retired"
+
+
+class Role(str, Enum):
+    admin = "admin"
+    psychometrician = "psychometrician"
+    teacher = "teacher"
+    student = "student"
+
+
+class CheckStatus(str, Enum):
+    active = "active"
+    done = "done"
+
+
+class CalibrationStatus(str, Enum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+# ----------------------------------------------------------------- content
+class Standard(SQLModel, table=True):
+    """A node of a standards framework, e.g. ``7.RP.A.2`` (an objective)."""
+
+    __tablename__ = "standard"
+    __table_args__ = (UniqueConstraint("framework", "code", name="uq_standard_framework_code"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    framework: str = Field(max_length=64, index=True)
+    code: str = Field(max_length=64, index=True)
+    title: str = Field(max_length=500)
+    description: str = Field(default="")
+    level: str = Field(max_length=16)
+    parent_id: Optional[int] = Field(default=None, foreign_key="standard.id", index=True)
+    retired: bool = Field(default=False)
+    created_at: datetime = _ts()
+
+
+class Item(SQLModel, table=True):
+    """An assessment item; ``id`` is the identifier used in CSV files."""
+
+    __tablename__ = "item"
+
+    id: str = Field(primary_key=True, max_length=64)
+    stem: str
+    interaction: str = Field(max_length=32)
+    #: ``[{"id": "A", "text": "..."}, ...]`` (empty for numeric and constructed response)
+    choices: list = _json(list, nullable=False)
+    #: choice id, list of choice ids, or a number; ``None`` for constructed response
+    key: Any = _json()
+    #: absolute tolerance of a numeric entry
+    tolerance: float = Field(default=0.0)
+    rationale: str = Field(default="")
+    #: 4-level criteria of a rubric-scored item: ``[{"score": 0, "label": ..., "criteria": ...}, ...]``
+    rubric: Optional[list] = _json()
+    objective_id: Optional[int] = Field(default=None, foreign_key="standard.id", index=True)
+    dok: int = Field(default=1)
+    status: str = Field(default=ItemStatus.draft.value, max_length=16, index=True)
+    version: int = Field(default=1)
+    n_categories: int = Field(default=2)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+# -------------------------------------------------------------- calibration
+class Calibration(SQLModel, table=True):
+    """One calibration run and its results; at most one is live."""
+
+    __tablename__ = "calibration"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    model: str = Field(max_length=16)
+    settings: dict = _json(dict, nullable=False)
+    status: str = Field(default=CalibrationStatus.queued.value, max_length=16)
+    progress: float = Field(default=0.0)
+    live: bool = Field(default=False, index=True)
+    loglik: Optional[float] = None
+    iterations: Optional[int] = None
+    converged: Optional[bool] = None
+    seconds: Optional[float] = None
+    n_students: Optional[int] = None
+    n_responses: Optional[int] = None
+    error: Optional[str] = None
+    created_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: datetime = _ts()
+    finished_at: Optional[datetime] = _opt_ts()
+    made_live_at: Optional[datetime] = _opt_ts()
+
+
+class ItemParameter(SQLModel, table=True):
+    """An item's parameters in one calibration (DESIGN.md section 3 metric)."""
+
+    __tablename__ = "item_parameter"
+
+    calibration_id: int = Field(foreign_key="calibration.id", primary_key=True)
+    item_id: str = Field(foreign_key="item.id", primary_key=True, max_length=64)
+    model: str = Field(max_length=16)
+    n_categories: int = Field(default=2)
+    a: float = 1.0
+    b: Optional[float] = None
+    c: Optional[float] = None
+    d: Optional[float] = None
+    #: polytomous thresholds b1..b{K-1}
+    thresholds: Optional[list] = _json()
+    #: standard errors by parameter name
+    se: Optional[dict] = _json()
+
+
+# ------------------------------------------------------------------- people
+class User(SQLModel, table=True):
+    """A login; ``student_id`` / ``teacher_id`` link it to its record."""
+
+    __tablename__ = "user"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    student_id: Optional[int] = Field(default=None, foreign_key="student.id")
+    teacher_id: Optional[int] = Field(default=None, foreign_key="teacher.id")
+    active: bool = Field(default=True)
+    created_at: datetime = _ts()
+
+
+class Student(SQLModel, table=True):
+    __tablename__ = "student"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: the district's student id, used in response CSV files
+    external_id: str = Field(max_length=64, unique=True, index=True)
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    grade: Optional[int] = None
+    retired: bool = Field(default=False)
+    created_at: datetime = _ts()
+
+
+class Teacher(SQLModel, table=True):
+    __tablename__ = "teacher"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    email: str = Field(default="", max_length=200)
+    created_at: datetime = _ts()
+
+
+class SchoolClass(SQLModel, table=True):
+    __tablename__ = "school_class"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    teacher_id: int = Field(foreign_key="teacher.id", index=True)
+    grade: Optional[int] = None
+    subject: str = Field(default="mathematics", max_length=100)
+    retired: bool = Field(default=False)
+    created_at: datetime = _ts()
+
+
+class Enrollment(SQLModel, table=True):
+    __tablename__ = "enrollment"
+
+    class_id: int = Field(foreign_key="school_class.id", primary_key=True)
+    student_id: int = Field(foreign_key="student.id", primary_key=True, index=True)
+    created_at: datetime = _ts()
+
+
+# ----------------------------------------------------------------- evidence
+class Check(SQLModel, table=True):
+    """An adaptive check for understanding on one standard."""
+
+    __tablename__ = "check_session"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="student.id", index=True)
+    standard_id: int = Field(foreign_key="standard.id")
+    calibration_id: int = Field(foreign_key="calibration.id")
+    status: str = Field(default=CheckStatus.active.value, max_length=16)
+    #: the engine's serialized session state
+    state: dict = _json(dict, nullable=False)
+    current_item_id: Optional[str] = Field(default=None, max_length=64)
+    n_answered: int = Field(default=0)
+    stop_reason: Optional[str] = Field(default=None, max_length=64)
+    theta: Optional[float] = None
+    se: Optional[float] = None
+    band: Optional[str] = Field(default=None, max_length=16)
+    p_mastery: Optional[float] = None
+    started_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    started_at: datetime = _ts()
+    finished_at: Optional[datetime] = _opt_ts()
+
+
+class Response(SQLModel, table=True):
+    """One scored (or awaiting scoring) answer; rows are never updated.
+
+    ``dedupe_key`` identifies the answer event (a check's item, an imported
+    cell, a re-score), so storing the same event twice is refused by the
+    database.  A re-score is a new row with ``supersedes_id`` pointing at the
+    row it replaces; the *effective* responses are those no row supersedes.
+    """
+
+    __tablename__ = "response"
+    __table_args__ = (Index("ix_response_student_item", "student_id", "item_id"),)
+
+    id: Optional[int] = Field(default=None, sa_type=BigId, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    student_id: int = Field(foreign_key="student.id")
+    item_id: str = Field(foreign_key="item.id", max_length=64, index=True)
+    item_version: int = Field(default=1)
+    check_id: Optional[int] = Field(default=None, foreign_key="check_session.id", index=True)
+    position: Optional[int] = None
+    answer: Any = _json()
+    #: category 0..K-1; ``None`` while a rubric item awaits scoring
+    score: Optional[int] = None
+    correct: Optional[bool] = None
+    source: str = Field(default="check", max_length=16)
+    supersedes_id: Optional[int] = Field(
+        default=None, sa_type=BigId, foreign_key="response.id", unique=True
+    )
+    scored_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    note: str = Field(default="")
+    answered_at: datetime = _ts()
+    recorded_at: datetime = _ts()
+
+
+class Mastery(SQLModel, table=True):
+    """The latest mastery estimate of a student on a standard."""
+
+    __tablename__ = "mastery"
+
+    student_id: int = Field(foreign_key="student.id", primary_key=True)
+    standard_id: int = Field(foreign_key="standard.id", primary_key=True)
+    theta: float
+    se: float
+    band: str = Field(max_length=16)
+    p_mastery: float
+    n_evidence: int = Field(default=0)
+    calibration_id: Optional[int] = Field(default=None, foreign_key="calibration.id")
+    last_assessed: datetime = _ts()
