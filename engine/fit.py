@@ -1,0 +1,686 @@
+"""Item, person and model fit of a calibrated bank.
+
+* :func:`sx2` — Orlando and Thissen's summed-score item fit S-X2 (Kang and
+  Chen's generalization to polytomous items), with sparse cells collapsed the
+  way R mirt's ``itemfit`` does, so the values agree with mirt.
+* :func:`infit_outfit` — infit and outfit mean squares with their
+  Wilson-Hilferty standardized values, for every model through the expected
+  score and variance of each response (Wright and Masters for Rasch items).
+* :func:`person_fit` — the standardized log-likelihood lz (Drasgow, Levine
+  and Williams; mirt's Zh) and person infit/outfit.
+* :func:`m2` — Maydeu-Olivares and Joe's limited-information M2 with RMSEA,
+  for dichotomous models on complete data.
+
+The summed-score likelihoods come from the Lord-Wingersky recursion
+(:func:`summed_score_likelihood`) on mirt's quadrature grid (61 equally
+spaced nodes on [-6, 6], normal weights; :mod:`engine.quadrature`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import chi2
+
+from engine.parameters import ItemParameters
+from engine.quadrature import normal_grid
+from engine.responses import ResponseMatrix
+
+__all__ = [
+    "SX2Result",
+    "sx2",
+    "summed_score_likelihood",
+    "InfitOutfit",
+    "infit_outfit",
+    "PersonFit",
+    "person_fit",
+    "ModelFit",
+    "m2",
+    "rmsea",
+    "free_parameter_counts",
+]
+
+_TINY = 1e-300
+
+
+# ---------------------------------------------------------------- helpers
+def _aligned(responses: ResponseMatrix, params: ItemParameters) -> None:
+    if responses.n_items != params.n_items or not np.array_equal(responses.item_ids, params.item_ids):
+        raise ValueError(
+            "responses and item parameters should list the same items in the same order "
+            f"(got {responses.n_items} response columns and {params.n_items} parameter rows); "
+            "use responses.align(params.item_ids)"
+        )
+    over = responses.n_categories > params.n_categories
+    if np.any(over):
+        j = int(np.argmax(over))
+        raise ValueError(
+            f"item {params.item_ids[j]}: responses use {responses.n_categories[j]} categories "
+            f"but the parameters have {params.n_categories[j]}"
+        )
+
+
+def _complete_table(responses: ResponseMatrix, what: str) -> np.ndarray:
+    """Dense (N, J) int scores; ValueError when any cell is missing."""
+    if not responses.is_complete:
+        raise ValueError(
+            f"{what} needs complete data (every student answered every item); "
+            f"{responses.n_students * responses.n_items - responses.n_responses} cells are missing"
+        )
+    x = np.zeros((responses.n_students, responses.n_items), dtype=np.int64)
+    x[responses.student, responses.item] = responses.score
+    return x
+
+
+def rmsea(x2, df, n) -> np.ndarray:
+    """mirt's RMSEA: ``sqrt(max(X2/df - 1, 0) / (N - 1))``, NaN where df <= 0."""
+    x2 = np.asarray(x2, dtype=float)
+    df = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.sqrt(np.maximum(x2 / df - 1.0, 0.0) / (n - 1.0))
+    return np.where(df > 0, out, np.nan)
+
+
+def free_parameter_counts(params: ItemParameters) -> np.ndarray:
+    """Estimated parameters per item as mirt counts them, shape ``(J,)``.
+
+    The common slope of 1PL items counts once per item (mirt counts
+    equality-constrained parameters per item).
+    """
+    out = np.zeros(params.n_items, dtype=np.int64)
+    for g in params.groups:
+        out[g.index] = g.free.sum(axis=1)
+    out[params.model == "1pl"] += 1
+    return out
+
+
+def _latent_parameter_count(params: ItemParameters) -> int:
+    """1 when the latent variance is estimated (an all-Rasch calibration)."""
+    return int(bool(np.all(params.model == "rasch")))
+
+
+# --------------------------------------------------------------- S-X2
+def summed_score_likelihood(probs: np.ndarray, n_categories: np.ndarray) -> np.ndarray:
+    """Lord-Wingersky recursion: P(summed score = s | theta_q).
+
+    Parameters
+    ----------
+    probs : ndarray, shape (Q, J, Kmax)
+        Category probabilities of J items on Q nodes (0 past K_j).
+    n_categories : ndarray of int, shape (J,)
+
+    Returns
+    -------
+    ndarray, shape (S + 1, Q)
+        S = sum_j (K_j - 1), the highest summed score.
+    """
+    q = probs.shape[0]
+    k = np.asarray(n_categories, dtype=np.int64)
+    out = np.zeros((int((k - 1).sum()) + 1, q))
+    out[0] = 1.0
+    top = 0
+    for j in range(probs.shape[1]):  # sequential by nature: one convolution per item
+        new = np.zeros_like(out[: top + k[j]])
+        for c in range(k[j]):
+            new[c : c + top + 1] += out[: top + 1] * probs[:, j, c][None, :]
+        top += int(k[j]) - 1
+        out[: top + 1] = new
+    return out
+
+
+@dataclass(frozen=True)
+class SX2Result:
+    """S-X2 item fit.
+
+    Attributes
+    ----------
+    item_ids : ndarray of str, shape (J,)
+    sx2 : ndarray, shape (J,)
+        The statistic after collapsing; NaN where df is 0.
+    df : ndarray of int, shape (J,)
+    p : ndarray, shape (J,)
+    rmsea : ndarray, shape (J,)
+    observed, expected : tuple of ndarray
+        The collapsed tables per item, rows = summed-score groups, columns =
+        categories (NaN in expected marks cells left out).
+    """
+
+    item_ids: np.ndarray
+    sx2: np.ndarray
+    df: np.ndarray
+    p: np.ndarray
+    rmsea: np.ndarray
+    observed: tuple
+    expected: tuple
+
+
+def sx2(
+    responses: ResponseMatrix,
+    params: ItemParameters,
+    *,
+    latent_mean: float = 0.0,
+    latent_sd: float = 1.0,
+    n_nodes: int = 61,
+    mincell: float = 1.0,
+    n_latent_free: int | None = None,
+) -> SX2Result:
+    """Orlando-Thissen S-X2 for every item, as R mirt computes it.
+
+    For item j and summed score s (1 .. S-1), the expected proportion in
+    category k is ``sum_q w_q P_jk(theta_q) L_{-j}(s - k | theta_q) /
+    sum_q w_q L(s | theta_q)`` (Lord-Wingersky likelihoods without and with
+    item j).  Observed and expected counts are tabulated by summed score and
+    category, sparse cells (expected below ``mincell``) are collapsed with
+    mirt's rules, and ``S-X2 = sum (O - E)^2 / E`` on
+    ``#cells - #rows - #free parameters`` degrees of freedom.
+
+    Parameters
+    ----------
+    responses : ResponseMatrix
+        Complete data (every student answered every item).
+    params : ItemParameters
+        The fitted items, aligned with ``responses``.
+    latent_mean, latent_sd : float
+        Latent distribution of the calibration.
+    n_nodes : int
+        Quadrature nodes on [-6, 6].
+    mincell : float
+        Minimum expected cell count.
+    n_latent_free : int, optional
+        Estimated latent parameters subtracted from every df; default 1 for
+        an all-Rasch bank (variance estimated), else 0.
+
+    Returns
+    -------
+    SX2Result
+    """
+    _aligned(responses, params)
+    x = _complete_table(responses, "S-X2")
+    n_items = params.n_items
+    if n_items < 2:
+        raise ValueError("S-X2 needs at least 2 items")
+    k = params.n_categories.astype(np.int64)
+    nodes, log_w = normal_grid(n_nodes, (-6.0, 6.0), latent_mean, latent_sd)
+    w = np.exp(log_w)
+    probs = params.category_probabilities(nodes)
+    total_like = summed_score_likelihood(probs, k)  # (S+1, Q)
+    marg = total_like @ w  # (S+1,)
+    s_max = total_like.shape[0] - 1
+    totals = x.sum(axis=1)
+    n_free = free_parameter_counts(params)
+    latent = _latent_parameter_count(params) if n_latent_free is None else int(n_latent_free)
+
+    stat = np.full(n_items, np.nan)
+    dfs = np.zeros(n_items, dtype=np.int64)
+    observed, expected = [], []
+    for j in range(n_items):  # per-item tables: J small recursions, not a hot path
+        rest = np.delete(np.arange(n_items), j)
+        rest_like = summed_score_likelihood(probs[:, rest], k[rest])  # (S - K_j + 2, Q)
+        e = np.full((s_max + 1, k[j]), np.nan)
+        for c in range(k[j]):
+            e[c : c + rest_like.shape[0], c] = (rest_like @ (probs[:, j, c] * w)) / marg[c : c + rest_like.shape[0]]
+        o = np.zeros((s_max + 1, k[j]))
+        np.add.at(o, (totals, x[:, j]), 1.0)
+        o, e = o[1:-1], e[1:-1]
+        e = e * o.sum(axis=1)[:, None]
+        oc, ec = _collapse_cells(o, e, mincell)
+        observed.append(oc)
+        expected.append(ec)
+        if oc.ndim != 2 or oc.shape[0] == 0:
+            continue
+        cells = np.isfinite(ec)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stat[j] = np.nansum(np.where(cells, (oc - ec) ** 2 / ec, np.nan))
+        dfs[j] = int(cells.sum()) - ec.shape[0] - int(n_free[j]) - latent
+    dfs = np.maximum(dfs, 0)
+    stat = np.where(dfs == 0, np.nan, stat)
+    with np.errstate(invalid="ignore"):
+        p = np.where(dfs > 0, chi2.sf(stat, np.maximum(dfs, 1)), np.nan)
+    return SX2Result(
+        item_ids=params.item_ids.copy(),
+        sx2=stat,
+        df=dfs,
+        p=p,
+        rmsea=rmsea(stat, dfs, responses.n_students),
+        observed=tuple(observed),
+        expected=tuple(expected),
+    )
+
+
+def _merge_rows(o: np.ndarray, e: np.ndarray, src: int, dst: int) -> tuple[np.ndarray, np.ndarray]:
+    e[dst] += e[src]
+    o[dst] += o[src]
+    return np.delete(o, src, axis=0), np.delete(e, src, axis=0)
+
+
+def _collapse_cells(o: np.ndarray, e: np.ndarray, mincell: float) -> tuple[np.ndarray, np.ndarray]:
+    """mirt's ``collapseCells`` for one item (rows: summed scores, cols: categories).
+
+    The steps, in mirt's order: fold rows where a category is impossible into
+    the nearest complete row; drop empty rows and fold single-person rows
+    upward; within rows with small expected counts merge adjacent categories
+    (polytomous); fold rare right-hand columns; finally merge whole rows
+    with an expected cell below ``mincell`` into a neighbour.  Cells of
+    expected 0 end as NaN (left out of the statistic and of df).
+    """
+    o = o.astype(float).copy()
+    e = e.astype(float).copy()
+    # rows with impossible categories (NaN): upper half folds into the first
+    # complete row below it, lower half into the last complete row above it
+    drop = np.flatnonzero(np.isnan(e).any(axis=1))
+    e = np.nan_to_num(e)
+    if len(drop):
+        half = len(drop) // 2
+        up = np.arange(drop[0], drop[half - 1] + 1) if half else np.array([], dtype=int)
+        low = np.arange(drop[half], drop[-1] + 1)
+        if len(up):
+            tgt = up.max() + 1
+            e[tgt] = e[np.append(up, tgt)].sum(axis=0)
+            o[tgt] = o[np.append(up, tgt)].sum(axis=0)
+        tgt = low.min() - 1
+        e[tgt] = e[np.append(low, tgt)].sum(axis=0)
+        o[tgt] = o[np.append(low, tgt)].sum(axis=0)
+        keep = np.ones(len(e), dtype=bool)
+        keep[np.concatenate([up, low]).astype(int)] = False
+        o, e = o[keep], e[keep]
+    if o.shape[0] == 0:
+        return o, e
+    # drop empty rows, fold rows holding one person into the next
+    nonempty = o.sum(axis=1) != 0
+    o, e = o[nonempty], e[nonempty]
+    if o.shape[0] == 0:
+        return o, e
+    small = e < mincell
+    dropped = []
+    for r in range(o.shape[0] - 1):
+        if o[r].sum() == 1:
+            dropped.append(r)
+            o[r + 1] += o[r]
+            e[r + 1] += e[r]
+    if dropped:
+        o, e = np.delete(o, dropped, axis=0), np.delete(e, dropped, axis=0)
+    if o.shape[0] >= 2 and o[-1].sum() == 1:
+        o, e = _merge_rows(o, e, o.shape[0] - 1, o.shape[0] - 2)
+    ncol = e.shape[1]
+    # polytomous: merge adjacent categories within rows with small cells
+    if ncol > 2:
+        for r in range(e.shape[0]):
+            if r >= small.shape[0] or not small[r].any():
+                continue
+            te, to = list(e[r]), list(o[r])
+            while len(te) > 2:
+                m = min(te)
+                whc = max(i for i, v in enumerate(te) if v == m)
+                if whc == 0:
+                    pick = 1
+                elif whc == len(te) - 1:
+                    pick = whc - 1
+                else:
+                    pick = whc - 1 if min(te[whc - 1], te[whc + 1]) == te[whc - 1] else whc + 1
+                te[pick] += te[whc]
+                to[pick] += to[whc]
+                del te[whc], to[whc]
+                if all(v >= mincell for v in te):
+                    break
+            e[r] = te + [0.0] * (ncol - len(te))
+            o[r] = to + [0.0] * (ncol - len(to))
+        # fold the right-most column while it is too rare
+        while e.shape[1] > 2 and e[:, -1].sum() < mincell * np.ceil(e.shape[0] * 0.1):
+            e[:, -2] += e[:, -1]
+            o[:, -2] += o[:, -1]
+            e, o = e[:, :-1], o[:, :-1]
+    # fold columns present in under 5% of the rows into their left neighbour
+    dropcol = np.zeros(e.shape[1], dtype=bool)
+    for c in range(e.shape[1] - 1, 0, -1):
+        if (e[:, c] > 0).sum() / e.shape[0] < 0.05:
+            dropcol[c] = True
+            e[:, c - 1] += e[:, c]
+            o[:, c - 1] += o[:, c]
+    e, o = e[:, ~dropcol], o[:, ~dropcol]
+    # merge whole rows holding a small, non-zero expected cell
+    while e.shape[0] > 1:
+        bad = ((e < mincell) & (e != 0)).any(axis=1)
+        if not bad.any():
+            break
+        whc = int(np.argmax(bad))
+        last = e.shape[0] - 1
+        if whc == 0:
+            o, e = _merge_rows(o, e, 0, 1)
+        elif whc == last:
+            o, e = _merge_rows(o, e, last, last - 1)
+        else:
+            up = o[whc - 1].sum() <= o[whc + 1].sum()
+            o, e = _merge_rows(o, e, whc, whc - 1 if up else whc + 1)
+    e = np.where(e == 0, np.nan, e)
+    return o, e
+
+
+# ------------------------------------------------------- infit / outfit
+def _response_moments(responses: ResponseMatrix, params: ItemParameters, theta: np.ndarray, chunk: int = 4096):
+    """Per answered cell: score, expected score, variance, 4th central moment, log P(x).
+
+    Returns arrays of shape ``(n_responses,)`` in the order of
+    ``responses.student / responses.item``.
+    """
+    kmax = params.max_categories
+    cats = np.arange(kmax, dtype=float)
+    n_resp = responses.n_responses
+    ex = np.empty(n_resp)
+    var = np.empty(n_resp)
+    c4 = np.empty(n_resp)
+    logp = np.empty(n_resp)
+    ent = np.empty(n_resp)
+    ent2 = np.empty(n_resp)
+    starts = np.searchsorted(responses.student, np.arange(0, responses.n_students, chunk))
+    bounds = np.append(starts, n_resp)
+    for lo_s, (a, b) in zip(range(0, responses.n_students, chunk), zip(bounds[:-1], bounds[1:])):
+        if b == a:
+            continue
+        hi_s = min(lo_s + chunk, responses.n_students)
+        p = params.category_probabilities(theta[lo_s:hi_s])  # (B, J, K)
+        s, j, y = responses.student[a:b] - lo_s, responses.item[a:b], responses.score[a:b]
+        pc = p[s, j]  # (R, K)
+        m = pc @ cats
+        dev = cats[None, :] - m[:, None]
+        ex[a:b] = m
+        var[a:b] = np.sum(pc * dev**2, axis=1)
+        c4[a:b] = np.sum(pc * dev**4, axis=1)
+        lp = np.log(np.maximum(pc, _TINY))
+        logp[a:b] = lp[np.arange(b - a), y]
+        ent[a:b] = np.sum(pc * lp, axis=1)
+        ent2[a:b] = np.sum(pc * lp * lp, axis=1)
+    return ex, var, c4, logp, ent, ent2
+
+
+def _check_theta(theta, n: int) -> np.ndarray:
+    t = np.asarray(theta, dtype=float).reshape(-1)
+    if t.shape != (n,):
+        raise ValueError(f"theta should have one value per student ({n}), got {t.shape[0]}")
+    if np.any(np.isnan(t)):
+        raise ValueError("theta contains NaN")
+    if np.any(~np.isfinite(t)):  # as mirt: infinite ML estimates just past the finite range
+        fin = t[np.isfinite(t)]
+        lo, hi = (fin.min() - 0.1, fin.max() + 0.1) if fin.size else (-6.0, 6.0)
+        t = np.where(t == np.inf, hi, np.where(t == -np.inf, lo, t))
+    return t
+
+
+def _wilson_hilferty(ms: np.ndarray, q: np.ndarray) -> np.ndarray:
+    q = np.minimum(q, 1.4142)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (np.cbrt(ms) - 1.0) * (3.0 / q) + q / 3.0
+
+
+@dataclass(frozen=True)
+class InfitOutfit:
+    """Infit and outfit mean squares of items.
+
+    Attributes
+    ----------
+    item_ids : ndarray of str, shape (J,)
+    n : ndarray of int, shape (J,)
+        Responses per item.
+    infit, outfit : ndarray, shape (J,)
+        Information-weighted and unweighted mean squares (expected 1).
+    z_infit, z_outfit : ndarray, shape (J,)
+        Wilson-Hilferty standardized values (approximately N(0, 1)).
+    """
+
+    item_ids: np.ndarray
+    n: np.ndarray
+    infit: np.ndarray
+    outfit: np.ndarray
+    z_infit: np.ndarray
+    z_outfit: np.ndarray
+
+
+def _mean_squares(index, n_groups, resid2, var, c4):
+    cnt = np.bincount(index, minlength=n_groups).astype(float)
+    z2 = resid2 / var
+    with np.errstate(invalid="ignore", divide="ignore"):
+        outfit = np.bincount(index, z2, n_groups) / cnt
+        sw = np.bincount(index, var, n_groups)
+        infit = np.bincount(index, resid2, n_groups) / sw
+        q_out = np.sqrt(np.maximum(np.bincount(index, c4 / var**2, n_groups) / cnt**2 - 1.0 / cnt, 0.0))
+        q_in = np.sqrt(np.maximum(np.bincount(index, c4 - var**2, n_groups), 0.0) / sw**2)
+    return cnt, infit, outfit, _wilson_hilferty(infit, q_in), _wilson_hilferty(outfit, q_out)
+
+
+def infit_outfit(responses: ResponseMatrix, params: ItemParameters, theta) -> InfitOutfit:
+    """Item infit and outfit mean squares at given ability estimates.
+
+    With ``E`` and ``W`` the model's expected score and variance of a
+    response at the student's theta and ``C`` its fourth central moment:
+    ``outfit_j = mean_i (x - E)^2 / W``; ``infit_j = sum_i (x - E)^2 /
+    sum_i W``; standardized by the Wilson-Hilferty cube root with
+    ``q^2 = sum(C / W^2) / n^2 - 1 / n`` (outfit) and ``sum(C - W^2) /
+    (sum W)^2`` (infit), as mirt does.  Missing cells are left out.
+
+    Parameters
+    ----------
+    responses : ResponseMatrix
+        N students x J items, dense or sparse.
+    params : ItemParameters
+        Aligned with ``responses``.
+    theta : array_like, shape (N,)
+        Ability estimates (e.g. EAP or WLE); infinite values are moved just
+        outside the finite range.
+
+    Returns
+    -------
+    InfitOutfit
+    """
+    _aligned(responses, params)
+    t = _check_theta(theta, responses.n_students)
+    ex, var, c4, *_ = _response_moments(responses, params, t)
+    var = np.maximum(var, _TINY)
+    resid2 = (responses.score - ex) ** 2
+    n, infit, outfit, zi, zo = _mean_squares(responses.item, responses.n_items, resid2, var, c4)
+    return InfitOutfit(params.item_ids.copy(), n.astype(int), infit, outfit, zi, zo)
+
+
+@dataclass(frozen=True)
+class PersonFit:
+    """Person fit.
+
+    Attributes
+    ----------
+    student_ids : ndarray of str, shape (N,)
+    n : ndarray of int, shape (N,)
+        Items answered.
+    lz : ndarray, shape (N,)
+        Standardized log-likelihood (mirt's Zh): large negative values flag
+        aberrant response patterns.
+    infit, outfit : ndarray, shape (N,)
+    z_infit, z_outfit : ndarray, shape (N,)
+    """
+
+    student_ids: np.ndarray
+    n: np.ndarray
+    lz: np.ndarray
+    infit: np.ndarray
+    outfit: np.ndarray
+    z_infit: np.ndarray
+    z_outfit: np.ndarray
+
+
+def person_fit(responses: ResponseMatrix, params: ItemParameters, theta) -> PersonFit:
+    """Person fit statistics at given ability estimates.
+
+    ``lz = (l0 - E[l0]) / sqrt(Var[l0])`` with ``l0 = sum_j log P_j(x_ij)``,
+    ``E[l0] = sum_j sum_k P_jk log P_jk`` and
+    ``Var[l0] = sum_j (sum_k P_jk (log P_jk)^2 - (sum_k P_jk log P_jk)^2)``
+    over the items the student answered.
+
+    Parameters
+    ----------
+    responses : ResponseMatrix
+    params : ItemParameters
+        Aligned with ``responses``.
+    theta : array_like, shape (N,)
+
+    Returns
+    -------
+    PersonFit
+    """
+    _aligned(responses, params)
+    t = _check_theta(theta, responses.n_students)
+    ex, var, c4, logp, ent, ent2 = _response_moments(responses, params, t)
+    n_st = responses.n_students
+    s = responses.student
+    l0 = np.bincount(s, logp, n_st)
+    mu = np.bincount(s, ent, n_st)
+    sig2 = np.bincount(s, ent2 - ent * ent, n_st)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lz = np.where(sig2 > 0, (l0 - mu) / np.sqrt(sig2), np.nan)
+    var = np.maximum(var, _TINY)
+    n, infit, outfit, zi, zo = _mean_squares(s, n_st, (responses.score - ex) ** 2, var, c4)
+    return PersonFit(responses.student_ids.copy(), n.astype(int), lz, infit, outfit, zi, zo)
+
+
+# ------------------------------------------------------------------- M2
+@dataclass(frozen=True)
+class ModelFit:
+    """Limited-information overall fit.
+
+    Attributes
+    ----------
+    m2 : float
+    df : int
+        Margins (J + J(J-1)/2) minus estimated parameters.
+    p : float
+    rmsea : float
+    n : int
+        Students.
+    """
+
+    m2: float
+    df: int
+    p: float
+    rmsea: float
+    n: int
+
+
+def _parameter_jacobian(params: ItemParameters, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Derivatives of P_j(x = 1 | theta_q) with respect to the free parameters.
+
+    Returns
+    -------
+    d : ndarray, shape (Q, F)
+        One column per free internal parameter of each item.
+    owner : ndarray of int, shape (F,)
+        The item of each column.
+    slope : ndarray, shape (Q, J)
+        dP_j / da_j for the 1PL items (their common slope), 0 for the others.
+    """
+    cols, owner = [], []
+    slope = np.zeros((len(nodes), params.n_items))
+    for g in params.groups:
+        jac = g.family.param_jacobian(nodes, g.eta, 2)[:, :, 1, :]  # (Q, n, 4)
+        rows, ms = np.nonzero(g.free)
+        cols.append(jac[:, rows, ms])
+        owner.append(g.index[rows])
+        slope[:, g.index] = jac[:, :, 0]
+    slope *= (params.model == "1pl")[None, :]
+    return np.column_stack(cols), np.concatenate(owner), slope
+
+
+def m2(
+    responses: ResponseMatrix,
+    params: ItemParameters,
+    *,
+    latent_mean: float = 0.0,
+    latent_sd: float = 1.0,
+    n_nodes: int = 61,
+    latent_sd_free: bool | None = None,
+    chunk_cells: int = 4_000_000,
+) -> ModelFit:
+    """Maydeu-Olivares and Joe's M2 for dichotomous items.
+
+    With ``e`` the observed minus model-implied first and second order
+    margins (``P(x_j = 1)`` and ``P(x_j = 1, x_k = 1)``), ``Xi`` their
+    asymptotic covariance under the model and ``Delta`` their derivatives
+    with respect to the free parameters, ``M2 = N e' C e`` with
+    ``C = Dc (Dc' Xi Dc)^{-1} Dc'`` and ``Dc`` an orthogonal complement of
+    ``Delta``; df = number of margins - number of free parameters.
+
+    Parameters
+    ----------
+    responses : ResponseMatrix
+        Complete 0/1 data.
+    params : ItemParameters
+        Dichotomous items aligned with ``responses``.
+    latent_mean, latent_sd : float
+        The calibration's latent distribution.
+    n_nodes : int
+        Quadrature nodes on [-6, 6].
+    latent_sd_free : bool, optional
+        Count the latent sd as estimated; default: when every item is Rasch.
+    chunk_cells : int
+        Working-memory bound (array cells) for the covariance of the margins.
+
+    Returns
+    -------
+    ModelFit
+    """
+    _aligned(responses, params)
+    if np.any(params.n_categories != 2):
+        raise ValueError("M2 is available for dichotomous items only")
+    x = _complete_table(responses, "M2").astype(float)
+    n, j = x.shape
+    if j < 2:
+        raise ValueError("M2 needs at least 2 items")
+    latent_free = _latent_parameter_count(params) == 1 if latent_sd_free is None else bool(latent_sd_free)
+    nodes, log_w = normal_grid(n_nodes, (-6.0, 6.0), latent_mean, latent_sd)
+    w = np.exp(log_w)
+    p1 = params.category_probabilities(nodes)[:, :, 1]  # (Q, J)
+    iu, ju = np.triu_indices(j, 1)
+    # observed and model margins
+    obs = np.concatenate([x.mean(axis=0), ((x.T @ x) / n)[iu, ju]])
+    pi2 = (p1 * w[:, None]).T @ p1
+    model = np.concatenate([w @ p1, pi2[iu, ju]])
+    s = len(model)
+    sets = np.zeros((s, j))
+    sets[np.arange(j), np.arange(j)] = 1.0
+    sets[j + np.arange(len(iu)), iu] = 1.0
+    sets[j + np.arange(len(iu)), ju] = 1.0
+    # Xi[u, v] = P(all items of u and v are 1) - pi_u pi_v
+    logp = np.log(np.maximum(p1, _TINY))  # (Q, J)
+    joint = np.empty((s, s))
+    block = max(1, chunk_cells // (s * max(j, len(nodes))))
+    for lo in range(0, s, block):  # memory blocks over margins
+        u = np.minimum(sets[lo : lo + block, None, :] + sets[None, :, :], 1.0)  # (b, s, J)
+        joint[lo : lo + block] = np.exp(u @ logp.T) @ w
+    xi = joint - np.outer(model, model)
+    # Delta: derivatives of the margins
+    d, owner, slope = _parameter_jacobian(params, nodes)
+    pw = p1 * w[:, None]
+    g = pw.T @ d  # (J, F): sum_q w P_l dP_f
+    delta_uni = np.where(owner[None, :] == np.arange(j)[:, None], (w @ d)[None, :], 0.0)
+    delta_bi = g[ju] * (owner[None, :] == iu[:, None]) + g[iu] * (owner[None, :] == ju[:, None])
+    delta = np.vstack([delta_uni, delta_bi])
+    if np.any(params.model == "1pl"):  # one common slope moves every 1PL item
+        bi = pw.T @ slope
+        delta = np.column_stack([delta, np.concatenate([w @ slope, bi[ju, iu] + bi[iu, ju]])])
+    if latent_free:  # latent sd: the prior weights move, the nodes stay
+        z = (nodes - latent_mean) / latent_sd
+        wd = w * (z * z - w @ (z * z)) / latent_sd
+        delta = np.column_stack([delta, np.concatenate([wd @ p1, ((p1 * wd[:, None]).T @ p1)[iu, ju]])])
+    n_free = delta.shape[1]
+    df = s - n_free
+    if df <= 0:
+        raise ValueError(f"M2 has no degrees of freedom ({s} margins, {n_free} free parameters)")
+    qmat, _ = np.linalg.qr(delta, mode="complete")
+    dc = qmat[:, n_free:]
+    e = obs - model
+    inner = dc.T @ xi @ dc
+    v = dc.T @ e
+    stat = float(n * v @ np.linalg.solve(inner, v))
+    return ModelFit(
+        m2=stat,
+        df=int(df),
+        p=float(chi2.sf(stat, df)),
+        rmsea=float(rmsea(stat, df, n)),
+        n=int(n),
+    )
