@@ -37,7 +37,7 @@ from scipy.special import expit, logit
 
 from engine.likelihood import category_log_tables, log_likelihood_from_tables
 from engine.models import GRADED, LOGISTIC, PARTIAL, model_spec
-from engine.parameters import ItemGroup, ItemParameters
+from engine.parameters import ItemGroup, ItemParameters, group_positions
 from engine.quadrature import normal_grid, normal_log_weights
 from engine.responses import ResponseMatrix
 
@@ -181,16 +181,21 @@ class _Layout:
 
 
 def _to_phi(group: ItemGroup, eta: np.ndarray) -> np.ndarray:
+    """Estimation scale: free asymptotes on the logit scale, the rest as is."""
     phi = eta.copy()
     for m in group.logit:
-        phi[:, m] = np.clip(logit(np.clip(eta[:, m], 1e-12, 1 - 1e-12)), -_LOGIT_BOUND, _LOGIT_BOUND)
+        free = group.free[:, m]
+        value = logit(np.clip(eta[free, m], 1e-12, 1 - 1e-12))
+        phi[free, m] = np.clip(value, -_LOGIT_BOUND, _LOGIT_BOUND)
     return phi
 
 
 def _from_phi(group: ItemGroup, phi: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`_to_phi`."""
     eta = phi.copy()
     for m in group.logit:
-        eta[:, m] = expit(np.clip(phi[:, m], -_LOGIT_BOUND, _LOGIT_BOUND))
+        free = group.free[:, m]
+        eta[free, m] = expit(np.clip(phi[free, m], -_LOGIT_BOUND, _LOGIT_BOUND))
     return eta
 
 
@@ -198,7 +203,8 @@ def _phi_jacobian(group: ItemGroup, theta: np.ndarray, eta: np.ndarray) -> np.nd
     """dP/dphi, shape (Q, n, K, p): the family Jacobian with the logit chain rule."""
     jac = group.family.param_jacobian(theta, eta, group.n_categories)
     for m in group.logit:
-        jac[..., m] *= (eta[:, m] * (1.0 - eta[:, m]))[None, :, None]
+        chain = np.where(group.free[:, m], eta[:, m] * (1.0 - eta[:, m]), 1.0)
+        jac[..., m] *= chain[None, :, None]
     return jac
 
 
@@ -516,11 +522,7 @@ def _standard_errors(responses, layout, etas, latent, nodes, estep, guess_prior,
     ]
     lat_complete = -_latent_hessian(latent, nodes, estep.node_counts, layout.latent_free)[np.ix_(lat_free, lat_free)]
     scores = [_category_scores(g, eta, nodes) for g, eta in zip(layout.groups, etas)]
-    group_of = np.empty(responses.n_items, dtype=int)
-    row_of = np.empty(responses.n_items, dtype=int)
-    for gi, g in enumerate(layout.groups):
-        group_of[g.index] = gi
-        row_of[g.index] = np.arange(len(g.index))
+    group_of, row_of = group_positions(layout.groups, responses.n_items)
     stud, item, score = responses.student, responses.item, responses.score
     obs_group = group_of[item]
 

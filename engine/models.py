@@ -48,7 +48,8 @@ FloatArray = np.ndarray
 class ItemFamily(Protocol):
     """What calibration, scoring, information and selection need of a family.
 
-    Shapes: ``theta`` is ``(Q,)``; ``eta`` is ``(n, p)`` (n items of the family
+    Shapes: ``theta`` is ``(Q,)`` (a grid shared by the items) or ``(Q, n)``
+    (values per item); ``eta`` is ``(n, p)`` (n items of the family
     with the same number of categories K, p internal parameters).
     """
 
@@ -69,8 +70,15 @@ class ItemFamily(Protocol):
         """``(P, dP/dtheta, d2P/dtheta2)``, each ``(Q, n, K)``."""
 
 
-def _as_grid(theta: FloatArray) -> FloatArray:
-    return np.asarray(theta, dtype=float).reshape(-1)
+def _theta_matrix(theta: FloatArray) -> FloatArray:
+    """Theta as a matrix broadcasting against items: ``(Q, 1)`` or ``(Q, n)``.
+
+    A 1-D ``theta`` is a grid shared by all items; a 2-D ``(Q, n)`` theta
+    gives each item its own values (e.g. ``(1, n)`` pairs one theta with
+    each row of ``eta``: one answer per row).
+    """
+    theta = np.asarray(theta, dtype=float)
+    return theta if theta.ndim == 2 else theta.reshape(-1, 1)
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,7 @@ class LogisticFamily:
         return 4
 
     def _parts(self, theta: FloatArray, eta: FloatArray):
-        theta = _as_grid(theta)[:, None]
+        theta = _theta_matrix(theta)
         a, delta, c, d = (eta[:, m][None, :] for m in range(4))
         s = expit(a * theta + delta)
         return theta, a, c, d, s
@@ -134,9 +142,7 @@ class GradedFamily:
 
     def _cumulative(self, theta: FloatArray, eta: FloatArray):
         """Cumulative probabilities padded with 1 and 0: ``(Q, n, K + 1)``."""
-        theta = _as_grid(theta)
-        a = eta[:, 0]
-        z = a[None, :, None] * theta[:, None, None] + eta[None, :, 1:]
+        z = (eta[:, 0][None, :] * _theta_matrix(theta))[..., None] + eta[None, :, 1:]
         star = expit(z)
         q, n = star.shape[:2]
         return np.concatenate([np.ones((q, n, 1)), star, np.zeros((q, n, 1))], axis=-1)
@@ -146,12 +152,11 @@ class GradedFamily:
         return star[..., :-1] - star[..., 1:]
 
     def param_jacobian(self, theta: FloatArray, eta: FloatArray, n_categories: int) -> FloatArray:
-        theta = _as_grid(theta)
         star = self._cumulative(theta, eta)
         w = star * (1.0 - star)  # (Q, n, K+1), zero at both pads
         k = n_categories
         jac = np.zeros(star.shape[:2] + (k, k))
-        jac[..., 0] = theta[:, None, None] * (w[..., :-1] - w[..., 1:])
+        jac[..., 0] = _theta_matrix(theta)[..., None] * (w[..., :-1] - w[..., 1:])
         idx = np.arange(1, k)
         # dP_k/d delta_m = w_m [m == k] - w_m [m == k + 1]
         jac[..., idx, idx] = w[..., 1:-1]
@@ -184,10 +189,9 @@ class PartialCreditFamily:
         return n_categories
 
     def probabilities(self, theta: FloatArray, eta: FloatArray, n_categories: int) -> FloatArray:
-        theta = _as_grid(theta)
         k = np.arange(n_categories, dtype=float)
         d = np.concatenate([np.zeros((eta.shape[0], 1)), eta[:, 1:]], axis=1)
-        s = eta[None, :, 0:1] * k[None, None, :] * theta[:, None, None] + d[None, :, :]
+        s = (eta[:, 0][None, :] * _theta_matrix(theta))[..., None] * k + d[None, :, :]
         return softmax(s, axis=-1)
 
     def _moments(self, p: FloatArray, n_categories: int):
@@ -198,11 +202,10 @@ class PartialCreditFamily:
         return dev, var
 
     def param_jacobian(self, theta: FloatArray, eta: FloatArray, n_categories: int) -> FloatArray:
-        theta = _as_grid(theta)
         p = self.probabilities(theta, eta, n_categories)
         dev, _ = self._moments(p, n_categories)
         jac = np.empty(p.shape + (n_categories,))
-        jac[..., 0] = theta[:, None, None] * p * dev
+        jac[..., 0] = _theta_matrix(theta)[..., None] * p * dev
         # dP_k/d d_m = P_k (1[k == m] - P_m), m = 1..K-1
         outer = -p[..., :, None] * p[..., None, 1:]
         idx = np.arange(1, n_categories)

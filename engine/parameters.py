@@ -17,7 +17,7 @@ import numpy as np
 
 from engine.models import GRADED, LOGISTIC, PARTIAL, ItemFamily, ModelSpec, model_spec
 
-__all__ = ["ItemParameters", "ItemGroup", "PARAMETER_COLUMNS"]
+__all__ = ["ItemParameters", "ItemGroup", "PARAMETER_COLUMNS", "group_positions"]
 
 #: Reported parameter names; polytomous thresholds are b1, b2, ...
 PARAMETER_COLUMNS = ("a", "b", "c", "d")
@@ -55,6 +55,16 @@ class ItemGroup:
     def probabilities(self, theta: np.ndarray) -> np.ndarray:
         """Category probabilities on ``theta``, shape ``(Q, n, K)``."""
         return self.family.probabilities(theta, self.eta, self.n_categories)
+
+
+def group_positions(groups, n_items: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``n_items`` items, its group number and row in the group."""
+    group_of = np.empty(n_items, dtype=int)
+    row_of = np.empty(n_items, dtype=int)
+    for gi, g in enumerate(groups):
+        group_of[g.index] = gi
+        row_of[g.index] = np.arange(len(g.index))
+    return group_of, row_of
 
 
 @dataclass(frozen=True)
@@ -232,6 +242,11 @@ class ItemParameters:
                 )
             )
         return tuple(groups)
+
+    @cached_property
+    def group_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """For each item, its group number and its row in that group, each ``(J,)``."""
+        return group_positions(self.groups, self.n_items)
 
     def _internal(self, index: np.ndarray, family: ItemFamily, k: int) -> np.ndarray:
         a = self.a[index]

@@ -1,0 +1,168 @@
+"""``masterycat calibrate``, ``score`` and ``simulate``: the IRT core on files."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+
+from cli.common import app, fail, print_json, show_progress
+from engine.calibrate import ConvergenceWarning, calibrate as run_calibration
+from engine.models import MODEL_NAMES
+from engine.scoring import SCORING_METHODS, score as run_scoring
+from engine.simulate import simulate_bank, simulate_responses
+from itembank.io import (
+    FileFormatError,
+    read_model_map,
+    read_parameters,
+    read_responses,
+    write_parameters,
+    write_responses,
+    write_scores,
+)
+
+
+def _check_choice(name: str, value: str, allowed) -> str:
+    value = value.lower()
+    if value not in allowed:
+        fail(f"--{name} should be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+@contextmanager
+def _progress(description: str, total: int):
+    """A rich progress bar on stderr when it is a terminal; else nothing."""
+    if not show_progress():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done, loglik: bar.update(task, completed=done, description=f"{description} loglik {loglik:.3f}")
+
+
+@app.command()
+def calibrate(
+    responses: Path = typer.Argument(..., help="Responses CSV (wide or long)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the item parameters CSV."),
+    model: str = typer.Option("2pl", help=f"Model of every item: {', '.join(MODEL_NAMES)}."),
+    models: Optional[Path] = typer.Option(None, help="item_id,model CSV for a mixed bank (others take --model)."),
+    anchors: Optional[Path] = typer.Option(None, help="Parameters CSV of items held fixed (linking onto the bank's scale)."),
+    se: bool = typer.Option(True, "--se/--no-se", help="Compute standard errors."),
+    tol: float = typer.Option(1e-5, help="Convergence: largest parameter change of one EM step."),
+    max_iter: int = typer.Option(2000, help="Most EM steps."),
+    quadrature: int = typer.Option(61, help="Quadrature nodes on [-6, 6]."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+) -> None:
+    """Calibrate items by marginal maximum likelihood (EM), write their parameters."""
+    model = _check_choice("model", model, MODEL_NAMES)
+    if not tol > 0 or max_iter < 1 or quadrature < 5:
+        fail("--tol must be positive, --max-iter at least 1 and --quadrature at least 5")
+    try:
+        data = read_responses(responses)
+        per_item = np.array([model] * data.n_items, dtype=object)
+        if models is not None:
+            mapping = read_model_map(models)
+            unknown = [i for i in mapping if i not in set(data.item_ids.tolist())]
+            if unknown:
+                fail(f"{models}: item {unknown[0]!r} has no responses column")
+            per_item = np.array([mapping.get(i, model) for i in data.item_ids], dtype=object)
+        anchor_table = read_parameters(anchors) if anchors is not None else None
+        with _progress("calibrating", max_iter) as progress, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            result = run_calibration(
+                data, per_item.astype(str), anchors=anchor_table, se=se, tol=tol,
+                max_iter=max_iter, n_nodes=quadrature, progress=progress,
+            )
+        for w in caught:
+            typer.echo(f"masterycat: warning: {w.message}", err=True)
+        write_parameters(out, result.params)
+    except (FileFormatError, ValueError) as err:
+        fail(str(err))
+    if as_json:
+        print_json(result.summary())
+    else:
+        typer.echo(
+            f"calibrated {result.params.n_items} items on {result.n_students} students: "
+            f"loglik {result.loglik:.3f}, {result.iterations} EM steps, "
+            f"{'converged' if result.converged else 'NOT converged'}, {result.seconds:.2f} s -> {out}"
+        )
+
+
+@app.command()
+def score(
+    responses: Path = typer.Argument(..., help="Responses CSV (wide or long)."),
+    params: Path = typer.Option(..., "--params", help="Item parameters CSV."),
+    out: Path = typer.Option(..., "--out", help="Where to write the scores CSV."),
+    method: str = typer.Option("eap", help=f"Estimator: {', '.join(SCORING_METHODS)}."),
+    prior_mean: float = typer.Option(0.0, help="Prior mean (eap, map)."),
+    prior_sd: float = typer.Option(1.0, help="Prior standard deviation (eap, map)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+) -> None:
+    """Score students with known item parameters; write student_id,theta,se."""
+    method = _check_choice("method", method, SCORING_METHODS)
+    if not prior_sd > 0:
+        fail("--prior-sd must be positive")
+    start = time.perf_counter()
+    try:
+        table = read_parameters(params)
+        data = read_responses(responses, n_categories=dict(zip(table.item_ids, table.n_categories.tolist())))
+        used = table.subset([table.index_of[i] for i in data.item_ids])
+        result = run_scoring(data, used, method, prior_mean=prior_mean, prior_sd=prior_sd)
+        write_scores(out, result.student_ids, result.theta, result.se)
+    except (FileFormatError, ValueError) as err:
+        fail(str(err))
+    seconds = time.perf_counter() - start
+    finite = np.isfinite(result.theta)
+    summary = {
+        "n_students": int(len(result.theta)),
+        "method": method,
+        "mean_theta": float(np.mean(result.theta[finite])) if finite.any() else None,
+        "sd_theta": float(np.std(result.theta[finite])) if finite.any() else None,
+        "infinite_se": int(np.sum(~np.isfinite(result.se))),
+        "seconds": seconds,
+    }
+    if as_json:
+        print_json(summary)
+    else:
+        typer.echo(f"scored {summary['n_students']} students ({method}) in {seconds:.2f} s -> {out}")
+
+
+@app.command()
+def simulate(
+    out_responses: Path = typer.Option(..., "--out-responses", help="Responses CSV to write."),
+    out_params: Path = typer.Option(..., "--out-params", help="True item parameters CSV to write."),
+    items: int = typer.Option(20, help="Items in the bank."),
+    students: int = typer.Option(1000, help="Students."),
+    model: str = typer.Option("2pl", help=f"Model: {', '.join(MODEL_NAMES)}."),
+    categories: int = typer.Option(4, help="Score categories of polytomous items."),
+    seed: int = typer.Option(..., help="Random seed (same seed, same files)."),
+    items_per_student: Optional[int] = typer.Option(None, help="Sparse: items each student answers."),
+    missing_rate: float = typer.Option(0.0, help="Dense: share of cells left missing at random."),
+    layout: str = typer.Option("auto", help="Responses layout: wide, long or auto."),
+    out_theta: Optional[Path] = typer.Option(None, "--out-theta", help="True abilities CSV to write."),
+) -> None:
+    """Generate a bank and responses of N(0, 1) students, reproducibly."""
+    model = _check_choice("model", model, MODEL_NAMES)
+    layout = _check_choice("layout", layout, ("auto", "wide", "long"))
+    if items < 1 or students < 1:
+        fail("--items and --students must be at least 1")
+    rng = np.random.default_rng(seed)
+    try:
+        bank = simulate_bank(items, model, rng, n_categories=categories)
+        theta = rng.normal(0.0, 1.0, students)
+        data = simulate_responses(bank, theta, rng, missing_rate=missing_rate, items_per_student=items_per_student)
+        write_parameters(out_params, bank)
+        write_responses(out_responses, data, layout=layout)
+        if out_theta is not None:
+            write_scores(out_theta, data.student_ids, theta, np.zeros(students))
+    except ValueError as err:
+        fail(str(err))
+    typer.echo(f"simulated {students} students x {items} {model} items ({data.n_responses} answers) -> {out_responses}")

@@ -1,0 +1,345 @@
+"""Simulated adaptive checks: many students through one policy, all at once.
+
+:func:`simulate_cat` runs N simulated students (true abilities given) through
+a :class:`~engine.policy.CatPolicy` in lock-step, vectorized over students:
+every step selects for all students still testing, draws their answers from
+the exact item response functions at the true abilities, updates their grid
+posteriors with one multiply, and applies the stopping rule.  A Python loop
+runs over test positions only (at most ``max_items``), never over students.
+
+:func:`calibrate_sympson_hetter` finds the Sympson-Hetter control parameters
+by repeated simulation.  :class:`CatSimulation.summary` gives what a district
+compares policies on: bias, RMSE, mean length, classification accuracy and
+the exposure-rate distribution.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from engine import posterior as post_ops
+from engine.adaptive_bank import AdaptiveBank
+from engine.content import kingsbury_zara
+from engine.exposure import ExposurePolicy, pick_randomesque, pick_sympson_hetter, sympson_hetter_update
+from engine.models import LOGISTIC
+from engine.parameters import ItemParameters
+from engine.policy import CatPolicy
+from engine.selection import candidates
+from engine.stopping import REASONS, classify, evaluate, sprt_table
+
+__all__ = ["CatSimulation", "simulate_cat", "calibrate_sympson_hetter", "pair_probabilities"]
+
+
+def _group_map(params: ItemParameters, cache: dict | None):
+    hit = None if cache is None else cache.get("group-map")
+    if hit is None:
+        gid = np.empty(params.n_items, dtype=np.intp)
+        row = np.empty(params.n_items, dtype=np.intp)
+        for g, group in enumerate(params.groups):  # a loop over model groups
+            gid[group.index] = g
+            row[group.index] = np.arange(group.index.size)
+        hit = (gid, row)
+        if cache is not None:
+            cache["group-map"] = hit
+    return hit
+
+
+def pair_probabilities(
+    params: ItemParameters, theta: np.ndarray, items: np.ndarray, cache: dict | None = None
+) -> np.ndarray:
+    """Exact ``P(x = k | theta_i)`` of item ``items[i]`` for each pair i.
+
+    Parameters
+    ----------
+    params : ItemParameters
+    theta : ndarray, shape (P,)
+    items : ndarray of int, shape (P,)
+
+    Returns
+    -------
+    ndarray, shape (P, Kmax)
+        Zero past an item's number of categories.
+    """
+    theta = np.asarray(theta, dtype=float)
+    items = np.asarray(items, dtype=np.intp)
+    gid, row = _group_map(params, cache)
+    out = np.zeros((theta.size, params.max_categories))
+    for g, group in enumerate(params.groups):  # a loop over model groups
+        sel = np.flatnonzero(gid[items] == g)
+        if sel.size == 0:
+            continue
+        eta = group.eta[row[items[sel]]]
+        if group.family is LOGISTIC:
+            # internal parameters (a, delta, c, d) of engine.models.LogisticFamily
+            s = 1.0 / (1.0 + np.exp(-(eta[:, 0] * theta[sel] + eta[:, 1])))
+            p1 = eta[:, 2] + (eta[:, 3] - eta[:, 2]) * s
+            out[sel, 0] = 1.0 - p1
+            out[sel, 1] = p1
+            continue
+        k = group.n_categories
+        for lo in range(0, sel.size, 256):  # pairs are the diagonal of a small block
+            part = sel[lo : lo + 256]
+            block = group.family.probabilities(theta[part], eta[lo : lo + 256], k)
+            out[part, :k] = block[np.arange(part.size), np.arange(part.size)]
+    return out
+
+
+@dataclass(frozen=True)
+class CatSimulation:
+    """Outcome of :func:`simulate_cat` (N students, J items).
+
+    Attributes
+    ----------
+    theta_true, theta, se : ndarray, shape (N,)
+        True ability, final EAP estimate and posterior SD.
+    length : ndarray of int, shape (N,)
+    reason : ndarray of int, shape (N,)
+        Stop reason codes (:data:`engine.stopping.REASONS`).
+    mastery : ndarray of bool, shape (N,)
+        Classification at the stop (against ``policy.stopping.cut``).
+    items, scores : ndarray of int, shape (N, max_items)
+        Administered items and scores in order, ``-1`` padded.
+    exposure_counts, selected_counts : ndarray of int, shape (J,)
+        How many students were given / were offered (Sympson-Hetter) each item.
+    cut : float
+    timings : dict of str to float
+        Seconds spent per stage (select, respond, update, stop).
+    """
+
+    theta_true: np.ndarray
+    theta: np.ndarray
+    se: np.ndarray
+    length: np.ndarray
+    reason: np.ndarray
+    mastery: np.ndarray
+    items: np.ndarray
+    scores: np.ndarray
+    exposure_counts: np.ndarray
+    selected_counts: np.ndarray
+    cut: float
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def exposure_rates(self) -> np.ndarray:
+        """Share of students given each item, shape (J,)."""
+        return self.exposure_counts / max(1, self.theta_true.size)
+
+    def summary(self) -> dict:
+        """Bias, RMSE, length, classification and exposure figures (JSON-ready)."""
+        err = self.theta - self.theta_true
+        rates = self.exposure_rates
+        truth = self.theta_true >= self.cut
+        reasons = {REASONS[c]: int(n) for c, n in zip(*np.unique(self.reason, return_counts=True))}
+        return {
+            "students": int(self.theta_true.size),
+            "bias": float(err.mean()),
+            "rmse": float(np.sqrt(np.mean(err * err))),
+            "mean_se": float(self.se.mean()),
+            "mean_length": float(self.length.mean()),
+            "min_length": int(self.length.min()),
+            "max_length": int(self.length.max()),
+            "classification_accuracy": float(np.mean(self.mastery == truth)),
+            "cut": float(self.cut),
+            "max_exposure": float(rates.max()),
+            "exposure_quantiles": {
+                q: float(v) for q, v in zip(("p50", "p90", "p99"), np.quantile(rates, [0.5, 0.9, 0.99]))
+            },
+            "unused_items": float(np.mean(rates == 0)),
+            "stop_reasons": reasons,
+        }
+
+
+def simulate_cat(
+    bank: AdaptiveBank,
+    theta_true: np.ndarray,
+    policy: CatPolicy,
+    rng: np.random.Generator,
+    *,
+    prior_mean=0.0,
+    prior_sd=1.0,
+    recent: np.ndarray | None = None,
+) -> CatSimulation:
+    """Run ``N`` simulated students through ``policy`` on ``bank``.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank
+    theta_true : ndarray, shape (N,)
+        True abilities; answers are drawn from the bank's exact item
+        response functions at these values.
+    policy : CatPolicy
+    rng : numpy.random.Generator
+        All randomness (answers, randomized exposure control).
+    prior_mean, prior_sd : float or ndarray, shape (N,)
+        Each student's prior for the EAP estimate.
+    recent : ndarray of int, shape (N, R), optional
+        Items each student saw recently (never given), ``-1`` padded.
+
+    Returns
+    -------
+    CatSimulation
+    """
+    theta_true = np.asarray(theta_true, dtype=float).reshape(-1)
+    if theta_true.size == 0 or np.any(~np.isfinite(theta_true)):
+        raise ValueError("theta_true should be a non-empty array of finite abilities")
+    n = theta_true.size
+    stop = policy.stopping
+    length_max = int(stop.max_items)
+    recent = np.zeros((n, 0), dtype=np.int64) if recent is None else np.asarray(recent, dtype=np.int64)
+    if recent.ndim != 2 or recent.shape[0] != n:
+        raise ValueError(f"recent should have shape ({n}, R), got {recent.shape}")
+    exposure: ExposurePolicy = policy.exposure
+    with_dok = bool(policy.blueprint is not None and policy.blueprint.dok)
+    sprt = sprt_table(bank, stop.cut, stop.indifference) if stop.classify == "sprt" else None
+    timings = {"select": 0.0, "respond": 0.0, "update": 0.0, "stop": 0.0}
+
+    posterior = post_ops.normal_prior(bank, np.broadcast_to(prior_mean, (n,)), np.broadcast_to(prior_sd, (n,)))
+    theta, se = post_ops.moments(bank, posterior)
+    llr = np.zeros(n)
+    items = np.full((n, length_max), -1, dtype=np.int64)
+    scores = np.full((n, length_max), -1, dtype=np.int64)
+    blocked = np.concatenate([items, recent], axis=1)  # (N, max_items + R)
+    selected_counts = np.zeros(bank.n_items, dtype=np.int64)
+    reason = np.zeros(n, dtype=np.int64)
+    active = np.arange(n)
+    cache = bank._cache
+
+    for step in range(length_max + 1):
+        t0 = time.perf_counter()
+        done, why = evaluate(
+            stop, np.full(active.size, step), theta[active], se[active], llr[active] if sprt is not None else None
+        )
+        if done.any():
+            reason[active[done]] = why[done]
+            active = active[~done]
+        t1 = time.perf_counter()
+        timings["stop"] += t1 - t0
+        if active.size == 0 or step == length_max:
+            break
+        # ---- select
+        blk = blocked[active]
+        required = None
+        if policy.blueprint is not None:
+            required = kingsbury_zara(bank, policy.blueprint, items[active, :step], blk)
+        cand = candidates(
+            bank,
+            theta[active],
+            blk,
+            rule=policy.rule,
+            depth=exposure.depth,
+            required=required,
+            with_dok=with_dok,
+            posterior=posterior[active] if policy.rule.name == "kl" else None,
+        )
+        if required is not None:
+            cand = np.where((required >= 0)[:, None], cand, -1)  # nothing of the blueprint left
+        if exposure.method == "none":
+            chosen = cand[:, 0]
+        elif exposure.method == "randomesque":
+            chosen = pick_randomesque(cand[:, : exposure.k], rng)
+        else:
+            chosen, n_tried = pick_sympson_hetter(cand, bank.control, rng)
+            tried = cand[np.arange(cand.shape[1])[None, :] < n_tried[:, None]]
+            selected_counts += np.bincount(tried, minlength=bank.n_items)
+        none = chosen < 0
+        if none.any():
+            reason[active[none]] = 1  # exhausted
+            active, chosen = active[~none], chosen[~none]
+            if active.size == 0:
+                break
+        t2 = time.perf_counter()
+        timings["select"] += t2 - t1
+        # ---- respond (exact probabilities at the true abilities)
+        p = pair_probabilities(bank.params, theta_true[active], chosen, cache)
+        u = rng.random(active.size)
+        x = (u[:, None] > np.cumsum(p, axis=1)[:, :-1]).sum(axis=1)
+        items[active, step] = chosen
+        scores[active, step] = x
+        blocked[active, step] = chosen
+        t3 = time.perf_counter()
+        timings["respond"] += t3 - t2
+        # ---- update
+        new = posterior[active] * bank.prob[chosen, x]
+        new /= new.sum(axis=1, keepdims=True)
+        posterior[active] = new
+        theta[active], se[active] = post_ops.moments(bank, new)
+        if sprt is not None:
+            llr[active] += sprt[chosen, x]
+        timings["update"] += time.perf_counter() - t3
+
+    length = (items >= 0).sum(axis=1)
+    exposure_counts = np.bincount(items[items >= 0], minlength=bank.n_items)
+    if exposure.method != "sympson-hetter":
+        selected_counts = exposure_counts.copy()
+    return CatSimulation(
+        theta_true=theta_true,
+        theta=theta,
+        se=se,
+        length=length,
+        reason=reason,
+        mastery=classify(stop, theta, llr if sprt is not None else None),
+        items=items,
+        scores=scores,
+        exposure_counts=exposure_counts,
+        selected_counts=selected_counts,
+        cut=float(stop.cut),
+        timings=timings,
+    )
+
+
+def calibrate_sympson_hetter(
+    bank: AdaptiveBank,
+    policy: CatPolicy,
+    theta_sample: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    r_max: float = 0.25,
+    n_iter: int = 30,
+    tol: float = 0.01,
+) -> tuple[np.ndarray, list[float]]:
+    """Sympson-Hetter control parameters found by simulation.
+
+    Repeats: simulate the students ``theta_sample`` with the current control
+    parameters, measure each item's selection rate ``P(S_j)``, and set
+    ``K_j = min(1, r_max / P(S_j))`` (:func:`engine.exposure.sympson_hetter_update`),
+    until the maximum exposure rate is within ``tol`` of ``r_max`` or below.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank
+    policy : CatPolicy
+        Its exposure method is replaced by Sympson-Hetter.
+    theta_sample : ndarray, shape (N,)
+        Abilities of the simulated population (e.g. 2,000 draws of N(0, 1)).
+    rng : numpy.random.Generator
+    r_max : float
+        Target maximum exposure rate.
+    n_iter : int
+        Maximum number of iterations.
+    tol : float
+
+    Returns
+    -------
+    control : ndarray, shape (J,)
+    history : list of float
+        Maximum exposure rate observed at each iteration.
+    """
+    if not 0 < r_max <= 1:
+        raise ValueError(f"r_max should lie in (0, 1], got {r_max}")
+    exposure = policy.exposure
+    if exposure.method != "sympson-hetter":
+        exposure = ExposurePolicy("sympson-hetter", k=exposure.k, candidates=exposure.candidates)
+    pol = replace(policy, exposure=exposure)
+    control = np.ones(bank.n_items)
+    history: list[float] = []
+    n = np.asarray(theta_sample).size
+    for _ in range(int(n_iter)):  # a loop over iterations
+        sim = simulate_cat(bank.with_exposure_control(control), theta_sample, pol, rng)
+        history.append(float(sim.exposure_rates.max()))
+        if history[-1] <= r_max + tol:
+            break
+        control = sympson_hetter_update(sim.selected_counts / n, r_max)
+    return control, history

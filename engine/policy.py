@@ -1,0 +1,58 @@
+"""An adaptive-testing policy: selection rule, exposure control, stopping, blueprint.
+
+One immutable, JSON-friendly value that the session state machine
+(:mod:`engine.session`) and the simulator (:mod:`engine.adaptive_sim`) both
+take, so the policy a district tries in simulation is exactly the one that
+runs in its checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from engine.content import Blueprint
+from engine.exposure import ExposurePolicy
+from engine.selection import SelectionRule
+from engine.stopping import StoppingRule
+
+__all__ = ["CatPolicy"]
+
+
+@dataclass(frozen=True)
+class CatPolicy:
+    """Selection, exposure control, stopping and content balancing.
+
+    Attributes
+    ----------
+    rule : SelectionRule
+    exposure : ExposurePolicy
+    stopping : StoppingRule
+    blueprint : Blueprint or None
+        Content balancing (Kingsbury-Zara) and the eligible objectives; None
+        for the whole bank without balancing.
+    """
+
+    rule: SelectionRule = field(default_factory=SelectionRule)
+    exposure: ExposurePolicy = field(default_factory=ExposurePolicy)
+    stopping: StoppingRule = field(default_factory=StoppingRule)
+    blueprint: Blueprint | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": asdict(self.rule),
+            "exposure": asdict(self.exposure),
+            "stopping": self.stopping.to_dict(),
+            "blueprint": None if self.blueprint is None else self.blueprint.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CatPolicy":
+        try:
+            return cls(
+                rule=SelectionRule(**data.get("rule", {})),
+                exposure=ExposurePolicy(**data.get("exposure", {})),
+                stopping=StoppingRule.from_dict(data.get("stopping", {})),
+                blueprint=None if data.get("blueprint") is None else Blueprint.from_dict(data["blueprint"]),
+            )
+        except TypeError as err:  # unknown keys
+            raise ValueError(f"bad policy: {err}") from None

@@ -1,0 +1,314 @@
+"""Item selection, vectorized over students: the hot path of the product.
+
+Rules (:class:`SelectionRule`):
+
+* ``max-info`` — maximum Fisher information at the current estimate (any
+  mix of dichotomous and rubric items; information is precomputed on the
+  bank's grid and read at the estimate's nearest node);
+* ``kl`` — posterior-weighted Kullback-Leibler information (Chang & Ying
+  1996; van der Linden 1998):
+  ``KL_j = sum_q w_q sum_k P_jk(theta_hat) log(P_jk(theta_hat) / P_jk(theta_q))``
+  with ``w`` the current posterior; it looks at the whole posterior, which is
+  what matters early in a test when the estimate is poor;
+* ``target-p`` — the item whose probability of success at the estimate is
+  closest to ``p_target`` (e.g. 0.75): the rule for practice and morning work
+  (for rubric items the expected score as a fraction of the maximum).
+
+Constraints: items in ``blocked`` (administered in this check, or seen
+recently) are never chosen; ``required`` restricts a row to one content
+category (:mod:`engine.content`).  :func:`candidates` returns the best
+eligible items per row, best-first; :func:`select` hands them to the exposure
+policy (:mod:`engine.exposure`).
+
+Two equivalent code paths, chosen by size, both vectorized over rows:
+
+* *ranked*: for ``max-info`` and ``target-p`` the bank keeps, per grid node,
+  the items sorted best-first within each content category
+  (:meth:`AdaptiveBank.ranking`); a row's best eligible items are among the
+  first ``L + depth`` entries of its node's list (``L`` blocked items), so a
+  selection costs O(N (L + depth) L), independent of the bank size;
+* *dense*: the criterion for all ``(N, J)`` pairs in row chunks, blocked and
+  off-category items set to ``-inf``, then argmax / partial sort.  Used for
+  ``kl`` and when many items are blocked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.adaptive_bank import AdaptiveBank
+from engine.exposure import ExposurePolicy, pick
+
+__all__ = ["SelectionRule", "SELECTION_RULES", "candidates", "select", "pad_rows"]
+
+SELECTION_RULES = ("max-info", "kl", "target-p")
+_DENSE_CELLS = 4_000_000  # criterion cells per dense chunk
+
+
+@dataclass(frozen=True)
+class SelectionRule:
+    """Which criterion ranks the items.
+
+    Attributes
+    ----------
+    name : {"max-info", "kl", "target-p"}
+    p_target : float
+        Target success probability of ``target-p`` (0 < p < 1).
+    kl_stride : int
+        ``kl`` integrates the posterior on every ``kl_stride``-th grid node.
+    """
+
+    name: str = "max-info"
+    p_target: float = 0.75
+    kl_stride: int = 2
+
+    def __post_init__(self) -> None:
+        if self.name not in SELECTION_RULES:
+            raise ValueError(f"selection rule should be one of {', '.join(SELECTION_RULES)}, got {self.name!r}")
+        if not 0.0 < float(self.p_target) < 1.0:
+            raise ValueError(f"p_target should lie strictly between 0 and 1, got {self.p_target}")
+        if int(self.kl_stride) < 1:
+            raise ValueError(f"kl_stride should be at least 1, got {self.kl_stride}")
+
+
+def pad_rows(rows: np.ndarray, values: np.ndarray, n_rows: int, width: int | None = None) -> np.ndarray:
+    """Ragged (row, value) pairs as a ``(n_rows, width)`` array padded with -1.
+
+    Parameters
+    ----------
+    rows, values : ndarray of int, shape (M,)
+    n_rows : int
+    width : int, optional
+        At least the longest row (default: exactly the longest row).
+    """
+    rows = np.asarray(rows, dtype=np.intp)
+    values = np.asarray(values, dtype=np.int64)
+    counts = np.bincount(rows, minlength=n_rows)
+    w = int(counts.max(initial=0)) if width is None else int(width)
+    if counts.max(initial=0) > w:
+        raise ValueError(f"a row has {counts.max()} values, more than width {w}")
+    out = np.full((n_rows, w), -1, dtype=np.int64)
+    if rows.size:
+        order = np.argsort(rows, kind="stable")
+        r = rows[order]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        col = np.arange(r.size) - starts[r]
+        out[r, col] = values[order]
+    return out
+
+
+def _is_blocked(cand: np.ndarray, blocked: np.ndarray, n_items: int) -> np.ndarray:
+    """Whether ``cand[i, d]`` is among ``blocked[i, :]``, shape like ``cand``."""
+    if blocked.shape[1] == 0:
+        return np.zeros(cand.shape, dtype=bool)
+    if cand.shape[1] * blocked.shape[1] <= 2048:
+        return (cand[:, :, None] == blocked[:, None, :]).any(axis=2) & (cand >= 0)
+    # sorted global keys: row * (J + 1) + item
+    width = n_items + 1
+    n = cand.shape[0]
+    bkey = np.sort((np.arange(n)[:, None] * width + blocked)[blocked >= 0])
+    ckey = np.arange(n)[:, None] * width + cand
+    pos = np.searchsorted(bkey, ckey)
+    hit = bkey[np.minimum(pos, max(bkey.size - 1, 0))] == ckey if bkey.size else np.zeros(cand.shape, bool)
+    return hit & (cand >= 0)
+
+
+def _compact(cand: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarray:
+    """Valid candidates moved to the front in order, first ``depth`` columns."""
+    if depth == 1:
+        first = np.argmax(valid, axis=1)
+        ok = valid[np.arange(cand.shape[0]), first]
+        return np.where(ok, cand[np.arange(cand.shape[0]), first], -1)[:, None]
+    order = np.argsort(~valid, axis=1, kind="stable")[:, :depth]
+    out = np.take_along_axis(cand, order, axis=1)
+    ok = np.take_along_axis(valid, order, axis=1)
+    return np.where(ok, out, -1)
+
+
+def _ranked(bank, rule, q, blocked, required, with_dok, depth) -> np.ndarray:
+    order, start, overall = bank.ranking(rule.name, rule.p_target, with_dok)
+    j = bank.n_items
+    d = min(blocked.shape[1] + depth, j)
+    cols = np.arange(d)
+    if required is None:
+        cand = overall[q[:, None], cols[None, :]].astype(np.int64)
+        valid = np.ones(cand.shape, dtype=bool)
+    else:
+        req = np.maximum(required, 0)
+        pos = start[req][:, None] + cols[None, :]
+        valid = pos < start[req + 1][:, None]
+        cand = order[q[:, None], np.minimum(pos, j - 1)].astype(np.int64)
+        free = required < 0
+        if free.any():
+            cand[free] = overall[q[free][:, None], cols[None, :]]
+            valid[free] = True
+        cand = np.where(valid, cand, -1)
+    valid &= ~_is_blocked(cand, blocked, j)
+    return _compact(cand, valid, depth)
+
+
+def _kl_tables(bank: AdaptiveBank, stride: int):
+    key = ("kl-table", stride)
+    hit = bank._cache.get(key)
+    if hit is None:
+        p = bank.prob[:, :, ::stride]  # (J+1, K, Q')
+        with np.errstate(divide="ignore"):
+            logp = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)
+        table = np.ascontiguousarray(np.transpose(logp, (2, 0, 1)).reshape(p.shape[2], -1))
+        plogp = np.sum(np.where(p > 0, p * logp, 0.0), axis=1)  # (J+1, Q') at the same nodes
+        hit = (table, plogp)
+        bank._cache[key] = hit
+    return hit
+
+
+def _criterion(bank, rule, q, posterior) -> np.ndarray:
+    """Criterion (larger is better) for rows at nodes ``q``, shape (n, J + 1)."""
+    if rule.name == "max-info":
+        crit = bank.info[q]
+    elif rule.name == "target-p":
+        crit = -np.abs(bank.success[q].astype(np.float64) - rule.p_target)
+    else:
+        if posterior is None:
+            raise ValueError("the kl rule needs the posterior (N, Q)")
+        s = int(rule.kl_stride)
+        table, _ = _kl_tables(bank, s)
+        w = posterior[:, ::s]
+        w = w / w.sum(axis=1, keepdims=True)
+        k = bank.prob.shape[1]
+        cross = (w @ table).reshape(len(q), bank.n_items + 1, k)  # sum_q w_q log P_jk(theta_q)
+        phat = np.transpose(bank.prob[:, :, q], (2, 0, 1))  # (n, J+1, K)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logphat = np.where(phat > 0, np.log(np.where(phat > 0, phat, 1.0)), 0.0)
+        crit = np.sum(phat * (logphat - cross), axis=2)
+    crit[:, -1] = -np.inf
+    return crit
+
+
+def _dense(bank, rule, q, blocked, required, with_dok, depth, posterior) -> np.ndarray:
+    n = q.size
+    j = bank.n_items
+    depth = min(depth, j)
+    key = bank.content_key(with_dok)[0] if required is not None else None
+    out = np.full((n, depth), -1, dtype=np.int64)
+    chunk = max(1, _DENSE_CELLS // (j + 1))
+    for lo in range(0, n, chunk):  # a loop over row chunks, bounded memory
+        sl = slice(lo, min(n, lo + chunk))
+        rows = np.arange(sl.stop - sl.start)
+        crit = _criterion(bank, rule, q[sl], None if posterior is None else posterior[sl])
+        crit[rows[:, None], blocked[sl]] = -np.inf
+        if key is not None:
+            r = required[sl]
+            off = (r[:, None] >= 0) & (key[None, :] != r[:, None])
+            crit[:, :j][off] = -np.inf
+        if depth == 1:
+            best = np.argmax(crit, axis=1)
+            ok = np.isfinite(crit[rows, best])
+            out[sl, 0] = np.where(ok, best, -1)
+            continue
+        top = np.argpartition(-crit, depth - 1, axis=1)[:, :depth]
+        vals = np.take_along_axis(crit, top, axis=1).astype(np.float64)
+        ordr = np.lexsort((top, -vals), axis=-1)
+        top = np.take_along_axis(top, ordr, axis=1)
+        vals = np.take_along_axis(vals, ordr, axis=1)
+        out[sl] = np.where(np.isfinite(vals), top, -1)
+    return out
+
+
+def candidates(
+    bank: AdaptiveBank,
+    theta: np.ndarray,
+    blocked: np.ndarray,
+    *,
+    rule: SelectionRule = SelectionRule(),
+    depth: int = 1,
+    required: np.ndarray | None = None,
+    with_dok: bool = False,
+    posterior: np.ndarray | None = None,
+    dense: bool | None = None,
+) -> np.ndarray:
+    """The ``depth`` best eligible items of each row, best-first.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank
+    theta : ndarray, shape (N,)
+        Current estimates.
+    blocked : ndarray of int, shape (N, L)
+        Items that may not be chosen, ``-1`` padded.
+    rule : SelectionRule
+    depth : int
+        How many candidates per row.
+    required : ndarray of int, shape (N,), optional
+        Content category each row is restricted to (codes of
+        ``bank.content_key(with_dok)``), ``-1`` for no restriction.
+    with_dok : bool
+        Whether ``required`` codes are objective x DOK categories.
+    posterior : ndarray, shape (N, Q), optional
+        Needed by the ``kl`` rule.
+    dense : bool, optional
+        Force the dense (True) or ranked (False) path; default by size.
+
+    Returns
+    -------
+    ndarray of int, shape (N, depth)
+        Item positions, ``-1`` where fewer than ``depth`` items are eligible.
+    """
+    theta = np.asarray(theta, dtype=float).reshape(-1)
+    blocked = np.asarray(blocked, dtype=np.int64)
+    if blocked.ndim != 2 or blocked.shape[0] != theta.size:
+        raise ValueError(f"blocked should have shape ({theta.size}, L), got {blocked.shape}")
+    if required is not None:
+        required = np.asarray(required, dtype=np.int64).reshape(-1)
+        if required.shape != theta.shape:
+            raise ValueError(f"required should have shape ({theta.size},), got {required.shape}")
+    depth = int(depth)
+    if depth < 1:
+        raise ValueError(f"depth should be at least 1, got {depth}")
+    q = bank.node_index(theta)
+    if dense is None:
+        dense = rule.name == "kl" or (blocked.shape[1] + depth) * 4 > bank.n_items
+    if rule.name == "kl" and not dense:
+        raise ValueError("the kl rule has no ranked path")
+    if dense:
+        return _dense(bank, rule, q, blocked, required, with_dok, depth, posterior)
+    return _ranked(bank, rule, q, blocked, required, with_dok, min(depth, bank.n_items))
+
+
+def select(
+    bank: AdaptiveBank,
+    theta: np.ndarray,
+    blocked: np.ndarray,
+    *,
+    rule: SelectionRule = SelectionRule(),
+    exposure: ExposurePolicy = ExposurePolicy(),
+    required: np.ndarray | None = None,
+    with_dok: bool = False,
+    posterior: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    dense: bool | None = None,
+) -> np.ndarray:
+    """The next item of each row.
+
+    Parameters are those of :func:`candidates`, plus ``exposure`` (the
+    exposure-control policy, using ``bank.control`` for Sympson-Hetter) and
+    ``rng`` (needed by randomized exposure control).
+
+    Returns
+    -------
+    ndarray of int, shape (N,)
+        Item position per row, ``-1`` when no item is eligible.
+    """
+    cand = candidates(
+        bank,
+        theta,
+        blocked,
+        rule=rule,
+        depth=exposure.depth,
+        required=required,
+        with_dok=with_dok,
+        posterior=posterior,
+        dense=dense,
+    )
+    return pick(exposure, cand, bank.control, rng)

@@ -1,0 +1,400 @@
+"""Reading and writing the CSV formats of DESIGN.md section 4.
+
+* Responses, wide: ``student_id,<item_id>,…``; a cell is a category score
+  0..K-1 or empty for not administered.
+* Responses, long: ``student_id,item_id,score`` (optionally
+  ``administered_at``).  :func:`read_responses` tells the two apart by the
+  header.
+* Item parameters: ``item_id,model,a,b,c,d,b1,b2,…`` (+ ``se_a, se_b, …``).
+* Scores: ``student_id,theta,se`` (+ ``standard``).
+
+A bad file is refused as a whole with a :class:`FileFormatError` naming the
+line and the column; nothing is returned half-read, and writers write to a
+temporary file renamed into place, so a failed write leaves no partial file.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from engine.models import MODEL_NAMES
+from engine.parameters import ItemParameters
+from engine.responses import ResponseMatrix
+
+__all__ = [
+    "FileFormatError",
+    "read_responses",
+    "read_parameters",
+    "write_parameters",
+    "write_scores",
+    "read_model_map",
+    "write_responses",
+]
+
+
+class FileFormatError(ValueError):
+    """A CSV file that cannot be used; the message names the line and column."""
+
+
+def _rows(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line number, cells) of a CSV file; blank lines skipped."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileFormatError(f"{path}: no such file")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    except UnicodeDecodeError as err:
+        raise FileFormatError(f"{path}: not a UTF-8 text file ({err.reason})") from None
+    except csv.Error as err:
+        raise FileFormatError(f"{path}: not a valid CSV file ({err})") from None
+    if not rows:
+        raise FileFormatError(f"{path}: the file is empty")
+    header = [h.strip() for h in rows[0][1]]
+    seen = set()
+    for col, name in enumerate(header, start=1):
+        if not name:
+            raise FileFormatError(f"{path}: line 1, column {col}: empty column name")
+        if name in seen:
+            raise FileFormatError(f"{path}: line 1, column {col}: duplicate column {name!r}")
+        seen.add(name)
+    body = rows[1:]
+    for line, row in body:
+        if len(row) != len(header):
+            raise FileFormatError(f"{path}: line {line}: {len(row)} cells, expected {len(header)} as in the header")
+    return header, body
+
+
+def _score(path, line, column, text) -> int:
+    text = text.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise FileFormatError(f"{path}: line {line}, column {column}: {text!r} is not a score") from None
+    if not math.isfinite(value) or value != int(value) or value < 0:
+        raise FileFormatError(
+            f"{path}: line {line}, column {column}: {text!r} is not a category score (0, 1, 2, …)"
+        )
+    return int(value)
+
+
+def read_responses(path: str | os.PathLike, *, n_categories: dict[str, int] | None = None) -> ResponseMatrix:
+    """Read a wide or long responses CSV.
+
+    Parameters
+    ----------
+    path : path-like
+    n_categories : dict of item id to K, optional
+        Known numbers of categories (scores at or above K are refused).
+
+    Returns
+    -------
+    ResponseMatrix
+        Sparse when fewer than half the cells are answered (always for long
+        files with that density), dense otherwise.
+
+    Raises
+    ------
+    FileFormatError
+    """
+    header, body = _rows(path)
+    if header[0] != "student_id":
+        raise FileFormatError(f"{path}: line 1, column 1: the first column should be 'student_id', got {header[0]!r}")
+    if not body:
+        raise FileFormatError(f"{path}: no responses after the header")
+    if header[1:3] == ["item_id", "score"]:
+        return _read_long(path, header, body, n_categories)
+    if len(header) < 2:
+        raise FileFormatError(f"{path}: line 1: no item columns")
+    return _read_wide(path, header, body, n_categories)
+
+
+def _check_students(path, body, column=0):
+    seen: dict[str, int] = {}
+    for line, row in body:
+        sid = row[column].strip()
+        if not sid:
+            raise FileFormatError(f"{path}: line {line}, column {column + 1}: empty student_id")
+        if sid in seen:
+            raise FileFormatError(f"{path}: line {line}: student {sid!r} appears again (first on line {seen[sid]})")
+        seen[sid] = line
+
+
+def _categories_for(path, item_ids, top, n_categories):
+    if n_categories is None:
+        return None
+    out = []
+    for iid, t in zip(item_ids, top):
+        k = n_categories.get(iid)
+        if k is None:
+            raise FileFormatError(f"{path}: unknown item {iid!r}")
+        if t >= k:
+            raise FileFormatError(f"{path}: item {iid}: score {t} is out of range 0..{k - 1}")
+        out.append(k)
+    return out
+
+
+def _read_wide(path, header, body, n_categories) -> ResponseMatrix:
+    _check_students(path, body)
+    item_ids = header[1:]
+    n, j = len(body), len(item_ids)
+    table = np.full((n, j), np.nan)
+    for i, (line, row) in enumerate(body):
+        for col in range(1, j + 1):
+            text = row[col]
+            if text.strip():
+                table[i, col - 1] = _score(path, line, header[col], text)
+    top = np.nanmax(np.where(np.isnan(table), -1, table), axis=0).astype(int)
+    k = _categories_for(path, item_ids, top, n_categories)
+    students = [row[0].strip() for _, row in body]
+    return ResponseMatrix.from_table(table, students, item_ids, n_categories=k)
+
+
+def _read_long(path, header, body, n_categories) -> ResponseMatrix:
+    allowed = {"student_id", "item_id", "score", "administered_at"}
+    extra = [h for h in header if h not in allowed]
+    if extra:
+        raise FileFormatError(f"{path}: line 1: unexpected column {extra[0]!r} in a long responses file")
+    students: dict[str, int] = {}
+    items: dict[str, int] = {}
+    s_idx, i_idx, scores = [], [], []
+    first: dict[tuple[int, int], int] = {}
+    for line, row in body:
+        sid, iid = row[0].strip(), row[1].strip()
+        if not sid:
+            raise FileFormatError(f"{path}: line {line}, column student_id: empty student_id")
+        if not iid:
+            raise FileFormatError(f"{path}: line {line}, column item_id: empty item_id")
+        value = _score(path, line, "score", row[2])
+        si = students.setdefault(sid, len(students))
+        ii = items.setdefault(iid, len(items))
+        key = (si, ii)
+        if key in first:
+            raise FileFormatError(
+                f"{path}: line {line}: student {sid!r} answered item {iid!r} again (first on line {first[key]})"
+            )
+        first[key] = line
+        s_idx.append(si)
+        i_idx.append(ii)
+        scores.append(value)
+    item_ids = list(items)
+    top = np.zeros(len(item_ids), dtype=int)
+    np.maximum.at(top, np.asarray(i_idx), np.asarray(scores))
+    k = _categories_for(path, item_ids, top, n_categories)
+    n, j = len(students), len(items)
+    dense = len(scores) >= 0.5 * n * j
+    return ResponseMatrix.from_long(
+        s_idx, i_idx, scores, n_students=n, n_items=j,
+        student_ids=list(students), item_ids=item_ids, n_categories=k, dense=dense,
+    )
+
+
+def _number(path, line, column, text, *, required: bool) -> float:
+    text = text.strip()
+    if not text:
+        if required:
+            raise FileFormatError(f"{path}: line {line}, column {column}: a number is required")
+        return math.nan
+    try:
+        value = float(text)
+    except ValueError:
+        raise FileFormatError(f"{path}: line {line}, column {column}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise FileFormatError(f"{path}: line {line}, column {column}: {text!r} is not a finite number")
+    return value
+
+
+def read_parameters(path: str | os.PathLike) -> ItemParameters:
+    """Read an item parameters CSV (``item_id,model,a,b,c,d,b1,…``).
+
+    Dichotomous items need ``b`` (``a`` defaults to 1 for rasch/1pl, ``c``
+    to 0 and ``d`` to 1 when empty); polytomous items (grm, gpcm, rasch
+    partial credit) need ``a`` and ``b1..b{K-1}``: K is one more than the
+    number of filled thresholds.  ``se_*`` columns are read into ``se``.
+
+    Raises
+    ------
+    FileFormatError
+    """
+    header, body = _rows(path)
+    if header[:2] != ["item_id", "model"]:
+        raise FileFormatError(f"{path}: line 1: the header should start with 'item_id,model', got {','.join(header[:2])!r}")
+    if not body:
+        raise FileFormatError(f"{path}: no items after the header")
+    known = {"a", "b", "c", "d"}
+    thr_cols = sorted(
+        (h for h in header if len(h) > 1 and h[0] == "b" and h[1:].isdigit()), key=lambda h: int(h[1:])
+    )
+    expected = [f"b{m}" for m in range(1, len(thr_cols) + 1)]
+    if thr_cols != expected:
+        raise FileFormatError(f"{path}: line 1: threshold columns should be b1..b{len(thr_cols)} without gaps")
+    se_cols = [h for h in header if h.startswith("se_")]
+    for col, name in enumerate(header, start=1):
+        if name not in known | set(thr_cols) | set(se_cols) | {"item_id", "model"}:
+            raise FileFormatError(f"{path}: line 1, column {col}: unknown column {name!r}")
+    pos = {h: i for i, h in enumerate(header)}
+    ids, models, ks = [], [], []
+    a, b, c, d = [], [], [], []
+    thr = np.full((len(body), max(len(thr_cols), 1)), np.nan)
+    se = {h[3:]: np.full(len(body), np.nan) for h in se_cols}
+    seen: dict[str, int] = {}
+
+    def cell(row, name):
+        return row[pos[name]] if name in pos else ""
+
+    for r, (line, row) in enumerate(body):
+        iid = row[0].strip()
+        if not iid:
+            raise FileFormatError(f"{path}: line {line}, column item_id: empty item_id")
+        if iid in seen:
+            raise FileFormatError(f"{path}: line {line}: item {iid!r} appears again (first on line {seen[iid]})")
+        seen[iid] = line
+        model = row[1].strip().lower()
+        if model not in MODEL_NAMES:
+            raise FileFormatError(
+                f"{path}: line {line}, column model: unknown model {row[1]!r} (expected one of {', '.join(MODEL_NAMES)})"
+            )
+        values = [_number(path, line, name, cell(row, name), required=False) for name in thr_cols]
+        filled = [v for v in values if not math.isnan(v)]
+        if any(math.isnan(v) for v in values[: len(filled)]):
+            raise FileFormatError(f"{path}: line {line}: thresholds b1..b{len(filled)} must be filled without gaps")
+        polytomous = len(filled) > 0
+        if polytomous and model in ("1pl", "2pl", "3pl", "4pl"):
+            raise FileFormatError(f"{path}: line {line}: model {model} is dichotomous but thresholds b1.. are filled")
+        if model in ("grm", "gpcm") and not polytomous and not cell(row, "b").strip():
+            raise FileFormatError(f"{path}: line {line}, column b1: {model} items need thresholds b1, b2, …")
+        slope_needed = model not in ("rasch",)
+        av = _number(path, line, "a", cell(row, "a"), required=slope_needed and model != "1pl")
+        if polytomous:
+            ks.append(len(filled) + 1)
+            thr[r, : len(filled)] = filled
+            bv = cv = dv = math.nan
+        else:
+            ks.append(2)
+            bv = _number(path, line, "b", cell(row, "b"), required=True)
+            cv = _number(path, line, "c", cell(row, "c"), required=False)
+            dv = _number(path, line, "d", cell(row, "d"), required=False)
+            cv = 0.0 if math.isnan(cv) else cv
+            dv = 1.0 if math.isnan(dv) else dv
+        ids.append(iid)
+        models.append(model)
+        a.append(1.0 if math.isnan(av) else av)
+        b.append(bv)
+        c.append(cv)
+        d.append(dv)
+        for name in se:
+            se[name][r] = _number(path, line, f"se_{name}", cell(row, f"se_{name}"), required=False)
+    try:
+        table = ItemParameters.from_arrays(
+            ids, models, a=a, b=b, c=c, d=d, thresholds=thr, n_categories=np.asarray(ks)
+        )
+    except ValueError as err:
+        item = str(err).split(":")[0].replace("item ", "")
+        line = seen.get(item)
+        where = f"line {line}: " if line else ""
+        raise FileFormatError(f"{path}: {where}{err}") from None
+    if se:
+        table = replace(table, se=se)
+    return table
+
+
+def _atomic_write(path: str | os.PathLike, header: list[str], rows: Iterable[list]) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{float(value):.6g}"
+
+
+def write_parameters(path: str | os.PathLike, params: ItemParameters) -> None:
+    """Write an item parameters CSV (with ``se_*`` columns when present)."""
+    n_thr = int(params.n_categories.max(initial=2)) - 1 if np.any(params.n_categories > 2) else 0
+    cols = ["a", "b", "c", "d"] + [f"b{m}" for m in range(1, n_thr + 1)]
+    se_cols = [name for name in cols if name in params.se and np.any(np.isfinite(params.se[name]))]
+    header = ["item_id", "model"] + cols + [f"se_{name}" for name in se_cols]
+    rows = []
+    for j in range(params.n_items):
+        dich = params.n_categories[j] == 2
+        values = [params.a[j]]
+        values += [params.b[j], params.c[j], params.d[j]] if dich else [math.nan] * 3
+        values += [params.thresholds[j, m] if not dich and m < params.n_categories[j] - 1 else math.nan for m in range(n_thr)]
+        values += [params.se[name][j] for name in se_cols]
+        rows.append([params.item_ids[j], params.model[j]] + [_fmt(float(v)) for v in values])
+    _atomic_write(path, header, rows)
+
+
+def write_scores(path: str | os.PathLike, student_ids, theta, se, standard=None) -> None:
+    """Write a scores CSV: ``student_id,theta,se`` (+ ``standard``)."""
+    header = ["student_id", "theta", "se"] + (["standard"] if standard is not None else [])
+    rows = []
+    for i, sid in enumerate(student_ids):
+        row = [sid, _fmt(float(theta[i])), _fmt(float(se[i]))]
+        if standard is not None:
+            row.append(standard[i])
+        rows.append(row)
+    _atomic_write(path, header, rows)
+
+
+def read_model_map(path: str | os.PathLike) -> dict[str, str]:
+    """Read ``item_id,model`` rows (a mixed bank's models)."""
+    header, body = _rows(path)
+    if header[:2] != ["item_id", "model"] or len(header) != 2:
+        raise FileFormatError(f"{path}: line 1: the header should be 'item_id,model'")
+    out: dict[str, str] = {}
+    for line, row in body:
+        iid, model = row[0].strip(), row[1].strip().lower()
+        if model not in MODEL_NAMES:
+            raise FileFormatError(f"{path}: line {line}, column model: unknown model {row[1]!r}")
+        if iid in out:
+            raise FileFormatError(f"{path}: line {line}: item {iid!r} appears again")
+        out[iid] = model
+    return out
+
+
+def write_responses(path: str | os.PathLike, responses: ResponseMatrix, *, layout: str = "auto") -> None:
+    """Write responses as a wide or long CSV.
+
+    ``layout="auto"`` writes sparse matrices long and dense ones wide.
+    """
+    if layout == "auto":
+        layout = "long" if responses.is_sparse else "wide"
+    if layout == "long":
+        rows = (
+            [responses.student_ids[s], responses.item_ids[j], int(y)]
+            for s, j, y in zip(responses.student, responses.item, responses.score)
+        )
+        _atomic_write(path, ["student_id", "item_id", "score"], rows)
+        return
+    if layout != "wide":
+        raise ValueError(f"layout should be 'wide', 'long' or 'auto', got {layout!r}")
+    table = responses.to_table()
+    rows = (
+        [sid] + ["" if np.isnan(v) else str(int(v)) for v in table[i]]
+        for i, sid in enumerate(responses.student_ids)
+    )
+    _atomic_write(path, ["student_id"] + list(responses.item_ids), rows)
