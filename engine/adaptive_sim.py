@@ -202,10 +202,11 @@ def simulate_cat(
     items = np.full((n, length_max), -1, dtype=np.int64)
     scores = np.full((n, length_max), -1, dtype=np.int64)
     blocked = np.concatenate([items, recent], axis=1)  # (N, max_items + R)
-    selected_counts = np.zeros(bank.n_items, dtype=np.int64)
     reason = np.zeros(n, dtype=np.int64)
     active = np.arange(n)
     cache = bank._cache
+    keys = rng.integers(0, 2**63, size=n, dtype=np.uint64)  # Sympson-Hetter lottery keys
+    tried_pairs: list[np.ndarray] = []
 
     for step in range(length_max + 1):
         t0 = time.perf_counter()
@@ -241,9 +242,9 @@ def simulate_cat(
         elif exposure.method == "randomesque":
             chosen = pick_randomesque(cand[:, : exposure.k], rng)
         else:
-            chosen, n_tried = pick_sympson_hetter(cand, bank.control, rng)
-            tried = cand[np.arange(cand.shape[1])[None, :] < n_tried[:, None]]
-            selected_counts += np.bincount(tried, minlength=bank.n_items)
+            chosen, n_tried = pick_sympson_hetter(cand, bank.control, keys[active], rng)
+            tried = np.arange(cand.shape[1])[None, :] < n_tried[:, None]
+            tried_pairs.append((active[:, None] * bank.n_items + cand)[tried])
         none = chosen < 0
         if none.any():
             reason[active[none]] = 1  # exhausted
@@ -272,7 +273,11 @@ def simulate_cat(
 
     length = (items >= 0).sum(axis=1)
     exposure_counts = np.bincount(items[items >= 0], minlength=bank.n_items)
-    if exposure.method != "sympson-hetter":
+    if exposure.method == "sympson-hetter" and tried_pairs:
+        # an item counts once per student however often it was tried
+        pairs = np.unique(np.concatenate(tried_pairs))
+        selected_counts = np.bincount(pairs % bank.n_items, minlength=bank.n_items)
+    else:
         selected_counts = exposure_counts.copy()
     return CatSimulation(
         theta_true=theta_true,

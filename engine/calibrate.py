@@ -293,7 +293,7 @@ def _item_gradient(group, eta, counts, nodes, guess_prior):
     return grad, p, jac
 
 
-def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=3):
+def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=10):
     """Fisher-scoring steps for every item of a group at once."""
     free = group.free
     if not free.any():
@@ -311,7 +311,10 @@ def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=3):
         both = free[:, :, None] & free[:, None, :]
         info = np.where(both, info, eye[None])
         grad = np.where(free, grad, 0.0)
-        info += 1e-9 * eye[None]
+        # a ridge relative to the item's information keeps the system well
+        # conditioned when an asymptote sits at its boundary (logit -> -inf)
+        scale_info = np.trace(info, axis1=1, axis2=2) / npar
+        info += (1e-6 * scale_info + 1e-9)[:, None, None] * eye[None]
         step = np.linalg.solve(info, grad[..., None])[..., 0]
         step = np.clip(step, -2.0, 2.0)
         phi = _to_phi(group, eta)
@@ -329,7 +332,7 @@ def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=3):
                 break
             scale = np.where(accepted, scale, scale * 0.5)
         eta = new_eta
-        if np.max(np.abs(scale[:, None] * step)) < 1e-10:
+        if np.max(np.abs(scale[:, None] * step)) < 1e-8:
             break
     return eta
 

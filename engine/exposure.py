@@ -27,6 +27,7 @@ __all__ = [
     "pick",
     "pick_randomesque",
     "pick_sympson_hetter",
+    "lottery",
     "sympson_hetter_update",
 ]
 
@@ -84,48 +85,97 @@ def pick_randomesque(candidates: np.ndarray, rng: np.random.Generator) -> np.nda
     return candidates[np.arange(candidates.shape[0]), r]
 
 
+def lottery(keys: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Per (student, item) uniform draws in [0, 1), fixed for the whole check.
+
+    A counter-based generator (the splitmix64 finalizer of ``key`` and the
+    item position): the same student key and item always give the same draw,
+    so the Sympson-Hetter lottery of an item is held once per student without
+    storing the refused items anywhere (and a session state needs only its
+    key).
+
+    Parameters
+    ----------
+    keys : ndarray of uint64, shape (N,)
+    items : ndarray of int, shape (N, m)
+
+    Returns
+    -------
+    ndarray, shape (N, m)
+    """
+    with np.errstate(over="ignore"):
+        z = np.asarray(keys, dtype=np.uint64)[:, None] + (np.asarray(items).astype(np.uint64) + np.uint64(1)) * np.uint64(
+            0x9E3779B97F4A7C15
+        )
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
 def pick_sympson_hetter(
-    candidates: np.ndarray, control: np.ndarray, rng: np.random.Generator
+    candidates: np.ndarray, control: np.ndarray, keys: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sympson-Hetter: try candidates best-first, accept ``j`` with prob ``control[j]``.
+
+    The lottery of item ``j`` for a student is drawn once per check
+    (:func:`lottery`): an item refused once stays refused for that student,
+    as in Sympson & Hetter's procedure, so that ``P(A_j) = K_j P(S_j)``.
 
     Parameters
     ----------
     candidates : ndarray of int, shape (N, m)
         Best-first, valid entries first, ``-1`` padded.
     control : ndarray, shape (J,)
+    keys : ndarray of uint64, shape (N,)
+        Per-student lottery keys, constant during a check.
+    rng : numpy.random.Generator
+        For the fallback when every candidate is refused.
 
     Returns
     -------
     chosen : ndarray of int, shape (N,)
         Administered item (``-1`` for a row without candidates).
     n_tried : ndarray of int, shape (N,)
-        How many candidates were tried (selected) before acceptance: the
-        items ``candidates[i, :n_tried[i]]`` count as *selected* for the
-        control-parameter iteration.
+        How many candidates were tried (selected) up to acceptance: the items
+        ``candidates[i, :n_tried[i]]`` count as *selected* for the
+        control-parameter iteration (all of them when every one was refused).
     """
     valid = candidates >= 0
     k = np.where(valid, control[np.where(valid, candidates, 0)], 0.0)
-    accept = valid & (rng.random(candidates.shape) < k)
+    accept = valid & (lottery(keys, candidates) < k)
     n_valid = valid.sum(axis=1)
     any_accept = accept.any(axis=1)
-    first = np.where(any_accept, np.argmax(accept, axis=1), np.maximum(n_valid - 1, 0))
+    # all refused: one of the candidates uniformly (keeps the fallback from
+    # concentrating exposure on one item)
+    fallback = np.minimum(np.floor(rng.random(n_valid.size) * n_valid), np.maximum(n_valid - 1, 0))
+    first = np.where(any_accept, np.argmax(accept, axis=1), fallback.astype(np.intp))
     chosen = candidates[np.arange(candidates.shape[0]), first]
-    n_tried = np.where(n_valid > 0, first + 1, 0)
+    n_tried = np.where(any_accept, first + 1, n_valid)
     return chosen, n_tried
 
 
 def pick(
-    policy: ExposurePolicy, candidates: np.ndarray, control: np.ndarray, rng: np.random.Generator | None
+    policy: ExposurePolicy,
+    candidates: np.ndarray,
+    control: np.ndarray,
+    rng: np.random.Generator | None,
+    keys: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One item per row under ``policy`` (see the module docstring), shape (N,)."""
+    """One item per row under ``policy`` (see the module docstring), shape (N,).
+
+    ``keys`` (uint64, (N,)) are the per-student Sympson-Hetter lottery keys;
+    without them fresh keys are drawn from ``rng`` (no memory across calls).
+    """
     if policy.method == "none":
         return candidates[:, 0]
     if rng is None:
         raise ValueError(f"exposure method {policy.method!r} needs a random generator")
     if policy.method == "randomesque":
         return pick_randomesque(candidates[:, : policy.k], rng)
-    return pick_sympson_hetter(candidates, control, rng)[0]
+    if keys is None:
+        keys = rng.integers(0, 2**63, size=candidates.shape[0], dtype=np.uint64)
+    return pick_sympson_hetter(candidates, control, keys, rng)[0]
 
 
 def sympson_hetter_update(selected_rate: np.ndarray, r_max: float) -> np.ndarray:

@@ -287,13 +287,15 @@ def select(
     with_dok: bool = False,
     posterior: np.ndarray | None = None,
     rng: np.random.Generator | None = None,
+    keys: np.ndarray | None = None,
     dense: bool | None = None,
 ) -> np.ndarray:
     """The next item of each row.
 
     Parameters are those of :func:`candidates`, plus ``exposure`` (the
     exposure-control policy, using ``bank.control`` for Sympson-Hetter) and
-    ``rng`` (needed by randomized exposure control).
+    ``rng`` (needed by randomized exposure control) and ``keys`` (uint64
+    (N,), per-student Sympson-Hetter lottery keys, constant during a check).
 
     Returns
     -------
@@ -311,4 +313,4 @@ def select(
         posterior=posterior,
         dense=dense,
     )
-    return pick(exposure, cand, bank.control, rng)
+    return pick(exposure, cand, bank.control, rng, keys)
