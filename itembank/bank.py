@@ -231,7 +231,12 @@ class BankCache:
                 with self._lock:
                     self._live = None
                 return None
-            bank = build_bank(session, cid)
+            try:
+                bank = build_bank(session, cid)
+            except NoLiveBank:
+                with self._lock:
+                    self._live = None
+                return None
         self._store(bank, live=True)
         return bank
 

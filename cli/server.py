@@ -1,0 +1,82 @@
+"""``masterycat serve`` and ``masterycat db upgrade``: the service and its schema."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+
+import typer
+
+from cli.common import app, fail
+
+db_app = typer.Typer(help="The item bank database (SQLite file or DATABASE_URL).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _engine(url: str | None):
+    from itembank.db import database_url, make_engine
+
+    try:
+        return make_engine(database_url(url))
+    except Exception as err:  # bad URL, missing driver
+        fail(f"cannot open the database {database_url(url)}: {err}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    url: str = typer.Option(None, "--url", help="database URL (default: $DATABASE_URL or sqlite:///masterycat.db)"),
+) -> None:
+    """Create or migrate the database schema to the newest revision."""
+    from sqlalchemy.exc import OperationalError
+
+    from itembank.migrate import upgrade
+
+    engine = _engine(url)
+    try:
+        revision = upgrade(engine)
+    except OperationalError as err:
+        fail(f"cannot reach the database: {str(err.orig).splitlines()[0] if err.orig else err}")
+    finally:
+        engine.dispose()
+    print(f"database at revision {revision}: {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command("serve")
+def serve(
+    demo: bool = typer.Option(False, "--demo", help="seed a demo district (once) and enable the demo logins"),
+    host: str = typer.Option("127.0.0.1", "--host", help="interface to listen on"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port"),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="server processes"),
+    access_log: bool = typer.Option(False, "--access-log/--no-access-log", help="log every request"),
+) -> None:
+    """Serve the API (and pages); OpenAPI at /docs."""
+    import uvicorn
+    from sqlalchemy.exc import OperationalError
+
+    from itembank.migrate import current_revision, head_revision, upgrade
+
+    if not os.environ.get("MASTERYCAT_SECRET_KEY"):
+        # one key shared by every worker of this server (tokens end when it stops)
+        os.environ["MASTERYCAT_SECRET_KEY"] = secrets.token_urlsafe(48)
+    os.environ["MASTERYCAT_DEMO"] = "1" if demo else os.environ.get("MASTERYCAT_DEMO", "0")
+    engine = _engine(None)
+    try:
+        if demo:
+            from itembank.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
+
+            upgrade(engine)
+            created = seed_demo(engine, progress=lambda msg: print(f"demo: {msg}", file=sys.stderr))
+            print("demo district " + ("created" if created else "already present") + f" in {engine.url.render_as_string(hide_password=True)}")
+            print("demo logins (password '%s'): %s" % (DEMO_PASSWORD, ", ".join(DEMO_USERS)))
+        elif current_revision(engine) != head_revision():
+            fail("the database schema is not up to date: run `masterycat db upgrade` first (or `masterycat serve --demo`)")
+    except OperationalError as err:
+        fail(f"cannot reach the database: {str(err.orig).splitlines()[0] if err.orig else err}")
+    finally:
+        engine.dispose()
+    print(f"masterycat on http://{host}:{port}  (API /api/v1, docs /docs)")
+    uvicorn.run(
+        "service.main:app_factory", factory=True, host=host, port=port, workers=workers,
+        access_log=access_log, log_level="info" if access_log else "warning",
+    )

@@ -1,0 +1,238 @@
+"""Calibration runs: from stored responses to parameter rows to the live bank.
+
+A run (:class:`~itembank.tables.Calibration`) is created ``queued`` with its
+settings (:func:`create_calibration`), executed by :func:`run_calibration`
+(usually in a background job: it opens its own transactions and records
+progress), and made live by :func:`make_live`; the caller then reloads the
+:class:`~itembank.bank.BankCache`.  Parameters can also come from a file
+(:func:`import_parameters`).
+
+Polytomous (rubric) items in a run whose model is dichotomous are calibrated
+with the settings' ``poly_model`` (default ``grm``): one run, one scale.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from typing import Callable
+
+import numpy as np
+from sqlalchemy import insert, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from engine.calibrate import calibrate
+from engine.parameters import ItemParameters
+from itembank.errors import Invalid, NotFound
+from itembank.responses import response_matrix
+from itembank.tables import Calibration, CalibrationStatus, Item, ItemParameter, utcnow
+
+__all__ = [
+    "DICHOTOMOUS",
+    "create_calibration",
+    "get_calibration",
+    "run_calibration",
+    "save_parameters",
+    "make_live",
+    "import_parameters",
+    "count_parameters",
+]
+
+DICHOTOMOUS = ("rasch", "1pl", "2pl", "3pl", "4pl")
+
+
+def get_calibration(session: Session, calibration_id: int) -> Calibration:
+    row = session.get(Calibration, calibration_id)
+    if row is None:
+        raise NotFound(f"no calibration with id {calibration_id}")
+    return row
+
+
+def create_calibration(
+    session: Session,
+    *,
+    model: str,
+    item_ids: list[str] | None = None,
+    statuses: list[str] | None = None,
+    min_responses: int = 20,
+    poly_model: str = "grm",
+    created_by: int | None = None,
+) -> Calibration:
+    """A queued run; unknown items are refused now rather than in the job."""
+    if item_ids is not None:
+        found = set(session.exec(select(Item.id).where(Item.id.in_(item_ids))).all())
+        unknown = [i for i in item_ids if i not in found]
+        if unknown:
+            raise Invalid(f"unknown item {unknown[0]}", "item_ids")
+    row = Calibration(
+        model=model,
+        settings={
+            "item_ids": item_ids,
+            "statuses": statuses or ["pretest", "operational"],
+            "min_responses": int(min_responses),
+            "poly_model": poly_model,
+        },
+        status=CalibrationStatus.queued.value,
+        created_by=created_by,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save_parameters(session: Session, calibration_id: int, params: ItemParameters) -> int:
+    """Insert one parameter row per item of ``params``; returns the count."""
+    rows = []
+    for j, iid in enumerate(params.item_ids.tolist()):
+        k = int(params.n_categories[j])
+        dich = k == 2
+
+        def num(v):
+            v = float(v)
+            return v if math.isfinite(v) else None
+
+        se = {name: num(values[j]) for name, values in params.se.items()} if params.se else None
+        rows.append({
+            "calibration_id": calibration_id,
+            "item_id": iid,
+            "model": str(params.model[j]),
+            "n_categories": k,
+            "a": float(params.a[j]),
+            "b": num(params.b[j]) if dich else None,
+            "c": num(params.c[j]) if dich else None,
+            "d": num(params.d[j]) if dich else None,
+            "thresholds": None if dich else [float(x) for x in params.thresholds[j, : k - 1]],
+            "se": se,
+        })
+    if rows:
+        session.execute(insert(ItemParameter), rows)
+    return len(rows)
+
+
+def count_parameters(session: Session, calibration_id: int) -> int:
+    return int(session.exec(select(func.count()).where(ItemParameter.calibration_id == calibration_id)).one())
+
+
+def _set(engine: Engine, calibration_id: int, **values) -> None:
+    with Session(engine) as session:
+        session.execute(update(Calibration).where(Calibration.id == calibration_id).values(**values))
+        session.commit()
+
+
+def run_calibration(
+    engine: Engine,
+    calibration_id: int,
+    *,
+    max_iter: int = 500,
+    on_progress: Callable[[float], None] | None = None,
+) -> Calibration:
+    """Execute a queued run: read responses, calibrate, store the parameters.
+
+    Progress (0..1, by EM cycle against ``max_iter``) is written to the row
+    as the run goes; a failure is recorded with its message (status
+    ``failed``) rather than raised.  The parameters and the final status are
+    one transaction.
+    """
+    with Session(engine) as session:
+        cal = get_calibration(session, calibration_id)
+        settings = dict(cal.settings)
+        model = cal.model
+    _set(engine, calibration_id, status=CalibrationStatus.running.value, progress=0.0)
+    try:
+        with Session(engine) as session:
+            matrix = response_matrix(session, item_ids=settings.get("item_ids"), statuses=settings.get("statuses"))
+        keep = np.flatnonzero(matrix.responses_per_item >= int(settings.get("min_responses", 1)))
+        if keep.size == 0:
+            raise Invalid(f"no item has at least {settings.get('min_responses')} scored responses")
+        matrix = matrix.select_items(keep)
+        poly = matrix.n_categories > 2
+        if model in DICHOTOMOUS:
+            models = np.where(poly, settings.get("poly_model", "grm"), model)
+        elif np.any(~poly):
+            models = np.where(poly, model, "2pl")
+        else:
+            models = np.full(matrix.n_items, model)
+        if model == "1pl" and np.any(poly):
+            raise Invalid("a 1pl run needs dichotomous items only")
+        last = [0.0]
+
+        def progress(iteration: int, _loglik: float) -> None:
+            frac = min(0.95, iteration / max_iter)
+            if frac - last[0] >= 0.05:
+                last[0] = frac
+                _set(engine, calibration_id, progress=frac)
+                if on_progress is not None:
+                    on_progress(frac)
+
+        one_model = models[0] if np.all(models == models[0]) else list(models)
+        result = calibrate(matrix, one_model, max_iter=max_iter, se=True, progress=progress)
+        with Session(engine) as session:
+            save_parameters(session, calibration_id, result.params)
+            session.execute(
+                update(Calibration).where(Calibration.id == calibration_id).values(
+                    status=CalibrationStatus.done.value,
+                    progress=1.0,
+                    loglik=float(result.loglik),
+                    iterations=int(result.iterations),
+                    converged=bool(result.converged),
+                    seconds=float(result.seconds),
+                    n_students=int(matrix.n_students),
+                    n_responses=int(matrix.n_responses),
+                    finished_at=utcnow(),
+                )
+            )
+            session.commit()
+    except Exception as err:  # recorded on the row, not raised: this runs as a job
+        message = str(err) if isinstance(err, (Invalid, ValueError)) else f"{type(err).__name__}: {err}"
+        _set(engine, calibration_id, status=CalibrationStatus.failed.value, error=message[:2000], finished_at=utcnow())
+        if not isinstance(err, (Invalid, ValueError)):
+            traceback.print_exc()
+    with Session(engine) as session:
+        return get_calibration(session, calibration_id)
+
+
+def make_live(session: Session, calibration_id: int) -> Calibration:
+    """Mark ``calibration_id`` the live calibration (and no other); not committed."""
+    cal = get_calibration(session, calibration_id)
+    if cal.status != CalibrationStatus.done.value:
+        raise Invalid(f"calibration {calibration_id} is {cal.status}; only a finished run can go live", "status")
+    if count_parameters(session, calibration_id) == 0:
+        raise Invalid(f"calibration {calibration_id} has no parameters", "status")
+    session.execute(update(Calibration).where(Calibration.live == True).values(live=False))  # noqa: E712
+    cal.live = True
+    cal.made_live_at = utcnow()
+    session.add(cal)
+    session.flush()
+    return cal
+
+
+def import_parameters(session: Session, params: ItemParameters, *, created_by: int | None = None, source: str = "") -> Calibration:
+    """Store a parameter table read from a file as a finished calibration.
+
+    Every item must exist and its number of categories match; otherwise
+    nothing is written.
+    """
+    ids = params.item_ids.tolist()
+    known = dict(session.exec(select(Item.id, Item.n_categories).where(Item.id.in_(ids))).all())
+    for row, iid in enumerate(ids, start=2):
+        if iid not in known:
+            raise Invalid(f"line {row}, column item_id: unknown item {iid}", "file")
+        if int(params.n_categories[row - 2]) != known[iid]:
+            raise Invalid(
+                f"line {row}: item {iid} has {known[iid]} score categories, the file gives {int(params.n_categories[row - 2])}",
+                "file",
+            )
+    models = sorted(set(params.model.tolist()))
+    cal = Calibration(
+        model=models[0] if len(models) == 1 else "mixed",
+        settings={"imported": True, "source": source},
+        status=CalibrationStatus.done.value,
+        progress=1.0,
+        created_by=created_by,
+        finished_at=utcnow(),
+    )
+    session.add(cal)
+    session.flush()
+    save_parameters(session, cal.id, params)
+    return cal

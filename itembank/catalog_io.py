@@ -1,0 +1,329 @@
+"""Import and export of standards and items, as CSV or JSON.
+
+Standards CSV
+    ``framework,code,title,level,parent_code,description``; ``level`` one of
+    competency, indicator, objective; ``parent_code`` empty for a competency.
+Items CSV
+    ``id,objective,interaction,stem,key,tolerance,rationale,dok,status``
+    plus ``choice_<ID>`` columns (one per choice id, e.g. ``choice_A``; empty
+    where an item has fewer choices) and ``rubric_0`` .. ``rubric_3``
+    (``Label: criteria``) for rubric-scored items.  A multiple-select key is
+    the choice ids joined by ``;``, a numeric key a number.
+JSON
+    ``{"standards": [...], "items": [...]}`` with the fields above (choices as
+    ``[{"id", "text"}]``, rubric as ``[{"score", "label", "criteria"}]``);
+    either list may be absent.
+
+An import is all or nothing: every row is parsed and checked, and the first
+problem is raised as :class:`CatalogFormatError` naming the line (CSV) or
+the entry (JSON) and the column; the caller's transaction is then rolled
+back, so nothing is written.  Existing standards (framework, code) and items
+(id) are updated; new ones are created.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from sqlmodel import Session, select
+
+from itembank.errors import Invalid, NotFound
+from itembank.items import create_item, update_item
+from itembank.standards import LEVELS, check_parent, create_standard, find_standard
+from itembank.tables import Item, Standard
+
+__all__ = [
+    "CatalogFormatError",
+    "STANDARD_COLUMNS",
+    "ITEM_COLUMNS",
+    "read_catalog",
+    "import_catalog",
+    "export_standards_csv",
+    "export_items_csv",
+    "export_json",
+]
+
+STANDARD_COLUMNS = ("framework", "code", "title", "level", "parent_code", "description")
+ITEM_COLUMNS = ("id", "objective", "interaction", "stem", "key", "tolerance", "rationale", "dok", "status")
+_REQUIRED_STANDARD = ("framework", "code", "title", "level")
+_REQUIRED_ITEM = ("id", "objective", "interaction", "stem")
+
+
+class CatalogFormatError(Invalid):
+    """A bad catalog file: ``line`` (1-based, header is line 1) or entry, and column."""
+
+    def __init__(self, where: str, column: str, message: str) -> None:
+        super().__init__(f"{where}, column {column}: {message}", "file")
+        self.where = where
+        self.column = column
+
+
+# ------------------------------------------------------------------ parsing
+def _csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    if not text.strip():
+        raise CatalogFormatError("line 1", "(header)", "the file is empty")
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(reader)]
+    seen = set()
+    for col, name in enumerate(header, start=1):
+        if not name:
+            raise CatalogFormatError("line 1", str(col), "empty column name")
+        if name in seen:
+            raise CatalogFormatError("line 1", name, "duplicate column")
+        seen.add(name)
+    rows = []
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise CatalogFormatError(f"line {line}", str(min(len(row), len(header)) + 1), f"expected {len(header)} cells, got {len(row)}")
+        rows.append((line, dict(zip(header, (c.strip() for c in row)))))
+    return header, rows
+
+
+def _number(where: str, column: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise CatalogFormatError(where, column, f"not a number: {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise CatalogFormatError(where, column, f"not a finite number: {text!r}")
+    return value
+
+
+def _standard_from_csv(where: str, row: dict) -> dict:
+    for col in _REQUIRED_STANDARD:
+        if not row.get(col):
+            raise CatalogFormatError(where, col, "missing value")
+    if row["level"] not in LEVELS:
+        raise CatalogFormatError(where, "level", f"must be one of {', '.join(LEVELS)}, got {row['level']!r}")
+    return {
+        "framework": row["framework"], "code": row["code"], "title": row["title"], "level": row["level"],
+        "parent_code": row.get("parent_code") or None, "description": row.get("description", ""),
+    }
+
+
+def _item_from_csv(where: str, row: dict, header: list[str]) -> dict:
+    for col in _REQUIRED_ITEM:
+        if not row.get(col):
+            raise CatalogFormatError(where, col, "missing value")
+    choices = [
+        {"id": name[len("choice_"):], "text": row[name]}
+        for name in header if name.startswith("choice_") and row.get(name)
+    ]
+    interaction = row["interaction"]
+    raw_key = row.get("key", "")
+    key: Any
+    if interaction == "numeric_entry":
+        key = _number(where, "key", raw_key) if raw_key else None
+    elif interaction == "multiple_select":
+        key = [k.strip() for k in raw_key.split(";") if k.strip()]
+    elif interaction == "constructed_response":
+        key = None
+    else:
+        key = raw_key or None
+    rubric = None
+    levels = [name for name in ("rubric_0", "rubric_1", "rubric_2", "rubric_3") if row.get(name)]
+    if levels:
+        rubric = []
+        for name in levels:
+            label, _, criteria = row[name].partition(":")
+            if not criteria.strip():
+                raise CatalogFormatError(where, name, "write a rubric level as 'Label: criteria'")
+            rubric.append({"score": int(name[-1]), "label": label.strip(), "criteria": criteria.strip()})
+    dok = row.get("dok") or "1"
+    if not dok.isdigit():
+        raise CatalogFormatError(where, "dok", f"must be 1..4, got {dok!r}")
+    return {
+        "id": row["id"], "objective": row["objective"], "framework": row.get("framework") or None,
+        "interaction": interaction, "stem": row["stem"],
+        "choices": choices, "key": key, "tolerance": _number(where, "tolerance", row["tolerance"]) if row.get("tolerance") else 0.0,
+        "rationale": row.get("rationale", ""), "rubric": rubric, "dok": int(dok), "status": row.get("status") or "draft",
+    }
+
+
+def read_catalog(text: str, fmt: str) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
+    """Parse a catalog file into ``(where, standard)`` and ``(where, item)`` lists.
+
+    ``fmt`` is ``json`` or ``csv``; a CSV holds standards or items, told apart
+    by its header.
+    """
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise CatalogFormatError(f"line {err.lineno}", str(err.colno), f"invalid JSON: {err.msg}") from None
+        if not isinstance(data, dict) or not ({"standards", "items"} & set(data)):
+            raise CatalogFormatError("line 1", "(top level)", 'expected an object with "standards" and/or "items"')
+        standards, items = [], []
+        for name, out in (("standards", standards), ("items", items)):
+            entries = data.get(name, [])
+            if not isinstance(entries, list):
+                raise CatalogFormatError(name, "(list)", f'"{name}" must be a list')
+            for n, entry in enumerate(entries):
+                where = f"{name}[{n}]"
+                if not isinstance(entry, dict):
+                    raise CatalogFormatError(where, "(entry)", "must be an object")
+                required = _REQUIRED_STANDARD if name == "standards" else _REQUIRED_ITEM
+                for col in required:
+                    if entry.get(col) in (None, ""):
+                        raise CatalogFormatError(where, col, "missing value")
+                if name == "standards" and entry["level"] not in LEVELS:
+                    raise CatalogFormatError(where, "level", f"must be one of {', '.join(LEVELS)}")
+                out.append((where, dict(entry)))
+        return standards, items
+    if fmt != "csv":
+        raise CatalogFormatError("file", "(format)", f"format must be csv or json, got {fmt!r}")
+    header, rows = _csv_rows(text)
+    if set(_REQUIRED_STANDARD) <= set(header) and "interaction" not in header:
+        return [(f"line {ln}", _standard_from_csv(f"line {ln}", r)) for ln, r in rows], []
+    if set(_REQUIRED_ITEM) <= set(header):
+        return [], [(f"line {ln}", _item_from_csv(f"line {ln}", r, header)) for ln, r in rows]
+    raise CatalogFormatError(
+        "line 1", "(header)",
+        f"not a standards file ({', '.join(_REQUIRED_STANDARD)}) or an items file ({', '.join(_REQUIRED_ITEM)})",
+    )
+
+
+# ------------------------------------------------------------------ writing
+_ITEM_FIELDS = ("stem", "interaction", "choices", "key", "tolerance", "rationale", "rubric", "dok", "status")
+
+
+def import_catalog(session: Session, text: str, fmt: str) -> dict[str, int]:
+    """Parse and store a catalog file in the caller's transaction.
+
+    Returns counts ``standards_created``, ``standards_updated``,
+    ``items_created``, ``items_updated``.  Any problem raises
+    :class:`CatalogFormatError` before the caller commits.
+    """
+    standards, items = read_catalog(text, fmt)
+    counts = dict.fromkeys(("standards_created", "standards_updated", "items_created", "items_updated"), 0)
+    seen: set[tuple[str, str]] = set()
+    for where, s in standards:
+        if (s["framework"], s["code"]) in seen:
+            raise CatalogFormatError(where, "code", f"standard {s['code']} appears twice in the file")
+        seen.add((s["framework"], s["code"]))
+    # parents first, whatever the order in the file
+    for where, s in sorted(standards, key=lambda ws: LEVELS.index(ws[1]["level"])):
+        try:
+            row = session.exec(select(Standard).where(Standard.framework == s["framework"], Standard.code == s["code"])).first()
+            if row is None:
+                create_standard(
+                    session, framework=s["framework"], code=s["code"], title=s["title"], level=s["level"],
+                    parent_code=s.get("parent_code"), description=s.get("description") or "",
+                )
+                counts["standards_created"] += 1
+            else:
+                parent = find_standard(session, s["parent_code"], s["framework"]) if s.get("parent_code") else None
+                check_parent(s["level"], parent, s["framework"])
+                row.title, row.level = s["title"], s["level"]
+                row.description = s.get("description") or ""
+                row.parent_id = None if parent is None else parent.id
+                session.add(row)
+                counts["standards_updated"] += 1
+        except (Invalid, NotFound) as err:
+            column = getattr(err, "field", None) or "parent_code"
+            raise CatalogFormatError(where, column, str(err)) from None
+    ids: set[str] = set()
+    for where, it in items:
+        if it["id"] in ids:
+            raise CatalogFormatError(where, "id", f"item {it['id']} appears twice in the file")
+        ids.add(it["id"])
+        try:
+            if session.get(Item, it["id"]) is None:
+                create_item(session, **{k: it.get(k) for k in ("id", "objective", "framework", *_ITEM_FIELDS) if k in it})
+                counts["items_created"] += 1
+            else:
+                changes = {k: it[k] for k in _ITEM_FIELDS if k in it and k != "interaction"}
+                changes["objective"] = it["objective"]
+                if it.get("framework"):
+                    changes["framework"] = it["framework"]
+                existing = session.get(Item, it["id"])
+                if it.get("interaction") and it["interaction"] != existing.interaction:
+                    raise Invalid(f"item {it['id']} is {existing.interaction}; an import cannot change its interaction", "interaction")
+                update_item(session, it["id"], changes)
+                counts["items_updated"] += 1
+        except NotFound as err:
+            raise CatalogFormatError(where, "objective", str(err)) from None
+        except (Invalid, TypeError, ValueError) as err:
+            column = getattr(err, "field", None) or "(entry)"
+            raise CatalogFormatError(where, column, str(err)) from None
+    session.flush()
+    return counts
+
+
+def _standard_dicts(session: Session, framework: str | None = None) -> list[dict]:
+    stmt = select(Standard)
+    if framework:
+        stmt = stmt.where(Standard.framework == framework)
+    rows = session.exec(stmt.order_by(Standard.framework, Standard.code)).all()
+    code_of = {r.id: r.code for r in rows}
+    if any(r.parent_id is not None and r.parent_id not in code_of for r in rows):
+        code_of.update(dict(session.exec(select(Standard.id, Standard.code)).all()))
+    return [
+        {
+            "framework": r.framework, "code": r.code, "title": r.title, "level": r.level,
+            "parent_code": code_of.get(r.parent_id) if r.parent_id else None, "description": r.description,
+        }
+        for r in sorted(rows, key=lambda r: (LEVELS.index(r.level), r.framework, r.code))
+    ]
+
+
+def _item_dicts(session: Session, status: str | None = None) -> list[dict]:
+    stmt = select(Item, Standard.code).join(Standard, Standard.id == Item.objective_id, isouter=True)
+    if status:
+        stmt = stmt.where(Item.status == status)
+    out = []
+    for item, code in session.exec(stmt.order_by(Item.id)).all():
+        out.append({
+            "id": item.id, "objective": code, "interaction": item.interaction, "stem": item.stem,
+            "choices": list(item.choices or []), "key": item.key, "tolerance": item.tolerance,
+            "rationale": item.rationale, "rubric": item.rubric, "dok": item.dok, "status": item.status,
+        })
+    return out
+
+
+def export_standards_csv(session: Session, framework: str | None = None) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=STANDARD_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for s in _standard_dicts(session, framework):
+        writer.writerow({k: ("" if s[k] is None else s[k]) for k in STANDARD_COLUMNS})
+    return buf.getvalue()
+
+
+def export_items_csv(session: Session, status: str | None = None) -> str:
+    items = _item_dicts(session, status)
+    choice_ids: list[str] = []
+    for it in items:
+        for c in it["choices"]:
+            if c["id"] not in choice_ids:
+                choice_ids.append(c["id"])
+    columns = [*ITEM_COLUMNS, *(f"choice_{c}" for c in choice_ids), "rubric_0", "rubric_1", "rubric_2", "rubric_3"]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for it in items:
+        key = it["key"]
+        if isinstance(key, list):
+            key = ";".join(key)
+        row = {
+            "id": it["id"], "objective": it["objective"] or "", "interaction": it["interaction"], "stem": it["stem"],
+            "key": "" if key is None else key, "tolerance": it["tolerance"] or "", "rationale": it["rationale"],
+            "dok": it["dok"], "status": it["status"],
+        }
+        for c in it["choices"]:
+            row[f"choice_{c['id']}"] = c["text"]
+        for level in it["rubric"] or []:
+            row[f"rubric_{level['score']}"] = f"{level['label']}: {level['criteria']}"
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def export_json(session: Session, *, framework: str | None = None, status: str | None = None) -> str:
+    """Standards and items as one JSON document (re-importable)."""
+    return json.dumps({"standards": _standard_dicts(session, framework), "items": _item_dicts(session, status)}, indent=1)

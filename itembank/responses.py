@@ -1,0 +1,288 @@
+"""Responses: append-only evidence, re-scores, and the rows-to-matrix boundary.
+
+Rows are never updated or deleted.  Every answer event has a ``dedupe_key``
+(unique in the database):
+
+``check/<check_id>/<item_id>``
+    an answer in an adaptive check (a check serves an item once);
+``entry/<student_id>/<item_id>/<client key>``
+    an answer recorded outside a check (e.g. a written answer);
+``import/<file digest>/<student>/<item>``
+    a cell of an imported responses file (re-importing a file adds nothing);
+``rescore/<response_id>``
+    a teacher's score that supersedes response ``response_id``.
+
+The *effective* responses are those no other row supersedes; calibration,
+scoring and mastery read only those (:func:`effective_responses`,
+:func:`response_matrix`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, insert
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, exists, func, select
+
+from engine.responses import ResponseMatrix
+from itembank.errors import Conflict, Invalid, NotFound
+from itembank.tables import Item, Response, Student, utcnow
+
+__all__ = [
+    "record_response",
+    "find_by_key",
+    "get_response",
+    "rescore",
+    "effective_filter",
+    "effective_responses",
+    "response_matrix",
+    "import_responses",
+    "list_responses",
+]
+
+
+def find_by_key(session: Session, dedupe_key: str) -> Response | None:
+    """The response stored under ``dedupe_key``, if any."""
+    return session.exec(select(Response).where(Response.dedupe_key == dedupe_key)).first()
+
+
+def get_response(session: Session, response_id: int) -> Response:
+    row = session.get(Response, response_id)
+    if row is None:
+        raise NotFound(f"no response with id {response_id}")
+    return row
+
+
+def record_response(
+    session: Session,
+    *,
+    dedupe_key: str,
+    student_id: int,
+    item_id: str,
+    item_version: int,
+    answer: Any,
+    score: int | None,
+    correct: bool | None,
+    check_id: int | None = None,
+    position: int | None = None,
+    source: str = "check",
+    answered_at: datetime | None = None,
+) -> Response:
+    """Add one response row (flushed, not committed)."""
+    row = Response(
+        dedupe_key=dedupe_key,
+        student_id=student_id,
+        item_id=item_id,
+        item_version=item_version,
+        check_id=check_id,
+        position=position,
+        answer=answer,
+        score=score,
+        correct=correct,
+        source=source,
+        answered_at=answered_at or utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def effective_filter():
+    """SQL condition: the response is not superseded by another row."""
+    newer = aliased(Response)
+    return ~exists().where(newer.supersedes_id == Response.id)
+
+
+def rescore(session: Session, response_id: int, score: int, *, scored_by: int, note: str = "") -> Response:
+    """Supersede response ``response_id`` with a new row holding ``score``.
+
+    Raises
+    ------
+    NotFound
+        No such response.
+    Conflict
+        The response has already been superseded (score the newest row).
+    Invalid
+        ``score`` outside the item's categories ``0..K-1``.
+    """
+    old = get_response(session, response_id)
+    newer = session.exec(select(Response.id).where(Response.supersedes_id == old.id)).first()
+    if newer is not None:
+        raise Conflict(f"response {old.id} was already re-scored by response {newer}; re-score that one")
+    item = session.get(Item, old.item_id)
+    k = item.n_categories if item is not None else 2
+    if not 0 <= score < k:
+        raise Invalid(f"score must be 0..{k - 1} for item {old.item_id}, got {score}", "score")
+    row = Response(
+        dedupe_key=f"rescore/{old.id}",
+        student_id=old.student_id,
+        item_id=old.item_id,
+        item_version=old.item_version,
+        check_id=old.check_id,
+        position=old.position,
+        answer=old.answer,
+        score=score,
+        correct=bool(score == k - 1) if k == 2 else None,
+        source="rescore",
+        supersedes_id=old.id,
+        scored_by=scored_by,
+        note=note,
+        answered_at=old.answered_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def effective_responses(
+    session: Session,
+    *,
+    student_id: int | None = None,
+    item_ids: list[str] | None = None,
+    scored_only: bool = True,
+) -> list[tuple[int, str, int, datetime]]:
+    """``(student_id, item_id, score, answered_at)`` of effective responses.
+
+    When a student answered an item several times (in different checks) the
+    latest answer is kept.
+    """
+    stmt = select(Response.student_id, Response.item_id, Response.score, Response.answered_at, Response.id).where(
+        effective_filter()
+    )
+    if scored_only:
+        stmt = stmt.where(Response.score.is_not(None))
+    if student_id is not None:
+        stmt = stmt.where(Response.student_id == student_id)
+    if item_ids is not None:
+        stmt = stmt.where(Response.item_id.in_(item_ids))
+    latest: dict[tuple[int, str], tuple] = {}
+    for sid, iid, score, when, rid in session.exec(stmt.order_by(Response.id)).all():
+        latest[(sid, iid)] = (sid, iid, score, when)
+    return list(latest.values())
+
+
+def response_matrix(
+    session: Session,
+    *,
+    item_ids: list[str] | None = None,
+    statuses: list[str] | None = None,
+) -> ResponseMatrix:
+    """The effective scored responses as a sparse students x items matrix.
+
+    Students are identified by their external ids, items by their ids; an
+    item's number of categories comes from the item table.
+    """
+    stmt = (
+        select(Response.student_id, Student.external_id, Response.item_id, Response.score, Response.id)
+        .join(Student, Student.id == Response.student_id)
+        .join(Item, Item.id == Response.item_id)
+        .where(effective_filter(), Response.score.is_not(None))
+    )
+    if item_ids is not None:
+        stmt = stmt.where(Response.item_id.in_(item_ids))
+    if statuses is not None:
+        stmt = stmt.where(Item.status.in_(statuses))
+    rows = session.exec(stmt).all()
+    if not rows:
+        raise Invalid("no scored responses to build a matrix from")
+    sid = np.array([r[0] for r in rows], dtype=np.int64)
+    ext = np.array([r[1] for r in rows], dtype=object)
+    iid = np.array([r[2] for r in rows], dtype=object)
+    score = np.array([r[3] for r in rows], dtype=np.int64)
+    rid = np.array([r[4] for r in rows], dtype=np.int64)
+    students, s_idx = np.unique(sid, return_inverse=True)
+    items, i_idx = np.unique(iid.astype(str), return_inverse=True)
+    # keep the latest response of a student to an item
+    order = np.lexsort((rid, i_idx, s_idx))
+    s_idx, i_idx, score = s_idx[order], i_idx[order], score[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = (s_idx[1:] != s_idx[:-1]) | (i_idx[1:] != i_idx[:-1])
+    ext_by_student = dict(zip(sid.tolist(), ext.tolist()))
+    k_by_item = dict(session.exec(select(Item.id, Item.n_categories).where(Item.id.in_(items.tolist()))).all())
+    return ResponseMatrix.from_long(
+        s_idx[last], i_idx[last], score[last],
+        n_students=len(students), n_items=len(items),
+        student_ids=[ext_by_student[s] for s in students.tolist()],
+        item_ids=items.tolist(),
+        n_categories=[k_by_item[i] for i in items.tolist()],
+    )
+
+
+def import_responses(session: Session, matrix: ResponseMatrix, *, digest: str, create_students: bool = True) -> int:
+    """Store a responses file read by :func:`itembank.io.read_responses`.
+
+    Students are matched by external id (created when missing, unless
+    ``create_students`` is False); every item must exist and every score lie
+    in its categories, or nothing is written.  Cells already imported from a
+    file with the same ``digest`` are skipped.  Returns the rows added.
+    """
+    items = dict(session.exec(select(Item.id, Item.n_categories).where(Item.id.in_(matrix.item_ids.tolist()))).all())
+    for col, iid in enumerate(matrix.item_ids.tolist(), start=2):
+        if iid not in items:
+            raise Invalid(f"line 1, column {col}: unknown item {iid}", "file")
+    k = np.array([items[i] for i in matrix.item_ids.tolist()])
+    over = matrix.score >= k[matrix.item]
+    if np.any(over):
+        bad = int(np.argmax(over))
+        iid = matrix.item_ids[matrix.item[bad]]
+        raise Invalid(
+            f"student {matrix.student_ids[matrix.student[bad]]}, item {iid}: score {matrix.score[bad]} is out of range 0..{items[iid] - 1}",
+            "file",
+        )
+    ext_ids = matrix.student_ids.tolist()
+    known = dict(session.exec(select(Student.external_id, Student.id).where(Student.external_id.in_(ext_ids))).all())
+    missing = [e for e in ext_ids if e not in known]
+    if missing and not create_students:
+        raise Invalid(f"unknown student {missing[0]}", "file")
+    if missing:
+        session.execute(insert(Student), [{"external_id": e, "first_name": "", "last_name": "", "retired": False, "created_at": utcnow()} for e in missing])
+        known.update(dict(session.exec(select(Student.external_id, Student.id).where(Student.external_id.in_(missing))).all()))
+    versions = dict(session.exec(select(Item.id, Item.version).where(Item.id.in_(matrix.item_ids.tolist()))).all())
+    prefix = f"import/{digest}/"
+    done = set(session.exec(select(Response.dedupe_key).where(Response.dedupe_key.like(prefix + "%"))).all())
+    now = utcnow()
+    rows = []
+    for s, j, y in zip(matrix.student.tolist(), matrix.item.tolist(), matrix.score.tolist()):
+        ext, iid = ext_ids[s], matrix.item_ids[j]
+        key = f"{prefix}{ext}/{iid}"
+        if key in done:
+            continue
+        rows.append({
+            "dedupe_key": key, "student_id": known[ext], "item_id": iid, "item_version": versions[iid],
+            "answer": None, "score": int(y), "correct": (bool(y == 1) if items[iid] == 2 else None),
+            "source": "import", "note": "", "answered_at": now, "recorded_at": now,
+        })
+    if rows:
+        session.execute(insert(Response), rows)
+    return len(rows)
+
+
+def list_responses(
+    session: Session,
+    *,
+    student_id: int | None = None,
+    item_id: str | None = None,
+    check_id: int | None = None,
+    awaiting_score: bool = False,
+    student_ids: list[int] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Response], int]:
+    """A page of responses, newest first, and the total."""
+    stmt = select(Response)
+    if student_id is not None:
+        stmt = stmt.where(Response.student_id == student_id)
+    if student_ids is not None:
+        stmt = stmt.where(Response.student_id.in_(student_ids))
+    if item_id is not None:
+        stmt = stmt.where(Response.item_id == item_id)
+    if check_id is not None:
+        stmt = stmt.where(Response.check_id == check_id)
+    if awaiting_score:
+        stmt = stmt.where(and_(Response.score.is_(None), effective_filter()))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(Response.id.desc()).offset(offset).limit(limit)).all()
+    return list(rows), int(total)

@@ -1,0 +1,51 @@
+"""Who may see which student or class (raising 403 otherwise).
+
+* admin and psychometrician: everyone;
+* teacher: the students enrolled in their classes, and their classes;
+* student: themselves only, no class.
+
+Existence is checked first (404 for an unknown id), then access (403).
+"""
+
+from __future__ import annotations
+
+from fastapi import HTTPException, status
+from sqlmodel import Session
+
+from itembank.people import get_class, get_student, teacher_has_student
+from itembank.tables import SchoolClass, Student
+from service.security import TokenClaims
+
+__all__ = ["forbid", "student_for", "class_for", "is_bank_keeper"]
+
+
+def forbid(message: str) -> HTTPException:
+    return HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=message)
+
+
+def is_bank_keeper(user: TokenClaims) -> bool:
+    return user.role in ("admin", "psychometrician")
+
+
+def student_for(session: Session, user: TokenClaims, student_id: int) -> Student:
+    """The student ``student_id`` if ``user`` may see them (404, then 403)."""
+    student = get_student(session, student_id)
+    if is_bank_keeper(user):
+        return student
+    if user.role == "student":
+        if user.student_id != student_id:
+            raise forbid("a student sees only their own records")
+        return student
+    if user.role == "teacher" and user.teacher_id is not None and teacher_has_student(session, user.teacher_id, student_id):
+        return student
+    raise forbid(f"student {student_id} is not in one of your classes")
+
+
+def class_for(session: Session, user: TokenClaims, class_id: int) -> SchoolClass:
+    """The class ``class_id`` if ``user`` may see it (404, then 403)."""
+    row = get_class(session, class_id)
+    if is_bank_keeper(user):
+        return row
+    if user.role == "teacher" and row.teacher_id == user.teacher_id:
+        return row
+    raise forbid(f"class {class_id} is not one of your classes")

@@ -1,0 +1,121 @@
+"""Request dependencies: settings, database session, bank, current user, roles.
+
+Use them as ``Annotated`` aliases in route signatures::
+
+    def handler(session: SessionDep, user: CurrentUser, bank: BankDep): ...
+
+The session dependency opens a session and rolls back whatever the handler
+did not commit: the handler owns the transaction and commits once, after
+every write of the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from itembank.bank import BankCache
+from service.security import InvalidToken, TokenClaims, decode_token
+from service.settings import Settings
+
+__all__ = [
+    "SettingsDep",
+    "EngineDep",
+    "SessionDep",
+    "BankDep",
+    "CurrentUser",
+    "Page",
+    "require",
+    "Staff",
+    "BankKeepers",
+    "Admin",
+]
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_bank(request: Request) -> BankCache:
+    return request.app.state.bank
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionDep = Annotated[Session, Depends(get_session)]
+BankDep = Annotated[BankCache, Depends(get_bank)]
+
+
+def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> TokenClaims:
+    """The claims of the bearer token; 401 when absent, invalid or expired."""
+    unauthorized = HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail="not logged in: send a valid bearer token from POST /api/v1/auth/token",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    if not token:
+        raise unauthorized
+    try:
+        return decode_token(token, request.app.state.settings.secret_key)
+    except InvalidToken:
+        raise unauthorized from None
+
+
+CurrentUser = Annotated[TokenClaims, Depends(get_current_user)]
+
+
+def require(*roles: str):
+    """A dependency that admits only users with one of ``roles`` (else 403)."""
+
+    def check(user: CurrentUser) -> TokenClaims:
+        if user.role not in roles:
+            raise HTTPException(
+                status_code=status.HTTP_403_FORBIDDEN,
+                detail=f"this needs the role {' or '.join(roles)}; you are {user.role}",
+            )
+        return user
+
+    return check
+
+
+#: teachers, psychometricians and admins
+Staff = Annotated[TokenClaims, Depends(require("admin", "psychometrician", "teacher"))]
+#: psychometricians and admins: the bank's content and calibration
+BankKeepers = Annotated[TokenClaims, Depends(require("admin", "psychometrician"))]
+#: admins only: people and logins
+Admin = Annotated[TokenClaims, Depends(require("admin"))]
+
+
+class PageParams:
+    """``limit`` and ``offset`` query parameters of a list."""
+
+    def __init__(
+        self,
+        request: Request,
+        limit: Annotated[int, Query(ge=1, description="page size")] = 50,
+        offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    ) -> None:
+        top = request.app.state.settings.max_page_size
+        if limit > top:
+            raise HTTPException(status_code=422, detail=[{"loc": ["query", "limit"], "msg": f"limit must be at most {top}", "type": "value_error"}])
+        self.limit = limit
+        self.offset = offset
+
+
+Page = Annotated[PageParams, Depends()]

@@ -1,0 +1,16 @@
+"""Routers per resource, mounted under ``/api/v1`` by :func:`service.app.create_app`."""
+
+from __future__ import annotations
+
+from service.routers import auth, calibrations, classes, items, people, standards
+
+ROUTERS = [
+    auth.router,
+    standards.router,
+    items.router,
+    people.router,
+    classes.router,
+    calibrations.router,
+]
+
+__all__ = ["ROUTERS"]

@@ -1,0 +1,98 @@
+"""Calibrations: start a run (background job), read its status and results,
+make it live, import and export parameters.  Psychometricians and admins only.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, Response, UploadFile
+from sqlmodel import func, select
+
+from itembank.bank import load_parameters
+from itembank.calibrations import count_parameters, create_calibration, get_calibration, import_parameters, make_live
+from itembank.errors import Invalid
+from itembank.io import FileFormatError, read_parameters, write_parameters
+from itembank.tables import Calibration, CalibrationStatus, ItemParameter
+from service.deps import BankKeepers, Page, SessionDep
+from service.routers.files import read_upload
+from service.schemas import CalibrationCreate, CalibrationPublic, Paged, ParametersPublic
+
+router = APIRouter(prefix="/calibrations", tags=["calibrations"])
+
+
+def calibration_public(session, row: Calibration) -> CalibrationPublic:
+    data = row.model_dump()
+    data["n_items"] = count_parameters(session, row.id) if row.status == CalibrationStatus.done.value else 0
+    return CalibrationPublic(**data)
+
+
+@router.post("", response_model=CalibrationPublic, status_code=202, summary="Start a calibration of stored responses")
+def start(body: CalibrationCreate, session: SessionDep, user: BankKeepers, request: Request):
+    row = create_calibration(
+        session, model=body.model, item_ids=body.item_ids, statuses=body.statuses,
+        min_responses=body.min_responses, created_by=user.user_id,
+    )
+    session.commit()
+    request.app.state.jobs.submit_calibration(row.id, make_live_when_done=body.make_live)
+    return calibration_public(session, row)
+
+
+@router.get("", response_model=Paged[CalibrationPublic], summary="List calibrations, newest first")
+def list_(session: SessionDep, _: BankKeepers, page: Page):
+    total = session.exec(select(func.count()).select_from(Calibration)).one()
+    rows = session.exec(select(Calibration).order_by(Calibration.id.desc()).offset(page.offset).limit(page.limit)).all()
+    return Paged(items=[calibration_public(session, r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/import", response_model=CalibrationPublic, status_code=201, summary="Import an item parameters CSV as a calibration")
+async def import_(session: SessionDep, user: BankKeepers, file: Annotated[UploadFile, File(description="item parameters CSV")]):
+    text, _ = await read_upload(file, "csv")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "parameters.csv"
+        path.write_text(text, encoding="utf-8")
+        try:
+            params = read_parameters(path)
+        except FileFormatError as err:
+            raise Invalid(str(err), "file") from None
+    row = import_parameters(session, params, created_by=user.user_id, source=file.filename or "")
+    session.commit()
+    return calibration_public(session, row)
+
+
+@router.get("/{calibration_id}", response_model=CalibrationPublic, summary="A calibration's status, progress and results")
+def read(calibration_id: int, session: SessionDep, _: BankKeepers):
+    session.expire_all()
+    return calibration_public(session, get_calibration(session, calibration_id))
+
+
+@router.post("/{calibration_id}/live", response_model=CalibrationPublic, summary="Make a finished calibration the live bank")
+def go_live(calibration_id: int, session: SessionDep, _: BankKeepers, request: Request):
+    row = make_live(session, calibration_id)
+    session.commit()
+    request.app.state.bank.load(request.app.state.engine)
+    return calibration_public(session, row)
+
+
+@router.get("/{calibration_id}/parameters", response_model=list[ParametersPublic], summary="The parameters of a calibration")
+def parameters(calibration_id: int, session: SessionDep, _: BankKeepers, page: Page):
+    get_calibration(session, calibration_id)
+    rows = session.exec(
+        select(ItemParameter).where(ItemParameter.calibration_id == calibration_id)
+        .order_by(ItemParameter.item_id).offset(page.offset).limit(page.limit)
+    ).all()
+    return [ParametersPublic(**r.model_dump()) for r in rows]
+
+
+@router.get("/{calibration_id}/parameters.csv", summary="The parameters of a calibration as CSV (DESIGN.md section 4)")
+def parameters_csv(calibration_id: int, session: SessionDep, _: BankKeepers):
+    get_calibration(session, calibration_id)
+    params = load_parameters(session, calibration_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "parameters.csv"
+        write_parameters(path, params)
+        text = path.read_text(encoding="utf-8")
+    return Response(text, media_type="text/csv")

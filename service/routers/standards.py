@@ -1,0 +1,105 @@
+"""Standards: list, read, create, update, retire, import and export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from sqlmodel import select
+
+from itembank.catalog_io import export_json, export_standards_csv, import_catalog
+from itembank.standards import create_standard, get_standard, list_standards
+from itembank.tables import Standard
+from service.deps import BankKeepers, CurrentUser, Page, SessionDep
+from service.routers.files import read_upload
+from service.schemas import LevelName, Paged, StandardCreate, StandardPublic, StandardUpdate
+
+router = APIRouter(prefix="/standards", tags=["standards"])
+
+
+def public(session, row: Standard, codes: dict[int, str] | None = None) -> StandardPublic:
+    parent_code = None
+    if row.parent_id is not None:
+        parent_code = codes.get(row.parent_id) if codes else None
+        if parent_code is None:
+            parent = session.get(Standard, row.parent_id)
+            parent_code = parent.code if parent else None
+    return StandardPublic(
+        id=row.id, framework=row.framework, code=row.code, title=row.title, description=row.description,
+        level=row.level, parent_id=row.parent_id, parent_code=parent_code, retired=row.retired,
+    )
+
+
+@router.get("", response_model=Paged[StandardPublic], summary="List standards")
+def list_(
+    session: SessionDep,
+    _: CurrentUser,
+    page: Page,
+    framework: str | None = None,
+    level: LevelName | None = None,
+    parent_id: int | None = None,
+    include_retired: bool = False,
+):
+    rows, total = list_standards(
+        session, framework=framework, level=level, parent_id=parent_id,
+        include_retired=include_retired, limit=page.limit, offset=page.offset,
+    )
+    parents = {r.parent_id for r in rows if r.parent_id is not None}
+    codes = dict(session.exec(select(Standard.id, Standard.code).where(Standard.id.in_(parents))).all()) if parents else {}
+    return Paged(items=[public(session, r, codes) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("", response_model=StandardPublic, status_code=201, summary="Create a standard")
+def create(body: StandardCreate, session: SessionDep, _: BankKeepers):
+    row = create_standard(session, **body.model_dump())
+    session.commit()
+    return public(session, row)
+
+
+@router.get("/export", summary="Export standards as CSV or JSON")
+def export(session: SessionDep, _: CurrentUser, format: Literal["csv", "json"] = "csv", framework: str | None = None):
+    if format == "csv":
+        return Response(export_standards_csv(session, framework), media_type="text/csv")
+    text = export_json(session, framework=framework)
+    import json
+
+    data = json.loads(text)
+    return {"standards": data["standards"]}
+
+
+@router.post("/import", summary="Import standards (CSV or JSON); all or nothing")
+async def import_(
+    session: SessionDep,
+    _: BankKeepers,
+    file: Annotated[UploadFile, File(description="standards CSV or catalog JSON")],
+    format: Annotated[Literal["csv", "json"] | None, Query(description="default: by file name")] = None,
+):
+    text, fmt = await read_upload(file, format)
+    counts = import_catalog(session, text, fmt)
+    session.commit()
+    return counts
+
+
+@router.get("/{standard_id}", response_model=StandardPublic, summary="Read a standard")
+def read(standard_id: int, session: SessionDep, _: CurrentUser):
+    return public(session, get_standard(session, standard_id))
+
+
+@router.patch("/{standard_id}", response_model=StandardPublic, summary="Update a standard's title or description")
+def update(standard_id: int, body: StandardUpdate, session: SessionDep, _: BankKeepers):
+    row = get_standard(session, standard_id)
+    for name, value in body.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(row, name, value)
+    session.add(row)
+    session.commit()
+    return public(session, row)
+
+
+@router.post("/{standard_id}/retire", response_model=StandardPublic, summary="Retire a standard")
+def retire(standard_id: int, session: SessionDep, _: BankKeepers):
+    row = get_standard(session, standard_id)
+    row.retired = True
+    session.add(row)
+    session.commit()
+    return public(session, row)

@@ -1,0 +1,77 @@
+"""Service settings from the environment (pydantic-settings).
+
+Variables are prefixed ``MASTERYCAT_`` (``MASTERYCAT_SECRET_KEY``,
+``MASTERYCAT_TOKEN_MINUTES`` …); the database URL is read from
+``DATABASE_URL`` as DESIGN.md says (``MASTERYCAT_DATABASE_URL`` also works).
+"""
+
+from __future__ import annotations
+
+import secrets
+import warnings
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from itembank.db import database_url
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment.
+
+    Attributes
+    ----------
+    database_url : str
+        SQLAlchemy URL; default the SQLite file ``masterycat.db``.
+    secret_key : str
+        Signs the access tokens.  When unset a random key is made per
+        process (tokens then die with the process; a warning says so).
+    token_minutes : int
+        Lifetime of an access token.
+    demo : bool
+        Demo mode (the demo logins exist only then).
+    login_max_failures, login_window_seconds, login_lockout_seconds
+        After ``login_max_failures`` failed logins for one username within
+        the window, that username is locked out for the lockout period.
+    max_page_size : int
+        Largest ``limit`` a list accepts.
+    db_pool_size : int
+        Connections kept open to PostgreSQL.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MASTERYCAT_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=lambda: database_url(None),
+        validation_alias=AliasChoices("MASTERYCAT_DATABASE_URL", "DATABASE_URL", "database_url"),
+    )
+    secret_key: str = ""
+    token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    demo: bool = False
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: float = Field(default=300.0, gt=0)
+    login_lockout_seconds: float = Field(default=60.0, ge=0)
+    max_page_size: int = Field(default=200, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalize_url(cls, v: str) -> str:
+        return database_url(v)
+
+    def model_post_init(self, __context) -> None:
+        if not self.secret_key:
+            warnings.warn(
+                "MASTERYCAT_SECRET_KEY is not set: using a random key, tokens end with this process",
+                stacklevel=2,
+            )
+            object.__setattr__(self, "secret_key", secrets.token_urlsafe(48))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()
