@@ -1,0 +1,398 @@
+"""Templates for 7.G: scale drawings, circles, angles, area, surface area and volume."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction as F
+
+from ._kit import (
+    DIVIDE,
+    PI,
+    TIMES,
+    Draft,
+    Reroll,
+    dec,
+    frac,
+    multi,
+    numeric,
+    pick,
+    rubric,
+    single,
+    template,
+)
+from ._rp import NAMES
+
+# --------------------------------------------------------------------------- 7.G.A.1
+
+
+@template("7.G.A.1", 5)
+def g1_map(rng: random.Random) -> Draft:
+    k = rng.choice((5, 8, 10, 12, 15, 20, 25, 40, 50))
+    d = F(rng.randint(5, 30), 2)
+    key = d * k
+    places = pick(rng, (("Riverton", "Lake City"), ("the campground", "the ranger station"), ("Oak Park", "the stadium"), ("Port Haven", "Millbrook")))
+    stem = f"On a map, 1 centimeter represents {k} kilometers. {places[0].capitalize()} and {places[1]} are {dec(d)} centimeters apart on the map. What is the actual distance between them?"
+    rat = f"Each centimeter stands for {k} km, so the distance is {dec(d)} {TIMES} {k} = {dec(key)} km. Dividing {dec(d)} by {k} treats the scale backwards."
+    ds = [f"{dec(d / k) if (d / k * 10000).denominator == 1 else frac(d / k)} km", f"{dec(d + k)} km", f"{dec(key / 10)} km", f"{dec(key * 10)} km"]
+    return single(rng, stem, f"{dec(key)} km", ds, rat, 1, -0.6)
+
+
+@template("7.G.A.1", 5)
+def g1_blueprint(rng: random.Random) -> Draft:
+    a, b = F(rng.randint(6, 24), 4), F(rng.randint(6, 24), 4)
+    if a == b:
+        raise Reroll
+    length, width = a * 4, b * 4
+    area = length * width
+    stem = (
+        f"On a floor plan the scale is 1/4 inch = 1 foot. A bedroom on the plan is {frac(a, True)} inches by {frac(b, True)} inches. "
+        "What is the actual area of the bedroom, in square feet?"
+    )
+    rat = f"Each 1/4 inch is 1 foot, so multiply drawing lengths by 4: {frac(a, True)} in → {dec(length)} ft and {frac(b, True)} in → {dec(width)} ft. Area = {dec(length)} {TIMES} {dec(width)} = {dec(area)} square feet."
+    return numeric(stem, area, rat, 2, 0.5, tolerance=0.001)
+
+
+@template("7.G.A.1", 5)
+def g1_area_factor(rng: random.Random) -> Draft:
+    a, b = rng.randint(2, 9), rng.randint(2, 9)
+    s = rng.choice((2, 3, 4, 5))
+    if a == b:
+        raise Reroll
+    name = pick(rng, NAMES)
+    stem = (
+        f"{name} draws a rectangle {a} cm by {b} cm, then redraws it at a scale factor of {s}. "
+        "What is the area of the new rectangle?"
+    )
+    key = a * b * s * s
+    rat = f"New sides are {a * s} cm and {b * s} cm, so the area is {a * s} {TIMES} {b * s} = {key} cm². Areas grow by the square of the scale factor ({s}² = {s * s}), not by {s}."
+    ds = [f"{a * b * s} cm²", f"{(a + s) * (b + s)} cm²", f"{a * b * 2 * s} cm²", f"{2 * (a + b) * s} cm²"]
+    return single(rng, stem, f"{key} cm²", ds, rat, 2, 0.5)
+
+
+@template("7.G.A.1", 5)
+def g1_find_scale(rng: random.Random) -> Draft:
+    model = rng.choice((4, 5, 6, 8, 10, 12, 15))
+    k = F(rng.choice((2, 3, 4, 5, 6, 8, 10)), rng.choice((1, 2)))
+    actual = model * k
+    if actual.denominator != 1:
+        raise Reroll
+    thing = pick(rng, ("school bus", "sailboat", "dinosaur skeleton", "fire truck", "airplane"))
+    stem = f"A model of a {thing} is {model} inches long. The real {thing} is {actual} feet long. What scale was used for the model?"
+    key = f"1 inch represents {dec(k)} feet"
+    rat = f"Divide actual length by model length: {actual} ft {DIVIDE} {model} in = {dec(k)} feet per inch."
+    ds = [
+        f"1 inch represents {frac(1 / k) if (1 / k * 100).denominator != 1 else dec(1 / k)} feet",
+        f"1 inch represents {actual - model} feet",
+        f"1 inch represents {actual} feet",
+        f"1 inch represents {dec(k * 12)} feet",
+    ]
+    return single(rng, stem, key, ds, rat, 2, 0.1)
+
+
+@template("7.G.A.1", 2)
+def g1_redraw_rubric(rng: random.Random) -> Draft:
+    s1 = rng.choice((2, 4, 5))
+    s2 = rng.choice((1, 10))
+    L, W = rng.choice((6, 8, 10, 12)), rng.choice((3, 4, 5))
+    if s1 == s2:
+        raise Reroll
+    stem = (
+        f"A scale drawing of a park uses 1 cm = {s1} m. On the drawing the park is a rectangle {L} cm by {W} cm. "
+        f"Redraw the park at a new scale of 1 cm = {s2} m: give the new dimensions on paper, the actual dimensions and actual area, and explain how you know."
+    )
+    aL, aW = L * s1, W * s1
+    ex = (
+        f"Actual park: {L} {TIMES} {s1} = {aL} m by {W} {TIMES} {s1} = {aW} m, area {aL * aW} m². New drawing: {aL} {DIVIDE} {s2} = {dec(F(aL, s2))} cm by "
+        f"{aW} {DIVIDE} {s2} = {dec(F(aW, s2))} cm. The actual size does not change; only the drawing does."
+    )
+    levels = (
+        "No correct dimension.",
+        "Finds the actual dimensions or the new drawing dimensions, but not both, or multiplies the drawing lengths by the ratio of scales incorrectly.",
+        f"Finds the actual park ({aL} m by {aW} m, {aL * aW} m²) and the new drawing ({dec(F(aL, s2))} cm by {dec(F(aW, s2))} cm) with work shown.",
+        "Meets the standard and explains that the actual size stays the same while drawing lengths change by the factor "
+        f"{s1}/{s2}, and that areas on paper change by the square of that factor.",
+    )
+    return rubric(stem, ex, levels, 3, 1.0)
+
+
+# --------------------------------------------------------------------------- 7.G.B.4
+
+
+@template("7.G.B.4", 5)
+def g4_circumference(rng: random.Random) -> Draft:
+    d = rng.randint(4, 40)
+    use_r = rng.random() < 0.5
+    thing = pick(rng, ("a circular garden", "a round table", "a clock face", "a circular pool", "a drum"))
+    given = f"a radius of {dec(F(d, 2))}" if use_r else f"a diameter of {d}"
+    stem = f"{thing.capitalize()} has {given} inches. What is its circumference? Use 3.14 for π."
+    key = PI * d
+    rat = f"C = πd = 3.14 {TIMES} {d} = {dec(key)} inches" + (f" (the diameter is 2 {TIMES} {dec(F(d, 2))} = {d})." if use_r else ".")
+    ds = [dec(PI * d / 2), dec(PI * F(d, 2) ** 2), dec(PI * 2 * d), dec(PI * d * d / 4 * 2)]
+    return single(rng, stem, f"{dec(key)} inches", [f"{x} inches" for x in ds], rat, 1, -0.3 + 0.2 * use_r)
+
+
+@template("7.G.B.4", 5)
+def g4_area(rng: random.Random) -> Draft:
+    r = rng.randint(2, 15)
+    thing = pick(rng, ("circular rug", "round mirror", "circular flower bed", "round tablecloth"))
+    stem = f"A {thing} has a radius of {r} feet. What is its area? Use 3.14 for π."
+    key = PI * r * r
+    rat = f"A = πr² = 3.14 {TIMES} {r}² = 3.14 {TIMES} {r * r} = {dec(key)} square feet. Multiplying by 2r instead of r² gives the circumference."
+    ds = [dec(PI * 2 * r), dec(PI * (2 * r) ** 2), dec(PI * r * 2), dec(PI * r)]
+    return single(rng, stem, f"{dec(key)} square feet", [f"{x} square feet" for x in ds], rat, 1, -0.1)
+
+
+@template("7.G.B.4", 5)
+def g4_pizza(rng: random.Random) -> Draft:
+    d = rng.choice((8, 10, 12, 14, 16, 18, 20))
+    stem = f"A pizza has a diameter of {d} inches. What is the area of the top of the pizza, in square inches? Use 3.14 for π."
+    key = PI * F(d, 2) ** 2
+    rat = f"The radius is {d} {DIVIDE} 2 = {d // 2} in, so A = 3.14 {TIMES} {d // 2}² = 3.14 {TIMES} {(d // 2) ** 2} = {dec(key)} in². Using the diameter in place of the radius gives an area 4 times too large."
+    return numeric(stem, key, rat, 2, 0.2, tolerance=0.01)
+
+
+@template("7.G.B.4", 5)
+def g4_radius_from_c(rng: random.Random) -> Draft:
+    r = F(rng.randint(2, 30), rng.choice((1, 2)))
+    c = PI * 2 * r
+    stem = f"The circumference of a circular track is {dec(c)} meters. What is the radius of the track, in meters? Use 3.14 for π."
+    rat = f"C = 2πr, so r = C {DIVIDE} (2 {TIMES} 3.14) = {dec(c)} {DIVIDE} 6.28 = {dec(r)} m. Dividing by 3.14 only gives the diameter."
+    return numeric(stem, r, rat, 2, 0.5, tolerance=0.01)
+
+
+@template("7.G.B.4", 4)
+def g4_wheel(rng: random.Random) -> Draft:
+    d = rng.choice((20, 24, 26, 28, 30))
+    turns = rng.choice((10, 25, 50, 100))
+    key = PI * d * turns
+    stem = f"A bicycle wheel has a diameter of {d} inches. How far does the bicycle travel when the wheel turns {turns} times? Use 3.14 for π."
+    rat = f"One turn covers one circumference: 3.14 {TIMES} {d} = {dec(PI * d)} in. {turns} turns: {dec(PI * d)} {TIMES} {turns} = {dec(key)} inches."
+    ds = [PI * d / 2 * turns, PI * (F(d, 2)) ** 2 * turns, PI * d * 2 * turns, F(d * turns)]
+    return single(rng, stem, f"{dec(key)} inches", [f"{dec(x)} inches" for x in ds], rat, 2, 0.3)
+
+
+@template("7.G.B.4", 2)
+def g4_deal_rubric(rng: random.Random) -> Draft:
+    d1, d2 = rng.choice(((10, 14), (12, 16), (8, 12), (10, 16)))
+    p1 = F(rng.randrange(800, 1100, 50), 100)
+    p2 = F(rng.randrange(1300, 1900, 50), 100)
+    a1, a2 = PI * F(d1, 2) ** 2, PI * F(d2, 2) ** 2
+    u1, u2 = p1 / a1, p2 / a2
+    better = f"the {d1}-inch pizza" if u1 < u2 else f"the {d2}-inch pizza"
+    stem = (
+        f"A {d1}-inch pizza costs ${dec(p1)} and a {d2}-inch pizza costs ${dec(p2)} (the sizes are diameters). "
+        "Which pizza is the better buy? Use the area of each pizza (π ≈ 3.14) and the cost per square inch to justify your answer."
+    )
+    ex = (
+        f"Areas: 3.14 {TIMES} {d1 // 2}² = {dec(a1)} in² and 3.14 {TIMES} {d2 // 2}² = {dec(a2)} in². Cost per square inch: "
+        f"about ${float(u1):.3f} and ${float(u2):.3f}, so {better} is the better buy."
+    )
+    levels = (
+        "Compares only the prices or diameters, or gives no justification.",
+        "Finds one or both areas (or uses circumference) but does not compute or compare cost per square inch correctly.",
+        f"Finds both areas ({dec(a1)} and {dec(a2)} in²), both costs per square inch, and names {better}.",
+        "Meets the standard and explains why area (not diameter) measures the amount of pizza, noting that doubling the diameter multiplies the area by 4.",
+    )
+    return rubric(stem, ex, levels, 3, 1.0)
+
+
+# --------------------------------------------------------------------------- 7.G.B.5
+
+
+def _lin_deg(a: int, b: int) -> str:
+    if b == 0:
+        return f"({a}x)°"
+    sign = "+" if b > 0 else "−"
+    return f"({a}x {sign} {abs(b)})°"
+
+
+@template("7.G.B.5", 5)
+def g5_supplementary(rng: random.Random) -> Draft:
+    a, c = rng.randint(1, 6), rng.randint(1, 6)
+    x = rng.randint(5, 30)
+    b = rng.randint(-20, 30)
+    d = 180 - (a + c) * x - b
+    if not -40 <= d <= 60 or a * x + b <= 0 or c * x + d <= 0:
+        raise Reroll
+    stem = f"Two angles are supplementary. Their measures are {_lin_deg(a, b)} and {_lin_deg(c, d)}. What is the value of x?"
+    rat = f"Supplementary angles sum to 180°: {a + c}x + {b + d} = 180, so {a + c}x = {180 - b - d} and x = {x}."
+    cands = [F(90 - b - d, a + c), F(180 + b + d, a + c), F(a * x + b), F(c * x + d), F(180 - b - d)]
+    ds = [dec(v) for v in cands if v > 0 and (v * 10).denominator == 1]
+    return single(rng, stem, str(x), ds, rat, 2, 0.3)
+
+
+@template("7.G.B.5", 5)
+def g5_complementary(rng: random.Random) -> Draft:
+    small = rng.randint(10, 35)
+    mult = rng.choice((2, 3))
+    extra = 90 - small - mult * small
+    if extra <= 0 or extra > 40:
+        raise Reroll
+    stem = f"Two angles are complementary. The larger angle is {extra}° more than {mult} times the smaller angle. What is the measure of the smaller angle, in degrees?"
+    rat = f"x + ({mult}x + {extra}) = 90, so {mult + 1}x = {90 - extra} and x = {small}°. The larger angle is {mult * small + extra}°."
+    return numeric(stem, small, rat, 2, 0.6, tolerance=0)
+
+
+@template("7.G.B.5", 5)
+def g5_vertical(rng: random.Random) -> Draft:
+    a, c = rng.randint(3, 8), rng.randint(1, 5)
+    if a == c:
+        raise Reroll
+    x = rng.randint(6, 25)
+    b = rng.randint(-30, 10)
+    d = (a - c) * x + b
+    angle = a * x + b
+    if not 10 < angle < 170:
+        raise Reroll
+    stem = f"Two lines intersect. A pair of vertical angles measure {_lin_deg(a, b)} and {_lin_deg(c, d)}. What is the measure of each of these angles?"
+    key = f"{angle}°"
+    rat = f"Vertical angles are equal: {a}x + {b} = {c}x + {d}, so {a - c}x = {d - b} and x = {x}. Each angle is {a} {TIMES} {x} + {b} = {angle}°."
+    ds = [f"{x}°", f"{180 - angle}°", f"{90 - angle}°" if angle < 90 else f"{angle - 90}°", f"{angle + 10}°"]
+    return single(rng, stem, key, ds, rat, 2, 0.4)
+
+
+@template("7.G.B.5", 4)
+def g5_pairs(rng: random.Random) -> Draft:
+    kind = rng.choice(("complementary", "supplementary"))
+    total = 90 if kind == "complementary" else 180
+    other = 180 if total == 90 else 90
+    correct, incorrect = [], []
+    while len(correct) < 3:
+        a = rng.randint(5, total - 5)
+        t = f"{a}° and {total - a}°"
+        if t not in correct:
+            correct.append(t)
+    while len(incorrect) < 3:
+        a = rng.randint(5, 85)
+        t = f"{a}° and {other - a}°" if rng.random() < 0.6 else f"{a}° and {a + rng.randint(1, 9)}°"
+        parts = [int(s.strip("°")) for s in t.split(" and ")]
+        if sum(parts) != total and t not in incorrect:
+            incorrect.append(t)
+    k = rng.randint(1, 3)
+    stem = f"Which pairs of angle measures are {kind}? Select all that apply."
+    rat = f"{kind.capitalize()} angles have measures that add to {total}°. Pairs adding to {other}° are {'supplementary' if other == 180 else 'complementary'} instead, a common mix-up."
+    return multi(rng, stem, correct[:k], incorrect[: 5 - k if k > 1 else 3], rat, 1, -0.4)
+
+
+@template("7.G.B.5", 4)
+def g5_adjacent(rng: random.Random) -> Draft:
+    whole = rng.choice((90, 180))
+    a = rng.randint(2, 5)
+    x = rng.randint(5, 25)
+    known = whole - a * x
+    if not 10 <= known <= whole - 10:
+        raise Reroll
+    word = "right angle" if whole == 90 else "straight angle (a line)"
+    stem = f"Two adjacent angles together form a {word}. One measures {known}° and the other measures ({a}x)°. What is the value of x?"
+    rat = f"{known} + {a}x = {whole}, so {a}x = {whole - known} and x = {x}."
+    other = 180 if whole == 90 else 90
+    cands = [F(other - known, a), F(whole - known), F(whole + known, a), F(x + 2)]
+    ds = [dec(v) for v in cands if v > 0 and (v * 10).denominator == 1]
+    return single(rng, stem, str(x), ds, rat, 2, 0.0)
+
+
+@template("7.G.B.5", 2)
+def g5_explain_rubric(rng: random.Random) -> Draft:
+    a1 = rng.randint(25, 70)
+    stem = (
+        f"Two lines intersect, forming four angles. One angle measures {a1}°. Find the measures of the other three angles. "
+        "For each one, name the angle relationship you used (vertical, supplementary, adjacent) and write an equation."
+    )
+    ex = f"The adjacent angles are supplementary: 180 − {a1} = {180 - a1}°, twice. The angle opposite the {a1}° angle is vertical to it, so it is also {a1}°. Check: {a1} + {180 - a1} + {a1} + {180 - a1} = 360."
+    levels = (
+        "No correct angle measure.",
+        "Finds some measures correctly but names no relationship, or confuses supplementary with complementary.",
+        f"Finds {180 - a1}°, {a1}° and {180 - a1}° and names the relationship and equation for each.",
+        "Meets the standard and adds a check (the four angles sum to 360°) or explains why vertical angles are equal (both are supplementary to the same angle).",
+    )
+    return rubric(stem, ex, levels, 2, 0.5)
+
+
+# --------------------------------------------------------------------------- 7.G.B.6
+
+
+@template("7.G.B.6", 5)
+def g6_prism_volume(rng: random.Random) -> Draft:
+    l, w = rng.randint(3, 15), rng.randint(2, 10)
+    h = F(rng.randint(4, 24), 2)
+    thing = pick(rng, ("fish tank", "planter box", "shipping box", "sandbox"))
+    stem = f"A {thing} is a rectangular prism {l} inches long, {w} inches wide and {dec(h)} inches tall. What is its volume?"
+    vol = l * w * h
+    sa = 2 * (l * w + l * h + w * h)
+    rat = f"V = l {TIMES} w {TIMES} h = {l} {TIMES} {w} {TIMES} {dec(h)} = {dec(vol)} cubic inches. Adding the dimensions or finding surface area measures something else."
+    ds = [f"{dec(sa)} cubic inches", f"{dec(l + w + h)} cubic inches", f"{dec(l * w)} cubic inches", f"{dec(vol / 2)} cubic inches"]
+    return single(rng, stem, f"{dec(vol)} cubic inches", ds, rat, 1, -0.6)
+
+
+@template("7.G.B.6", 5)
+def g6_triangular_prism(rng: random.Random) -> Draft:
+    b, h = rng.randint(3, 12), rng.randint(2, 10)
+    L = rng.randint(5, 20)
+    vol = F(b * h, 2) * L
+    thing = pick(rng, ("tent", "wedge of cheese", "ramp", "roof attic"))
+    stem = (
+        f"A {thing} is shaped like a triangular prism. Its triangular base has a base of {b} feet and a height of {h} feet, "
+        f"and the prism is {L} feet long. What is its volume, in cubic feet?"
+    )
+    rat = f"Area of the triangle = 1/2 {TIMES} {b} {TIMES} {h} = {dec(F(b * h, 2))} ft²; V = base area {TIMES} length = {dec(F(b * h, 2))} {TIMES} {L} = {dec(vol)} ft³. Forgetting the 1/2 doubles the answer."
+    return numeric(stem, vol, rat, 2, 0.4, tolerance=0.001)
+
+
+@template("7.G.B.6", 5)
+def g6_surface_area(rng: random.Random) -> Draft:
+    l, w, h = rng.randint(4, 20), rng.randint(3, 15), rng.randint(2, 12)
+    if len({l, w, h}) < 3:
+        raise Reroll
+    sa = 2 * (l * w + l * h + w * h)
+    stem = f"A closed cardboard box is {l} cm long, {w} cm wide and {h} cm tall. How much cardboard is needed to make it (its surface area)?"
+    rat = f"SA = 2(lw + lh + wh) = 2({l * w} + {l * h} + {w * h}) = {sa} cm²: six rectangular faces in three matching pairs."
+    ds = [f"{l * w * h} cm²", f"{l * w + l * h + w * h} cm²", f"{2 * l * w + l * h + w * h} cm²", f"{4 * (l + w + h)} cm²"]
+    return single(rng, stem, f"{sa} cm²", ds, rat, 2, 0.3)
+
+
+@template("7.G.B.6", 5)
+def g6_composite_area(rng: random.Random) -> Draft:
+    W, H = rng.randint(10, 30), rng.randint(8, 24)
+    cw, ch = rng.randint(2, W - 4), rng.randint(2, H - 4)
+    area = W * H - cw * ch
+    stem = (
+        f"A patio is a {W} ft by {H} ft rectangle with a {cw} ft by {ch} ft rectangular corner cut out for a flower bed, making an L shape. "
+        "What is the area of the patio, in square feet?"
+    )
+    rat = f"Area = whole rectangle − cut-out = {W} {TIMES} {H} − {cw} {TIMES} {ch} = {W * H} − {cw * ch} = {area} ft²."
+    return numeric(stem, area, rat, 2, 0.1, tolerance=0)
+
+
+@template("7.G.B.6", 4)
+def g6_trapezoid(rng: random.Random) -> Draft:
+    b1, b2 = rng.randint(4, 18), rng.randint(6, 24)
+    h = rng.randint(3, 12)
+    if b1 == b2:
+        raise Reroll
+    area = F((b1 + b2) * h, 2)
+    stem = f"A garden bed is shaped like a trapezoid with parallel sides of {b1} m and {b2} m and a height of {h} m. What is its area?"
+    rat = f"A = 1/2 {TIMES} (b₁ + b₂) {TIMES} h = 1/2 {TIMES} ({b1} + {b2}) {TIMES} {h} = {dec(area)} m². You can also split it into a rectangle and triangles."
+    ds = [f"{(b1 + b2) * h} m²", f"{b1 * b2 * h} m²", f"{dec(F(b1 * b2, 2))} m²", f"{b1 + b2 + h} m²"]
+    return single(rng, stem, f"{dec(area)} m²", ds, rat, 2, 0.4)
+
+
+@template("7.G.B.6", 2)
+def g6_paint_rubric(rng: random.Random) -> Draft:
+    l, w, h = rng.randint(10, 16), rng.randint(9, 14), rng.choice((8, 9, 10))
+    dw, dh = 3, 7
+    cover = rng.choice((350, 400))
+    walls = 2 * (l * h + w * h)
+    paint_area = walls - dw * dh
+    cans = -(-paint_area // cover)
+    stem = (
+        f"A bedroom is {l} ft long, {w} ft wide and {h} ft tall. The four walls will be painted, but not the {dw} ft by {dh} ft door. "
+        f"One can of paint covers {cover} square feet. How many cans are needed? Show your work and explain each step."
+    )
+    ex = f"Walls: 2({l} {TIMES} {h}) + 2({w} {TIMES} {h}) = {walls} ft²; minus the door {dw * dh} ft² gives {paint_area} ft². {paint_area} {DIVIDE} {cover} = {dec(F(paint_area, cover))}, so {cans} cans (round up)."
+    levels = (
+        "No correct area.",
+        "Finds the area of some walls, or includes the floor or ceiling, or forgets the door, or does not round up.",
+        f"Finds the wall area {walls} ft², subtracts the door to get {paint_area} ft², and concludes {cans} cans.",
+        "Meets the standard and explains why the answer is rounded up and what would change for a second coat.",
+    )
+    return rubric(stem, ex, levels, 3, 0.9)

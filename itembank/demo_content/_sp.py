@@ -1,0 +1,494 @@
+"""Templates for 7.SP: sampling, comparing populations, probability models, compound events."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction as F
+from itertools import product
+
+from ._kit import (
+    DIVIDE,
+    TIMES,
+    Draft,
+    Reroll,
+    dec,
+    frac,
+    multi,
+    numeric,
+    pct,
+    pick,
+    rubric,
+    single,
+    template,
+)
+from ._rp import NAMES
+
+# --------------------------------------------------------------------------- 7.SP.A.2
+
+
+@template("7.SP.A.2", 6)
+def sp2_survey(rng: random.Random) -> Draft:
+    n = rng.choice((40, 50, 60, 80, 100, 120, 150, 200))
+    k = rng.randint(n // 10, n * 7 // 10)
+    N = rng.choice((600, 800, 900, 1000, 1200, 1500, 2400))
+    est = F(k, n) * N
+    if est.denominator != 1:
+        raise Reroll
+    topic = pick(rng, ("prefer tacos for the spring lunch menu", "walk or bike to school", "play a musical instrument", "want a later start time", "have a library card"))
+    stem = f"In a random sample of {n} students at a school, {k} said they {topic}. The school has {N} students. About how many students at the school {topic}?"
+    rat = f"The sample proportion is {k}/{n} = {frac(F(k, n))}; applying it to the population: {frac(F(k, n))} {TIMES} {N} = {est} students."
+    ds = [str(N - est), str(k * N // 100), str(N // n * (n - k) if N % n == 0 else N - est + 10), str(k + N // 10)]
+    return single(rng, stem, str(est), ds, rat, 2, -0.1)
+
+
+@template("7.SP.A.2", 6)
+def sp2_capture(rng: random.Random) -> Draft:
+    pop = rng.choice((400, 500, 600, 750, 800, 900, 1200, 1500))
+    tagged = rng.choice((40, 50, 60, 75, 80, 100))
+    caught = rng.choice((30, 40, 50, 60, 80, 100))
+    recaught = F(tagged * caught, pop)
+    if recaught.denominator != 1 or recaught < 2 or tagged >= pop:
+        raise Reroll
+    animal = pick(rng, ("trout in a lake", "turtles in a pond", "squirrels in a park", "bass in a reservoir"))
+    stem = (
+        f"Biologists tag {tagged} {animal} and release them. Later they catch a random sample of {caught}, and {recaught} of them are tagged. "
+        "Estimate the total population."
+    )
+    rat = f"Tagged share in the sample = {recaught}/{caught}; assume the same share overall: {tagged} {DIVIDE} ({recaught}/{caught}) = {tagged} {TIMES} {caught} {DIVIDE} {recaught} = {pop}."
+    return numeric(stem, pop, rat, 3, 1.0, tolerance=0)
+
+
+@template("7.SP.A.2", 6)
+def sp2_many_samples(rng: random.Random) -> Draft:
+    center = rng.randint(25, 70)
+    offsets = rng.sample((-6, -4, -3, -2, 2, 3, 4, 6, 5, -5), 4)
+    s = sum(offsets)
+    offsets = offsets + [-s] if abs(s) <= 8 and -s not in offsets else None  # type: ignore[assignment]
+    if offsets is None:
+        raise Reroll
+    props = [center + o for o in offsets]
+    topic = pick(rng, ("would vote for a new skate park", "recycle at home", "watch the school's basketball games", "eat breakfast every day"))
+    stem = (
+        f"Five students each took a random sample of 50 adults in their town and found the percent who {topic}: "
+        + ", ".join(f"{p}%" for p in props)
+        + ". Which is the most reasonable estimate of the percent of all adults in the town who "
+        + topic
+        + "?"
+    )
+    rat = f"The samples vary, but they cluster around their mean, ({' + '.join(map(str, props))}) {DIVIDE} 5 = {center}%. A single extreme sample ({min(props)}% or {max(props)}%) is a less reliable estimate."
+    ds = [f"{max(props)}%", f"{min(props)}%", f"{max(props) - min(props)}%", "50%"]
+    return single(rng, stem, f"{center}%", ds, rat, 2, 0.3)
+
+
+@template("7.SP.A.2", 2)
+def sp2_inference_rubric(rng: random.Random) -> Draft:
+    n = rng.choice((50, 80, 100))
+    k = rng.randint(n // 5, n // 2)
+    N = rng.choice((800, 1000, 1200))
+    stem = (
+        f"To decide whether to add a vegetarian lunch option, the student council asked {n} randomly chosen students at a school of {N}. "
+        f"{k} wanted the option. Estimate how many students in the school want it, and explain why a random sample makes your estimate reasonable. "
+        "Would asking only the members of the cooking club give a better estimate? Explain."
+    )
+    est = F(k, n) * N
+    ex = (
+        f"{k}/{n} = {pct(F(k, n)) if (F(k, n) * 10000).denominator == 1 else frac(F(k, n))} of the sample, so about {frac(F(k, n))} {TIMES} {N} ≈ {round(float(est))} students. "
+        "A random sample gives every student the same chance to be chosen, so it tends to represent the school; the cooking club is a biased sample."
+    )
+    levels = (
+        "No estimate and no valid reasoning.",
+        "Gives an estimate from a correct proportion without justification, or justifies sampling but miscomputes.",
+        f"Estimates about {round(float(est))} students with the proportion shown, and explains why random sampling supports it and why the club is biased.",
+        "Meets the standard and notes that another random sample would give a somewhat different estimate, describing the expected variation.",
+    )
+    return rubric(stem, ex, levels, 3, 1.1)
+
+
+# --------------------------------------------------------------------------- 7.SP.B.4
+
+
+def _data(rng: random.Random, n: int, lo: int, hi: int) -> list[int]:
+    return sorted(rng.randint(lo, hi) for _ in range(n))
+
+
+@template("7.SP.B.4", 6)
+def sp4_mean(rng: random.Random) -> Draft:
+    n = rng.choice((5, 6, 8))
+    data = _data(rng, n, 2, 30)
+    mean = F(sum(data), n)
+    if (mean * 100).denominator != 1:
+        raise Reroll
+    ctx = pick(rng, ("the number of books read over the summer by", "the number of push-ups done in one minute by", "the number of text messages sent in an hour by"))
+    shuffled = data[:]
+    rng.shuffle(shuffled)
+    stem = f"The data show {ctx} {n} students in a random sample: " + ", ".join(map(str, shuffled)) + ". What is the mean?"
+    rat = f"Mean = sum {DIVIDE} count = {sum(data)} {DIVIDE} {n} = {dec(mean)}."
+    return numeric(stem, mean, rat, 1, -0.5, tolerance=0.001)
+
+
+@template("7.SP.B.4", 6)
+def sp4_mad(rng: random.Random) -> Draft:
+    n = rng.choice((4, 5))
+    data = _data(rng, n, 1, 20)
+    mean = F(sum(data), n)
+    if mean.denominator != 1 or len(set(data)) < 3:
+        raise Reroll
+    devs = [abs(x - mean) for x in data]
+    mad = sum(devs) / n
+    if (mad * 100).denominator != 1:
+        raise Reroll
+    shuffled = data[:]
+    rng.shuffle(shuffled)
+    stem = "Find the mean absolute deviation (MAD) of the data set: " + ", ".join(map(str, shuffled)) + "."
+    rat = f"Mean = {sum(data)} {DIVIDE} {n} = {mean}. Distances from the mean: {', '.join(dec(d) for d in devs)}; their mean is {dec(sum(devs))} {DIVIDE} {n} = {dec(mad)}."
+    ds = [dec(sum(devs)), dec(mean), dec(max(data) - min(data)), dec(sum(devs) / (n - 1)) if (sum(devs) / (n - 1) * 100).denominator == 1 else dec(mad + 1)]
+    return single(rng, stem, dec(mad), ds, rat, 2, 0.6)
+
+
+@template("7.SP.B.4", 6)
+def sp4_compare(rng: random.Random) -> Draft:
+    m1 = rng.randint(50, 70)
+    gap = rng.choice((2, 3, 4, 6, 8, 9, 10, 12))
+    mad = rng.choice((2, 3, 4))
+    m2 = m1 + gap
+    ratio = F(gap, mad)
+    if (ratio * 100).denominator != 1:
+        raise Reroll
+    ctx = pick(rng, (("heights, in inches, of a random sample of seventh graders", "of eleventh graders"), ("scores of a random sample of students in Class A on a quiz", "in Class B"), ("hours of sleep per week of a random sample of middle school students", "of high school students")))
+    stem = (
+        f"The {ctx[0]} have a mean of {m1} and a MAD of {mad}. The same measurements {ctx[1]} have a mean of {m2} and a MAD of {mad}. "
+        "The difference in means is how many times the MAD?"
+    )
+    rat = f"Difference of means = {m2} − {m1} = {gap}; {gap} {DIVIDE} {mad} = {dec(ratio)} MADs. A larger multiple means less overlap between the two groups."
+    ds = [dec(F(mad, gap)) if (F(mad, gap) * 100).denominator == 1 else frac(F(mad, gap)), str(gap), dec(ratio * 2), dec(F(m2, m1) * 1) if (F(m2, m1) * 100).denominator == 1 else str(gap + mad)]
+    return single(rng, stem, dec(ratio), ds, rat, 2, 0.5)
+
+
+@template("7.SP.B.4", 4)
+def sp4_median_inference(rng: random.Random) -> Draft:
+    n = 7
+    a = _data(rng, n, 2, 20)
+    b = _data(rng, n, 5, 26)
+    ma, mb = a[3], b[3]
+    if ma == mb:
+        raise Reroll
+    teams = pick(rng, (("Team Red", "Team Blue"), ("Ms. Ortiz's class", "Mr. Kim's class"), ("the morning bus riders", "the afternoon bus riders")))
+    wrong = a[0] if a[0] != ma else a[-1]
+    if wrong == ma:
+        raise Reroll
+    higher = teams[0] if ma > mb else teams[1]
+    lower = teams[1] if ma > mb else teams[0]
+    stem = (
+        f"Random samples of 7 students give minutes spent on homework last night. {teams[0]}: {', '.join(map(str, a))}. "
+        f"{teams[1]}: {', '.join(map(str, b))}. Which statement is best supported by the medians?"
+    )
+    key = f"{higher[0].upper() + higher[1:]} typically spent more time ({max(ma, mb)} vs {min(ma, mb)} minutes)."
+    ds = [
+        f"{lower[0].upper() + lower[1:]} typically spent more time ({max(ma, mb)} vs {min(ma, mb)} minutes).",
+        f"Every student in {higher} spent more time than every student in {lower}." if min(a if higher == teams[0] else b) <= max(b if higher == teams[0] else a) else "The two groups spent exactly the same time.",
+        "The two groups spent exactly the same time.",
+        f"The median of {teams[0]} is {wrong} minutes.",
+    ]
+    rat = f"The median is the middle (4th) value of each ordered list: {ma} and {mb}. So {higher} typically spent more time, though the data overlap, so not every student in it did."
+    return single(rng, stem, key, ds, rat, 2, 0.4)
+
+
+@template("7.SP.B.4", 2)
+def sp4_compare_rubric(rng: random.Random) -> Draft:
+    a = _data(rng, 6, 10, 30)
+    b = [x + rng.choice((4, 5, 6)) for x in a]
+    rng.shuffle(b)
+    stem = (
+        "Random samples of 6 plants grew under two kinds of light. Growth in centimeters: LED light: " + ", ".join(map(str, a))
+        + "; sunlight: " + ", ".join(map(str, b))
+        + ". Compare the two groups using a measure of center and a measure of variability, and state an informal conclusion about which light produces more growth."
+    )
+    ma, mb = F(sum(a), 6), F(sum(b), 6)
+    ex = (
+        f"Means: LED {frac(ma, True)} cm, sunlight {frac(mb, True)} cm; the ranges (or MADs) are the same because each sunlight value is a shifted LED value. "
+        f"The difference of means, {frac(mb - ma, True)} cm, is large relative to the spread, so sunlight tends to produce more growth in these samples."
+    )
+    levels = (
+        "No correct measure and no conclusion.",
+        "Computes a measure of center or variability correctly but not both, or draws a conclusion without data.",
+        "Computes a center (mean or median) and a variability (MAD, IQR or range) for both groups and concludes that sunlight plants grew more.",
+        "Meets the standard and expresses the difference of centers relative to the variability and notes the conclusion comes from samples and could change.",
+    )
+    return rubric(stem, ex, levels, 3, 1.1)
+
+
+# --------------------------------------------------------------------------- 7.SP.C.6
+
+
+@template("7.SP.C.6", 6)
+def sp6_predict(rng: random.Random) -> Draft:
+    p = pick(rng, (F(1, 4), F(1, 5), F(3, 8), F(2, 5), F(1, 3), F(3, 10), F(1, 6)))
+    n = rng.choice((60, 120, 150, 180, 240, 300, 360, 600))
+    key = p * n
+    if key.denominator != 1:
+        raise Reroll
+    ctx = pick(rng, ("a spinner lands on blue", "a basketball player makes a free throw", "a seed sprouts", "a randomly chosen caller wins a prize"))
+    stem = f"The probability that {ctx} is {frac(p)}. In {n} trials, about how many times should you expect this to happen?"
+    rat = f"Expected count ≈ probability {TIMES} number of trials = {frac(p)} {TIMES} {n} = {key}."
+    return numeric(stem, key, rat, 1, -0.4, tolerance=0)
+
+
+@template("7.SP.C.6", 6)
+def sp6_experimental(rng: random.Random) -> Draft:
+    n = rng.choice((20, 25, 40, 50, 60, 80, 100))
+    k = rng.randint(n // 5, n * 4 // 5)
+    if F(k, n) == F(1, 2):
+        raise Reroll
+    ctx = pick(rng, (("flipped a paper cup", "landed on its side"), ("tossed a thumbtack", "landed point up"), ("spun a homemade spinner", "landed on red"), ("dropped a piece of toast", "landed butter side down")))
+    name = pick(rng, NAMES)
+    stem = f"{name} {ctx[0]} {n} times. It {ctx[1]} {k} times. What is the experimental probability that it {ctx[1]} on the next try?"
+    rat = f"Experimental probability = favorable results {DIVIDE} trials = {k}/{n} = {frac(F(k, n))}."
+    ds = [frac(F(k, n - k)), frac(F(n - k, n)), "1/2", frac(F(1, k)) if k > 1 else "1/3"]
+    return single(rng, stem, frac(F(k, n)), ds, rat, 1, -0.6)
+
+
+@template("7.SP.C.6", 5)
+def sp6_defects(rng: random.Random) -> Draft:
+    n = rng.choice((100, 200, 250, 400, 500))
+    k = rng.randint(2, 12)
+    N = rng.choice((2000, 5000, 8000, 10000, 12000))
+    key = F(k, n) * N
+    if key.denominator != 1:
+        raise Reroll
+    thing = pick(rng, ("light bulbs", "phone chargers", "bike tires", "water bottles"))
+    stem = f"A quality inspector tested {n} randomly chosen {thing} and found {k} defective. Predict how many of the next {N:,} {thing} made will be defective."
+    rat = f"Relative frequency = {k}/{n}; {k}/{n} {TIMES} {N:,} = {key}."
+    return numeric(stem, key, rat, 2, 0.2, tolerance=0)
+
+
+@template("7.SP.C.6", 5)
+def sp6_law_large(rng: random.Random) -> Draft:
+    sides = rng.choice((4, 6, 8, 10, 12))
+    n = sides * rng.choice((10, 20, 50, 100))
+    target = rng.randint(1, sides)
+    expected = n // sides
+    stem = f"A fair {sides}-sided number cube (faces 1–{sides}) is rolled {n} times. Which statement about the number of times it lands on {target} is most likely true?"
+    key = f"It will be close to {expected}, but probably not exactly {expected}."
+    ds = [
+        f"It will be exactly {expected}.",
+        f"It will be close to {n // 2}.",
+        f"It will be close to {target * n // sides if target * n // sides != expected else expected * 2}.",
+        f"It cannot be predicted at all.",
+    ]
+    rat = f"The probability is 1/{sides}, so the expected count is {n} {TIMES} 1/{sides} = {expected}; chance variation makes an exact match unlikely, but relative frequency tends toward 1/{sides} as trials increase."
+    return single(rng, stem, key, ds, rat, 2, 0.0)
+
+
+# --------------------------------------------------------------------------- 7.SP.C.7
+
+
+COLORS = ("red", "blue", "green", "yellow", "purple")
+
+
+@template("7.SP.C.7", 6)
+def sp7_marbles(rng: random.Random) -> Draft:
+    cols = rng.sample(COLORS, 3)
+    counts = [rng.randint(2, 12) for _ in cols]
+    total = sum(counts)
+    target = rng.randrange(3)
+    neg = rng.random() < 0.5
+    fav = total - counts[target] if neg else counts[target]
+    key = F(fav, total)
+    desc = ", ".join(f"{c} {col}" for c, col in zip(counts, cols))
+    what = f"not {cols[target]}" if neg else cols[target]
+    stem = f"A bag holds {desc} marbles. One marble is picked at random. What is the probability that it is {what}?"
+    rat = f"P = favorable {DIVIDE} total = {fav}/{total}" + (f" = {frac(key)}" if key.denominator != total else "") + f". There are {total} marbles in all; {fav} are {what}."
+    ds = [frac(F(total - fav, total)), f"{fav}/{total - fav}" if total != fav * 2 else "1/2", frac(F(fav, total + fav)), frac(F(1, 3))]
+    return single(rng, stem, frac(key), ds, rat, 1, -0.7 + 0.3 * neg)
+
+
+@template("7.SP.C.7", 6)
+def sp7_spinner(rng: random.Random) -> Draft:
+    n = rng.choice((6, 8, 10, 12))
+    kind = rng.choice(("even", "greater than", "multiple of 3", "prime"))
+    if kind == "greater than":
+        m = rng.randint(2, n - 2)
+        fav = [v for v in range(1, n + 1) if v > m]
+        what = f"a number greater than {m}"
+    elif kind == "even":
+        fav = [v for v in range(1, n + 1) if v % 2 == 0]
+        what = "an even number"
+    elif kind == "multiple of 3":
+        fav = [v for v in range(1, n + 1) if v % 3 == 0]
+        what = "a multiple of 3"
+    else:
+        fav = [v for v in range(2, n + 1) if all(v % q for q in range(2, v))]
+        what = "a prime number"
+    key = F(len(fav), n)
+    stem = f"A spinner has {n} equal sections numbered 1 to {n}. What is the probability of spinning {what}?"
+    rat = f"Favorable outcomes: {', '.join(map(str, fav))} ({len(fav)} of {n} equally likely sections), so P = {len(fav)}/{n} = {frac(key)}."
+    ds = [frac(F(n - len(fav), n)), frac(F(len(fav), n - len(fav))) if n != 2 * len(fav) else frac(F(1, n)), frac(F(1, n)), frac(F(len(fav) + 1, n))]
+    return single(rng, stem, frac(key), ds, rat, 1, -0.4)
+
+
+@template("7.SP.C.7", 5)
+def sp7_model_vs_data(rng: random.Random) -> Draft:
+    n = rng.choice((60, 120, 180, 240, 300))
+    face = rng.randint(1, 6)
+    obs = n // 6 + rng.choice((-1, 1)) * rng.randint(max(6, n // 15), n // 10)
+    stem = f"A number cube is rolled {n} times and lands on {face} a total of {obs} times. How does the experimental probability of rolling a {face} compare with the theoretical probability for a fair cube?"
+    exp_p, th = F(obs, n), F(1, 6)
+    more = exp_p > th
+    key = f"Experimental {frac(exp_p)} is {'greater' if more else 'less'} than theoretical 1/6; with this many rolls the cube may not be fair."
+    ds = [
+        f"Experimental {frac(exp_p)} is {'less' if more else 'greater'} than theoretical 1/6.",
+        f"They are equal: both are {frac(exp_p)}.",
+        f"Theoretical probability is {obs}/{n}, the same as the data.",
+        f"Experimental {frac(F(obs, n - obs))} is {'greater' if more else 'less'} than theoretical 1/5.",
+    ]
+    rat = f"Experimental P = {obs}/{n} = {frac(exp_p)}; theoretical P for a fair cube = 1/6 (expected about {n // 6} of {n}). A gap this large over {n} rolls suggests the cube may be biased."
+    return single(rng, stem, key, ds, rat, 3, 0.8)
+
+
+@template("7.SP.C.7", 4)
+def sp7_likely(rng: random.Random) -> Draft:
+    cols = rng.sample(COLORS, 2)
+    a, b = rng.randint(1, 9), rng.randint(1, 9)
+    total = a + b
+    correct, incorrect = [], []
+    (correct if a > b else incorrect).append(f"Drawing {cols[0]} is more likely than drawing {cols[1]}.")
+    (correct if a == b else incorrect).append(f"Drawing {cols[0]} and drawing {cols[1]} are equally likely.")
+    correct.append(f"The probability of drawing {cols[0]} is {frac(F(a, total))}.")
+    incorrect.append(f"The probability of drawing {cols[1]} is {frac(F(b, a))}." if a != b and F(b, a) != F(b, total) else f"The probability of drawing {cols[1]} is 1.")
+    correct.append(f"Drawing a {cols[0]} or {cols[1]} tile is certain (probability 1).")
+    incorrect.append(f"The probability of drawing a {cols[0]} tile is {a}.")
+    stem = f"A box holds {a} {cols[0]} tiles and {b} {cols[1]} tiles. One tile is drawn at random. Which statements are true? Select all that apply."
+    rat = f"P({cols[0]}) = {a}/{total} and P({cols[1]}) = {b}/{total}; probabilities are between 0 and 1, the larger count is the more likely color, and drawing one of the only two colors is certain."
+    return multi(rng, stem, correct, incorrect, rat, 2, 0.0)
+
+
+@template("7.SP.C.7", 2)
+def sp7_model_rubric(rng: random.Random) -> Draft:
+    counts = [rng.randint(5, 25) for _ in range(3)]
+    total = sum(counts)
+    trials = total
+    stem = (
+        f"Ava spun a spinner with three colors {trials} times: red {counts[0]}, blue {counts[1]}, green {counts[2]}. "
+        "Build a probability model from her data, then use it to predict the number of green results in 300 spins. "
+        "Explain whether the spinner seems to have equal sections."
+    )
+    pg = F(counts[2], total)
+    ex = (
+        f"Model: P(red) = {counts[0]}/{total}, P(blue) = {counts[1]}/{total}, P(green) = {counts[2]}/{total} (they sum to 1). "
+        f"Prediction: {frac(pg)} {TIMES} 300 ≈ {round(float(pg * 300))} green. Equal sections would give about 1/3 each (about {total / 3:.0f} of {total}); "
+        "compare the counts to decide."
+    )
+    levels = (
+        "No model or prediction.",
+        "Writes some relative frequencies or a prediction, but the model does not sum to 1 or the prediction uses the wrong probability.",
+        f"Gives all three relative frequencies, predicts about {round(float(pg * 300))} green results, and compares with 1/3 for equal sections.",
+        "Meets the standard and explains that more spins would give a more reliable model and judges how large a difference from 1/3 is meaningful.",
+    )
+    return rubric(stem, ex, levels, 3, 1.0)
+
+
+# --------------------------------------------------------------------------- 7.SP.C.8
+
+
+@template("7.SP.C.8", 5)
+def sp8_coin_die(rng: random.Random) -> Draft:
+    k = rng.randint(2, 6)
+    side = rng.choice(("heads", "tails"))
+    kind = rng.choice(("less than", "greater than"))
+    fav_die = k - 1 if kind == "less than" else 6 - k
+    if fav_die == 0:
+        raise Reroll
+    key = F(1, 2) * F(fav_die, 6)
+    stem = f"You flip a fair coin and roll a fair number cube (1–6). What is the probability of getting {side} and a number {kind} {k}?"
+    rat = f"12 equally likely outcomes; P({side}) = 1/2 and P(number {kind} {k}) = {fav_die}/6, so P(both) = 1/2 {TIMES} {fav_die}/6 = {frac(key)}."
+    ds = [frac(F(1, 2) + F(fav_die, 6)) if F(1, 2) + F(fav_die, 6) < 1 else frac(F(fav_die, 6)), frac(F(fav_die, 6)), frac(F(fav_die, 8)), frac(F(1, 12))]
+    return single(rng, stem, frac(key), ds, rat, 2, 0.3)
+
+
+@template("7.SP.C.8", 5)
+def sp8_count(rng: random.Random) -> Draft:
+    a, b, c = rng.randint(2, 5), rng.randint(2, 6), rng.randint(2, 4)
+    what = pick(
+        rng,
+        (
+            (f"{a} kinds of bread, {b} fillings and {c} sauces", "sandwich made of one bread, one filling and one sauce"),
+            (f"{a} shirts, {b} pairs of pants and {c} pairs of shoes", "outfit of one shirt, one pair of pants and one pair of shoes"),
+            (f"{a} sizes, {b} flavors and {c} toppings", "frozen yogurt with one size, one flavor and one topping"),
+        ),
+    )
+    stem = f"A shop offers {what[0]}. How many different choices of a {what[1]} are possible?"
+    key = a * b * c
+    rat = f"By the counting principle (or a tree diagram), each choice multiplies the possibilities: {a} {TIMES} {b} {TIMES} {c} = {key}."
+    ds = [str(a + b + c), str(a * b + c), str(a * b), str(key * 2)]
+    return single(rng, stem, str(key), ds, rat, 1, -0.5)
+
+
+@template("7.SP.C.8", 5)
+def sp8_two_spinners(rng: random.Random) -> Draft:
+    m, n = rng.randint(3, 5), rng.randint(3, 6)
+    sums = [i + j for i, j in product(range(1, m + 1), range(1, n + 1))]
+    s = rng.randint(3, m + n - 1)
+    fav = sums.count(s)
+    key = F(fav, m * n)
+    stem = f"Spinner A has {m} equal sections numbered 1 to {m}; spinner B has {n} equal sections numbered 1 to {n}. Both are spun. What is the probability that the sum is {s}?"
+    rat = f"There are {m} {TIMES} {n} = {m * n} equally likely pairs; {fav} of them have sum {s}, so P = {fav}/{m * n}" + (f" = {frac(key)}." if key.denominator != m * n else ".")
+    ds = [frac(F(1, m * n)), frac(F(fav, m + n)), frac(F(1, m + n - 1)), frac(F(fav + 1, m * n))]
+    return single(rng, stem, frac(key), ds, rat, 2, 0.6)
+
+
+@template("7.SP.C.8", 5)
+def sp8_replacement(rng: random.Random) -> Draft:
+    r, b = rng.randint(2, 7), rng.randint(2, 7)
+    t = r + b
+    replace = rng.random() < 0.5
+    key = F(r, t) * (F(r, t) if replace else F(r - 1, t - 1))
+    how = "puts it back, and picks again" if replace else "keeps it, and picks a second card"
+    stem = f"A box has {r} red cards and {b} blue cards. Sam picks a card at random, {how}. What is the probability that both cards are red?"
+    if replace:
+        rat = f"With replacement the draws are independent: {r}/{t} {TIMES} {r}/{t} = {frac(key)}."
+        other = F(r, t) * F(r - 1, t - 1)
+    else:
+        rat = f"Without replacement the second draw has {r - 1} red of {t - 1}: {r}/{t} {TIMES} {r - 1}/{t - 1} = {frac(key)}."
+        other = F(r, t) ** 2
+    ds = [frac(other), frac(F(r, t) * 2) if F(r, t) * 2 < 1 else frac(F(r, t)), frac(F(r, t)), frac(F(r, t) * F(b, t))]
+    return single(rng, stem, frac(key), ds, rat, 2, 0.8 + 0.2 * (not replace))
+
+
+@template("7.SP.C.8", 4)
+def sp8_simulation(rng: random.Random) -> Draft:
+    trials = 20
+    hits = rng.randint(3, 12)
+    p = rng.choice((F(3, 10), F(2, 5), F(1, 2), F(7, 10)))
+    stem = (
+        f"A basketball player makes {frac(p)} of her free throws. To simulate two free throws, a class uses random digits (0–9), "
+        f"letting {int(p * 10)} of the digits stand for a make, and reads pairs of digits. In {trials} simulated pairs, {hits} pairs were two makes. "
+        "What is the estimated probability that she makes both free throws?"
+    )
+    key = F(hits, trials)
+    rat = f"Estimated probability = pairs with two makes {DIVIDE} number of pairs = {hits}/{trials} = {frac(key)} (the theoretical value is {frac(p)} {TIMES} {frac(p)} = {frac(p * p)})."
+    ds = [frac(p * p) if p * p != key else frac(p), frac(p), frac(F(hits, 2 * trials)), frac(F(trials - hits, trials))]
+    return single(rng, stem, frac(key), ds, rat, 2, 0.7)
+
+
+@template("7.SP.C.8", 2)
+def sp8_fair_game_rubric(rng: random.Random) -> Draft:
+    target = rng.choice((7, 6, 8, 5))
+    stem = (
+        f"In a game, two number cubes are rolled. Player 1 scores a point if the sum is {target}; Player 2 scores a point if the sum is 2, 3, 11 or 12. "
+        "Is the game fair? Make an organized list or table of the outcomes and use probabilities to justify your answer."
+    )
+    sums = [i + j for i, j in product(range(1, 7), repeat=2)]
+    p1 = F(sums.count(target), 36)
+    p2 = F(sum(sums.count(s) for s in (2, 3, 11, 12)), 36)
+    verdict = "fair" if p1 == p2 else "not fair"
+    ex = (
+        f"The 6 {TIMES} 6 table has 36 equally likely outcomes. Sum {target}: {sums.count(target)} outcomes, P = {frac(p1)}. "
+        f"Sums 2, 3, 11, 12: 1 + 2 + 2 + 1 = 6 outcomes, P = {frac(p2)}. The game is {verdict}."
+    )
+    levels = (
+        "No list or table and no valid judgment.",
+        "Makes a partial list or counts outcomes for only one player, or treats the 11 possible sums as equally likely.",
+        f"Uses the 36-outcome table to find both probabilities ({frac(p1)} and {frac(p2)}) and concludes the game is {verdict}.",
+        "Meets the standard and explains why the sums are not equally likely and, if unfair, proposes a change that would make the game fair.",
+    )
+    return rubric(stem, ex, levels, 3, 1.2)

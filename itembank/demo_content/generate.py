@@ -1,0 +1,111 @@
+"""Turn the registered templates into a deterministic list of :class:`ItemSpec`."""
+
+from __future__ import annotations
+
+import random
+import re
+from functools import lru_cache
+
+from . import _ee, _g, _ns, _rp, _sp  # noqa: F401  (importing registers the templates)
+from ._kit import MINUS, REGISTRY, Draft, Reroll, Template
+from .specs import RUBRIC_LABELS, Choice, ItemSpec, RubricLevel
+from .standards import OBJECTIVE_ORDER
+
+MAX_ATTEMPTS = 2000
+CHOICE_IDS = "ABCDEFGH"
+_ASCII_NEG = re.compile(r"(?<![\w)\]])-(?=\d)")
+
+
+def _tidy(text: str) -> str:
+    """Typographic minus for negative numbers written with an ASCII hyphen."""
+    return _ASCII_NEG.sub(MINUS, text)
+
+
+def objective_slug(objective: str) -> str:
+    """``"7.RP.A.2"`` -> ``"7RPA2"`` (the prefix of item codes)."""
+    return objective.replace(".", "")
+
+
+def _to_item(code: str, t: Template, d: Draft) -> ItemSpec:
+    choices: tuple[Choice, ...] = ()
+    key: str | tuple[str, ...] | float | None = None
+    rubric_levels: tuple[RubricLevel, ...] = ()
+    if d.options is not None:
+        choices = tuple(Choice(CHOICE_IDS[i], _tidy(text)) for i, (text, _) in enumerate(d.options))
+        ids = [CHOICE_IDS[i] for i, (_, ok) in enumerate(d.options) if ok]
+        key = ids[0] if d.interaction == "single_choice" else tuple(ids)
+    elif d.interaction == "numeric":
+        assert d.answer is not None
+        key = float(d.answer)
+    else:
+        assert d.rubric is not None
+        rubric_levels = tuple(RubricLevel(i, RUBRIC_LABELS[i], _tidy(c)) for i, c in enumerate(d.rubric))
+    return ItemSpec(
+        code=code,
+        objective=t.objective,
+        stem=_tidy(d.stem),
+        interaction=d.interaction,  # type: ignore[arg-type]
+        choices=choices,
+        key=key,
+        rationale=_tidy(d.rationale),
+        dok=d.dok,
+        difficulty_hint=round(max(-3.0, min(3.0, d.difficulty)), 2),
+        tolerance=d.tolerance if d.interaction == "numeric" else None,
+        rubric=rubric_levels,
+        n_categories=4 if d.interaction == "rubric" else 2,
+        template=t.name,
+    )
+
+
+def _ordered_templates() -> list[Template]:
+    rank = {code: i for i, code in enumerate(OBJECTIVE_ORDER)}
+    return sorted(REGISTRY, key=lambda t: rank[t.objective])  # stable: registry order within an objective
+
+
+@lru_cache(maxsize=8)
+def generate(seed: int) -> tuple[ItemSpec, ...]:
+    """Generate the whole demo bank for ``seed``.
+
+    Each template draws from its own ``random.Random(f"{seed}:{name}")`` so
+    that adding a template never changes the items of another. A draw that
+    raises :class:`Reroll`, or repeats an item already made (same stem and options), is drawn again.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the bank; the same seed always gives the same items.
+
+    Returns
+    -------
+    tuple of ItemSpec
+        Items ordered by objective (framework order), codes numbered per objective.
+
+    Raises
+    ------
+    RuntimeError
+        If a template cannot produce its quota of distinct items.
+    """
+    out: list[ItemSpec] = []
+    stems: set[str] = set()
+    counters: dict[str, int] = {}
+    for t in _ordered_templates():
+        rng = random.Random(f"{seed}:{t.name}")
+        made = 0
+        for _ in range(MAX_ATTEMPTS):
+            if made == t.count:
+                break
+            try:
+                d = t.build(rng)
+            except Reroll:
+                continue
+            sig = d.stem + "|" + "|".join(sorted(text for text, _ in d.options or ()))
+            if sig in stems:
+                continue
+            stems.add(sig)
+            counters[t.objective] = counters.get(t.objective, 0) + 1
+            code = f"{objective_slug(t.objective)}-{counters[t.objective]:04d}"
+            out.append(_to_item(code, t, d))
+            made += 1
+        if made < t.count:
+            raise RuntimeError(f"template {t.name} made only {made} of {t.count} distinct items")
+    return tuple(out)

@@ -1,0 +1,137 @@
+"""Frozen records of the demo content: standards, choices, rubric levels, items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FRAMEWORK = "CCSS-M Grade 7"
+"""Name of the standards framework the demo content belongs to."""
+
+Level = Literal["competency", "performance_indicator", "learning_objective"]
+Interaction = Literal["single_choice", "multiple_select", "numeric", "rubric"]
+
+LEVELS: tuple[str, ...] = ("competency", "performance_indicator", "learning_objective")
+INTERACTIONS: tuple[str, ...] = ("single_choice", "multiple_select", "numeric", "rubric")
+RUBRIC_LABELS: tuple[str, ...] = ("Does not meet", "Partially meets", "Meets", "Exceeds")
+
+
+@dataclass(frozen=True)
+class StandardSpec:
+    """One node of the standards hierarchy.
+
+    Attributes
+    ----------
+    code : str
+        Official code, e.g. ``"7.RP"`` (domain), ``"7.RP.A"`` (cluster),
+        ``"7.RP.A.2"`` (standard).
+    title : str
+        Short faithful paraphrase of the official title.
+    level : {"competency", "performance_indicator", "learning_objective"}
+        Domain, cluster and standard respectively.
+    parent_code : str or None
+        Code of the parent node; ``None`` for a competency.
+    framework : str
+        Always ``"CCSS-M Grade 7"``.
+    """
+
+    code: str
+    title: str
+    level: Level
+    parent_code: str | None
+    framework: str = FRAMEWORK
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer option of a choice item: an id (``"A"``, ``"B"``, ...) and its text."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RubricLevel:
+    """One level of a 4-level rubric: score 0..3, its label and task-specific criteria."""
+
+    score: int
+    label: str
+    criteria: str
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One demo item, ready to be stored in the bank.
+
+    Attributes
+    ----------
+    code : str
+        Stable unique id, the objective code without dots and a running
+        number, e.g. ``"7RPA2-0001"``.
+    objective : str
+        Code of the learning objective (standard), e.g. ``"7.RP.A.2"``.
+    stem : str
+        Plain-text question; negative numbers use the minus sign ``"−"``.
+    interaction : {"single_choice", "multiple_select", "numeric", "rubric"}
+        How the student answers and how the item is scored.
+    choices : tuple of Choice
+        Options with ids ``"A"``, ``"B"``, ...; empty for numeric and rubric items.
+    key : str or tuple of str or float or None
+        A choice id (single choice), the sorted tuple of correct choice ids
+        (multiple select), a number (numeric) or ``None`` (rubric).
+    rationale : str
+        Worked solution shown as feedback; for rubric items an exemplar response.
+    dok : int
+        Webb's depth of knowledge, 1..4.
+    difficulty_hint : float
+        Rough Rasch difficulty b on the logit scale, used to simulate a
+        response history before calibration.
+    tolerance : float or None
+        Largest accepted absolute error of a numeric answer; ``None`` otherwise.
+    rubric : tuple of RubricLevel
+        The four levels 0..3 written for this task; empty unless rubric.
+    n_categories : int
+        Number of score categories: 2 for self-scoring items, 4 for rubric items.
+    template : str
+        Name of the template that generated the item (for tests and audits).
+    """
+
+    code: str
+    objective: str
+    stem: str
+    interaction: Interaction
+    choices: tuple[Choice, ...]
+    key: str | tuple[str, ...] | float | None
+    rationale: str
+    dok: int
+    difficulty_hint: float
+    tolerance: float | None = None
+    rubric: tuple[RubricLevel, ...] = field(default=())
+    n_categories: int = 2
+    template: str = ""
+
+    @property
+    def self_scoring(self) -> bool:
+        """True when the item can be scored automatically (everything but rubric)."""
+        return self.interaction != "rubric"
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready dict (lists instead of tuples)."""
+        key: object = list(self.key) if isinstance(self.key, tuple) else self.key
+        return {
+            "code": self.code,
+            "objective": self.objective,
+            "stem": self.stem,
+            "interaction": self.interaction,
+            "choices": [{"id": c.id, "text": c.text} for c in self.choices],
+            "key": key,
+            "tolerance": self.tolerance,
+            "rationale": self.rationale,
+            "dok": self.dok,
+            "difficulty_hint": self.difficulty_hint,
+            "rubric": [
+                {"score": r.score, "label": r.label, "criteria": r.criteria} for r in self.rubric
+            ],
+            "n_categories": self.n_categories,
+            "template": self.template,
+        }
