@@ -10,9 +10,8 @@ The functions here pick one per row, vectorized over rows:
   and candidate ``j`` is administered with probability ``K_j`` (its control
   parameter); the first accepted one is given (the last candidate when all are
   refused).  The control parameters that hold every item's exposure rate at
-  or below ``r_max`` are found by simulation with the classic iteration
-  ``K_j <- min(1, r_max / P(selected_j))`` (:func:`sympson_hetter_update`;
-  the simulation loop is :func:`engine.adaptive_sim.calibrate_sympson_hetter`).
+  or below ``r_max`` are found by simulation (:func:`sympson_hetter_update`;
+  the loop is :func:`engine.adaptive_sim.calibrate_sympson_hetter`).
 """
 
 from __future__ import annotations
@@ -114,7 +113,11 @@ def lottery(keys: np.ndarray, items: np.ndarray) -> np.ndarray:
 
 
 def pick_sympson_hetter(
-    candidates: np.ndarray, control: np.ndarray, keys: np.ndarray, rng: np.random.Generator
+    candidates: np.ndarray,
+    control: np.ndarray,
+    keys: np.ndarray,
+    rng: np.random.Generator,
+    fallback: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sympson-Hetter: try candidates best-first, accept ``j`` with prob ``control[j]``.
 
@@ -131,6 +134,9 @@ def pick_sympson_hetter(
         Per-student lottery keys, constant during a check.
     rng : numpy.random.Generator
         For the fallback when every candidate is refused.
+    fallback : bool
+        When every candidate is refused: a uniformly chosen one (True) or
+        ``-1`` (False; the caller then looks further down the list).
 
     Returns
     -------
@@ -148,9 +154,11 @@ def pick_sympson_hetter(
     any_accept = accept.any(axis=1)
     # all refused: one of the candidates uniformly (keeps the fallback from
     # concentrating exposure on one item)
-    fallback = np.minimum(np.floor(rng.random(n_valid.size) * n_valid), np.maximum(n_valid - 1, 0))
-    first = np.where(any_accept, np.argmax(accept, axis=1), fallback.astype(np.intp))
+    uniform = np.minimum(np.floor(rng.random(n_valid.size) * n_valid), np.maximum(n_valid - 1, 0))
+    first = np.where(any_accept, np.argmax(accept, axis=1), uniform.astype(np.intp))
     chosen = candidates[np.arange(candidates.shape[0]), first]
+    if not fallback:
+        chosen = np.where(any_accept, chosen, -1)
     n_tried = np.where(any_accept, first + 1, n_valid)
     return chosen, n_tried
 
@@ -178,18 +186,27 @@ def pick(
     return pick_sympson_hetter(candidates, control, keys, rng)[0]
 
 
-def sympson_hetter_update(selected_rate: np.ndarray, r_max: float) -> np.ndarray:
-    """New control parameters from the selection rates of a simulation.
 
-    ``K_j = r_max / P(S_j)`` where ``P(S_j) > r_max``, else 1, so that
-    ``P(A_j) = K_j P(S_j) <= r_max``.
+def sympson_hetter_update(
+    rate: np.ndarray, r_max: float, control: np.ndarray | None = None, margin: float = 1.0
+) -> np.ndarray:
+    """New Sympson-Hetter control parameters from simulated rates.
+
+    Without ``control`` this is the classic step from selection rates,
+    ``K_j = r_max / P(S_j)`` where ``P(S_j) > r_max``, else 1 (so that
+    ``P(A_j) = K_j P(S_j) <= r_max``).  With the current ``control`` and
+    exposure rates it is the monotone step
+    ``K_j <- K_j min(1, margin r_max / P(A_j))``.
 
     Parameters
     ----------
-    selected_rate : ndarray, shape (J,)
-        Fraction of simulated tests in which item j was selected (tried).
+    rate : ndarray, shape (J,)
+        Selection rates ``P(S_j)`` (classic) or exposure rates ``P(A_j)``.
     r_max : float
         Target maximum exposure rate in (0, 1].
+    control : ndarray, shape (J,), optional
+    margin : float
+        In (0, 1]: aim a little under ``r_max``.
 
     Returns
     -------
@@ -197,5 +214,10 @@ def sympson_hetter_update(selected_rate: np.ndarray, r_max: float) -> np.ndarray
     """
     if not 0 < r_max <= 1:
         raise ValueError(f"r_max should lie in (0, 1], got {r_max}")
-    s = np.asarray(selected_rate, dtype=float)
-    return np.where(s > r_max, r_max / np.maximum(s, 1e-12), 1.0)
+    if not 0 < margin <= 1:
+        raise ValueError(f"margin should lie in (0, 1], got {margin}")
+    s = np.asarray(rate, dtype=float)
+    target = margin * r_max
+    if control is None:
+        return np.where(s > target, target / np.maximum(s, 1e-12), 1.0)
+    return np.asarray(control, dtype=float) * np.minimum(1.0, target / np.maximum(s, 1e-12))

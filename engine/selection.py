@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.adaptive_bank import AdaptiveBank
-from engine.exposure import ExposurePolicy, pick
+from engine.exposure import ExposurePolicy, pick, pick_sympson_hetter
 
 __all__ = ["SelectionRule", "SELECTION_RULES", "candidates", "select", "pad_rows"]
 
@@ -289,28 +289,60 @@ def select(
     rng: np.random.Generator | None = None,
     keys: np.ndarray | None = None,
     dense: bool | None = None,
-) -> np.ndarray:
+    return_tried: bool = False,
+):
     """The next item of each row.
 
     Parameters are those of :func:`candidates`, plus ``exposure`` (the
-    exposure-control policy, using ``bank.control`` for Sympson-Hetter) and
+    exposure-control policy, using ``bank.control`` for Sympson-Hetter),
     ``rng`` (needed by randomized exposure control) and ``keys`` (uint64
     (N,), per-student Sympson-Hetter lottery keys, constant during a check).
+    Under Sympson-Hetter, rows whose ``exposure.candidates`` best items are
+    all refused look four times deeper, and so on down the whole list.
 
     Returns
     -------
-    ndarray of int, shape (N,)
+    chosen : ndarray of int, shape (N,)
         Item position per row, ``-1`` when no item is eligible.
+    tried : ndarray of int, shape (M, 2)
+        Only with ``return_tried``: the (row, item) pairs *selected* (offered
+        to the Sympson-Hetter lottery) on the way, for calibrating the control
+        parameters (for other methods, the chosen pairs).
     """
-    cand = candidates(
-        bank,
-        theta,
-        blocked,
-        rule=rule,
-        depth=exposure.depth,
-        required=required,
-        with_dok=with_dok,
-        posterior=posterior,
-        dense=dense,
-    )
-    return pick(exposure, cand, bank.control, rng, keys)
+    args = dict(rule=rule, required=required, with_dok=with_dok, posterior=posterior, dense=dense)
+    cand = candidates(bank, theta, blocked, depth=exposure.depth, **args)
+    if exposure.method != "sympson-hetter":
+        chosen = pick(exposure, cand, bank.control, rng)
+        if return_tried:
+            ok = chosen >= 0
+            return chosen, np.column_stack([np.flatnonzero(ok), chosen[ok]])
+        return chosen
+    if rng is None:
+        raise ValueError("sympson-hetter exposure control needs a random generator")
+    theta = np.asarray(theta, dtype=float).reshape(-1)
+    if keys is None:
+        keys = rng.integers(0, 2**63, size=theta.size, dtype=np.uint64)
+    keys = np.asarray(keys, dtype=np.uint64)
+    blocked = np.asarray(blocked, dtype=np.int64)
+    rows = np.arange(theta.size)
+    chosen = np.full(theta.size, -1, dtype=np.int64)
+    tried_parts = []
+    depth = exposure.depth
+    while True:  # a loop over search depths (rarely more than one pass)
+        final = depth >= bank.n_items
+        pick_rows, n_tried = pick_sympson_hetter(cand, bank.control, keys[rows], rng, fallback=final)
+        n_valid = (cand >= 0).sum(axis=1)
+        done = (pick_rows >= 0) | (n_valid < cand.shape[1]) | final
+        take = np.where(done, pick_rows, -1)
+        chosen[rows] = np.where(done, take, chosen[rows])
+        mask = np.arange(cand.shape[1])[None, :] < n_tried[:, None]
+        tried_parts.append(np.column_stack([np.broadcast_to(rows[:, None], cand.shape)[mask], cand[mask]]))
+        if done.all():
+            break
+        rows = rows[~done]
+        depth = min(depth * 4, bank.n_items)
+        sub = {k: (v[rows] if isinstance(v, np.ndarray) else v) for k, v in args.items()}
+        cand = candidates(bank, theta[rows], blocked[rows], depth=depth, **sub)
+    if return_tried:
+        return chosen, np.unique(np.concatenate(tried_parts), axis=0)
+    return chosen
