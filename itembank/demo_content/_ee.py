@@ -12,6 +12,7 @@ from ._kit import (
     TIMES,
     Draft,
     Reroll,
+    art,
     dec,
     frac,
     lin,
@@ -156,7 +157,7 @@ def ee3_sale_tax(rng: random.Random) -> Draft:
     if (total * 100).denominator != 1:
         raise Reroll
     item = pick(rng, ("sleeping bag", "pair of soccer cleats", "basketball", "graphic novel set", "camera tripod"))
-    stem = f"A {item} costs {money(price)}. It is on sale for {frac(off)} off, and then a {dec(tax * 100)}% sales tax is added to the sale price. What is the final price, in dollars?"
+    stem = f"A {item} costs {money(price)}. It is on sale for {frac(off)} off, and then {art(dec(tax * 100))} {dec(tax * 100)}% sales tax is added to the sale price. What is the final price, in dollars?"
     rat = f"Sale price = {money(price)} {TIMES} (1 − {frac(off)}) = {money(sale)}; with tax: {money(sale)} {TIMES} {dec(1 + tax)} = {money(total)}."
     return numeric(stem, total, rat, 2, 0.6, tolerance=0.005)
 
@@ -277,7 +278,7 @@ def ee4_perimeter(rng: random.Random) -> Draft:
     if width >= length:
         raise Reroll
     per = 2 * length + 2 * width
-    thing = pick(rng, ("a rectangular garden", "a rectangular dog run", "a rectangular poster", "a rectangular patio"))
+    thing = pick(rng, ("a rectangular garden", "a rectangular dog run", "a rectangular stage", "a rectangular patio"))
     stem = f"The perimeter of {thing} is {dec(per)} feet and its length is {dec(length)} feet. Solve 2({dec(length)}) + 2w = {dec(per)} to find the width w."
     rat = f"2w = {dec(per)} − {dec(2 * length)} = {dec(per - 2 * length)}, so w = {dec(per - 2 * length)} {DIVIDE} 2 = {dec(width)} feet."
     ds = [f"{dec(per - 2 * length)} feet", f"{dec((per - length) / 2)} feet", f"{dec(per / 2 + length)} feet", f"{dec(per - length)} feet"]
@@ -297,7 +298,8 @@ def ee4_inequality(rng: random.Random) -> Draft:
     stem = f"Which inequality describes all solutions of {lin(p, v, q)} {rel} {num(r)}?"
     key = f"{v} {sol_rel} {num(bound)}"
     rat = (
-        f"Subtract {num(q)}: {lin(p, v)} {rel} {num(r - q)}. Divide by {num(p)}"
+        (f"Subtract {num(q)}" if q > 0 else f"Add {num(-q)} to both sides")
+        + f": {lin(p, v)} {rel} {num(r - q)}. Divide by {num(p)}"
         + (" and reverse the inequality sign because the divisor is negative" if p < 0 else "")
         + f": {key}."
     )

@@ -11,8 +11,10 @@ from ._kit import (
     TIMES,
     Draft,
     Reroll,
+    art,
     dec,
     frac,
+    lin,
     multi,
     numeric,
     pick,
@@ -120,26 +122,27 @@ def g1_redraw_rubric(rng: random.Random) -> Draft:
 
 @template("7.G.B.4", 5)
 def g4_circumference(rng: random.Random) -> Draft:
-    d = rng.randint(4, 40)
+    thing, unit, lo, hi = pick(rng, (("a circular garden", "feet", 6, 40), ("a round table", "inches", 30, 72), ("a clock face", "inches", 8, 24), ("a circular pool", "feet", 8, 30), ("a drum", "inches", 10, 28)))
+    d = rng.randint(lo, hi)
     use_r = rng.random() < 0.5
-    thing = pick(rng, ("a circular garden", "a round table", "a clock face", "a circular pool", "a drum"))
     given = f"a radius of {dec(F(d, 2))}" if use_r else f"a diameter of {d}"
-    stem = f"{thing.capitalize()} has {given} inches. What is its circumference? Use 3.14 for π."
+    stem = f"{thing.capitalize()} has {given} {unit}. What is its circumference? Use 3.14 for π."
     key = PI * d
-    rat = f"C = πd = 3.14 {TIMES} {d} = {dec(key)} inches" + (f" (the diameter is 2 {TIMES} {dec(F(d, 2))} = {d})." if use_r else ".")
+    rat = f"C = πd = 3.14 {TIMES} {d} = {dec(key)} {unit}" + (f" (the diameter is 2 {TIMES} {dec(F(d, 2))} = {d})." if use_r else ".")
     ds = [dec(PI * d / 2), dec(PI * F(d, 2) ** 2), dec(PI * 2 * d), dec(PI * d * d / 4 * 2)]
-    return single(rng, stem, f"{dec(key)} inches", [f"{x} inches" for x in ds], rat, 1, -0.3 + 0.2 * use_r)
+    return single(rng, stem, f"{dec(key)} {unit}", [f"{x} {unit}" for x in ds], rat, 1, -0.3 + 0.2 * use_r)
 
 
 @template("7.G.B.4", 5)
 def g4_area(rng: random.Random) -> Draft:
-    r = rng.randint(2, 15)
-    thing = pick(rng, ("circular rug", "round mirror", "circular flower bed", "round tablecloth"))
-    stem = f"A {thing} has a radius of {r} feet. What is its area? Use 3.14 for π."
+    thing, unit, lo, hi = pick(rng, (("circular rug", "feet", 2, 6), ("round mirror", "inches", 6, 18), ("circular flower bed", "feet", 3, 12), ("round tablecloth", "inches", 24, 40)))
+    r = rng.randint(lo, hi)
+    stem = f"A {thing} has a radius of {r} {unit}. What is its area? Use 3.14 for π."
     key = PI * r * r
-    rat = f"A = πr² = 3.14 {TIMES} {r}² = 3.14 {TIMES} {r * r} = {dec(key)} square feet. Multiplying by 2r instead of r² gives the circumference."
+    unit = f"square {unit}"
+    rat = f"A = πr² = 3.14 {TIMES} {r}² = 3.14 {TIMES} {r * r} = {dec(key)} {unit}. Multiplying by 2r instead of r² gives the circumference."
     ds = [dec(PI * 2 * r), dec(PI * (2 * r) ** 2), dec(PI * r * 2), dec(PI * r)]
-    return single(rng, stem, f"{dec(key)} square feet", [f"{x} square feet" for x in ds], rat, 1, -0.1)
+    return single(rng, stem, f"{dec(key)} {unit}", [f"{x} {unit}" for x in ds], rat, 1, -0.1)
 
 
 @template("7.G.B.4", 5)
@@ -180,7 +183,7 @@ def g4_deal_rubric(rng: random.Random) -> Draft:
     u1, u2 = p1 / a1, p2 / a2
     better = f"the {d1}-inch pizza" if u1 < u2 else f"the {d2}-inch pizza"
     stem = (
-        f"A {d1}-inch pizza costs ${dec(p1)} and a {d2}-inch pizza costs ${dec(p2)} (the sizes are diameters). "
+        f"{art(str(d1)).capitalize()} {d1}-inch pizza costs ${dec(p1)} and {art(str(d2))} {d2}-inch pizza costs ${dec(p2)} (the sizes are diameters). "
         "Which pizza is the better buy? Use the area of each pizza (π ≈ 3.14) and the cost per square inch to justify your answer."
     )
     ex = (
@@ -200,10 +203,7 @@ def g4_deal_rubric(rng: random.Random) -> Draft:
 
 
 def _lin_deg(a: int, b: int) -> str:
-    if b == 0:
-        return f"({a}x)°"
-    sign = "+" if b > 0 else "−"
-    return f"({a}x {sign} {abs(b)})°"
+    return f"({lin(a, 'x', b)})°"
 
 
 @template("7.G.B.5", 5)
@@ -215,7 +215,7 @@ def g5_supplementary(rng: random.Random) -> Draft:
     if not -40 <= d <= 60 or a * x + b <= 0 or c * x + d <= 0:
         raise Reroll
     stem = f"Two angles are supplementary. Their measures are {_lin_deg(a, b)} and {_lin_deg(c, d)}. What is the value of x?"
-    rat = f"Supplementary angles sum to 180°: {a + c}x + {b + d} = 180, so {a + c}x = {180 - b - d} and x = {x}."
+    rat = f"Supplementary angles sum to 180°: {lin(a + c, 'x', b + d)} = 180, so {a + c}x = {180 - b - d} and x = {x}."
     cands = [F(90 - b - d, a + c), F(180 + b + d, a + c), F(a * x + b), F(c * x + d), F(180 - b - d)]
     ds = [dec(v) for v in cands if v > 0 and (v * 10).denominator == 1]
     return single(rng, stem, str(x), ds, rat, 2, 0.3)
@@ -246,7 +246,10 @@ def g5_vertical(rng: random.Random) -> Draft:
         raise Reroll
     stem = f"Two lines intersect. A pair of vertical angles measure {_lin_deg(a, b)} and {_lin_deg(c, d)}. What is the measure of each of these angles?"
     key = f"{angle}°"
-    rat = f"Vertical angles are equal: {a}x + {b} = {c}x + {d}, so {a - c}x = {d - b} and x = {x}. Each angle is {a} {TIMES} {x} + {b} = {angle}°."
+    rat = (
+        f"Vertical angles are equal: {lin(a, 'x', b)} = {lin(c, 'x', d)}, so {lin(a - c, 'x')} = {d - b} and x = {x}. "
+        f"Each angle is {a} {TIMES} {x} {'+' if b >= 0 else '−'} {abs(b)} = {angle}°."
+    )
     ds = [f"{x}°", f"{180 - angle}°", f"{90 - angle}°" if angle < 90 else f"{angle - 90}°", f"{angle + 10}°"]
     return single(rng, stem, key, ds, rat, 2, 0.4)
 
@@ -313,9 +316,9 @@ def g5_explain_rubric(rng: random.Random) -> Draft:
 
 @template("7.G.B.6", 5)
 def g6_prism_volume(rng: random.Random) -> Draft:
-    l, w = rng.randint(3, 15), rng.randint(2, 10)
-    h = F(rng.randint(4, 24), 2)
-    thing = pick(rng, ("fish tank", "planter box", "shipping box", "sandbox"))
+    l, w = rng.randint(8, 30), rng.randint(6, 16)
+    h = F(rng.randint(8, 36), 2)
+    thing = pick(rng, ("fish tank", "planter box", "shipping box", "storage bin"))
     stem = f"A {thing} is a rectangular prism {l} inches long, {w} inches wide and {dec(h)} inches tall. What is its volume?"
     vol = l * w * h
     sa = 2 * (l * w + l * h + w * h)
@@ -329,7 +332,7 @@ def g6_triangular_prism(rng: random.Random) -> Draft:
     b, h = rng.randint(3, 12), rng.randint(2, 10)
     L = rng.randint(5, 20)
     vol = F(b * h, 2) * L
-    thing = pick(rng, ("tent", "wedge of cheese", "ramp", "roof attic"))
+    thing = pick(rng, ("camping tent", "skateboard ramp", "attic space", "hay shelter"))
     stem = (
         f"A {thing} is shaped like a triangular prism. Its triangular base has a base of {b} feet and a height of {h} feet, "
         f"and the prism is {L} feet long. What is its volume, in cubic feet?"
@@ -356,7 +359,7 @@ def g6_composite_area(rng: random.Random) -> Draft:
     cw, ch = rng.randint(2, W - 4), rng.randint(2, H - 4)
     area = W * H - cw * ch
     stem = (
-        f"A patio is a {W} ft by {H} ft rectangle with a {cw} ft by {ch} ft rectangular corner cut out for a flower bed, making an L shape. "
+        f"A patio is {art(str(W))} {W} ft by {H} ft rectangle with {art(str(cw))} {cw} ft by {ch} ft rectangular corner cut out for a flower bed, making an L shape. "
         "What is the area of the patio, in square feet?"
     )
     rat = f"Area = whole rectangle − cut-out = {W} {TIMES} {H} − {cw} {TIMES} {ch} = {W * H} − {cw * ch} = {area} ft²."
@@ -380,13 +383,13 @@ def g6_trapezoid(rng: random.Random) -> Draft:
 def g6_paint_rubric(rng: random.Random) -> Draft:
     l, w, h = rng.randint(10, 16), rng.randint(9, 14), rng.choice((8, 9, 10))
     dw, dh = 3, 7
-    cover = rng.choice((350, 400))
+    cover = rng.choice((90, 100, 110))
     walls = 2 * (l * h + w * h)
     paint_area = walls - dw * dh
     cans = -(-paint_area // cover)
     stem = (
         f"A bedroom is {l} ft long, {w} ft wide and {h} ft tall. The four walls will be painted, but not the {dw} ft by {dh} ft door. "
-        f"One can of paint covers {cover} square feet. How many cans are needed? Show your work and explain each step."
+        f"One quart can of paint covers about {cover} square feet with one coat. How many cans are needed? Show your work and explain each step."
     )
     ex = f"Walls: 2({l} {TIMES} {h}) + 2({w} {TIMES} {h}) = {walls} ft²; minus the door {dw * dh} ft² gives {paint_area} ft². {paint_area} {DIVIDE} {cover} = {dec(F(paint_area, cover))}, so {cans} cans (round up)."
     levels = (

@@ -39,7 +39,7 @@ def _terminating(x: Fraction, max_places: int) -> str | None:
         return None
     n = abs(scaled.numerator)
     whole, frac = divmod(n, 10**max_places)
-    text = str(whole)
+    text = f"{whole:,}" if whole >= 10_000 else str(whole)
     if frac:
         text += "." + str(frac).rjust(max_places, "0").rstrip("0")
     return (MINUS if x < 0 else "") + text
@@ -70,6 +70,19 @@ def frac(x: Number, mixed: bool = False) -> str:
         w, r = divmod(n, d)
         return f"{sign}{w} {r}/{d}"
     return f"{sign}{n}/{d}"
+
+
+def ratio(n: int, d: int) -> str:
+    """``n/d``, followed by ``= p/q`` when the fraction reduces (``6/8 = 3/4``)."""
+    x = Fraction(n, d)
+    return f"{n}/{d}" if x.denominator == d else f"{n}/{d} = {frac(x)}"
+
+
+def art(text: str) -> str:
+    """Indefinite article for a number read aloud: ``an`` before 8, 11, 18, 80-89, 800, ..., else ``a``."""
+    digits = text.lstrip("$").split(" ")[0].split("-")[0].replace(",", "")
+    spoken_eleven = digits in ("11", "18") or (len(digits) in (5, 8) and digits[:2] in ("11", "18"))
+    return "an" if digits.startswith("8") or spoken_eleven else "a"
 
 
 def paren(text: str) -> str:

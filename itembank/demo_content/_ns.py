@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from fractions import Fraction as F
 
@@ -93,10 +94,13 @@ def ns1_fractions(rng: random.Random) -> Draft:
         frac(p - q if op == "+" else p + q),
         frac(F(abs(p.numerator) + q.numerator, p.denominator * q.denominator)),
     ]
-    lcd = (p.denominator * q.denominator) // __import__("math").gcd(p.denominator, q.denominator)
+    lcd = (p.denominator * q.denominator) // math.gcd(p.denominator, q.denominator)
+    pn, qn = p.numerator * (lcd // p.denominator), q.numerator * (lcd // q.denominator)
+    res = pn + qn if op == "+" else pn - qn
     rat = (
-        f"Use the common denominator {lcd}: {frac(p)} = {MINUS}{abs(p.numerator) * (lcd // p.denominator)}/{lcd} and "
-        f"{frac(q)} = {q.numerator * (lcd // q.denominator)}/{lcd}, so the result is {frac(key)}. Adding numerators and denominators separately is the common mistake."
+        f"Rewrite with the common denominator {lcd}: {frac(p)} {op} {frac(q)} = {MINUS}{abs(pn)}/{lcd} {op} {qn}/{lcd} = {frac(F(res, 1)) }/{lcd}"
+        + (f" = {frac(key)}" if F(res, lcd).denominator != lcd else "")
+        + ". Adding numerators and denominators separately is the common mistake."
     )
     return single(rng, stem, frac(key), ds, rat, 1, 0.2)
 
@@ -171,7 +175,7 @@ def ns2_product(rng: random.Random) -> Draft:
         b = -b
     key = a * b
     stem = f"What is {paren(frac(a))} {TIMES} {paren(frac(b))}?"
-    rat = f"Multiply numerators and denominators: {frac(a)} {TIMES} {frac(b)} = {frac(key)}; the product is {'positive (negative times negative)' if key > 0 else 'negative (the signs differ)'}."
+    rat = f"Multiply numerators and denominators: {paren(frac(a))} {TIMES} {paren(frac(b))} = {frac(key)}; the product is {'positive (negative times negative)' if key > 0 else 'negative (the signs differ)'}."
     ds = [frac(-key), frac(a * (1 / b)), frac(a + b), frac(F(a.numerator * b.denominator, a.denominator * b.numerator) * -1)]
     return single(rng, stem, frac(key), ds, rat, 1, -0.1)
 
@@ -331,7 +335,7 @@ def ns3_diver(rng: random.Random) -> Draft:
 def ns3_mean_change(rng: random.Random) -> Draft:
     changes = [F(rng.choice((-1, 1)) * rng.randint(1, 16), 4) for _ in range(4)]
     key = sum(changes) / 4
-    if (key * 10000).denominator != 1 or sum(changes) == 0:
+    if (key * 100).denominator != 1 or sum(changes) == 0:
         raise Reroll
     thing = pick(rng, ("the price of one share of a stock", "the water level of a pond, in inches,", "a runner's lap time, in seconds,"))
     stem = "Over four days, " + thing + " changed by " + ", ".join(dec(c) for c in changes) + ". What was the mean (average) daily change?"
@@ -353,7 +357,7 @@ def ns3_trip_rubric(rng: random.Random) -> Draft:
     )
     ex = (
         f"Gallons used = {trip} {DIVIDE} {mpg} = {frac(used, True)}; left = {dec(gallons)} − {frac(used, True)} = {frac(left, True)} gallons. "
-        f"Cost to refill = {frac(used, True)} {TIMES} {money(price)} ≈ {money(F(round(used * price * 100), 100))}. Estimate: about {round(float(used))} gallons at about ${round(float(price))} is about ${round(float(used)) * round(float(price))}."
+        f"Cost to refill = {frac(used, True)} {TIMES} {money(price)} {'=' if (used * price * 100).denominator == 1 else '≈'} {money(F(round(used * price * 100), 100))}. Estimate: about {round(float(used))} gallons at about ${round(float(price))} is about ${round(float(used)) * round(float(price))}."
     )
     levels = (
         "No correct step.",

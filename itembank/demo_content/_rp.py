@@ -9,6 +9,7 @@ from ._kit import (
     DIVIDE,
     TIMES,
     Draft,
+    art,
     Reroll,
     dec,
     frac,
@@ -56,11 +57,11 @@ def rp1_recipe(rng: random.Random) -> Draft:
         raise Reroll
     key = sugar / flour
     stem = (
-        f"A muffin recipe uses {frac(sugar)} cup of sugar for every {frac(flour, True)} cups of flour. "
+        f"A muffin recipe uses {frac(sugar)} cup of sugar for every {frac(flour, True)} {'cup' if flour <= 1 else 'cups'} of flour. "
         "How many cups of sugar does the recipe use per cup of flour?"
     )
     rat = (
-        f"Sugar per cup of flour = {frac(sugar)} {DIVIDE} {frac(flour, True)} = {frac(key, True)} cup. "
+        f"Sugar per cup of flour = {frac(sugar)} {DIVIDE} {frac(flour, True)} = {frac(key, True)} {'cup' if key <= 1 else 'cups'}. "
         "Dividing flour by sugar instead gives cups of flour per cup of sugar."
     )
     ds = [frac(1 / key, True), frac(sugar * flour, True), frac(flour - sugar, True) if flour > sugar else frac(sugar + flour, True), frac(sugar + flour, True)]
@@ -217,7 +218,7 @@ def rp2_point(rng: random.Random) -> Draft:
     who = pick(rng, ("a cyclist", "a train", "a hiker", "a delivery drone"))
     stem = (
         f"The graph of the distance traveled by {who} (in miles) against time (in hours) is a straight line through the origin "
-        f"and the point ({x1}, {dec(y1)}). How many miles has it traveled after {x2} hours?"
+        f"and the point ({x1}, {dec(y1)}). How many miles are traveled after {x2} hours?"
     )
     rat = f"The unit rate is {dec(y1)} {DIVIDE} {x1} = {dec(k)} miles per hour (the point (1, {dec(k)})), so after {x2} hours the distance is {dec(k)} {TIMES} {x2} = {dec(key)} miles."
     return numeric(stem, key, rat, 2, 0.0, tolerance=0.001)
@@ -316,7 +317,7 @@ def rp3_tip(rng: random.Random) -> Draft:
     total = bill * (1 + rate)
     if (total * 100).denominator != 1:
         raise Reroll
-    stem = f"A family's restaurant bill is {money(bill)}. They leave a {pct(rate)} tip on the bill. How much do they pay in all, in dollars?"
+    stem = f"A family's restaurant bill is {money(bill)}. They leave {art(pct(rate))} {pct(rate)} tip on the bill. How much do they pay in all, in dollars?"
     rat = f"Tip = {dec(rate)} {TIMES} {money(bill)} = {money(bill * rate)}; total = {money(bill)} + {money(bill * rate)} = {money(total)}, which is {dec(1 + rate)} {TIMES} {money(bill)}."
     return numeric(stem, total, rat, 1, -0.2, tolerance=0.005)
 
@@ -360,11 +361,11 @@ def rp3_commission(rng: random.Random) -> Draft:
     total = base + sales * rate
     name = pick(rng, NAMES)
     if base:
-        stem = f"{name} earns {money(base)} a week plus a {pct(rate)} commission on sales. Last week {name} sold {money(sales)} of furniture. How much did {name} earn last week?"
+        stem = f"{name} earns {money(base)} a week plus {art(pct(rate))} {pct(rate)} commission on sales. Last week {name} sold {money(sales)} of furniture. How much did {name} earn last week?"
         rat = f"Commission = {dec(rate)} {TIMES} {money(sales)} = {money(sales * rate)}; earnings = {money(base)} + {money(sales * rate)} = {money(total)}."
         ds = [money(sales * rate), money(base + sales * rate * 10), money(base + sales + rate * 100), money((base + sales) * rate)]
     else:
-        stem = f"{name} earns a {pct(rate)} commission on every sale. How much commission does {name} earn on a {money(sales)} sale?"
+        stem = f"{name} earns {art(pct(rate))} {pct(rate)} commission on every sale. How much commission does {name} earn on {art(money(sales))} {money(sales)} sale?"
         rat = f"Commission = {pct(rate)} of {money(sales)} = {dec(rate)} {TIMES} {money(sales)} = {money(total)}."
         ds = [money(sales * rate * 10), money(sales * (1 - rate)), money(sales * (1 + rate)), money(F(sales, rate * 100))]
     return single(rng, stem, money(total), ds, rat, 2 if base else 1, 0.1 if base else -0.5)
@@ -378,7 +379,7 @@ def rp3_two_discounts_rubric(rng: random.Random) -> Draft:
     a = F(price) * (1 - F(d1, 100)) * (1 - F(d2, 100))
     b = F(price) * (1 - F(single_rate, 100))
     stem = (
-        f"A {money(price)} pair of boots is on sale. Store A takes {d1}% off and then takes another {d2}% off the sale price. "
+        f"{art(money(price)).capitalize()} {money(price)} pair of boots is on sale. Store A takes {d1}% off and then takes another {d2}% off the sale price. "
         f"Store B takes {single_rate}% off the original price. Kai says the two stores charge the same. Is Kai correct? "
         "Show the price at each store and explain."
     )

@@ -14,6 +14,7 @@ from ._kit import (
     dec,
     frac,
     multi,
+    ratio,
     numeric,
     pct,
     pick,
@@ -36,7 +37,7 @@ def sp2_survey(rng: random.Random) -> Draft:
         raise Reroll
     topic = pick(rng, ("prefer tacos for the spring lunch menu", "walk or bike to school", "play a musical instrument", "want a later start time", "have a library card"))
     stem = f"In a random sample of {n} students at a school, {k} said they {topic}. The school has {N} students. About how many students at the school {topic}?"
-    rat = f"The sample proportion is {k}/{n} = {frac(F(k, n))}; applying it to the population: {frac(F(k, n))} {TIMES} {N} = {est} students."
+    rat = f"The sample proportion is {ratio(k, n)}; applying it to the population: {frac(F(k, n))} {TIMES} {N} = {est} students."
     ds = [str(N - est), str(k * N // 100), str(N // n * (n - k) if N % n == 0 else N - est + 10), str(k + N // 10)]
     return single(rng, stem, str(est), ds, rat, 2, -0.1)
 
@@ -196,8 +197,13 @@ def sp4_median_inference(rng: random.Random) -> Draft:
 @template("7.SP.B.4", 2)
 def sp4_compare_rubric(rng: random.Random) -> Draft:
     a = _data(rng, 6, 10, 30)
-    b = [x + rng.choice((4, 5, 6)) for x in a]
+    shift = rng.choice((4, 5, 6, 8))
+    b = [x + shift for x in a]
     rng.shuffle(b)
+    ma_ = F(sum(a), 6)
+    mad = sum(abs(x - ma_) for x in a) / 6
+    if mad == 0:
+        raise Reroll
     stem = (
         "Random samples of 6 plants grew under two kinds of light. Growth in centimeters: LED light: " + ", ".join(map(str, a))
         + "; sunlight: " + ", ".join(map(str, b))
@@ -205,8 +211,8 @@ def sp4_compare_rubric(rng: random.Random) -> Draft:
     )
     ma, mb = F(sum(a), 6), F(sum(b), 6)
     ex = (
-        f"Means: LED {frac(ma, True)} cm, sunlight {frac(mb, True)} cm; the ranges (or MADs) are the same because each sunlight value is a shifted LED value. "
-        f"The difference of means, {frac(mb - ma, True)} cm, is large relative to the spread, so sunlight tends to produce more growth in these samples."
+        f"Means: LED {frac(ma, True)} cm, sunlight {frac(mb, True)} cm; both groups have the same MAD, {frac(mad, True)} cm (and the same range, {a[-1] - a[0]} cm). "
+        f"The difference of means, {shift} cm, is about {float(shift / mad):.1f} MADs, so sunlight tends to produce more growth in these samples, although the groups overlap."
     )
     levels = (
         "No correct measure and no conclusion.",
@@ -242,7 +248,7 @@ def sp6_experimental(rng: random.Random) -> Draft:
     ctx = pick(rng, (("flipped a paper cup", "landed on its side"), ("tossed a thumbtack", "landed point up"), ("spun a homemade spinner", "landed on red"), ("dropped a piece of toast", "landed butter side down")))
     name = pick(rng, NAMES)
     stem = f"{name} {ctx[0]} {n} times. It {ctx[1]} {k} times. What is the experimental probability that it {ctx[1]} on the next try?"
-    rat = f"Experimental probability = favorable results {DIVIDE} trials = {k}/{n} = {frac(F(k, n))}."
+    rat = f"Experimental probability = favorable results {DIVIDE} trials = {ratio(k, n)}."
     ds = [frac(F(k, n - k)), frac(F(n - k, n)), "1/2", frac(F(1, k)) if k > 1 else "1/3"]
     return single(rng, stem, frac(F(k, n)), ds, rat, 1, -0.6)
 
@@ -297,7 +303,7 @@ def sp7_marbles(rng: random.Random) -> Draft:
     desc = ", ".join(f"{c} {col}" for c, col in zip(counts, cols))
     what = f"not {cols[target]}" if neg else cols[target]
     stem = f"A bag holds {desc} marbles. One marble is picked at random. What is the probability that it is {what}?"
-    rat = f"P = favorable {DIVIDE} total = {fav}/{total}" + (f" = {frac(key)}" if key.denominator != total else "") + f". There are {total} marbles in all; {fav} are {what}."
+    rat = f"P = favorable {DIVIDE} total = {ratio(fav, total)}. There are {total} marbles in all; {fav} are {what}."
     ds = [frac(F(total - fav, total)), f"{fav}/{total - fav}" if total != fav * 2 else "1/2", frac(F(fav, total + fav)), frac(F(1, 3))]
     return single(rng, stem, frac(key), ds, rat, 1, -0.7 + 0.3 * neg)
 
@@ -321,7 +327,7 @@ def sp7_spinner(rng: random.Random) -> Draft:
         what = "a prime number"
     key = F(len(fav), n)
     stem = f"A spinner has {n} equal sections numbered 1 to {n}. What is the probability of spinning {what}?"
-    rat = f"Favorable outcomes: {', '.join(map(str, fav))} ({len(fav)} of {n} equally likely sections), so P = {len(fav)}/{n} = {frac(key)}."
+    rat = f"Favorable outcomes: {', '.join(map(str, fav))} ({len(fav)} of {n} equally likely sections), so P = {ratio(len(fav), n)}."
     ds = [frac(F(n - len(fav), n)), frac(F(len(fav), n - len(fav))) if n != 2 * len(fav) else frac(F(1, n)), frac(F(1, n)), frac(F(len(fav) + 1, n))]
     return single(rng, stem, frac(key), ds, rat, 1, -0.4)
 
@@ -431,7 +437,7 @@ def sp8_two_spinners(rng: random.Random) -> Draft:
     fav = sums.count(s)
     key = F(fav, m * n)
     stem = f"Spinner A has {m} equal sections numbered 1 to {m}; spinner B has {n} equal sections numbered 1 to {n}. Both are spun. What is the probability that the sum is {s}?"
-    rat = f"There are {m} {TIMES} {n} = {m * n} equally likely pairs; {fav} of them have sum {s}, so P = {fav}/{m * n}" + (f" = {frac(key)}." if key.denominator != m * n else ".")
+    rat = f"There are {m} {TIMES} {n} = {m * n} equally likely pairs; {fav} of them have sum {s}, so P = {ratio(fav, m * n)}."
     ds = [frac(F(1, m * n)), frac(F(fav, m + n)), frac(F(1, m + n - 1)), frac(F(fav + 1, m * n))]
     return single(rng, stem, frac(key), ds, rat, 2, 0.6)
 
@@ -456,16 +462,16 @@ def sp8_replacement(rng: random.Random) -> Draft:
 
 @template("7.SP.C.8", 4)
 def sp8_simulation(rng: random.Random) -> Draft:
-    trials = 20
-    hits = rng.randint(3, 12)
-    p = rng.choice((F(3, 10), F(2, 5), F(1, 2), F(7, 10)))
+    trials = rng.choice((20, 25, 40, 50))
+    p = rng.choice((F(3, 10), F(2, 5), F(1, 2), F(3, 5), F(7, 10), F(4, 5)))
+    hits = max(1, round(float(p * p * trials)) + rng.randint(-3, 3))
     stem = (
         f"A basketball player makes {frac(p)} of her free throws. To simulate two free throws, a class uses random digits (0–9), "
         f"letting {int(p * 10)} of the digits stand for a make, and reads pairs of digits. In {trials} simulated pairs, {hits} pairs were two makes. "
         "What is the estimated probability that she makes both free throws?"
     )
     key = F(hits, trials)
-    rat = f"Estimated probability = pairs with two makes {DIVIDE} number of pairs = {hits}/{trials} = {frac(key)} (the theoretical value is {frac(p)} {TIMES} {frac(p)} = {frac(p * p)})."
+    rat = f"Estimated probability = pairs with two makes {DIVIDE} number of pairs = {ratio(hits, trials)} (the theoretical value is {frac(p)} {TIMES} {frac(p)} = {frac(p * p)})."
     ds = [frac(p * p) if p * p != key else frac(p), frac(p), frac(F(hits, 2 * trials)), frac(F(trials - hits, trials))]
     return single(rng, stem, frac(key), ds, rat, 2, 0.7)
 
