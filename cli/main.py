@@ -9,5 +9,6 @@ from __future__ import annotations
 
 from cli.common import app
 from cli import calibration  # noqa: F401  (registers calibrate, score, simulate)
+from cli import adaptive  # noqa: F401  (registers simulate-cat)
 
 __all__ = ["app"]
