@@ -86,7 +86,7 @@ def ns1_fractions(rng: random.Random) -> Draft:
     key = p + q if op == "+" else p - q
     if key == 0:
         raise Reroll
-    stem = f"What is {frac(p)} {op} {frac(q)}?"
+    stem = f"What is the value of {frac(p)} {op} {frac(q)}?"
     wrong_sum = F(p.numerator + (q.numerator if op == "+" else -q.numerator), p.denominator + q.denominator)
     ds = [
         frac(wrong_sum),
@@ -174,7 +174,7 @@ def ns2_product(rng: random.Random) -> Draft:
     if rng.random() < 0.4:
         b = -b
     key = a * b
-    stem = f"What is {paren(frac(a))} {TIMES} {paren(frac(b))}?"
+    stem = f"What is the value of {paren(frac(a))} {TIMES} {paren(frac(b))}?"
     rat = f"Multiply numerators and denominators: {paren(frac(a))} {TIMES} {paren(frac(b))} = {frac(key)}; the product is {'positive (negative times negative)' if key > 0 else 'negative (the signs differ)'}."
     ds = [frac(-key), frac(a * (1 / b)), frac(a + b), frac(F(a.numerator * b.denominator, a.denominator * b.numerator) * -1)]
     return single(rng, stem, frac(key), ds, rat, 1, -0.1)
@@ -187,7 +187,7 @@ def ns2_quotient(rng: random.Random) -> Draft:
     if a.denominator == 1 or b.denominator == 1 or abs(a) == abs(b):
         raise Reroll
     key = a / b
-    stem = f"What is {frac(a)} {DIVIDE} {frac(b)}?"
+    stem = f"What is the value of {frac(a)} {DIVIDE} {frac(b)}?"
     rat = f"Dividing by {frac(b)} is multiplying by its reciprocal {frac(1 / b)}: {frac(a)} {TIMES} {frac(1 / b)} = {frac(key)}. A negative divided by a positive is negative."
     ds = [frac(a * b), frac(-key), frac(b / a), frac(1 / a * b) if 1 / a * b != b / a else frac(a * b * -1)]
     return single(rng, stem, frac(key), ds, rat, 1, 0.2)
