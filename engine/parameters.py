@@ -129,7 +129,8 @@ class ItemParameters:
                 row = np.argmax(np.any(need & ~np.isfinite(self.thresholds), axis=1))
                 raise ValueError(f"item {self.item_ids[row]}: needs thresholds b1..b{self.n_categories[row] - 1}")
             graded = poly & np.isin(np.char.lower(self.model.astype(str)), ["grm"])
-            unordered = graded & np.any(np.diff(np.where(need, self.thresholds, np.inf), axis=1) <= 0, axis=1)
+            steps = np.diff(np.where(need, self.thresholds, 0.0), axis=1)
+            unordered = graded & np.any(need[:, 1:] & ~(steps > 0), axis=1)
             if np.any(unordered):
                 raise ValueError(f"item {self.item_ids[np.argmax(unordered)]}: grm thresholds must increase")
 
@@ -252,7 +253,8 @@ class ItemParameters:
         a = self.a[index]
         if family is LOGISTIC:
             return np.column_stack([a, -a * self.b[index], self.c[index], self.d[index]])
-        b = self.thresholds[index, : k - 1]
+        # two-category graded / partial-credit items keep their location in b
+        b = self.thresholds[index, : k - 1] if k > 2 else self.b[index, None]
         if family is GRADED:
             return np.column_stack([a, -a[:, None] * b])
         return np.column_stack([a, -a[:, None] * np.cumsum(b, axis=1)])
@@ -268,11 +270,16 @@ class ItemParameters:
                 b[idx] = -eta[:, 1] / eta[:, 0]
                 c[idx] = eta[:, 2]
                 d[idx] = eta[:, 3]
-            elif g.family is GRADED:
-                thr[idx, : g.n_categories - 1] = -eta[:, 1:] / eta[:, :1]
-            elif g.family is PARTIAL:
-                steps = np.diff(np.column_stack([np.zeros(len(idx)), eta[:, 1:]]), axis=1)
-                thr[idx, : g.n_categories - 1] = -steps / eta[:, :1]
+            else:
+                if g.family is GRADED:
+                    locations = -eta[:, 1:] / eta[:, :1]
+                else:
+                    steps = np.diff(np.column_stack([np.zeros(len(idx)), eta[:, 1:]]), axis=1)
+                    locations = -steps / eta[:, :1]
+                if g.n_categories == 2:
+                    b[idx], c[idx], d[idx] = locations[:, 0], 0.0, 1.0
+                else:
+                    thr[idx, : g.n_categories - 1] = locations
         return replace(self, a=a, b=b, c=c, d=d, thresholds=thr, se=dict(se or {}))
 
     def category_probabilities(self, theta) -> np.ndarray:

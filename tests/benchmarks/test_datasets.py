@@ -128,3 +128,17 @@ def test_baseline_em_loglik_matches_direct_quadrature():
     prob = 1 / (1 + np.exp(-(a[None, :] * nodes[:, None] + c)))  # (Q, J)
     lik = np.prod(np.where(x[:, None, :] == 1, prob[None], 1 - prob[None]), axis=2)  # (N, Q)
     assert r["loglik"] == pytest.approx(np.sum(np.log(lik @ w)), rel=1e-10)
+
+
+def test_drop_constant_items_renumbers_and_keeps_truth_aligned():
+    d = generate(Scenario("t-const", "constant", 40, 300, n_answers=3, seed=14))
+    constant = d.constant_items()
+    assert constant.size > 0  # 0.4 answers per item on average: many items are constant
+    kept = d.drop_items(constant)
+    assert kept.n_items == d.n_items - constant.size
+    assert kept.constant_items().size == 0
+    keep = np.setdiff1d(np.arange(d.n_items), constant)
+    np.testing.assert_array_equal(kept.a, d.a[keep])
+    rows = np.isin(d.item, keep)
+    np.testing.assert_array_equal(keep[kept.item], d.item[rows])
+    np.testing.assert_array_equal(kept.score, d.score[rows])

@@ -1,0 +1,468 @@
+"""Re-derive answer keys from the numbers in the stems, by a separate path.
+
+Each checker reads the numbers back out of the item's *text* (not the
+generator's internals), recomputes the answer with ``fractions.Fraction`` or
+by brute-force enumeration, and compares it with the stored key: the value of
+the key choice for single-choice items, the key number for numeric items and
+the set of correct options for multiple-select items.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Callable
+from fractions import Fraction
+from itertools import product
+
+import pytest
+
+from itembank import demo_content as dc
+
+BANK = dc.items()
+NUM = r"−?\$?\d[\d,]*(?:\.\d+)?(?: \d+/\d+|/\d+)?"
+
+
+def val(text: str) -> Fraction:
+    """Exact value of a number as written in an item: ``−2.5``, ``3/4``, ``2 1/3``, ``$1,250.00``."""
+    t = text.strip().replace("−", "-").replace("$", "").replace(",", "")
+    m = re.fullmatch(r"(-?)(\d+) (\d+)/(\d+)", t)
+    if m:
+        v = int(m[2]) + Fraction(int(m[3]), int(m[4]))
+        return -v if m[1] else v
+    return Fraction(t)
+
+
+def nums(text: str) -> list[Fraction]:
+    """All numbers in ``text``, in order."""
+    return [val(m) for m in re.findall(NUM, text)]
+
+
+def key_text(item: dc.ItemSpec) -> str:
+    return next(c.text for c in item.choices if c.id == item.key)
+
+
+def key_value(item: dc.ItemSpec) -> Fraction:
+    """The number shown in the key choice (single choice) or the numeric key."""
+    if item.interaction == "numeric":
+        return Fraction(item.key).limit_denominator(10**6)  # type: ignore[arg-type]
+    return nums(key_text(item))[0]
+
+
+def choice_values(item: dc.ItemSpec) -> list[Fraction]:
+    return [nums(c.text)[0] for c in item.choices]
+
+
+def selected(item: dc.ItemSpec, pred: Callable[[str], bool]) -> None:
+    """The key of a multiple-select item is exactly the options satisfying ``pred``."""
+    expected = {c.id for c in item.choices if pred(c.text)}
+    assert expected == set(item.key), (item.stem, [c.text for c in item.choices])  # type: ignore[arg-type]
+
+
+def evaluate(expr: str) -> Fraction:
+    """Evaluate an arithmetic expression as written in an item, exactly."""
+    py = expr.replace("−", "-").replace("×", "*").replace("÷", "/")
+    py = re.sub(r"\d+(?:\.\d+)?", lambda m: f"Fraction('{m[0]}')", py)
+    return eval(py, {"__builtins__": {}, "Fraction": Fraction})  # noqa: S307 - our own generated text
+
+
+def linear(text: str, var: str = "x") -> tuple[Fraction, Fraction]:
+    """Coefficients (a, b) of ``a·var ± b`` written like ``7x − 24``, ``−x + 3`` or ``x``."""
+    t = text.replace("−", "-").replace(" ", "")
+    m = re.fullmatch(rf"(-?[\d.]*){var}([+-][\d.]+)?", t)
+    assert m, text
+    a = m[1]
+    coef = Fraction(-1) if a == "-" else Fraction(1) if a == "" else Fraction(a)
+    return coef, Fraction(m[2]) if m[2] else Fraction(0)
+
+
+# --------------------------------------------------------------------------- checkers
+
+
+def rp1_walk(i: dc.ItemSpec) -> None:
+    d, t = nums(i.stem)[:2]
+    assert key_value(i) == d / t
+
+
+def rp1_recipe(i: dc.ItemSpec) -> None:
+    sugar, flour = nums(i.stem)[:2]
+    assert key_value(i) == sugar / flour
+
+
+def rp1_price(i: dc.ItemSpec) -> None:
+    w, price = nums(i.stem)[:2]
+    assert math.isclose(i.key, price / w)  # type: ignore[arg-type]
+
+
+def rp2_point(i: dc.ItemSpec) -> None:
+    x1, y1, x2 = nums(i.stem)[1:4]  # skips the (0, 0)? no: "(x1, y1)" then hours
+    assert key_value(i) == y1 / x1 * x2
+
+
+def rp3_tax(i: dc.ItemSpec) -> None:
+    price, rate = nums(i.stem)[:2]
+    assert key_value(i) == price * (1 + rate / 100)
+
+
+def rp3_discount(i: dc.ItemSpec) -> None:
+    price, rate = nums(i.stem)[:2]
+    assert key_value(i) == price * (1 - rate / 100)
+
+
+def rp3_tip(i: dc.ItemSpec) -> None:
+    bill, rate = nums(i.stem)[:2]
+    assert key_value(i) == bill + bill * rate / 100
+
+
+def rp3_percent_change(i: dc.ItemSpec) -> None:
+    old, new = nums(i.stem)[:2]
+    assert key_value(i) == abs(new - old) / old * 100
+
+
+def rp3_percent_error(i: dc.ItemSpec) -> None:
+    est, actual = nums(i.stem)[:2]
+    assert key_value(i) == abs(est - actual) / actual * 100
+
+
+def ns1_temperature(i: dc.ItemSpec) -> None:
+    start, rise = [n for n in nums(i.stem) if n != 6][:2]
+    assert key_value(i) == start + rise
+
+
+def ns1_decimal_sum(i: dc.ItemSpec) -> None:
+    expr = i.stem.removeprefix("Find the value of ").rstrip(".")
+    assert key_value(i) == evaluate(expr)
+
+
+def ns1_fractions(i: dc.ItemSpec) -> None:
+    expr = i.stem.removeprefix("What is the value of ").rstrip("?")
+    assert key_value(i) == evaluate(expr.replace("/", "÷"))
+
+
+def ns1_distance(i: dc.ItemSpec) -> None:
+    p, q = nums(i.stem)[:2]
+    assert key_value(i) == abs(p - q)
+
+
+def ns1_zero_sums(i: dc.ItemSpec) -> None:
+    selected(i, lambda t: evaluate(t) == 0)
+
+
+def ns2_product(i: dc.ItemSpec) -> None:
+    expr = i.stem.removeprefix("What is the value of ").rstrip("?")
+    assert key_value(i) == evaluate(expr)
+
+
+def ns2_quotient(i: dc.ItemSpec) -> None:
+    a, b = nums(i.stem)[:2]
+    assert key_value(i) == a / b
+
+
+def ns2_decimal_chain(i: dc.ItemSpec) -> None:
+    a, b, c = nums(i.stem)[:3]
+    assert key_value(i) == a * b / c
+
+
+def ns2_to_decimal(i: dc.ItemSpec) -> None:
+    assert key_value(i) == nums(i.stem)[0]
+
+
+def ns2_signs(i: dc.ItemSpec) -> None:
+    selected(i, lambda t: evaluate(t) < 0)
+
+
+def _repeats(x: Fraction) -> bool:
+    """Long division: the decimal of x repeats iff a nonzero remainder comes back."""
+    r, seen = x.numerator % x.denominator, set()
+    while r and r not in seen:
+        seen.add(r)
+        r = r * 10 % x.denominator
+    return r != 0
+
+
+def ns2_repeating(i: dc.ItemSpec) -> None:
+    selected(i, lambda t: _repeats(val(t)))
+
+
+def ns3_temp_drop(i: dc.ItemSpec) -> None:
+    start, rate, hours = nums(i.stem)[:3]
+    assert key_value(i) == start - rate * hours
+
+
+def ns3_bank(i: dc.ItemSpec) -> None:
+    bal, w, n, dep = nums(i.stem)[:4]
+    assert math.isclose(i.key, bal - n * w + dep)  # type: ignore[arg-type]
+
+
+def ns3_diver(i: dc.ItemSpec) -> None:
+    depth, rate, secs = nums(i.stem)[:3]
+    assert key_value(i) == depth + rate * secs
+
+
+def ns3_mean_change(i: dc.ItemSpec) -> None:
+    changes = nums(i.stem.split("changed by ")[1])[:4]
+    assert key_value(i) == sum(changes) / 4
+
+
+def ee1_combine(i: dc.ItemSpec) -> None:
+    v = re.search(r"([a-z])\b", i.stem.split("equivalent to ")[1])[1]  # type: ignore[index]
+    expr = i.stem.split("equivalent to ")[1].rstrip("?")
+    for x in (Fraction(0), Fraction(1), Fraction(-3), Fraction(7, 2)):
+        lhs = evaluate(re.sub(rf"(\d)(?={v})", r"\1*", expr).replace(v, f"({x})"))
+        rhs = evaluate(re.sub(rf"(\d)(?={v})", r"\1*", key_text(i)).replace(v, f"({x})"))
+        assert lhs == rhs
+
+
+def ee4_solve_pxq(i: dc.ItemSpec) -> None:
+    lhs, rhs = i.stem.removeprefix("Solve ").rstrip(".").split(" = ")
+    v = re.search(r"[a-z]", lhs)[0]  # type: ignore[index]
+    p, q = linear(lhs, v)
+    assert key_value(i) == (val(rhs) - q) / p
+
+
+def ee4_solve_paren(i: dc.ItemSpec) -> None:
+    m = re.fullmatch(r"Solve (.+)\(([a-z]) ([+−]) (\d+)\) = (.+) for [a-z]\.", i.stem)
+    assert m, i.stem
+    p, q, r = val(m[1]), val(m[4]) * (1 if m[3] == "+" else -1), val(m[5])
+    assert key_value(i) == r / p - q
+
+
+def ee4_inequality(i: dc.ItemSpec) -> None:
+    m = re.fullmatch(r"Which inequality describes all solutions of (.+) ([<>]) (.+)\?", i.stem)
+    assert m, i.stem
+    v = re.search(r"[a-z]", m[1])[0]  # type: ignore[index]
+    p, q = linear(m[1], v)
+    r = val(m[3])
+    # brute force: test values around the boundary on a fine grid
+    bound = (r - q) / p
+    k = re.fullmatch(rf"{v} ([<>]) (.+)", key_text(i))
+    assert k and val(k[2]) == bound
+    for x in (bound - 1, bound - Fraction(1, 7), bound + Fraction(1, 7), bound + 1):
+        holds = p * x + q < r if m[2] == "<" else p * x + q > r
+        claims = x < bound if k[1] == "<" else x > bound
+        assert holds == claims
+
+
+def ee3_boards(i: dc.ItemSpec) -> None:
+    length, piece = nums(i.stem)[:2]
+    assert i.key == math.floor(length / piece)
+
+
+def ee4_ineq_word(i: dc.ItemSpec) -> None:
+    budget, entry, ride = nums(i.stem)[:3]
+    n = 0
+    while entry + ride * (n + 1) <= budget:
+        n += 1
+    assert i.key == n
+
+
+def g1_map(i: dc.ItemSpec) -> None:
+    ones, k, d = nums(i.stem)[:3]
+    assert ones == 1 and key_value(i) == k * d
+
+
+def g1_blueprint(i: dc.ItemSpec) -> None:
+    a, b = nums(i.stem.split("is ")[-1])[:2]
+    assert key_value(i) == (a * 4) * (b * 4)
+
+
+def g4_circumference(i: dc.ItemSpec) -> None:
+    size = nums(i.stem)[0]
+    d = size * 2 if "radius" in i.stem else size
+    assert key_value(i) == Fraction("3.14") * d
+
+
+def g4_area(i: dc.ItemSpec) -> None:
+    r = nums(i.stem)[0]
+    assert key_value(i) == Fraction("3.14") * r**2
+
+
+def g4_pizza(i: dc.ItemSpec) -> None:
+    d = nums(i.stem)[0]
+    assert math.isclose(i.key, float(Fraction("3.14") * (d / 2) ** 2))  # type: ignore[arg-type]
+
+
+def g4_radius_from_c(i: dc.ItemSpec) -> None:
+    c = nums(i.stem)[0]
+    assert math.isclose(i.key, float(c / (2 * Fraction("3.14"))))  # type: ignore[arg-type]
+
+
+def _angles(stem: str) -> list[tuple[Fraction, Fraction]]:
+    return [linear(t) for t in re.findall(r"\(([^()]*x[^()]*)\)°", stem)]
+
+
+def g5_supplementary(i: dc.ItemSpec) -> None:
+    (a, b), (c, d) = _angles(i.stem)
+    x = key_value(i)
+    assert a * x + b + c * x + d == 180 and a * x + b > 0 and c * x + d > 0
+
+
+def g5_vertical(i: dc.ItemSpec) -> None:
+    (a, b), (c, d) = _angles(i.stem)
+    x = (d - b) / (a - c)
+    assert key_value(i) == a * x + b == c * x + d
+
+
+def g5_complementary(i: dc.ItemSpec) -> None:
+    extra, mult = nums(i.stem)[:2]
+    small = Fraction(i.key).limit_denominator()  # type: ignore[arg-type]
+    assert small + mult * small + extra == 90
+
+
+def g5_pairs(i: dc.ItemSpec) -> None:
+    total = 90 if "complementary" in i.stem else 180
+    selected(i, lambda t: sum(nums(t)) == total)
+
+
+def g6_prism_volume(i: dc.ItemSpec) -> None:
+    l, w, h = nums(i.stem)[:3]
+    assert key_value(i) == l * w * h
+
+
+def g6_triangular_prism(i: dc.ItemSpec) -> None:
+    b, h, length = nums(i.stem)[:3]
+    assert key_value(i) == b * h / 2 * length
+
+
+def g6_surface_area(i: dc.ItemSpec) -> None:
+    l, w, h = nums(i.stem)[:3]
+    faces = [l * w, l * w, l * h, l * h, w * h, w * h]
+    assert key_value(i) == sum(faces)
+
+
+def g6_composite_area(i: dc.ItemSpec) -> None:
+    W, H, cw, ch = nums(i.stem)[:4]
+    assert key_value(i) == W * H - cw * ch
+
+
+def g6_trapezoid(i: dc.ItemSpec) -> None:
+    b1, b2, h = nums(i.stem)[:3]
+    # split into a rectangle and a triangle (a separate path from the formula)
+    lo, hi = min(b1, b2), max(b1, b2)
+    assert key_value(i) == lo * h + (hi - lo) * h / 2
+
+
+def sp2_survey(i: dc.ItemSpec) -> None:
+    n, k, N = nums(i.stem)[:3]
+    assert key_value(i) == k / n * N
+
+
+def sp2_capture(i: dc.ItemSpec) -> None:
+    tagged, caught, recaught = nums(i.stem)[:3]
+    assert recaught / caught == tagged / key_value(i)
+
+
+def sp4_mean(i: dc.ItemSpec) -> None:
+    data = nums(i.stem.split(": ")[1])
+    assert key_value(i) == statistics.mean(data)
+
+
+def sp4_mad(i: dc.ItemSpec) -> None:
+    data = nums(i.stem.split(": ")[1])
+    m = statistics.mean(data)
+    assert key_value(i) == statistics.mean(abs(x - m) for x in data)
+
+
+def sp6_predict(i: dc.ItemSpec) -> None:
+    p, n = nums(i.stem)[:2]
+    assert key_value(i) == p * n
+
+
+def sp6_experimental(i: dc.ItemSpec) -> None:
+    n, k = nums(i.stem)[:2]
+    assert key_value(i) == k / n
+
+
+def sp6_defects(i: dc.ItemSpec) -> None:
+    n, k, N = nums(i.stem)[:3]
+    assert key_value(i) == k / n * N
+
+
+def sp7_marbles(i: dc.ItemSpec) -> None:
+    counts = dict((col, int(n)) for n, col in re.findall(r"(\d+) (\w+)", i.stem.split("holds ")[1].split(" marbles")[0]))
+    m = re.search(r"that it is (not )?(\w+)\?", i.stem)
+    assert m
+    bag = [col for col, n in counts.items() for _ in range(n)]
+    hits = sum((c != m[2]) if m[1] else (c == m[2]) for c in bag)
+    assert key_value(i) == Fraction(hits, len(bag))
+
+
+def sp7_spinner(i: dc.ItemSpec) -> None:
+    n = int(nums(i.stem)[0])
+    if "even" in i.stem:
+        ok = [v for v in range(1, n + 1) if v % 2 == 0]
+    elif "greater than" in i.stem:
+        m = int(nums(i.stem.split("greater than")[1])[0])
+        ok = [v for v in range(1, n + 1) if v > m]
+    elif "multiple of 3" in i.stem:
+        ok = [v for v in range(1, n + 1) if v % 3 == 0]
+    else:
+        ok = [v for v in range(2, n + 1) if all(v % d for d in range(2, int(v**0.5) + 1))]
+    assert key_value(i) == Fraction(len(ok), n)
+
+
+def sp8_coin_die(i: dc.ItemSpec) -> None:
+    side = "heads" if "heads and" in i.stem else "tails"
+    k = int(nums(i.stem.split("number ")[-1])[0])
+    less = "less than" in i.stem
+    outcomes = list(product(("heads", "tails"), range(1, 7)))
+    hits = [o for o in outcomes if o[0] == side and (o[1] < k if less else o[1] > k)]
+    assert key_value(i) == Fraction(len(hits), len(outcomes))
+
+
+def sp8_count(i: dc.ItemSpec) -> None:
+    a, b, c = nums(i.stem)[:3]
+    assert key_value(i) == len(list(product(range(int(a)), range(int(b)), range(int(c)))))
+
+
+def sp8_two_spinners(i: dc.ItemSpec) -> None:
+    _, m, _, _, n, s = nums(i.stem)[:6]
+    pairs = list(product(range(1, int(m) + 1), range(1, int(n) + 1)))
+    assert key_value(i) == Fraction(sum(a + b == s for a, b in pairs), len(pairs))
+
+
+def sp8_replacement(i: dc.ItemSpec) -> None:
+    r, b = (int(x) for x in nums(i.stem)[:2])
+    cards = ["r"] * r + ["b"] * b
+    idx = range(len(cards))
+    if "puts it back" in i.stem:
+        draws = list(product(idx, idx))
+    else:
+        draws = [(x, y) for x, y in product(idx, idx) if x != y]
+    both = sum(cards[x] == "r" and cards[y] == "r" for x, y in draws)
+    assert key_value(i) == Fraction(both, len(draws))
+
+
+CHECKERS: dict[str, Callable[[dc.ItemSpec], None]] = {
+    name: fn for name, fn in list(globals().items()) if callable(fn) and name[:3] in {"rp1", "rp2", "rp3", "ns1", "ns2", "ns3", "ee1", "ee3", "ee4", "g1_", "g4_", "g5_", "g6_", "sp2", "sp4", "sp6", "sp7", "sp8"}
+}
+CASES = [pytest.param(item, CHECKERS[item.template], id=item.code) for item in BANK if item.template in CHECKERS]
+
+
+def test_most_self_scoring_templates_are_checked() -> None:
+    self_scoring = {i.template for i in BANK if i.self_scoring}
+    covered = self_scoring & set(CHECKERS)
+    assert set(CHECKERS) <= {i.template for i in BANK}
+    assert len(covered) >= 0.75 * len(self_scoring), sorted(self_scoring - covered)
+
+
+@pytest.mark.parametrize(("item", "check"), CASES)
+def test_key_rederived_from_stem(item: dc.ItemSpec, check: Callable[[dc.ItemSpec], None]) -> None:
+    check(item)
+
+
+@pytest.mark.parametrize(
+    "item", [i for i in BANK if i.interaction == "single_choice" and i.template in CHECKERS], ids=lambda i: i.code
+)
+def test_distractor_values_differ_from_key(item: dc.ItemSpec) -> None:
+    """No distractor shows the same number as the key in another form (e.g. 0.5 and 1/2)."""
+    try:
+        values = choice_values(item)
+    except (IndexError, ValueError):
+        pytest.skip("choices are not numbers")
+    key = key_value(item)
+    others = [v for c, v in zip(item.choices, values) if c.id != item.key]
+    if item.template in {"ee4_solve_pxq", "ee4_inequality", "ee1_combine"}:
+        pytest.skip("choices are equations or expressions")
+    assert key not in others
