@@ -303,8 +303,12 @@ def sp7_marbles(rng: random.Random) -> Draft:
     desc = ", ".join(f"{c} {col}" for c, col in zip(counts, cols))
     what = f"not {cols[target]}" if neg else cols[target]
     stem = f"A bag holds {desc} marbles. One marble is picked at random. What is the probability that it is {what}?"
-    rat = f"P = favorable {DIVIDE} total = {ratio(fav, total)}. There are {total} marbles in all; {fav} are {what}."
-    ds = [frac(F(total - fav, total)), f"{fav}/{total - fav}" if total != fav * 2 else "1/2", frac(F(fav, total + fav)), frac(F(1, 3))]
+    rat = (
+        f"There are {total} marbles in all and {fav} are {what}, so P = favorable {DIVIDE} total = {ratio(fav, total)}. "
+        f"Comparing favorable with unfavorable ({fav} to {total - fav}) gives odds, not a probability."
+    )
+    odds = F(fav, total - fav)
+    ds = [frac(F(total - fav, total)), frac(odds) if odds < 1 else frac(F(fav, total * 2)), frac(F(fav, total + fav)), frac(F(1, 3)), frac(F(1, fav))]
     return single(rng, stem, frac(key), ds, rat, 1, -0.7 + 0.3 * neg)
 
 

@@ -96,7 +96,7 @@ def rp1_price(i: dc.ItemSpec) -> None:
 
 
 def rp2_point(i: dc.ItemSpec) -> None:
-    x1, y1, x2 = nums(i.stem)[1:4]  # skips the (0, 0)? no: "(x1, y1)" then hours
+    x1, y1, x2 = nums(i.stem)[:3]
     assert key_value(i) == y1 / x1 * x2
 
 
@@ -126,7 +126,7 @@ def rp3_percent_error(i: dc.ItemSpec) -> None:
 
 
 def ns1_temperature(i: dc.ItemSpec) -> None:
-    start, rise = [n for n in nums(i.stem) if n != 6][:2]
+    start, rise = nums(i.stem)[1:3]  # after the "6 a.m."
     assert key_value(i) == start + rise
 
 
@@ -205,13 +205,103 @@ def ns3_mean_change(i: dc.ItemSpec) -> None:
     assert key_value(i) == sum(changes) / 4
 
 
+def at(expr: str, v: str, x: Fraction) -> Fraction:
+    """Value of a linear expression such as ``−0.25(14n − 10) + 3n`` at ``v = x``."""
+    e = re.sub(rf"([\d)])(?=[{v}(])", r"\1*", expr)
+    return evaluate(e.replace(v, f"({x})"))
+
+
+POINTS = (Fraction(0), Fraction(1), Fraction(-3), Fraction(7, 2))
+
+
+def equivalent(a: str, b: str, v: str) -> bool:
+    return all(at(a, v, x) == at(b, v, x) for x in POINTS)
+
+
+def _expr_and_var(stem: str) -> tuple[str, str]:
+    expr = re.split(r"equivalent to |shows ", stem)[1]
+    expr = re.split(r"\? ?| factored", expr)[0]
+    return expr, re.search(r"[a-z]", expr)[0]  # type: ignore[index]
+
+
 def ee1_combine(i: dc.ItemSpec) -> None:
-    v = re.search(r"([a-z])\b", i.stem.split("equivalent to ")[1])[1]  # type: ignore[index]
-    expr = i.stem.split("equivalent to ")[1].rstrip("?")
-    for x in (Fraction(0), Fraction(1), Fraction(-3), Fraction(7, 2)):
-        lhs = evaluate(re.sub(rf"(\d)(?={v})", r"\1*", expr).replace(v, f"({x})"))
-        rhs = evaluate(re.sub(rf"(\d)(?={v})", r"\1*", key_text(i)).replace(v, f"({x})"))
-        assert lhs == rhs
+    expr, v = _expr_and_var(i.stem)
+    assert equivalent(expr, key_text(i), v)
+    assert not any(equivalent(expr, c.text, v) for c in i.choices if c.id != i.key)
+
+
+ee1_distribute = ee1_subtract = ee1_combine
+
+
+def ee1_factor(i: dc.ItemSpec) -> None:
+    expr, v = _expr_and_var(i.stem)
+    assert equivalent(expr, key_text(i), v)
+    a, b = linear(expr, v)
+    outside = val(key_text(i).split("(")[0])
+    assert outside == math.gcd(int(a), int(b))
+
+
+def ee1_equivalent(i: dc.ItemSpec) -> None:
+    expr, v = _expr_and_var(i.stem)
+    selected(i, lambda t: equivalent(expr, t, v))
+
+
+def ee3_sale_tax(i: dc.ItemSpec) -> None:
+    price, off, tax = nums(i.stem)[:3]
+    assert math.isclose(i.key, price * (1 - off) * (1 + tax / 100))  # type: ignore[arg-type]
+
+
+def ee3_trail(i: dc.ItemSpec) -> None:
+    total, f1, f2 = nums(i.stem)[:3]
+    assert key_value(i) == total - total * f1 - total * f2
+
+
+def ee4_perimeter(i: dc.ItemSpec) -> None:
+    per, length = nums(i.stem)[:2]
+    assert key_value(i) == (per - 2 * length) / 2
+
+
+def rp3_commission(i: dc.ItemSpec) -> None:
+    ns = nums(i.stem)
+    if "a week" in i.stem:
+        base, rate, sales = ns[:3]
+        assert key_value(i) == base + sales * rate / 100
+    else:
+        rate, sales = ns[:2]
+        assert key_value(i) == sales * rate / 100
+
+
+def ns1_elevation(i: dc.ItemSpec) -> None:
+    high, low = nums(i.stem)[:2]
+    assert key_value(i) == high - low
+
+
+def g1_area_factor(i: dc.ItemSpec) -> None:
+    a, b, s = nums(i.stem)[:3]
+    assert key_value(i) == (a * s) * (b * s)
+
+
+def g4_wheel(i: dc.ItemSpec) -> None:
+    d, turns = nums(i.stem)[:2]
+    assert key_value(i) == Fraction("3.14") * d * turns
+
+
+def g5_adjacent(i: dc.ItemSpec) -> None:
+    whole = 90 if "right angle" in i.stem else 180
+    known, a = nums(i.stem)[:2]
+    assert key_value(i) * a + known == whole
+
+
+def sp4_compare(i: dc.ItemSpec) -> None:
+    m1, mad, m2 = nums(i.stem)[:3]
+    assert key_value(i) == (m2 - m1) / mad
+
+
+def rp2_table(i: dc.ItemSpec) -> None:
+    rows = re.findall(r"\): ([\d., ]+?)\.(?: |$)", i.stem)
+    xs, ys = (nums(r) for r in rows[:2])
+    ratios = {y / x for x, y in zip(xs, ys)}
+    assert ratios == {key_value(i)}
 
 
 def ee4_solve_pxq(i: dc.ItemSpec) -> None:
@@ -263,7 +353,7 @@ def g1_map(i: dc.ItemSpec) -> None:
 
 
 def g1_blueprint(i: dc.ItemSpec) -> None:
-    a, b = nums(i.stem.split("is ")[-1])[:2]
+    a, b = nums(i.stem.split("plan is ")[1])[:2]
     assert key_value(i) == (a * 4) * (b * 4)
 
 
@@ -417,7 +507,8 @@ def sp8_count(i: dc.ItemSpec) -> None:
 
 
 def sp8_two_spinners(i: dc.ItemSpec) -> None:
-    _, m, _, _, n, s = nums(i.stem)[:6]
+    ns = nums(i.stem)
+    m, n, s = ns[0], ns[3], ns[6]
     pairs = list(product(range(1, int(m) + 1), range(1, int(n) + 1)))
     assert key_value(i) == Fraction(sum(a + b == s for a, b in pairs), len(pairs))
 
@@ -452,17 +543,22 @@ def test_key_rederived_from_stem(item: dc.ItemSpec, check: Callable[[dc.ItemSpec
     check(item)
 
 
-@pytest.mark.parametrize(
-    "item", [i for i in BANK if i.interaction == "single_choice" and i.template in CHECKERS], ids=lambda i: i.code
-)
-def test_distractor_values_differ_from_key(item: dc.ItemSpec) -> None:
-    """No distractor shows the same number as the key in another form (e.g. 0.5 and 1/2)."""
-    try:
-        values = choice_values(item)
-    except (IndexError, ValueError):
-        pytest.skip("choices are not numbers")
-    key = key_value(item)
-    others = [v for c, v in zip(item.choices, values) if c.id != item.key]
-    if item.template in {"ee4_solve_pxq", "ee4_inequality", "ee1_combine"}:
-        pytest.skip("choices are equations or expressions")
-    assert key not in others
+NUMBER_CHOICE = re.compile(rf"(?:about |[a-z] = )?({NUM})(?:%|°F?| [a-z²³ ]+)?")
+
+
+def _numeric_choices(item: dc.ItemSpec) -> bool:
+    return item.interaction == "single_choice" and all(NUMBER_CHOICE.fullmatch(c.text) for c in item.choices)
+
+
+NUMERIC_CHOICE_ITEMS = [i for i in BANK if _numeric_choices(i)]
+
+
+def test_many_items_have_numeric_choices() -> None:
+    assert len(NUMERIC_CHOICE_ITEMS) >= 150
+
+
+@pytest.mark.parametrize("item", NUMERIC_CHOICE_ITEMS, ids=lambda i: i.code)
+def test_distractor_values_differ_from_key_and_each_other(item: dc.ItemSpec) -> None:
+    """No two options show the same number in different forms (e.g. 0.5 and 1/2)."""
+    values = [val(NUMBER_CHOICE.fullmatch(c.text)[1]) for c in item.choices]  # type: ignore[index]
+    assert len(set(values)) == len(values), [c.text for c in item.choices]
