@@ -525,6 +525,53 @@ def sp8_replacement(i: dc.ItemSpec) -> None:
     assert key_value(i) == Fraction(both, len(draws))
 
 
+def rp1_area(i: dc.ItemSpec) -> None:
+    part, time = nums(i.stem)[:2]
+    assert key_value(i) == part / time
+
+
+def g1_find_scale(i: dc.ItemSpec) -> None:
+    model, actual = nums(i.stem)[:2]
+    one, k = nums(key_text(i))[:2]
+    assert one == 1 and k == actual / model
+
+
+def sp2_many_samples(i: dc.ItemSpec) -> None:
+    props = nums(i.stem.split(": ")[1].split(". Which")[0])
+    assert len(props) == 5 and key_value(i) == statistics.mean(props)
+
+
+def sp4_median_inference(i: dc.ItemSpec) -> None:
+    groups = re.findall(r"([^.:]+): ([\d, ]+)\.", i.stem)
+    (name_a, data_a), (name_b, data_b) = [(n.strip(), nums(d)) for n, d in groups[-2:]]
+    med_a, med_b = statistics.median(data_a), statistics.median(data_b)
+    higher = name_a if med_a > med_b else name_b
+    assert key_text(i).lower().split(" typically")[0].endswith(higher.lower())
+    assert f"({max(med_a, med_b)} vs {min(med_a, med_b)} minutes)" in key_text(i)
+
+
+def sp8_simulation(i: dc.ItemSpec) -> None:
+    trials, hits = nums(i.stem.split("In ")[-1])[:2]
+    assert key_value(i) == hits / trials
+
+
+def _proportional(option: str) -> bool:
+    if option.startswith("x:"):
+        xs, ys = (nums(part) for part in option[2:].split("; y:"))
+        return len({y / x for x, y in zip(xs, ys)}) == 1
+    rhs = option.removeprefix("y = ")
+    if "x" not in rhs:
+        return False
+    if rhs.startswith("x/"):
+        return True
+    a, b = linear(rhs)
+    return b == 0
+
+
+def rp2_which_proportional(i: dc.ItemSpec) -> None:
+    selected(i, _proportional)
+
+
 CHECKERS: dict[str, Callable[[dc.ItemSpec], None]] = {
     name: fn for name, fn in list(globals().items()) if callable(fn) and name[:3] in {"rp1", "rp2", "rp3", "ns1", "ns2", "ns3", "ee1", "ee3", "ee4", "g1_", "g4_", "g5_", "g6_", "sp2", "sp4", "sp6", "sp7", "sp8"}
 }
