@@ -10,5 +10,6 @@ from __future__ import annotations
 from cli.common import app
 from cli import calibration  # noqa: F401  (registers calibrate, score, simulate)
 from cli import adaptive  # noqa: F401  (registers simulate-cat)
+from cli import psychometrics  # noqa: F401  (registers fit, dif, items, link, report)
 
 __all__ = ["app"]

@@ -1,0 +1,358 @@
+"""``masterycat fit``, ``dif``, ``items``, ``link`` and ``report``: the psychometrician's toolkit on files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+
+from cli.common import app, fail, print_json
+from engine.classical import distractor_analysis, item_statistics
+from engine.dif import irt_lr_dif, mantel_haenszel
+from engine.fit import infit_outfit, m2, person_fit, sx2
+from engine.linking import LINKING_METHODS, link as run_link, transform_parameters
+from engine.parameters import ItemParameters
+from engine.reliability import empirical_reliability, marginal_reliability
+from engine.responses import ResponseMatrix
+from engine.scoring import score as run_scoring
+from itembank.analysis_io import read_choices, read_groups, read_key, write_table
+from itembank.io import FileFormatError, read_parameters, read_responses, write_parameters
+
+
+def _load(responses: Path, params: Path) -> tuple[ResponseMatrix, ItemParameters]:
+    """Responses and the parameters of their items, in the responses' column order."""
+    table = read_parameters(params)
+    data = read_responses(responses, n_categories=dict(zip(table.item_ids.tolist(), table.n_categories.tolist())))
+    unknown = [i for i in data.item_ids.tolist() if i not in table.index_of]
+    if unknown:
+        raise ValueError(f"{responses}: item {unknown[0]!r} is not in the parameters file {params}")
+    return data, table.subset([table.index_of[i] for i in data.item_ids])
+
+
+def _student_groups(data: ResponseMatrix, groups: Path) -> np.ndarray:
+    mapping = read_groups(groups)
+    labels = np.array([mapping.get(s, "") for s in data.student_ids.tolist()], dtype=object)
+    if not np.any(labels != ""):
+        raise ValueError(f"{groups}: no student of the responses file has a group")
+    return labels
+
+
+def _pick_groups(labels: np.ndarray, reference: Optional[str], focal: Optional[str]) -> tuple[str, str]:
+    present, first, counts = np.unique(labels[labels != ""], return_index=True, return_counts=True)
+    if reference is None and focal is None:
+        if len(present) != 2:
+            raise ValueError(
+                f"the groups file has {len(present)} groups ({', '.join(present[:5])}); "
+                "name the two to compare with --reference and --focal"
+            )
+        # the larger group is the reference; on a tie, the one met first
+        order = np.lexsort((first, -counts))
+        return str(present[order[0]]), str(present[order[1]])
+    if reference is None or focal is None:
+        raise ValueError("give both --reference and --focal, or neither")
+    for name in (reference, focal):
+        if name not in set(present.tolist()):
+            raise ValueError(f"no student is in group {name!r}")
+    return reference, focal
+
+
+# --------------------------------------------------------------------- fit
+@app.command()
+def fit(
+    responses: Path = typer.Argument(..., help="Responses CSV (wide or long)."),
+    params: Path = typer.Option(..., "--params", help="Item parameters CSV."),
+    out: Path = typer.Option(..., "--out", help="Where to write the item fit CSV."),
+    persons: Optional[Path] = typer.Option(None, "--persons", help="Also write person fit (student_id,theta,se,lz,infit,outfit)."),
+    latent_mean: float = typer.Option(0.0, help="Latent mean of the calibration."),
+    latent_sd: float = typer.Option(1.0, help="Latent sd of the calibration."),
+    as_json: bool = typer.Option(False, "--json", help="Print overall fit (M2, df, RMSEA) as JSON on stdout."),
+) -> None:
+    """Item fit (S-X2, infit, outfit), person fit, and overall M2 where the model allows."""
+    if not latent_sd > 0:
+        fail("--latent-sd must be positive")
+    start = time.perf_counter()
+    try:
+        data, table = _load(responses, params)
+        est = run_scoring(data, table, "eap", prior_mean=latent_mean, prior_sd=latent_sd)
+        io_fit = infit_outfit(data, table, est.theta)
+        notes = []
+        if data.is_complete:
+            s = sx2(data, table, latent_mean=latent_mean, latent_sd=latent_sd)
+            stat, df, p, rm = s.sx2, s.df, s.p, s.rmsea
+        else:
+            nan = np.full(table.n_items, np.nan)
+            stat, df, p, rm = nan, np.zeros(table.n_items, dtype=int), nan, nan
+            notes.append("S-X2 and M2 need complete data (every student answered every item): left empty")
+        overall = None
+        if data.is_complete and np.all(table.n_categories == 2):
+            try:
+                overall = m2(data, table, latent_mean=latent_mean, latent_sd=latent_sd)
+            except ValueError as err:
+                notes.append(f"M2: {err}")
+        elif data.is_complete:
+            notes.append("M2 is available for dichotomous items only")
+        rows = [
+            [table.item_ids[j], table.model[j], io_fit.n[j], stat[j], df[j] if np.isfinite(stat[j]) else None, p[j], rm[j],
+             io_fit.infit[j], io_fit.outfit[j], io_fit.z_infit[j], io_fit.z_outfit[j]]
+            for j in range(table.n_items)
+        ]
+        write_table(out, ["item_id", "model", "n", "sx2", "df", "p", "rmsea", "infit", "outfit", "z_infit", "z_outfit"], rows)
+        if persons is not None:
+            pf = person_fit(data, table, est.theta)
+            write_table(
+                persons,
+                ["student_id", "theta", "se", "n", "lz", "infit", "outfit"],
+                ([pf.student_ids[i], est.theta[i], est.se[i], pf.n[i], pf.lz[i], pf.infit[i], pf.outfit[i]]
+                 for i in range(data.n_students)),
+            )
+    except (FileFormatError, ValueError) as err:
+        fail(str(err))
+    flagged = [str(table.item_ids[j]) for j in range(table.n_items) if np.isfinite(p[j]) and p[j] < 0.01]
+    summary = {
+        "n_students": int(data.n_students),
+        "n_items": int(table.n_items),
+        "m2": None if overall is None else overall.m2,
+        "df": None if overall is None else overall.df,
+        "p": None if overall is None else overall.p,
+        "rmsea": None if overall is None else overall.rmsea,
+        "sx2_flagged": flagged,
+        "empirical_reliability": empirical_reliability(est.theta, est.se),
+        "marginal_reliability": marginal_reliability(table, mean=latent_mean, sd=latent_sd),
+        "notes": notes,
+        "seconds": time.perf_counter() - start,
+    }
+    if as_json:
+        print_json(summary)
+    else:
+        m2_text = "" if overall is None else f", M2 {overall.m2:.3f} on {overall.df} df, RMSEA {overall.rmsea:.3f}"
+        typer.echo(f"item fit of {table.n_items} items on {data.n_students} students{m2_text}; "
+                   f"S-X2 p < .01: {', '.join(flagged) or 'none'} -> {out}")
+        for note in notes:
+            typer.echo(f"note: {note}", err=True)
+
+
+# --------------------------------------------------------------------- dif
+@app.command()
+def dif(
+    responses: Path = typer.Argument(..., help="Responses CSV (wide or long)."),
+    params: Path = typer.Option(..., "--params", help="Item parameters CSV (anchors of the IRT test; ability for sparse data)."),
+    groups: Path = typer.Option(..., "--groups", help="student_id,group CSV."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the DIF CSV (default: stdout)."),
+    reference: Optional[str] = typer.Option(None, help="Reference group (default: the larger of two groups, or the first listed)."),
+    focal: Optional[str] = typer.Option(None, help="Focal group (default: the smaller of two groups)."),
+    purify: bool = typer.Option(False, "--purify", help="Two-stage MH: flagged items leave the matching score."),
+    studied: Optional[str] = typer.Option(None, help="Comma-separated items for the IRT likelihood-ratio test (others are anchors)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout (needs --out)."),
+) -> None:
+    """Mantel-Haenszel DIF (odds ratio, ETS delta, A/B/C) and an IRT likelihood-ratio test for studied items."""
+    if as_json and out is None:
+        fail("--json prints the summary on stdout, so give --out for the table")
+    start = time.perf_counter()
+    try:
+        data, table = _load(responses, params)
+        labels = _student_groups(data, groups)
+        ref, foc = _pick_groups(labels, reference, focal)
+        matching = None
+        if not data.is_complete:
+            # sparse data: match on ability (EAP with the bank's parameters), in deciles
+            theta = run_scoring(data, table, "eap").theta
+            edges = np.quantile(theta, np.linspace(0, 1, 11)[1:-1])
+            matching = np.searchsorted(edges, theta, side="right")
+        mh = mantel_haenszel(data.to_table(), labels, ref, foc, item_ids=data.item_ids, matching=matching, purify=purify)
+        lr = None
+        if studied:
+            names = [s.strip() for s in studied.split(",") if s.strip()]
+            lr = irt_lr_dif(data, table, labels, ref, foc, names)
+        lr_pos = {} if lr is None else {iid: k for k, iid in enumerate(lr.item_ids.tolist())}
+        rows = []
+        for j, iid in enumerate(mh.item_ids.tolist()):
+            k = lr_pos.get(iid)
+            rows.append([
+                iid, mh.odds_ratio[j], mh.delta[j], mh.se_delta[j], mh.chi2[j], mh.p[j], mh.ets_class[j],
+                mh.n_reference[j], mh.n_focal[j],
+                None if k is None else lr.g2[k], None if k is None else lr.df[k], None if k is None else lr.p[k],
+            ])
+        header = ["item_id", "mh_odds_ratio", "mh_delta", "mh_delta_se", "mh_chi2", "mh_p", "ets_class",
+                  "n_reference", "n_focal", "lr_g2", "lr_df", "lr_p"]
+        write_table(out, header, rows)
+    except (FileFormatError, ValueError) as err:
+        fail(str(err))
+    summary = {
+        "reference": ref,
+        "focal": foc,
+        "n_reference": int(np.sum(labels == ref)),
+        "n_focal": int(np.sum(labels == foc)),
+        "matching": "total score" if matching is None else "EAP deciles",
+        "purified": bool(mh.purified),
+        "ets_b": [i for i, c in zip(mh.item_ids.tolist(), mh.ets_class.tolist()) if c == "B"],
+        "ets_c": [i for i, c in zip(mh.item_ids.tolist(), mh.ets_class.tolist()) if c == "C"],
+        "lr": None if lr is None else {iid: {"g2": float(lr.g2[k]), "df": int(lr.df[k]), "p": float(lr.p[k])}
+                                       for k, iid in enumerate(lr.item_ids.tolist())},
+        "seconds": time.perf_counter() - start,
+    }
+    if as_json:
+        print_json(summary)
+    elif out is not None:
+        typer.echo(f"DIF {foc} vs {ref}: ETS C: {', '.join(summary['ets_c']) or 'none'}; "
+                   f"B: {', '.join(summary['ets_b']) or 'none'} -> {out}")
+
+
+# ------------------------------------------------------------------- items
+@app.command()
+def items(
+    responses: Path = typer.Argument(..., help="Scored responses CSV (wide or long)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the item statistics CSV (default: stdout)."),
+    choices: Optional[Path] = typer.Option(None, "--choices", help="Options chosen (student_id,<item>…) for distractor analysis."),
+    key: Optional[Path] = typer.Option(None, "--key", help="item_id,key CSV of the keyed options."),
+    distractors: Optional[Path] = typer.Option(None, "--distractors", help="Where to write the per-option table."),
+    n_groups: int = typer.Option(5, "--ability-groups", help="Ability groups of the distractor analysis."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout (needs --out)."),
+) -> None:
+    """Classical item analysis: p-values, item-total correlations, alpha, alpha-if-deleted, distractors."""
+    if (choices is None) != (key is None):
+        fail("--choices and --key go together")
+    if distractors is not None and choices is None:
+        fail("--distractors needs --choices and --key")
+    if as_json and out is None:
+        fail("--json prints the summary on stdout, so give --out for the table")
+    if n_groups < 2:
+        fail("--ability-groups must be at least 2")
+    try:
+        data = read_responses(responses)
+        stats = item_statistics(data.to_table(), data.item_ids, max_scores=data.n_categories - 1)
+        header = ["item_id", "n", "mean", "p_value", "point_biserial", "corrected_item_total", "alpha_if_deleted"]
+        rows = [[stats.item_ids[j], stats.n[j], stats.mean[j], stats.p_value[j], stats.point_biserial[j],
+                 stats.corrected_item_total[j], stats.alpha_if_deleted[j]] for j in range(data.n_items)]
+        da = None
+        if choices is not None:
+            students, item_ids, table = read_choices(choices)
+            keys = read_key(key)
+            missing = [i for i in item_ids.tolist() if i not in keys]
+            if missing:
+                raise ValueError(f"{key}: no key for item {missing[0]!r}")
+            da = distractor_analysis(table, [keys[i] for i in item_ids], item_ids, n_groups=n_groups)
+            pos = {iid: k for k, iid in enumerate(da.item_ids.tolist())}
+            header += ["key", "upper_lower", "miskey", "suspect_option"]
+            for row in rows:
+                k = pos.get(row[0])
+                row += [None, None, None, None] if k is None else [
+                    da.key[k], da.discrimination[k], da.miskey[k], da.suspect_option[k] if da.miskey[k] else None]
+            if distractors is not None:
+                g = da.group_size.size
+                drows = []
+                for k, iid in enumerate(da.item_ids.tolist()):
+                    for o, opt in enumerate(da.options.tolist()):
+                        drows.append([iid, opt, opt == da.key[k], da.proportion[k, o], da.point_biserial[k, o],
+                                      *da.group_proportion[k, o]])
+                write_table(distractors, ["item_id", "option", "is_key", "proportion", "point_biserial",
+                                          *[f"group_{i + 1}" for i in range(g)]], drows)
+        write_table(out, header, rows)
+    except (FileFormatError, ValueError) as err:
+        fail(str(err))
+    summary = {
+        "n_students": int(data.n_students),
+        "n_items": int(data.n_items),
+        "alpha": stats.alpha,
+        "n_complete": stats.n_complete,
+        "total_mean": stats.total_mean,
+        "total_sd": stats.total_sd,
+        "miskey": [] if da is None else [str(i) for i, f in zip(da.item_ids, da.miskey) if f],
+    }
+    if as_json:
+        print_json(summary)
+    elif out is not None:
+        flagged = "" if da is None else f"; possible miskeys: {', '.join(summary['miskey']) or 'none'}"
+        typer.echo(f"{data.n_items} items, {data.n_students} students, alpha {stats.alpha:.3f}{flagged} -> {out}")
+
+
+# -------------------------------------------------------------------- link
+@app.command()
+def link(
+    source: Path = typer.Option(..., "--from", help="Parameters CSV of the new calibration (its own scale)."),
+    target: Path = typer.Option(..., "--to", help="Parameters CSV of the bank (the target scale)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the --from table on the target scale."),
+    method: str = typer.Option("stocking-lord", help=f"Linking method: {', '.join(LINKING_METHODS)}."),
+    common: Optional[str] = typer.Option(None, help="Comma-separated common items (default: every shared item)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the constants of every method as JSON on stdout."),
+) -> None:
+    """Link a separate calibration onto the bank's scale through common items and transform its parameter file."""
+    method = method.lower().replace("_", "-")
+    if method not in LINKING_METHODS:
+        fail(f"--method should be one of {', '.join(LINKING_METHODS)}, got {method!r}")
+    try:
+        src = read_parameters(source)
+        tgt = read_parameters(target)
+        names = None if common is None else [s.strip() for s in common.split(",") if s.strip()]
+        constants = {m: run_link(src, tgt, m, names) for m in LINKING_METHODS}
+        chosen = constants[method]
+        write_parameters(out, transform_parameters(src, chosen.A, chosen.B))
+    except (FileFormatError, ValueError) as err:
+        fail(str(err))
+    summary = {
+        "method": method,
+        "A": chosen.A,
+        "B": chosen.B,
+        "n_common": int(len(chosen.common)),
+        "common": chosen.common.tolist(),
+        "constants": {m: {"A": c.A, "B": c.B} for m, c in constants.items()},
+    }
+    if as_json:
+        print_json(summary)
+    else:
+        typer.echo(f"{method}: theta_bank = {chosen.A:.4f} theta_new + {chosen.B:.4f} "
+                   f"({len(chosen.common)} common items) -> {out}")
+
+
+# ------------------------------------------------------------------ report
+@app.command()
+def report(
+    responses: Path = typer.Argument(..., help="Responses CSV of the calibration (wide or long)."),
+    params: Path = typer.Option(..., "--params", help="Item parameters CSV (with se_* columns when available)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the HTML report."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="student_id,group CSV for the DIF section."),
+    reference: Optional[str] = typer.Option(None, help="Reference group of the DIF section."),
+    focal: Optional[str] = typer.Option(None, help="Focal group of the DIF section."),
+    choices: Optional[Path] = typer.Option(None, "--choices", help="Options chosen, for distractor curves."),
+    key: Optional[Path] = typer.Option(None, "--key", help="item_id,key CSV."),
+    title: str = typer.Option("Calibration report", help="Title of the report."),
+    latent_mean: float = typer.Option(0.0, help="Latent mean of the calibration."),
+    latent_sd: float = typer.Option(1.0, help="Latent sd of the calibration."),
+) -> None:
+    """Write a self-contained HTML report: parameters, fit, DIF, classical statistics and plots."""
+    from itembank.report import build_report
+
+    if (choices is None) != (key is None):
+        fail("--choices and --key go together")
+    if not latent_sd > 0:
+        fail("--latent-sd must be positive")
+    start = time.perf_counter()
+    try:
+        data, table = _load(responses, params)
+        labels = ref = foc = None
+        if groups is not None:
+            labels = _student_groups(data, groups)
+            ref, foc = _pick_groups(labels, reference, focal)
+        option_table = key_codes = None
+        if choices is not None:
+            students, item_ids, option_table = read_choices(choices)
+            keys = read_key(key)
+            missing = [i for i in item_ids.tolist() if i not in keys]
+            if missing:
+                raise ValueError(f"{key}: no key for item {missing[0]!r}")
+            key_codes = (item_ids, np.array([keys[i] for i in item_ids]))
+        html = build_report(
+            data, table, title=title, groups=labels, reference=ref, focal=foc,
+            choices=None if option_table is None else (key_codes[0], option_table, key_codes[1]),
+            latent_mean=latent_mean, latent_sd=latent_sd,
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(out)
+    except (FileFormatError, ValueError) as err:
+        fail(str(err))
+    typer.echo(f"report on {table.n_items} items, {data.n_students} students "
+               f"({len(html) // 1024} KiB, {time.perf_counter() - start:.1f} s) -> {out}")

@@ -1,0 +1,209 @@
+"""Plots of a calibration, drawn with matplotlib (Agg, no display needed).
+
+Each function returns a :class:`matplotlib.figure.Figure`; :func:`to_svg`
+turns it into an inline SVG string for the HTML report (text kept as text, so
+files stay small) and :func:`save_png` writes a PNG for a quick look.
+
+* :func:`observed_proportions` — students binned by ability estimate, the
+  mean item score per bin (the dots over an item characteristic curve).
+* :func:`icc_figure` — an item's expected score curve (and category curves
+  for polytomous items) with the observed proportions overlaid.
+* :func:`information_figure` — item and test information with the CSEM.
+* :func:`distractor_figure` — per option, the proportion choosing it in each
+  ability group (the key drawn bold).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from engine.classical import DistractorAnalysis  # noqa: E402
+from engine.parameters import ItemParameters  # noqa: E402
+from engine.reliability import InformationCurves  # noqa: E402
+from engine.responses import ResponseMatrix  # noqa: E402
+
+__all__ = [
+    "ObservedProportions",
+    "observed_proportions",
+    "icc_figure",
+    "information_figure",
+    "distractor_figure",
+    "to_svg",
+    "save_png",
+]
+
+_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+
+
+@dataclass(frozen=True)
+class ObservedProportions:
+    """Observed mean item scores by ability bin.
+
+    Attributes
+    ----------
+    theta : ndarray, shape (B, J)
+        Mean ability estimate of the bin's students who answered item j.
+    proportion : ndarray, shape (B, J)
+        Their mean score divided by the item's maximum (NaN for empty bins).
+    n : ndarray of int, shape (B, J)
+    """
+
+    theta: np.ndarray
+    proportion: np.ndarray
+    n: np.ndarray
+
+
+def observed_proportions(responses: ResponseMatrix, theta, max_scores, n_bins: int = 10) -> ObservedProportions:
+    """Bin students into ``n_bins`` equal-count groups by ``theta``; mean score per bin and item.
+
+    Parameters
+    ----------
+    responses : ResponseMatrix
+    theta : array_like, shape (N,)
+    max_scores : array_like, shape (J,)
+        K - 1 of each item.
+    n_bins : int
+
+    Returns
+    -------
+    ObservedProportions
+    """
+    t = np.asarray(theta, dtype=float)
+    order = np.argsort(t, kind="stable")
+    rank = np.empty(len(t), dtype=int)
+    rank[order] = np.arange(len(t))
+    bins = rank * n_bins // max(len(t), 1)
+    j = responses.n_items
+    idx = bins[responses.student] * j + responses.item
+    size = n_bins * j
+    n = np.bincount(idx, minlength=size).reshape(n_bins, j)
+    s = np.bincount(idx, responses.score, size).reshape(n_bins, j)
+    th = np.bincount(idx, t[responses.student], size).reshape(n_bins, j)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prop = s / n / np.asarray(max_scores, dtype=float)[None, :]
+        mean_t = th / n
+    return ObservedProportions(mean_t, prop, n)
+
+
+def _figure(width: float = 3.4, height: float = 2.5) -> Figure:
+    fig = plt.figure(figsize=(width, height), dpi=100)
+    fig.patch.set_facecolor("white")
+    return fig
+
+
+def _style(ax, xlabel: str, ylabel: str) -> None:
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(True, color="#e5e5e5", linewidth=0.6)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def icc_figure(
+    params: ItemParameters,
+    j: int,
+    observed: ObservedProportions | None = None,
+    *,
+    theta=None,
+    title: str | None = None,
+) -> Figure:
+    """Expected score curve of item ``j`` (scaled to 0-1) with observed bin means.
+
+    Polytomous items also show their category probability curves (thin).
+    Dot areas grow with the number of students in the bin.
+    """
+    t = np.linspace(-4, 4, 161) if theta is None else np.asarray(theta, dtype=float)
+    k = int(params.n_categories[j])
+    probs = params.category_probabilities(t)[:, j, :k]
+    expected = probs @ np.arange(k) / (k - 1)
+    fig = _figure()
+    ax = fig.add_subplot(111)
+    if k > 2:
+        for c in range(k):
+            ax.plot(t, probs[:, c], color=_COLORS[(c + 2) % len(_COLORS)], linewidth=0.8, alpha=0.6, label=f"P(x={c})")
+    ax.plot(t, expected, color=_COLORS[0], linewidth=2.0, label="model" if k == 2 else "E[x]/max")
+    if observed is not None:
+        ok = np.isfinite(observed.proportion[:, j]) & (observed.n[:, j] > 0)
+        if ok.any():
+            sizes = 8 + 40 * observed.n[ok, j] / observed.n[ok, j].max()
+            ax.scatter(observed.theta[ok, j], observed.proportion[ok, j], s=sizes, color="black",
+                       zorder=3, label="observed", edgecolors="white", linewidths=0.5)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlim(t[0], t[-1])
+    _style(ax, "ability (theta)", "P(correct)" if k == 2 else "probability / mean score")
+    ax.legend(fontsize=6, frameon=False, loc="upper left" if k == 2 else "best")
+    ax.set_title(title or str(params.item_ids[j]), fontsize=9)
+    fig.tight_layout(pad=0.4)
+    return fig
+
+
+def information_figure(curves: InformationCurves, *, title: str = "Information and CSEM") -> Figure:
+    """Item information (thin), test information (bold) and CSEM (dashed, right axis)."""
+    fig = _figure(6.4, 3.4)
+    ax = fig.add_subplot(111)
+    for j in range(curves.item_information.shape[1]):
+        ax.plot(curves.theta, curves.item_information[:, j], color="#9ecae1", linewidth=0.7)
+    ax.plot(curves.theta, curves.test_information, color=_COLORS[0], linewidth=2.2, label="test information")
+    _style(ax, "ability (theta)", "information")
+    right = ax.twinx()
+    csem = np.where(np.isfinite(curves.csem), curves.csem, np.nan)
+    right.plot(curves.theta, csem, color=_COLORS[1], linewidth=1.6, linestyle="--", label="CSEM")
+    right.set_ylabel("conditional SEM", fontsize=8, color=_COLORS[1])
+    right.tick_params(labelsize=7, colors=_COLORS[1])
+    top = np.nanmax(csem) if np.any(np.isfinite(csem)) else 1.0
+    right.set_ylim(0, min(top * 1.05, 3.0))
+    right.spines["top"].set_visible(False)
+    lines = ax.get_lines()[-1:] + right.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=7, frameon=False, loc="upper right")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout(pad=0.5)
+    return fig
+
+
+def distractor_figure(analysis: DistractorAnalysis, j: int, *, title: str | None = None) -> Figure:
+    """Proportion choosing each option by ability group; the key bold, a suspect option marked."""
+    fig = _figure()
+    ax = fig.add_subplot(111)
+    groups = np.arange(1, analysis.group_size.size + 1)
+    for o, opt in enumerate(analysis.options.tolist()):
+        is_key = opt == analysis.key[j]
+        suspect = analysis.miskey[j] and opt == analysis.suspect_option[j]
+        ax.plot(groups, analysis.group_proportion[j, o], marker="o", markersize=3,
+                linewidth=2.4 if is_key else 1.0, color=_COLORS[o % len(_COLORS)],
+                linestyle="-" if is_key or suspect else ":",
+                label=f"{opt}{' (key)' if is_key else ''}{' suspect' if suspect else ''}")
+    ax.set_xticks(groups)
+    ax.set_xticklabels(["low"] + [str(g) for g in groups[1:-1]] + ["high"])
+    ax.set_ylim(-0.02, 1.02)
+    _style(ax, "ability group (total score)", "proportion choosing")
+    ax.legend(fontsize=6, frameon=False, ncol=2, loc="upper left")
+    flag = "  POSSIBLE MISKEY" if analysis.miskey[j] else ""
+    ax.set_title((title or str(analysis.item_ids[j])) + flag, fontsize=9, color="#b30000" if flag else "black")
+    fig.tight_layout(pad=0.4)
+    return fig
+
+
+def to_svg(fig: Figure) -> str:
+    """Inline SVG text of a figure (closes the figure)."""
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "masterycat"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def save_png(fig: Figure, path, dpi: int = 110) -> None:
+    """Write a PNG of the figure (closes the figure)."""
+    fig.savefig(path, format="png", dpi=dpi)
+    plt.close(fig)
