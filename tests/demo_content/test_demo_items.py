@@ -140,3 +140,21 @@ def test_to_dict_is_json_ready() -> None:
             assert d["key"] == list(item.key)  # type: ignore[arg-type]
         if item.interaction == "rubric":
             assert [r["score"] for r in d["rubric"]] == [0, 1, 2, 3]
+
+
+def test_same_items_in_a_fresh_process_with_another_hash_seed() -> None:
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib, json; from itembank import demo_content as dc; "
+        "print(hashlib.sha256(json.dumps([i.to_dict() for i in dc.items()], ensure_ascii=False).encode()).hexdigest())"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    import json
+
+    here = hashlib.sha256(json.dumps([i.to_dict() for i in BANK], ensure_ascii=False).encode()).hexdigest()
+    assert out.stdout.strip() == here
