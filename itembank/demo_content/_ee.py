@@ -192,8 +192,8 @@ def ee3_estimate(rng: random.Random) -> Draft:
     name = pick(rng, NAMES)
     item = pick(rng, ("packs of markers", "movie snacks", "tubes of paint", "bags of popcorn", "sketchbooks"))
     stem = f"{name} buys {n} {item} at {money(unit)} each. Which is the most reasonable estimate of the total cost?"
-    rat = f"Round: {n} {TIMES} about ${round(float(unit))} is about ${n * round(float(unit))}; the exact cost is {money(total)}, so about {money(key_val)} is reasonable."
-    return single(rng, stem, f"about {money(key_val)}", [f"about {money(o)}" for o in others], rat, 2, -0.2)
+    rat = f"Round: {n} {TIMES} about ${round(float(unit))} is about ${n * round(float(unit))}; the exact cost is {money(total)}, so about ${key_val} is reasonable."
+    return single(rng, stem, f"about ${key_val}", [f"about ${o}" for o in others], rat, 2, -0.2)
 
 
 @template("7.EE.B.3", 5)

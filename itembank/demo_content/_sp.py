@@ -148,14 +148,21 @@ def sp4_mad(rng: random.Random) -> Draft:
 
 @template("7.SP.B.4", 6)
 def sp4_compare(rng: random.Random) -> Draft:
-    m1 = rng.randint(50, 70)
-    gap = rng.choice((2, 3, 4, 6, 8, 9, 10, 12))
-    mad = rng.choice((2, 3, 4))
+    ctx, lo, hi, gaps, mads = pick(
+        rng,
+        (
+            (("heights, in inches, of a random sample of seventh graders", "of eleventh graders"), 57, 61, (3, 4, 6, 8, 9), (2, 3)),
+            (("scores of a random sample of students in Class A on a quiz", "in Class B"), 62, 80, (2, 3, 4, 6, 8, 9, 10, 12), (2, 3, 4)),
+            (("hours of sleep per week of a random sample of middle school students", "of high school students"), 56, 64, (2, 3, 4, 6, 8), (2, 3, 4)),
+        ),
+    )
+    m1 = rng.randint(lo, hi)
+    gap = rng.choice(gaps)
+    mad = rng.choice(mads)
     m2 = m1 + gap
     ratio = F(gap, mad)
     if (ratio * 100).denominator != 1:
         raise Reroll
-    ctx = pick(rng, (("heights, in inches, of a random sample of seventh graders", "of eleventh graders"), ("scores of a random sample of students in Class A on a quiz", "in Class B"), ("hours of sleep per week of a random sample of middle school students", "of high school students")))
     stem = (
         f"The {ctx[0]} have a mean of {m1} and a MAD of {mad}. The same measurements {ctx[1]} have a mean of {m2} and a MAD of {mad}. "
         "The difference in means is how many times the MAD?"
@@ -273,7 +280,8 @@ def sp6_law_large(rng: random.Random) -> Draft:
     n = sides * rng.choice((10, 20, 50, 100))
     target = rng.randint(1, sides)
     expected = n // sides
-    stem = f"A fair {sides}-sided number cube (faces 1–{sides}) is rolled {n} times. Which statement about the number of times it lands on {target} is most likely true?"
+    die = "number cube (faces 1–6)" if sides == 6 else f"{sides}-sided die (faces 1–{sides})"
+    stem = f"A fair {die} is rolled {n} times. Which statement about the number of times it lands on {target} is most likely true?"
     key = f"It will be close to {expected}, but probably not exactly {expected}."
     ds = [
         f"It will be exactly {expected}.",
