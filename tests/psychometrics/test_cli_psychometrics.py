@@ -1,0 +1,194 @@
+"""CLI contract of fit, dif, items, link and report (in process, plus one real subprocess)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from engine.linking import transform_parameters
+from itembank.io import read_parameters, write_parameters
+
+runner = CliRunner()
+
+LSAT7_PARAMS = """item_id,model,a,b,c,d
+Item_1,2pl,0.988,-1.879,0,1
+Item_2,2pl,1.081,-0.747,0,1
+Item_3,2pl,1.706,-1.058,0,1
+Item_4,2pl,0.765,-0.635,0,1
+Item_5,2pl,0.736,-2.520,0,1
+"""
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def rows(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture()
+def lsat7_params_csv(tmp_path):
+    path = tmp_path / "lsat7_params.csv"
+    path.write_text(LSAT7_PARAMS)
+    return path
+
+
+def test_fit_writes_sx2_and_json_m2(tmp_path, data_dir, lsat7_params_csv):
+    out = tmp_path / "fit.csv"
+    persons = tmp_path / "persons.csv"
+    res = invoke("fit", data_dir / "lsat7.csv", "--params", lsat7_params_csv, "--out", out, "--json", "--persons", persons)
+    assert res.exit_code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["m2"] == pytest.approx(11.938, abs=0.01)
+    assert summary["df"] == 5 and summary["rmsea"] == pytest.approx(0.037, abs=0.0005)
+    table = rows(out)
+    assert list(table[0])[:6] == ["item_id", "model", "n", "sx2", "df", "p"]
+    assert {"infit", "outfit"} <= set(table[0])
+    np.testing.assert_allclose([float(r["sx2"]) for r in table], [4.749, 14.453, 1.270, 5.238, 0.941], atol=0.01)
+    assert summary["sx2_flagged"] == ["Item_2"]
+    assert len(rows(persons)) == 1000
+
+
+def test_fit_on_incomplete_data_gives_infit_only(tmp_path, data_dir):
+    params = tmp_path / "p.csv"
+    assert invoke("calibrate", data_dir / "sat12_binary_missing.csv", "--out", params, "--no-se").exit_code == 0
+    out = tmp_path / "fit.csv"
+    res = invoke("fit", data_dir / "sat12_binary_missing.csv", "--params", params, "--out", out, "--json")
+    assert res.exit_code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["m2"] is None and summary["notes"]
+    table = rows(out)
+    assert table[0]["sx2"] == "" and float(table[0]["infit"]) > 0
+
+
+def test_fit_bad_input_exits_2_with_one_line(tmp_path, data_dir, lsat7_params_csv):
+    res = invoke("fit", data_dir / "sat12_binary.csv", "--params", lsat7_params_csv, "--out", tmp_path / "x.csv")
+    assert res.exit_code == 2
+    assert len(res.stderr.strip().splitlines()) == 1 and "Item_" in res.stderr
+    assert not (tmp_path / "x.csv").exists()
+    res = invoke("fit", data_dir / "lsat7.csv", "--params", tmp_path / "nope.csv", "--out", tmp_path / "x.csv")
+    assert res.exit_code == 2 and "no such file" in res.stderr
+
+
+@pytest.fixture()
+def dif_files(tmp_path):
+    rng = np.random.default_rng(3)
+    j, n = 12, 800
+    a = rng.uniform(0.8, 2.0, j)
+    b = rng.normal(size=j)
+    theta = np.concatenate([rng.normal(0, 1, n), rng.normal(-0.5, 1, n)])
+    bb = np.tile(b, (2 * n, 1))
+    bb[n:, 3] += 1.0
+    x = (rng.random((2 * n, j)) < 1 / (1 + np.exp(-a * (theta[:, None] - bb)))).astype(int)
+    resp = tmp_path / "resp.csv"
+    with open(resp, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["student_id"] + [f"Q{k + 1}" for k in range(j)])
+        w.writerows([[f"S{i}"] + x[i].tolist() for i in range(2 * n)])
+    groups = tmp_path / "groups.csv"
+    with open(groups, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["student_id", "group"])
+        w.writerows([[f"S{i}", "boys" if i < n else "girls"] for i in range(2 * n)] + [["S_unknown", "girls"]])
+    params = tmp_path / "params.csv"
+    assert invoke("calibrate", resp, "--out", params, "--no-se").exit_code == 0
+    return resp, groups, params
+
+
+def test_dif_flags_the_planted_item(tmp_path, dif_files):
+    resp, groups, params = dif_files
+    out = tmp_path / "dif.csv"
+    res = invoke("dif", resp, "--params", params, "--groups", groups, "--out", out, "--studied", "Q4,Q5", "--json")
+    assert res.exit_code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["reference"] == "boys" and summary["focal"] == "girls"
+    assert summary["ets_c"] == ["Q4"]
+    assert summary["lr"]["Q4"]["p"] < 1e-6 and summary["lr"]["Q5"]["p"] > 0.01
+    table = {r["item_id"]: r for r in rows(out)}
+    assert list(rows(out)[0])[:4] == ["item_id", "mh_odds_ratio", "mh_delta", "mh_delta_se"]
+    assert table["Q4"]["ets_class"] == "C" and float(table["Q4"]["mh_delta"]) < -1.5
+    assert table["Q1"]["lr_g2"] == ""
+
+
+def test_dif_to_stdout_and_group_errors(dif_files):
+    resp, groups, params = dif_files
+    res = invoke("dif", resp, "--params", params, "--groups", groups)
+    assert res.exit_code == 0
+    assert res.stdout.splitlines()[0].startswith("item_id,mh_odds_ratio,mh_delta")
+    res = invoke("dif", resp, "--params", params, "--groups", groups, "--reference", "boys", "--focal", "aliens")
+    assert res.exit_code == 2 and "aliens" in res.stderr
+
+
+def test_items_with_distractors_flags_item_32(tmp_path, data_dir):
+    out = tmp_path / "items.csv"
+    dis = tmp_path / "options.csv"
+    res = invoke("items", data_dir / "sat12_binary.csv", "--choices", data_dir / "sat12_choices.csv",
+                 "--key", data_dir / "sat12_key.csv", "--out", out, "--distractors", dis, "--json")
+    assert res.exit_code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["miskey"] == ["Item_32"]
+    assert 0.7 < summary["alpha"] < 0.9
+    table = {r["item_id"]: r for r in rows(out)}
+    assert table["Item_32"]["miskey"] == "1" and table["Item_32"]["suspect_option"] == "3"
+    assert table["Item_1"]["miskey"] == "0"
+    options = [r for r in rows(dis) if r["item_id"] == "Item_32"]
+    assert len(options) == 5 and sum(r["is_key"] == "1" for r in options) == 1
+
+
+def test_items_option_errors(data_dir):
+    res = invoke("items", data_dir / "sat12_binary.csv", "--choices", data_dir / "sat12_choices.csv")
+    assert res.exit_code == 2 and "--key" in res.stderr
+
+
+def test_link_writes_the_transformed_table(tmp_path, lsat7_params_csv):
+    bank = read_parameters(lsat7_params_csv)
+    new_scale = transform_parameters(bank, 1 / 1.25, -0.3 / 1.25)  # theta_bank = 1.25 theta_new + 0.3
+    src = tmp_path / "new.csv"
+    write_parameters(src, new_scale)
+    out = tmp_path / "linked.csv"
+    res = invoke("link", "--from", src, "--to", lsat7_params_csv, "--out", out, "--json")
+    assert res.exit_code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    for method in ("mean-sigma", "mean-mean", "haebara", "stocking-lord"):
+        assert summary["constants"][method]["A"] == pytest.approx(1.25, abs=1e-4)
+        assert summary["constants"][method]["B"] == pytest.approx(0.3, abs=1e-4)
+    linked = read_parameters(out)
+    np.testing.assert_allclose(linked.b, bank.b, atol=1e-4)
+    res = invoke("link", "--from", src, "--to", lsat7_params_csv, "--out", out, "--method", "magic")
+    assert res.exit_code == 2
+
+
+def test_report_is_self_contained_html(tmp_path, data_dir, lsat7_params_csv):
+    groups = tmp_path / "g.csv"
+    with open(groups, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["student_id", "group"])
+        w.writerows([[f"L{i:05d}", "A" if i % 2 else "B"] for i in range(1, 1001)])
+    out = tmp_path / "report.html"
+    res = invoke("report", data_dir / "lsat7.csv", "--params", lsat7_params_csv, "--out", out, "--groups", groups)
+    assert res.exit_code == 0, res.stderr
+    text = out.read_text()
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    assert text.count("<svg") == 6  # information + one curve per item
+    assert "<script" not in text and "<link" not in text and "src=" not in text
+    assert "11.94" in text  # M2
+    assert "Differential item functioning" in text
+
+
+def test_fit_runs_as_a_real_command(tmp_path, data_dir, lsat7_params_csv):
+    out = tmp_path / "fit.csv"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "fit", str(data_dir / "lsat7.csv"), "--params", str(lsat7_params_csv), "--out", str(out)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(rows(out)) == 5
