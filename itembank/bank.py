@@ -27,10 +27,15 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from engine.adaptive_bank import AdaptiveBank
+from engine.bands import BandScheme, cuts_from_percent
 from engine.parameters import ItemParameters
 from itembank.tables import SELF_SCORING, Calibration, Item, ItemParameter, ItemStatus, Standard
 
-__all__ = ["ItemContent", "OperationalBank", "BankCache", "NoLiveBank", "load_parameters", "standard_tree"]
+__all__ = [
+    "ItemContent", "OperationalBank", "BankCache", "NoLiveBank", "PERCENT_CUTS",
+    "load_parameters", "standard_tree", "build_bank", "live_calibration_id",
+]
 
 
 class NoLiveBank(LookupError):
@@ -89,6 +94,20 @@ class OperationalBank:
     standard_items : dict of int to ndarray of int
         For every standard id, the positions of the bank items under it
         (its own and its descendants' objectives).
+    adaptive : AdaptiveBank
+        The self-scoring items compiled for adaptive checks; objective names
+        are learning-objective ids as strings.
+    full : AdaptiveBank
+        Every item (rubric items too), for estimating mastery from any evidence.
+    schemes : dict of int to BandScheme
+        Band cuts per standard: where its items' test characteristic curve
+        reaches 50 % and 80 % of the points (the default three tiers when
+        that fails).
+    standards : dict of int to tuple
+        ``(code, level, parent_id)`` of every standard.
+    rho : float
+        Correlation of standard and general ability for the empirical-Bayes
+        mastery prior (0: each standard alone).
     """
 
     calibration_id: int
@@ -96,6 +115,11 @@ class OperationalBank:
     content: dict[str, ItemContent]
     self_scoring: np.ndarray
     standard_items: dict[int, np.ndarray] = field(default_factory=dict)
+    adaptive: AdaptiveBank | None = None
+    full: AdaptiveBank | None = None
+    schemes: dict[int, BandScheme] = field(default_factory=dict)
+    standards: dict[int, tuple] = field(default_factory=dict)
+    rho: float = 0.0
 
     @property
     def n_items(self) -> int:
@@ -107,6 +131,31 @@ class OperationalBank:
         if self_scoring_only:
             pos = pos[self.self_scoring[pos]]
         return pos
+
+    def objectives_under(self, standard_id: int) -> list[str]:
+        """Objective names (ids as str) under ``standard_id`` with self-scoring items."""
+        pos = self.items_under(standard_id, self_scoring_only=True)
+        return sorted({str(self.content[i].objective_id) for i in self.params.item_ids[pos].tolist()})
+
+    def scheme(self, standard_id: int) -> BandScheme:
+        """The band scheme of a standard (default three tiers when unknown)."""
+        return self.schemes.get(standard_id) or BandScheme()
+
+
+#: Percent-of-points cuts of the three tiers (red | yellow | green).
+PERCENT_CUTS = (50.0, 80.0)
+
+
+def _schemes(params: ItemParameters, standard_items: dict[int, np.ndarray]) -> dict[int, BandScheme]:
+    out = {}
+    for sid, pos in standard_items.items():
+        if pos.size == 0:
+            continue
+        try:
+            out[sid] = BandScheme.tiers(cuts_from_percent(params.subset(pos), PERCENT_CUTS))
+        except ValueError:
+            out[sid] = BandScheme()
+    return out
 
 
 def load_parameters(session: Session, calibration_id: int, item_ids: list[str] | None = None) -> ItemParameters:
@@ -175,7 +224,22 @@ def build_bank(session: Session, calibration_id: int) -> OperationalBank:
     standard_items = {
         sid: np.flatnonzero(np.isin(objective, members)) for sid, members in standard_tree(session).items()
     }
-    return OperationalBank(calibration_id, params, content, self_scoring, standard_items)
+    standards = {sid: (code, level, parent) for sid, code, level, parent in session.exec(
+        select(Standard.id, Standard.code, Standard.level, Standard.parent_id)
+    ).all()}
+    names = np.array([str(o) for o in objective])
+    dok = np.array([str(c.dok) for c in ordered])
+    full = AdaptiveBank.from_parameters(params, objectives=names, dok=dok)
+    adaptive = None
+    if np.any(self_scoring):
+        pos = np.flatnonzero(self_scoring)
+        adaptive = AdaptiveBank.from_parameters(params.subset(pos), objectives=names[pos], dok=dok[pos])
+    rho = session.exec(select(Calibration.mastery_rho).where(Calibration.id == calibration_id)).first()
+    return OperationalBank(
+        calibration_id, params, content, self_scoring, standard_items,
+        adaptive=adaptive, full=full, schemes=_schemes(params, standard_items), standards=standards,
+        rho=float(rho or 0.0),
+    )
 
 
 def live_calibration_id(session: Session) -> int | None:

@@ -22,7 +22,9 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from engine.adaptive_bank import AdaptiveBank
 from engine.calibrate import calibrate
+from engine.mastery import estimate_rho, standard_log_likelihood
 from engine.parameters import ItemParameters
 from itembank.errors import Invalid, NotFound
 from itembank.responses import response_matrix
@@ -37,6 +39,7 @@ __all__ = [
     "make_live",
     "import_parameters",
     "count_parameters",
+    "mastery_rho",
 ]
 
 DICHOTOMOUS = ("rasch", "1pl", "2pl", "3pl", "4pl")
@@ -120,6 +123,37 @@ def _set(engine: Engine, calibration_id: int, **values) -> None:
         session.commit()
 
 
+#: Students sampled to estimate the mastery prior's rho (memory is N x S x Q).
+RHO_SAMPLE = 4000
+
+
+def mastery_rho(session: Session, params: ItemParameters, matrix, *, seed: int = 0) -> float | None:
+    """Estimate the correlation of standard and general ability (:func:`engine.mastery.estimate_rho`).
+
+    Standards are the items' learning objectives; at most :data:`RHO_SAMPLE`
+    students (drawn with ``seed``) enter.  None when fewer than two
+    objectives have answers.
+    """
+    objective = dict(session.exec(select(Item.id, Item.objective_id).where(Item.id.in_(params.item_ids.tolist()))).all())
+    names = np.array([str(objective.get(i)) for i in params.item_ids.tolist()])
+    codes, standard = np.unique(names, return_inverse=True)
+    if len(codes) < 2:
+        return None
+    bank = AdaptiveBank.from_parameters(params)
+    aligned = matrix.align(params.item_ids.tolist())
+    students = np.arange(aligned.n_students)
+    if students.size > RHO_SAMPLE:
+        students = np.sort(np.random.default_rng(seed).choice(students, RHO_SAMPLE, replace=False))
+    keep = np.isin(aligned.student, students)
+    remap = np.full(aligned.n_students, -1)
+    remap[students] = np.arange(students.size)
+    loglik = standard_log_likelihood(
+        bank, remap[aligned.student[keep]], aligned.item[keep], aligned.score[keep], students.size,
+        standard=standard, n_standards=len(codes),
+    )
+    return float(estimate_rho(bank, loglik))
+
+
 def run_calibration(
     engine: Engine,
     calibration_id: int,
@@ -168,6 +202,7 @@ def run_calibration(
         one_model = models[0] if np.all(models == models[0]) else list(models)
         result = calibrate(matrix, one_model, max_iter=max_iter, se=True, progress=progress)
         with Session(engine) as session:
+            rho = mastery_rho(session, result.params, matrix, seed=calibration_id)
             save_parameters(session, calibration_id, result.params)
             session.execute(
                 update(Calibration).where(Calibration.id == calibration_id).values(
@@ -179,6 +214,7 @@ def run_calibration(
                     seconds=float(result.seconds),
                     n_students=int(matrix.n_students),
                     n_responses=int(matrix.n_responses),
+                    mastery_rho=rho,
                     finished_at=utcnow(),
                 )
             )

@@ -185,6 +185,9 @@ class Calibration(SQLModel, table=True):
     seconds: Optional[float] = None
     n_students: Optional[int] = None
     n_responses: Optional[int] = None
+    #: correlation of a standard's ability with general ability, for the
+    #: empirical-Bayes mastery prior (:mod:`engine.mastery`); None: not estimated
+    mastery_rho: Optional[float] = None
     error: Optional[str] = None
     created_by: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: datetime = _ts()

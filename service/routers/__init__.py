@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.routers import auth, calibrations, classes, items, people, standards
+from service.routers import auth, calibrations, checks, classes, items, mastery, people, responses, standards
 
 ROUTERS = [
     auth.router,
@@ -11,6 +11,9 @@ ROUTERS = [
     people.router,
     classes.router,
     calibrations.router,
+    checks.router,
+    responses.router,
+    mastery.router,
 ]
 
 __all__ = ["ROUTERS"]

@@ -1,0 +1,253 @@
+"""Adaptive checks for understanding: start, answer, read.
+
+The engine's session state machine (:mod:`engine.session`) decides; this
+module loads and stores its state.  Answering is one unit of work in the
+caller's transaction: the check row is locked (``SELECT … FOR UPDATE`` on
+PostgreSQL), the answer is scored, the response row written, the check's new
+state and the student's mastery on the standard updated, all committed
+together by the caller.
+
+Rules enforced here (each a :class:`~itembank.errors.Conflict`, HTTP 409):
+an answer must be to the item the check served; a check that ended takes no
+answer; an item answered before takes no different answer.  Resubmitting the
+identical answer returns the original result and writes nothing
+(``dedupe_key = check/<id>/<item>``).
+
+Only self-scoring items are served; the items the student answered in the
+last :data:`RECENT_DAYS` days are not served again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, select
+
+from engine import session as cat
+from engine.exposure import ExposurePolicy
+from engine.policy import CatPolicy
+from engine.selection import SelectionRule
+from engine.stopping import StoppingRule
+from itembank.answers import score_answer
+from itembank.bank import BankCache, ItemContent, OperationalBank
+from itembank.errors import Conflict, Invalid, NotFound
+from itembank.mastery_store import estimate, student_answers, upsert_mastery
+from itembank.responses import find_by_key, record_response
+from itembank.tables import Check, CheckStatus, Mastery, Response, Standard, utcnow
+
+__all__ = ["RECENT_DAYS", "CHECK_POLICY", "StartOutcome", "AnswerOutcome", "start_check", "answer_check", "get_check", "check_bank"]
+
+#: Items answered this many days back are not served again.
+RECENT_DAYS = 14
+
+#: The rules of a check for understanding: most informative item among the
+#: best 3 (randomesque, so classmates do not all see the same items),
+#: content balanced over the standard's objectives; stop when the 90 %
+#: interval clears the mastery cut, when the SE reaches 0.35, or at 15 items
+#: (at least 4).
+CHECK_POLICY = CatPolicy(
+    rule=SelectionRule("max-info"),
+    exposure=ExposurePolicy("randomesque", k=3),
+    stopping=StoppingRule(min_items=4, max_items=15, se_target=0.35, classify="ci", confidence=0.90),
+)
+
+
+@dataclass(frozen=True)
+class StartOutcome:
+    check: Check
+    item: ItemContent | None
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """The result of an answer (the same on an identical resubmission)."""
+
+    response_id: int
+    item: ItemContent
+    score: int
+    correct: bool
+    estimate: cat.Estimate
+    next_item: ItemContent | None
+    done: bool
+    stop_reason: str | None
+    replayed: bool = False
+
+
+def get_check(session: Session, check_id: int, *, for_update: bool = False) -> Check:
+    stmt = select(Check).where(Check.id == check_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.exec(stmt).first()
+    if row is None:
+        raise NotFound(f"no check with id {check_id}")
+    return row
+
+
+def check_bank(cache: BankCache, check: Check, engine=None) -> OperationalBank:
+    """The bank a check runs on (the calibration it started with)."""
+    return cache.get(check.calibration_id, engine)
+
+
+def _recent(session: Session, student_id: int, bank: OperationalBank) -> list[str]:
+    since = utcnow() - timedelta(days=RECENT_DAYS)
+    ids = session.exec(
+        select(Response.item_id).where(Response.student_id == student_id, Response.answered_at >= since).distinct()
+    ).all()
+    names = set(bank.adaptive.item_ids.tolist())
+    return sorted(i for i in ids if i in names)
+
+
+def start_check(
+    session: Session,
+    bank: OperationalBank,
+    *,
+    student_id: int,
+    standard: Standard,
+    started_by: int | None = None,
+    seed: int | None = None,
+    policy: CatPolicy | None = None,
+) -> StartOutcome:
+    """Create a check of ``student_id`` on ``standard`` and serve its first item."""
+    if bank.adaptive is None:
+        raise Conflict("the live bank has no self-scoring items to give in a check")
+    objectives = bank.objectives_under(standard.id)
+    if not objectives:
+        raise Invalid(f"standard {standard.code} has no operational self-scoring items in the live bank", "standard")
+    scheme = bank.scheme(standard.id)
+    # the prior: everything the student showed so far (empirical Bayes across standards)
+    answers = {i: sc for i, (sc, _) in student_answers(session, bank, student_id).items()}
+    prior = estimate(bank, standard.id, answers)
+    state = cat.start(
+        bank.adaptive,
+        standard=standard.code,
+        policy=policy or CHECK_POLICY,
+        objectives=objectives,
+        bands=scheme,
+        prior_mean=float(np.clip(prior.theta, -4.0, 4.0)),
+        prior_sd=float(np.clip(prior.se, 0.6, 1.0)),
+        seed=secrets.randbits(31) if seed is None else int(seed),
+        recent=_recent(session, student_id, bank),
+    )
+    state, item_id = cat.next_item(bank.adaptive, state)
+    done = item_id is None
+    row = Check(
+        student_id=student_id,
+        standard_id=standard.id,
+        calibration_id=bank.calibration_id,
+        status=CheckStatus.done.value if done else CheckStatus.active.value,
+        state=state.to_dict(),
+        current_item_id=item_id,
+        stop_reason=state.finished if done else None,
+        started_by=started_by,
+        finished_at=utcnow() if done else None,
+    )
+    session.add(row)
+    session.flush()
+    return StartOutcome(row, None if item_id is None else bank.content[item_id])
+
+
+def _replay(bank: OperationalBank, check: Check, previous: Response) -> AnswerOutcome:
+    """The result an earlier answer got, rebuilt from the stored state."""
+    state = cat.SessionState.from_dict(check.state)
+    pos = state.items.index(previous.item_id)
+    upto = replace(state, items=state.items[: pos + 1], scores=state.scores[: pos + 1], pending=None, finished=None)
+    est = cat.estimate(bank.adaptive, upto)
+    if pos + 1 < len(state.items):
+        nxt, done, reason = state.items[pos + 1], False, None
+    else:
+        nxt = state.pending
+        done = nxt is None
+        reason = state.finished if done else None
+    return AnswerOutcome(
+        response_id=previous.id, item=bank.content[previous.item_id], score=int(previous.score),
+        correct=bool(previous.correct), estimate=est, next_item=None if nxt is None else bank.content[nxt],
+        done=done, stop_reason=reason, replayed=True,
+    )
+
+
+def _objectives_at_end(session: Session, bank: OperationalBank, check: Check) -> None:
+    """At the end of a check on an indicator or competency, update its objectives' rows."""
+    objectives = [int(o) for o in bank.objectives_under(check.standard_id) if int(o) != check.standard_id]
+    if not objectives:
+        return
+    session.flush()
+    answers = {i: sc for i, (sc, _) in student_answers(session, bank, check.student_id).items()}
+    for oid in objectives:
+        est = estimate(bank, oid, answers)
+        if est.n_evidence == 0:
+            continue
+        upsert_mastery(
+            session, student_id=check.student_id, standard_id=oid, theta=est.theta, se=est.se, band=est.band,
+            p_mastery=est.p_mastery, n_evidence=est.n_evidence, calibration_id=bank.calibration_id,
+        )
+
+
+def answer_check(session: Session, bank: OperationalBank, check: Check, item_id: str, answer: Any) -> AnswerOutcome:
+    """Score ``answer`` to ``item_id`` in ``check`` (locked by the caller) and advance it.
+
+    Raises
+    ------
+    Conflict
+        Not the served item, a finished check, or a different answer to an
+        item already answered.
+    InvalidAnswer
+        The answer does not fit the item's interaction.
+    """
+    key = f"check/{check.id}/{item_id}"
+    previous = find_by_key(session, key)
+    if previous is not None:
+        content = bank.content[item_id]
+        if score_answer(content, answer).answer != previous.answer:
+            raise Conflict(f"item {item_id} was already answered in check {check.id}")
+        return _replay(bank, check, previous)
+    if check.status != CheckStatus.active.value:
+        raise Conflict(f"check {check.id} has ended ({check.stop_reason}); start a new check")
+    if item_id != check.current_item_id:
+        raise Conflict(f"item {item_id} is not the item this check served ({check.current_item_id})")
+    content = bank.content[item_id]
+    scored = score_answer(content, answer)
+    state = cat.SessionState.from_dict(check.state)
+    step = cat.answer(bank.adaptive, state, item_id, scored.score)
+    now = utcnow()
+    response = record_response(
+        session,
+        dedupe_key=key,
+        student_id=check.student_id,
+        item_id=item_id,
+        item_version=content.version,
+        answer=scored.answer,
+        score=scored.score,
+        correct=scored.correct,
+        check_id=check.id,
+        position=len(step.state.items),
+        source="check",
+        answered_at=now,
+    )
+    est = step.estimate
+    check.state = step.state.to_dict()
+    check.current_item_id = step.next_item
+    check.n_answered = len(step.state.items)
+    check.theta, check.se, check.band, check.p_mastery = est.theta, est.se, est.band, est.p_mastery
+    if step.done:
+        check.status = CheckStatus.done.value
+        check.stop_reason = step.stop_reason
+        check.finished_at = now
+    session.add(check)
+    previous_row = session.get(Mastery, (check.student_id, check.standard_id))
+    evidence = (previous_row.n_evidence if previous_row is not None else 0) + 1
+    upsert_mastery(
+        session, student_id=check.student_id, standard_id=check.standard_id, theta=est.theta, se=est.se,
+        band=est.band, p_mastery=est.p_mastery, n_evidence=evidence, calibration_id=bank.calibration_id, when=now,
+    )
+    if step.done:
+        _objectives_at_end(session, bank, check)
+    session.flush()
+    return AnswerOutcome(
+        response_id=response.id, item=content, score=int(scored.score), correct=bool(scored.correct),
+        estimate=est, next_item=None if step.next_item is None else bank.content[step.next_item],
+        done=step.done, stop_reason=step.stop_reason,
+    )

@@ -1,0 +1,117 @@
+"""Adaptive checks: start one, answer its items, read it.
+
+A student starts and answers only their own checks; a teacher may start a
+check for a student of their classes (e.g. on a shared classroom device).
+Before an item is answered a student sees only its public form
+(:class:`~service.schemas.ItemStudentView`); the key and rationale come back
+as feedback after the answer.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from itembank.bank import ItemContent
+from itembank.checks import AnswerOutcome, answer_check, check_bank, get_check, start_check
+from itembank.standards import find_standard
+from itembank.tables import Check, Standard
+from service.access import student_for
+from service.deps import BankDep, CurrentUser, EngineDep, SessionDep
+from service.schemas import AnswerIn, AnswerResult, CheckCreate, CheckPublic, CheckStarted, Estimate, Feedback, ItemStudentView
+
+router = APIRouter(prefix="/checks", tags=["checks"])
+
+_FORMATS = {
+    "single_choice": "choice_id",
+    "multiple_select": "choice_ids",
+    "numeric_entry": "number",
+    "constructed_response": "text",
+}
+
+
+def student_view(item: ItemContent | None) -> ItemStudentView | None:
+    """The public form of an item: never its key, rationale or parameters."""
+    if item is None:
+        return None
+    return ItemStudentView(
+        id=item.id, stem=item.stem, interaction=item.interaction,
+        choices=[{"id": c["id"], "text": c["text"]} for c in item.choices],
+        answer_format=_FORMATS[item.interaction],
+    )
+
+
+def _estimate(check: Check) -> Estimate | None:
+    if check.theta is None:
+        return None
+    return Estimate(theta=check.theta, se=check.se, band=check.band, p_mastery=check.p_mastery)
+
+
+@router.post("", response_model=CheckStarted, status_code=201, summary="Start an adaptive check on a standard")
+def start(body: CheckCreate, session: SessionDep, user: CurrentUser, bank: BankDep):
+    if user.role == "student" and user.student_id != body.student_id:
+        raise HTTPException(status_code=403, detail="a student starts checks only for themselves")
+    student_for(session, user, body.student_id)
+    standard = find_standard(session, body.standard, body.framework)
+    outcome = start_check(session, bank.live, student_id=body.student_id, standard=standard, started_by=user.user_id)
+    session.commit()
+    check = outcome.check
+    return CheckStarted(
+        check_id=check.id, item=student_view(outcome.item), done=check.status == "done", stop_reason=check.stop_reason,
+    )
+
+
+def _result(outcome: AnswerOutcome) -> AnswerResult:
+    item = outcome.item
+    est = outcome.estimate
+    return AnswerResult(
+        response_id=outcome.response_id,
+        correct=outcome.correct,
+        score=outcome.score,
+        feedback=Feedback(key=item.key, rationale=item.rationale),
+        estimate=Estimate(theta=est.theta, se=est.se, band=est.band, p_mastery=est.p_mastery),
+        next_item=student_view(outcome.next_item),
+        done=outcome.done,
+        stop_reason=outcome.stop_reason,
+    )
+
+
+def _owned(session, user, check: Check) -> None:
+    if user.role == "student":
+        if user.student_id != check.student_id:
+            raise HTTPException(status_code=403, detail="this is not your check")
+        return
+    student_for(session, user, check.student_id)
+
+
+@router.post("/{check_id}/responses", response_model=AnswerResult, summary="Answer the served item; get feedback and the next item")
+def respond(check_id: int, body: AnswerIn, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
+    for attempt in range(3):
+        check = get_check(session, check_id, for_update=True)
+        _owned(session, user, check)
+        outcome = answer_check(session, check_bank(bank, check, engine), check, body.item_id, body.answer)
+        try:
+            session.commit()
+        except (IntegrityError, OperationalError):
+            # a concurrent identical submission won the race: replay its result
+            session.rollback()
+            if attempt == 2:
+                raise
+            continue
+        return _result(outcome)
+    raise HTTPException(status_code=409, detail="the check changed while answering; try again")  # pragma: no cover
+
+
+@router.get("/{check_id}", response_model=CheckPublic, summary="A check's status, current item and estimate")
+def read(check_id: int, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
+    check = get_check(session, check_id)
+    _owned(session, user, check)
+    current = None
+    if check.current_item_id is not None:
+        current = check_bank(bank, check, engine).content.get(check.current_item_id)
+    standard = session.get(Standard, check.standard_id)
+    return CheckPublic(
+        id=check.id, student_id=check.student_id, standard_id=check.standard_id, standard=standard.code,
+        status=check.status, n_answered=check.n_answered, current_item=student_view(current),
+        estimate=_estimate(check), stop_reason=check.stop_reason, started_at=check.started_at, finished_at=check.finished_at,
+    )

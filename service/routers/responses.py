@@ -1,0 +1,150 @@
+"""Responses outside checks, listing them, re-scoring rubric items, importing files.
+
+* ``POST /responses``: a student records their own answer (e.g. a written
+  answer to a rubric item), a teacher one of their students'; self-scoring
+  items are scored at once, rubric items wait for a teacher.
+* ``POST /responses/{id}/score``: a teacher (of the student), a
+  psychometrician or an admin scores or re-scores a response; the new row
+  supersedes the old one, and the student's mastery is recomputed, in one
+  transaction.
+* ``POST /responses/import``: a wide or long responses CSV (DESIGN.md
+  section 4); all or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from itembank.answers import score_answer
+from itembank.bank import ItemContent, NoLiveBank
+from itembank.errors import Conflict, Invalid
+from itembank.io import FileFormatError, read_responses
+from itembank.items import get_item
+from itembank.mastery_store import refresh_mastery
+from itembank.people import class_student_ids, list_classes
+from itembank.responses import find_by_key, get_response, import_responses, list_responses, record_response, rescore
+from itembank.tables import Item, ItemStatus
+from service.access import forbid, student_for
+from service.deps import BankDep, BankKeepers, CurrentUser, Page, SessionDep, Staff
+from service.routers.files import read_upload
+from service.schemas import Paged, RescoreIn, ResponseCreate, ResponsePublic
+
+router = APIRouter(prefix="/responses", tags=["responses"])
+
+
+def response_public(row) -> ResponsePublic:
+    return ResponsePublic(**row.model_dump(exclude={"dedupe_key", "position"}))
+
+
+def _refresh(session, bank, student_id: int, item_id: str) -> None:
+    try:
+        live = bank.live
+    except NoLiveBank:
+        return
+    refresh_mastery(session, live, student_id, item_id)
+
+
+@router.post("", response_model=ResponsePublic, status_code=201, summary="Record a response outside a check")
+def create(body: ResponseCreate, session: SessionDep, user: CurrentUser, bank: BankDep, client_key: str | None = None):
+    if user.role == "student" and user.student_id != body.student_id:
+        raise forbid("a student records only their own responses")
+    student_for(session, user, body.student_id)
+    item = get_item(session, body.item_id)
+    if item.status not in (ItemStatus.pretest.value, ItemStatus.operational.value):
+        raise Invalid(f"item {item.id} is {item.status}; only pretest and operational items take responses", "item_id")
+    scored = score_answer(ItemContent.from_row(item), body.answer)
+    key = f"entry/{body.student_id}/{item.id}/{client_key or uuid.uuid4().hex}"
+    previous = find_by_key(session, key)
+    if previous is not None:
+        if previous.answer != scored.answer:
+            raise Conflict(f"client key {client_key} was used for a different answer")
+        return response_public(previous)
+    row = record_response(
+        session, dedupe_key=key, student_id=body.student_id, item_id=item.id, item_version=item.version,
+        answer=scored.answer, score=scored.score, correct=scored.correct, source="entry",
+    )
+    if scored.score is not None:
+        _refresh(session, bank, body.student_id, item.id)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return response_public(find_by_key(session, key))
+    return response_public(row)
+
+
+@router.get("", response_model=Paged[ResponsePublic], summary="List responses (a teacher: their students')")
+def list_(
+    session: SessionDep,
+    user: CurrentUser,
+    page: Page,
+    student_id: int | None = None,
+    item_id: str | None = None,
+    check_id: int | None = None,
+    awaiting_score: bool = False,
+):
+    student_ids = None
+    if user.role == "student":
+        if student_id is not None and student_id != user.student_id:
+            raise forbid("a student sees only their own responses")
+        student_id = user.student_id
+    elif user.role == "teacher":
+        if student_id is not None:
+            student_for(session, user, student_id)
+        else:
+            classes, _ = list_classes(session, teacher_id=user.teacher_id, limit=10_000)
+            student_ids = sorted({s for c in classes for s in class_student_ids(session, c.id)})
+    rows, total = list_responses(
+        session, student_id=student_id, item_id=item_id, check_id=check_id, awaiting_score=awaiting_score,
+        student_ids=student_ids, limit=page.limit, offset=page.offset,
+    )
+    return Paged(items=[response_public(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/import", summary="Import a wide or long responses CSV; all or nothing")
+async def import_(session: SessionDep, _: BankKeepers, file: Annotated[UploadFile, File(description="responses CSV")]):
+    text, _fmt = await read_upload(file, "csv")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    known = dict(session.exec(select(Item.id, Item.n_categories)).all())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (file.filename or "responses.csv")
+        path.write_text(text, encoding="utf-8")
+        try:
+            matrix = read_responses(path, n_categories=known)
+        except FileFormatError as err:
+            message = str(err).replace(str(path) + ": ", "")
+            raise Invalid(message, "file") from None
+    added = import_responses(session, matrix, digest=digest)
+    session.commit()
+    return {"added": added, "students": int(matrix.n_students), "items": int(matrix.n_items)}
+
+
+@router.get("/{response_id}", response_model=ResponsePublic, summary="Read a response")
+def read(response_id: int, session: SessionDep, user: CurrentUser):
+    row = get_response(session, response_id)
+    student_for(session, user, row.student_id)
+    return response_public(row)
+
+
+@router.post("/{response_id}/score", response_model=ResponsePublic, status_code=201,
+             summary="Score or re-score a response (a new row supersedes the old one)")
+def score(response_id: int, body: RescoreIn, session: SessionDep, user: Staff, bank: BankDep):
+    old = get_response(session, response_id)
+    if user.role == "teacher":
+        student_for(session, user, old.student_id)
+    row = rescore(session, response_id, body.score, scored_by=user.user_id, note=body.note)
+    _refresh(session, bank, row.student_id, row.item_id)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise HTTPException(status_code=409, detail=f"response {response_id} was re-scored at the same moment; reload it")
+    return response_public(row)
