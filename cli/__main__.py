@@ -1,0 +1,5 @@
+"""``python -m cli`` runs the masterycat command line."""
+
+from cli.main import app
+
+app()

@@ -1,0 +1,83 @@
+"""The response matrix and the parameter table: construction, validation, round trips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from engine.parameters import ItemParameters
+from engine.responses import ResponseMatrix
+from engine.simulate import simulate_bank, simulate_responses
+
+tables = arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(1, 6)), elements=st.sampled_from([np.nan, 0.0, 1.0, 2.0]))
+
+
+@given(tables)
+def test_dense_long_and_sparse_agree(table):
+    dense = ResponseMatrix.from_table(table, [f"s{i}" for i in range(table.shape[0])], [f"i{j}" for j in range(table.shape[1])], sparse=False)
+    sparse = ResponseMatrix.from_table(table, dense.student_ids, dense.item_ids, sparse=True)
+    np.testing.assert_array_equal(dense.to_table(), sparse.to_table())
+    np.testing.assert_array_equal(np.nan_to_num(dense.to_table(), nan=-7), np.nan_to_num(table, nan=-7))
+    assert isinstance(sparse.design().Z, sp.csr_array) and isinstance(dense.design().Z, np.ndarray)
+    zd, zs = dense.design().Z, sparse.design().Z.toarray()
+    np.testing.assert_array_equal(zd, zs)
+    # each answered cell with score k >= 1 lights exactly one column
+    assert zd.sum() == np.sum(np.nan_to_num(table) >= 1)
+
+
+def test_missing_is_never_wrong():
+    r = ResponseMatrix.from_dense(np.array([[1, np.nan], [np.nan, 0]]))
+    assert r.n_responses == 2 and not r.is_complete
+    assert r.design().O.sum() == 2
+
+
+def test_bad_matrices_are_refused():
+    with pytest.raises(ValueError, match="shape"):
+        ResponseMatrix.from_dense(np.ones(3))
+    with pytest.raises(ValueError, match="whole numbers"):
+        ResponseMatrix.from_dense(np.array([[0.5, 1.0]]))
+    with pytest.raises(ValueError, match="two responses"):
+        ResponseMatrix.from_long([0, 0], [1, 1], [0, 1])
+    with pytest.raises(ValueError, match="out of range"):
+        ResponseMatrix.from_dense(np.array([[3, 1]]), n_categories=[2, 2])
+    with pytest.raises(ValueError, match="unique"):
+        ResponseMatrix.from_dense(np.ones((2, 2)), item_ids=["x", "x"])
+
+
+@pytest.mark.parametrize("model,k", [("2pl", 2), ("3pl", 2), ("4pl", 2), ("grm", 4), ("gpcm", 3), ("rasch", 4)])
+def test_engine_form_round_trips(model, k):
+    table = simulate_bank(7, model, 3, n_categories=k)
+    back = table.with_groups(table.groups)
+    for name in ("a", "b", "c", "d", "thresholds"):
+        np.testing.assert_allclose(getattr(back, name), getattr(table, name), atol=1e-12, equal_nan=True)
+
+
+def test_parameter_validation():
+    with pytest.raises(ValueError, match="slope a"):
+        ItemParameters.from_arrays(["x"], "2pl", a=-0.0, b=0.0)
+    with pytest.raises(ValueError, match="asymptotes"):
+        ItemParameters.from_arrays(["x"], "3pl", a=1, b=0, c=0.6, d=0.5)
+    with pytest.raises(ValueError, match="thresholds must increase"):
+        ItemParameters.from_arrays(["x"], "grm", a=1, thresholds=[[0.5, -0.5]], n_categories=3)
+    with pytest.raises(ValueError, match="dichotomous"):
+        ItemParameters.from_arrays(["x"], "2pl", a=1, thresholds=[[0.5, 1.5]], n_categories=3)
+    with pytest.raises(ValueError, match="unique"):
+        ItemParameters.from_arrays(["x", "x"], "2pl", b=[0, 1])
+
+
+def test_sparse_simulation_never_densifies():
+    bank = simulate_bank(5000, "2pl", 1)
+    data = simulate_responses(bank, np.zeros(2000), 2, items_per_student=30)
+    assert data.dense is None and data.n_responses == 60000
+    assert np.all(data.responses_per_student == 30)
+    assert isinstance(data.design().Z, sp.csr_array)
+
+
+def test_simulation_is_seeded():
+    a = simulate_responses(simulate_bank(10, "grm", 5), np.linspace(-2, 2, 50), 9)
+    b = simulate_responses(simulate_bank(10, "grm", 5), np.linspace(-2, 2, 50), 9)
+    np.testing.assert_array_equal(a.dense, b.dense)
