@@ -1,0 +1,146 @@
+"""Bands, percent cuts, roll-up, empirical-Bayes per-standard estimates, growth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import logit
+
+from engine.adaptive_bank import AdaptiveBank
+from engine.adaptive_sim import pair_probabilities
+from engine.bands import BandScheme, band_codes, cuts_from_percent, rollup
+from engine.growth import _predict, drift_filter, estimate_drift, sittings
+from engine.mastery import standard_estimates
+from engine.parameters import ItemParameters
+from engine import posterior as post_ops
+
+
+def test_percent_cuts_rasch_closed_form():
+    params = ItemParameters.from_arrays(["x"], "rasch", b=[0.4])
+    cuts = cuts_from_percent(params, (50, 80))
+    np.testing.assert_allclose(cuts, [0.4, 0.4 + logit(0.8)], atol=1e-8)
+    with pytest.raises(ValueError, match="outside"):
+        cuts_from_percent(ItemParameters.from_arrays(["x"], "3pl", b=[0], c=[0.3]), (20,))
+
+
+def test_percent_cuts_hit_the_tcc(mixed_bank):
+    cuts = cuts_from_percent(mixed_bank.params, (50, 80, 90))
+    exp = mixed_bank.params.expected_score(np.array(cuts)).sum(axis=1) / np.sum(mixed_bank.n_categories - 1)
+    np.testing.assert_allclose(exp, [0.5, 0.8, 0.9], atol=1e-8)
+    scheme = BandScheme.tiers(cuts)
+    assert scheme.labels == ("red", "yellow", "green", "blue") and scheme.mastery_cut == cuts[1]
+    assert scheme.names([cuts[0] - 1e-6, cuts[0], cuts[2] + 1]).tolist() == ["red", "yellow", "blue"]
+
+
+def test_rollup_rules_against_loops():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(-1, 3, (40, 7))
+    parent = np.array([0, 0, 1, 1, 1, 2, 2])
+    low = rollup(codes, parent)
+    med = rollup(codes, parent, rule="median")
+    for n in range(40):
+        for p in range(3):
+            kids = codes[n, parent == p]
+            kids = np.sort(kids[kids >= 0])
+            assert low[n, p] == (kids.min() if kids.size else -1)
+            assert med[n, p] == (kids[(kids.size - 1) // 2] if kids.size else -1)
+
+
+@pytest.fixture(scope="module")
+def standards_data():
+    rng = np.random.default_rng(0)
+    s, per, n, rho = 8, 20, 1500, 0.8
+    j = s * per
+    params = ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j),
+                                        b=rng.normal(0, 1, j))
+    bank = AdaptiveBank.from_parameters(params, objectives=[f"s{k // per}" for k in range(j)])
+    g = rng.normal(size=n)
+    theta = rho * g[:, None] + np.sqrt(1 - rho**2) * rng.normal(size=(n, s))
+    n_ans = rng.integers(1, 6, size=(n, s))
+    # answers: the first n_ans items of a random order of each standard's items
+    order = np.argsort(rng.random((n, s, per)), axis=2)
+    take = np.arange(per)[None, None, :] < n_ans[:, :, None]
+    stu, std, pos = np.nonzero(take)
+    item = std * per + order[stu, std, pos]
+    p = pair_probabilities(params, theta[stu, std], item)[:, 1]
+    score = (rng.random(item.size) < p).astype(int)
+    return bank, theta, n_ans, stu, item, score
+
+
+def test_empirical_bayes_beats_standard_alone(standards_data):
+    bank, theta, n_ans, stu, item, score = standards_data
+    eb = standard_estimates(bank, stu, item, score, theta.shape[0])
+    alone = standard_estimates(bank, stu, item, score, theta.shape[0], rho=0.0)
+    assert eb.rho == pytest.approx(0.8, abs=0.08)
+    cuts = (-0.5, 0.5)
+    truth = band_codes(theta, cuts)
+    acc_eb = np.mean(band_codes(eb.theta, cuts) == truth)
+    acc_alone = np.mean(band_codes(alone.theta, cuts) == truth)
+    assert acc_eb > acc_alone + 0.05
+    assert np.sqrt(np.mean((eb.theta - theta) ** 2)) < np.sqrt(np.mean((alone.theta - theta) ** 2)) - 0.08
+    np.testing.assert_array_equal(eb.n_answers, n_ans)
+
+
+def test_alone_equals_grid_posterior(standards_data):
+    bank, theta, n_ans, stu, item, score = standards_data
+    alone = standard_estimates(bank, stu, item, score, theta.shape[0], rho=0.0)
+    mine = (stu == 3) & (item // 20 == 2)
+    post = post_ops.from_responses(bank, post_ops.normal_prior(bank, 0, 1), item[mine][None], score[mine][None])
+    t, s = post_ops.moments(bank, post)
+    assert alone.theta[3, 2] == pytest.approx(t[0], abs=1e-10)
+    assert alone.se[3, 2] == pytest.approx(s[0], abs=1e-10)
+
+
+def test_sittings_and_static_filter(standards_data):
+    bank, theta, n_ans, stu, item, score = standards_data
+    sit, times = sittings(np.array([1, 0, 1, 1, 0]), np.array([5.0, 2.0, 1.0, 5.0, 2.0]), 3)
+    assert sit.tolist() == [1, 0, 0, 1, 0]
+    assert np.isnan(times[2]).all() and times[1].tolist() == [1.0, 5.0]
+    sel = stu < 50
+    t = np.random.default_rng(0).integers(0, 30, sel.sum()).astype(float)
+    static = drift_filter(bank, stu[sel], item[sel], score[sel], t, 50, sigma=0.0)
+    post = post_ops.from_responses(
+        bank, post_ops.normal_prior(bank, 0, 1), item[sel & (stu == 7)][None], score[sel & (stu == 7)][None]
+    )
+    assert static.theta[7] == pytest.approx(post_ops.moments(bank, post)[0][0], abs=1e-10)
+
+
+def test_fft_drift_equals_direct_convolution(bank2pl):
+    post = post_ops.normal_prior(bank2pl, np.array([0.5, -1.0]), np.array([0.4, 0.7]))
+    var = np.array([0.09, 0.25])
+    got = _predict(bank2pl, post, var)
+    nodes = bank2pl.nodes
+    for i in range(2):
+        k = np.exp(-0.5 * (nodes[:, None] - nodes[None, :]) ** 2 / var[i])
+        want = post[i] @ k
+        np.testing.assert_allclose(got[i], want / want.sum(), atol=1e-10)
+    # variances add: N(0.5, 0.4^2) convolved with N(0, 0.09) is N(0.5, 0.25)
+    m, s = post_ops.moments(bank2pl, got)
+    assert s[0] == pytest.approx(0.5, abs=1e-3) and m[0] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_drift_beats_all_evidence_on_learning_trajectories():
+    rng = np.random.default_rng(0)
+    j, n, k, per = 60, 1500, 6, 6
+    params = ItemParameters.from_arrays([f"i{x}" for x in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j),
+                                        b=rng.normal(0, 1, j))
+    bank = AdaptiveBank.from_parameters(params)
+    th0 = rng.normal(-0.5, 1, n)
+    jump = np.where(rng.random(n) < 0.5, 1.5, 0.0)
+    at = rng.integers(1, k, n)
+    traj = th0[:, None] + jump[:, None] * (np.arange(k)[None, :] >= at[:, None])
+    stu = np.repeat(np.arange(n), k * per)
+    sit = np.tile(np.repeat(np.arange(k), per), n)
+    item = rng.integers(0, j, stu.size)
+    p = pair_probabilities(params, traj[stu, sit], item)[:, 1]
+    score = (rng.random(stu.size) < p).astype(int)
+    days = sit * 7.0
+    sigma = estimate_drift(bank, stu, item, score, days, n)
+    assert 0.05 < sigma < 0.5
+    drift = drift_filter(bank, stu, item, score, days, n, sigma=sigma)
+    naive = drift_filter(bank, stu, item, score, days, n, sigma=0.0)
+    rmse = lambda e: np.sqrt(np.mean((e.theta - traj[:, -1]) ** 2))  # noqa: E731
+    assert rmse(drift) < rmse(naive) - 0.08
+    learners = jump > 0
+    # a relearner turns green: the naive estimate lags behind the final ability
+    assert np.mean(drift.theta[learners] - traj[learners, -1]) > np.mean(naive.theta[learners] - traj[learners, -1]) + 0.2
