@@ -57,6 +57,7 @@ class ItemContent:
     n_categories: int
     objective_id: int | None
     dok: int
+    rubric: tuple[dict, ...] = ()
 
     @classmethod
     def from_row(cls, item: Item) -> "ItemContent":
@@ -72,6 +73,7 @@ class ItemContent:
             n_categories=item.n_categories,
             objective_id=item.objective_id,
             dok=item.dok,
+            rubric=tuple(dict(r) for r in (item.rubric or [])),
         )
 
     @property
@@ -101,7 +103,7 @@ class OperationalBank:
         Every item (rubric items too), for estimating mastery from any evidence.
     schemes : dict of int to BandScheme
         Band cuts per standard: where its items' test characteristic curve
-        reaches 50 % and 80 % of the points (the default three tiers when
+        reaches 50 % and 70 % of the points (the default three tiers when
         that fails).
     standards : dict of int to tuple
         ``(code, level, parent_id)`` of every standard.
@@ -143,7 +145,7 @@ class OperationalBank:
 
 
 #: Percent-of-points cuts of the three tiers (red | yellow | green).
-PERCENT_CUTS = (50.0, 80.0)
+PERCENT_CUTS = (50.0, 70.0)
 
 
 def _schemes(params: ItemParameters, standard_items: dict[int, np.ndarray]) -> dict[int, BandScheme]:

@@ -8,11 +8,16 @@ from fastapi import APIRouter
 from sqlmodel import select
 
 from itembank.mastery_store import ReportCell, class_grid, student_report
+from itembank.morning import plan_morning_work
 from itembank.people import class_student_ids, student_name
+from itembank.standards import find_standard
 from itembank.tables import Student
 from service.access import class_for, student_for
-from service.deps import CurrentUser, SessionDep, Staff
-from service.schemas import ClassGrid, GridStandard, GridStudent, MasteryCell, StudentMastery
+from service.deps import BankDep, CurrentUser, SessionDep, Staff
+from service.schemas import (
+    ClassGrid, GridStandard, GridStudent, ItemPublic, MasteryCell, MorningWork, MorningWorkIn, StudentMastery, Tier,
+    TierStudent,
+)
 
 router = APIRouter(tags=["mastery"])
 
@@ -49,4 +54,36 @@ def class_mastery(
         students=[GridStudent(id=i, name=student_name(students[i])) for i in ordered],
         standards=[GridStandard(id=s.id, code=s.code, title=s.title, level=s.level) for s in standards],
         cells=[[cell_public(c) if c.band is not None else None for c in cells[i]] for i in ordered],
+    )
+
+
+@router.post("/classes/{class_id}/morning-work", response_model=MorningWork,
+             summary="Three tiers of morning work for a class on a standard (with keys)")
+def morning_work(class_id: int, body: MorningWorkIn, session: SessionDep, user: Staff, bank: BankDep):
+    class_for(session, user, class_id)
+    standard = find_standard(session, body.standard, body.framework)
+    ids = class_student_ids(session, class_id)
+    students = {s.id: s for s in session.exec(select(Student).where(Student.id.in_(ids))).all()} if ids else {}
+    live = bank.live
+    tiers = plan_morning_work(session, live, standard, ids, body.items_per_tier)
+
+    def item_out(c):
+        code = live.standards.get(c.objective_id, (None,))[0]
+        return ItemPublic(
+            id=c.id, stem=c.stem, interaction=c.interaction, choices=list(c.choices), key=c.key, tolerance=c.tolerance,
+            rationale=c.rationale, rubric=list(c.rubric) or None, objective_id=c.objective_id, objective=code,
+            dok=c.dok, status="operational", version=c.version, n_categories=c.n_categories,
+        )
+
+    return MorningWork(
+        class_id=class_id,
+        standard=standard.code,
+        tiers=[
+            Tier(
+                name=t.band,
+                students=[TierStudent(id=sid, name=student_name(students[sid]), theta=th, band=b) for sid, th, b in t.students],
+                items=[item_out(c) for c in t.items],
+            )
+            for t in tiers
+        ],
     )
