@@ -21,6 +21,7 @@ from ._kit import (
     num,
     numeric,
     paren,
+    pct,
     pick,
     rubric,
     single,
@@ -343,5 +344,94 @@ def ee4_write_solve_rubric(rng: random.Random) -> Draft:
         f"Writes a correct equation but does not solve it correctly, or finds {weeks} weeks by guess and check without an equation.",
         f"Writes {weekly}w + {fee} = {total}, solves it step by step, and finds w = {weeks}.",
         "Meets the standard and interprets each step in context (removing the fee first, then dividing by the weekly cost) and checks the answer in the story.",
+    )
+    return rubric(stem, ex, levels, 3, 0.9)
+
+
+# --------------------------------------------------------------------------- 7.EE.A.2
+
+
+@template("7.EE.A.2", 6)
+def ee2_percent_increase(rng: random.Random) -> Draft:
+    rate = F(rng.choice((3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)), 100)
+    thing, v = pick(rng, (("the price p of a concert ticket", "p"), ("the cost c of a monthly phone plan", "c"), ("the membership fee m at a gym", "m"), ("the rent r of an apartment", "r")))
+    stem = f"Next year {thing} will increase by {pct(rate)}. Which expression gives the new amount?"
+    key = f"{dec(1 + rate)}{v}"
+    rat = f"New amount = {v} + {dec(rate)}{v} = (1 + {dec(rate)}){v} = {key}: the original 100% plus {pct(rate)} more is {pct(1 + rate)} of {v}."
+    ds = [f"{v} + {dec(rate * 100)}", f"{dec(rate)}{v}", f"{dec(1 - rate)}{v}", f"{dec(rate * 100)}{v}"]
+    return single(rng, stem, key, ds, rat, 2, -0.3 + 0.3 * (rate < F(1, 10)))
+
+
+@template("7.EE.A.2", 5)
+def ee2_discount_forms(rng: random.Random) -> Draft:
+    rate = F(rng.choice((10, 15, 20, 25, 30, 35, 40)), 100)
+    v = "p"
+    correct = [f"p − {dec(rate)}p", f"{dec(1 - rate)}p", f"p(1 − {dec(rate)})"]
+    incorrect = [f"p − {dec(rate * 100)}", f"{dec(rate)}p", f"{dec(1 + rate)}p", f"p − {dec(rate)}"]
+    k = rng.randint(2, 3)
+    stem = f"A store takes {pct(rate)} off every price. Which expressions give the sale price of an item whose original price is {v} dollars? Select all that apply."
+    rat = (
+        f"Taking {pct(rate)} off leaves {pct(1 - rate)} of the price: p − {dec(rate)}p = p(1 − {dec(rate)}) = {dec(1 - rate)}p. "
+        f"{dec(rate)}p is only the discount, and subtracting {dec(rate * 100)} treats the percent as dollars."
+    )
+    return multi(rng, stem, rng.sample(correct, k), rng.sample(incorrect, 5 - k), rat, 2, 0.5)
+
+
+@template("7.EE.A.2", 5)
+def ee2_meaning(rng: random.Random) -> Draft:
+    rate = F(rng.choice((12, 15, 18, 20, 22, 25)), 100)
+    ctx = pick(
+        rng,
+        (
+            ("a restaurant total, where b is the bill before the tip", "b", "bill", "tip"),
+            ("the price of a jacket after sales tax, where j is the price before tax", "j", "price", "sales tax"),
+            ("a town's population next year, where t is this year's population", "t", "population", "increase"),
+        ),
+    )
+    desc, v, base, extra = ctx
+    stem = f"The expression {dec(1 + rate)}{v} gives {desc}. What does {dec(1 + rate)} tell you?"
+    key = f"The result is {pct(1 + rate)} of the {base}: the {base} plus a {pct(rate)} {extra}."
+    ds = [
+        f"The {extra} is ${dec(1 + rate)}.",
+        f"The {extra} is {pct(1 + rate)} of the {base}.",
+        f"The {base} is reduced by {pct(rate)}.",
+        f"The {extra} is {dec(rate * 100)} dollars.",
+    ]
+    rat = f"{dec(1 + rate)}{v} = {v} + {dec(rate)}{v}: the whole {base} ({v}) plus {pct(rate)} of it, so the result is {pct(1 + rate)} of the {base}."
+    return single(rng, stem, key, ds, rat, 2, 0.6)
+
+
+@template("7.EE.A.2", 5)
+def ee2_equal_shares(rng: random.Random) -> Draft:
+    n = rng.randint(3, 8)
+    tip = rng.randint(2, 6)
+    name = pick(rng, NAMES)
+    stem = (
+        f"{name} and {n - 1} friends share a pizza bill of b dollars equally, and then each person also pays ${tip} toward the tip. "
+        "Which expression shows how much each person pays?"
+    )
+    key = f"b/{n} + {tip}"
+    ds = [f"(b + {tip})/{n}", f"{n}b + {tip}", f"b + {tip}/{n}", f"b/{n} + {tip * n}"]
+    rat = f"The bill is split {n} ways (b/{n}) and each person adds ${tip}: b/{n} + {tip}. (b + {tip})/{n} would split a single ${tip} tip among everyone."
+    return single(rng, stem, key, ds, rat, 2, 0.5)
+
+
+@template("7.EE.A.2", 2)
+def ee2_rewrite_rubric(rng: random.Random) -> Draft:
+    rate = F(rng.choice((6, 8, 15, 20)), 100)
+    name1, name2 = rng.sample(NAMES, 2)
+    stem = (
+        f"To find the cost of an item with price p after a {pct(rate)} increase, {name1} writes p + {dec(rate)}p and {name2} writes {dec(1 + rate)}p. "
+        "Are the expressions equivalent? Justify with properties of operations, and explain what each form tells you about the situation."
+    )
+    ex = (
+        f"Yes: p + {dec(rate)}p = 1p + {dec(rate)}p = (1 + {dec(rate)})p = {dec(1 + rate)}p (distributive property). "
+        f"p + {dec(rate)}p shows the original price plus the {pct(rate)} increase; {dec(1 + rate)}p shows the new price is {pct(1 + rate)} of the original, found in one step."
+    )
+    levels = (
+        "Says they are not equivalent, or gives no justification.",
+        "Says they are equivalent, supported only by one numerical example, or interprets only one form.",
+        "Shows the equivalence with the distributive property (or combining like terms) and interprets both forms in the situation.",
+        f"Meets the standard and explains when each form is more useful (for example {dec(1 + rate)}p to compute quickly, p + {dec(rate)}p to see the amount of the increase).",
     )
     return rubric(stem, ex, levels, 3, 0.9)

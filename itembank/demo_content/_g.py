@@ -399,3 +399,103 @@ def g6_paint_rubric(rng: random.Random) -> Draft:
         "Meets the standard and explains why the answer is rounded up and what would change for a second coat.",
     )
     return rubric(stem, ex, levels, 3, 0.9)
+
+
+# --------------------------------------------------------------------------- 7.G.A.3
+
+# (solid, how it is sliced, shape of the cross-section, shapes it is easily confused with, why)
+SLICES: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
+    ("a cube", "parallel to one of its faces", "square", ("triangle", "hexagon", "circle", "trapezoid"),
+     "A cut parallel to a face crosses the four faces around it, so the section is a copy of that square face."),
+    ("a cube", "through the three corners next to one corner, cutting that corner off", "triangle", ("square", "hexagon", "rectangle that is not a square", "pentagon"),
+     "The cut crosses only the three faces that meet at the removed corner, one straight side on each, so the section is a triangle (with equal sides, the face diagonals)."),
+    ("a right square pyramid", "parallel to its base", "square", ("triangle", "trapezoid", "pentagon", "circle"),
+     "A cut parallel to the base crosses all four triangular faces and makes a smaller copy of the square base."),
+    ("a right square pyramid", "perpendicular to its base, through the top vertex", "triangle", ("square", "trapezoid", "rectangle", "pentagon"),
+     "The cut goes from the top vertex down to a segment across the base, so the section has three sides: a triangle."),
+    ("a right square pyramid", "perpendicular to its base and parallel to one base edge, but not through the top vertex", "trapezoid", ("triangle", "square", "rectangle", "circle"),
+     "The section has a side on the base and a shorter parallel side higher up, with two slanted sides on the faces: a trapezoid. Only a cut through the vertex gives a triangle."),
+    ("a cylinder", "parallel to its bases", "circle", ("rectangle", "oval that is not a circle", "triangle", "square"),
+     "Every cut parallel to the bases is a copy of the circular base."),
+    ("a cylinder", "perpendicular to its bases, through the centers of both bases", "rectangle", ("circle", "triangle", "trapezoid", "oval"),
+     "The cut runs straight down the curved surface on both sides; its width is a diameter and its height is the cylinder's height, so the section is a rectangle."),
+    ("a cone", "parallel to its base", "circle", ("triangle", "rectangle", "trapezoid", "square"),
+     "Every cut parallel to the base of a cone is a circle, smaller than the base the closer it is to the vertex."),
+    ("a cone", "perpendicular to its base, through the top vertex", "triangle", ("circle", "rectangle", "trapezoid", "square"),
+     "The cut goes from the vertex to a diameter of the base: two slanted sides and the diameter make a triangle."),
+    ("a right triangular prism", "parallel to its triangular bases", "triangle", ("rectangle", "square", "trapezoid", "pentagon"),
+     "A cut parallel to the bases of a prism is a copy of the base, here a triangle."),
+)
+
+
+@template("7.G.A.3", 8)
+def g3_shape(rng: random.Random) -> Draft:
+    solid, how, shape, confusions, why = pick(rng, SLICES)
+    who = pick(rng, NAMES)
+    tool = pick(rng, ("a block of clay shaped like", "a foam model of", "a wooden model of", "a block of cheese shaped like"))
+    stem = f"{who} slices {tool} {solid} with a straight cut {how}. What is the shape of the cross-section?"
+    shape_text = f"a {shape}" if shape[0] not in "aeiou" else f"an {shape}"
+    ds = [f"a {c}" if c[0] not in "aeiou" else f"an {c}" for c in confusions]
+    return single(rng, stem, shape_text, ds, why, 1, -0.5 + 0.4 * (shape in ("trapezoid",)) + 0.3 * ("corner" in how))
+
+
+@template("7.G.A.3", 7)
+def g3_area(rng: random.Random) -> Draft:
+    kind = rng.choice(("prism_base", "prism_side", "cylinder_base", "cylinder_axis"))
+    if kind.startswith("prism"):
+        l, w, h = rng.sample(range(3, 16), 3)
+        if kind == "prism_base":
+            stem = f"A right rectangular prism is {l} cm long, {w} cm wide and {h} cm tall. It is sliced parallel to its base. What is the area of the cross-section, in square centimeters?"
+            area = F(l * w)
+            rat = f"A slice parallel to the base is a rectangle congruent to the base: {l} {TIMES} {w} = {l * w} cm². The height does not change it."
+        else:
+            stem = f"A right rectangular prism is {l} cm long, {w} cm wide and {h} cm tall. It is sliced perpendicular to its base, parallel to the {w} cm by {h} cm face. What is the area of the cross-section, in square centimeters?"
+            area = F(w * h)
+            rat = f"The slice is a rectangle congruent to the {w} cm by {h} cm face: {w} {TIMES} {h} = {w * h} cm²."
+        return numeric(stem, area, rat, 2, 0.3, tolerance=0)
+    r, h = rng.randint(2, 12), rng.randint(5, 20)
+    if kind == "cylinder_base":
+        stem = f"A cylinder has a radius of {r} inches and a height of {h} inches. It is sliced parallel to its bases. What is the area of the cross-section, in square inches? Use 3.14 for π."
+        area = PI * r * r
+        rat = f"The slice is a circle congruent to the base: 3.14 {TIMES} {r}² = {dec(area)} in²."
+        return numeric(stem, area, rat, 2, 0.5, tolerance=0.01)
+    stem = f"A cylinder has a radius of {r} inches and a height of {h} inches. It is sliced straight down through the centers of both bases. What is the area of the cross-section, in square inches?"
+    area = F(2 * r * h)
+    rat = f"The slice is a rectangle {2 * r} in wide (a diameter) and {h} in tall: {2 * r} {TIMES} {h} = {2 * r * h} in². Using the radius instead of the diameter gives half of it."
+    return numeric(stem, area, rat, 3, 0.9, tolerance=0)
+
+
+@template("7.G.A.3", 4)
+def g3_cube_sections(rng: random.Random) -> Draft:
+    possible = ["square", "rectangle", "triangle", "hexagon", "trapezoid", "pentagon"]
+    impossible = ["circle", "octagon", "heptagon"]
+    k = rng.randint(2, 3)
+    correct = rng.sample(possible, k)
+    incorrect = rng.sample(impossible, min(3, 5 - k))
+    stem = "A cube can be sliced by a single flat cut in many directions. Which shapes can be cross-sections of a cube? Select all that apply."
+    rat = (
+        "A cut meets at most six faces of a cube, one side per face, and each side is a straight segment: cross-sections have 3 to 6 straight sides "
+        "(triangles, squares, rectangles, trapezoids, pentagons, hexagons). A circle has no straight sides, and a cube has only 6 faces, so no 7- or 8-sided section."
+    )
+    return multi(rng, stem, correct, incorrect, rat, 2, 0.9)
+
+
+@template("7.G.A.3", 2)
+def g3_describe_rubric(rng: random.Random) -> Draft:
+    l, w, h = rng.sample(range(4, 13), 3)
+    stem = (
+        f"A right rectangular prism is {l} in long, {w} in wide and {h} in tall. Describe the cross-section you get when you slice it "
+        "(a) parallel to the base, (b) parallel to the front face (length by height), and (c) parallel to the side face (width by height). "
+        "Give the shape, its dimensions and its area for each, and explain why."
+    )
+    ex = (
+        f"(a) a {l} by {w} rectangle, {l * w} in²; (b) a {l} by {h} rectangle, {l * h} in²; (c) a {w} by {h} rectangle, {w * h} in². "
+        "A slice parallel to a face of a right prism is congruent to that face, wherever it is made."
+    )
+    levels = (
+        "No correct shape or dimension.",
+        "Names rectangles but gives wrong or missing dimensions or areas for two or more slices.",
+        f"Gives all three rectangles with correct dimensions and areas ({l * w}, {l * h} and {w * h} in²).",
+        "Meets the standard and explains that the cross-section does not depend on where the parallel cut is made, and contrasts this with a pyramid, whose parallel slices shrink.",
+    )
+    return rubric(stem, ex, levels, 3, 0.9)

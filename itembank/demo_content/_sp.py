@@ -8,6 +8,7 @@ from itertools import product
 
 from ._kit import (
     DIVIDE,
+    MINUS,
     TIMES,
     Draft,
     Reroll,
@@ -510,3 +511,113 @@ def sp8_fair_game_rubric(rng: random.Random) -> Draft:
         "Meets the standard and explains why the sums are not equally likely and, if unfair, proposes a change that would make the game fair.",
     )
     return rubric(stem, ex, levels, 3, 1.2)
+
+
+# --------------------------------------------------------------------------- 7.SP.C.5
+
+WORDS = ("impossible", "unlikely", "equally likely as not", "likely", "certain")
+
+
+def _word(p: F) -> str:
+    if p == 0:
+        return "impossible"
+    if p == 1:
+        return "certain"
+    if p == F(1, 2):
+        return "equally likely as not"
+    return "unlikely" if p < F(1, 2) else "likely"
+
+
+def _prob_text(rng: random.Random, p: F) -> str:
+    form = rng.choice(("frac", "dec", "pct"))
+    if form == "dec" and (p * 100).denominator == 1:
+        return dec(p)
+    if form == "pct" and (p * 100).denominator == 1:
+        return pct(p)
+    return frac(p)
+
+
+@template("7.SP.C.5", 6)
+def sp5_words(rng: random.Random) -> Draft:
+    p = pick(rng, (F(0), F(1), F(1, 2), F(1, 20), F(1, 10), F(3, 20), F(1, 5), F(1, 4), F(3, 10), F(7, 10), F(3, 4), F(4, 5), F(9, 10), F(19, 20), F(2, 3), F(1, 3)))
+    event = pick(rng, ("it will snow in town tomorrow", "a randomly chosen student has a pet", "the bus arrives on time", "a free throw goes in", "a seed sprouts", "the next caller wins"))
+    ptext = _prob_text(rng, p)
+    stem = f"The probability that {event} is {ptext}. Which word best describes how likely this event is?"
+    key = _word(p)
+    ds = [w for w in WORDS if w != key]
+    rng.shuffle(ds)
+    # keep the nearest wrong word as a distractor: the typical confusion
+    idx = WORDS.index(key)
+    near = [WORDS[j] for j in (idx - 1, idx + 1) if 0 <= j < len(WORDS)]
+    ds = near + [w for w in ds if w not in near]
+    rat = (
+        f"Probabilities run from 0 (impossible) to 1 (certain); 1/2 means equally likely as not. {ptext} is "
+        + ("exactly 0" if p == 0 else "exactly 1" if p == 1 else "exactly 1/2" if p == F(1, 2) else ("less than 1/2" if p < F(1, 2) else "greater than 1/2"))
+        + f", so the event is {key}."
+    )
+    return single(rng, stem, key, ds, rat, 1, -1.0)
+
+
+@template("7.SP.C.5", 5)
+def sp5_valid(rng: random.Random) -> Draft:
+    good = [F(rng.randint(1, 19), 20), F(rng.randint(1, 7), 8), F(0), F(1), F(rng.randint(1, 99), 100)]
+    bad_texts = [f"{rng.randint(5, 9)}/4", dec(F(rng.randint(11, 19), 10)), f"{rng.randint(105, 150)}%", f"{MINUS}{dec(F(rng.randint(1, 9), 10))}"]
+    k = rng.randint(2, 3)
+    correct = [_prob_text(rng, p) for p in rng.sample(good, k)]
+    incorrect = rng.sample(bad_texts, 5 - k)
+    stem = "Which numbers could be the probability of an event? Select all that apply."
+    rat = "A probability is a number from 0 to 1 inclusive (0% to 100%). Negative numbers and numbers greater than 1 (or 100%) cannot be probabilities; 0 and 1 can (impossible and certain events)."
+    return multi(rng, stem, correct, incorrect, rat, 1, -0.5)
+
+
+@template("7.SP.C.5", 5)
+def sp5_most_likely(rng: random.Random) -> Draft:
+    ps = rng.sample([F(n, 20) for n in range(1, 20)], 4)
+    events = rng.sample(("rain on Saturday", "a win for the home team", "a quiz on Friday", "snow before noon", "a fire drill this week", "a visit from the principal"), 4)
+    stem = "The weather club and the student council listed the probabilities of some events: " + "; ".join(f"{e}: {_prob_text(rng, p)}" for e, p in zip(events, ps)) + ". Which event is most likely?"
+    best = max(range(4), key=lambda j: ps[j])
+    worst = min(range(4), key=lambda j: ps[j])
+    cap = [e[0].upper() + e[1:] for e in events]
+    key = cap[best]
+    ds = [cap[j] for j in range(4) if j != best]
+    rat = "Compare the probabilities in one form: " + ", ".join(f"{e} = {dec(p)}" for e, p in zip(events, ps)) + f". The greatest, {dec(ps[best])}, belongs to {events[best]}; {events[worst]} is least likely."
+    return single(rng, stem, key, ds, rat, 2, 0.0, shuffle=True)
+
+
+@template("7.SP.C.5", 4)
+def sp5_spinner_words(rng: random.Random) -> Draft:
+    n = rng.choice((4, 5, 6, 8, 10, 12))
+    k = rng.randint(0, n)
+    col = pick(rng, ("blue", "orange", "green"))
+    p = F(k, n)
+    stem = f"A spinner has {n} equal sections; {k} of them {'is' if k == 1 else 'are'} {col}. Which word best describes landing on {col}?"
+    key = _word(p)
+    idx = WORDS.index(key)
+    near = [WORDS[j] for j in (idx - 1, idx + 1) if 0 <= j < len(WORDS)]
+    ds = near + [w for w in WORDS if w != key and w not in near]
+    rat = f"P({col}) = {ratio(k, n)}" + (f" = {dec(p)}" if p not in (0, 1) and (p * 100).denominator == 1 else "") + f", so landing on {col} is {key}."
+    return single(rng, stem, key, ds, rat, 1, -0.8)
+
+
+@template("7.SP.C.5", 2)
+def sp5_scale_rubric(rng: random.Random) -> Draft:
+    r, b = rng.randint(1, 9), rng.randint(1, 9)
+    if r == b:
+        raise Reroll
+    stem = (
+        f"A bag holds {r} red {'cube' if r == 1 else 'cubes'} and {b} blue {'cube' if b == 1 else 'cubes'} and nothing else. Draw a number line from 0 to 1 and mark the probability of each event: "
+        "(a) drawing a red cube, (b) drawing a blue cube, (c) drawing a green cube, (d) drawing a red or blue cube. "
+        "Describe each event with a word such as impossible, unlikely, likely or certain, and explain your placement."
+    )
+    t = r + b
+    ex = (
+        f"(a) {r}/{t}, {_word(F(r, t))}; (b) {b}/{t}, {_word(F(b, t))}; (c) 0, impossible (there are no green cubes); "
+        f"(d) 1, certain (every cube is red or blue). (a) and (b) add to 1 and sit on opposite sides of 1/2."
+    )
+    levels = (
+        "No correct probability or placement.",
+        "Places some events correctly, or gives probabilities without words, or places (c) or (d) incorrectly.",
+        f"Gives all four probabilities ({r}/{t}, {b}/{t}, 0, 1), places them correctly on the line and describes each with a suitable word.",
+        "Meets the standard and explains why (a) and (b) must add to 1 and why the closer a probability is to 1, the more likely the event.",
+    )
+    return rubric(stem, ex, levels, 2, 0.3)
