@@ -39,6 +39,7 @@ __all__ = [
     "m2",
     "rmsea",
     "free_parameter_counts",
+    "response_probabilities",
 ]
 
 _TINY = 1e-300
@@ -357,40 +358,59 @@ def _collapse_cells(o: np.ndarray, e: np.ndarray, mincell: float) -> tuple[np.nd
 
 
 # ------------------------------------------------------- infit / outfit
-def _response_moments(responses: ResponseMatrix, params: ItemParameters, theta: np.ndarray, chunk: int = 4096):
-    """Per answered cell: score, expected score, variance, 4th central moment, log P(x).
+def response_probabilities(params: ItemParameters, item: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Category probabilities of single responses, item ``item[r]`` at ``theta[r]``.
 
-    Returns arrays of shape ``(n_responses,)`` in the order of
+    Every family enters theta only through ``a * theta``, so evaluating an
+    item with slope ``a * theta_r`` at theta = 1 gives ``P(theta_r)``: one
+    vectorized call per item group, no students x items grid.
+
+    Parameters
+    ----------
+    params : ItemParameters
+    item : ndarray of int, shape (R,)
+    theta : ndarray, shape (R,)
+
+    Returns
+    -------
+    ndarray, shape (R, Kmax)
+        0 past an item's K.
+    """
+    item = np.asarray(item, dtype=np.int64)
+    theta = np.asarray(theta, dtype=float)
+    out = np.zeros((len(item), params.max_categories))
+    one = np.ones(1)
+    local = np.full(params.n_items, -1)
+    for g in params.groups:
+        local[g.index] = np.arange(len(g.index))
+        sel = np.flatnonzero(np.isin(item, g.index))
+        if not len(sel):
+            continue
+        eta = g.eta[local[item[sel]]].copy()
+        eta[:, 0] = eta[:, 0] * theta[sel]
+        out[sel, : g.n_categories] = g.family.probabilities(one, eta, g.n_categories)[0]
+    return out
+
+
+def _response_moments(responses: ResponseMatrix, params: ItemParameters, theta: np.ndarray):
+    """Per answered cell: expected score, variance, 4th central moment, log P(x), and the
+    first two moments of log P, each of shape ``(n_responses,)`` in the order of
     ``responses.student / responses.item``.
     """
-    kmax = params.max_categories
-    cats = np.arange(kmax, dtype=float)
-    n_resp = responses.n_responses
-    ex = np.empty(n_resp)
-    var = np.empty(n_resp)
-    c4 = np.empty(n_resp)
-    logp = np.empty(n_resp)
-    ent = np.empty(n_resp)
-    ent2 = np.empty(n_resp)
-    starts = np.searchsorted(responses.student, np.arange(0, responses.n_students, chunk))
-    bounds = np.append(starts, n_resp)
-    for lo_s, (a, b) in zip(range(0, responses.n_students, chunk), zip(bounds[:-1], bounds[1:])):
-        if b == a:
-            continue
-        hi_s = min(lo_s + chunk, responses.n_students)
-        p = params.category_probabilities(theta[lo_s:hi_s])  # (B, J, K)
-        s, j, y = responses.student[a:b] - lo_s, responses.item[a:b], responses.score[a:b]
-        pc = p[s, j]  # (R, K)
-        m = pc @ cats
-        dev = cats[None, :] - m[:, None]
-        ex[a:b] = m
-        var[a:b] = np.sum(pc * dev**2, axis=1)
-        c4[a:b] = np.sum(pc * dev**4, axis=1)
-        lp = np.log(np.maximum(pc, _TINY))
-        logp[a:b] = lp[np.arange(b - a), y]
-        ent[a:b] = np.sum(pc * lp, axis=1)
-        ent2[a:b] = np.sum(pc * lp * lp, axis=1)
-    return ex, var, c4, logp, ent, ent2
+    pc = response_probabilities(params, responses.item, theta[responses.student])  # (R, K)
+    cats = np.arange(pc.shape[1], dtype=float)
+    m = pc @ cats
+    dev = cats[None, :] - m[:, None]
+    lp = np.log(np.maximum(pc, _TINY))
+    plp = pc * lp
+    return (
+        m,
+        np.sum(pc * dev**2, axis=1),
+        np.sum(pc * dev**4, axis=1),
+        lp[np.arange(len(m)), responses.score],
+        plp.sum(axis=1),
+        np.sum(plp * lp, axis=1),
+    )
 
 
 def _check_theta(theta, n: int) -> np.ndarray:
@@ -540,6 +560,66 @@ def person_fit(responses: ResponseMatrix, params: ItemParameters, theta) -> Pers
 
 
 # ------------------------------------------------------------------- M2
+
+def _margin_covariance(p1: np.ndarray, w: np.ndarray, iu: np.ndarray, ju: np.ndarray, chunk_cells: int) -> np.ndarray:
+    """``P(every item of margin u and of margin v is 1)`` for all pairs of margins.
+
+    Margins are the J items then the pairs ``(iu, ju)``.  Under local
+    independence the joint moment is the integral of the product of ``P_i``
+    over the union of the two margins' items: one matrix product for the
+    disjoint pairs, and a correction (divide by the shared item's ``P``)
+    for the few pairs that share an item.
+
+    Returns
+    -------
+    ndarray, shape (s, s)
+    """
+    import scipy.sparse as sp
+
+    q, j = p1.shape
+    s = j + len(iu)
+    logp = np.log(np.maximum(p1, _TINY)).T  # (J, Q)
+    first = np.concatenate([np.arange(j), iu])
+    second = np.concatenate([np.full(j, -1), ju])
+    logm = logp[first] + np.where(second[:, None] >= 0, logp[np.maximum(second, 0)], 0.0)  # (s, Q)
+    m = np.exp(logm)
+    joint = (m * w[None, :]) @ m.T
+    rows = np.concatenate([np.arange(s), np.arange(j, s)])
+    cols = np.concatenate([first, second[j:]])
+    sets = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(s, j))
+    shared = (sets @ sets.T).tocoo()
+    u, v = shared.row, shared.col
+    same = u == v
+    joint[u[same], v[same]] = m[u[same]] @ w  # y_u^2 = y_u
+    u, v = u[~same], v[~same]
+    common = np.where((first[u] == first[v]) | (first[u] == second[v]), first[u], second[u])
+    block = max(1, chunk_cells // max(q, 1))
+    for lo in range(0, len(u), block):  # memory blocks over the overlapping pairs
+        uu, vv, cc = u[lo : lo + block], v[lo : lo + block], common[lo : lo + block]
+        joint[uu, vv] = np.exp(logm[uu] + logm[vv] - logp[cc]) @ w
+    return joint
+
+
+def _m2_quadratic(e: np.ndarray, xi: np.ndarray, delta: np.ndarray, method: str = "auto") -> float:
+    """``e' C e`` with ``C`` the M2 weight matrix of residual margins ``e``."""
+    s, f = delta.shape
+    if method == "auto":
+        method = "qr" if s <= 2000 else "cholesky"
+    if method == "qr":
+        qmat, _ = np.linalg.qr(delta, mode="complete")
+        dc = qmat[:, f:]
+        v = dc.T @ e
+        return float(v @ np.linalg.solve(dc.T @ xi @ dc, v))
+    if method != "cholesky":
+        raise ValueError(f"method should be 'auto', 'qr' or 'cholesky', got {method!r}")
+    from scipy.linalg import cho_factor, cho_solve
+
+    factor = cho_factor(xi)
+    xe = cho_solve(factor, e)
+    xd = cho_solve(factor, delta)
+    t = delta.T @ xe
+    return float(e @ xe - t @ np.linalg.solve(delta.T @ xd, t))
+
 @dataclass(frozen=True)
 class ModelFit:
     """Limited-information overall fit.
@@ -595,6 +675,7 @@ def m2(
     n_nodes: int = 61,
     latent_sd_free: bool | None = None,
     chunk_cells: int = 4_000_000,
+    method: str = "auto",
 ) -> ModelFit:
     """Maydeu-Olivares and Joe's M2 for dichotomous items.
 
@@ -619,6 +700,11 @@ def m2(
         Count the latent sd as estimated; default: when every item is Rasch.
     chunk_cells : int
         Working-memory bound (array cells) for the covariance of the margins.
+    method : {"auto", "qr", "cholesky"}
+        ``qr``: an orthogonal complement of Delta (as mirt); ``cholesky``:
+        the equivalent ``Xi^{-1} - Xi^{-1} D (D' Xi^{-1} D)^{-1} D' Xi^{-1}``
+        form, cheaper for many margins; ``auto`` picks ``qr`` up to 2000
+        margins.
 
     Returns
     -------
@@ -645,14 +731,7 @@ def m2(
     sets[np.arange(j), np.arange(j)] = 1.0
     sets[j + np.arange(len(iu)), iu] = 1.0
     sets[j + np.arange(len(iu)), ju] = 1.0
-    # Xi[u, v] = P(all items of u and v are 1) - pi_u pi_v
-    logp = np.log(np.maximum(p1, _TINY))  # (Q, J)
-    joint = np.empty((s, s))
-    block = max(1, chunk_cells // (s * max(j, len(nodes))))
-    for lo in range(0, s, block):  # memory blocks over margins
-        u = np.minimum(sets[lo : lo + block, None, :] + sets[None, :, :], 1.0)  # (b, s, J)
-        joint[lo : lo + block] = np.exp(u @ logp.T) @ w
-    xi = joint - np.outer(model, model)
+    xi = _margin_covariance(p1, w, iu, ju, chunk_cells) - np.outer(model, model)
     # Delta: derivatives of the margins
     d, owner, slope = _parameter_jacobian(params, nodes)
     pw = p1 * w[:, None]
@@ -671,12 +750,7 @@ def m2(
     df = s - n_free
     if df <= 0:
         raise ValueError(f"M2 has no degrees of freedom ({s} margins, {n_free} free parameters)")
-    qmat, _ = np.linalg.qr(delta, mode="complete")
-    dc = qmat[:, n_free:]
-    e = obs - model
-    inner = dc.T @ xi @ dc
-    v = dc.T @ e
-    stat = float(n * v @ np.linalg.solve(inner, v))
+    stat = float(n * _m2_quadratic(obs - model, xi, delta, method))
     return ModelFit(
         m2=stat,
         df=int(df),

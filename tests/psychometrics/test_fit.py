@@ -252,3 +252,49 @@ def test_m2_refuses_polytomous_items():
     r = ResponseMatrix.from_dense(np.array([[0, 1], [2, 1], [1, 0]]), item_ids=["a", "b"])
     with pytest.raises(ValueError, match="dichotomous"):
         m2(r, params)
+
+
+def test_margin_covariance_matches_brute_force():
+    from engine.fit import _margin_covariance
+
+    rng = np.random.default_rng(9)
+    q, j = 7, 5
+    p1 = rng.uniform(0.05, 0.95, (q, j))
+    w = rng.dirichlet(np.ones(q))
+    iu, ju = np.triu_indices(j, 1)
+    margins = [{i} for i in range(j)] + [{a, b} for a, b in zip(iu, ju)]
+    brute = np.array([[w @ np.prod(p1[:, sorted(u | v)], axis=1) for v in margins] for u in margins])
+    np.testing.assert_allclose(_margin_covariance(p1, w, iu, ju, 50), brute, rtol=1e-12)
+
+
+def test_m2_qr_and_cholesky_forms_agree(lsat7_responses, lsat7_params):
+    a = m2(lsat7_responses, lsat7_params, method="qr")
+    b = m2(lsat7_responses, lsat7_params, method="cholesky")
+    assert a.m2 == pytest.approx(b.m2, rel=1e-9)
+
+
+def test_m2_counts_rasch_latent_sd_and_common_slope():
+    rng = np.random.default_rng(10)
+    b = np.linspace(-1, 1, 6)
+    _, x = _simulate_2pl(rng, np.ones(6), b, 1500)
+    ids = [f"I{i}" for i in range(6)]
+    resp = ResponseMatrix.from_dense(x, item_ids=ids)
+    rasch = m2(resp, ItemParameters.from_arrays(ids, "rasch", b=b))
+    one_pl = m2(resp, ItemParameters.from_arrays(ids, "1pl", a=1.0, b=b))
+    # 21 margins: Rasch estimates 6 b + latent sd, 1PL 6 b + one slope
+    assert rasch.df == 21 - 7 and one_pl.df == 21 - 7
+    assert rasch.m2 == pytest.approx(one_pl.m2, rel=1e-6)  # the same model, parameterized two ways
+
+
+def test_response_probabilities_match_the_grid():
+    from engine.fit import response_probabilities
+
+    rng = np.random.default_rng(6)
+    params = ItemParameters.from_arrays(
+        ["a", "b", "c"], ["4pl", "grm", "gpcm"], a=[1.2, 0.8, 1.5], b=[0.3, np.nan, np.nan], c=[0.2, np.nan, np.nan],
+        d=[0.9, np.nan, np.nan], thresholds=[[np.nan] * 2, [-1, 1], [-0.5, 0.5]], n_categories=[2, 3, 3],
+    )
+    items = rng.integers(0, 3, 40)
+    theta = rng.normal(size=40)
+    expected = params.category_probabilities(theta)[np.arange(40), items]
+    np.testing.assert_allclose(response_probabilities(params, items, theta), expected, atol=1e-14)
