@@ -12,6 +12,10 @@ from .specs import RUBRIC_LABELS, Choice, ItemSpec, RubricLevel
 from .standards import OBJECTIVE_ORDER
 
 MAX_ATTEMPTS = 2000
+SPREAD = 1.8
+"""Templates state difficulty on a compact relative scale (about -1..1.3); the
+generator stretches it by this factor so the bank's hints have a standard
+deviation near 0.9 logits, typical of a calibrated classroom bank."""
 CHOICE_IDS = "ABCDEFGH"
 _ASCII_NEG = re.compile(r"(?<![\w)\]])-(?=\d)")
 
@@ -19,6 +23,29 @@ _ASCII_NEG = re.compile(r"(?<![\w)\]])-(?=\d)")
 def _tidy(text: str) -> str:
     """Typographic minus for negative numbers written with an ASCII hyphen."""
     return _ASCII_NEG.sub(MINUS, text)
+
+
+_NUMBER = re.compile(r"−?\d[\d,]*(?:\.\d+)?(?: \d+/\d+|/\d+)?")
+
+
+def number_load(stem: str) -> float:
+    """Extra difficulty (logits) from the numbers a stem asks students to handle.
+
+    Negative numbers, fractions with denominators above 4, decimals with two or
+    more places and numbers of 1,000 or more each add a little; the total is
+    at most 0.5.
+    """
+    nums = _NUMBER.findall(stem)
+    load = 0.0
+    if any(n.startswith(MINUS) for n in nums):
+        load += 0.15
+    if any("/" in n and int(n.rsplit("/", 1)[1]) > 4 for n in nums):
+        load += 0.15
+    if any("." in n and len(n.split(".")[1].split(" ")[0]) >= 2 for n in nums):
+        load += 0.1
+    if any(abs(float(n.split(" ")[0].split("/")[0].replace(",", "").replace(MINUS, "-"))) >= 1000 for n in nums):
+        load += 0.1
+    return load
 
 
 def objective_slug(objective: str) -> str:
@@ -49,7 +76,7 @@ def _to_item(code: str, t: Template, d: Draft) -> ItemSpec:
         key=key,
         rationale=_tidy(d.rationale),
         dok=d.dok,
-        difficulty_hint=round(max(-3.0, min(3.0, d.difficulty)), 2),
+        difficulty_hint=round(max(-3.0, min(3.0, SPREAD * (d.difficulty + number_load(d.stem)))), 2),
         tolerance=d.tolerance if d.interaction == "numeric" else None,
         rubric=rubric_levels,
         n_categories=4 if d.interaction == "rubric" else 2,

@@ -85,7 +85,9 @@ class ItemSpec:
         Webb's depth of knowledge, 1..4.
     difficulty_hint : float
         Rough Rasch difficulty b on the logit scale, used to simulate a
-        response history before calibration.
+        response history before calibration: the template's base value (its
+        cognitive load) plus a load for the numbers in the stem (negatives,
+        fractions, long decimals, large numbers), clipped to [-3, 3].
     tolerance : float or None
         Largest accepted absolute error of a numeric answer; ``None`` otherwise.
     rubric : tuple of RubricLevel

@@ -158,3 +158,18 @@ def test_same_items_in_a_fresh_process_with_another_hash_seed() -> None:
 
     here = hashlib.sha256(json.dumps([i.to_dict() for i in BANK], ensure_ascii=False).encode()).hexdigest()
     assert out.stdout.strip() == here
+
+
+@pytest.mark.parametrize("objective", sorted({i.objective for i in BANK}))
+def test_difficulty_hints_vary_within_objective(objective: str) -> None:
+    hints = {i.difficulty_hint for i in BANK if i.objective == objective}
+    assert len(hints) >= 4
+
+
+def test_number_load_examples() -> None:
+    from itembank.demo_content.generate import number_load
+
+    assert number_load("Find 3 + 4.") == 0
+    assert number_load("Find −3 + 4.") == pytest.approx(0.15)
+    assert number_load("What is 5/6 of 2,400?") == pytest.approx(0.25)
+    assert number_load("It costs $12.45.") == pytest.approx(0.1)
