@@ -1,0 +1,429 @@
+"""Adaptive-engine benchmarks, side by side: masterycat, catsim, PyPI mirt, plain numpy.
+
+Same seeded 2PL banks (a ~ lognormal(0.1, 0.3), b ~ N(0, 1)) and students
+(theta ~ N(0, 1)) for everybody; 20-item maximum-information tests with EAP.
+
+    .venv/bin/python benchmarks/adaptive.py [--quick] [--out benchmarks/results/adaptive.md]
+
+Stages (median of repeats): one selection for one student, one full step
+(select + posterior update + estimate), 1,000 students x 20 items, 10,000
+students selected at once with exposure and content constraints, morning work
+for a school.  catsim is timed on fewer students (it is ~100x slower) and the
+count is written in the table.  Accuracy (RMSE of the final estimate) is
+tracked beside speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata as md
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine import posterior as post_ops  # noqa: E402
+from engine.adaptive_bank import AdaptiveBank  # noqa: E402
+from engine.adaptive_sim import calibrate_sympson_hetter, simulate_cat  # noqa: E402
+from engine.bands import band_codes  # noqa: E402
+from engine.content import Blueprint, kingsbury_zara  # noqa: E402
+from engine.exposure import ExposurePolicy  # noqa: E402
+from engine.morning_work import morning_work  # noqa: E402
+from engine.parameters import ItemParameters  # noqa: E402
+from engine.policy import CatPolicy  # noqa: E402
+from engine.selection import select  # noqa: E402
+from engine.stopping import StoppingRule  # noqa: E402
+
+LENGTH = 20
+
+
+def bank_params(n_items: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    return rng.lognormal(0.1, 0.3, n_items), rng.normal(0, 1, n_items)
+
+
+def timeit(fn, repeat: int = 5, number: int = 1) -> float:
+    """Median seconds per call."""
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(number):
+            fn()
+        out.append((time.perf_counter() - t) / number)
+    return float(np.median(out))
+
+
+# ----------------------------------------------------------------- masterycat
+def ours(a, b, theta, seed=1):
+    j = a.size
+    params = ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=a, b=b)
+    t0 = time.perf_counter()
+    bank = AdaptiveBank.from_parameters(params, objectives=[f"o{k % 8}" for k in range(j)])
+    bank.ranking("max-info")
+    compile_s = time.perf_counter() - t0
+    # one student mid-test: 10 administered items
+    post = post_ops.normal_prior(bank, 0.0, 1.0)
+    blocked = np.arange(10)[None, :] * 7
+    th = np.array([0.3])
+    sel_s = timeit(lambda: select(bank, th, blocked), repeat=7, number=2000)
+    items = np.array([3])
+    scores = np.array([1])
+
+    def step():
+        nxt = select(bank, th, blocked)
+        p = post * bank.prob[nxt, scores]
+        p /= p.sum()
+        post_ops.moments(bank, p)
+
+    step_s = timeit(step, repeat=7, number=2000)
+    policy = CatPolicy(stopping=StoppingRule(max_items=LENGTH, se_target=None))
+    simulate_cat(bank, theta[:20], policy, np.random.default_rng(seed))  # warm
+    sims = []
+    times = []
+    for r in range(5):
+        t = time.perf_counter()
+        sims.append(simulate_cat(bank, theta, policy, np.random.default_rng(seed + r)))
+        times.append(time.perf_counter() - t)
+    sim = sims[int(np.argsort(times)[len(times) // 2])]
+    rmse = float(np.sqrt(np.mean((sim.theta - theta) ** 2)))
+    del items
+    return bank, {
+        "compile": compile_s,
+        "select1": sel_s,
+        "step1": step_s,
+        "sim": float(np.median(times)),
+        "rmse": rmse,
+        "stages": {k: v for k, v in sim.timings.items()},
+    }
+
+
+def ours_many(bank: AdaptiveBank, n_students: int, seed: int = 2):
+    """Select for N students at once with Sympson-Hetter and Kingsbury-Zara content."""
+    rng = np.random.default_rng(seed)
+    # control parameters: any valid vector exercises the same code (found by simulation elsewhere)
+    bank = bank.with_exposure_control(np.clip(rng.uniform(0.2, 1.2, bank.n_items), 0.2, 1.0))
+    theta = rng.normal(size=n_students)
+    administered = rng.integers(0, bank.n_items, (n_students, 10))
+    recent = rng.integers(0, bank.n_items, (n_students, 20))
+    blocked = np.concatenate([administered, recent], axis=1)
+    bp = Blueprint.uniform(bank.objective_names)
+    keys = rng.integers(0, 2**63, n_students, dtype=np.uint64)
+
+    def run():
+        req = kingsbury_zara(bank, bp, administered, blocked)
+        return select(
+            bank, theta, blocked, exposure=ExposurePolicy("sympson-hetter"), required=req, rng=rng, keys=keys
+        )
+
+    run()
+    return timeit(run, repeat=5)
+
+
+def school(seed: int = 3):
+    """1,000 students in 40 classes, 20 standards x 4 objectives x 25 items, 3 tiers."""
+    rng = np.random.default_rng(seed)
+    s, o, per = 20, 4, 25
+    j = s * o * per
+    obj = np.repeat(np.arange(s * o), per)
+    params = ItemParameters.from_arrays(
+        [f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.1, 0.3, j), b=rng.normal(0, 1, j)
+    )
+    bank = AdaptiveBank.from_parameters(params, objectives=[f"o{x:03d}" for x in obj])
+    n, c = 1000, 40
+    cls = np.arange(n) % c
+    group_standard = np.tile(np.arange(s), c)
+    mg = (cls[:, None] * s + np.arange(s)[None, :]).ravel()
+    ms = np.repeat(np.arange(n), s)
+    th = rng.normal(size=n * s)
+    band = band_codes(th, (-0.5, 0.5))
+    rs = np.repeat(np.arange(n), 40)
+    ri = rng.integers(0, j, rs.size)
+    args = (bank, obj // o, group_standard, mg, ms, th, band)
+    kw = dict(items_per_tier=5, recent_student=rs, recent_item=ri)
+    t = time.perf_counter()
+    morning_work(*args, **kw)  # first call includes building the target-p ranking
+    first = time.perf_counter() - t
+    warm = timeit(lambda: morning_work(*args, **kw), repeat=3)
+    per_student = timeit(lambda: morning_work(*args, per_student=True, **kw), repeat=3)
+    return first, warm, per_student
+
+
+def ours_sh(a, b, theta, seed=4):
+    """Sympson-Hetter at r_max = 0.25: calibration and held-out exposure."""
+    j = a.size
+    params = ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=a, b=b)
+    bank = AdaptiveBank.from_parameters(params)
+    stop = StoppingRule(max_items=LENGTH, se_target=None)
+    rng = np.random.default_rng(seed)
+    t = time.perf_counter()
+    control, hist = calibrate_sympson_hetter(bank, CatPolicy(stopping=stop), rng.normal(size=3000), rng, r_max=0.25)
+    cal_s = time.perf_counter() - t
+    sim = simulate_cat(
+        bank.with_exposure_control(control),
+        np.random.default_rng(seed + 1).normal(size=10000),
+        CatPolicy(exposure=ExposurePolicy("sympson-hetter"), stopping=stop),
+        np.random.default_rng(seed + 2),
+    )
+    free = simulate_cat(bank, theta, CatPolicy(stopping=stop), np.random.default_rng(seed + 3))
+    s = sim.summary()
+    return {
+        "calibration_s": cal_s,
+        "iterations": len(hist),
+        "max_exposure": s["max_exposure"],
+        "rmse": s["rmse"],
+        "free_max_exposure": float(free.exposure_rates.max()),
+        "free_rmse": free.summary()["rmse"],
+    }
+
+
+# ----------------------------------------------------------------- plain numpy
+def plain_numpy(a, b, theta, seed=5):
+    """The textbook loop: per student, information of every item at the
+    estimate, EAP recomputed from all answers on a 61-node grid."""
+    rng = np.random.default_rng(seed)
+    nodes = np.linspace(-4, 4, 61)
+    logprior = -0.5 * nodes**2
+
+    def select1(est, administered):
+        p = 1.0 / (1.0 + np.exp(-a * (est - b)))
+        info = a * a * p * (1 - p)
+        info[administered] = -np.inf
+        return int(np.argmax(info))
+
+    adm = list(range(0, 70, 7))
+    sel_s = timeit(lambda: select1(0.3, adm), repeat=7, number=500)
+
+    def one(true):
+        administered, x = [], []
+        est = 0.0
+        for _ in range(LENGTH):
+            j = select1(est, administered)
+            administered.append(j)
+            x.append(float(rng.random() < 1 / (1 + np.exp(-a[j] * (true - b[j])))))
+            pa = 1 / (1 + np.exp(-a[administered][:, None] * (nodes[None, :] - b[administered][:, None])))
+            xs = np.asarray(x)[:, None]
+            ll = (xs * np.log(pa) + (1 - xs) * np.log1p(-pa)).sum(0) + logprior
+            w = np.exp(ll - ll.max())
+            est = float(w @ nodes / w.sum())
+        return est
+
+    n = min(theta.size, 200)
+    t = time.perf_counter()
+    est = np.array([one(x) for x in theta[:n]])
+    per_student = (time.perf_counter() - t) / n
+    return {"select1": sel_s, "sim_per_student": per_student, "n": n, "rmse": float(np.sqrt(np.mean((est - theta[:n]) ** 2)))}
+
+
+# ----------------------------------------------------------------- mirt (PyPI)
+def mirt_bench(a, b, theta):
+    from mirt.cat import CATEngine
+    from mirt.models.dichotomous import TwoParameterLogistic
+
+    model = TwoParameterLogistic(n_items=a.size)
+    model.set_parameters(discrimination=a.copy(), difficulty=b.copy())
+    model._is_fitted = True
+
+    def engine():
+        return CATEngine(model, se_threshold=0.0, max_items=LENGTH, n_quadpts=61, seed=7)
+
+    out = {}
+    eng = engine()
+    for k in range(10):  # mid-test state for the one-student timing
+        eng.select_next_item()
+        eng.administer_item(k % 2)
+    out["select1"] = timeit(lambda: eng.select_next_item(), repeat=5, number=200)
+    for label, kw in (("rust", dict(use_rust=True)), ("vectorized", dict(use_rust=False, vectorized=True))):
+        e = engine()
+        e.run_batch_simulation(theta[:20], **kw)
+        t = time.perf_counter()
+        res = e.run_batch_simulation(theta, **kw)
+        out[label] = time.perf_counter() - t
+        est = np.array([r.theta for r in res])
+        out[label + "_rmse"] = float(np.sqrt(np.mean((est - theta) ** 2)))
+    return out
+
+
+# ----------------------------------------------------------------- catsim 0.21
+def catsim_bench(a, b, theta, n_students):
+    from catsim.estimation.numerical import NumericalSearchEstimator
+    from catsim.initialization.initialization import FixedPointInitializer
+    from catsim.item_bank import ItemBank
+    from catsim.selection.selection import MaxInfoSelector
+    from catsim.simulation import Simulator
+    from catsim.stopping.stopping import TestLengthStopper
+
+    items = np.column_stack([a, b, np.zeros_like(a), np.ones_like(a)])
+    bank = ItemBank(items)
+    selector = MaxInfoSelector()
+    adm = list(range(0, 70, 7))
+    out = {"select1": timeit(lambda: selector.select(item_bank=bank, administered_items=adm, est_theta=0.3), 5, 50)}
+    t = time.perf_counter()
+    sim = Simulator(
+        bank,
+        theta[:n_students],
+        FixedPointInitializer(0.0),
+        MaxInfoSelector(),
+        NumericalSearchEstimator(),
+        TestLengthStopper(max_items=LENGTH),
+        seed=7,
+    )
+    sim.simulate()
+    out["sim_per_student"] = (time.perf_counter() - t) / n_students
+    out["n"] = n_students
+    est = np.array(sim.latest_estimations)
+    out["rmse"] = float(np.sqrt(np.mean((est - theta[:n_students]) ** 2)))
+    return out
+
+
+def machine() -> str:
+    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    model = next((ln.split(":", 1)[1].strip() for ln in cpu.splitlines() if ln.startswith("Model name")), "?")
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    vers = []
+    for pkg in ("numpy", "scipy", "catsim", "mirt"):
+        try:
+            vers.append(f"{pkg} {md.version(pkg)}")
+        except md.PackageNotFoundError:
+            vers.append(f"{pkg} (not installed)")
+    return (
+        f"{model}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; Python {platform.python_version()}; "
+        + ", ".join(vers)
+        + f"; {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def ms(x):
+    return f"{1e3 * x:.3f} ms"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer catsim students")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "adaptive.md"))
+    args = ap.parse_args()
+    theta = np.random.default_rng(42).normal(size=1000)
+    rows = {}
+    for j in (500, 10000):
+        a, b = bank_params(j)
+        bank, o = ours(a, b, theta)
+        rows[j] = {"ours": o, "numpy": plain_numpy(a, b, theta)}
+        try:
+            rows[j]["mirt"] = mirt_bench(a, b, theta)
+        except Exception as err:  # record, don't hide
+            rows[j]["mirt"] = {"error": f"{type(err).__name__}: {err}"}
+        try:
+            rows[j]["catsim"] = catsim_bench(a, b, theta, 20 if args.quick else (100 if j == 500 else 30))
+        except Exception as err:
+            rows[j]["catsim"] = {"error": f"{type(err).__name__}: {err}"}
+        if j == 10000:
+            rows["many"] = ours_many(bank, 10000)
+        print(j, rows[j], flush=True)
+    first, warm, per_student = school()
+    sh = ours_sh(*bank_params(500), theta)
+    print("school", first, warm, per_student, "sh", sh, "many", rows["many"], flush=True)
+    write(args.out, rows, (first, warm, per_student), sh)
+
+
+def write(path, rows, school_t, sh) -> None:
+    def g(j, who, key, fmt=ms):
+        r = rows[j][who]
+        if "error" in r:
+            return "error"
+        return fmt(r[key]) if key in r else ""
+
+    def sim_total(j, who):
+        r = rows[j][who]
+        if "error" in r:
+            return "error"
+        return f"{r['sim_per_student'] * 1000:.1f} s (from {r['n']} students)"
+
+    o5, o10 = rows[500]["ours"], rows[10000]["ours"]
+    lines = [
+        "# Adaptive engine benchmarks",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "Command: `.venv/bin/python benchmarks/adaptive.py`. 2PL banks (a ~ lognormal(0.1, 0.3), b ~ N(0, 1)),",
+        "1,000 students theta ~ N(0, 1), 20-item maximum-information tests with EAP; medians of repeats.",
+        "catsim is timed on fewer students and scaled to 1,000 (per-student cost is flat); plain numpy likewise.",
+        "",
+        "| work | catsim 0.21 | mirt (PyPI) | plain numpy (textbook loop) | masterycat | target | met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for j in (500, 10000):
+        lines.append(
+            f"| select next item, one student, {j:,}-item bank | {g(j, 'catsim', 'select1')} | {g(j, 'mirt', 'select1')} "
+            f"| {g(j, 'numpy', 'select1')} | {ms(rows[j]['ours']['select1'])} | | |"
+        )
+    lines.append(
+        f"| one full step (select + update estimate), 500 / 10,000-item bank | | | | "
+        f"{ms(o5['step1'])} / {ms(o10['step1'])} | <= 0.02 / 0.03 ms | "
+        f"{'yes' if o5['step1'] <= 2e-5 else 'no'} / {'yes' if o10['step1'] <= 3e-5 else 'no'} |"
+    )
+    for j, target in ((500, 0.04), (10000, 0.5)):
+        m = rows[j]["mirt"]
+        mtxt = "error" if "error" in m else f"{m['rust']:.3f} s (Rust), {m['vectorized']:.3f} s (vectorized)"
+        o = rows[j]["ours"]
+        lines.append(
+            f"| 1,000 students x 20 items, {j:,}-item bank | {sim_total(j, 'catsim')} | {mtxt} | {sim_total(j, 'numpy')} "
+            f"| {o['sim']:.3f} s | <= {target} s | {'yes' if o['sim'] <= target else 'no'} |"
+        )
+    lines.append(
+        f"| select for 10,000 students at once, 10,000-item bank, Sympson-Hetter + Kingsbury-Zara, 30 blocked items each "
+        f"| | | | {rows['many']:.3f} s | <= 1 s | {'yes' if rows['many'] <= 1 else 'no'} |"
+    )
+    first, warm, per_student = school_t
+    lines.append(
+        f"| morning work for a school: 1,000 students, 20 standards, 3 tiers, 5 items per tier "
+        f"| | | | {warm:.3f} s ({first:.3f} s first call; {per_student:.3f} s with per-student sets) "
+        f"| <= 2 s | {'yes' if first <= 2 else 'no'} |"
+    )
+    lines += [
+        "",
+        "Accuracy beside speed (RMSE of the final estimate against the true theta, same 1,000 students):",
+        "",
+        "| bank | catsim | mirt Rust | mirt vectorized | plain numpy | masterycat |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for j in (500, 10000):
+        r = rows[j]
+        cat = "error" if "error" in r["catsim"] else f"{r['catsim']['rmse']:.3f} ({r['catsim']['n']} students)"
+        mi = r["mirt"]
+        mr = "error" if "error" in mi else f"{mi['rust_rmse']:.3f}"
+        mv = "error" if "error" in mi else f"{mi['vectorized_rmse']:.3f}"
+        lines.append(
+            f"| {j:,} | {cat} | {mr} | {mv} | {r['numpy']['rmse']:.3f} ({r['numpy']['n']} students) | {r['ours']['rmse']:.3f} |"
+        )
+    lines += [
+        "",
+        "masterycat stage timings of the 1,000 x 20 runs (seconds): "
+        + "; ".join(
+            f"{j:,} items: compile bank {rows[j]['ours']['compile']:.3f} (once per calibration), "
+            + ", ".join(f"{k} {v:.4f}" for k, v in rows[j]["ours"]["stages"].items())
+            for j in (500, 10000)
+        )
+        + ".",
+        "",
+        f"Sympson-Hetter, r_max = 0.25, 500-item bank, 20 items: control parameters found in {sh['iterations']} "
+        f"simulation rounds of 3,000 students ({sh['calibration_s']:.1f} s); on 10,000 new students the maximum "
+        f"exposure rate is {sh['max_exposure']:.3f} (uncontrolled: {sh['free_max_exposure']:.3f}) at RMSE "
+        f"{sh['rmse']:.3f} (uncontrolled: {sh['free_rmse']:.3f}).",
+        "",
+    ]
+    errors = [f"- {who} at {j}: {rows[j][who]['error']}" for j in (500, 10000) for who in ("mirt", "catsim") if "error" in rows[j][who]]
+    if errors:
+        lines += ["Errors:", ""] + errors + [""]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
