@@ -231,6 +231,13 @@ class _EStep:
     posterior: np.ndarray  # (N, Q)
 
 
+def _transposed_product(post: np.ndarray, indicator) -> np.ndarray:
+    """``post.T @ indicator`` for a dense or CSR indicator matrix, shape (Q, C)."""
+    if sp.issparse(indicator):
+        return np.asarray(indicator.T @ post).T
+    return post.T @ indicator
+
+
 def _e_step(
     responses: ResponseMatrix,
     groups: Sequence[ItemGroup],
@@ -245,20 +252,22 @@ def _e_step(
         p = g.family.probabilities(nodes, eta, g.n_categories)
         log_probs[:, g.index, : g.n_categories] = np.log(np.maximum(p, _TINY))
     contrast, base = category_log_tables(responses, log_probs)
-    joint = log_likelihood_from_tables(responses, contrast, base) + log_weights[None, :]
+    joint = log_likelihood_from_tables(responses, contrast, base)
+    joint += log_weights[None, :]
     top = joint.max(axis=1, keepdims=True)
-    post = np.exp(joint - top)
+    joint -= top
+    post = np.exp(joint, out=joint)
     total = post.sum(axis=1, keepdims=True)
     post /= total
-    loglik = float(np.sum(top[:, 0] + np.log(total[:, 0])))
+    loglik = float(np.sum(top[:, 0]) + np.sum(np.log(total[:, 0])))
 
     design = responses.design()
-    upper = np.asarray(design.Z.T @ post).T  # (Q, C)
+    upper = _transposed_product(post, design.Z)  # (Q, C)
     node_counts = post.sum(axis=0)
     if design.O is None:
         answered = np.broadcast_to(node_counts[:, None], (q, j))
     else:
-        answered = np.asarray(design.O.T @ post).T  # (Q, J)
+        answered = _transposed_product(post, design.O)  # (Q, J)
     counts = np.zeros((q, j, kmax))
     counts[:, design.column_item, design.column_category] = upper
     upper_sum = np.zeros((q, j))
@@ -304,8 +313,9 @@ def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=10):
     for _ in range(n_newton):
         grad, p, jac = _item_gradient(group, eta, counts, nodes, guess_prior)
         weight = counts.sum(axis=2)  # (Q, n)
-        scaled = jac / np.sqrt(np.maximum(p, _TINY))[..., None]
-        info = np.einsum("qn,qnkp,qnkr->npr", weight, scaled, scaled)
+        scaled = jac * np.sqrt(weight[..., None] / np.maximum(p, _TINY))[..., None]
+        stacked = np.ascontiguousarray(scaled.transpose(1, 0, 2, 3)).reshape(n, -1, npar)
+        info = np.matmul(stacked.transpose(0, 2, 1), stacked)  # sum_q N_q sum_k dP dP' / P
         if guess_prior is not None and group.family is LOGISTIC:
             info[:, 2, 2] += np.where(free[:, 2], 1.0 / guess_prior[1] ** 2, 0.0)
         both = free[:, :, None] & free[:, None, :]
@@ -332,7 +342,7 @@ def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=10):
                 break
             scale = np.where(accepted, scale, scale * 0.5)
         eta = new_eta
-        if np.max(np.abs(scale[:, None] * step)) < 1e-8:
+        if np.max(np.abs(scale[:, None] * step)) < 1e-7:
             break
     return eta
 
@@ -569,17 +579,11 @@ def _standard_errors(responses, layout, etas, latent, nodes, estep, guess_prior,
 
     # block: each item's diagonal block of the exact information, chunked over answers
     item_cov, cross = [], []
-    chunk = 100_000
     for gi, g in enumerate(layout.groups):
         sc = scores[gi]
         cnt = counts[:, g.index, : g.n_categories]
         block = complete[gi] - np.einsum("qnk,qnkp,qnkr->npr", cnt, sc, sc)
-        members = np.flatnonzero(obs_group == gi)
-        for start in range(0, len(members), chunk):
-            sel = members[start : start + chunk]
-            rows = row_of[item[sel]]
-            per_obs = np.einsum("oq,qop->op", post[stud[sel]], sc[:, rows, score[sel], :])
-            np.add.at(block, rows, per_obs[:, :, None] * per_obs[:, None, :])
+        block += _score_outer_products(responses, post, sc, g, gi, obs_group, row_of)
         both = g.free[:, :, None] & g.free[:, None, :]
         eye = np.eye(block.shape[1])[None]
         inv = _safe_inverse(np.where(both, block, eye))
@@ -591,6 +595,32 @@ def _standard_errors(responses, layout, etas, latent, nodes, estep, guess_prior,
         lat_info = lat_complete - lat_scores.T @ (estep.node_counts[:, None] * lat_scores) + s_lat.T @ s_lat
         latent_cov[np.ix_(lat_free, lat_free)] = _safe_inverse(lat_info)
     return _Covariance(item_cov, cross, latent_cov), method
+
+
+def _score_outer_products(responses, post, scores, group, gi, obs_group, row_of, chunk=100_000):
+    """Sum over students of s_ij s_ij^T for the items of one group, (n, p, p).
+
+    ``s_ij = sum_q post_iq d log P_j(x_ij | theta_q) / d phi`` is student i's
+    marginal score for item j.  Dense data: one matrix product per group;
+    sparse data: chunks of answers, never an (N, J) array.
+    """
+    n, npar = len(group.index), scores.shape[-1]
+    if responses.dense is not None:
+        q, k = scores.shape[0], scores.shape[2]
+        per_cat = (post @ scores.reshape(q, -1)).reshape(post.shape[0], n, k, npar)
+        x = responses.dense[:, group.index].astype(np.int64)
+        seen = x >= 0
+        picked = np.take_along_axis(per_cat, np.where(seen, x, 0)[:, :, None, None], axis=2)[:, :, 0, :]
+        picked *= seen[:, :, None]
+        return np.einsum("inp,inr->npr", picked, picked)
+    out = np.zeros((n, npar, npar))
+    members = np.flatnonzero(obs_group == gi)
+    for start in range(0, len(members), chunk):
+        sel = members[start : start + chunk]
+        rows = row_of[responses.item[sel]]
+        per_obs = np.einsum("oq,qop->op", post[responses.student[sel]], scores[:, rows, responses.score[sel], :])
+        np.add.at(out, rows, per_obs[:, :, None] * per_obs[:, None, :])
+    return out
 
 
 def _safe_inverse(info: np.ndarray) -> np.ndarray:
