@@ -208,7 +208,7 @@ def ns3_mean_change(i: dc.ItemSpec) -> None:
 def at(expr: str, v: str, x: Fraction) -> Fraction:
     """Value of a linear expression such as ``−0.25(14n − 10) + 3n`` at ``v = x``."""
     e = re.sub(rf"([\d)])(?=[{v}(])", r"\1*", expr)
-    return evaluate(e.replace(v, f"({x})"))
+    return evaluate(e.replace(v, f"({x})").replace(")(", ")*("))
 
 
 POINTS = (Fraction(0), Fraction(1), Fraction(-3), Fraction(7, 2))
@@ -572,8 +572,91 @@ def rp2_which_proportional(i: dc.ItemSpec) -> None:
     selected(i, _proportional)
 
 
+def ee2_percent_increase(i: dc.ItemSpec) -> None:
+    rate = nums(i.stem)[0]
+    assert key_value(i) == 1 + rate / 100
+
+
+def ee2_discount_forms(i: dc.ItemSpec) -> None:
+    rate = nums(i.stem)[0] / 100
+    price = Fraction(80)  # any price: the sale price is (1 - rate) * price
+    selected(i, lambda t: at(t, "p", price) == price * (1 - rate))
+
+
+def ee2_equal_shares(i: dc.ItemSpec) -> None:
+    others, tip = nums(i.stem)[:2]
+    people = others + 1
+    for bill in (Fraction(30), Fraction(96)):
+        assert at(key_text(i), "b", bill) == bill / people + tip
+
+
+def _likelihood(p: Fraction) -> str:
+    return {0: "impossible", 1: "certain"}.get(p) or ("equally likely as not" if p * 2 == 1 else "likely" if p > Fraction(1, 2) else "unlikely")  # type: ignore[call-overload]
+
+
+def _prob(text: str) -> Fraction:
+    return val(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+
+
+def sp5_words(i: dc.ItemSpec) -> None:
+    p = _prob(re.search(r" is ([^ ]+)\. Which", i.stem)[1])  # type: ignore[index]
+    assert key_text(i) == _likelihood(p)
+
+
+def sp5_spinner_words(i: dc.ItemSpec) -> None:
+    n, k = nums(i.stem)[:2]
+    assert key_text(i) == _likelihood(k / n)
+
+
+def sp5_valid(i: dc.ItemSpec) -> None:
+    selected(i, lambda t: 0 <= _prob(t) <= 1)
+
+
+def sp5_most_likely(i: dc.ItemSpec) -> None:
+    pairs = re.findall(r"([a-z][^:;]*): ([^;]+?)(?:;|\. Which)", i.stem.split("events: ")[1])
+    probs = {name: _prob(p) for name, p in pairs}
+    best = max(probs, key=probs.__getitem__)
+    assert key_text(i).lower() == best.lower()
+
+
+SECTION_TRUTH = {
+    ("a cube", "parallel to one of its faces"): "a square",
+    ("a right square pyramid", "parallel to its base"): "a square",
+    ("a right square pyramid", "perpendicular to its base, through the top vertex"): "a triangle",
+    ("a cylinder", "parallel to its bases"): "a circle",
+    ("a cone", "parallel to its base"): "a circle",
+    ("a cone", "perpendicular to its base, through the top vertex"): "a triangle",
+    ("a right triangular prism", "parallel to its triangular bases"): "a triangle",
+}
+
+
+def g3_shape(i: dc.ItemSpec) -> None:
+    for (solid, how), shape in SECTION_TRUTH.items():
+        if f" {solid} with a straight cut {how}." in i.stem:
+            assert key_text(i) == shape
+            return
+    assert key_text(i) in {"a triangle", "a trapezoid", "a rectangle"}  # the remaining three cases
+
+
+def g3_area(i: dc.ItemSpec) -> None:
+    ns = nums(i.stem)
+    if "prism" in i.stem:
+        l, w, h = ns[:3]
+        expected = l * w if "parallel to its base" in i.stem else w * h
+    elif "parallel to its bases" in i.stem:
+        expected = Fraction("3.14") * ns[0] ** 2
+    else:
+        expected = 2 * ns[0] * ns[1]
+    assert math.isclose(i.key, float(expected))  # type: ignore[arg-type]
+
+
+def g3_cube_sections(i: dc.ItemSpec) -> None:
+    sides = {"triangle": 3, "square": 4, "rectangle": 4, "trapezoid": 4, "pentagon": 5, "hexagon": 6, "heptagon": 7, "octagon": 8, "circle": 0}
+    selected(i, lambda t: 3 <= sides[t] <= 6)
+
+
 CHECKERS: dict[str, Callable[[dc.ItemSpec], None]] = {
-    name: fn for name, fn in list(globals().items()) if callable(fn) and name[:3] in {"rp1", "rp2", "rp3", "ns1", "ns2", "ns3", "ee1", "ee3", "ee4", "g1_", "g4_", "g5_", "g6_", "sp2", "sp4", "sp6", "sp7", "sp8"}
+    name: fn for name, fn in list(globals().items()) if callable(fn) and name[:3] in {"rp1", "rp2", "rp3", "ns1", "ns2", "ns3", "ee1", "ee2", "ee3", "ee4", "g1_", "g3_", "g4_", "g5_", "g6_", "sp2", "sp4", "sp5", "sp6", "sp7", "sp8"}
 }
 CASES = [pytest.param(item, CHECKERS[item.template], id=item.code) for item in BANK if item.template in CHECKERS]
 
