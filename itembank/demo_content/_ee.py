@@ -252,7 +252,7 @@ def ee4_solve_pxq(rng: random.Random) -> Draft:
     if x == 0:
         raise Reroll
     stem = f"Solve {lin(p, v, q)} = {num(r)}."
-    rat = f"Undo the addition first: {lin(p, v)} = {num(r)} {MINUS} ({num(q)}) = {num(r - q)}; then divide by {num(p)}: {v} = {num(r - q)} {DIVIDE} {paren(num(p))} = {x}."
+    rat = f"Undo the addition first: {lin(p, v)} = {num(r)} {MINUS} {paren(num(q))} = {num(r - q)}; then divide by {num(p)}: {v} = {num(r - q)} {DIVIDE} {paren(num(p))} = {x}."
     ds = [f"{v} = {num(F(r + q, p))}", f"{v} = {num(-x)}", f"{v} = {num(F(r, p) - q)}", f"{v} = {num(r - q - p)}"]
     return single(rng, stem, f"{v} = {num(x)}", ds, rat, 1, -0.1 + 0.3 * (p < 0))
 
@@ -268,7 +268,7 @@ def ee4_solve_paren(rng: random.Random) -> Draft:
     if r.denominator != 1 or x + q == 0:
         raise Reroll
     stem = f"Solve {num(p)}({lin(1, v, q)}) = {num(r)} for {v}."
-    rat = f"Divide both sides by {num(p)}: {lin(1, v, q)} = {num(r / p)}; then {v} = {num(r / p)} {MINUS} ({num(q)}) = {num(x)}."
+    rat = f"Divide both sides by {num(p)}: {lin(1, v, q)} = {num(r / p)}; then {v} = {num(r / p)} {MINUS} {paren(num(q))} = {num(x)}."
     return numeric(stem, x, rat, 1, 0.2 + 0.3 * (p < 0 or p.denominator > 1), tolerance=1e-6)
 
 

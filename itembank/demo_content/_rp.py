@@ -206,7 +206,8 @@ def rp2_which_proportional(rng: random.Random) -> Draft:
 
 @template("7.RP.A.2", 5)
 def rp2_point(rng: random.Random) -> Draft:
-    k = F(rng.choice((3, 4, 5, 6, 8, 12, 15, 18)), rng.choice((1, 2, 4)))
+    who, lo, hi = pick(rng, (("a cyclist", 8, 16), ("a train", 40, 80), ("a hiker", 2, 4), ("a delivery drone", 20, 40)))
+    k = F(rng.randint(2 * lo, 2 * hi), 2)
     x1 = rng.choice((2, 4, 6, 8, 10))
     y1 = k * x1
     x2 = rng.randint(3, 15)
@@ -215,7 +216,6 @@ def rp2_point(rng: random.Random) -> Draft:
     key = k * x2
     if (key * 100).denominator != 1:
         raise Reroll
-    who = pick(rng, ("a cyclist", "a train", "a hiker", "a delivery drone"))
     stem = (
         f"The graph of the distance traveled by {who} (in miles) against time (in hours) is a straight line through the origin "
         f"and the point ({x1}, {dec(y1)}). How many miles are traveled after {x2} hours?"
