@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from itembank.bank import BankCache
+from service.jobs import JobRunner
 from service.security import InvalidToken, TokenClaims, decode_token
 from service.settings import Settings
 
@@ -28,6 +29,7 @@ __all__ = [
     "EngineDep",
     "SessionDep",
     "BankDep",
+    "JobsDep",
     "CurrentUser",
     "Page",
     "require",
@@ -56,10 +58,15 @@ def get_bank(request: Request) -> BankCache:
     return request.app.state.bank
 
 
+def get_jobs(request: Request) -> JobRunner:
+    return request.app.state.jobs
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 BankDep = Annotated[BankCache, Depends(get_bank)]
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
 def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> TokenClaims:

@@ -17,7 +17,7 @@ from itembank.calibrations import count_parameters, create_calibration, get_cali
 from itembank.errors import Invalid
 from itembank.io import FileFormatError, read_parameters, write_parameters
 from itembank.tables import Calibration, CalibrationStatus, ItemParameter
-from service.deps import BankKeepers, Page, SessionDep
+from service.deps import BankKeepers, JobsDep, Page, SessionDep
 from service.routers.files import read_upload
 from service.schemas import CalibrationCreate, CalibrationPublic, Paged, ParametersPublic
 
@@ -31,13 +31,13 @@ def calibration_public(session, row: Calibration) -> CalibrationPublic:
 
 
 @router.post("", response_model=CalibrationPublic, status_code=202, summary="Start a calibration of stored responses")
-def start(body: CalibrationCreate, session: SessionDep, user: BankKeepers, request: Request):
+def start(body: CalibrationCreate, session: SessionDep, user: BankKeepers, jobs: JobsDep):
     row = create_calibration(
         session, model=body.model, item_ids=body.item_ids, statuses=body.statuses,
         min_responses=body.min_responses, created_by=user.user_id,
     )
     session.commit()
-    request.app.state.jobs.submit_calibration(row.id, make_live_when_done=body.make_live)
+    jobs.submit_calibration(row.id, make_live_when_done=body.make_live)
     return calibration_public(session, row)
 
 

@@ -1,0 +1,260 @@
+"""The role matrix: every endpoint x every role (and no token), allowed or refused.
+
+One district per backend serves the whole module; requests that write use
+throw-away objects or are idempotent, so the order of the cases does not
+matter.  Calibration jobs are recorded, not run (dependency override).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import Session
+
+from itembank.bank import BankCache
+from itembank.checks import start_check
+from itembank.db import make_engine
+from itembank.migrate import upgrade
+from itembank.people import create_class, create_student, enroll
+from itembank.responses import record_response
+from itembank.standards import create_standard, find_standard
+from itembank.tables import Item
+from service.app import create_app
+from service.deps import get_jobs
+from tests.service.conftest import TABLES, auth, build_world, make_settings
+
+ROLES = ("admin", "psychometrician", "teacher", "student")
+ALL = set(ROLES)
+KEEPERS = {"admin", "psychometrician"}
+STAFF = {"admin", "psychometrician", "teacher"}
+ADMIN = {"admin"}
+
+
+class RecordingJobs:
+    """Stands in for the job runner: records calibration submissions."""
+
+    def __init__(self):
+        self.submitted = []
+
+    def submit_calibration(self, calibration_id, make_live_when_done=False):
+        self.submitted.append(calibration_id)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def matrix(request, password_hash):
+    if request.param == "sqlite":
+        engine = make_engine("sqlite://")
+        upgrade(engine)
+    else:
+        engine = request.getfixturevalue("pg_engine")
+    world = build_world(engine, password_hash)
+    with Session(engine, expire_on_commit=False) as s:
+        scratch = {
+            "standard": create_standard(s, framework="G7", code="7.X", title="Scratch", level="competency").id,
+            "class": create_class(s, name="Scratch", teacher_id=world.teacher1).id,
+            "student": create_student(s, external_id="SCRATCH").id,
+        }
+        enroll(s, scratch["class"], scratch["student"])
+        leaver = create_student(s, external_id="LEAVER").id
+        enroll(s, scratch["class"], leaver)
+        scratch["leaver"] = leaver
+        item = s.get(Item, world.items["7.EE.B.4"][-1])  # the rubric item
+        scratch["response"] = record_response(
+            s, dedupe_key="matrix/cr", student_id=world.students1[0], item_id=item.id, item_version=1,
+            answer="I wrote an equation.", score=None, correct=None, source="entry",
+        ).id
+        s.commit()
+    app = create_app(make_settings(), engine=engine)
+    jobs = RecordingJobs()
+    app.dependency_overrides[get_jobs] = lambda: jobs
+    with TestClient(app) as client:
+        yield world, scratch, client
+    if request.param == "postgres":
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    else:
+        engine.dispose()
+
+
+def _check_for(world, student_id):
+    """A fresh active check of ``student_id`` and its served item."""
+    bank = BankCache()
+    live = bank.load(world.engine)
+    with Session(world.engine, expire_on_commit=False) as s:
+        out = start_check(s, live, student_id=student_id, standard=find_standard(s, "7.RP.A.2"), seed=1)
+        s.commit()
+        return out.check.id, out.item
+
+
+def _cases():
+    """(name, allowed roles, success status, request builder)."""
+    u = lambda: uuid.uuid4().hex[:8]  # noqa: E731
+    P = "/api/v1"
+    params_csv = "item_id,model,a,b,c,d\n7RPA2-sc0,2pl,1.1,0.2,,\n7RPA2-sc1,2pl,0.9,-0.3,,\n"
+    resp_csv = "student_id,item_id,score\nS000,7RPA2-sc0,1\nS001,7RPA2-sc1,0\n"
+    std_csv = "framework,code,title,level,parent_code,description\nG7,7.X,Scratch,competency,,\n"
+    item_json = '{"items": [{"id": "7RPA2-sc0", "objective": "7.RP.A.2", "interaction": "single_choice", "stem": "What is 2 + 2?", "choices": [{"id": "A", "text": "4"}, {"id": "B", "text": "5"}], "key": "A", "rationale": "2 + 2 = 4.", "dok": 1, "status": "operational"}]}'
+    return [
+        ("me", ALL, 200, lambda w, s: ("GET", f"{P}/me", {})),
+        ("standards list", ALL, 200, lambda w, s: ("GET", f"{P}/standards", {})),
+        ("standards read", ALL, 200, lambda w, s: ("GET", f"{P}/standards/{w.standards['7.RP']}", {})),
+        ("standards export", ALL, 200, lambda w, s: ("GET", f"{P}/standards/export", {})),
+        ("standards create", KEEPERS, 201, lambda w, s: ("POST", f"{P}/standards", {"json": {"framework": "G7", "code": f"7.Z{u()}", "title": "New", "level": "competency"}})),
+        ("standards update", KEEPERS, 200, lambda w, s: ("PATCH", f"{P}/standards/{s['standard']}", {"json": {"title": "Scratch"}})),
+        ("standards retire", KEEPERS, 200, lambda w, s: ("POST", f"{P}/standards/{s['standard']}/retire", {})),
+        ("standards import", KEEPERS, 200, lambda w, s: ("POST", f"{P}/standards/import", {"files": {"file": ("s.csv", std_csv)}})),
+        ("items list", STAFF, 200, lambda w, s: ("GET", f"{P}/items", {})),
+        ("items read", STAFF, 200, lambda w, s: ("GET", f"{P}/items/7RPA2-sc0", {})),
+        ("items create", KEEPERS, 201, lambda w, s: ("POST", f"{P}/items", {"json": {"id": f"new-{u()}", "stem": "2 + 3?", "interaction": "numeric_entry", "key": 5, "objective": "7.RP.A.2"}})),
+        ("items update", KEEPERS, 200, lambda w, s: ("PATCH", f"{P}/items/7RPA3-sc9", {"json": {"dok": 2}})),
+        ("items retire", KEEPERS, 200, lambda w, s: ("POST", f"{P}/items/7RPA3-sc8/retire", {})),
+        ("items parameters", KEEPERS, 200, lambda w, s: ("GET", f"{P}/items/7RPA2-sc0/parameters", {})),
+        ("items export", KEEPERS, 200, lambda w, s: ("GET", f"{P}/items/export?format=json", {})),
+        ("items import", KEEPERS, 200, lambda w, s: ("POST", f"{P}/items/import", {"files": {"file": ("i.json", item_json)}})),
+        ("students list", STAFF, 200, lambda w, s: ("GET", f"{P}/students", {})),
+        ("students create", ADMIN, 201, lambda w, s: ("POST", f"{P}/students", {"json": {"external_id": f"N{u()}"}})),
+        ("students read own", ALL, 200, lambda w, s: ("GET", f"{P}/students/{w.students1[0]}", {})),
+        ("students read other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/students/{w.students2[0]}", {})),
+        ("students update", ADMIN, 200, lambda w, s: ("PATCH", f"{P}/students/{s['student']}", {"json": {"grade": 7}})),
+        ("students retire", ADMIN, 200, lambda w, s: ("POST", f"{P}/students/{s['student']}/retire", {})),
+        ("student mastery own", ALL, 200, lambda w, s: ("GET", f"{P}/students/{w.students1[0]}/mastery", {})),
+        ("student mastery other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/students/{w.students2[0]}/mastery", {})),
+        ("teachers list", ADMIN, 200, lambda w, s: ("GET", f"{P}/teachers", {})),
+        ("teachers create", ADMIN, 201, lambda w, s: ("POST", f"{P}/teachers", {"json": {"name": "New Teacher"}})),
+        ("teachers read own", STAFF, 200, lambda w, s: ("GET", f"{P}/teachers/{w.teacher1}", {})),
+        ("teachers read other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/teachers/{w.teacher2}", {})),
+        ("users list", ADMIN, 200, lambda w, s: ("GET", f"{P}/users", {})),
+        ("users create", ADMIN, 201, lambda w, s: ("POST", f"{P}/users", {"json": {"username": f"u{u()}", "password": "long enough pw", "role": "psychometrician"}})),
+        ("classes list", STAFF, 200, lambda w, s: ("GET", f"{P}/classes", {})),
+        ("classes create", ADMIN, 201, lambda w, s: ("POST", f"{P}/classes", {"json": {"name": "7Z", "teacher_id": w.teacher1}})),
+        ("classes read own", STAFF, 200, lambda w, s: ("GET", f"{P}/classes/{w.class1}", {})),
+        ("classes read other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/classes/{w.class2}", {})),
+        ("classes update", ADMIN, 200, lambda w, s: ("PATCH", f"{P}/classes/{s['class']}", {"json": {"grade": 7}})),
+        ("classes retire", ADMIN, 200, lambda w, s: ("POST", f"{P}/classes/{s['class']}/retire", {})),
+        ("class students", STAFF, 200, lambda w, s: ("GET", f"{P}/classes/{w.class1}/students", {})),
+        ("class students other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/classes/{w.class2}/students", {})),
+        ("class enroll", ADMIN, 201, lambda w, s: ("POST", f"{P}/classes/{s['class']}/students", {"json": {"student_id": s["student"]}})),
+        ("class unenroll", ADMIN, 204, lambda w, s: ("DELETE", f"{P}/classes/{s['class']}/students/{s['leaver']}", {})),
+        ("class mastery", STAFF, 200, lambda w, s: ("GET", f"{P}/classes/{w.class1}/mastery", {})),
+        ("class mastery other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/classes/{w.class2}/mastery", {})),
+        ("morning work", STAFF, 200, lambda w, s: ("POST", f"{P}/classes/{w.class1}/morning-work", {"json": {"standard": "7.RP.A.2", "items_per_tier": 2}})),
+        ("morning work other", KEEPERS, 200, lambda w, s: ("POST", f"{P}/classes/{w.class2}/morning-work", {"json": {"standard": "7.RP.A.2", "items_per_tier": 2}})),
+        ("checks start own", ALL, 201, lambda w, s: ("POST", f"{P}/checks", {"json": {"student_id": w.students1[0], "standard": "7.RP.A.2"}})),
+        ("checks start other", KEEPERS, 201, lambda w, s: ("POST", f"{P}/checks", {"json": {"student_id": w.students2[0], "standard": "7.RP.A.2"}})),
+        ("checks read own", ALL, 200, "check-read"),
+        ("checks answer own", ALL, 200, "check-answer"),
+        ("responses create own", ALL, 201, lambda w, s: ("POST", f"{P}/responses", {"json": {"student_id": w.students1[0], "item_id": "7RPA2-cr0", "answer": "The unit rate is the price of one."}})),
+        ("responses list", ALL, 200, lambda w, s: ("GET", f"{P}/responses", {})),
+        ("responses read own", ALL, 200, lambda w, s: ("GET", f"{P}/responses/{s['response']}", {})),
+        ("responses score", STAFF, 201, "rescore"),
+        ("responses import", KEEPERS, 200, lambda w, s: ("POST", f"{P}/responses/import", {"files": {"file": ("r.csv", resp_csv)}})),
+        ("calibrations start", KEEPERS, 202, lambda w, s: ("POST", f"{P}/calibrations", {"json": {"model": "2pl"}})),
+        ("calibrations list", KEEPERS, 200, lambda w, s: ("GET", f"{P}/calibrations", {})),
+        ("calibrations read", KEEPERS, 200, lambda w, s: ("GET", f"{P}/calibrations/{w.calibration_id}", {})),
+        ("calibrations live", KEEPERS, 200, lambda w, s: ("POST", f"{P}/calibrations/{w.calibration_id}/live", {})),
+        ("calibrations parameters", KEEPERS, 200, lambda w, s: ("GET", f"{P}/calibrations/{w.calibration_id}/parameters", {})),
+        ("calibrations parameters csv", KEEPERS, 200, lambda w, s: ("GET", f"{P}/calibrations/{w.calibration_id}/parameters.csv", {})),
+        ("calibrations import", KEEPERS, 201, lambda w, s: ("POST", f"{P}/calibrations/import", {"files": {"file": ("p.csv", params_csv)}})),
+    ]
+
+
+CASES = _cases()
+
+
+def _build(kind, world, scratch, client):
+    P = "/api/v1"
+    if kind == "check-read":
+        check_id, _ = _check_for(world, world.students1[0])
+        return "GET", f"{P}/checks/{check_id}", {}
+    if kind == "check-answer":
+        check_id, item = _check_for(world, world.students1[0])
+        with Session(world.engine) as s:
+            key = s.get(Item, item.id).key
+        return "POST", f"{P}/checks/{check_id}/responses", {"json": {"item_id": item.id, "answer": key}}
+    if kind == "rescore":
+        # score the newest version of the scratch response
+        rows = client.get(f"{P}/responses?item_id=7EEB4-cr0&student_id={world.students1[0]}", headers=auth(world, "admin")).json()["items"]
+        newest = max(r["id"] for r in rows)
+        return "POST", f"{P}/responses/{newest}/score", {"json": {"score": 2, "note": "matrix"}}
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("role", [*ROLES, None], ids=[*ROLES, "anonymous"])
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_role_matrix(matrix, case, role):
+    world, scratch, client = matrix
+    name, allowed, ok_status, builder = case
+    method, url, kwargs = builder(world, scratch) if callable(builder) else _build(builder, world, scratch, client)
+    headers = auth(world, role) if role else {}
+    r = client.request(method, url, headers=headers, **kwargs)
+    if role is None:
+        assert r.status_code == 401, (name, r.status_code, r.text)
+    elif role in allowed:
+        assert r.status_code == ok_status, (name, role, r.status_code, r.text)
+    else:
+        assert r.status_code == 403, (name, role, r.status_code, r.text)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_students_never_see_keys_or_parameters(matrix, role):
+    world, _, client = matrix
+    h = auth(world, role)
+    r = client.post("/api/v1/checks", json={"student_id": world.students1[0], "standard": "7.EE.B.4"}, headers=h)
+    assert r.status_code == 201
+    item = r.json()["item"]
+    assert set(item) == {"id", "stem", "interaction", "choices", "answer_format"}
+    assert all(set(c) == {"id", "text"} for c in item["choices"])
+    assert not _keys(r.json()) & {"key", "rationale", "a", "b", "c", "d", "thresholds", "se", "rubric", "parameters"}
+
+
+def _keys(doc) -> set:
+    """Every object key anywhere in a JSON document."""
+    if isinstance(doc, dict):
+        return set(doc) | set().union(*(_keys(v) for v in doc.values()))
+    if isinstance(doc, list):
+        return set().union(*(_keys(v) for v in doc)) if doc else set()
+    return set()
+
+
+def test_teacher_lists_only_their_classes_and_students(matrix):
+    world, scratch, client = matrix
+    h = auth(world, "teacher")
+    classes = client.get("/api/v1/classes", headers=h).json()["items"]
+    assert classes and all(c["teacher_id"] == world.teacher1 for c in classes)
+    assert world.class2 not in {c["id"] for c in classes}
+    students = {s["id"] for s in client.get("/api/v1/students?limit=200", headers=h).json()["items"]}
+    assert set(world.students1) <= students and not (set(world.students2) & students)
+    # their students' responses only
+    rows = client.get("/api/v1/responses?limit=200", headers=h).json()["items"]
+    assert all(r["student_id"] not in world.students2 for r in rows)
+
+
+def test_student_lists_only_their_responses(matrix):
+    world, _, client = matrix
+    h = auth(world, "student")
+    rows = client.get("/api/v1/responses?limit=200", headers=h).json()["items"]
+    assert all(r["student_id"] == world.students1[0] for r in rows)
+    assert client.get(f"/api/v1/responses?student_id={world.students2[0]}", headers=h).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("GET", "/api/v1/standards/999999"),
+        ("GET", "/api/v1/items/NOPE"),
+        ("GET", "/api/v1/students/999999"),
+        ("GET", "/api/v1/classes/999999"),
+        ("GET", "/api/v1/calibrations/999999"),
+        ("GET", "/api/v1/responses/999999"),
+        ("GET", "/api/v1/checks/999999"),
+        ("GET", "/api/v1/students/999999/mastery"),
+        ("GET", "/api/v1/classes/999999/mastery"),
+    ],
+)
+def test_unknown_ids_are_404(matrix, method, url):
+    world, _, client = matrix
+    r = client.request(method, url, headers=auth(world, "admin"))
+    assert r.status_code == 404 and r.json()["detail"]
