@@ -421,7 +421,7 @@ def ee2_rewrite_rubric(rng: random.Random) -> Draft:
     rate = F(rng.choice((6, 8, 15, 20)), 100)
     name1, name2 = rng.sample(NAMES, 2)
     stem = (
-        f"To find the cost of an item with price p after a {pct(rate)} increase, {name1} writes p + {dec(rate)}p and {name2} writes {dec(1 + rate)}p. "
+        f"To find the cost of an item with price p after {art(pct(rate))} {pct(rate)} increase, {name1} writes p + {dec(rate)}p and {name2} writes {dec(1 + rate)}p. "
         "Are the expressions equivalent? Justify with properties of operations, and explain what each form tells you about the situation."
     )
     ex = (

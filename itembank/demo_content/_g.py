@@ -489,7 +489,7 @@ def g3_describe_rubric(rng: random.Random) -> Draft:
         "Give the shape, its dimensions and its area for each, and explain why."
     )
     ex = (
-        f"(a) a {l} by {w} rectangle, {l * w} in²; (b) a {l} by {h} rectangle, {l * h} in²; (c) a {w} by {h} rectangle, {w * h} in². "
+        f"(a) {art(str(l))} {l} by {w} rectangle, {l * w} in²; (b) {art(str(l))} {l} by {h} rectangle, {l * h} in²; (c) {art(str(w))} {w} by {h} rectangle, {w * h} in². "
         "A slice parallel to a face of a right prism is congruent to that face, wherever it is made."
     )
     levels = (

@@ -477,7 +477,7 @@ def sp8_replacement(rng: random.Random) -> Draft:
 def sp8_simulation(rng: random.Random) -> Draft:
     trials = rng.choice((20, 25, 40, 50))
     p = rng.choice((F(3, 10), F(2, 5), F(1, 2), F(3, 5), F(7, 10), F(4, 5)))
-    hits = max(1, round(float(p * p * trials)) + rng.randint(-3, 3))
+    hits = max(2, round(float(p * p * trials)) + rng.randint(-3, 3))
     stem = (
         f"A basketball player makes {frac(p)} of her free throws. To simulate two free throws, a class uses random digits (0–9), "
         f"letting {int(p * 10)} of the digits stand for a make, and reads pairs of digits. In {trials} simulated pairs, {hits} pairs were two makes. "
