@@ -59,10 +59,16 @@ def calibrate(
     tol: float = typer.Option(1e-5, help="Convergence: largest parameter change of one EM step."),
     max_iter: int = typer.Option(2000, help="Most EM steps."),
     quadrature: int = typer.Option(61, help="Quadrature nodes on [-6, 6]."),
+    method: str = typer.Option("em", help="em (marginal maximum likelihood) or vi (py-irt variational Bayes, 2PL; needs masterycat[bayes])."),
+    epochs: int = typer.Option(2000, help="SVI epochs of --method vi."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Calibrate items by marginal maximum likelihood (EM), write their parameters."""
     model = _check_choice("model", model, MODEL_NAMES)
+    method = _check_choice("method", method, ("em", "vi"))
+    if method == "vi":
+        _calibrate_vi(responses, out, model, epochs, as_json)
+        return
     if not tol > 0 or max_iter < 1 or quadrature < 5:
         fail("--tol must be positive, --max-iter at least 1 and --quadrature at least 5")
     try:
@@ -94,6 +100,27 @@ def calibrate(
             f"loglik {result.loglik:.3f}, {result.iterations} EM steps, "
             f"{'converged' if result.converged else 'NOT converged'}, {result.seconds:.2f} s -> {out}"
         )
+
+
+def _calibrate_vi(responses: Path, out: Path, model: str, epochs: int, as_json: bool) -> None:
+    from engine.variational import VariationalUnavailable, calibrate_vi
+
+    if model != "2pl":
+        fail("--method vi fits the 2pl model only")
+    start = time.perf_counter()
+    try:
+        data = read_responses(responses)
+        params = calibrate_vi(data, epochs=epochs)
+        write_parameters(out, params)
+    except VariationalUnavailable as err:
+        fail(str(err))
+    except (FileFormatError, ValueError) as err:
+        fail(str(err))
+    summary = {"method": "vi", "epochs": epochs, "n_items": params.n_items, "seconds": time.perf_counter() - start}
+    if as_json:
+        print_json(summary)
+    else:
+        typer.echo(f"variational 2pl fit of {params.n_items} items in {summary['seconds']:.1f} s -> {out}")
 
 
 @app.command()
