@@ -87,7 +87,8 @@ class ItemSpec:
         Rough Rasch difficulty b on the logit scale, used to simulate a
         response history before calibration: the template's base value (its
         cognitive load) plus a load for the numbers in the stem (negatives,
-        fractions, long decimals, large numbers), clipped to [-3, 3].
+        fractions, long decimals, large numbers), stretched to a realistic
+        spread (standard deviation about 0.9) and clipped to [-3, 3].
     tolerance : float or None
         Largest accepted absolute error of a numeric answer; ``None`` otherwise.
     rubric : tuple of RubricLevel

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -130,8 +135,6 @@ def test_item_is_well_formed(item: dc.ItemSpec) -> None:
 
 
 def test_to_dict_is_json_ready() -> None:
-    import json
-
     for item in (BANK[0], next(i for i in BANK if i.interaction == "multiple_select"), next(i for i in BANK if i.interaction == "rubric")):
         d = json.loads(json.dumps(item.to_dict()))
         assert d["code"] == item.code and d["interaction"] == item.interaction
@@ -142,22 +145,18 @@ def test_to_dict_is_json_ready() -> None:
             assert [r["score"] for r in d["rubric"]] == [0, 1, 2, 3]
 
 
-def test_same_items_in_a_fresh_process_with_another_hash_seed() -> None:
-    import hashlib
-    import os
-    import subprocess
-    import sys
+def _digest(items: list[dc.ItemSpec]) -> str:
+    return hashlib.sha256(json.dumps([i.to_dict() for i in items], ensure_ascii=False).encode()).hexdigest()
 
+
+def test_same_items_in_a_fresh_process_with_another_hash_seed() -> None:
     script = (
         "import hashlib, json; from itembank import demo_content as dc; "
         "print(hashlib.sha256(json.dumps([i.to_dict() for i in dc.items()], ensure_ascii=False).encode()).hexdigest())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
-    import json
-
-    here = hashlib.sha256(json.dumps([i.to_dict() for i in BANK], ensure_ascii=False).encode()).hexdigest()
-    assert out.stdout.strip() == here
+    assert out.stdout.strip() == _digest(BANK)
 
 
 @pytest.mark.parametrize("objective", sorted({i.objective for i in BANK}))
