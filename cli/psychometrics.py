@@ -10,7 +10,7 @@ import numpy as np
 import typer
 
 from cli.common import app, fail, print_json
-from engine.classical import distractor_analysis, item_statistics
+from engine.classical import distractor_analysis, response_item_statistics
 from engine.dif import irt_lr_dif, mantel_haenszel
 from engine.fit import infit_outfit, m2, person_fit, sx2
 from engine.linking import LINKING_METHODS, link as run_link, transform_parameters
@@ -161,7 +161,7 @@ def dif(
             theta = run_scoring(data, table, "eap").theta
             edges = np.quantile(theta, np.linspace(0, 1, 11)[1:-1])
             matching = np.searchsorted(edges, theta, side="right")
-        mh = mantel_haenszel(data.to_table(), labels, ref, foc, item_ids=data.item_ids, matching=matching, purify=purify)
+        mh = mantel_haenszel(data, labels, ref, foc, matching=matching, purify=purify)
         lr = None
         if studied:
             names = [s.strip() for s in studied.split(",") if s.strip()]
@@ -172,11 +172,11 @@ def dif(
             k = lr_pos.get(iid)
             rows.append([
                 iid, mh.odds_ratio[j], mh.delta[j], mh.se_delta[j], mh.chi2[j], mh.p[j], mh.ets_class[j],
-                mh.n_reference[j], mh.n_focal[j],
+                mh.smd[j], mh.effect_size[j], mh.n_reference[j], mh.n_focal[j],
                 None if k is None else lr.g2[k], None if k is None else lr.df[k], None if k is None else lr.p[k],
             ])
         header = ["item_id", "mh_odds_ratio", "mh_delta", "mh_delta_se", "mh_chi2", "mh_p", "ets_class",
-                  "n_reference", "n_focal", "lr_g2", "lr_df", "lr_p"]
+                  "smd", "effect_size", "n_reference", "n_focal", "lr_g2", "lr_df", "lr_p"]
         write_table(out, header, rows)
     except (FileFormatError, ValueError) as err:
         fail(str(err))
@@ -187,8 +187,8 @@ def dif(
         "n_focal": int(np.sum(labels == foc)),
         "matching": "total score" if matching is None else "EAP deciles",
         "purified": bool(mh.purified),
-        "ets_b": [i for i, c in zip(mh.item_ids.tolist(), mh.ets_class.tolist()) if c == "B"],
-        "ets_c": [i for i, c in zip(mh.item_ids.tolist(), mh.ets_class.tolist()) if c == "C"],
+        "ets_b": [i for i, c in zip(mh.item_ids.tolist(), mh.ets_class.tolist()) if c in ("B", "BB")],
+        "ets_c": [i for i, c in zip(mh.item_ids.tolist(), mh.ets_class.tolist()) if c in ("C", "CC")],
         "lr": None if lr is None else {iid: {"g2": float(lr.g2[k]), "df": int(lr.df[k]), "p": float(lr.p[k])}
                                        for k, iid in enumerate(lr.item_ids.tolist())},
         "seconds": time.perf_counter() - start,
@@ -222,7 +222,7 @@ def items(
         fail("--ability-groups must be at least 2")
     try:
         data = read_responses(responses)
-        stats = item_statistics(data.to_table(), data.item_ids, max_scores=data.n_categories - 1)
+        stats = response_item_statistics(data)
         header = ["item_id", "n", "mean", "p_value", "point_biserial", "corrected_item_total", "alpha_if_deleted"]
         rows = [[stats.item_ids[j], stats.n[j], stats.mean[j], stats.p_value[j], stats.point_biserial[j],
                  stats.corrected_item_total[j], stats.alpha_if_deleted[j]] for j in range(data.n_items)]
@@ -320,6 +320,7 @@ def report(
     title: str = typer.Option("Calibration report", help="Title of the report."),
     latent_mean: float = typer.Option(0.0, help="Latent mean of the calibration."),
     latent_sd: float = typer.Option(1.0, help="Latent sd of the calibration."),
+    max_plots: int = typer.Option(60, help="Most items with curves drawn (flagged items first)."),
 ) -> None:
     """Write a self-contained HTML report: parameters, fit, DIF, classical statistics and plots."""
     from itembank.report import build_report
@@ -328,6 +329,8 @@ def report(
         fail("--choices and --key go together")
     if not latent_sd > 0:
         fail("--latent-sd must be positive")
+    if max_plots < 0:
+        fail("--max-plots must be 0 or more")
     start = time.perf_counter()
     try:
         data, table = _load(responses, params)
@@ -346,7 +349,7 @@ def report(
         html = build_report(
             data, table, title=title, groups=labels, reference=ref, focal=foc,
             choices=None if option_table is None else (key_codes[0], option_table, key_codes[1]),
-            latent_mean=latent_mean, latent_sd=latent_sd,
+            latent_mean=latent_mean, latent_sd=latent_sd, max_item_plots=max_plots,
         )
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")

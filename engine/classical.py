@@ -21,6 +21,7 @@ import numpy as np
 __all__ = [
     "ItemStatistics",
     "item_statistics",
+    "response_item_statistics",
     "cronbach_alpha",
     "DistractorAnalysis",
     "distractor_analysis",
@@ -201,6 +202,59 @@ def item_statistics(scores, item_ids=None, max_scores=None) -> ItemStatistics:
         alpha_if_deleted=alpha_del,
         alpha=alpha,
         n_complete=n_complete,
+        total_mean=float(total.mean()),
+        total_sd=float(total.std(ddof=1)),
+    )
+
+
+def response_item_statistics(responses) -> ItemStatistics:
+    """:func:`item_statistics` of a :class:`~engine.responses.ResponseMatrix`.
+
+    Works on the long form (sums by item with ``bincount``), so sparse
+    adaptive data is never densified; alpha uses the students who answered
+    every item (NaN when fewer than 2 did).
+
+    Parameters
+    ----------
+    responses : ResponseMatrix
+
+    Returns
+    -------
+    ItemStatistics
+    """
+    n_st, j = responses.n_students, responses.n_items
+    if n_st < 2 or j < 1:
+        raise ValueError(f"need at least 2 students and 1 item, got {n_st} students and {j} items")
+    s, i = responses.student, responses.item
+    x = responses.score.astype(float)
+    total = np.bincount(s, x, n_st)
+    t = total[s]
+    n = np.bincount(i, minlength=j).astype(float)
+    sx, sxx = np.bincount(i, x, j), np.bincount(i, x * x, j)
+    st, stt, sxt = np.bincount(i, t, j), np.bincount(i, t * t, j), np.bincount(i, x * t, j)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = sx / n
+    m = np.maximum(responses.n_categories - 1, 1).astype(float)
+    complete = np.flatnonzero(responses.responses_per_student == j)
+    alpha, alpha_del = float("nan"), np.full(j, np.nan)
+    if len(complete) >= 2 and j >= 2:
+        keep = np.isin(s, complete)
+        rows = np.searchsorted(complete, s[keep])
+        table = np.zeros((len(complete), j))
+        table[rows, i[keep]] = x[keep]
+        dense = item_statistics(table, responses.item_ids, m)
+        alpha, alpha_del = dense.alpha, dense.alpha_if_deleted
+    return ItemStatistics(
+        item_ids=responses.item_ids.copy(),
+        n=n.astype(int),
+        mean=mean,
+        max_score=m,
+        p_value=mean / m,
+        point_biserial=_pearson(n, sx, st, sxx, stt, sxt),
+        corrected_item_total=_pearson(n, sx, st - sx, sxx, stt - 2.0 * sxt + sxx, sxt - sxx),
+        alpha_if_deleted=alpha_del,
+        alpha=alpha,
+        n_complete=int(len(complete)),
         total_mean=float(total.mean()),
         total_sd=float(total.std(ddof=1)),
     )

@@ -29,7 +29,7 @@ from engine.parameters import ItemParameters
 from engine.quadrature import normal_grid
 from engine.responses import ResponseMatrix
 
-__all__ = ["MantelHaenszelResult", "mantel_haenszel", "ets_class", "LRDIFResult", "irt_lr_dif", "group_mask"]
+__all__ = ["MantelHaenszelResult", "mantel_haenszel", "ets_class", "ets_poly_class", "LRDIFResult", "irt_lr_dif", "group_mask"]
 
 #: ETS delta metric: -2.35 ln(odds ratio).
 DELTA_SCALE = -2.35
@@ -75,6 +75,27 @@ def ets_class(delta, se_delta, p_value, alpha: float = 0.05) -> np.ndarray:
     return np.where(np.isfinite(d) & np.isfinite(p), out, "NA").astype(object).astype(str)
 
 
+def ets_poly_class(effect_size, p_value, alpha: float = 0.05) -> np.ndarray:
+    """ETS classes of polytomous items from the standardized mean difference.
+
+    With ``es = |SMD| / SD(item score)``: AA when ``p >= alpha`` or
+    ``es <= 0.17``; CC when ``p < alpha`` and ``es > 0.25``; BB otherwise
+    (Zwick, Thayer and Mazzeo, 1997).
+
+    Parameters
+    ----------
+    effect_size, p_value : array_like, shape (J,)
+
+    Returns
+    -------
+    ndarray of str, shape (J,)
+    """
+    es = np.abs(np.asarray(effect_size, dtype=float))
+    p = np.asarray(p_value, dtype=float)
+    out = np.where((p >= alpha) | (es <= 0.17), "AA", np.where(es > 0.25, "CC", "BB"))
+    return np.where(np.isfinite(es) & np.isfinite(p), out, "NA").astype(object).astype(str)
+
+
 @dataclass(frozen=True)
 class MantelHaenszelResult:
     """Mantel-Haenszel DIF of every item.
@@ -86,13 +107,22 @@ class MantelHaenszelResult:
         alpha_MH: the odds of success for the reference group over the focal
         group at equal matching score (1 = no DIF). NaN for polytomous items.
     delta : ndarray, shape (J,)
-        ETS MH D-DIF ``-2.35 ln(alpha_MH)``; negative favours the reference group.
+        ETS MH D-DIF ``-2.35 ln(alpha_MH)``; negative favours the reference
+        group. NaN for polytomous items.
     se_delta : ndarray, shape (J,)
     chi2 : ndarray, shape (J,)
-        MH chi-square with continuity correction (1 df).
+        MH chi-square with continuity correction (dichotomous items) or
+        Mantel's ordinal chi-square (polytomous items), 1 df.
     p : ndarray, shape (J,)
+    smd : ndarray, shape (J,)
+        Standardized mean difference, focal minus reference, weighted by the
+        focal group's strata (STD P-DIF for 0/1 items); negative favours the
+        reference group.
+    effect_size : ndarray, shape (J,)
+        ``smd`` over the item score's standard deviation.
     ets_class : ndarray of str, shape (J,)
-        ``A``, ``B``, ``C`` (or ``NA``).
+        ``A``, ``B``, ``C`` for dichotomous items, ``AA``, ``BB``, ``CC`` for
+        polytomous ones (``NA`` when undefined).
     n_reference, n_focal : ndarray of int, shape (J,)
         Students of each group counted for the item.
     purified : bool
@@ -105,35 +135,62 @@ class MantelHaenszelResult:
     se_delta: np.ndarray
     chi2: np.ndarray
     p: np.ndarray
+    smd: np.ndarray
+    effect_size: np.ndarray
     ets_class: np.ndarray
     n_reference: np.ndarray
     n_focal: np.ndarray
     purified: bool
 
 
-def _mh_tables(x: np.ndarray, answered: np.ndarray, ref: np.ndarray, foc: np.ndarray, strata: np.ndarray):
-    """Per item sums over strata of the MH quantities (vectorized)."""
-    n, j = x.shape
-    use = answered & (ref | foc)[:, None]
-    stratum = strata - strata.min()
+@dataclass(frozen=True)
+class _Sums:
+    """Per (item, stratum) sums over each group: counts, score sums, squares."""
+
+    n_r: np.ndarray
+    n_f: np.ndarray
+    s_r: np.ndarray
+    s_f: np.ndarray
+    q_r: np.ndarray
+    q_f: np.ndarray
+
+
+def _strata_sums(item, stratum, score, is_ref, n_items) -> _Sums:
+    stratum = stratum - stratum.min()
     n_strata = int(stratum.max()) + 1
-    item = np.broadcast_to(np.arange(j)[None, :], (n, j))
-    cell = np.where(ref[:, None], 0, 2) + (x == 1)  # 0 ref wrong, 1 ref right, 2 foc wrong, 3 foc right
-    flat = ((item * n_strata + stratum) * 4 + cell)[use]
-    counts = np.bincount(flat, minlength=j * n_strata * 4).reshape(j, n_strata, 4).astype(float)
-    b, a, d, c = counts[..., 0], counts[..., 1], counts[..., 2], counts[..., 3]
-    total = a + b + c + d
+    size = n_items * n_strata
+    flat = item * n_strata + stratum
+    y = score.astype(float)
+
+    def tab(mask, weights=None):
+        out = np.bincount(flat[mask], None if weights is None else weights[mask], size)
+        return out.reshape(n_items, n_strata).astype(float)
+
+    ref, foc = is_ref, ~is_ref
+    return _Sums(tab(ref), tab(foc), tab(ref, y), tab(foc, y), tab(ref, y * y), tab(foc, y * y))
+
+
+def _mh_statistics(t: _Sums):
+    """Dichotomous MH (odds ratio, RBG SE of its log, corrected chi-square),
+    Mantel's ordinal chi-square and the SMD, per item."""
+    a, c = t.s_r, t.s_f  # reference right, focal right
+    b, d = t.n_r - a, t.n_f - c
+    total = t.n_r + t.n_f
     ok = total >= 2
-    t = np.where(ok, total, 1.0)
-    n_ref, n_foc = a + b, c + d
-    m1, m0 = a + c, b + d
-    r = np.where(ok, a * d / t, 0.0)
-    s = np.where(ok, b * c / t, 0.0)
+    n = np.where(ok, total, 1.0)
+    r = np.where(ok, a * d / n, 0.0)
+    s = np.where(ok, b * c / n, 0.0)
     sum_r, sum_s = r.sum(axis=1), s.sum(axis=1)
-    expected = np.where(ok, n_ref * m1 / t, 0.0)
-    var = np.where(ok, n_ref * n_foc * m1 * m0 / (t * t * np.maximum(t - 1.0, 1.0)), 0.0)
-    pp = np.where(ok, (a + d) / t, 0.0)
-    qq = np.where(ok, (b + c) / t, 0.0)
+    pp = np.where(ok, (a + d) / n, 0.0)
+    qq = np.where(ok, (b + c) / n, 0.0)
+    expected_a = np.where(ok, t.n_r * (a + c) / n, 0.0)
+    var_a = np.where(ok, t.n_r * t.n_f * (a + c) * (b + d) / (n * n * np.maximum(n - 1.0, 1.0)), 0.0)
+    # Mantel (1963): focal score sum against its expectation, any number of categories
+    tot_s, tot_q = t.s_r + t.s_f, t.q_r + t.q_f
+    expected_f = np.where(ok, t.n_f * tot_s / n, 0.0)
+    var_f = np.where(ok, t.n_r * t.n_f * (n * tot_q - tot_s**2) / (n * n * np.maximum(n - 1.0, 1.0)), 0.0)
+    both = (t.n_r > 0) & (t.n_f > 0)
+    w = np.where(both, t.n_f, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         odds = sum_r / sum_s
         var_log = (
@@ -141,8 +198,14 @@ def _mh_tables(x: np.ndarray, answered: np.ndarray, ref: np.ndarray, foc: np.nda
             + (pp * s + qq * r).sum(axis=1) / (2.0 * sum_r * sum_s)
             + (qq * s).sum(axis=1) / (2.0 * sum_s**2)
         )
-        stat = np.maximum(np.abs(a.sum(axis=1) - expected.sum(axis=1)) - 0.5, 0.0) ** 2 / var.sum(axis=1)
-    return odds, np.sqrt(var_log), stat, (n_ref.sum(axis=1)).astype(int), (n_foc.sum(axis=1)).astype(int)
+        mh = np.maximum(np.abs(a.sum(axis=1) - expected_a.sum(axis=1)) - 0.5, 0.0) ** 2 / var_a.sum(axis=1)
+        mantel = (t.s_f.sum(axis=1) - expected_f.sum(axis=1)) ** 2 / var_f.sum(axis=1)
+        diff = np.where(both, t.s_f / np.maximum(t.n_f, 1) - t.s_r / np.maximum(t.n_r, 1), 0.0)
+        smd = (w * diff).sum(axis=1) / w.sum(axis=1)
+        n_all = (t.n_r + t.n_f).sum(axis=1)
+        mean_all = tot_s.sum(axis=1) / n_all
+        sd = np.sqrt(np.maximum(tot_q.sum(axis=1) / n_all - mean_all**2, 0.0) * n_all / np.maximum(n_all - 1, 1))
+        return odds, np.sqrt(var_log), mh, mantel, smd, smd / sd
 
 
 def mantel_haenszel(
@@ -156,23 +219,25 @@ def mantel_haenszel(
     purify: bool = False,
     alpha: float = 0.05,
 ) -> MantelHaenszelResult:
-    """Mantel-Haenszel DIF for every dichotomous item.
+    """Mantel-Haenszel DIF of every item (Mantel's ordinal test for polytomous items).
 
     Parameters
     ----------
-    scores : array_like, shape (N, J)
-        Item scores, NaN for missing.  Without ``matching`` the data must be
-        complete; polytomous items get NaN (the matching score still counts them).
+    scores : array_like, shape (N, J), or ResponseMatrix
+        Item scores, NaN for missing (a ResponseMatrix is used in its long
+        form, so sparse data is never densified).  Without ``matching`` the
+        data must be complete.
     groups : array_like, shape (N,)
         Group label of each student; students in neither group are ignored.
     reference, focal : str
         The two labels compared.
     item_ids : sequence of str, shape (J,), optional
+        Default the ResponseMatrix's ids, or ``I1..IJ``.
     matching : array_like of int, shape (N,), optional
         Matching strata (e.g. binned ability estimates for sparse adaptive
         data); default the total score, including the studied item.
     purify : bool
-        Two-stage purification: items classed B or C in a first pass are
+        Two-stage purification: items classed B/C (BB/CC) in a first pass are
         left out of the total score (except when studied) in a second pass.
     alpha : float
         Significance level of the chi-square and of the ETS classes.
@@ -181,57 +246,79 @@ def mantel_haenszel(
     -------
     MantelHaenszelResult
     """
-    x = np.asarray(scores, dtype=float)
-    if x.ndim != 2:
-        raise ValueError(f"scores should have the shape (n_students, n_items), got {x.shape}")
-    n, j = x.shape
+    if isinstance(scores, ResponseMatrix):
+        n, j = scores.n_students, scores.n_items
+        student, item, y = scores.student, scores.item, scores.score.astype(np.int64)
+        complete = scores.is_complete
+        default_ids = scores.item_ids
+    else:
+        x = np.asarray(scores, dtype=float)
+        if x.ndim != 2:
+            raise ValueError(f"scores should have the shape (n_students, n_items), got {x.shape}")
+        n, j = x.shape
+        answered = ~np.isnan(x)
+        vals = x[answered]
+        if np.any(vals < 0) or np.any(vals != np.round(vals)):
+            raise ValueError("scores must be whole non-negative numbers or NaN")
+        student, item = np.nonzero(answered)
+        y = x[student, item].astype(np.int64)
+        complete = bool(answered.all())
+        default_ids = [f"I{i + 1}" for i in range(j)]
     labels = np.asarray(groups, dtype=object).reshape(-1)
     if labels.shape != (n,):
         raise ValueError(f"groups should have one label per student ({n}), got {labels.shape[0]}")
     ref, foc = group_mask(labels, reference, focal)
-    ids = np.asarray([f"I{i + 1}" for i in range(j)] if item_ids is None else item_ids, dtype=object).astype(str)
+    ids = np.asarray(default_ids if item_ids is None else item_ids, dtype=object).astype(str)
     if ids.shape != (j,):
         raise ValueError(f"item_ids should have length {j}, got {ids.shape}")
-    answered = ~np.isnan(x)
-    x0 = np.where(answered, x, 0.0)
-    if np.any(x0 < 0) or np.any(x0 != np.round(x0)):
-        raise ValueError("scores must be whole non-negative numbers or NaN")
-    dich = ~np.any(x0 > 1, axis=0)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha should be in (0, 1), got {alpha}")
+    top = np.zeros(j, dtype=np.int64)
+    np.maximum.at(top, item, y)
+    dich = top <= 1
     if matching is None:
-        if not answered.all():
+        if not complete:
             raise ValueError(
                 "Mantel-Haenszel on the total score needs complete data; "
                 "pass matching strata (e.g. binned ability estimates) for data with missing cells"
             )
-        strata = np.broadcast_to(x0.sum(axis=1)[:, None], (n, j)).astype(np.int64)
+        per_student = np.bincount(student, y.astype(float), n)
     else:
         m = np.asarray(matching, dtype=float).reshape(-1)
         if m.shape != (n,):
             raise ValueError(f"matching should have one stratum per student ({n}), got {m.shape[0]}")
         if np.any(~np.isfinite(m)) or np.any(m != np.round(m)):
             raise ValueError("matching strata must be whole numbers (bin continuous scores first)")
-        strata = np.broadcast_to(m.astype(np.int64)[:, None], (n, j))
+        per_student = m
         purify = False  # the strata are given, not built from the items
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha should be in (0, 1), got {alpha}")
+    use = (ref | foc)[student]
+    student, item, y = student[use], item[use], y[use]
+    is_ref = ref[student]
 
-    odds, se_log, stat, n_ref, n_foc = _mh_tables(x0, answered, ref, foc, strata)
+    def run(stratum):
+        odds, se_log, mh, mantel, smd, es = _mh_statistics(_strata_sums(item, stratum, y, is_ref, j))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta = np.where(dich, DELTA_SCALE * np.log(odds), np.nan)
+        se_delta = np.where(dich, 2.35 * se_log, np.nan)
+        stat = np.where(dich, mh, mantel)
+        p = chi2.sf(stat, 1)
+        cls = np.where(dich, ets_class(delta, se_delta, p, alpha), ets_poly_class(es, p, alpha))
+        return np.where(dich, odds, np.nan), delta, se_delta, stat, p, smd, es, cls
+
+    stratum = np.round(per_student[student]).astype(np.int64)
+    out = run(stratum)
     used_purify = False
     if purify:
-        delta = DELTA_SCALE * np.log(odds)
-        p = chi2.sf(stat, 1)
-        flagged = np.isin(ets_class(delta, 2.35 * se_log, p, alpha), ["B", "C"]) & dich
+        flagged = np.isin(out[-1], ["B", "C", "BB", "CC"])
         if flagged.any() and not flagged.all():
-            clean = x0[:, ~flagged].sum(axis=1)
-            strata = (clean[:, None] + np.where(flagged[None, :], x0, 0.0)).astype(np.int64)
-            odds, se_log, stat, n_ref, n_foc = _mh_tables(x0, answered, ref, foc, strata)
+            clean = np.bincount(student, np.where(flagged[item], 0.0, y), n)
+            # a flagged item stays in its own matching score
+            stratum = (clean[student] + np.where(flagged[item], y, 0)).astype(np.int64)
+            out = run(stratum)
             used_purify = True
-    with np.errstate(invalid="ignore", divide="ignore"):
-        delta = DELTA_SCALE * np.log(odds)
-    se_delta = 2.35 * se_log
-    p = chi2.sf(stat, 1)
-    nan = ~dich
-    odds, delta, se_delta, stat, p = (np.where(nan, np.nan, v) for v in (odds, delta, se_delta, stat, p))
+    odds, delta, se_delta, stat, p, smd, es, cls = out
+    n_ref = np.bincount(item[is_ref], minlength=j)
+    n_foc = np.bincount(item[~is_ref], minlength=j)
     return MantelHaenszelResult(
         item_ids=ids,
         odds_ratio=odds,
@@ -239,9 +326,11 @@ def mantel_haenszel(
         se_delta=se_delta,
         chi2=stat,
         p=p,
-        ets_class=ets_class(delta, se_delta, p, alpha),
-        n_reference=n_ref,
-        n_focal=n_foc,
+        smd=smd,
+        effect_size=es,
+        ets_class=cls.astype(str),
+        n_reference=n_ref.astype(int),
+        n_focal=n_foc.astype(int),
         purified=used_purify,
     )
 

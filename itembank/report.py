@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.classical import DistractorAnalysis, ItemStatistics, distractor_analysis, item_statistics
+from engine.classical import DistractorAnalysis, ItemStatistics, distractor_analysis, response_item_statistics
 from engine.dif import MantelHaenszelResult, mantel_haenszel
 from engine.fit import InfitOutfit, ModelFit, SX2Result, infit_outfit, m2, sx2
 from engine.parameters import ItemParameters
@@ -38,7 +38,7 @@ __all__ = ["ReportData", "analyze", "render_html", "build_report", "FLAG_RULES"]
 FLAG_RULES = {
     "sx2": "S-X2 p < 0.01",
     "infit": "infit or outfit mean square outside 0.7-1.3",
-    "dif": "Mantel-Haenszel ETS class B or C",
+    "dif": "Mantel-Haenszel ETS class B or C (BB or CC)",
     "miskey": "a distractor attracts high scorers (possible wrong key)",
     "rit": "corrected item-total correlation below 0.15",
 }
@@ -116,8 +116,7 @@ def analyze(
     else:
         notes.append("S-X2 and M2 need complete data; this calibration has missing cells, so item fit shows infit/outfit only.")
     io_fit = infit_outfit(responses, params, est.theta)
-    table = responses.to_table()
-    classical = item_statistics(table, responses.item_ids, max_scores=responses.n_categories - 1)
+    classical = response_item_statistics(responses)
     curves = information_curves(params, np.linspace(-4, 4, 121))
     mh = None
     if groups is not None and reference is not None and focal is not None:
@@ -126,7 +125,7 @@ def analyze(
             edges = np.quantile(est.theta, np.linspace(0, 1, 11)[1:-1])
             matching = np.searchsorted(edges, est.theta, side="right")
             notes.append("DIF strata are EAP deciles (the data are incomplete).")
-        mh = mantel_haenszel(table, groups, reference, focal, item_ids=responses.item_ids, matching=matching)
+        mh = mantel_haenszel(responses, groups, reference, focal, matching=matching)
     da = None
     if choices is not None:
         ids, opts, key = choices
@@ -162,7 +161,7 @@ def item_flags(data: ReportData) -> dict[str, list[str]]:
             flags[iid].append("sx2")
         if not (0.7 <= data.infit.infit[j] <= 1.3 and 0.7 <= data.infit.outfit[j] <= 1.3):
             flags[iid].append("infit")
-        if data.dif is not None and data.dif.ets_class[j] in ("B", "C"):
+        if data.dif is not None and data.dif.ets_class[j] in ("B", "C", "BB", "CC"):
             flags[iid].append("dif")
         if np.isfinite(data.classical.corrected_item_total[j]) and data.classical.corrected_item_total[j] < 0.15:
             flags[iid].append("rit")
@@ -227,8 +226,18 @@ def _tags(names: list[str]) -> str:
     return "".join(f'<span class="tag {n}" title="{html.escape(FLAG_RULES[n])}">{n}</span>' for n in names)
 
 
-def render_html(data: ReportData, *, generated: str | None = None) -> str:
-    """The report as one self-contained HTML page."""
+def render_html(data: ReportData, *, generated: str | None = None, max_item_plots: int = 60) -> str:
+    """The report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    data : ReportData
+    generated : str, optional
+        Timestamp shown in the header (default: now, UTC).
+    max_item_plots : int
+        Most items drawn (most flags first, then bank order); a bank of
+        thousands of items gets its tables in full and a sample of curves.
+    """
     p = data.params
     ids = p.item_ids.tolist()
     flags = item_flags(data)
@@ -320,13 +329,15 @@ def render_html(data: ReportData, *, generated: str | None = None) -> str:
         d = data.dif
         ref, foc = data.dif_groups
         rows = [[html.escape(ids[j]), _fmt(d.odds_ratio[j]), _fmt(d.delta[j], 2), _fmt(d.se_delta[j], 2),
-                 _fmt(d.chi2[j], 2), _fmt(d.p[j]), html.escape(str(d.ets_class[j])), _fmt(d.n_reference[j]), _fmt(d.n_focal[j])]
+                 _fmt(d.chi2[j], 2), _fmt(d.p[j]), _fmt(d.smd[j]), _fmt(d.effect_size[j], 2),
+                 html.escape(str(d.ets_class[j])), _fmt(d.n_reference[j]), _fmt(d.n_focal[j])]
                 for j in range(p.n_items)]
         out += [f"<h2>Differential item functioning: {html.escape(str(foc))} (focal) vs {html.escape(str(ref))} (reference)</h2>",
                 "<p class='note'>Mantel-Haenszel; delta = -2.35 ln(odds ratio), negative = harder for the focal group "
-                "at equal matching score. ETS A: negligible, B: moderate, C: large.</p>",
-                _table(["item", "odds ratio", "MH delta", "se", "chi2", "p", "ETS", "n ref", "n focal"], rows,
-                       [d.ets_class[j] in ("B", "C") for j in range(p.n_items)])]
+                "at equal matching score; SMD: focal minus reference mean score at equal matching score. "
+                "ETS A/AA: negligible, B/BB: moderate, C/CC: large (AA-CC for polytomous items, by SMD/SD).</p>",
+                _table(["item", "odds ratio", "MH delta", "se", "chi2", "p", "SMD", "SMD/SD", "ETS", "n ref", "n focal"], rows,
+                       [d.ets_class[j] in ("B", "C", "BB", "CC") for j in range(p.n_items)])]
 
     # per-item plots
     obs = observed_proportions(data.responses, data.theta, p.n_categories - 1)
@@ -334,17 +345,24 @@ def render_html(data: ReportData, *, generated: str | None = None) -> str:
     out.append("<h2>Item characteristic curves</h2><p class='note'>Curve: the model. Dots: observed mean score of "
                "students in ten ability groups (EAP), dot area by group size."
                + (" Right: options chosen by total-score group (key bold)." if da_pos else "") + "</p><div class='grid'>")
-    for j, iid in enumerate(ids):
+    order = sorted(range(len(ids)), key=lambda j: (-len(flags[ids[j]]), j))  # most flags first
+    shown = sorted(order[: max(int(max_item_plots), 0)])
+    for j in shown:
+        iid = ids[j]
         cls = "item flagged" if flags[iid] else "item"
         out.append(f"<div class='{cls}'>{to_svg(icc_figure(p, j, obs, title=f'{iid} ({p.model[j]})'))}")
         if iid in da_pos:
             out.append(to_svg(distractor_figure(data.distractors, da_pos[iid])))
         out.append(f"<div>{_tags(flags[iid])}</div></div>")
-    out.append("</div></main></body></html>")
+    out.append("</div>")
+    if len(shown) < len(ids):
+        out.append(f"<p class='note'>Curves drawn for {len(shown)} of {len(ids)} items (flagged items first).</p>")
+    out.append("</main></body></html>")
     return "\n".join(out)
 
 
 def build_report(responses: ResponseMatrix, params: ItemParameters, **options) -> str:
     """:func:`analyze` then :func:`render_html`; returns the HTML text."""
     generated = options.pop("generated", None)
-    return render_html(analyze(responses, params, **options), generated=generated)
+    max_item_plots = options.pop("max_item_plots", 60)
+    return render_html(analyze(responses, params, **options), generated=generated, max_item_plots=max_item_plots)

@@ -128,3 +128,20 @@ def test_distractor_input_errors():
         distractor_analysis(np.ones((10, 3)), [1, 2])
     with pytest.raises(ValueError, match="whole option codes"):
         distractor_analysis(np.full((10, 2), 1.5), [1, 2])
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_response_matrix_statistics_equal_the_dense_ones(sparse):
+    from engine.classical import response_item_statistics
+    from engine.responses import ResponseMatrix
+
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 3, size=(60, 5)).astype(float)
+    x[rng.random(x.shape) < (0.6 if sparse else 0.1)] = np.nan
+    resp = ResponseMatrix.from_table(x, [f"S{i}" for i in range(60)], list("abcde"), n_categories=3, sparse=sparse)
+    assert resp.is_sparse == sparse
+    a = response_item_statistics(resp)
+    b = item_statistics(x, list("abcde"), max_scores=2)
+    for name in ("n", "mean", "p_value", "point_biserial", "corrected_item_total", "alpha_if_deleted"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-10, err_msg=name)
+    assert a.alpha == pytest.approx(b.alpha, nan_ok=True) and a.n_complete == b.n_complete

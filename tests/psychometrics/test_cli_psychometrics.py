@@ -192,3 +192,21 @@ def test_fit_runs_as_a_real_command(tmp_path, data_dir, lsat7_params_csv):
     )
     assert proc.returncode == 0, proc.stderr
     assert len(rows(out)) == 5
+
+
+def test_report_library_call_with_distractors_and_plot_cap(data_dir, sat12_choices):
+    from itembank.io import read_responses
+    from itembank.report import analyze, render_html
+
+    items, table, key = sat12_choices
+    resp = read_responses(data_dir / "sat12_binary.csv")
+    from engine.calibrate import calibrate
+
+    params = calibrate(resp, "2pl", se=True).params
+    data = analyze(resp, params, choices=(np.array(items), table, key), title="SAT12")
+    text = render_html(data, generated="test", max_item_plots=3)
+    # information + 3 items x (curve + distractor plot); Item_32 flagged, so drawn
+    assert text.count("<svg") == 1 + 2 * 3
+    assert "Curves drawn for 3 of 32 items" in text
+    assert "Item_32 ({})".format(params.model[31]) in text and "POSSIBLE MISKEY" in text
+    assert "se a" in text  # parameter table with standard errors

@@ -149,3 +149,54 @@ def test_lr_dif_input_errors():
         irt_lr_dif(resp, params, g, "R", "F", ["I0"], anchors=["I0"])
     with pytest.raises(ValueError, match="at least one anchor"):
         irt_lr_dif(resp, params, g, "R", "F", ["I0", "I1"])
+
+
+def test_mh_on_a_response_matrix_equals_the_dense_call():
+    rng = np.random.default_rng(9)
+    x, groups = _rasch_groups(rng, 300, np.linspace(-1, 1, 8), shift_item=1, shift=1.0)
+    dense = mantel_haenszel(x, groups, "R", "F", purify=True)
+    resp = ResponseMatrix.from_dense(x, item_ids=[f"I{i + 1}" for i in range(8)])
+    long = mantel_haenszel(resp, groups, "R", "F", purify=True)
+    for name in ("odds_ratio", "delta", "se_delta", "chi2", "p", "smd"):
+        np.testing.assert_allclose(getattr(long, name), getattr(dense, name), rtol=1e-12, err_msg=name)
+    assert long.ets_class.tolist() == dense.ets_class.tolist()
+    assert long.item_ids.tolist() == resp.item_ids.tolist()
+
+
+def test_std_p_dif_by_hand():
+    x, grp, strata = _tiny()
+    res = mantel_haenszel(x, grp, "R", "F", matching=strata)
+    # focal-weighted difference of proportions correct: strata have 15 and 23 focal students
+    diff = [(c / (c + d) - a / (a + b)) for a, b, c, d in TABLES]
+    assert res.smd[0] == pytest.approx((15 * diff[0] + 23 * diff[1]) / 38, rel=1e-12)
+
+
+def test_mantel_ordinal_chi_square_by_hand_and_polytomous_flag():
+    # one 3-category item, two strata
+    y = np.array([0, 1, 2, 2, 1, 0, 0, 1, 2, 2, 2, 1, 0, 0, 1, 0], dtype=float)
+    grp = np.array(list("RRRRFFFF" + "RRRRFFFF"))
+    strata = np.repeat([0, 1], 8)
+    res = mantel_haenszel(y[:, None], grp, "R", "F", matching=strata)
+    num = var = 0.0
+    for k in (0, 1):
+        sel = strata == k
+        yk, fk = y[sel], grp[sel] == "F"
+        nk, nf, nr = sel.sum(), fk.sum(), (~fk).sum()
+        num += yk[fk].sum() - nf * yk.sum() / nk
+        var += nr * nf * (nk * (yk**2).sum() - yk.sum() ** 2) / (nk**2 * (nk - 1))
+    assert res.chi2[0] == pytest.approx(num**2 / var, rel=1e-12)
+    assert np.isnan(res.delta[0]) and res.ets_class[0] in ("AA", "BB", "CC")
+
+
+def test_polytomous_dif_is_flagged_by_simulation():
+    from engine.simulate import simulate_bank, simulate_responses
+
+    rng = np.random.default_rng(14)
+    bank = simulate_bank(8, "gpcm", rng)
+    harder = ItemParameters.from_arrays(bank.item_ids, "gpcm", a=bank.a,
+                                        thresholds=bank.thresholds + np.where(np.arange(8) == 2, 1.0, 0.0)[:, None])
+    ref = simulate_responses(bank, rng.normal(0, 1, 1500), rng).to_table()
+    foc = simulate_responses(harder, rng.normal(-0.3, 1, 1500), rng).to_table()
+    res = mantel_haenszel(np.vstack([ref, foc]), np.repeat(["R", "F"], 1500), "R", "F")
+    assert res.ets_class[2] == "CC" and res.smd[2] < 0
+    assert all(c == "AA" for k, c in enumerate(res.ets_class) if k != 2)
