@@ -162,9 +162,17 @@ class AdaptiveBank:
         return replace(self, control=control, _cache={})
 
     # ------------------------------------------------------------ facts
+    def __post_init__(self) -> None:
+        # plain attributes for the hot path (no property chains per call)
+        object.__setattr__(self, "_j", int(self.params.n_items))
+        object.__setattr__(self, "_lo", float(self.nodes[0]))
+        object.__setattr__(self, "_inv_step", 1.0 / float(self.nodes[1] - self.nodes[0]))
+        object.__setattr__(self, "_qmax", float(self.nodes.size - 1))
+        object.__setattr__(self, "_powers", np.column_stack([self.nodes, self.nodes * self.nodes]))
+
     @property
     def n_items(self) -> int:
-        return self.params.n_items
+        return self._j
 
     @property
     def n_nodes(self) -> int:
@@ -206,9 +214,8 @@ class AdaptiveBank:
 
     def node_index(self, theta: np.ndarray) -> np.ndarray:
         """Nearest grid node of each ``theta`` (any shape), clipped to the grid."""
-        lo = self.nodes[0]
-        q = np.rint((np.asarray(theta, dtype=float) - lo) / self.step)
-        return np.clip(q, 0, self.n_nodes - 1).astype(np.intp)
+        q = np.rint((np.asarray(theta, dtype=float) - self._lo) * self._inv_step)
+        return np.minimum(np.maximum(q, 0.0), self._qmax).astype(np.intp)
 
     def content_key(self, with_dok: bool) -> tuple[np.ndarray, int]:
         """Per-item content category (J,) and the number of categories.

@@ -110,10 +110,9 @@ def moments(bank: AdaptiveBank, posterior: np.ndarray) -> tuple[np.ndarray, np.n
     -------
     theta, se : ndarray, shape (N,)
     """
-    nodes = bank.nodes
-    mean = posterior @ nodes
-    var = posterior @ (nodes * nodes) - mean * mean
-    return mean, np.sqrt(np.maximum(var, 0.0))
+    m = posterior @ bank._powers  # (N, 2): E[theta], E[theta^2]
+    mean = m[:, 0]
+    return mean, np.sqrt(np.maximum(m[:, 1] - mean * mean, 0.0))
 
 
 def prob_above(bank: AdaptiveBank, posterior: np.ndarray, cut) -> np.ndarray:

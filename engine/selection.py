@@ -104,7 +104,7 @@ def _is_blocked(cand: np.ndarray, blocked: np.ndarray, n_items: int) -> np.ndarr
     if blocked.shape[1] == 0:
         return np.zeros(cand.shape, dtype=bool)
     if cand.shape[1] * blocked.shape[1] <= 2048:
-        return (cand[:, :, None] == blocked[:, None, :]).any(axis=2) & (cand >= 0)
+        return (cand[:, :, None] == blocked[:, None, :]).any(axis=2)  # -1 never equals a candidate >= 0
     # sorted global keys: row * (J + 1) + item
     width = n_items + 1
     n = cand.shape[0]
@@ -118,9 +118,11 @@ def _is_blocked(cand: np.ndarray, blocked: np.ndarray, n_items: int) -> np.ndarr
 def _compact(cand: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarray:
     """Valid candidates moved to the front in order, first ``depth`` columns."""
     if depth == 1:
-        first = np.argmax(valid, axis=1)
-        ok = valid[np.arange(cand.shape[0]), first]
-        return np.where(ok, cand[np.arange(cand.shape[0]), first], -1)[:, None]
+        rows = np.arange(cand.shape[0])
+        first = valid.argmax(axis=1)
+        out = cand[rows, first].astype(np.int64)
+        out[~valid[rows, first]] = -1
+        return out[:, None]
     order = np.argsort(~valid, axis=1, kind="stable")[:, :depth]
     out = np.take_along_axis(cand, order, axis=1)
     ok = np.take_along_axis(valid, order, axis=1)
@@ -129,23 +131,25 @@ def _compact(cand: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarray:
 
 def _ranked(bank, rule, q, blocked, required, with_dok, depth) -> np.ndarray:
     order, start, overall = bank.ranking(rule.name, rule.p_target, with_dok)
-    j = bank.n_items
+    j = bank._j
     d = min(blocked.shape[1] + depth, j)
-    cols = np.arange(d)
     if required is None:
-        cand = overall[q[:, None], cols[None, :]].astype(np.int64)
-        valid = np.ones(cand.shape, dtype=bool)
+        cand = overall[q, :d]
+        if blocked.shape[1] == 0:
+            return cand[:, :depth].astype(np.int64)
+        valid = ~_is_blocked(cand, blocked, j)
     else:
+        cols = np.arange(d)
         req = np.maximum(required, 0)
         pos = start[req][:, None] + cols[None, :]
         valid = pos < start[req + 1][:, None]
-        cand = order[q[:, None], np.minimum(pos, j - 1)].astype(np.int64)
+        cand = order[q[:, None], np.minimum(pos, j - 1)]
         free = required < 0
         if free.any():
-            cand[free] = overall[q[free][:, None], cols[None, :]]
+            cand[free] = overall[q[free], :d]
             valid[free] = True
         cand = np.where(valid, cand, -1)
-    valid &= ~_is_blocked(cand, blocked, j)
+        valid &= ~_is_blocked(cand, blocked, j)
     return _compact(cand, valid, depth)
 
 

@@ -1,0 +1,182 @@
+"""Morning work, fixed-form assembly (milp) and the simulate-cat command."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from engine.adaptive_bank import AdaptiveBank
+from engine.adaptive_sim import pair_probabilities
+from engine.assembly import assemble_forms
+from engine.bands import band_codes
+from engine.morning_work import morning_work
+from engine.parameters import ItemParameters
+
+
+@pytest.fixture(scope="module")
+def school():
+    rng = np.random.default_rng(0)
+    s, o, per = 4, 3, 15
+    j = s * o * per
+    obj = np.repeat(np.arange(s * o), per)
+    params = ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.1, 0.3, j),
+                                        b=rng.normal(0, 1, j))
+    bank = AdaptiveBank.from_parameters(params, objectives=[f"o{x:02d}" for x in obj])
+    n, c = 60, 3
+    cls = np.arange(n) % c
+    group_standard = np.tile(np.arange(s), c)
+    mg = (cls[:, None] * s + np.arange(s)[None, :]).ravel()
+    ms = np.repeat(np.arange(n), s)
+    th = rng.normal(size=n * s)
+    band = band_codes(th, (-0.5, 0.5))
+    rs = np.repeat(np.arange(n), 6)
+    ri = rng.integers(0, j, rs.size)
+    return bank, obj // o, obj, group_standard, mg, ms, th, band, rs, ri
+
+
+def test_morning_work_tiers(school):
+    bank, item_std, obj, group_standard, mg, ms, th, band, rs, ri = school
+    rate = np.zeros(bank.n_items)
+    rate[:5] = 0.9
+    mw = morning_work(bank, item_std, group_standard, mg, ms, th, band, recent_student=rs, recent_item=ri,
+                      exposure_rate=rate, max_exposure=0.5, per_student=True)
+    assert np.all(mw.tier_items >= 0)
+    # tiers partition the memberships by (group, band)
+    np.testing.assert_array_equal(mw.tier_group[mw.member_tier], mg)
+    np.testing.assert_array_equal(mw.tier_band[mw.member_tier], band)
+    for t in range(mw.tier_items.shape[0]):
+        items = mw.tier_items[t]
+        assert np.all(item_std[items] == group_standard[mw.tier_group[t]])  # the tier's standard
+        assert len(set(items.tolist())) == items.size
+        assert np.ptp(np.bincount(obj[items] % 3, minlength=3)) <= 1  # spread over the objectives
+        members = ms[mw.member_tier == t]
+        seen = set(ri[np.isin(rs, members)].tolist())
+        assert not seen & set(items.tolist())  # nobody in the tier saw them recently
+        assert not set(items.tolist()) & set(range(5))  # over-exposed items avoided
+    for m in range(ms.size):
+        own = mw.student_items[m]
+        assert not set(own.tolist()) & set(ri[rs == ms[m]].tolist())
+    # aimed at the target: tier items are easier for high tiers' abilities than a random draw
+    p = pair_probabilities(bank.params, np.repeat(mw.tier_theta, 5), mw.tier_items.ravel())[:, 1]
+    assert abs(p.mean() - 0.75) < 0.08
+
+
+def test_morning_work_errors(school):
+    bank, item_std, obj, group_standard, mg, ms, th, band, rs, ri = school
+    with pytest.raises(ValueError, match="member_band"):
+        morning_work(bank, item_std, group_standard, mg, ms, th, band + 5)
+    with pytest.raises(ValueError, match="p_target"):
+        morning_work(bank, item_std, group_standard, mg, ms, th, band, p_target=1.0)
+    with pytest.raises(ValueError, match="exposure_rate"):
+        morning_work(bank, item_std, group_standard, mg, ms, th, band, max_exposure=0.3)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    rng = np.random.default_rng(1)
+    j = 12
+    return ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.1, 0.3, j),
+                                      b=rng.normal(0, 1, j)), rng.integers(0, 3, j)
+
+
+def test_assembly_is_optimal_against_brute_force(pool):
+    params, obj = pool
+    limits = {0: (1, 2), 1: (1, 2), 2: (1, 2)}
+    res = assemble_forms(params, length=4, theta=[0.3], objectives=obj, objective_limits=limits,
+                         enemies=[[0, 1]], time_limit=20)
+    info = params.information(np.array([0.3]))[0]
+    best = -np.inf
+    for combo in itertools.combinations(range(12), 4):
+        counts = np.bincount(obj[list(combo)], minlength=3)
+        if np.all((counts >= 1) & (counts <= 2)) and not {0, 1} <= set(combo):
+            best = max(best, info[list(combo)].sum())
+    assert res.optimal
+    assert res.information[0, 0] == pytest.approx(best, rel=1e-6)
+    assert np.all((res.objective_counts >= 1) & (res.objective_counts <= 2))
+
+
+@pytest.mark.parametrize("overlap", [0, 1])
+def test_parallel_forms_overlap_and_balance(pool, overlap):
+    params, obj = pool
+    res = assemble_forms(params, length=3, theta=[-0.5, 0.5], n_forms=3, max_overlap=overlap, time_limit=20)
+    off = res.overlap[~np.eye(3, dtype=bool)]
+    assert np.all(off <= overlap) and np.all(np.diag(res.overlap) == 3)
+    assert res.forms.shape == (3, 3)
+    if overlap == 0:
+        assert len(set(res.forms.ravel().tolist())) == 9
+
+
+def test_assembly_target_and_errors(pool):
+    params, obj = pool
+    res = assemble_forms(params, length=4, theta=[0.0], objective="target", target=[1.0], time_limit=20)
+    info = params.information(np.array([0.0]))[0]
+    best = min(abs(info[list(c)].sum() - 1.0) for c in itertools.combinations(range(12), 4))
+    assert abs(res.information[0, 0] - 1.0) == pytest.approx(best, abs=1e-6)
+    with pytest.raises(ValueError, match="no forms"):
+        assemble_forms(params, length=4, theta=[0.0], objectives=obj, objective_limits={0: (5, 5)}, time_limit=5)
+    with pytest.raises(ValueError, match="target"):
+        assemble_forms(params, length=4, theta=[0.0], objective="target")
+
+
+BANK = """item_id,model,a,b,c,d,b1,b2
+i1,2pl,1.2,-1,0,1,,
+i2,2pl,0.8,0,0,1,,
+i3,3pl,1.5,0.5,0.2,1,,
+i4,grm,1.1,,,,-1,0.5
+i5,2pl,1.3,1.0,0,1,,
+i6,2pl,1.0,-0.3,0,1,,
+"""
+
+
+def test_simulate_cat_cli(tmp_path):
+    from cli.main import app
+
+    path = tmp_path / "bank.csv"
+    path.write_text(BANK)
+    runner = CliRunner()
+    res = runner.invoke(app, ["simulate-cat", "--bank", str(path), "--students", "300", "--seed", "3",
+                              "--max-items", "4", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    for key in ("bias", "rmse", "mean_length", "classification_accuracy", "max_exposure", "seconds"):
+        assert isinstance(out[key], float)
+    assert out["mean_length"] == 4.0 and out["students"] == 300
+    again = json.loads(runner.invoke(app, ["simulate-cat", "--bank", str(path), "--students", "300", "--seed", "3",
+                                           "--max-items", "4", "--json"]).stdout)
+    assert again["rmse"] == out["rmse"]  # seeded
+    res = runner.invoke(app, ["simulate-cat", "--bank", str(path), "--exposure", "sympson-hetter",
+                              "--max-exposure", "0.8", "--students", "200", "--max-items", "3", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["max_exposure"] <= 0.9
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--rule", "best"], "--rule"),
+        (["--students", "0"], "--students"),
+        (["--exposure", "sympson-hetter", "--max-exposure", "2"], "max-exposure"),
+        (["--max-items", "0"], "max_items"),
+    ],
+)
+def test_simulate_cat_cli_bad_input(tmp_path, args, message):
+    from cli.main import app
+
+    path = tmp_path / "bank.csv"
+    path.write_text(BANK)
+    res = CliRunner().invoke(app, ["simulate-cat", "--bank", str(path), *args])
+    assert res.exit_code == 2
+    assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_simulate_cat_cli_bad_file(tmp_path):
+    from cli.main import app
+
+    path = tmp_path / "bank.csv"
+    path.write_text("item_id,model,a,b\ni1,2pl,abc,0\n")
+    res = CliRunner().invoke(app, ["simulate-cat", "--bank", str(path)])
+    assert res.exit_code == 2 and "error" in res.stderr
