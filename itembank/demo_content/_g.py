@@ -499,3 +499,111 @@ def g3_describe_rubric(rng: random.Random) -> Draft:
         "Meets the standard and explains that the cross-section does not depend on where the parallel cut is made, and contrasts this with a pyramid, whose parallel slices shrink.",
     )
     return rubric(stem, ex, levels, 3, 0.9)
+
+
+# --------------------------------------------------------------------------- 7.G.A.2
+
+
+def _is_triangle(a: int, b: int, c: int) -> bool:
+    x, y, z = sorted((a, b, c))
+    return x + y > z
+
+
+@template("7.G.A.2", 6)
+def g2_side_sets(rng: random.Random) -> Draft:
+    correct: list[str] = []
+    incorrect: list[str] = []
+    k = rng.randint(2, 3)
+    for _ in range(200):
+        a, b = rng.randint(2, 15), rng.randint(2, 15)
+        c = rng.randint(1, a + b + 3)
+        text = f"{a} cm, {b} cm, {c} cm"
+        bucket = correct if _is_triangle(a, b, c) else incorrect
+        target = k if bucket is correct else 5 - k
+        if len(bucket) < target and text not in bucket:
+            if bucket is incorrect and len(incorrect) == 0 and a + b != c and rng.random() < 0.5:
+                c2 = a + b  # include a degenerate set: the sum equals the third side
+                text = f"{a} cm, {b} cm, {c2} cm"
+            bucket.append(text)
+        if len(correct) == k and len(incorrect) == 5 - k:
+            break
+    stem = "Which sets of side lengths can form a triangle? Select all that apply."
+    rat = "Three lengths form a triangle only when the two shorter sides add up to more than the longest side (triangle inequality). If the sum is equal or less, the sides lie flat or cannot meet."
+    return multi(rng, stem, correct, incorrect, rat, 2, 0.3)
+
+
+@template("7.G.A.2", 5)
+def g2_third_side(rng: random.Random) -> Draft:
+    a, b = rng.randint(3, 15), rng.randint(3, 15)
+    if a == b:
+        raise Reroll
+    lo, hi = abs(a - b), a + b
+    key = rng.randint(lo + 1, hi - 1)
+    what = pick(rng, ("a triangular garden bed", "a triangular sail", "a triangular patio"))
+    stem = f"Two sides of {what} are {a} feet and {b} feet long. Which could be the length of the third side?"
+    ds = [f"{hi} feet", f"{lo} feet", f"{hi + rng.randint(1, 6)} feet", f"{max(1, lo - 1)} feet" if lo > 1 else f"{hi + 7} feet"]
+    rat = f"The third side must be greater than {b if b > a else a} − {a if b > a else b} = {lo} and less than {a} + {b} = {hi}. Only {key} feet is between them; a side equal to {hi} would make the triangle flat."
+    return single(rng, stem, f"{key} feet", ds, rat, 2, 0.4)
+
+
+@template("7.G.A.2", 4)
+def g2_longest_whole(rng: random.Random) -> Draft:
+    a, b = rng.randint(3, 20), rng.randint(3, 20)
+    name = pick(rng, NAMES)
+    stem = f"{name} is building a triangle from straws. Two straws are {a} cm and {b} cm long. What is the greatest whole-number length, in centimeters, that the third straw can have?"
+    key = a + b - 1
+    rat = f"The third side must be less than {a} + {b} = {a + b} cm (triangle inequality), so the greatest whole number is {key} cm. A {a + b} cm straw would lie flat along the other two."
+    return numeric(stem, key, rat, 2, 0.5, tolerance=0)
+
+
+@template("7.G.A.2", 5)
+def g2_how_many(rng: random.Random) -> Draft:
+    kind = rng.choice(("angles_ok", "angles_bad", "sides_ok", "sides_bad"))
+    options = ("exactly one", "more than one (same shape, different sizes)", "no triangle", "exactly two")
+    if kind.startswith("angles"):
+        a, b = rng.randint(25, 80), rng.randint(25, 80)
+        c = 180 - a - b if kind == "angles_ok" else 180 - a - b + rng.choice((-15, -10, 10, 15))
+        if c <= 5:
+            raise Reroll
+        stem = f"How many different triangles can be drawn with angles of {a}°, {b}° and {c}°?"
+        key = options[1] if a + b + c == 180 else options[2]
+        rat = (
+            f"The angles add to {a + b + c}°. " + (
+                "A triangle's angles add to 180°, so such triangles exist, but the angles fix only the shape: they can be drawn in any size."
+                if a + b + c == 180 else "A triangle's angles must add to 180°, so no triangle has these angles."
+            )
+        )
+    else:
+        a, b = rng.randint(3, 12), rng.randint(3, 12)
+        c = rng.randint(abs(a - b) + 1, a + b - 1) if kind == "sides_ok" else a + b + rng.randint(0, 4)
+        stem = f"How many different triangles can be drawn with sides of {a} cm, {b} cm and {c} cm?"
+        ok = _is_triangle(a, b, c)
+        key = options[0] if ok else options[2]
+        rat = (
+            f"{min(a, b, c)} + {sorted((a, b, c))[1]} = {sum(sorted((a, b, c))[:2])}, which is "
+            + (f"greater than {max(a, b, c)}, so the sides form a triangle, and three given sides fix it exactly: one triangle (any copy is congruent)."
+               if ok else f"not greater than {max(a, b, c)}, so the sides cannot meet: no triangle.")
+        )
+    ds = [o for o in options if o != key]
+    return single(rng, stem, key[0].upper() + key[1:], [d[0].upper() + d[1:] for d in ds], rat, 2, 0.6)
+
+
+@template("7.G.A.2", 2)
+def g2_construct_rubric(rng: random.Random) -> Draft:
+    a, b = rng.randint(4, 10), rng.randint(4, 10)
+    angle = rng.choice((40, 50, 60, 70, 80, 100, 110))
+    stem = (
+        f"Use a ruler and protractor to draw a triangle with sides of {a} cm and {b} cm and a {angle}° angle between them. "
+        "Then decide: would every classmate who follows these directions draw the same triangle? What if the angle were not between the two sides? Explain."
+    )
+    ex = (
+        f"Draw {art(str(a))} {a} cm segment, measure a {angle}° angle at one end, mark {b} cm along that ray and join the endpoints. Two sides and the included angle "
+        "fix the triangle, so everyone draws the same (congruent) triangle. If the angle is not between the given sides, there may be two different triangles, one, or none."
+    )
+    levels = (
+        "No accurate drawing and no reasoning.",
+        f"Draws a triangle with some given measures correct (for example the {angle}° angle in the wrong place) or answers the question without reasons.",
+        "Draws the triangle accurately and explains that two sides and the included angle give one unique triangle.",
+        "Meets the standard and explains, with a sketch or example, why a non-included angle can give two triangles or none.",
+    )
+    return rubric(stem, ex, levels, 3, 1.1)

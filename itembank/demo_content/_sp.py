@@ -28,7 +28,7 @@ from ._rp import NAMES
 # --------------------------------------------------------------------------- 7.SP.A.2
 
 
-@template("7.SP.A.2", 6)
+@template("7.SP.A.2", 8)
 def sp2_survey(rng: random.Random) -> Draft:
     n = rng.choice((40, 50, 60, 80, 100, 120, 150, 200))
     k = rng.randint(n // 10, n * 7 // 10)
@@ -147,8 +147,8 @@ def sp4_mad(rng: random.Random) -> Draft:
     return single(rng, stem, dec(mad), ds, rat, 2, 0.6)
 
 
-@template("7.SP.B.4", 6)
-def sp4_compare(rng: random.Random) -> Draft:
+@template("7.SP.B.3", 6)
+def sp3_mads_apart(rng: random.Random) -> Draft:
     ctx, lo, hi, gaps, mads = pick(
         rng,
         (
@@ -621,3 +621,215 @@ def sp5_scale_rubric(rng: random.Random) -> Draft:
         "Meets the standard and explains why (a) and (b) must add to 1 and why the closer a probability is to 1, the more likely the event.",
     )
     return rubric(stem, ex, levels, 2, 0.3)
+
+
+@template("7.SP.B.4", 5)
+def sp4_median(rng: random.Random) -> Draft:
+    n = rng.choice((6, 7, 8, 9))
+    data = _data(rng, n, 40, 95)
+    med = F(data[(n - 1) // 2] + data[n // 2], 2)
+    ctx = pick(rng, ("scores on a science test", "resting heart rates, in beats per minute,", "minutes of daily exercise"))
+    shuffled = data[:]
+    rng.shuffle(shuffled)
+    stem = f"A random sample of {n} students gave these {ctx}: " + ", ".join(map(str, shuffled)) + ". What is the median?"
+    mid = f"the middle value, {data[n // 2]}" if n % 2 else f"the mean of the two middle values, ({data[n // 2 - 1]} + {data[n // 2]}) {DIVIDE} 2 = {dec(med)}"
+    rat = "Order the data: " + ", ".join(map(str, data)) + f". The median is {mid}. The median of the unordered list is not its middle entry."
+    return numeric(stem, med, rat, 1, -0.3 + 0.3 * (n % 2 == 0), tolerance=0.001)
+
+
+# --------------------------------------------------------------------------- 7.SP.B.3
+
+
+@template("7.SP.B.3", 5)
+def sp3_overlap(rng: random.Random) -> Draft:
+    mad = rng.choice((2, 3, 4, 5))
+    mult = rng.choice((F(1, 2), F(1), F(3), F(4), F(5)))
+    m1 = rng.randint(20, 60)
+    m2 = m1 + mult * mad
+    if m2.denominator != 1:
+        raise Reroll
+    ctx = pick(rng, ("the number of minutes two bus routes take to reach school", "the weights, in pounds, of two breeds of dogs at a shelter", "the points scored per game by two basketball teams"))
+    stem = (
+        f"Dot plots of {ctx} have similar spreads, each with a MAD of {mad}. The means are {m1} and {m2}. "
+        "Which statement best describes the two distributions?"
+    )
+    big = mult >= 2
+
+    def mads(x: F) -> str:
+        return f"{dec(x)} MAD" + ("s" if x > 1 else "")
+
+    key = f"The means differ by {mads(mult)}, so the distributions " + ("barely overlap." if big else "overlap a lot.")
+    inverse = F(mad) / (m2 - m1)
+    ds = [
+        f"The means differ by {mads(mult)}, so the distributions " + ("overlap a lot." if big else "barely overlap."),
+        f"The means differ by {mads(F(m2 - m1))}, so the distributions barely overlap." if m2 - m1 != mult else "The distributions must be identical.",
+        "The distributions cannot be compared because their means are different.",
+        f"The means differ by {mads(inverse)}, so the distributions overlap a lot." if inverse != mult and (inverse * 100).denominator == 1 else "The distributions do not overlap at all.",
+    ]
+    rat = (
+        f"Difference of means = {m2} − {m1} = {m2 - m1} = {dec(mult)} {TIMES} {mad}, that is {mads(mult)}. "
+        "When the centers are 2 or more MADs apart the distributions are well separated; at about 1 MAD or less they overlap a lot."
+    )
+    return single(rng, stem, key, ds, rat, 2, 0.6)
+
+
+@template("7.SP.B.3", 5)
+def sp3_from_data(rng: random.Random) -> Draft:
+    a = _data(rng, 5, 10, 30)
+    mean_a = F(sum(a), 5)
+    mad = sum(abs(x - mean_a) for x in a) / 5
+    shift = rng.choice((4, 6, 8, 9, 10, 12))
+    if mad == 0 or mean_a.denominator != 1 or (F(shift) / mad * 100).denominator != 1:
+        raise Reroll
+    b = [x + shift for x in a]
+    rng.shuffle(b)
+    groups = pick(rng, (("Class A", "Class B"), ("the morning runners", "the evening runners"), ("Garden 1", "Garden 2")))
+    stem = (
+        f"Two data sets have the same variability. {groups[0]}: " + ", ".join(map(str, a)) + f". {groups[1]}: " + ", ".join(map(str, b))
+        + f". The MAD of each set is {dec(mad)}. The difference of the means is how many times the MAD?"
+    )
+    key = F(shift) / mad
+    rat = f"Means: {dec(mean_a)} and {dec(mean_a + shift)}; difference {shift}; {shift} {DIVIDE} {dec(mad)} = {dec(key)} MADs."
+    return numeric(stem, key, rat, 2, 0.7, tolerance=0.01)
+
+
+@template("7.SP.B.3", 4)
+def sp3_which_pair(rng: random.Random) -> Draft:
+    pairs = []
+    for _ in range(3):
+        mad = rng.choice((2, 3, 4, 5, 6))
+        diff = rng.choice((2, 3, 4, 6, 8, 9, 10, 12, 15))
+        pairs.append((diff, mad))
+    ratios = [F(d, m) for d, m in pairs]
+    if len(set(ratios)) < 3:
+        raise Reroll
+    best = max(range(3), key=lambda j: ratios[j])
+    biggest_diff = max(range(3), key=lambda j: pairs[j][0])
+    if biggest_diff == best:
+        raise Reroll  # make the raw difference a tempting wrong answer
+    labels = ("Pair 1", "Pair 2", "Pair 3")
+    stem = (
+        "Three pairs of distributions have similar spreads within each pair. "
+        + "; ".join(f"{labels[j]}: means differ by {pairs[j][0]}, MAD {pairs[j][1]}" for j in range(3))
+        + ". In which pair are the two distributions most clearly separated?"
+    )
+    key = labels[best]
+    ds = [labels[j] for j in range(3) if j != best] + ["All three are equally separated."]
+    rat = "Compare the difference of means in MADs: " + ", ".join(f"{labels[j]}: {pairs[j][0]} {DIVIDE} {pairs[j][1]} = {frac(ratios[j], True)}" for j in range(3)) + f". {labels[best]} is separated by the most MADs; the largest raw difference is not enough when the spread is also large."
+    return single(rng, stem, key, ds, rat, 3, 1.0)
+
+
+@template("7.SP.B.3", 2)
+def sp3_overlap_rubric(rng: random.Random) -> Draft:
+    m1 = rng.randint(58, 62)
+    gap = rng.choice((6, 8, 9, 10))
+    mad = rng.choice((2, 3))
+    stem = (
+        f"The heights of players on a soccer team have a mean of {m1} inches and a MAD of {mad} inches. The heights of players on a basketball team "
+        f"have a mean of {m1 + gap} inches and a MAD of {mad} inches. Describe how much the two distributions overlap. Express the difference "
+        "of the means as a multiple of the MAD and explain what it tells you."
+    )
+    ex = (
+        f"Difference = {gap} in = {frac(F(gap, mad), True)} MADs. With the centers about {round(gap / mad)} MADs apart and equal spreads, "
+        "the distributions overlap only a little: most basketball players are taller than most soccer players, though a few heights may overlap."
+    )
+    levels = (
+        "No correct comparison.",
+        "Computes the difference of the means but does not relate it to the MAD, or relates it with a computation error.",
+        f"Finds the difference ({gap} in) as {frac(F(gap, mad), True)} MADs and concludes that the distributions overlap only a little.",
+        "Meets the standard and explains why measuring the difference in MADs matters (the same difference would mean more overlap if the spread were larger).",
+    )
+    return rubric(stem, ex, levels, 3, 1.0)
+
+
+# --------------------------------------------------------------------------- 7.SP.A.1
+
+# (question of interest, biased group that a lazy survey would ask, why that group is biased)
+SURVEYS: tuple[tuple[str, str, str], ...] = (
+    ("how many hours a week students spend playing sports", "members of the basketball team", "team members play more sports than most students"),
+    ("how much time students spend on homework each night", "students in the honors math class", "honors students may get more homework than other students"),
+    ("how students usually get to school", "students waiting at the bus stop", "everyone at the bus stop rides the bus"),
+    ("which lunch students like best", "students in the pizza line on pizza day", "students in the pizza line already chose pizza"),
+    ("how many books students read each month", "students in the library after school", "library visitors are likely to read more than other students"),
+    ("whether students want a longer recess", "students on the playground during recess", "students already on the playground may like recess more"),
+    ("whether the school should start a robotics club", "students at the science fair", "science fair students are more interested in science and engineering"),
+)
+
+
+@template("7.SP.A.1", 8)
+def sp1_representative(rng: random.Random) -> Draft:
+    question, group, _ = pick(rng, SURVEYS)
+    n = rng.choice((40, 50, 60, 75, 80, 100))
+    N = rng.choice((600, 750, 800, 900, 1100, 1200))
+    stem = f"The student council at a school of {N} students wants to know {question}. They plan to survey {n} students. Which plan is most likely to give a representative sample?"
+    key = f"Choose {n} students at random from the list of all {N} students."
+    ds = [
+        f"Survey {n} {group}.",
+        f"Post the survey online and use the first {n} students who answer.",
+        f"Survey the {n} students in the two seventh-grade homerooms closest to the office.",
+        f"Survey {n} students who are friends of council members.",
+    ]
+    rat = (
+        f"A random sample from the whole list gives every student the same chance to be chosen, so it tends to represent all {N} students. "
+        f"Surveying {group}, volunteers or friends leaves out groups of students and can bias the results."
+    )
+    return single(rng, stem, key, ds, rat, 1, -0.6)
+
+
+@template("7.SP.A.1", 6)
+def sp1_biased_ms(rng: random.Random) -> Draft:
+    question, group, _ = pick(rng, SURVEYS)
+    n = rng.choice((30, 40, 50, 60))
+    biased = [
+        f"Survey {n} {group}.",
+        f"Ask {n} students who volunteer by replying to an email.",
+        f"Survey every student in one seventh-grade class.",
+        f"Survey {n} students chosen by the council president.",
+    ]
+    fair = [
+        f"Pick {n} student ID numbers with a random number generator and survey those students.",
+        f"Put every student's name in a box, mix well, and draw {n} names.",
+        f"Survey every 10th student on an alphabetical list of all students, starting from a randomly chosen name.",
+    ]
+    k = rng.randint(2, 3)
+    stem = f"A reporter for the school paper wants to learn {question} at her school. Which sampling plans are likely to be biased? Select all that apply."
+    rat = "A plan is biased when some groups of students are more likely to be chosen than others (a club, volunteers, one class, people someone picks). Random selection from the whole population, or a systematic pick with a random start, avoids that."
+    return multi(rng, stem, rng.sample(biased, k), rng.sample(fair, min(3, 5 - k)), rat, 2, -0.1)
+
+
+@template("7.SP.A.1", 5)
+def sp1_why_biased(rng: random.Random) -> Draft:
+    question, group, why = pick(rng, SURVEYS)
+    n = rng.choice((25, 30, 40, 50))
+    name = pick(rng, NAMES)
+    stem = f"To find out {question}, {name} surveyed {n} {group}. Why might the results not represent all students at the school?"
+    key = f"The sample is not random: {why}."
+    ds = [
+        f"{n} students is always too few to learn anything about a school.",
+        "Surveys can never tell us anything about a whole population.",
+        f"The sample is biased because {name} asked more than 20 students.",
+        "The results would be the same for any group of students.",
+    ]
+    rat = f"The group was chosen for convenience, not at random, and {why}, so its answers are likely to differ from those of the whole school. A random sample of the same size would be fine."
+    return single(rng, stem, key, ds, rat, 2, 0.0)
+
+
+@template("7.SP.A.1", 2)
+def sp1_plan_rubric(rng: random.Random) -> Draft:
+    question, group, why = pick(rng, SURVEYS)
+    N = rng.choice((600, 800, 1000))
+    stem = (
+        f"Your school has {N} students. Design a survey to estimate {question}. Describe how you would choose the sample, how many students you would ask, "
+        f"and explain why your plan is better than surveying {group}."
+    )
+    ex = (
+        f"Number the {N} students on the school roster and use a random number generator to choose about 50 to 100 of them; survey those students. "
+        f"Every student has the same chance to be chosen, so the sample should represent the school; surveying {group} is biased because {why}."
+    )
+    levels = (
+        "No sampling plan, or a plan that uses a convenience group with no justification.",
+        "Describes a plan that is partly random (for example random within one class) or gives no reason why it is better than the biased group.",
+        f"Describes a random sample from the whole population of {N} students with a reasonable size and explains why it avoids bias.",
+        "Meets the standard and also explains how the estimate might vary from sample to sample and how a larger random sample reduces that variation.",
+    )
+    return rubric(stem, ex, levels, 3, 0.8)

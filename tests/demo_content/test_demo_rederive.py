@@ -292,7 +292,7 @@ def g5_adjacent(i: dc.ItemSpec) -> None:
     assert key_value(i) * a + known == whole
 
 
-def sp4_compare(i: dc.ItemSpec) -> None:
+def sp3_mads_apart(i: dc.ItemSpec) -> None:
     m1, mad, m2 = nums(i.stem)[:3]
     assert key_value(i) == (m2 - m1) / mad
 
@@ -655,8 +655,77 @@ def g3_cube_sections(i: dc.ItemSpec) -> None:
     selected(i, lambda t: 3 <= sides[t] <= 6)
 
 
+def _triangle(sides: list[Fraction]) -> bool:
+    """Brute force: some placement of the sides closes up iff each is less than the sum of the others."""
+    return all(2 * x < sum(sides) for x in sides)
+
+
+def g2_side_sets(i: dc.ItemSpec) -> None:
+    selected(i, lambda t: _triangle(nums(t)))
+
+
+def g2_third_side(i: dc.ItemSpec) -> None:
+    a, b = nums(i.stem)[:2]
+    for c in i.choices:
+        assert _triangle([a, b, nums(c.text)[0]]) == (c.id == i.key), c.text
+
+
+def g2_longest_whole(i: dc.ItemSpec) -> None:
+    a, b = nums(i.stem)[:2]
+    best = max(c for c in range(1, 200) if _triangle([a, b, Fraction(c)]))
+    assert i.key == best
+
+
+def g2_how_many(i: dc.ItemSpec) -> None:
+    x, y, z = nums(i.stem)[:3]
+    if "with angles of" in i.stem:
+        expected = "More than one (same shape, different sizes)" if x + y + z == 180 else "No triangle"
+    else:
+        expected = "Exactly one" if _triangle([x, y, z]) else "No triangle"
+    assert key_text(i) == expected
+
+
+def sp3_overlap(i: dc.ItemSpec) -> None:
+    mad, m1, m2 = nums(i.stem)[:3]
+    k = (m2 - m1) / mad
+    assert nums(key_text(i))[0] == k
+    assert key_text(i).endswith("barely overlap." if k >= 2 else "overlap a lot.")
+
+
+def sp3_from_data(i: dc.ItemSpec) -> None:
+    parts = re.findall(r": ([\d, ]+)\.", i.stem)
+    a, b = nums(parts[0]), nums(parts[1])
+    m = statistics.mean(a)
+    mad = statistics.mean(abs(x - m) for x in a)
+    assert mad == statistics.mean(abs(x - statistics.mean(b)) for x in b)
+    assert math.isclose(i.key, float((statistics.mean(b) - m) / mad))  # type: ignore[arg-type]
+
+
+def sp3_which_pair(i: dc.ItemSpec) -> None:
+    pairs = re.findall(r"(Pair \d): means differ by (\d+), MAD (\d+)", i.stem)
+    best = max(pairs, key=lambda p: Fraction(int(p[1]), int(p[2])))
+    assert key_text(i) == best[0]
+
+
+def sp4_median(i: dc.ItemSpec) -> None:
+    data = nums(i.stem.split(": ")[1])
+    assert key_value(i) == statistics.median(data)
+
+
+def sp1_why_biased(i: dc.ItemSpec) -> None:
+    assert key_text(i).startswith("The sample is not random")
+
+
+def sp1_representative(i: dc.ItemSpec) -> None:
+    assert "at random" in key_text(i) and all("random" not in c.text for c in i.choices if c.id != i.key)
+
+
+def sp1_biased_ms(i: dc.ItemSpec) -> None:
+    selected(i, lambda t: not re.search(r"random|draw \d+ names", t))
+
+
 CHECKERS: dict[str, Callable[[dc.ItemSpec], None]] = {
-    name: fn for name, fn in list(globals().items()) if callable(fn) and name[:3] in {"rp1", "rp2", "rp3", "ns1", "ns2", "ns3", "ee1", "ee2", "ee3", "ee4", "g1_", "g3_", "g4_", "g5_", "g6_", "sp2", "sp4", "sp5", "sp6", "sp7", "sp8"}
+    name: fn for name, fn in list(globals().items()) if callable(fn) and name[:3] in {"rp1", "rp2", "rp3", "ns1", "ns2", "ns3", "ee1", "ee2", "ee3", "ee4", "g1_", "g2_", "g3_", "g4_", "g5_", "g6_", "sp1", "sp2", "sp3", "sp4", "sp5", "sp6", "sp7", "sp8"}
 }
 CASES = [pytest.param(item, CHECKERS[item.template], id=item.code) for item in BANK if item.template in CHECKERS]
 
