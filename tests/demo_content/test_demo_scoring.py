@@ -17,20 +17,31 @@ SINGLE = [i for i in BANK if i.interaction == "single_choice"]
 MULTI = [i for i in BANK if i.interaction == "multiple_select"]
 NUMERIC = [i for i in BANK if i.interaction == "numeric"]
 RUBRIC = [i for i in BANK if i.interaction == "rubric"]
+
+
+def _two_per_template(items: list[dc.ItemSpec]) -> list[dc.ItemSpec]:
+    """The first two items of each template: every template is exercised, the suite stays fast."""
+    seen: dict[str, int] = {}
+    out = []
+    for item in items:
+        seen[item.template] = seen.get(item.template, 0) + 1
+        if seen[item.template] <= 2:
+            out.append(item)
+    return out
 ONE_SINGLE, ONE_MULTI, ONE_NUMERIC, ONE_RUBRIC = SINGLE[0], MULTI[0], NUMERIC[0], RUBRIC[0]
 
 
 # --------------------------------------------------------------------------- right and wrong
 
 
-@pytest.mark.parametrize("item", SINGLE, ids=lambda i: i.code)
+@pytest.mark.parametrize("item", _two_per_template(SINGLE), ids=lambda i: i.code)
 def test_single_choice_key_scores_1_others_0(item: dc.ItemSpec) -> None:
     assert dc.score_answer(item, item.key) == 1
     assert dc.score_answer(item, str(item.key).lower()) == 1  # ids are case-insensitive
     assert [dc.score_answer(item, c.id) for c in item.choices].count(1) == 1
 
 
-@pytest.mark.parametrize("item", MULTI, ids=lambda i: i.code)
+@pytest.mark.parametrize("item", _two_per_template(MULTI), ids=lambda i: i.code)
 def test_multiple_select_all_or_nothing(item: dc.ItemSpec) -> None:
     key = list(item.key)  # type: ignore[arg-type]
     wrong = [c.id for c in item.choices if c.id not in key]
@@ -43,7 +54,7 @@ def test_multiple_select_all_or_nothing(item: dc.ItemSpec) -> None:
         assert dc.score_answer(item, key[:-1]) == 0  # one missing
 
 
-@pytest.mark.parametrize("item", NUMERIC, ids=lambda i: i.code)
+@pytest.mark.parametrize("item", _two_per_template(NUMERIC), ids=lambda i: i.code)
 def test_numeric_within_tolerance(item: dc.ItemSpec) -> None:
     key, tol = item.key, item.tolerance
     assert isinstance(key, float) and tol is not None
