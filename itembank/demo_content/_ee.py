@@ -102,7 +102,7 @@ def ee1_subtract(rng: random.Random) -> Draft:
         raise Reroll
     stem = f"Which expression is equivalent to ({lin(a, v, b)}) {MINUS} ({lin(c, v, -d)})?"
     key = lin(a - c, v, b + d)
-    rat = f"Subtracting a sum subtracts each term: {lin(a, v, b)} {MINUS} {num(c)}{v} + {num(d)} = {key}. Forgetting to change the sign of {MINUS}{num(d)} gives {lin(a - c, v, b - d)}."
+    rat = f"Subtracting a sum subtracts each term: {lin(a, v, b)} {MINUS} {lin(c, v)} + {num(d)} = {key}. Forgetting to change the sign of {MINUS}{num(d)} gives {lin(a - c, v, b - d)}."
     ds = [lin(a - c, v, b - d), lin(a + c, v, b - d), lin(a - c, v, -b - d), lin(a + c, v, b + d)]
     return single(rng, stem, key, ds, rat, 1, 0.1)
 
@@ -390,7 +390,7 @@ def ee2_meaning(rng: random.Random) -> Draft:
     )
     desc, v, base, extra = ctx
     stem = f"The expression {dec(1 + rate)}{v} gives {desc}. What does {dec(1 + rate)} tell you?"
-    key = f"The result is {pct(1 + rate)} of the {base}: the {base} plus a {pct(rate)} {extra}."
+    key = f"The result is {pct(1 + rate)} of the {base}: the {base} plus {art(pct(rate))} {pct(rate)} {extra}."
     ds = [
         f"The {extra} is ${dec(1 + rate)}.",
         f"The {extra} is {pct(1 + rate)} of the {base}.",

@@ -552,7 +552,7 @@ def g2_longest_whole(rng: random.Random) -> Draft:
     name = pick(rng, NAMES)
     stem = f"{name} is building a triangle from straws. Two straws are {a} cm and {b} cm long. What is the greatest whole-number length, in centimeters, that the third straw can have?"
     key = a + b - 1
-    rat = f"The third side must be less than {a} + {b} = {a + b} cm (triangle inequality), so the greatest whole number is {key} cm. A {a + b} cm straw would lie flat along the other two."
+    rat = f"The third side must be less than {a} + {b} = {a + b} cm (triangle inequality), so the greatest whole number is {key} cm. {art(str(a + b)).capitalize()} {a + b} cm straw would lie flat along the other two."
     return numeric(stem, key, rat, 2, 0.5, tolerance=0)
 
 
@@ -593,11 +593,11 @@ def g2_construct_rubric(rng: random.Random) -> Draft:
     a, b = rng.randint(4, 10), rng.randint(4, 10)
     angle = rng.choice((40, 50, 60, 70, 80, 100, 110))
     stem = (
-        f"Use a ruler and protractor to draw a triangle with sides of {a} cm and {b} cm and a {angle}° angle between them. "
+        f"Use a ruler and protractor to draw a triangle with sides of {a} cm and {b} cm and {art(str(angle))} {angle}° angle between them. "
         "Then decide: would every classmate who follows these directions draw the same triangle? What if the angle were not between the two sides? Explain."
     )
     ex = (
-        f"Draw {art(str(a))} {a} cm segment, measure a {angle}° angle at one end, mark {b} cm along that ray and join the endpoints. Two sides and the included angle "
+        f"Draw {art(str(a))} {a} cm segment, measure {art(str(angle))} {angle}° angle at one end, mark {b} cm along that ray and join the endpoints. Two sides and the included angle "
         "fix the triangle, so everyone draws the same (congruent) triangle. If the angle is not between the given sides, there may be two different triangles, one, or none."
     )
     levels = (

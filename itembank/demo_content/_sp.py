@@ -168,7 +168,7 @@ def sp3_mads_apart(rng: random.Random) -> Draft:
         f"The {ctx[0]} have a mean of {m1} and a MAD of {mad}. The same measurements {ctx[1]} have a mean of {m2} and a MAD of {mad}. "
         "The difference in means is how many times the MAD?"
     )
-    rat = f"Difference of means = {m2} − {m1} = {gap}; {gap} {DIVIDE} {mad} = {dec(ratio)} MADs. A larger multiple means less overlap between the two groups."
+    rat = f"Difference of means = {m2} − {m1} = {gap}; {gap} {DIVIDE} {mad} = {dec(ratio)} MAD{'s' if ratio != 1 else ''}. A larger multiple means less overlap between the two groups."
     ds = [dec(F(mad, gap)) if (F(mad, gap) * 100).denominator == 1 else frac(F(mad, gap)), str(gap), dec(ratio * 2), dec(F(m2, m1) * 1) if (F(m2, m1) * 100).denominator == 1 else str(gap + mad)]
     return single(rng, stem, dec(ratio), ds, rat, 2, 0.5)
 
@@ -689,7 +689,7 @@ def sp3_from_data(rng: random.Random) -> Draft:
         + f". The MAD of each set is {dec(mad)}. The difference of the means is how many times the MAD?"
     )
     key = F(shift) / mad
-    rat = f"Means: {dec(mean_a)} and {dec(mean_a + shift)}; difference {shift}; {shift} {DIVIDE} {dec(mad)} = {dec(key)} MADs."
+    rat = f"Means: {dec(mean_a)} and {dec(mean_a + shift)}; difference {shift}; {shift} {DIVIDE} {dec(mad)} = {dec(key)} MAD{'s' if key != 1 else ''}."
     return numeric(stem, key, rat, 2, 0.7, tolerance=0.01)
 
 
