@@ -10,14 +10,18 @@ standards() -> list[StandardSpec]
     ``7.RP``), performance indicators (clusters such as ``7.RP.A``) and
     learning objectives (standards such as ``7.RP.A.2``), parents first.
 items(seed=7) -> list[ItemSpec]
-    Several hundred items generated from templates with varied numbers. Keys
+    About 580 items covering all 24 learning objectives (at least 20 each,
+    about 45 of them rubric-scored), generated from about 100 templates with
+    varied numbers and real classroom contexts. Keys
     are computed from the numbers with exact fractions; distractors come from
     typical mistakes. Interactions: ``single_choice``, ``multiple_select``,
     ``numeric`` (key with a ``tolerance``) and ``rubric`` (4 levels scored by a
     teacher, ``n_categories = 4``). Each item has a rationale, a DOK level and
     a ``difficulty_hint`` (rough Rasch b, for simulating responses).
 score_answer(item, answer) -> int
-    0/1 score of a self-scoring item. Multiple select is all-or-nothing.
+    0/1 score of a self-scoring item. Multiple select is all-or-nothing (the
+    selected set must equal the key set). Numeric answers may be numbers or
+    strings such as ``"−2.5"``, ``"3/4"`` or ``"1 1/2"``.
 check_answer(item, answer)
     Validates and normalizes an answer; raises ``ValueError`` on a bad form.
 check_rubric_score(item, score) -> int
