@@ -11,7 +11,7 @@ standards() -> list[StandardSpec]
     learning objectives (standards such as ``7.RP.A.2``), parents first.
 items(seed=7) -> list[ItemSpec]
     About 580 items covering all 24 learning objectives (at least 20 each,
-    about 45 of them rubric-scored), generated from about 100 templates with
+    about 45 of them rubric-scored), generated from about 130 templates with
     varied numbers and real classroom contexts. Keys
     are computed from the numbers with exact fractions; distractors come from
     typical mistakes. Interactions: ``single_choice``, ``multiple_select``,
