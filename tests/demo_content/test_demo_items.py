@@ -12,6 +12,8 @@ import sys
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itembank import demo_content as dc
 
@@ -172,3 +174,12 @@ def test_number_load_examples() -> None:
     assert number_load("Find −3 + 4.") == pytest.approx(0.15)
     assert number_load("What is 5/6 of 2,400?") == pytest.approx(0.25)
     assert number_load("It costs $12.45.") == pytest.approx(0.1)
+
+
+@settings(max_examples=4, deadline=None)
+@given(st.integers(min_value=0, max_value=10**6))
+def test_any_seed_gives_a_complete_well_formed_bank(seed: int) -> None:
+    items = dc.items(seed)
+    assert [i.code for i in items] == [i.code for i in BANK]
+    for item in items:
+        test_item_is_well_formed(item)

@@ -17,6 +17,8 @@ from fractions import Fraction
 from itertools import product
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itembank import demo_content as dc
 
@@ -761,3 +763,15 @@ def test_distractor_values_differ_from_key_and_each_other(item: dc.ItemSpec) -> 
     """No two options show the same number in different forms (e.g. 0.5 and 1/2)."""
     values = [val(NUMBER_CHOICE.fullmatch(c.text)[1]) for c in item.choices]  # type: ignore[index]
     assert len(set(values)) == len(values), [c.text for c in item.choices]
+
+
+@settings(max_examples=4, deadline=None)
+@given(st.integers(min_value=0, max_value=10**6))
+def test_keys_rederived_for_other_seeds(seed: int) -> None:
+    """The same independent checks hold for banks generated from other seeds."""
+    for item in dc.items(seed):
+        if item.template in CHECKERS:
+            CHECKERS[item.template](item)
+        if _numeric_choices(item):
+            values = [val(NUMBER_CHOICE.fullmatch(c.text)[1]) for c in item.choices]  # type: ignore[index]
+            assert len(set(values)) == len(values), (seed, item.code)
