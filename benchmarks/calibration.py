@@ -216,6 +216,10 @@ def child(tool: str, scenario: str, out: Path, repeats: int = 3, repeat_budget: 
     record: dict = {"tool": tool, "scenario": scenario}
     try:
         data = load(scenario)
+        constant = data.constant_items()
+        if constant.size:
+            data = data.drop_items(constant)
+            record["dropped_constant_items"] = int(constant.size)
         fit = _PREPARE[tool](data)
         _warm_up(tool)
     except ImportError as exc:
@@ -223,6 +227,7 @@ def child(tool: str, scenario: str, out: Path, repeats: int = 3, repeat_budget: 
         out.write_text(json.dumps(record))
         return
     base = _max_rss_mb()
+    record["load_average_before_fit"] = os.getloadavg()[0]
     times: list[float] = []
     best = None
     while True:
@@ -320,7 +325,8 @@ def run_one(tool: str, scenario: str, time_limit: float, setup_limit: float = 90
         for t in threads:
             t.join(timeout=5)
         if killed == "time":
-            rec = {"tool": tool, "scenario": scenario, "status": "timeout", "time_limit": time_limit}
+            rec = {"tool": tool, "scenario": scenario, "status": "timeout", "time_limit": time_limit,
+                   "load_average_at_kill": os.getloadavg()[0]}
             if hwm is not None:
                 rec.update(peak_rss_mb=hwm, baseline_rss_mb=started["base"], fit_rss_mb=hwm - started["base"])
             return rec
@@ -429,8 +435,9 @@ def render_markdown(info: dict, records: list[dict], scenarios: list[str], tools
         "",
         f"- Date: {info['date_utc']}; commit {info['git_commit']}",
         f"- Machine: {info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB RAM; {info['os']}",
-        f"- Load average at start: {', '.join(f'{x:.2f}' for x in info['load_average_at_start'])}"
-        " (the machine is shared; other work may have run at the same time)",
+        f"- Load average (1, 5, 15 min) at start: {', '.join(f'{x:.2f}' for x in info['load_average_at_start'])}"
+        + (f"; at end: {', '.join(f'{x:.2f}' for x in info['load_average_at_end'])}" if "load_average_at_end" in info else "")
+        + " (the machine is shared with other work, which makes times noisy)",
         f"- Python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}",
         f"- BLAS: {blas}",
         f"- Environment: OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE']}, OMP_NUM_THREADS={info['OMP_NUM_THREADS']}"
@@ -454,6 +461,9 @@ def render_markdown(info: dict, records: list[dict], scenarios: list[str], tools
             rec = by.get((s, t))
             row.append(_cell(rec) if rec else "")
         lines.append("| " + " | ".join(row) + " |")
+    for s, k in info.get("dropped_constant_items", {}).items():
+        lines += ["", f"{SCENARIOS[s].title}: {k} items answered all right or all wrong (no finite maximum "
+                  "likelihood estimate) were dropped before fitting, for every tool alike; RMSE is over the rest."]
     lines += ["", "## What each column runs", ""]
     lines += [f"- **{t}**: {TOOLS[t]}" for t in tools]
     lines += [
@@ -507,12 +517,16 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown scenario or tool: {', '.join(bad)}")
     info = machine_info()
     records = []
+    info["dropped_constant_items"] = {}
     for s in scenarios:
-        load(s)  # generate and cache outside any timing
+        n_constant = int(load(s).constant_items().size)  # generate and cache outside any timing
+        if n_constant:
+            info["dropped_constant_items"][s] = n_constant
         for t in tools:
             rec = run_one(t, s, args.time_limit)
             records.append(rec)
             print(f"{s:>20} {t:>12}: {_cell(rec).replace('<br>', ' | ')}", flush=True)
+    info["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_markdown(info, records, scenarios, tools, args.time_limit))
     settings = {"time_limit": args.time_limit, "tools": {t: TOOLS[t] for t in tools},

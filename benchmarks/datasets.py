@@ -147,6 +147,42 @@ class Dataset:
         """Share of answered cells, R / (N J)."""
         return self.n_responses / (self.n_students * self.n_items)
 
+    def constant_items(self) -> np.ndarray:
+        """Positions of items whose answers are all 0 or all 1 (or that have none).
+
+        Returns
+        -------
+        ndarray of int, shape (n_constant,)
+        """
+        n = np.bincount(self.item, minlength=self.n_items)
+        right = np.bincount(self.item, weights=self.score, minlength=self.n_items)
+        return np.flatnonzero((right == 0) | (right == n))
+
+    def drop_items(self, positions) -> "Dataset":
+        """The same data without the items at ``positions`` (renumbered in order).
+
+        Maximum likelihood has no finite estimate for an item answered all
+        right or all wrong, so the benchmark drops such items for every tool
+        alike (only the 11,785 x 36,259 scenario has any).
+        """
+        drop = np.zeros(self.n_items, dtype=bool)
+        drop[np.asarray(positions, dtype=np.int64)] = True
+        keep = ~drop
+        new_index = np.cumsum(keep) - 1
+        rows = keep[self.item]
+        return Dataset(
+            name=self.name,
+            n_students=self.n_students,
+            n_items=int(keep.sum()),
+            student=self.student[rows],
+            item=new_index[self.item[rows]].astype(np.int32),
+            score=self.score[rows],
+            a=self.a[keep],
+            b=self.b[keep],
+            theta=self.theta,
+            dense=self.dense,
+        )
+
     def to_dense(self, missing: float | int = -1, dtype=np.int8) -> np.ndarray:
         """Students x items matrix, ``missing`` where not answered.
 
