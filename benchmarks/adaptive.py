@@ -5,7 +5,7 @@ Same seeded 2PL banks (a ~ lognormal(0.1, 0.3), b ~ N(0, 1)) and students
 
     .venv/bin/python benchmarks/adaptive.py [--quick] [--out benchmarks/results/adaptive.md]
 
-Stages (median of repeats): one selection for one student, one full step
+Stages (best of repeats): one selection for one student, one full step
 (select + posterior update + estimate), 1,000 students x 20 items, 10,000
 students selected at once with exposure and content constraints, morning work
 for a school.  catsim is timed on fewer students (it is ~100x slower) and the
@@ -50,14 +50,14 @@ def bank_params(n_items: int, seed: int = 0):
 
 
 def timeit(fn, repeat: int = 5, number: int = 1) -> float:
-    """Median seconds per call."""
+    """Best (minimum) seconds per call over ``repeat`` rounds (the machine is shared)."""
     out = []
     for _ in range(repeat):
         t = time.perf_counter()
         for _ in range(number):
             fn()
         out.append((time.perf_counter() - t) / number)
-    return float(np.median(out))
+    return float(np.min(out))
 
 
 # ----------------------------------------------------------------- masterycat
@@ -91,14 +91,14 @@ def ours(a, b, theta, seed=1):
         t = time.perf_counter()
         sims.append(simulate_cat(bank, theta, policy, np.random.default_rng(seed + r)))
         times.append(time.perf_counter() - t)
-    sim = sims[int(np.argsort(times)[len(times) // 2])]
+    sim = sims[int(np.argmin(times))]
     rmse = float(np.sqrt(np.mean((sim.theta - theta) ** 2)))
     del items
     return bank, {
         "compile": compile_s,
         "select1": sel_s,
         "step1": step_s,
-        "sim": float(np.median(times)),
+        "sim": float(np.min(times)),
         "rmse": rmse,
         "stages": {k: v for k, v in sim.timings.items()},
     }
@@ -248,13 +248,16 @@ def mirt_bench(a, b, theta):
         for k in range(LENGTH - 1):
             e.administer_item((k + r) % 2)
         steps.append((time.perf_counter() - t) / (LENGTH - 1))
-    out["step1"] = float(np.median(steps))
+    out["step1"] = float(np.min(steps))
     for label, kw in (("rust", dict(use_rust=True)), ("vectorized", dict(use_rust=False, vectorized=True))):
         e = engine()
         e.run_batch_simulation(theta[:20], **kw)
-        t = time.perf_counter()
-        res = e.run_batch_simulation(theta, **kw)
-        out[label] = time.perf_counter() - t
+        best = np.inf
+        for _ in range(3):
+            t = time.perf_counter()
+            res = e.run_batch_simulation(theta, **kw)
+            best = min(best, time.perf_counter() - t)
+        out[label] = best
         est = np.array([r.theta for r in res])
         out[label + "_rmse"] = float(np.sqrt(np.mean((est - theta) ** 2)))
     return out
@@ -298,6 +301,106 @@ def catsim_bench(a, b, theta, n_students):
     est = np.array(sim.latest_estimations)
     out["rmse"] = float(np.sqrt(np.mean((est - theta[:n_students]) ** 2)))
     return out
+
+
+# ----------------------------------------------------------------- policies and mastery (accuracy)
+def policy_study(seed: int = 6) -> list[dict]:
+    """Mean length and classification accuracy of each stopping and selection rule."""
+    a, b = bank_params(500, seed=seed)
+    params = ItemParameters.from_arrays([f"i{k}" for k in range(500)], "2pl", a=a, b=b)
+    bank = AdaptiveBank.from_parameters(params)
+    theta = np.random.default_rng(seed).normal(size=5000)
+    cut = 0.5
+    runs = [
+        ("max-info", "fixed 20 items", StoppingRule(max_items=20, se_target=None, cut=cut)),
+        ("max-info", "SE <= 0.3 (max 40)", StoppingRule(max_items=40, se_target=0.3, cut=cut)),
+        ("max-info", "95% CI excludes cut (max 40)", StoppingRule(max_items=40, se_target=None, classify="ci", cut=cut)),
+        ("max-info", "SPRT a=b=0.05, delta 0.3 (max 40)",
+         StoppingRule(max_items=40, se_target=None, classify="sprt", cut=cut, indifference=0.3)),
+        ("kl", "fixed 20 items", StoppingRule(max_items=20, se_target=None, cut=cut)),
+        ("kl", "fixed 5 items", StoppingRule(max_items=5, se_target=None, cut=cut)),
+        ("max-info", "fixed 5 items", StoppingRule(max_items=5, se_target=None, cut=cut)),
+        ("target-p", "fixed 20 items (p* = 0.75)", StoppingRule(max_items=20, se_target=None, cut=cut)),
+    ]
+    out = []
+    for rule, label, stop in runs:
+        from engine.selection import SelectionRule
+
+        sim = simulate_cat(bank, theta, CatPolicy(rule=SelectionRule(rule), stopping=stop), np.random.default_rng(seed + 1))
+        s = sim.summary()
+        far = np.abs(theta - cut) > 0.3
+        out.append({
+            "rule": rule, "stop": label, "mean_length": s["mean_length"], "accuracy": s["classification_accuracy"],
+            "accuracy_far": float(np.mean(sim.mastery[far] == (theta[far] >= cut))), "rmse": s["rmse"],
+            "bias": s["bias"], "max_exposure": s["max_exposure"],
+        })
+    return out
+
+
+def mastery_study(seed: int = 7) -> dict:
+    """Empirical-Bayes per-standard prior vs standard-alone; drift vs all-evidence growth."""
+    from engine.adaptive_sim import pair_probabilities
+    from engine.growth import drift_filter, estimate_drift
+    from engine.mastery import standard_estimates
+
+    rng = np.random.default_rng(seed)
+    s, per, n, rho = 8, 20, 3000, 0.8
+    j = s * per
+    params = ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j),
+                                        b=rng.normal(0, 1, j))
+    bank = AdaptiveBank.from_parameters(params, objectives=[f"s{k // per}" for k in range(j)])
+    g = rng.normal(size=n)
+    theta = rho * g[:, None] + np.sqrt(1 - rho**2) * rng.normal(size=(n, s))
+    n_ans = rng.integers(1, 6, size=(n, s))
+    order = np.argsort(rng.random((n, s, per)), axis=2)
+    stu, std, pos = np.nonzero(np.arange(per)[None, None, :] < n_ans[:, :, None])
+    item = std * per + order[stu, std, pos]
+    score = (rng.random(item.size) < pair_probabilities(params, theta[stu, std], item)[:, 1]).astype(int)
+    t = time.perf_counter()
+    eb = standard_estimates(bank, stu, item, score, n)
+    eb_s = time.perf_counter() - t
+    alone = standard_estimates(bank, stu, item, score, n, rho=0.0)
+    cuts = (-0.5, 0.5)
+    truth = band_codes(theta, cuts)
+    res = {"true_rho": rho, "rho": eb.rho, "seconds": eb_s, "students": n, "standards": s, "by_answers": []}
+    for k in range(1, 6):
+        m = n_ans == k
+        res["by_answers"].append((k, float(np.mean(band_codes(eb.theta[m], cuts) == truth[m])),
+                                  float(np.mean(band_codes(alone.theta[m], cuts) == truth[m]))))
+    res["eb_acc"] = float(np.mean(band_codes(eb.theta, cuts) == truth))
+    res["alone_acc"] = float(np.mean(band_codes(alone.theta, cuts) == truth))
+    res["eb_rmse"] = float(np.sqrt(np.mean((eb.theta - theta) ** 2)))
+    res["alone_rmse"] = float(np.sqrt(np.mean((alone.theta - theta) ** 2)))
+    # growth: half the students relearn (+1.5) at a random sitting; weekly sittings of 6 items
+    jg, ng, k, per_s = 60, 3000, 6, 6
+    pg = ItemParameters.from_arrays([f"i{x}" for x in range(jg)], "2pl", a=rng.lognormal(0.2, 0.25, jg),
+                                    b=rng.normal(0, 1, jg))
+    bg = AdaptiveBank.from_parameters(pg)
+    th0 = rng.normal(-0.5, 1, ng)
+    jump = np.where(rng.random(ng) < 0.5, 1.5, 0.0)
+    at = rng.integers(1, k, ng)
+    traj = th0[:, None] + jump[:, None] * (np.arange(k)[None, :] >= at[:, None])
+    su = np.repeat(np.arange(ng), k * per_s)
+    sit = np.tile(np.repeat(np.arange(k), per_s), ng)
+    it = rng.integers(0, jg, su.size)
+    sc = (rng.random(su.size) < pair_probabilities(pg, traj[su, sit], it)[:, 1]).astype(int)
+    days = sit * 7.0
+    sigma = estimate_drift(bg, su, it, sc, days, ng)
+    drift = drift_filter(bg, su, it, sc, days, ng, sigma=sigma)
+    naive = drift_filter(bg, su, it, sc, days, ng, sigma=0.0)
+    final = traj[:, -1]
+    tb = band_codes(final, cuts)
+    learners = jump > 0
+    res["growth"] = {
+        "sigma": sigma,
+        "drift_rmse": float(np.sqrt(np.mean((drift.theta - final) ** 2))),
+        "naive_rmse": float(np.sqrt(np.mean((naive.theta - final) ** 2))),
+        "drift_acc": float(np.mean(band_codes(drift.theta, cuts) == tb)),
+        "naive_acc": float(np.mean(band_codes(naive.theta, cuts) == tb)),
+        "drift_green_learners": float(np.mean((drift.theta[learners] >= 0.5) == (final[learners] >= 0.5))),
+        "naive_green_learners": float(np.mean((naive.theta[learners] >= 0.5) == (final[learners] >= 0.5))),
+    }
+    return res
 
 
 def machine() -> str:
@@ -346,10 +449,12 @@ def main() -> None:
     first, warm, per_student = school()
     sh = ours_sh(*bank_params(500), theta)
     print("school", first, warm, per_student, "sh", sh, "many", rows["many"], flush=True)
-    write(args.out, rows, (first, warm, per_student), sh)
+    policies = policy_study()
+    mastery = mastery_study()
+    write(args.out, rows, (first, warm, per_student), sh, policies, mastery)
 
 
-def write(path, rows, school_t, sh) -> None:
+def write(path, rows, school_t, sh, policies, mastery) -> None:
     def g(j, who, key, fmt=ms):
         r = rows[j][who]
         if "error" in r:
@@ -369,7 +474,7 @@ def write(path, rows, school_t, sh) -> None:
         f"Machine: {machine()}.",
         "",
         "Command: `.venv/bin/python benchmarks/adaptive.py`. 2PL banks (a ~ lognormal(0.1, 0.3), b ~ N(0, 1)),",
-        "1,000 students theta ~ N(0, 1), 20-item maximum-information tests with EAP; medians of repeats.",
+        "1,000 students theta ~ N(0, 1), 20-item maximum-information tests with EAP; best of repeats (shared machine).",
         "catsim is timed on fewer students and scaled to 1,000 (per-student cost is flat); plain numpy likewise.",
         "",
         "| work | catsim 0.21 | mirt (PyPI) | plain numpy (textbook loop) | masterycat | target | met |",
@@ -439,6 +544,48 @@ def write(path, rows, school_t, sh) -> None:
         f"simulation rounds of 3,000 students ({sh['calibration_s']:.1f} s); on 10,000 new students the maximum "
         f"exposure rate is {sh['max_exposure']:.3f} (uncontrolled: {sh['free_max_exposure']:.3f}) at RMSE "
         f"{sh['rmse']:.3f} (uncontrolled: {sh['free_rmse']:.3f}).",
+        "",
+    ]
+    lines += [
+        "## Policies: selection and stopping rules (masterycat simulation)",
+        "",
+        "500-item 2PL bank, 5,000 students theta ~ N(0, 1), mastery cut 0.5. \"far\" = students more than 0.3 from the cut "
+        "(outside the SPRT indifference region).",
+        "",
+        "| selection | stopping | mean length | classification accuracy | accuracy, far from cut | RMSE | bias | max exposure |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for p in policies:
+        lines.append(
+            f"| {p['rule']} | {p['stop']} | {p['mean_length']:.2f} | {p['accuracy']:.3f} | {p['accuracy_far']:.3f} "
+            f"| {p['rmse']:.3f} | {p['bias']:+.3f} | {p['max_exposure']:.3f} |"
+        )
+    m = mastery
+    g = m["growth"]
+    lines += [
+        "",
+        "## Mastery: borrowing strength and growth (masterycat simulation)",
+        "",
+        f"Per-standard bands (cuts -0.5 / 0.5) for {m['students']:,} students x {m['standards']} standards, "
+        f"theta_s = rho g + sqrt(1 - rho^2) e with rho = {m['true_rho']}, 1-5 answers per standard (2PL, 20 items per standard). "
+        f"Empirical-Bayes prior from the other standards, rho estimated by marginal ML = {m['rho']:.3f} "
+        f"(fit and scoring {m['seconds']:.2f} s).",
+        "",
+        "| answers on the standard | band accuracy, empirical Bayes | band accuracy, standard alone | gain |",
+        "| --- | --- | --- | --- |",
+    ]
+    for k, e, a in m["by_answers"]:
+        lines.append(f"| {k} | {e:.3f} | {a:.3f} | {100 * (e - a):+.1f} points |")
+    lines += [
+        f"| all | {m['eb_acc']:.3f} | {m['alone_acc']:.3f} | {100 * (m['eb_acc'] - m['alone_acc']):+.1f} points |",
+        "",
+        f"RMSE of the per-standard estimate: {m['eb_rmse']:.3f} (empirical Bayes) vs {m['alone_rmse']:.3f} (standard alone).",
+        "",
+        "Growth: 3,000 students, 6 weekly sittings of 6 items; half relearn (+1.5 logits at a random sitting). "
+        f"Drift SD estimated by marginal likelihood: {g['sigma']:.3f} per sqrt(day). Against the final true ability: "
+        f"RMSE {g['drift_rmse']:.3f} (random-walk drift) vs {g['naive_rmse']:.3f} (all evidence, no drift); "
+        f"band accuracy {g['drift_acc']:.3f} vs {g['naive_acc']:.3f}; "
+        f"relearners correctly green / not green: {g['drift_green_learners']:.3f} vs {g['naive_green_learners']:.3f}.",
         "",
     ]
     m5 = rows[500]["mirt"]

@@ -239,6 +239,11 @@ class AdaptiveBank:
             ``order[q, start[g]:start[g+1]]`` are the items of category g.
         overall : ndarray of int32, shape (Q, J)
             Items best-first at each node, ignoring content.
+        rank_order, rank_overall : ndarray of int32, shape (Q, J + 1)
+            Inverse permutations: position of each item in ``order[q]`` and
+            ``overall[q]`` (sentinel column ``J`` holds ``J``).
+        category : ndarray of int, shape (J + 1,)
+            Content category of each item, ``-1`` for the sentinel.
         """
         key = (criterion, round(float(p_target), 6) if criterion == "target-p" else None, bool(with_dok))
         hit = self._cache.get(key)
@@ -258,6 +263,14 @@ class AdaptiveBank:
         inner = np.argsort(by_cat, axis=1, kind="stable")
         order = np.take_along_axis(overall, inner, axis=1).astype(np.int32)
         start = np.concatenate([[0], np.cumsum(np.bincount(cat, minlength=n_cat))])
-        out = (order, start, overall)
+        # inverse permutations: rank of each item at each node (sentinel column J: rank J)
+        q = self.n_nodes
+        nodes_idx = np.arange(q)[:, None]
+        rank_overall = np.full((q, j + 1), j, dtype=np.int32)
+        rank_overall[nodes_idx, overall] = np.arange(j, dtype=np.int32)[None, :]
+        rank_order = np.full((q, j + 1), j, dtype=np.int32)
+        rank_order[nodes_idx, order] = np.arange(j, dtype=np.int32)[None, :]
+        cat_sentinel = np.append(cat, -1)
+        out = (order, start, overall, rank_order, rank_overall, cat_sentinel)
         self._cache[key] = out
         return out

@@ -201,7 +201,8 @@ def simulate_cat(
     llr = np.zeros(n)
     items = np.full((n, length_max), -1, dtype=np.int64)
     scores = np.full((n, length_max), -1, dtype=np.int64)
-    blocked = np.concatenate([items, recent], axis=1)  # (N, max_items + R)
+    n_recent = recent.shape[1]
+    blocked = np.concatenate([recent, items], axis=1)  # (N, R + max_items): recent, then given
     reason = np.zeros(n, dtype=np.int64)
     active = np.arange(n)
     cache = bank._cache
@@ -221,7 +222,7 @@ def simulate_cat(
         if active.size == 0 or step == length_max:
             break
         # ---- select
-        blk = blocked[active]
+        blk = blocked[active, : n_recent + step]
         required = None
         if policy.blueprint is not None:
             required = kingsbury_zara(bank, policy.blueprint, items[active, :step], blk)
@@ -256,7 +257,7 @@ def simulate_cat(
         x = (u[:, None] > np.cumsum(p, axis=1)[:, :-1]).sum(axis=1)
         items[active, step] = chosen
         scores[active, step] = x
-        blocked[active, step] = chosen
+        blocked[active, n_recent + step] = chosen
         t3 = time.perf_counter()
         timings["respond"] += t3 - t2
         # ---- update

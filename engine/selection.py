@@ -130,27 +130,38 @@ def _compact(cand: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarray:
 
 
 def _ranked(bank, rule, q, blocked, required, with_dok, depth) -> np.ndarray:
-    order, start, overall = bank.ranking(rule.name, rule.p_target, with_dok)
+    order, start, overall, rank_order, rank_overall, category = bank.ranking(rule.name, rule.p_target, with_dok)
     j = bank._j
-    d = min(blocked.shape[1] + depth, j)
-    if required is None:
+    n = q.size
+    width = blocked.shape[1]
+    d = min(width + depth, j)
+    if required is None or not (required >= 0).any():
         cand = overall[q, :d]
-        if blocked.shape[1] == 0:
+        if width == 0:
             return cand[:, :depth].astype(np.int64)
-        valid = ~_is_blocked(cand, blocked, j)
-    else:
-        cols = np.arange(d)
-        req = np.maximum(required, 0)
-        pos = start[req][:, None] + cols[None, :]
-        valid = pos < start[req + 1][:, None]
-        cand = order[q[:, None], np.minimum(pos, j - 1)]
-        free = required < 0
-        if free.any():
-            cand[free] = overall[q[free], :d]
-            valid[free] = True
-        cand = np.where(valid, cand, -1)
-        valid &= ~_is_blocked(cand, blocked, j)
-    return _compact(cand, valid, depth)
+        # blocked items' ranks at the row's node; those past d cannot hide a candidate
+        r = np.minimum(rank_overall[q[:, None], blocked], d)
+        hit = np.zeros((n, d + 1), dtype=bool)
+        hit[np.arange(n)[:, None], r] = True
+        return _compact(cand, ~hit[:, :d], depth)
+    req = np.maximum(required, 0)
+    base = start[req]
+    pos = base[:, None] + np.arange(d)[None, :]
+    valid = pos < start[req + 1][:, None]
+    cand = order[q[:, None], np.minimum(pos, j - 1)]
+    free = required < 0
+    if free.any():
+        cand[free] = overall[q[free], :d]
+        valid[free] = True
+    if width:
+        # rank within the row's list: category list for restricted rows, overall list for free rows
+        r_cat = rank_order[q[:, None], blocked] - base[:, None]
+        r_cat = np.where(category[blocked] == req[:, None], r_cat, d)
+        r = np.where(free[:, None], rank_overall[q[:, None], blocked], r_cat)
+        hit = np.zeros((n, d + 1), dtype=bool)
+        hit[np.arange(n)[:, None], np.minimum(r, d)] = True
+        valid &= ~hit[:, :d]
+    return _compact(np.where(valid, cand, -1), valid, depth)
 
 
 def _kl_tables(bank: AdaptiveBank, stride: int):
