@@ -298,3 +298,12 @@ def test_response_probabilities_match_the_grid():
     theta = rng.normal(size=40)
     expected = params.category_probabilities(theta)[np.arange(40), items]
     np.testing.assert_allclose(response_probabilities(params, items, theta), expected, atol=1e-14)
+
+
+def test_sx2_and_m2_with_our_own_calibration_match_mirt(lsat7_responses):
+    from engine.calibrate import calibrate
+
+    params = calibrate(lsat7_responses, "2pl", se=False).params
+    np.testing.assert_allclose(sx2(lsat7_responses, params).sx2, MIRT_SX2, atol=0.005)
+    fit = m2(lsat7_responses, params)
+    assert fit.m2 == pytest.approx(11.938, abs=0.002)
