@@ -1,4 +1,4 @@
-"""``masterycat fit``, ``dif``, ``items``, ``link`` and ``report``: the psychometrician's toolkit on files."""
+"""``masterycat fit``, ``dif``, ``items``, ``link``, ``information`` and ``report``: the psychometrician's toolkit on files."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from engine.dif import irt_lr_dif, mantel_haenszel
 from engine.fit import infit_outfit, m2, person_fit, sx2
 from engine.linking import LINKING_METHODS, link as run_link, transform_parameters
 from engine.parameters import ItemParameters
-from engine.reliability import empirical_reliability, marginal_reliability
+from engine.reliability import empirical_reliability, information_curves, marginal_reliability
 from engine.responses import ResponseMatrix
 from engine.scoring import score as run_scoring
 from itembank.analysis_io import read_choices, read_groups, read_key, write_table
@@ -359,3 +359,47 @@ def report(
         fail(str(err))
     typer.echo(f"report on {table.n_items} items, {data.n_students} students "
                f"({len(html) // 1024} KiB, {time.perf_counter() - start:.1f} s) -> {out}")
+
+
+# ------------------------------------------------------------- information
+@app.command()
+def information(
+    params: Path = typer.Argument(..., help="Item parameters CSV (a form, a standard's pool or the bank)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write theta,information,csem (default: stdout)."),
+    items_: Optional[str] = typer.Option(None, "--items", help="Comma-separated item ids of a form or pool (default: all)."),
+    low: float = typer.Option(-4.0, "--from", help="Lowest theta of the curve."),
+    high: float = typer.Option(4.0, "--to", help="Highest theta of the curve."),
+    points: int = typer.Option(81, help="Points on the curve."),
+    latent_mean: float = typer.Option(0.0, help="Latent mean for the marginal reliability."),
+    latent_sd: float = typer.Option(1.0, help="Latent sd for the marginal reliability."),
+    as_json: bool = typer.Option(False, "--json", help="Print marginal reliability and the peak as JSON (needs --out)."),
+) -> None:
+    """Test information and conditional SEM curve, and marginal reliability, of a set of items."""
+    if not high > low or points < 2:
+        fail("--to must be above --from and --points at least 2")
+    if not latent_sd > 0:
+        fail("--latent-sd must be positive")
+    if as_json and out is None:
+        fail("--json prints the summary on stdout, so give --out for the curve")
+    try:
+        table = read_parameters(params)
+        chosen = None if items_ is None else [s.strip() for s in items_.split(",") if s.strip()]
+        curves = information_curves(table, np.linspace(low, high, points), chosen)
+        rel = marginal_reliability(table, chosen, mean=latent_mean, sd=latent_sd)
+        write_table(out, ["theta", "information", "csem"],
+                    ([curves.theta[q], curves.test_information[q], curves.csem[q]] for q in range(points)))
+    except (FileFormatError, ValueError) as err:
+        fail(str(err))
+    peak = int(np.argmax(curves.test_information))
+    summary = {
+        "n_items": int(curves.item_ids.size),
+        "marginal_reliability": rel,
+        "peak_theta": float(curves.theta[peak]),
+        "peak_information": float(curves.test_information[peak]),
+        "min_csem": float(curves.csem[peak]),
+    }
+    if as_json:
+        print_json(summary)
+    elif out is not None:
+        typer.echo(f"{summary['n_items']} items: marginal reliability {rel:.3f}, information peaks at "
+                   f"theta {summary['peak_theta']:.2f} ({summary['peak_information']:.2f}, CSEM {summary['min_csem']:.3f}) -> {out}")

@@ -210,3 +210,22 @@ def test_report_library_call_with_distractors_and_plot_cap(data_dir, sat12_choic
     assert "Curves drawn for 3 of 32 items" in text
     assert "Item_32 ({})".format(params.model[31]) in text and "POSSIBLE MISKEY" in text
     assert "se a" in text  # parameter table with standard errors
+
+
+def test_information_curve_of_a_form(tmp_path, lsat7_params_csv):
+    from engine.reliability import marginal_reliability
+
+    out = tmp_path / "info.csv"
+    res = invoke("information", lsat7_params_csv, "--items", "Item_1,Item_3", "--out", out, "--json", "--points", "9")
+    assert res.exit_code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    bank = read_parameters(lsat7_params_csv)
+    assert summary["n_items"] == 2
+    assert summary["marginal_reliability"] == pytest.approx(marginal_reliability(bank, ["Item_1", "Item_3"]))
+    table = rows(out)
+    assert len(table) == 9 and float(table[4]["theta"]) == 0.0
+    info0 = bank.information(np.array([0.0]))[0, [0, 2]].sum()
+    assert float(table[4]["information"]) == pytest.approx(info0, rel=1e-5)
+    assert float(table[4]["csem"]) == pytest.approx(1 / np.sqrt(info0), rel=1e-5)
+    res = invoke("information", lsat7_params_csv, "--items", "Item_9")
+    assert res.exit_code == 2 and "Item_9" in res.stderr
