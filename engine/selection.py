@@ -22,14 +22,15 @@ policy (:mod:`engine.exposure`).
 
 Two equivalent code paths, chosen by size, both vectorized over rows:
 
-* *ranked*: for ``max-info`` and ``target-p`` the bank keeps, per grid node,
-  the items sorted best-first within each content category
-  (:meth:`AdaptiveBank.ranking`); a row's best eligible items are among the
-  first ``L + depth`` entries of its node's list (``L`` blocked items), so a
-  selection costs O(N (L + depth) L), independent of the bank size;
-* *dense*: the criterion for all ``(N, J)`` pairs in row chunks, blocked and
-  off-category items set to ``-inf``, then argmax / partial sort.  Used for
-  ``kl`` and when many items are blocked.
+* *ranked* (``max-info``, ``target-p``): the bank keeps, per grid node, the
+  items sorted best-first within each content category and the inverse
+  permutation (:meth:`AdaptiveBank.ranking`); a row's best eligible items are
+  among the first ``L + depth`` entries of its node's list (``L`` blocked
+  items), and the blocked ones are found by looking up their ranks, so a
+  selection costs O(N (L + depth)), independent of the bank size;
+* *dense* (``kl``, and the reference in tests): the criterion for all
+  ``(N, J)`` pairs in row chunks, blocked and off-category items set to
+  ``-inf``, then argmax / partial sort.
 """
 
 from __future__ import annotations
@@ -97,22 +98,6 @@ def pad_rows(rows: np.ndarray, values: np.ndarray, n_rows: int, width: int | Non
         col = np.arange(r.size) - starts[r]
         out[r, col] = values[order]
     return out
-
-
-def _is_blocked(cand: np.ndarray, blocked: np.ndarray, n_items: int) -> np.ndarray:
-    """Whether ``cand[i, d]`` is among ``blocked[i, :]``, shape like ``cand``."""
-    if blocked.shape[1] == 0:
-        return np.zeros(cand.shape, dtype=bool)
-    if cand.shape[1] * blocked.shape[1] <= 2048:
-        return (cand[:, :, None] == blocked[:, None, :]).any(axis=2)  # -1 never equals a candidate >= 0
-    # sorted global keys: row * (J + 1) + item
-    width = n_items + 1
-    n = cand.shape[0]
-    bkey = np.sort((np.arange(n)[:, None] * width + blocked)[blocked >= 0])
-    ckey = np.arange(n)[:, None] * width + cand
-    pos = np.searchsorted(bkey, ckey)
-    hit = bkey[np.minimum(pos, max(bkey.size - 1, 0))] == ckey if bkey.size else np.zeros(cand.shape, bool)
-    return hit & (cand >= 0)
 
 
 def _compact(cand: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarray:
@@ -283,7 +268,7 @@ def candidates(
         raise ValueError(f"depth should be at least 1, got {depth}")
     q = bank.node_index(theta)
     if dense is None:
-        dense = rule.name == "kl" or (blocked.shape[1] + depth) * 4 > bank.n_items
+        dense = rule.name == "kl"
     if rule.name == "kl" and not dense:
         raise ValueError("the kl rule has no ranked path")
     if dense:
