@@ -34,9 +34,9 @@ NICE_FRACS = (F(1, 2), F(1, 3), F(2, 3), F(1, 4), F(3, 4), F(1, 5), F(2, 5), F(3
 def rp1_walk(rng: random.Random) -> Draft:
     name = pick(rng, NAMES)
     dist, time = pick(rng, NICE_FRACS), pick(rng, NICE_FRACS)
-    if dist == time:
-        raise Reroll
     key = dist / time
+    if dist == time or not 1 < key <= 5:  # a walking pace
+        raise Reroll
     stem = (
         f"{name} walks {frac(dist)} mile in {frac(time)} hour. "
         f"At this rate, how many miles does {name} walk in one hour?"
@@ -168,14 +168,25 @@ def rp2_table(rng: random.Random) -> Draft:
 @template("7.RP.A.2", 5)
 def rp2_equation(rng: random.Random) -> Draft:
     price = F(rng.randrange(150, 1500, 25), 100)
-    thing = pick(rng, (("movie tickets", "t"), ("bus passes", "p"), ("notebooks", "n"), ("bags of soil", "s"), ("pounds of apples", "a")))
-    name, v = thing
+    what, per, count, v = pick(
+        rng,
+        (
+            ("Movie tickets", "each", "number of tickets", "t"),
+            ("Bus passes", "each", "number of passes", "p"),
+            ("Notebooks", "each", "number of notebooks", "n"),
+            ("Bags of soil", "each", "number of bags", "s"),
+            ("Apples", "per pound", "number of pounds", "a"),
+            ("Gasoline", "per gallon", "number of gallons", "g"),
+        ),
+    )
+    if per != "each" and price > 6:
+        raise Reroll
     p = dec(price)
     stem = (
-        f"At a store, {name} cost {money(price)} each, and the total cost C is proportional to the number bought, {v}. "
+        f"{what} cost {money(price)} {per}. The total cost C is proportional to the {count}, {v}. "
         "Which equation represents the relationship?"
     )
-    rat = f"Total cost = price per item {TIMES} number of items, so C = {p}{v}; the constant of proportionality is the unit price {money(price)}."
+    rat = f"Total cost = unit price {TIMES} {count}, so C = {p}{v}; the constant of proportionality is the unit price {money(price)} {per}."
     ds = [f"{v} = {p}C", f"C = {v} + {p}", f"C = {v} {DIVIDE} {p}", f"C = {p} {DIVIDE} {v}"]
     return single(rng, stem, f"C = {p}{v}", ds, rat, 1, -0.8)
 
@@ -208,9 +219,9 @@ def rp2_which_proportional(rng: random.Random) -> Draft:
 def rp2_point(rng: random.Random) -> Draft:
     who, lo, hi = pick(rng, (("a cyclist", 8, 16), ("a train", 40, 80), ("a hiker", 2, 4), ("a delivery drone", 20, 40)))
     k = F(rng.randint(2 * lo, 2 * hi), 2)
-    x1 = rng.choice((2, 4, 6, 8, 10))
+    x1 = rng.choice((2, 3, 4, 5, 6))
     y1 = k * x1
-    x2 = rng.randint(3, 15)
+    x2 = rng.randint(2, 9)
     if x2 == x1 or y1.denominator != 1:
         raise Reroll
     key = k * x2
@@ -283,7 +294,7 @@ def rp2_decide_rubric(rng: random.Random) -> Draft:
 
 @template("7.RP.A.3", 5)
 def rp3_tax(rng: random.Random) -> Draft:
-    price = F(rng.randrange(1200, 9000, 100), 100)
+    price = F(rng.randrange(2000, 9000, 100), 100)
     rate = F(rng.choice((4, 5, 6, 7, 8, 9, 10)), 100)
     total = price * (1 + rate)
     if (total * 100).denominator != 1:
