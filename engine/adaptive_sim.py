@@ -196,47 +196,62 @@ def simulate_cat(
     sprt = sprt_table(bank, stop.cut, stop.indifference) if stop.classify == "sprt" else None
     timings = {"select": 0.0, "respond": 0.0, "update": 0.0, "stop": 0.0}
 
-    posterior = post_ops.normal_prior(bank, np.broadcast_to(prior_mean, (n,)), np.broadcast_to(prior_sd, (n,)))
-    theta, se = post_ops.moments(bank, posterior)
+    # per-student state is kept only for students still testing (compacted when some stop)
+    post = post_ops.normal_prior(bank, np.broadcast_to(prior_mean, (n,)), np.broadcast_to(prior_sd, (n,)))
+    th, sd = post_ops.moments(bank, post)
+    lr = np.zeros(n)
+    n_recent = recent.shape[1]
+    blk = np.concatenate([recent, np.full((n, length_max), -1, dtype=np.int64)], axis=1)  # recent, then given
+    sc = np.full((n, length_max), -1, dtype=np.int64)
+    truth = theta_true
+    keys = rng.integers(0, 2**63, size=n, dtype=np.uint64)  # Sympson-Hetter lottery keys
+    active = np.arange(n)
+    theta = np.empty(n)
+    se = np.empty(n)
     llr = np.zeros(n)
     items = np.full((n, length_max), -1, dtype=np.int64)
     scores = np.full((n, length_max), -1, dtype=np.int64)
-    n_recent = recent.shape[1]
-    blocked = np.concatenate([recent, items], axis=1)  # (N, R + max_items): recent, then given
     reason = np.zeros(n, dtype=np.int64)
-    active = np.arange(n)
     cache = bank._cache
-    keys = rng.integers(0, 2**63, size=n, dtype=np.uint64)  # Sympson-Hetter lottery keys
     tried_pairs: list[np.ndarray] = []
+
+    def retire(gone: np.ndarray, why: np.ndarray) -> None:
+        """Write back the students in mask ``gone`` and drop them from the active state."""
+        nonlocal post, th, sd, lr, blk, sc, truth, keys, active
+        idx = active[gone]
+        reason[idx] = why
+        theta[idx], se[idx], llr[idx] = th[gone], sd[gone], lr[gone]
+        items[idx] = blk[gone, n_recent:]
+        scores[idx] = sc[gone]
+        keep = ~gone
+        post, th, sd, lr, blk, sc = post[keep], th[keep], sd[keep], lr[keep], blk[keep], sc[keep]
+        truth, keys, active = truth[keep], keys[keep], active[keep]
 
     for step in range(length_max + 1):
         t0 = time.perf_counter()
-        done, why = evaluate(
-            stop, np.full(active.size, step), theta[active], se[active], llr[active] if sprt is not None else None
-        )
+        done, why = evaluate(stop, np.full(active.size, step), th, sd, lr if sprt is not None else None)
         if done.any():
-            reason[active[done]] = why[done]
-            active = active[~done]
+            retire(done, why[done])
         t1 = time.perf_counter()
         timings["stop"] += t1 - t0
-        if active.size == 0 or step == length_max:
+        if active.size == 0:
             break
         # ---- select
-        blk = blocked[active, : n_recent + step]
+        given = blk[:, : n_recent + step]
         required = None
         if policy.blueprint is not None:
-            required = kingsbury_zara(bank, policy.blueprint, items[active, :step], blk)
+            required = kingsbury_zara(bank, policy.blueprint, given[:, n_recent:], given)
         chosen, tried = select(
             bank,
-            theta[active],
-            blk,
+            th,
+            given,
             rule=policy.rule,
             exposure=exposure,
             required=required,
             with_dok=with_dok,
-            posterior=posterior[active] if policy.rule.name == "kl" else None,
+            posterior=post if policy.rule.name == "kl" else None,
             rng=rng,
-            keys=keys[active],
+            keys=keys,
             return_tried=True,
         )
         if required is not None:
@@ -245,28 +260,26 @@ def simulate_cat(
             tried_pairs.append(active[tried[:, 0]] * bank.n_items + tried[:, 1])
         none = chosen < 0
         if none.any():
-            reason[active[none]] = 1  # exhausted
-            active, chosen = active[~none], chosen[~none]
+            retire(none, 1)  # exhausted
+            chosen = chosen[~none]
             if active.size == 0:
                 break
         t2 = time.perf_counter()
         timings["select"] += t2 - t1
         # ---- respond (exact probabilities at the true abilities)
-        p = pair_probabilities(bank.params, theta_true[active], chosen, cache)
+        p = pair_probabilities(bank.params, truth, chosen, cache)
         u = rng.random(active.size)
         x = (u[:, None] > np.cumsum(p, axis=1)[:, :-1]).sum(axis=1)
-        items[active, step] = chosen
-        scores[active, step] = x
-        blocked[active, n_recent + step] = chosen
+        blk[:, n_recent + step] = chosen
+        sc[:, step] = x
         t3 = time.perf_counter()
         timings["respond"] += t3 - t2
-        # ---- update
-        new = posterior[active] * bank.prob[chosen, x]
-        new /= new.sum(axis=1, keepdims=True)
-        posterior[active] = new
-        theta[active], se[active] = post_ops.moments(bank, new)
+        # ---- update: one multiply per answer
+        post = post * bank.prob[chosen, x]
+        post /= post.sum(axis=1, keepdims=True)
+        th, sd = post_ops.moments(bank, post)
         if sprt is not None:
-            llr[active] += sprt[chosen, x]
+            lr = lr + sprt[chosen, x]
         timings["update"] += time.perf_counter() - t3
 
     length = (items >= 0).sum(axis=1)
