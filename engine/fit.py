@@ -604,7 +604,12 @@ def _m2_quadratic(e: np.ndarray, xi: np.ndarray, delta: np.ndarray, method: str 
     """``e' C e`` with ``C`` the M2 weight matrix of residual margins ``e``."""
     s, f = delta.shape
     if method == "auto":
-        method = "qr" if s <= 2000 else "cholesky"
+        if s > 500:
+            try:
+                return _m2_quadratic(e, xi, delta, "cholesky")
+            except np.linalg.LinAlgError:
+                pass  # Xi not numerically positive definite: the complement form copes
+        method = "qr"
     if method == "qr":
         qmat, _ = np.linalg.qr(delta, mode="complete")
         dc = qmat[:, f:]
@@ -703,8 +708,8 @@ def m2(
     method : {"auto", "qr", "cholesky"}
         ``qr``: an orthogonal complement of Delta (as mirt); ``cholesky``:
         the equivalent ``Xi^{-1} - Xi^{-1} D (D' Xi^{-1} D)^{-1} D' Xi^{-1}``
-        form, cheaper for many margins; ``auto`` picks ``qr`` up to 2000
-        margins.
+        form, cheaper for many margins; ``auto`` picks ``qr`` up to 500
+        margins (and when the Cholesky factorization fails).
 
     Returns
     -------
