@@ -334,7 +334,7 @@ def g6_triangular_prism(rng: random.Random) -> Draft:
     vol = F(b * h, 2) * L
     thing = pick(rng, ("camping tent", "skateboard ramp", "attic space", "hay shelter"))
     stem = (
-        f"A {thing} is shaped like a triangular prism. Its triangular base has a base of {b} feet and a height of {h} feet, "
+        f"{'An' if thing[0] in 'aeiou' else 'A'} {thing} is shaped like a triangular prism. Its triangular base has a base of {b} feet and a height of {h} feet, "
         f"and the prism is {L} feet long. What is its volume, in cubic feet?"
     )
     rat = f"Area of the triangle = 1/2 {TIMES} {b} {TIMES} {h} = {dec(F(b * h, 2))} ft²; V = base area {TIMES} length = {dec(F(b * h, 2))} {TIMES} {L} = {dec(vol)} ft³. Forgetting the 1/2 doubles the answer."

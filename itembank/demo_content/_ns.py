@@ -320,7 +320,7 @@ def ns3_bank(rng: random.Random) -> Draft:
 @template("7.NS.A.3", 5)
 def ns3_diver(rng: random.Random) -> Draft:
     depth = rng.randint(20, 90)
-    rate = F(rng.choice((5, 15, 25, 2, 3, 4)), rng.choice((2, 4)))
+    rate = pick(rng, (F(1, 2), F(3, 4), F(5, 4), F(3, 2), F(5, 2), F(2), F(3)))
     secs = rng.randint(4, 20)
     key = -depth + rate * secs
     if key >= 0 or (key * 100).denominator != 1 or (rate * 100).denominator != 1:

@@ -253,9 +253,17 @@ def sp6_experimental(rng: random.Random) -> Draft:
     k = rng.randint(n // 5, n * 4 // 5)
     if F(k, n) == F(1, 2):
         raise Reroll
-    ctx = pick(rng, (("flipped a paper cup", "landed on its side"), ("tossed a thumbtack", "landed point up"), ("spun a homemade spinner", "landed on red"), ("dropped a piece of toast", "landed butter side down")))
+    ctx = pick(
+        rng,
+        (
+            ("flipped a paper cup", "landed on its side", "lands on its side"),
+            ("tossed a thumbtack", "landed point up", "lands point up"),
+            ("spun a homemade spinner", "landed on red", "lands on red"),
+            ("dropped a piece of toast", "landed butter side down", "lands butter side down"),
+        ),
+    )
     name = pick(rng, NAMES)
-    stem = f"{name} {ctx[0]} {n} times. It {ctx[1]} {k} times. What is the experimental probability that it {ctx[1]} on the next try?"
+    stem = f"{name} {ctx[0]} {n} times. It {ctx[1]} {k} times. Based on these results, what is the experimental probability that it {ctx[2]}?"
     rat = f"Experimental probability = favorable results {DIVIDE} trials = {ratio(k, n)}."
     ds = [frac(F(k, n - k)), frac(F(n - k, n)), "1/2", frac(F(1, k)) if k > 1 else "1/3"]
     return single(rng, stem, frac(F(k, n)), ds, rat, 1, -0.6)
