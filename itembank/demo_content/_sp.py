@@ -435,15 +435,15 @@ def sp8_coin_die(rng: random.Random) -> Draft:
 @template("7.SP.C.8", 5)
 def sp8_count(rng: random.Random) -> Draft:
     a, b, c = rng.randint(2, 5), rng.randint(2, 6), rng.randint(2, 4)
-    what = pick(
+    setting, outcome = pick(
         rng,
         (
-            (f"{a} kinds of bread, {b} fillings and {c} sauces", "sandwich made of one bread, one filling and one sauce"),
-            (f"{a} shirts, {b} pairs of pants and {c} pairs of shoes", "outfit of one shirt, one pair of pants and one pair of shoes"),
-            (f"{a} sizes, {b} flavors and {c} toppings", "frozen yogurt with one size, one flavor and one topping"),
+            (f"A deli offers {a} kinds of bread, {b} fillings and {c} sauces.", "sandwiches with one bread, one filling and one sauce"),
+            (f"For a trip, Mia packs {a} shirts, {b} pairs of pants and {c} pairs of shoes.", "outfits of one shirt, one pair of pants and one pair of shoes"),
+            (f"A frozen yogurt shop offers {a} cup sizes, {b} flavors and {c} toppings.", "orders of one size, one flavor and one topping"),
         ),
     )
-    stem = f"A shop offers {what[0]}. How many different choices of a {what[1]} are possible?"
+    stem = f"{setting} How many different {outcome} are possible?"
     key = a * b * c
     rat = f"By the counting principle (or a tree diagram), each choice multiplies the possibilities: {a} {TIMES} {b} {TIMES} {c} = {key}."
     ds = [str(a + b + c), str(a * b + c), str(a * b), str(key * 2)]
