@@ -15,6 +15,7 @@ from ._kit import (
     dec,
     frac,
     lin,
+    money,
     multi,
     numeric,
     pick,
@@ -183,7 +184,7 @@ def g4_deal_rubric(rng: random.Random) -> Draft:
     u1, u2 = p1 / a1, p2 / a2
     better = f"the {d1}-inch pizza" if u1 < u2 else f"the {d2}-inch pizza"
     stem = (
-        f"{art(str(d1)).capitalize()} {d1}-inch pizza costs ${dec(p1)} and {art(str(d2))} {d2}-inch pizza costs ${dec(p2)} (the sizes are diameters). "
+        f"{art(str(d1)).capitalize()} {d1}-inch pizza costs {money(p1)} and {art(str(d2))} {d2}-inch pizza costs {money(p2)} (the sizes are diameters). "
         "Which pizza is the better buy? Use the area of each pizza (π ≈ 3.14) and the cost per square inch to justify your answer."
     )
     ex = (
