@@ -45,7 +45,10 @@ def check_answer(item: ItemSpec, answer: object) -> str | tuple[str, ...] | floa
     answer : object
         A choice id (single choice); a list, tuple or set of distinct choice
         ids (multiple select, may be empty); a number or a numeric string such
-        as ``"−2.5"``, ``"3/4"`` or ``"1 1/2"`` (numeric).
+        as ``"−2.5"``, ``"3/4"`` or ``"1 1/2"`` (numeric). Choice ids are
+        case-insensitive and surrounding spaces are ignored; numeric strings
+        may use the typographic minus, thousands commas and a leading ``$`` or
+        trailing ``%`` (the number is compared as written: ``"8%"`` is 8).
 
     Returns
     -------
