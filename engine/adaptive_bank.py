@@ -169,6 +169,7 @@ class AdaptiveBank:
         object.__setattr__(self, "_inv_step", 1.0 / float(self.nodes[1] - self.nodes[0]))
         object.__setattr__(self, "_qmax", float(self.nodes.size - 1))
         object.__setattr__(self, "_powers", np.column_stack([self.nodes, self.nodes * self.nodes]))
+        object.__setattr__(self, "_midpoints", 0.5 * (self.nodes[1:] + self.nodes[:-1]))
 
     @property
     def n_items(self) -> int:
@@ -213,9 +214,11 @@ class AdaptiveBank:
             raise ValueError(f"unknown objective {name!r}") from None
 
     def node_index(self, theta: np.ndarray) -> np.ndarray:
-        """Nearest grid node of each ``theta`` (any shape), clipped to the grid."""
-        q = np.rint((np.asarray(theta, dtype=float) - self._lo) * self._inv_step)
-        return np.minimum(np.maximum(q, 0.0), self._qmax).astype(np.intp)
+        """Nearest grid node of each ``theta`` (any shape), clipped to the grid.
+
+        One ``searchsorted`` on the cell midpoints (a tie goes to the lower node).
+        """
+        return np.searchsorted(self._midpoints, theta)
 
     def content_key(self, with_dok: bool) -> tuple[np.ndarray, int]:
         """Per-item content category (J,) and the number of categories.

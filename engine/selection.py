@@ -121,14 +121,20 @@ def _ranked(bank, rule, q, blocked, required, with_dok, depth) -> np.ndarray:
     width = blocked.shape[1]
     d = min(width + depth, j)
     if required is None or not (required >= 0).any():
-        cand = overall[q, :d]
         if width == 0:
-            return cand[:, :depth].astype(np.int64)
+            return overall[q, :depth].astype(np.int64)
         # blocked items' ranks at the row's node; those past d cannot hide a candidate
         r = np.minimum(rank_overall[q[:, None], blocked], d)
+        rows = np.arange(n)
         hit = np.zeros((n, d + 1), dtype=bool)
-        hit[np.arange(n)[:, None], r] = True
-        return _compact(cand, ~hit[:, :d], depth)
+        hit[rows[:, None], r] = True
+        if depth == 1:
+            first = hit[:, :d].argmin(axis=1)  # first rank not blocked
+            out = overall[q, first].astype(np.int64)
+            if d >= j:  # the whole bank may be blocked
+                out[hit[rows, first]] = -1
+            return out[:, None]
+        return _compact(overall[q, :d], ~hit[:, :d], depth)
     req = np.maximum(required, 0)
     base = start[req]
     pos = base[:, None] + np.arange(d)[None, :]
