@@ -198,8 +198,11 @@ def _mh_statistics(t: _Sums):
             + (pp * s + qq * r).sum(axis=1) / (2.0 * sum_r * sum_s)
             + (qq * s).sum(axis=1) / (2.0 * sum_s**2)
         )
-        mh = np.maximum(np.abs(a.sum(axis=1) - expected_a.sum(axis=1)) - 0.5, 0.0) ** 2 / var_a.sum(axis=1)
-        mantel = (t.s_f.sum(axis=1) - expected_f.sum(axis=1)) ** 2 / var_f.sum(axis=1)
+        # strata with a single student carry no information: left out of both sides
+        observed_a = np.where(ok, a, 0.0).sum(axis=1)
+        observed_f = np.where(ok, t.s_f, 0.0).sum(axis=1)
+        mh = np.maximum(np.abs(observed_a - expected_a.sum(axis=1)) - 0.5, 0.0) ** 2 / var_a.sum(axis=1)
+        mantel = (observed_f - expected_f.sum(axis=1)) ** 2 / var_f.sum(axis=1)
         diff = np.where(both, t.s_f / np.maximum(t.n_f, 1) - t.s_r / np.maximum(t.n_r, 1), 0.0)
         smd = (w * diff).sum(axis=1) / w.sum(axis=1)
         n_all = (t.n_r + t.n_f).sum(axis=1)

@@ -200,3 +200,11 @@ def test_polytomous_dif_is_flagged_by_simulation():
     res = mantel_haenszel(np.vstack([ref, foc]), np.repeat(["R", "F"], 1500), "R", "F")
     assert res.ets_class[2] == "CC" and res.smd[2] < 0
     assert all(c == "AA" for k, c in enumerate(res.ets_class) if k != 2)
+
+
+def test_a_single_student_stratum_changes_nothing():
+    x, grp, strata = _tiny()
+    base = mantel_haenszel(x, grp, "R", "F", matching=strata)
+    more = mantel_haenszel(np.vstack([x, [[1.0]]]), np.append(grp, "F"), "R", "F", matching=np.append(strata, 7))
+    for name in ("odds_ratio", "chi2", "se_delta", "smd"):
+        assert getattr(more, name)[0] == pytest.approx(getattr(base, name)[0], rel=1e-12), name
