@@ -58,6 +58,35 @@ class MorningWork:
     member_tier: np.ndarray
     student_items: np.ndarray | None = None
 
+    def tiers(self, item_ids, member_student_ids, band_labels=("red", "yellow", "green")) -> list[dict]:
+        """JSON-ready tiers: ``{group, band, theta, students, items}`` per tier.
+
+        Parameters
+        ----------
+        item_ids : sequence of str, shape (J,)
+            The bank's item ids (``AdaptiveBank.item_ids``).
+        member_student_ids : sequence of str, shape (M,)
+            Student id of each membership row.
+        band_labels : sequence of str
+        """
+        item_ids = np.asarray(item_ids, dtype=object)
+        students = np.asarray(member_student_ids, dtype=object)
+        order = np.argsort(self.member_tier, kind="stable")
+        bounds = np.searchsorted(self.member_tier[order], np.arange(self.tier_group.size + 1))
+        out = []
+        for t in range(self.tier_group.size):  # a loop over tiers to build the reply
+            items = self.tier_items[t]
+            out.append(
+                {
+                    "group": int(self.tier_group[t]),
+                    "band": str(band_labels[int(self.tier_band[t])]),
+                    "theta": float(self.tier_theta[t]),
+                    "students": [str(x) for x in students[order[bounds[t] : bounds[t + 1]]]],
+                    "items": [str(x) for x in item_ids[items[items >= 0]]],
+                }
+            )
+        return out
+
 
 def _spread_select(bank, rule_for_row, theta, standard_of_row, blocked, n, obj_standard):
     """``n`` items per row at the row's target, spread over its standard's objectives."""

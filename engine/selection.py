@@ -42,7 +42,7 @@ import numpy as np
 from engine.adaptive_bank import AdaptiveBank
 from engine.exposure import ExposurePolicy, pick, pick_sympson_hetter
 
-__all__ = ["SelectionRule", "SELECTION_RULES", "candidates", "select", "pad_rows"]
+__all__ = ["SelectionRule", "SELECTION_RULES", "candidates", "select", "pad_rows", "recently_seen"]
 
 SELECTION_RULES = ("max-info", "kl", "target-p")
 _DENSE_CELLS = 4_000_000  # criterion cells per dense chunk
@@ -98,6 +98,41 @@ def pad_rows(rows: np.ndarray, values: np.ndarray, n_rows: int, width: int | Non
         col = np.arange(r.size) - starts[r]
         out[r, col] = values[order]
     return out
+
+
+def recently_seen(
+    student: np.ndarray, item: np.ndarray, seen_at: np.ndarray, now, window: float, n_students: int
+) -> np.ndarray:
+    """Items each student saw within ``window`` before ``now``, as a blocked array.
+
+    Parameters
+    ----------
+    student, item : ndarray of int, shape (R,)
+        Past exposures (student index, item position).
+    seen_at : ndarray of float, shape (R,)
+        When (days, any origin).
+    now : float or ndarray, shape (N,)
+    window : float
+        Days; an exposure at ``now - window`` or later counts as recent.
+    n_students : int
+
+    Returns
+    -------
+    ndarray of int, shape (N, W)
+        Distinct recent items per student, ``-1`` padded (a ``blocked``
+        argument of :func:`select`).
+    """
+    if not (np.isfinite(window) and window >= 0):
+        raise ValueError(f"window should be a number of days >= 0, got {window}")
+    student = np.asarray(student, dtype=np.int64)
+    item = np.asarray(item, dtype=np.int64)
+    seen_at = np.asarray(seen_at, dtype=float)
+    if not (student.shape == item.shape == seen_at.shape):
+        raise ValueError("student, item and seen_at should share one length")
+    now = np.broadcast_to(np.asarray(now, dtype=float), (n_students,))
+    keep = seen_at >= now[student] - window
+    pairs = np.unique(np.column_stack([student[keep], item[keep]]), axis=0)
+    return pad_rows(pairs[:, 0], pairs[:, 1], n_students)
 
 
 def _compact(cand: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarray:

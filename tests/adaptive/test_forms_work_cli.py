@@ -180,3 +180,15 @@ def test_simulate_cat_cli_bad_file(tmp_path):
     path.write_text("item_id,model,a,b\ni1,2pl,abc,0\n")
     res = CliRunner().invoke(app, ["simulate-cat", "--bank", str(path)])
     assert res.exit_code == 2 and "error" in res.stderr
+
+
+def test_morning_work_tiers_as_records(school):
+    bank, item_std, obj, group_standard, mg, ms, th, band, rs, ri = school
+    mw = morning_work(bank, item_std, group_standard, mg, ms, th, band, items_per_tier=3)
+    recs = mw.tiers(bank.item_ids, [f"s{x}" for x in ms])
+    assert len(recs) == mw.tier_group.size
+    assert sum(len(r["students"]) for r in recs) == ms.size
+    first = recs[0]
+    members = ms[mw.member_tier == 0]
+    assert first["students"] == [f"s{x}" for x in members]
+    assert first["band"] == ("red", "yellow", "green")[mw.tier_band[0]] and len(first["items"]) == 3

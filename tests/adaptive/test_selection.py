@@ -120,3 +120,15 @@ def test_bad_inputs(bank2pl):
         SelectionRule("target-p", p_target=1.2)
     with pytest.raises(ValueError, match="posterior"):
         candidates(bank2pl, np.zeros(1), np.zeros((1, 0), dtype=int), rule=SelectionRule("kl"))
+
+
+def test_recently_seen_window():
+    from engine.selection import recently_seen
+
+    got = recently_seen(
+        np.array([0, 0, 1, 1, 0, 2]), np.array([5, 6, 7, 7, 5, 9]), np.array([1.0, 9.0, 9.5, 3.0, 8.0, 0.0]),
+        now=10.0, window=2.5, n_students=4,
+    )
+    assert got.tolist() == [[5, 6], [7, -1], [-1, -1], [-1, -1]]
+    with pytest.raises(ValueError, match="window"):
+        recently_seen(np.array([0]), np.array([1]), np.array([0.0]), 1.0, -1, 1)
