@@ -172,6 +172,10 @@ class StandardEstimates:
     n_answers : ndarray of int, shape (N, S)
     rho : float
         The correlation used for the prior (0 = standard-alone).
+    prior_mean, prior_sd : ndarray, shape (N, S)
+        Moments of each standard's prior (the other standards' evidence):
+        the prior to start an adaptive check on that standard with
+        (:func:`engine.session.start`), so no answer is counted twice.
     """
 
     theta: np.ndarray
@@ -179,6 +183,38 @@ class StandardEstimates:
     posterior: np.ndarray
     n_answers: np.ndarray
     rho: float
+    prior_mean: np.ndarray
+    prior_sd: np.ndarray
+
+    def bands(self, bank: AdaptiveBank, cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Band codes and P(theta >= mastery cut) per student and standard.
+
+        Parameters
+        ----------
+        bank : AdaptiveBank
+            The bank the estimates were computed on.
+        cuts : ndarray, shape (S, C)
+            Ascending theta cuts of each standard (C = 2 for three tiers, 3
+            for four; the mastery cut is ``cuts[:, 1]``), e.g. from
+            :func:`engine.bands.cuts_from_percent` per standard.
+
+        Returns
+        -------
+        codes : ndarray of int, shape (N, S)
+            0 = red, 1 = yellow, 2 = green (3 = blue).
+        p_mastery : ndarray, shape (N, S)
+        """
+        cuts = np.asarray(cuts, dtype=float)
+        s = self.theta.shape[1]
+        if cuts.ndim != 2 or cuts.shape[0] != s or cuts.shape[1] not in (2, 3):
+            raise ValueError(f"cuts should have shape ({s}, 2) or ({s}, 3), got {cuts.shape}")
+        if np.any(np.diff(cuts, axis=1) <= 0):
+            raise ValueError("each standard's cuts should increase")
+        codes = (self.theta[:, :, None] >= cuts[None, :, :]).sum(axis=2)
+        h = bank.step
+        frac = np.clip((bank.nodes[None, :] + 0.5 * h - cuts[:, 1:2]) / h, 0.0, 1.0)  # (S, Q)
+        p = np.einsum("nsq,sq->ns", self.posterior, frac)
+        return codes, np.clip(p, 0.0, 1.0)
 
 
 def standard_estimates(
@@ -221,8 +257,19 @@ def standard_estimates(
     nodes = bank.nodes
     theta = post @ nodes
     se = np.sqrt(np.maximum(post @ (nodes * nodes) - theta * theta, 0.0))
+    prior = prior / prior.sum(axis=-1, keepdims=True)
+    prior_mean = prior @ nodes
+    prior_sd = np.sqrt(np.maximum(prior @ (nodes * nodes) - prior_mean**2, 0.0))
     std = bank.objective if standard is None else np.asarray(standard, dtype=np.int64)
     s = loglik.shape[1]
     stu = np.asarray(student, dtype=np.int64)
     counts = np.bincount(stu * s + std[np.asarray(item, dtype=np.int64)], minlength=n_students * s)
-    return StandardEstimates(theta=theta, se=se, posterior=post, n_answers=counts.reshape(n_students, s), rho=rho)
+    return StandardEstimates(
+        theta=theta,
+        se=se,
+        posterior=post,
+        n_answers=counts.reshape(n_students, s),
+        rho=rho,
+        prior_mean=np.asarray(prior_mean),
+        prior_sd=np.asarray(prior_sd),
+    )

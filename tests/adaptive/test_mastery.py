@@ -144,3 +144,24 @@ def test_drift_beats_all_evidence_on_learning_trajectories():
     learners = jump > 0
     # a relearner turns green: the naive estimate lags behind the final ability
     assert np.mean(drift.theta[learners] - traj[learners, -1]) > np.mean(naive.theta[learners] - traj[learners, -1]) + 0.2
+
+
+def test_bands_and_p_mastery(standards_data):
+    bank, theta, n_ans, stu, item, score = standards_data
+    eb = standard_estimates(bank, stu, item, score, theta.shape[0], rho=0.8)
+    cuts = np.tile([-0.5, 0.5], (8, 1))
+    cuts[3] = [-1.0, 0.0]
+    codes, p = eb.bands(bank, cuts)
+    np.testing.assert_array_equal(codes[:, 3], band_codes(eb.theta[:, 3], cuts[3]))
+    # P(mastery) equals the posterior mass above the cut, computed one student at a time
+    for n in (0, 7, 99):
+        post = eb.posterior[n, 3][None]
+        assert p[n, 3] == pytest.approx(post_ops.prob_above(bank, post, 0.0)[0], abs=1e-12)
+    # calibration of P(mastery): among students with p ~ 0.8 about 80% truly are above the cut
+    sel = (p > 0.7) & (p < 0.9)
+    truth = theta >= cuts[None, :, 1]
+    assert abs(truth[sel].mean() - p[sel].mean()) < 0.05
+    # the prior is the other standards' evidence: shrinks toward rho * general ability
+    assert np.all(eb.prior_sd < 1.0) and np.all(eb.prior_sd > np.sqrt(1 - 0.8**2) - 0.02)
+    with pytest.raises(ValueError, match="cuts"):
+        eb.bands(bank, np.zeros((8, 4)))

@@ -132,3 +132,14 @@ def test_recently_seen_window():
     assert got.tolist() == [[5, 6], [7, -1], [-1, -1], [-1, -1]]
     with pytest.raises(ValueError, match="window"):
         recently_seen(np.array([0]), np.array([1]), np.array([0.0]), 1.0, -1, 1)
+
+
+def test_max_info_mixed_bank_polytomous(mixed_bank):
+    theta = np.linspace(-2, 2, 9)
+    blocked = np.full((9, 1), -1)
+    blocked[::2, 0] = 3  # some rows have already answered the first grm item
+    got = select(mixed_bank, theta, blocked)
+    info = mixed_bank.params.information(mixed_bank.nodes[mixed_bank.node_index(theta)])
+    info[::2, 3] = -np.inf
+    np.testing.assert_array_equal(got, np.argmax(info, axis=1))
+    assert set(got.tolist()) & {3, 4, 5}  # rubric items are chosen where they are most informative
