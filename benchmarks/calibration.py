@@ -201,11 +201,16 @@ def _max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
+def _cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _rmse(est: np.ndarray, true: np.ndarray) -> float:
     return float(np.sqrt(np.mean((est - true) ** 2)))
 
 
-def child(tool: str, scenario: str, out: Path, repeats: int = 3, repeat_budget: float = 10.0) -> None:
+def child(tool: str, scenario: str, out: Path, repeats: int = 5, repeat_budget: float = 10.0) -> None:
     """Run one fit in this (fresh) interpreter and write its record to ``out``.
 
     The fit is repeated (up to ``repeats`` times, while the fits so far took
@@ -229,13 +234,16 @@ def child(tool: str, scenario: str, out: Path, repeats: int = 3, repeat_budget: 
     base = _max_rss_mb()
     record["load_average_before_fit"] = os.getloadavg()[0]
     times: list[float] = []
+    cpu: list[float] = []
     best = None
     while True:
         # the parent restarts its time-limit clock at every FIT_START line
         print(f"{_FIT_START} {base:.1f}", flush=True)
+        c0 = _cpu_seconds()
         t0 = time.perf_counter()
         result = fit()
         times.append(time.perf_counter() - t0)
+        cpu.append(_cpu_seconds() - c0)
         if len(times) == 1:
             peak = _max_rss_mb()
         if best is None or times[-1] <= min(times):
@@ -252,6 +260,8 @@ def child(tool: str, scenario: str, out: Path, repeats: int = 3, repeat_budget: 
         baseline_rss_mb=base,
         fit_rss_mb=peak - base,
         times=times,
+        cpu_seconds=cpu[int(np.argmin(times))],
+        cpu_times=cpu,
         rmse_a=_rmse(a[finite], data.a[finite]),
         rmse_b=_rmse(b[finite], data.b[finite]),
         median_abs_err_a=float(np.median(np.abs(a[finite] - data.a[finite]))),
@@ -271,6 +281,20 @@ def _vm_hwm_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def wait_for_quiet(max_load: float, max_wait: float) -> tuple[float, float]:
+    """Wait until the 1-minute load average drops below ``max_load`` (at most ``max_wait`` s).
+
+    Returns
+    -------
+    (load, waited) : tuple of float
+        The load average when the wait ended and the seconds waited.
+    """
+    t0 = time.perf_counter()
+    while os.getloadavg()[0] >= max_load and time.perf_counter() - t0 < max_wait:
+        time.sleep(5.0)
+    return os.getloadavg()[0], time.perf_counter() - t0
 
 
 def run_one(tool: str, scenario: str, time_limit: float, setup_limit: float = 900.0) -> dict:
@@ -404,7 +428,7 @@ def _cell(rec: dict) -> str:
     st = rec["status"]
     if st == "ok":
         conv = "" if rec.get("converged", True) else " (not converged)"
-        return (f"{rec['seconds']:.2f} s{conv}<br>+{_fmt_mb(rec['fit_rss_mb'])} (peak {_fmt_mb(rec['peak_rss_mb'])})"
+        return (f"{rec['seconds']:.2f} s{conv} (CPU {rec['cpu_seconds']:.2f} s)<br>+{_fmt_mb(rec['fit_rss_mb'])} (peak {_fmt_mb(rec['peak_rss_mb'])})"
                 f"<br>RMSE a {rec['rmse_a']:.3f} / b {rec['rmse_b']:.3f}")
     if st == "timeout":
         mem = f"<br>+{_fmt_mb(rec['fit_rss_mb'])} when killed" if "fit_rss_mb" in rec else ""
@@ -444,9 +468,12 @@ def render_markdown(info: dict, records: list[dict], scenarios: list[str], tools
         " (left as found)",
         "- Peers: " + ", ".join(f"{k} {v}" for k, v in info["peers"].items()),
         f"- Time limit per fit: {time_limit:.0f} s (a fit still running is killed and shown as `> {time_limit:.0f} s`)",
+        f"- Before each run the harness waited up to {info.get('max_wait', 0):.0f} s for the 1-minute load average "
+        f"to fall below {info.get('max_load', 0):g}; the load at each launch is in the JSON. The CPU time "
+        "(user + system, all threads) beside each wall time shows how much of it was this fit's own work.",
         "",
         "Each cell: wall time of the fit alone (fresh interpreter, after a warm-up fit on a tiny set; "
-        "fits shorter than 10 s are repeated up to 3 times and the fastest is shown); "
+        "fits are repeated (up to 5 runs, while the runs so far total under 10 s) and the fastest is shown); "
         "rise of the peak RSS during the fit (`+`) and the process's peak RSS; recovery RMSE of the slopes "
         "a and difficulties b against the generating values, all in the logistic metric "
         "P = 1 / (1 + exp(-a (theta - b))). None of the peers uses D = 1.702 or a different sign "
@@ -504,6 +531,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenario", default="all", help="'all' or comma-separated keys: " + ", ".join(SCENARIOS))
     p.add_argument("--tools", default="all", help="'all' or comma-separated: " + ", ".join(TOOLS))
     p.add_argument("--time-limit", type=float, default=180.0, help="seconds per fit (default 180)")
+    p.add_argument("--max-load", type=float, default=2.0,
+                   help="before each run, wait until the 1-min load average is below this (default 2.0)")
+    p.add_argument("--max-wait", type=float, default=60.0, help="longest such wait in seconds (default 60)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "calibration.md")
     p.add_argument("--child", nargs=3, metavar=("TOOL", "SCENARIO", "OUT"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -516,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         p.error(f"unknown scenario or tool: {', '.join(bad)}")
     info = machine_info()
+    info.update(max_load=args.max_load, max_wait=args.max_wait)
     records = []
     info["dropped_constant_items"] = {}
     for s in scenarios:
@@ -523,13 +554,15 @@ def main(argv: list[str] | None = None) -> int:
         if n_constant:
             info["dropped_constant_items"][s] = n_constant
         for t in tools:
+            load_now, waited = wait_for_quiet(args.max_load, args.max_wait)
             rec = run_one(t, s, args.time_limit)
+            rec.update(load_average_at_launch=load_now, waited_for_quiet_s=waited)
             records.append(rec)
             print(f"{s:>20} {t:>12}: {_cell(rec).replace('<br>', ' | ')}", flush=True)
     info["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_markdown(info, records, scenarios, tools, args.time_limit))
-    settings = {"time_limit": args.time_limit, "tools": {t: TOOLS[t] for t in tools},
+    settings = {"time_limit": args.time_limit, "max_load": args.max_load, "max_wait": args.max_wait, "tools": {t: TOOLS[t] for t in tools},
                 "scenarios": {s: SCENARIOS[s].__dict__ for s in scenarios}}
     args.out.with_suffix(".json").write_text(
         json.dumps({"machine": info, "settings": settings, "results": records}, indent=2, default=str) + "\n"
