@@ -186,7 +186,7 @@ def distractor_figure(analysis: DistractorAnalysis, j: int, *, title: str | None
     ax.set_xticklabels(["low"] + [str(g) for g in groups[1:-1]] + ["high"])
     ax.set_ylim(-0.02, 1.02)
     _style(ax, "ability group (total score)", "proportion choosing")
-    ax.legend(fontsize=6, frameon=False, ncol=2, loc="upper left")
+    ax.legend(fontsize=6, frameon=False, ncol=2, loc="best")
     flag = "  POSSIBLE MISKEY" if analysis.miskey[j] else ""
     ax.set_title((title or str(analysis.item_ids[j])) + flag, fontsize=9, color="#b30000" if flag else "black")
     fig.tight_layout(pad=0.4)
