@@ -49,6 +49,9 @@ class AssembledForms:
     status : str
         The solver's message.
     optimal : bool
+        Solved to the requested gap (False: stopped at the time limit).
+    gap : float
+        Relative MIP gap of the returned solution (NaN when unknown).
     """
 
     forms: np.ndarray
@@ -58,6 +61,7 @@ class AssembledForms:
     overlap: np.ndarray
     status: str
     optimal: bool
+    gap: float = float("nan")
 
 
 def _bounds_rows(codes, limits: Mapping[int, tuple[int, int]], j, f, what):
@@ -89,6 +93,7 @@ def assemble_forms(
     max_overlap: int = 0,
     eligible: np.ndarray | None = None,
     time_limit: float = 60.0,
+    mip_rel_gap: float = 1e-4,
 ) -> AssembledForms:
     """Assemble ``n_forms`` fixed forms of ``length`` items.
 
@@ -115,7 +120,10 @@ def assemble_forms(
         Items any two forms may share.
     eligible : ndarray of bool, shape (J,)
     time_limit : float
-        Seconds for the solver.
+        Seconds for the solver; at the limit the best forms found so far are
+        returned with ``optimal=False`` and their ``gap``.
+    mip_rel_gap : float
+        Relative optimality gap at which the solver stops.
 
     Returns
     -------
@@ -231,7 +239,7 @@ def assemble_forms(
         constraints=LinearConstraint(a_mat, np.asarray(lo), np.asarray(hi)),
         integrality=integrality,
         bounds=Bounds(np.zeros(nv), upper),
-        options={"time_limit": float(time_limit)},
+        options={"time_limit": float(time_limit), "mip_rel_gap": float(mip_rel_gap)},
     )
     if res.x is None:
         raise ValueError(f"no forms satisfy the specification: {res.message}")
@@ -250,4 +258,5 @@ def assemble_forms(
         overlap=xi.T @ xi,
         status=str(res.message),
         optimal=bool(res.status == 0),
+        gap=float(getattr(res, "mip_gap", np.nan) if getattr(res, "mip_gap", None) is not None else np.nan),
     )
