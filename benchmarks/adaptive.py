@@ -85,7 +85,6 @@ def ours(a, b, theta, seed=1):
     blocked = np.arange(10)[None, :] * 7
     th = np.array([0.3])
     sel_s, sel_cpu = both(lambda: select(bank, th, blocked), repeat=7, number=2000)
-    items = np.array([3])
     scores = np.array([1])
 
     def step():
@@ -105,7 +104,6 @@ def ours(a, b, theta, seed=1):
         times.append(time.perf_counter() - t)
     sim = sims[int(np.argmin(times))]
     rmse = float(np.sqrt(np.mean((sim.theta - theta) ** 2)))
-    del items
     return bank, {
         "compile": compile_s,
         "select1": sel_s,

@@ -152,6 +152,18 @@ class AdaptiveBank:
             control=np.ones(j),
         )
 
+    def prepare(self, criteria=("max-info", "target-p"), p_target: float = 0.75, with_dok=(False,)) -> "AdaptiveBank":
+        """Build the selection rankings now (e.g. when the service loads the bank).
+
+        They are otherwise built on first use and cached; building twice from
+        two threads is wasteful but harmless (the cache holds immutable
+        results).  Returns ``self``.
+        """
+        for criterion in criteria:
+            for dok in with_dok:
+                self.ranking(criterion, p_target, dok)
+        return self
+
     def with_exposure_control(self, control) -> "AdaptiveBank":
         """The same bank with Sympson-Hetter control parameters ``control`` (J,)."""
         control = np.asarray(control, dtype=float)

@@ -211,7 +211,8 @@ def start(
         The student's prior on this standard.
     seed : int
     recent : sequence of str
-        Item ids the student saw recently.
+        Item ids the student saw recently (ids no longer in the bank, e.g.
+        retired items, are dropped).
     """
     policy = policy or CatPolicy()
     bands = bands or BandScheme()
@@ -221,7 +222,8 @@ def start(
         policy.blueprint.objective_shares(bank)  # validates the names
     policy = replace(policy, stopping=replace(policy.stopping, cut=bands.mastery_cut))
     post_ops.normal_prior(bank, prior_mean, prior_sd)  # validates the prior
-    bank.positions(recent)  # validates the ids
+    known = bank.params.index_of
+    recent = [str(i) for i in recent if str(i) in known]
     return SessionState(
         standard=str(standard),
         policy=policy,

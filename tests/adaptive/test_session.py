@@ -94,3 +94,14 @@ def test_exhausts_small_standard(mixed_bank):
                           policy=CatPolicy(stopping=StoppingRule(max_items=10, se_target=None)))
     final, seen, res = run(mixed_bank, state, [1])
     assert sorted(seen) == ["d1", "d2", "p1"] and res.stop_reason == "exhausted"
+
+
+def test_retired_recent_items_are_dropped(mixed_bank):
+    state = session.start(mixed_bank, standard="S", recent=["d1", "retired-item"])
+    assert state.recent == ("d1",)
+
+
+def test_prepare_builds_rankings_once(bank2pl):
+    bank2pl.prepare()
+    before = bank2pl.ranking("max-info")
+    assert bank2pl.prepare().ranking("max-info") is before
