@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from itembank.bank import ItemContent
 from itembank.tables import Interaction
 
-__all__ = ["InvalidAnswer", "ScoredAnswer", "score_answer", "normalize_answer", "validate_key"]
+if TYPE_CHECKING:  # pragma: no cover
+    from itembank.bank import ItemContent
+
+__all__ = ["InvalidAnswer", "ScoredAnswer", "score_answer", "normalize_answer", "validate_key", "canonical_key"]
 
 #: Slack added to a numeric tolerance for floating-point representation.
 _EPS = 1e-9
@@ -40,6 +42,16 @@ class ScoredAnswer:
     answer: Any
     score: int | None
     correct: bool | None
+
+
+def canonical_key(interaction: str, key: Any) -> Any:
+    """The key as stored values should read: numeric keys as floats.
+
+    (A SQLite JSON column gives back ``3`` for a stored ``3.0``.)
+    """
+    if interaction == Interaction.numeric_entry.value and isinstance(key, (int, float)) and not isinstance(key, bool):
+        return float(key)
+    return key
 
 
 def _choice_ids(item: ItemContent) -> list[str]:

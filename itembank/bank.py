@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 from engine.adaptive_bank import AdaptiveBank
 from engine.bands import BandScheme, cuts_from_percent
 from engine.parameters import ItemParameters
+from itembank.answers import canonical_key
 from itembank.tables import SELF_SCORING, Calibration, Item, ItemParameter, ItemStatus, Standard
 
 __all__ = [
@@ -66,7 +67,7 @@ class ItemContent:
             stem=item.stem,
             interaction=item.interaction,
             choices=tuple(dict(c) for c in (item.choices or [])),
-            key=item.key,
+            key=canonical_key(item.interaction, item.key),
             tolerance=float(item.tolerance or 0.0),
             rationale=item.rationale,
             version=item.version,

@@ -14,6 +14,7 @@ with the settings' ``poly_model`` (default ``grm``): one run, one scale.
 from __future__ import annotations
 
 import math
+import re
 import traceback
 from typing import Callable
 
@@ -40,6 +41,8 @@ __all__ = [
     "import_parameters",
     "count_parameters",
     "mastery_rho",
+    "calibratable",
+    "calibrate_dropping_misfits",
 ]
 
 DICHOTOMOUS = ("rasch", "1pl", "2pl", "3pl", "4pl")
@@ -154,6 +157,47 @@ def mastery_rho(session: Session, params: ItemParameters, matrix, *, seed: int =
     return float(estimate_rho(bank, loglik))
 
 
+def calibratable(matrix, min_responses: int = 1) -> np.ndarray:
+    """Positions of the items with at least ``min_responses`` answers and every category used.
+
+    Calibration cannot estimate a threshold whose category nobody scored;
+    such items wait for more data (they get no parameters in this run).
+    """
+    used = np.zeros((matrix.n_items, int(matrix.n_categories.max(initial=2))), dtype=bool)
+    used[matrix.item, matrix.score] = True
+    every = np.array([used[j, : matrix.n_categories[j]].all() for j in range(matrix.n_items)])
+    return np.flatnonzero((matrix.responses_per_item >= int(min_responses)) & every)
+
+
+_NEGATIVE_SLOPE = re.compile(r"^item (\S+): slope a must be a positive number")
+
+
+def calibrate_dropping_misfits(matrix, models, *, max_drops: int = 20, **kwargs):
+    """:func:`engine.calibrate.calibrate`, leaving out items whose slope turns non-positive.
+
+    An item whose estimated discrimination is not positive (its answers do
+    not rise with ability) has no place in an operational bank; the engine
+    refuses such a table, so the item is dropped and the run repeated.
+
+    Returns
+    -------
+    (CalibrationResult, matrix used, list of dropped item ids)
+    """
+    models = np.asarray(models, dtype=object)
+    dropped: list[str] = []
+    while True:
+        one = models[0] if np.all(models == models[0]) else list(models)
+        try:
+            return calibrate(matrix, one, **kwargs), matrix, dropped
+        except ValueError as err:
+            hit = _NEGATIVE_SLOPE.match(str(err))
+            if hit is None or len(dropped) >= max_drops or hit.group(1) not in matrix.item_ids:
+                raise
+            dropped.append(hit.group(1))
+            keep = np.flatnonzero(matrix.item_ids != hit.group(1))
+            matrix, models = matrix.select_items(keep), models[keep]
+
+
 def run_calibration(
     engine: Engine,
     calibration_id: int,
@@ -176,9 +220,9 @@ def run_calibration(
     try:
         with Session(engine) as session:
             matrix = response_matrix(session, item_ids=settings.get("item_ids"), statuses=settings.get("statuses"))
-        keep = np.flatnonzero(matrix.responses_per_item >= int(settings.get("min_responses", 1)))
+        keep = calibratable(matrix, int(settings.get("min_responses", 1)))
         if keep.size == 0:
-            raise Invalid(f"no item has at least {settings.get('min_responses')} scored responses")
+            raise Invalid(f"no item has at least {settings.get('min_responses')} scored responses in every score category")
         matrix = matrix.select_items(keep)
         poly = matrix.n_categories > 2
         if model in DICHOTOMOUS:
@@ -199,8 +243,7 @@ def run_calibration(
                 if on_progress is not None:
                     on_progress(frac)
 
-        one_model = models[0] if np.all(models == models[0]) else list(models)
-        result = calibrate(matrix, one_model, max_iter=max_iter, se=True, progress=progress)
+        result, matrix, dropped = calibrate_dropping_misfits(matrix, models, max_iter=max_iter, se=True, progress=progress)
         with Session(engine) as session:
             rho = mastery_rho(session, result.params, matrix, seed=calibration_id)
             save_parameters(session, calibration_id, result.params)
@@ -215,6 +258,7 @@ def run_calibration(
                     n_students=int(matrix.n_students),
                     n_responses=int(matrix.n_responses),
                     mastery_rho=rho,
+                    settings={**settings, "dropped_items": dropped},
                     finished_at=utcnow(),
                 )
             )

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from itembank.answers import canonical_key
 from itembank.errors import Invalid, NotFound
 from itembank.items import create_item, update_item
 from itembank.standards import LEVELS, check_parent, create_standard, find_standard
@@ -281,7 +282,7 @@ def _item_dicts(session: Session, status: str | None = None) -> list[dict]:
     for item, code in session.exec(stmt.order_by(Item.id)).all():
         out.append({
             "id": item.id, "objective": code, "interaction": item.interaction, "stem": item.stem,
-            "choices": list(item.choices or []), "key": item.key, "tolerance": item.tolerance,
+            "choices": list(item.choices or []), "key": canonical_key(item.interaction, item.key), "tolerance": item.tolerance,
             "rationale": item.rationale, "rubric": item.rubric, "dok": item.dok, "status": item.status,
         })
     return out

@@ -33,12 +33,11 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from engine.calibrate import calibrate
 from engine.parameters import ItemParameters
 from itembank import demo_content
 from itembank.answers import score_answer
 from itembank.bank import build_bank
-from itembank.calibrations import mastery_rho, save_parameters
+from itembank.calibrations import calibratable, calibrate_dropping_misfits, mastery_rho, save_parameters
 from itembank.checks import answer_check, start_check
 from itembank.items import create_item
 from itembank.passwords import hash_password
@@ -161,11 +160,13 @@ def _calibrate(session: Session, created_by: int | None) -> Calibration:
     from itembank.responses import response_matrix
 
     matrix = response_matrix(session)
+    matrix = matrix.select_items(calibratable(matrix, 20))
     models = np.where(matrix.n_categories > 2, "grm", "2pl")
-    result = calibrate(matrix, list(models), max_iter=500, se=True)
+    result, matrix, dropped = calibrate_dropping_misfits(matrix, models, max_iter=500, se=True)
     rho = mastery_rho(session, result.params, matrix, seed=7)
     cal = Calibration(
-        model="2pl", settings={"statuses": ["operational"], "poly_model": "grm", "min_responses": 1, "demo": True},
+        model="2pl", settings={"statuses": ["operational"], "poly_model": "grm", "min_responses": 20, "demo": True,
+                  "dropped_items": dropped},
         status=CalibrationStatus.done.value, progress=1.0, live=True, loglik=float(result.loglik),
         iterations=int(result.iterations), converged=bool(result.converged), seconds=float(result.seconds),
         n_students=int(matrix.n_students), n_responses=int(matrix.n_responses), mastery_rho=rho,

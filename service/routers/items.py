@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from sqlmodel import select
 
+from itembank.answers import canonical_key
 from itembank.catalog_io import export_items_csv, export_json, import_catalog
 from itembank.errors import NotFound
 from itembank.items import create_item, get_item, list_items, update_item
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/items", tags=["items"])
 
 def item_public(item: Item, objective_code: str | None) -> ItemPublic:
     return ItemPublic(
-        id=item.id, stem=item.stem, interaction=item.interaction, choices=item.choices or [], key=item.key,
+        id=item.id, stem=item.stem, interaction=item.interaction, choices=item.choices or [], key=canonical_key(item.interaction, item.key),
         tolerance=item.tolerance, rationale=item.rationale, rubric=item.rubric, objective_id=item.objective_id,
         objective=objective_code, dok=item.dok, status=item.status, version=item.version, n_categories=item.n_categories,
     )
