@@ -87,6 +87,20 @@ def pair_probabilities(
     return out
 
 
+def _draw(p: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Category drawn by inverse CDF: the number of cumulative probabilities below ``u``.
+
+    ``p`` is ``(P, K)``, ``u`` uniform ``(P,)``; a loop over the K - 1
+    category boundaries only.
+    """
+    c = p[:, 0].copy()
+    x = (u > c).astype(np.int64)
+    for k in range(1, p.shape[1] - 1):
+        c += p[:, k]
+        x += u > c
+    return x
+
+
 @dataclass(frozen=True)
 class CatSimulation:
     """Outcome of :func:`simulate_cat` (N students, J items).
@@ -268,14 +282,13 @@ def simulate_cat(
         timings["select"] += t2 - t1
         # ---- respond (exact probabilities at the true abilities)
         p = pair_probabilities(bank.params, truth, chosen, cache)
-        u = rng.random(active.size)
-        x = (u[:, None] > np.cumsum(p, axis=1)[:, :-1]).sum(axis=1)
+        x = _draw(p, rng.random(active.size))
         blk[:, n_recent + step] = chosen
         sc[:, step] = x
         t3 = time.perf_counter()
         timings["respond"] += t3 - t2
         # ---- update: one multiply per answer
-        post = post * bank.prob[chosen, x]
+        post *= bank.prob[chosen, x]
         post /= post.sum(axis=1, keepdims=True)
         th, sd = post_ops.moments(bank, post)
         if sprt is not None:

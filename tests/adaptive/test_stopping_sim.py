@@ -120,3 +120,28 @@ def test_simulator_input_errors(bank):
         simulate_cat(bank, np.array([np.nan]), CatPolicy(), np.random.default_rng(0))
     with pytest.raises(ValueError, match="max_items"):
         StoppingRule(min_items=5, max_items=3)
+
+
+def test_inverse_cdf_draw_frequencies():
+    from engine.adaptive_sim import _draw
+
+    rng = np.random.default_rng(0)
+    p = np.tile([0.1, 0.2, 0.3, 0.4], (200000, 1))
+    x = _draw(p, rng.random(200000))
+    np.testing.assert_allclose(np.bincount(x, minlength=4) / 200000, [0.1, 0.2, 0.3, 0.4], atol=0.004)
+    assert _draw(np.array([[0.3, 0.7]]), np.array([0.3]))[0] == 0  # u <= P(0) gives category 0
+
+
+def test_rubric_bank_simulation_recovers(mixed_bank):
+    theta = np.random.default_rng(8).normal(size=3000)
+    sim = simulate_cat(mixed_bank, theta, CatPolicy(stopping=StoppingRule(max_items=6, se_target=None)),
+                       np.random.default_rng(9))
+    # every item given once; the scores respect each item's categories
+    assert np.all(sim.length == 6)
+    assert np.all(sim.scores < mixed_bank.n_categories[sim.items])
+    # grm item g2 (K = 4): observed category shares equal the model's marginal over the students
+    col = np.argmax(sim.items == 5, axis=1)
+    got = np.bincount(sim.scores[np.arange(3000), col], minlength=4) / 3000
+    want = pair_probabilities(mixed_bank.params, theta, np.full(3000, 5)).mean(axis=0)
+    np.testing.assert_allclose(got, want, atol=0.03)
+    assert abs(sim.summary()["bias"]) < 0.06
