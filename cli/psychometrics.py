@@ -68,7 +68,7 @@ def fit(
     persons: Optional[Path] = typer.Option(None, "--persons", help="Also write person fit (student_id,theta,se,lz,infit,outfit)."),
     latent_mean: float = typer.Option(0.0, help="Latent mean of the calibration."),
     latent_sd: float = typer.Option(1.0, help="Latent sd of the calibration."),
-    as_json: bool = typer.Option(False, "--json", help="Print overall fit (M2, df, RMSEA) as JSON on stdout."),
+    as_json: bool = typer.Option(False, "--json", help="Print overall fit (M2, df, RMSEA; complete data) as JSON on stdout."),
 ) -> None:
     """Item fit (S-X2, infit, outfit), person fit, and overall M2 where the model allows."""
     if not latent_sd > 0:
@@ -87,13 +87,11 @@ def fit(
             stat, df, p, rm = nan, np.zeros(table.n_items, dtype=int), nan, nan
             notes.append("S-X2 and M2 need complete data (every student answered every item): left empty")
         overall = None
-        if data.is_complete and np.all(table.n_categories == 2):
+        if data.is_complete:
             try:
                 overall = m2(data, table, latent_mean=latent_mean, latent_sd=latent_sd)
             except ValueError as err:
                 notes.append(f"M2: {err}")
-        elif data.is_complete:
-            notes.append("M2 is available for dichotomous items only")
         rows = [
             [table.item_ids[j], table.model[j], io_fit.n[j], stat[j], df[j] if np.isfinite(stat[j]) else None, p[j], rm[j],
              io_fit.infit[j], io_fit.outfit[j], io_fit.z_infit[j], io_fit.z_outfit[j]]
@@ -118,6 +116,7 @@ def fit(
         "df": None if overall is None else overall.df,
         "p": None if overall is None else overall.p,
         "rmsea": None if overall is None else overall.rmsea,
+        "m2_statistic": None if overall is None else overall.statistic,
         "sx2_flagged": flagged,
         "empirical_reliability": empirical_reliability(est.theta, est.se),
         "marginal_reliability": marginal_reliability(table, mean=latent_mean, sd=latent_sd),

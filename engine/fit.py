@@ -560,15 +560,78 @@ def person_fit(responses: ResponseMatrix, params: ItemParameters, theta) -> Pers
 
 
 # ------------------------------------------------------------------- M2
+@dataclass(frozen=True)
+class ModelFit:
+    """Limited-information overall fit.
 
-def _margin_covariance(p1: np.ndarray, w: np.ndarray, iu: np.ndarray, ju: np.ndarray, chunk_cells: int) -> np.ndarray:
-    """``P(every item of margin u and of margin v is 1)`` for all pairs of margins.
+    Attributes
+    ----------
+    m2 : float
+        M2 (dichotomous items) or its mean-based form for ordinal items.
+    df : int
+        Margins (J + J(J-1)/2) minus estimated parameters.
+    p : float
+    rmsea : float
+    n : int
+        Students.
+    statistic : str
+        ``M2`` when every item is dichotomous, ``M2 (means)`` otherwise.
+    """
 
-    Margins are the J items then the pairs ``(iu, ju)``.  Under local
-    independence the joint moment is the integral of the product of ``P_i``
-    over the union of the two margins' items: one matrix product for the
-    disjoint pairs, and a correction (divide by the shared item's ``P``)
-    for the few pairs that share an item.
+    m2: float
+    df: int
+    p: float
+    rmsea: float
+    n: int
+    statistic: str = "M2"
+
+
+def _parameter_jacobian(params: ItemParameters, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Derivatives of the expected item score ``E[x_j | theta_q]`` with respect
+    to the free parameters (``P(x_j = 1)`` for 0/1 items).
+
+    Returns
+    -------
+    d : ndarray, shape (Q, F)
+        One column per free internal parameter of each item.
+    owner : ndarray of int, shape (F,)
+        The item of each column.
+    slope : ndarray, shape (Q, J)
+        Derivative with respect to a_j for the 1PL items (their common
+        slope), 0 for the others.
+    """
+    cols, owner = [], []
+    slope = np.zeros((len(nodes), params.n_items))
+    for g in params.groups:
+        cats = np.arange(g.n_categories, dtype=float)
+        jac = np.einsum("qnkp,k->qnp", g.family.param_jacobian(nodes, g.eta, g.n_categories), cats)
+        rows, ms = np.nonzero(g.free)
+        cols.append(jac[:, rows, ms])
+        owner.append(g.index[rows])
+        slope[:, g.index] = jac[:, :, 0]
+    slope *= (params.model == "1pl")[None, :]
+    return np.column_stack(cols), np.concatenate(owner), slope
+
+
+def _margin_covariance(
+    mu: np.ndarray, mu2: np.ndarray, w: np.ndarray, iu: np.ndarray, ju: np.ndarray, chunk_cells: int
+) -> np.ndarray:
+    """``E[y_u y_v]`` for all pairs of margins ``y_u`` (item scores and their pairwise products).
+
+    Margins are the J item scores then the products ``x_iu x_ju``.  Under
+    local independence ``E[y_u y_v | theta]`` is a product over items of
+    ``E[x_i | theta]`` (items in one margin) or ``E[x_i^2 | theta]`` (items
+    in both): one matrix product for the disjoint pairs, and a correction for
+    the few pairs sharing an item.  For 0/1 items ``E[x^2] = E[x] = P``.
+
+    Parameters
+    ----------
+    mu, mu2 : ndarray, shape (Q, J)
+        Conditional first and second moments of the item scores.
+    w : ndarray, shape (Q,)
+        Quadrature weights.
+    iu, ju : ndarray of int, shape (J(J-1)/2,)
+    chunk_cells : int
 
     Returns
     -------
@@ -576,12 +639,14 @@ def _margin_covariance(p1: np.ndarray, w: np.ndarray, iu: np.ndarray, ju: np.nda
     """
     import scipy.sparse as sp
 
-    q, j = p1.shape
+    q, j = mu.shape
     s = j + len(iu)
-    logp = np.log(np.maximum(p1, _TINY)).T  # (J, Q)
+    log1 = np.log(np.maximum(mu, _TINY)).T  # (J, Q)
+    log2 = np.log(np.maximum(mu2, _TINY)).T
     first = np.concatenate([np.arange(j), iu])
     second = np.concatenate([np.full(j, -1), ju])
-    logm = logp[first] + np.where(second[:, None] >= 0, logp[np.maximum(second, 0)], 0.0)  # (s, Q)
+    has2 = second[:, None] >= 0
+    logm = log1[first] + np.where(has2, log1[np.maximum(second, 0)], 0.0)  # (s, Q)
     m = np.exp(logm)
     joint = (m * w[None, :]) @ m.T
     rows = np.concatenate([np.arange(s), np.arange(j, s)])
@@ -590,13 +655,15 @@ def _margin_covariance(p1: np.ndarray, w: np.ndarray, iu: np.ndarray, ju: np.nda
     shared = (sets @ sets.T).tocoo()
     u, v = shared.row, shared.col
     same = u == v
-    joint[u[same], v[same]] = m[u[same]] @ w  # y_u^2 = y_u
+    us = u[same]
+    sq = log2[first[us]] + np.where(has2[us], log2[np.maximum(second[us], 0)], 0.0)
+    joint[us, us] = np.exp(sq) @ w
     u, v = u[~same], v[~same]
     common = np.where((first[u] == first[v]) | (first[u] == second[v]), first[u], second[u])
     block = max(1, chunk_cells // max(q, 1))
     for lo in range(0, len(u), block):  # memory blocks over the overlapping pairs
         uu, vv, cc = u[lo : lo + block], v[lo : lo + block], common[lo : lo + block]
-        joint[uu, vv] = np.exp(logm[uu] + logm[vv] - logp[cc]) @ w
+        joint[uu, vv] = np.exp(logm[uu] + logm[vv] + log2[cc] - 2.0 * log1[cc]) @ w
     return joint
 
 
@@ -625,51 +692,6 @@ def _m2_quadratic(e: np.ndarray, xi: np.ndarray, delta: np.ndarray, method: str 
     t = delta.T @ xe
     return float(e @ xe - t @ np.linalg.solve(delta.T @ xd, t))
 
-@dataclass(frozen=True)
-class ModelFit:
-    """Limited-information overall fit.
-
-    Attributes
-    ----------
-    m2 : float
-    df : int
-        Margins (J + J(J-1)/2) minus estimated parameters.
-    p : float
-    rmsea : float
-    n : int
-        Students.
-    """
-
-    m2: float
-    df: int
-    p: float
-    rmsea: float
-    n: int
-
-
-def _parameter_jacobian(params: ItemParameters, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Derivatives of P_j(x = 1 | theta_q) with respect to the free parameters.
-
-    Returns
-    -------
-    d : ndarray, shape (Q, F)
-        One column per free internal parameter of each item.
-    owner : ndarray of int, shape (F,)
-        The item of each column.
-    slope : ndarray, shape (Q, J)
-        dP_j / da_j for the 1PL items (their common slope), 0 for the others.
-    """
-    cols, owner = [], []
-    slope = np.zeros((len(nodes), params.n_items))
-    for g in params.groups:
-        jac = g.family.param_jacobian(nodes, g.eta, 2)[:, :, 1, :]  # (Q, n, 4)
-        rows, ms = np.nonzero(g.free)
-        cols.append(jac[:, rows, ms])
-        owner.append(g.index[rows])
-        slope[:, g.index] = jac[:, :, 0]
-    slope *= (params.model == "1pl")[None, :]
-    return np.column_stack(cols), np.concatenate(owner), slope
-
 
 def m2(
     responses: ResponseMatrix,
@@ -682,21 +704,24 @@ def m2(
     chunk_cells: int = 4_000_000,
     method: str = "auto",
 ) -> ModelFit:
-    """Maydeu-Olivares and Joe's M2 for dichotomous items.
+    """Maydeu-Olivares and Joe's M2 (and its mean-based form for ordinal items).
 
     With ``e`` the observed minus model-implied first and second order
-    margins (``P(x_j = 1)`` and ``P(x_j = 1, x_k = 1)``), ``Xi`` their
-    asymptotic covariance under the model and ``Delta`` their derivatives
-    with respect to the free parameters, ``M2 = N e' C e`` with
+    moments (``E[x_j]`` and ``E[x_j x_k]``: for 0/1 items the univariate
+    and bivariate margins ``P(x_j = 1)`` and ``P(x_j = 1, x_k = 1)``),
+    ``Xi`` their asymptotic covariance under the model and ``Delta`` their
+    derivatives with respect to the free parameters, ``M2 = N e' C e`` with
     ``C = Dc (Dc' Xi Dc)^{-1} Dc'`` and ``Dc`` an orthogonal complement of
-    ``Delta``; df = number of margins - number of free parameters.
+    ``Delta``; df = number of moments - number of free parameters.  With
+    polytomous items this is Maydeu-Olivares' mean-based statistic for
+    ordinal data (it needs J(J+1)/2 above the number of parameters).
 
     Parameters
     ----------
     responses : ResponseMatrix
-        Complete 0/1 data.
+        Complete data.
     params : ItemParameters
-        Dichotomous items aligned with ``responses``.
+        Aligned with ``responses``.
     latent_mean, latent_sd : float
         The calibration's latent distribution.
     n_nodes : int
@@ -716,8 +741,6 @@ def m2(
     ModelFit
     """
     _aligned(responses, params)
-    if np.any(params.n_categories != 2):
-        raise ValueError("M2 is available for dichotomous items only")
     x = _complete_table(responses, "M2").astype(float)
     n, j = x.shape
     if j < 2:
@@ -725,22 +748,18 @@ def m2(
     latent_free = _latent_parameter_count(params) == 1 if latent_sd_free is None else bool(latent_sd_free)
     nodes, log_w = normal_grid(n_nodes, (-6.0, 6.0), latent_mean, latent_sd)
     w = np.exp(log_w)
-    p1 = params.category_probabilities(nodes)[:, :, 1]  # (Q, J)
+    probs = params.category_probabilities(nodes)  # (Q, J, K)
+    cats = np.arange(probs.shape[-1], dtype=float)
+    mu = probs @ cats  # (Q, J): E[x_j | theta], P(x_j = 1) for 0/1 items
+    mu2 = probs @ (cats * cats)
     iu, ju = np.triu_indices(j, 1)
-    # observed and model margins
     obs = np.concatenate([x.mean(axis=0), ((x.T @ x) / n)[iu, ju]])
-    pi2 = (p1 * w[:, None]).T @ p1
-    model = np.concatenate([w @ p1, pi2[iu, ju]])
+    pw = mu * w[:, None]
+    model = np.concatenate([w @ mu, (pw.T @ mu)[iu, ju]])
     s = len(model)
-    sets = np.zeros((s, j))
-    sets[np.arange(j), np.arange(j)] = 1.0
-    sets[j + np.arange(len(iu)), iu] = 1.0
-    sets[j + np.arange(len(iu)), ju] = 1.0
-    xi = _margin_covariance(p1, w, iu, ju, chunk_cells) - np.outer(model, model)
-    # Delta: derivatives of the margins
+    xi = _margin_covariance(mu, mu2, w, iu, ju, chunk_cells) - np.outer(model, model)
     d, owner, slope = _parameter_jacobian(params, nodes)
-    pw = p1 * w[:, None]
-    g = pw.T @ d  # (J, F): sum_q w P_l dP_f
+    g = pw.T @ d  # (J, F): sum_q w mu_l dmu_f
     delta_uni = np.where(owner[None, :] == np.arange(j)[:, None], (w @ d)[None, :], 0.0)
     delta_bi = g[ju] * (owner[None, :] == iu[:, None]) + g[iu] * (owner[None, :] == ju[:, None])
     delta = np.vstack([delta_uni, delta_bi])
@@ -750,11 +769,11 @@ def m2(
     if latent_free:  # latent sd: the prior weights move, the nodes stay
         z = (nodes - latent_mean) / latent_sd
         wd = w * (z * z - w @ (z * z)) / latent_sd
-        delta = np.column_stack([delta, np.concatenate([wd @ p1, ((p1 * wd[:, None]).T @ p1)[iu, ju]])])
+        delta = np.column_stack([delta, np.concatenate([wd @ mu, ((mu * wd[:, None]).T @ mu)[iu, ju]])])
     n_free = delta.shape[1]
     df = s - n_free
     if df <= 0:
-        raise ValueError(f"M2 has no degrees of freedom ({s} margins, {n_free} free parameters)")
+        raise ValueError(f"M2 has no degrees of freedom ({s} moments, {n_free} free parameters)")
     stat = float(n * _m2_quadratic(obs - model, xi, delta, method))
     return ModelFit(
         m2=stat,
@@ -762,4 +781,5 @@ def m2(
         p=float(chi2.sf(stat, df)),
         rmsea=float(rmsea(stat, df, n)),
         n=int(n),
+        statistic="M2" if np.all(params.n_categories == 2) else "M2 (means)",
     )

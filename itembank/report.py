@@ -106,13 +106,10 @@ def analyze(
     s = fit_all = None
     if responses.is_complete:
         s = sx2(responses, params, latent_mean=latent_mean, latent_sd=latent_sd)
-        if np.all(params.n_categories == 2):
-            try:
-                fit_all = m2(responses, params, latent_mean=latent_mean, latent_sd=latent_sd)
-            except ValueError as err:
-                notes.append(f"M2 not computed: {err}")
-        else:
-            notes.append("M2 is computed for dichotomous banks only.")
+        try:
+            fit_all = m2(responses, params, latent_mean=latent_mean, latent_sd=latent_sd)
+        except ValueError as err:
+            notes.append(f"M2 not computed: {err}")
     else:
         notes.append("S-X2 and M2 need complete data; this calibration has missing cells, so item fit shows infit/outfit only.")
     io_fit = infit_outfit(responses, params, est.theta)
@@ -255,7 +252,7 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
     ]
     if data.model_fit is not None:
         mf = data.model_fit
-        cards.append(("M2 (df, p)", f"{mf.m2:.2f} ({mf.df}, {_fmt(mf.p)})"))
+        cards.append((f"{mf.statistic} (df, p)", f"{mf.m2:.2f} ({mf.df}, {_fmt(mf.p)})"))
         cards.append(("RMSEA", _fmt(mf.rmsea)))
     cards.append(("items flagged", f"{n_flagged}"))
     out = [

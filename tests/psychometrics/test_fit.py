@@ -247,11 +247,46 @@ def test_m2_under_the_true_model_is_chi_square():
     assert np.mean(stats) == pytest.approx(20, abs=6)
 
 
-def test_m2_refuses_polytomous_items():
+def test_m2_without_degrees_of_freedom_is_refused():
     params = ItemParameters.from_arrays(["a", "b"], "grm", thresholds=[[-1, 1], [-1, 1]])
     r = ResponseMatrix.from_dense(np.array([[0, 1], [2, 1], [1, 0]]), item_ids=["a", "b"])
-    with pytest.raises(ValueError, match="dichotomous"):
+    with pytest.raises(ValueError, match="no degrees of freedom"):
         m2(r, params)
+
+
+def test_ordinal_moment_covariance_matches_brute_force():
+    from engine.fit import _margin_covariance
+
+    rng = np.random.default_rng(19)
+    q, j = 5, 4
+    mu = rng.uniform(0.3, 2.0, (q, j))
+    mu2 = mu**2 + rng.uniform(0.1, 1.0, (q, j))
+    w = rng.dirichlet(np.ones(q))
+    iu, ju = np.triu_indices(j, 1)
+    margins = [[i] for i in range(j)] + [[a, b] for a, b in zip(iu, ju)]
+
+    def moment(items):
+        counts = np.bincount(items, minlength=j)
+        return np.prod(np.where(counts == 2, mu2, np.where(counts == 1, mu, 1.0)), axis=1)
+
+    brute = np.array([[w @ moment(u + v) for v in margins] for u in margins])
+    np.testing.assert_allclose(_margin_covariance(mu, mu2, w, iu, ju, 7), brute, rtol=1e-12)
+
+
+def test_ordinal_m2_is_chi_square_after_calibration():
+    from engine.calibrate import calibrate
+    from engine.simulate import simulate_bank, simulate_responses
+
+    rng = np.random.default_rng(23)
+    bank = simulate_bank(10, "grm", rng, n_categories=3)
+    stats = []
+    for rep in range(5):
+        resp = simulate_responses(bank, rng.normal(size=1500), rng)
+        fit = m2(resp, calibrate(resp, "grm", se=False).params)
+        stats.append(fit.m2)
+    # 10 + 45 moments, 30 parameters: chi2(25), the mean of 5 draws has sd 3.2
+    assert fit.df == 25 and fit.statistic == "M2 (means)"
+    assert np.mean(stats) == pytest.approx(25, abs=9)
 
 
 def test_margin_covariance_matches_brute_force():
@@ -264,7 +299,7 @@ def test_margin_covariance_matches_brute_force():
     iu, ju = np.triu_indices(j, 1)
     margins = [{i} for i in range(j)] + [{a, b} for a, b in zip(iu, ju)]
     brute = np.array([[w @ np.prod(p1[:, sorted(u | v)], axis=1) for v in margins] for u in margins])
-    np.testing.assert_allclose(_margin_covariance(p1, w, iu, ju, 50), brute, rtol=1e-12)
+    np.testing.assert_allclose(_margin_covariance(p1, p1, w, iu, ju, 50), brute, rtol=1e-12)
 
 
 def test_m2_qr_and_cholesky_forms_agree(lsat7_responses, lsat7_params):
