@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import typer
 
-from cli.common import app, fail, print_json
+from cli.common import app, fail, print_json, show_progress
 from engine.adaptive_bank import AdaptiveBank
 from engine.adaptive_sim import calibrate_sympson_hetter, simulate_cat
 from engine.exposure import EXPOSURE_METHODS, ExposurePolicy
@@ -82,9 +83,15 @@ def simulate_cat_command(
     if exposure == "sympson-hetter":
         t0 = time.perf_counter()
         sample = np.random.default_rng([seed, 1]).normal(size=max(students, 2000))
-        control, history = calibrate_sympson_hetter(
-            compiled, policy, sample, np.random.default_rng([seed, 2]), r_max=max_exposure
-        )
+        status = nullcontext()
+        if show_progress():
+            from rich.console import Console
+
+            status = Console(stderr=True).status("finding Sympson-Hetter control parameters by simulation")
+        with status:
+            control, history = calibrate_sympson_hetter(
+                compiled, policy, sample, np.random.default_rng([seed, 2]), r_max=max_exposure
+            )
         compiled = compiled.with_exposure_control(control)
         calibration = {
             "sympson_hetter_iterations": len(history),

@@ -35,7 +35,13 @@ __all__ = [
     "band_codes",
     "rollup",
     "ROLLUP_RULES",
+    "MASTERY_CONNECT_THREE",
+    "MASTERY_CONNECT_FOUR",
 ]
+
+#: Mastery Connect's default percent cuts (expected percent of the points).
+MASTERY_CONNECT_THREE = (50.0, 80.0)
+MASTERY_CONNECT_FOUR = (50.0, 80.0, 90.0)
 
 THREE_TIERS = ("red", "yellow", "green")
 FOUR_TIERS = ("red", "yellow", "green", "blue")
