@@ -32,10 +32,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import expit, logit
 
-from engine.likelihood import category_log_tables, log_likelihood_from_tables
 from engine.models import GRADED, LOGISTIC, PARTIAL, model_spec
 from engine.parameters import ItemGroup, ItemParameters, group_positions
 from engine.quadrature import normal_grid, normal_log_weights
@@ -231,13 +229,6 @@ class _EStep:
     posterior: np.ndarray  # (N, Q)
 
 
-def _transposed_product(post: np.ndarray, indicator) -> np.ndarray:
-    """``post.T @ indicator`` for a dense or CSR indicator matrix, shape (Q, C)."""
-    if sp.issparse(indicator):
-        return np.asarray(indicator.T @ post).T
-    return post.T @ indicator
-
-
 def _e_step(
     responses: ResponseMatrix,
     groups: Sequence[ItemGroup],
@@ -251,8 +242,7 @@ def _e_step(
     for g, eta in zip(groups, etas):
         p = g.family.probabilities(nodes, eta, g.n_categories)
         log_probs[:, g.index, : g.n_categories] = np.log(np.maximum(p, _TINY))
-    contrast, base = category_log_tables(responses, log_probs)
-    joint = log_likelihood_from_tables(responses, contrast, base)
+    joint = responses.gather(log_probs)
     joint += log_weights[None, :]
     top = joint.max(axis=1, keepdims=True)
     joint -= top
@@ -260,19 +250,8 @@ def _e_step(
     total = post.sum(axis=1, keepdims=True)
     post /= total
     loglik = float(np.sum(top[:, 0]) + np.sum(np.log(total[:, 0])))
-
-    design = responses.design()
-    upper = _transposed_product(post, design.Z)  # (Q, C)
+    counts = responses.scatter(post, kmax)
     node_counts = post.sum(axis=0)
-    if design.O is None:
-        answered = np.broadcast_to(node_counts[:, None], (q, j))
-    else:
-        answered = _transposed_product(post, design.O)  # (Q, J)
-    counts = np.zeros((q, j, kmax))
-    counts[:, design.column_item, design.column_category] = upper
-    upper_sum = np.zeros((q, j))
-    np.add.at(upper_sum.T, design.column_item, upper.T)
-    counts[:, :, 0] = np.maximum(answered - upper_sum, 0.0)
     return _EStep(loglik, counts, node_counts, post)
 
 

@@ -1,14 +1,10 @@
 """Log-likelihood of every student's answers on a theta grid.
 
-``log P(x_i | theta_q) = sum_j log P_j(x_ij | theta_q)`` over answered items,
-computed as two matrix products with the response design matrices
-(:meth:`engine.responses.ResponseMatrix.design`)::
-
-    L = Z @ (log P_k - log P_0)  +  O @ log P_0
-
-(for a complete matrix ``O @ log P_0`` is one row broadcast to all students).
-This is the E-step's and EAP scoring's hot kernel; it works on dense arrays
-(BLAS) and on scipy.sparse matrices alike, in log space throughout.
+``log P(x_i | theta_q) = sum_j log P_j(x_ij | theta_q)`` over answered items
+is :meth:`engine.responses.ResponseMatrix.gather` of the table of log
+category probabilities: matrix products on dense (BLAS) and sparse
+(scipy.sparse) data alike, in log space throughout.  This is the E-step's
+and EAP scoring's hot kernel.
 """
 
 from __future__ import annotations
@@ -18,52 +14,9 @@ import numpy as np
 from engine.parameters import ItemParameters
 from engine.responses import ResponseMatrix
 
-__all__ = ["category_log_tables", "grid_log_likelihood", "log_likelihood_from_tables"]
+__all__ = ["grid_log_likelihood", "check_aligned"]
 
 _TINY = 1e-300
-
-
-def category_log_tables(
-    responses: ResponseMatrix, log_probs: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split log category probabilities into the two tables of the kernel.
-
-    Parameters
-    ----------
-    responses : ResponseMatrix
-        Supplies the design column layout.
-    log_probs : ndarray, shape (Q, J, Kmax)
-        ``log P_jk(theta_q)``.
-
-    Returns
-    -------
-    contrast : ndarray, shape (C, Q)
-        ``log P_jk - log P_j0`` for the design columns (k >= 1).
-    base : ndarray, shape (J, Q)
-        ``log P_j0``.
-    """
-    design = responses.design()
-    base = log_probs[:, :, 0]
-    contrast = log_probs[:, design.column_item, design.column_category] - base[:, design.column_item]
-    return np.ascontiguousarray(contrast.T), np.ascontiguousarray(base.T)
-
-
-def log_likelihood_from_tables(
-    responses: ResponseMatrix, contrast: np.ndarray, base: np.ndarray
-) -> np.ndarray:
-    """``log P(x_i | theta_q)`` from the tables of :func:`category_log_tables`.
-
-    Returns
-    -------
-    ndarray, shape (N, Q)
-    """
-    design = responses.design()
-    out = design.Z @ contrast
-    if design.O is None:
-        out = out + base.sum(axis=0)[None, :]
-    else:
-        out = out + design.O @ base
-    return np.asarray(out)
 
 
 def grid_log_likelihood(responses: ResponseMatrix, params: ItemParameters, nodes: np.ndarray) -> np.ndarray:
@@ -82,9 +35,7 @@ def grid_log_likelihood(responses: ResponseMatrix, params: ItemParameters, nodes
     ndarray, shape (N, Q)
     """
     check_aligned(responses, params)
-    log_probs = np.log(np.maximum(params.category_probabilities(nodes), _TINY))
-    contrast, base = category_log_tables(responses, log_probs)
-    return log_likelihood_from_tables(responses, contrast, base)
+    return responses.gather(np.log(np.maximum(params.category_probabilities(nodes), _TINY)))
 
 
 def check_aligned(responses: ResponseMatrix, params: ItemParameters) -> None:

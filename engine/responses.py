@@ -6,16 +6,20 @@ dense (an ``(N, J)`` integer array with ``-1`` for missing: small, complete
 forms) or sparse (long arrays of ``student, item, score``: adaptive data),
 and the sparse path is never densified.
 
-The E-step, scoring and fit statistics see it through two *design matrices*
-(:meth:`ResponseMatrix.design`):
+The E-step, scoring and fit statistics use it through two products
+with per-category tables, both vectorized over students and items:
 
-``Z`` (N, sum_j (K_j - 1))
-    1 where student i scored category k >= 1 on item j (column ``offset_j + k - 1``).
-``O`` (N, J) or None
-    1 where student i answered item j; ``None`` when every cell is answered.
+``gather(table)``  (Q, J, Kmax) -> (N, Q)
+    ``sum_j table[:, j, x_ij]`` over each student's answered items (the
+    log-likelihood on a theta grid when ``table`` is ``log P``).
+``scatter(weights)``  (N, Q) -> (Q, J, Kmax)
+    ``sum_i weights[i, :] * 1(x_ij = k)`` (expected category counts when
+    ``weights`` is the posterior).
 
-so that a log-likelihood on a theta grid is two matrix products,
-``Z @ (log P_k - log P_0) + O @ log P_0`` (:mod:`engine.likelihood`).
+Dense matrices compute them with BLAS through an indicator of the
+categories k >= 1 (``Z``, one column per item and category) plus the
+observed mask (or a broadcast when complete); sparse matrices through one
+CSR one-hot indicator with a column per item and category, never densified.
 """
 
 from __future__ import annotations
@@ -33,25 +37,23 @@ MISSING = -1
 
 @dataclass(frozen=True)
 class Design:
-    """Indicator matrices of a response matrix (see module docstring).
+    """Indicator matrices behind :meth:`ResponseMatrix.gather` and ``scatter``.
 
     Attributes
     ----------
-    Z : ndarray or scipy.sparse.csr_array, shape (N, C)
-        C = sum_j (K_j - 1) columns, one per item and category k >= 1.
-    O : ndarray or scipy.sparse.csr_array or None, shape (N, J)
-        Observed mask; None when the matrix is complete.
-    column_item : ndarray of int, shape (C,)
-    column_category : ndarray of int, shape (C,)
-    offsets : ndarray of int, shape (J + 1,)
-        Item j owns columns ``offsets[j] : offsets[j + 1]``.
+    indicator : ndarray (N, C) or scipy.sparse.csr_array (N, C)
+        Dense: one column per item and category k >= 1 (C = sum_j (K_j - 1)).
+        Sparse: one column per item and category (C = sum_j K_j).
+    observed : ndarray (N, J) or None
+        Dense only: the observed mask, None when every cell is answered.
+    column_item, column_category : ndarray of int, shape (C,)
+        The item and category of each indicator column.
     """
 
-    Z: object
-    O: object
+    indicator: object
+    observed: object
     column_item: np.ndarray
     column_category: np.ndarray
-    offsets: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,30 +265,86 @@ class ResponseMatrix:
             raise ValueError(f"no responses column for item {missing[0]}")
         return self.select_items([index[i] for i in item_ids])
 
-    # --------------------------------------------------------------- design
+    # ---------------------------------------------------- gather / scatter
     def design(self) -> Design:
-        """Indicator matrices ``Z`` and ``O`` (cached; dense or CSR)."""
+        """The indicator matrices (built once, cached)."""
         if "design" not in self._cache:
             self._cache["design"] = self._make_design()
         return self._cache["design"]
 
+    def gather(self, table: np.ndarray) -> np.ndarray:
+        """``out[i, q] = sum over answered j of table[q, j, x_ij]``.
+
+        Parameters
+        ----------
+        table : ndarray, shape (Q, J, Kmax)
+            A value per grid point, item and category (e.g. ``log P``).
+
+        Returns
+        -------
+        ndarray, shape (N, Q)
+        """
+        d = self.design()
+        columns = table[:, d.column_item, d.column_category].T  # (C, Q)
+        if self.dense is None:
+            return np.asarray(d.indicator @ columns)
+        base = table[:, :, 0]
+        out = d.indicator @ (columns - base[:, d.column_item].T)
+        if d.observed is None:
+            out += base.sum(axis=1)[None, :]
+        else:
+            out += d.observed @ base.T
+        return out
+
+    def scatter(self, weights: np.ndarray, n_categories: int | None = None) -> np.ndarray:
+        """``out[q, j, k] = sum over students answering k to item j of weights[i, q]``.
+
+        Parameters
+        ----------
+        weights : ndarray, shape (N, Q)
+        n_categories : int, optional
+            Kmax of the output (default: the largest K of the matrix).
+
+        Returns
+        -------
+        ndarray, shape (Q, J, Kmax)
+        """
+        d = self.design()
+        kmax = int(n_categories or self.n_categories.max())
+        q = weights.shape[1]
+        out = np.zeros((q, self.n_items, kmax))
+        if self.dense is None:
+            out[:, d.column_item, d.column_category] = np.asarray(d.indicator.T @ weights).T
+            return out
+        upper = weights.T @ d.indicator  # (Q, C)
+        out[:, d.column_item, d.column_category] = upper
+        answered = (
+            np.broadcast_to(weights.sum(axis=0)[:, None], (q, self.n_items))
+            if d.observed is None
+            else weights.T @ d.observed
+        )
+        upper_sum = np.zeros((self.n_items, q))
+        np.add.at(upper_sum, d.column_item, upper.T)
+        out[:, :, 0] = answered - upper_sum.T
+        return out
+
     def _make_design(self) -> Design:
         k = self.n_categories
+        if self.dense is None:
+            offsets = np.concatenate([[0], np.cumsum(k)])
+            column_item = np.repeat(np.arange(self.n_items), k)
+            column_category = np.arange(int(offsets[-1])) - offsets[column_item]
+            indicator = sp.csr_array(
+                (np.ones(self.n_responses), (self.student, offsets[self.item] + self.score)),
+                shape=(self.n_students, int(offsets[-1])),
+            )
+            return Design(indicator, None, column_item, column_category)
         offsets = np.concatenate([[0], np.cumsum(k - 1)])
         n_cols = int(offsets[-1])
         column_item = np.repeat(np.arange(self.n_items), k - 1)
         column_category = np.arange(n_cols) - offsets[column_item] + 1
         pos = self.score > 0
-        rows, cols = self.student[pos], offsets[self.item[pos]] + self.score[pos] - 1
-        complete = self.is_complete
-        if self.dense is not None:
-            z = np.zeros((self.n_students, n_cols))
-            z[rows, cols] = 1.0
-            o = None if complete else (self.dense >= 0).astype(float)
-        else:
-            shape = (self.n_students, n_cols)
-            z = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=shape)
-            o = None if complete else sp.csr_array(
-                (np.ones(self.n_responses), (self.student, self.item)), shape=(self.n_students, self.n_items)
-            )
-        return Design(z, o, column_item, column_category, offsets)
+        indicator = np.zeros((self.n_students, n_cols))
+        indicator[self.student[pos], offsets[self.item[pos]] + self.score[pos] - 1] = 1.0
+        observed = None if self.is_complete else (self.dense >= 0).astype(float)
+        return Design(indicator, observed, column_item, column_category)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.likelihood import category_log_tables, check_aligned, grid_log_likelihood, log_likelihood_from_tables
+from engine.likelihood import check_aligned, grid_log_likelihood
 from engine.parameters import ItemParameters
 from engine.quadrature import normal_grid, normal_log_weights
 from engine.responses import ResponseMatrix
@@ -196,15 +196,9 @@ def _estimating(method, s, info, warm, theta, prior_mean, prior_sd):
 def _root_estimates(responses, params, method, prior_mean, prior_sd, n_nodes, theta_limits):
     nodes, _ = normal_grid(max(n_nodes, 61), theta_limits)
     score_tab, info_tab, warm_tab = _grid_tables(params, nodes)
-    contrast, base = category_log_tables(responses, score_tab)  # reuse the kernel layout
-    s_grid = log_likelihood_from_tables(responses, contrast, base)  # (N, G) sum of d log P / d theta
-    design = responses.design()
-    if design.O is None:
-        info_grid = np.broadcast_to(info_tab.sum(axis=1), s_grid.shape)
-        warm_grid = np.broadcast_to(warm_tab.sum(axis=1), s_grid.shape)
-    else:
-        info_grid = np.asarray(design.O @ info_tab.T)
-        warm_grid = np.asarray(design.O @ warm_tab.T)
+    s_grid = responses.gather(score_tab)  # (N, G): sum of d log P / d theta
+    info_grid = responses.gather(np.repeat(info_tab[:, :, None], score_tab.shape[2], axis=2))
+    warm_grid = responses.gather(np.repeat(warm_tab[:, :, None], score_tab.shape[2], axis=2))
     f_grid = _estimating(method, s_grid, info_grid, warm_grid, nodes[None, :], prior_mean, prior_sd)
     objective = grid_log_likelihood(responses, params, nodes)
     if method == "map":

@@ -17,22 +17,34 @@ tables = arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(1, 6)), ele
 
 
 @given(tables)
-def test_dense_long_and_sparse_agree(table):
-    dense = ResponseMatrix.from_table(table, [f"s{i}" for i in range(table.shape[0])], [f"i{j}" for j in range(table.shape[1])], sparse=False)
-    sparse = ResponseMatrix.from_table(table, dense.student_ids, dense.item_ids, sparse=True)
+def test_dense_and_sparse_gather_and_scatter_match_naive_loops(table):
+    students = [f"s{i}" for i in range(table.shape[0])]
+    items = [f"i{j}" for j in range(table.shape[1])]
+    dense = ResponseMatrix.from_table(table, students, items, sparse=False)
+    sparse = ResponseMatrix.from_table(table, students, items, sparse=True)
     np.testing.assert_array_equal(dense.to_table(), sparse.to_table())
     np.testing.assert_array_equal(np.nan_to_num(dense.to_table(), nan=-7), np.nan_to_num(table, nan=-7))
-    assert isinstance(sparse.design().Z, sp.csr_array) and isinstance(dense.design().Z, np.ndarray)
-    zd, zs = dense.design().Z, sparse.design().Z.toarray()
-    np.testing.assert_array_equal(zd, zs)
-    # each answered cell with score k >= 1 lights exactly one column
-    assert zd.sum() == np.sum(np.nan_to_num(table) >= 1)
+    assert isinstance(sparse.design().indicator, sp.csr_array)
+    rng = np.random.default_rng(0)
+    kmax = int(dense.n_categories.max())
+    values = rng.normal(size=(4, table.shape[1], kmax))
+    weights = rng.random((table.shape[0], 4))
+    naive_gather = np.zeros((table.shape[0], 4))
+    naive_scatter = np.zeros((4, table.shape[1], kmax))
+    for i in range(table.shape[0]):
+        for j in range(table.shape[1]):
+            if not np.isnan(table[i, j]):
+                naive_gather[i] += values[:, j, int(table[i, j])]
+                naive_scatter[:, j, int(table[i, j])] += weights[i]
+    for r in (dense, sparse):
+        np.testing.assert_allclose(r.gather(values), naive_gather, atol=1e-12)
+        np.testing.assert_allclose(r.scatter(weights), naive_scatter, atol=1e-12)
 
 
 def test_missing_is_never_wrong():
     r = ResponseMatrix.from_dense(np.array([[1, np.nan], [np.nan, 0]]))
     assert r.n_responses == 2 and not r.is_complete
-    assert r.design().O.sum() == 2
+    assert r.design().observed.sum() == 2
 
 
 def test_bad_matrices_are_refused():
@@ -74,7 +86,7 @@ def test_sparse_simulation_never_densifies():
     data = simulate_responses(bank, np.zeros(2000), 2, items_per_student=30)
     assert data.dense is None and data.n_responses == 60000
     assert np.all(data.responses_per_student == 30)
-    assert isinstance(data.design().Z, sp.csr_array)
+    assert isinstance(data.design().indicator, sp.csr_array)
 
 
 def test_simulation_is_seeded():
