@@ -17,6 +17,10 @@ and a new check is::
                           objectives=("7.RP.A.1", "7.RP.A.2"), recent=recent_item_ids)
     state, item_id = session.next_item(bank, state)
 
+``bank`` is an :class:`~engine.adaptive_bank.AdaptiveBank` (keep one per
+calibration version), or an :class:`~engine.parameters.ItemParameters` table,
+compiled on first use and cached on the table.
+
 Functions (all pure; none mutates its input):
 
 * :func:`start` — a new state: standard, its objectives (the blueprint, by
@@ -51,6 +55,7 @@ from engine import posterior as post_ops
 from engine.adaptive_bank import AdaptiveBank
 from engine.bands import BandScheme
 from engine.content import Blueprint, kingsbury_zara
+from engine.parameters import ItemParameters
 from engine.policy import CatPolicy
 from engine.selection import select
 from engine.stopping import REASONS, evaluate, sprt_llr
@@ -68,6 +73,19 @@ __all__ = [
 ]
 
 _FORMAT = 1
+
+
+def _as_bank(bank) -> AdaptiveBank:
+    """An AdaptiveBank as is; an ItemParameters table compiled (and cached on it)."""
+    if isinstance(bank, AdaptiveBank):
+        return bank
+    if isinstance(bank, ItemParameters):
+        cached = bank.__dict__.get("_adaptive_bank")
+        if cached is None:
+            cached = AdaptiveBank.from_parameters(bank)
+            object.__setattr__(bank, "_adaptive_bank", cached)
+        return cached
+    raise ValueError(f"bank should be an AdaptiveBank or ItemParameters, got {type(bank).__name__}")
 
 
 @dataclass(frozen=True)
@@ -181,7 +199,7 @@ class StepResult:
 
 
 def start(
-    bank: AdaptiveBank,
+    bank: AdaptiveBank | ItemParameters,
     *,
     standard: str,
     policy: CatPolicy | None = None,
@@ -214,6 +232,7 @@ def start(
         Item ids the student saw recently (ids no longer in the bank, e.g.
         retired items, are dropped).
     """
+    bank = _as_bank(bank)
     policy = policy or CatPolicy()
     bands = bands or BandScheme()
     if policy.blueprint is None and objectives is not None:
@@ -242,8 +261,9 @@ def _posterior(bank: AdaptiveBank, state: SessionState):
     return post_ops.from_responses(bank, prior, items, scores), items, scores
 
 
-def estimate(bank: AdaptiveBank, state: SessionState) -> Estimate:
+def estimate(bank: AdaptiveBank | ItemParameters, state: SessionState) -> Estimate:
     """EAP theta, posterior SD, band and P(theta >= mastery cut)."""
+    bank = _as_bank(bank)
     post, _, _ = _posterior(bank, state)
     theta, se = post_ops.moments(bank, post)
     p = post_ops.prob_above(bank, post, state.bands.mastery_cut)
@@ -286,8 +306,9 @@ def _choose(bank: AdaptiveBank, state: SessionState, post, items) -> int:
     )
 
 
-def status(bank: AdaptiveBank, state: SessionState) -> tuple[bool, str | None]:
+def status(bank: AdaptiveBank | ItemParameters, state: SessionState) -> tuple[bool, str | None]:
     """Whether the check is over, and the reason (a name of :data:`REASONS`)."""
+    bank = _as_bank(bank)
     if state.finished is not None:
         return True, state.finished
     post, items, scores = _posterior(bank, state)
@@ -307,8 +328,9 @@ def _status(bank, state, post, items, scores) -> tuple[bool, str | None, int]:
     return False, None, pos
 
 
-def next_item(bank: AdaptiveBank, state: SessionState) -> tuple[SessionState, str | None]:
+def next_item(bank: AdaptiveBank | ItemParameters, state: SessionState) -> tuple[SessionState, str | None]:
     """The next item id (None when done), and the state with it pending."""
+    bank = _as_bank(bank)
     if state.pending is not None:
         return state, state.pending
     if state.finished is not None:
@@ -321,7 +343,7 @@ def next_item(bank: AdaptiveBank, state: SessionState) -> tuple[SessionState, st
     return replace(state, pending=item), item
 
 
-def record(bank: AdaptiveBank, state: SessionState, item_id: str, score: int) -> SessionState:
+def record(bank: AdaptiveBank | ItemParameters, state: SessionState, item_id: str, score: int) -> SessionState:
     """The state after a scored answer.
 
     Raises
@@ -330,6 +352,7 @@ def record(bank: AdaptiveBank, state: SessionState, item_id: str, score: int) ->
         Unknown item, a score outside 0..K-1, an item seen recently, a
         second different score for an answered item, or a finished check.
     """
+    bank = _as_bank(bank)
     item_id = str(item_id)
     pos = int(bank.positions([item_id])[0])
     if isinstance(score, bool) or not float(score).is_integer():
@@ -350,8 +373,9 @@ def record(bank: AdaptiveBank, state: SessionState, item_id: str, score: int) ->
     return replace(state, items=state.items + (item_id,), scores=state.scores + (score,), pending=None)
 
 
-def answer(bank: AdaptiveBank, state: SessionState, item_id: str, score: int) -> StepResult:
+def answer(bank: AdaptiveBank | ItemParameters, state: SessionState, item_id: str, score: int) -> StepResult:
     """Record an answer, then estimate, check stopping and pick the next item."""
+    bank = _as_bank(bank)
     state = record(bank, state, item_id, score)
     est = estimate(bank, state)
     state, nxt = next_item(bank, state)

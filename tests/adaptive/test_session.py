@@ -105,3 +105,13 @@ def test_prepare_builds_rankings_once(bank2pl):
     bank2pl.prepare()
     before = bank2pl.ranking("max-info")
     assert bank2pl.prepare().ranking("max-info") is before
+
+
+def test_item_parameters_accepted(mixed_bank):
+    params = mixed_bank.params
+    state = session.start(params, standard="S", policy=CatPolicy(stopping=StoppingRule(max_items=3, se_target=None)))
+    state, item = session.next_item(params, state)
+    res = session.answer(params, state, item, 1)
+    assert res.next_item is not None and res.estimate.n_items == 1
+    with pytest.raises(ValueError, match="AdaptiveBank or ItemParameters"):
+        session.estimate("bank", state)
