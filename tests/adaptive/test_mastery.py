@@ -165,3 +165,31 @@ def test_bands_and_p_mastery(standards_data):
     assert np.all(eb.prior_sd < 1.0) and np.all(eb.prior_sd > np.sqrt(1 - 0.8**2) - 0.02)
     with pytest.raises(ValueError, match="cuts"):
         eb.bands(bank, np.zeros((8, 4)))
+
+
+def test_prediction_to_now_widens_by_the_drift(bank2pl):
+    stu = np.array([0, 0, 0])
+    item = np.array([1, 2, 3])
+    score = np.array([1, 0, 1])
+    t = np.array([0.0, 0.0, 0.0])
+    at_last = drift_filter(bank2pl, stu, item, score, t, 1, sigma=0.1)
+    later = drift_filter(bank2pl, stu, item, score, t, 1, sigma=0.1, now=25.0)
+    # variance grows by sigma^2 * days = 0.01 * 25
+    assert later.se[0] ** 2 == pytest.approx(at_last.se[0] ** 2 + 0.25, abs=2e-3)
+    assert later.theta[0] == pytest.approx(at_last.theta[0], abs=2e-3)
+
+
+def test_rho_near_zero_for_unrelated_standards():
+    rng = np.random.default_rng(3)
+    s, per, n = 5, 15, 1500
+    j = s * per
+    params = ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.3, 0.2, j),
+                                        b=rng.normal(0, 1, j))
+    bank = AdaptiveBank.from_parameters(params, objectives=[f"s{k // per}" for k in range(j)])
+    theta = rng.normal(size=(n, s))  # independent standards
+    stu = np.repeat(np.arange(n), j)
+    item = np.tile(np.arange(j), n)
+    p = pair_probabilities(params, theta[stu, item // per], item)[:, 1]
+    score = (rng.random(item.size) < p).astype(int)
+    eb = standard_estimates(bank, stu, item, score, n)
+    assert eb.rho < 0.12
