@@ -117,7 +117,7 @@ def pick_sympson_hetter(
     control: np.ndarray,
     keys: np.ndarray,
     rng: np.random.Generator,
-    fallback: bool = True,
+    fallback: bool | np.ndarray = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sympson-Hetter: try candidates best-first, accept ``j`` with prob ``control[j]``.
 
@@ -134,9 +134,9 @@ def pick_sympson_hetter(
         Per-student lottery keys, constant during a check.
     rng : numpy.random.Generator
         For the fallback when every candidate is refused.
-    fallback : bool
-        When every candidate is refused: a uniformly chosen one (True) or
-        ``-1`` (False; the caller then looks further down the list).
+    fallback : bool or ndarray of bool, shape (N,)
+        When every candidate of a row is refused: a uniformly chosen one
+        (True) or ``-1`` (False; the caller then looks further down the list).
 
     Returns
     -------
@@ -157,8 +157,7 @@ def pick_sympson_hetter(
     uniform = np.minimum(np.floor(rng.random(n_valid.size) * n_valid), np.maximum(n_valid - 1, 0))
     first = np.where(any_accept, np.argmax(accept, axis=1), uniform.astype(np.intp))
     chosen = candidates[np.arange(candidates.shape[0]), first]
-    if not fallback:
-        chosen = np.where(any_accept, chosen, -1)
+    chosen = np.where(any_accept | np.broadcast_to(np.asarray(fallback, dtype=bool), any_accept.shape), chosen, -1)
     n_tried = np.where(any_accept, first + 1, n_valid)
     return chosen, n_tried
 

@@ -370,12 +370,12 @@ def select(
     tried_parts = []
     depth = exposure.depth
     while True:  # a loop over search depths (rarely more than one pass)
-        final = depth >= bank.n_items
-        pick_rows, n_tried = pick_sympson_hetter(cand, bank.control, keys[rows], rng, fallback=final)
         n_valid = (cand >= 0).sum(axis=1)
-        done = (pick_rows >= 0) | (n_valid < cand.shape[1]) | final
-        take = np.where(done, pick_rows, -1)
-        chosen[rows] = np.where(done, take, chosen[rows])
+        # the whole eligible list is in view: fall back among it if every one is refused
+        whole = (n_valid < cand.shape[1]) | (depth >= bank.n_items)
+        pick_rows, n_tried = pick_sympson_hetter(cand, bank.control, keys[rows], rng, fallback=whole)
+        done = (pick_rows >= 0) | whole
+        chosen[rows] = np.where(done, pick_rows, chosen[rows])
         mask = np.arange(cand.shape[1])[None, :] < n_tried[:, None]
         tried_parts.append(np.column_stack([np.broadcast_to(rows[:, None], cand.shape)[mask], cand[mask]]))
         if done.all():

@@ -101,3 +101,14 @@ def test_blueprint_errors(bank2pl):
         Blueprint((("o0", 0.0),)).objective_shares(bank2pl)
     with pytest.raises(ValueError, match="exposure method"):
         ExposurePolicy("magic")
+
+
+def test_sympson_hetter_never_exhausts_while_items_remain(mixed_bank):
+    """All eligible items refused by the lottery: one of them is still given."""
+    bank = mixed_bank.with_exposure_control(np.full(6, 1e-6))
+    from engine.selection import select
+
+    rng = np.random.default_rng(0)
+    blocked = np.array([[0, 1, 2, -1], [0, 1, 2, 3]])
+    got = select(bank, np.zeros(2), blocked, exposure=ExposurePolicy("sympson-hetter", candidates=4), rng=rng)
+    assert got[0] in (3, 4, 5) and got[1] in (4, 5)
