@@ -181,7 +181,8 @@ def rollup(codes: np.ndarray, parent: np.ndarray, n_parents: int | None = None, 
     key = np.argsort(vals, axis=1, kind="stable")
     key = np.take_along_axis(key, np.argsort(par[key], axis=1, kind="stable"), axis=1)
     sorted_vals = np.take_along_axis(vals, key, axis=1)
-    count = np.stack([(codes[:, order][:, s:e] >= 0).sum(axis=1) for s, e in zip(starts, ends)], axis=1)
+    valid = np.concatenate([np.zeros((n, 1), dtype=np.int64), np.cumsum(codes[:, order] >= 0, axis=1)], axis=1)
+    count = valid[:, ends] - valid[:, starts]
     mid = starts[None, :] + (count - 1) // 2
     got = np.take_along_axis(sorted_vals, np.clip(mid, 0, max(vals.shape[1] - 1, 0)), axis=1)
     return np.where(count > 0, got, out)
