@@ -193,3 +193,12 @@ def test_rho_near_zero_for_unrelated_standards():
     score = (rng.random(item.size) < p).astype(int)
     eb = standard_estimates(bank, stu, item, score, n)
     assert eb.rho < 0.12
+
+
+@pytest.mark.parametrize("rule", ["lowest", "median"])
+def test_rollup_parent_without_children(rule):
+    codes = np.array([[2, 0, 1], [-1, -1, 2]])
+    got = rollup(codes, np.array([0, 0, 2]), n_parents=4, rule=rule)
+    assert got[:, 1].tolist() == [-1, -1] and got[:, 3].tolist() == [-1, -1]
+    assert got[:, 2].tolist() == [1, 2]
+    assert got[:, 0].tolist() == [0, -1]
