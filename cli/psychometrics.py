@@ -32,6 +32,26 @@ def _load(responses: Path, params: Path) -> tuple[ResponseMatrix, ItemParameters
     return data, table.subset([table.index_of[i] for i in data.item_ids])
 
 
+def _latent(data: ResponseMatrix, table: ItemParameters, mean: Optional[float], sd: Optional[float]) -> tuple[float, float, str]:
+    """The calibration's latent distribution: given, or estimated for an all-Rasch bank.
+
+    A parameters CSV does not carry the latent distribution.  Rasch
+    calibrations estimate its sd, so for an all-Rasch bank with neither
+    value given the mean and sd are re-estimated from the data with every
+    item held at its parameters; other banks default to N(0, 1).
+    """
+    if mean is None and sd is None and np.all(table.model == "rasch"):
+        from engine.calibrate import calibrate
+
+        fit = calibrate(data, "rasch", anchors=table, se=False, latent="free")
+        return float(fit.latent_mean), float(fit.latent_sd), "estimated (Rasch)"
+    mean = 0.0 if mean is None else mean
+    sd = 1.0 if sd is None else sd
+    if not sd > 0:
+        raise ValueError("--latent-sd must be positive")
+    return float(mean), float(sd), "given"
+
+
 def _student_groups(data: ResponseMatrix, groups: Path) -> np.ndarray:
     mapping = read_groups(groups)
     labels = np.array([mapping.get(s, "") for s in data.student_ids.tolist()], dtype=object)
@@ -66,16 +86,15 @@ def fit(
     params: Path = typer.Option(..., "--params", help="Item parameters CSV."),
     out: Path = typer.Option(..., "--out", help="Where to write the item fit CSV."),
     persons: Optional[Path] = typer.Option(None, "--persons", help="Also write person fit (student_id,theta,se,lz,infit,outfit)."),
-    latent_mean: float = typer.Option(0.0, help="Latent mean of the calibration."),
-    latent_sd: float = typer.Option(1.0, help="Latent sd of the calibration."),
+    latent_mean: Optional[float] = typer.Option(None, help="Latent mean of the calibration (default 0; estimated for Rasch)."),
+    latent_sd: Optional[float] = typer.Option(None, help="Latent sd of the calibration (default 1; estimated for Rasch)."),
     as_json: bool = typer.Option(False, "--json", help="Print overall fit (M2, df, RMSEA; complete data) as JSON on stdout."),
 ) -> None:
     """Item fit (S-X2, infit, outfit), person fit, and overall M2 where the model allows."""
-    if not latent_sd > 0:
-        fail("--latent-sd must be positive")
     start = time.perf_counter()
     try:
         data, table = _load(responses, params)
+        latent_mean, latent_sd, latent_source = _latent(data, table, latent_mean, latent_sd)
         est = run_scoring(data, table, "eap", prior_mean=latent_mean, prior_sd=latent_sd)
         io_fit = infit_outfit(data, table, est.theta)
         notes = []
@@ -120,6 +139,9 @@ def fit(
         "sx2_flagged": flagged,
         "empirical_reliability": empirical_reliability(est.theta, est.se),
         "marginal_reliability": marginal_reliability(table, mean=latent_mean, sd=latent_sd),
+        "latent_mean": latent_mean,
+        "latent_sd": latent_sd,
+        "latent": latent_source,
         "notes": notes,
         "seconds": time.perf_counter() - start,
     }
@@ -317,22 +339,21 @@ def report(
     choices: Optional[Path] = typer.Option(None, "--choices", help="Options chosen, for distractor curves."),
     key: Optional[Path] = typer.Option(None, "--key", help="item_id,key CSV."),
     title: str = typer.Option("Calibration report", help="Title of the report."),
-    latent_mean: float = typer.Option(0.0, help="Latent mean of the calibration."),
-    latent_sd: float = typer.Option(1.0, help="Latent sd of the calibration."),
-    max_plots: int = typer.Option(60, help="Most items with curves drawn (flagged items first)."),
+    latent_mean: Optional[float] = typer.Option(None, help="Latent mean of the calibration (default 0; estimated for Rasch)."),
+    latent_sd: Optional[float] = typer.Option(None, help="Latent sd of the calibration (default 1; estimated for Rasch)."),
+    max_plots: int = typer.Option(60, help="Most items with curves drawn (most flags first)."),
 ) -> None:
     """Write a self-contained HTML report: parameters, fit, DIF, classical statistics and plots."""
     from itembank.report import build_report
 
     if (choices is None) != (key is None):
         fail("--choices and --key go together")
-    if not latent_sd > 0:
-        fail("--latent-sd must be positive")
     if max_plots < 0:
         fail("--max-plots must be 0 or more")
     start = time.perf_counter()
     try:
         data, table = _load(responses, params)
+        latent_mean, latent_sd, _ = _latent(data, table, latent_mean, latent_sd)
         labels = ref = foc = None
         if groups is not None:
             labels = _student_groups(data, groups)

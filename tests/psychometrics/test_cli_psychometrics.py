@@ -229,3 +229,24 @@ def test_information_curve_of_a_form(tmp_path, lsat7_params_csv):
     assert float(table[4]["csem"]) == pytest.approx(1 / np.sqrt(info0), rel=1e-5)
     res = invoke("information", lsat7_params_csv, "--items", "Item_9")
     assert res.exit_code == 2 and "Item_9" in res.stderr
+
+
+def test_fit_estimates_the_latent_sd_of_a_rasch_bank(tmp_path, data_dir):
+    from engine.calibrate import calibrate
+    from engine.fit import sx2
+    from itembank.io import read_responses
+
+    params = tmp_path / "rasch.csv"
+    assert invoke("calibrate", data_dir / "lsat7.csv", "--model", "rasch", "--out", params, "--no-se").exit_code == 0
+    res = invoke("fit", data_dir / "lsat7.csv", "--params", params, "--out", tmp_path / "f.csv", "--json")
+    assert res.exit_code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    resp = read_responses(data_dir / "lsat7.csv")
+    fit = calibrate(resp, "rasch", se=False)
+    assert summary["latent"] == "estimated (Rasch)"
+    assert summary["latent_sd"] == pytest.approx(fit.latent_sd, abs=1e-3)
+    expected = sx2(resp, fit.params, latent_sd=fit.latent_sd)
+    np.testing.assert_allclose([float(r["sx2"]) for r in rows(tmp_path / "f.csv")], expected.sx2, rtol=1e-3)
+    assert summary["df"] == 15 - 6  # 5 b + latent variance
+    res = invoke("fit", data_dir / "lsat7.csv", "--params", params, "--out", tmp_path / "f.csv", "--latent-sd", "0")
+    assert res.exit_code == 2 and "latent-sd" in res.stderr
