@@ -260,7 +260,7 @@ class AdaptiveBank:
         category : ndarray of int, shape (J + 1,)
             Content category of each item, ``-1`` for the sentinel.
         """
-        key = (criterion, round(float(p_target), 6) if criterion == "target-p" else None, bool(with_dok))
+        key = (criterion, p_target if criterion == "target-p" else None, with_dok)
         hit = self._cache.get(key)
         if hit is not None:
             return hit

@@ -350,6 +350,17 @@ def select(
         to the Sympson-Hetter lottery) on the way, for calibrating the control
         parameters (for other methods, the chosen pairs).
     """
+    if exposure.method == "none" and rule.name != "kl" and not dense and not return_tried:
+        # the hot path: one best item per row, validated once, no exposure control
+        theta = np.asarray(theta, dtype=float).reshape(-1)
+        blocked = np.asarray(blocked, dtype=np.int64)
+        if blocked.ndim != 2 or blocked.shape[0] != theta.size:
+            raise ValueError(f"blocked should have shape ({theta.size}, L), got {blocked.shape}")
+        if required is not None:
+            required = np.asarray(required, dtype=np.int64).reshape(-1)
+            if required.shape != theta.shape:
+                raise ValueError(f"required should have shape ({theta.size},), got {required.shape}")
+        return _ranked(bank, rule, bank.node_index(theta), blocked, required, with_dok, 1)[:, 0]
     args = dict(rule=rule, required=required, with_dok=with_dok, posterior=posterior, dense=dense)
     cand = candidates(bank, theta, blocked, depth=exposure.depth, **args)
     if exposure.method != "sympson-hetter":
