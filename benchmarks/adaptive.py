@@ -87,11 +87,9 @@ def ours(a, b, theta, seed=1):
     sel_s, sel_cpu = both(lambda: select(bank, th, blocked), repeat=7, number=2000)
     scores = np.array([1])
 
-    def step():
+    def step():  # the public API: select, one-multiply posterior update, EAP and SD
         nxt = select(bank, th, blocked)
-        p = post * bank.prob[nxt, scores]
-        p /= p.sum()
-        post_ops.moments(bank, p)
+        post_ops.moments(bank, post_ops.update(bank, post, nxt, scores))
 
     step_s, step_cpu = both(step, repeat=7, number=2000)
     policy = CatPolicy(stopping=StoppingRule(max_items=LENGTH, se_target=None))
