@@ -15,8 +15,13 @@ answered items, and alpha uses the students who answered every item.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from engine.responses import ResponseMatrix
 
 __all__ = [
     "ItemStatistics",
@@ -108,7 +113,7 @@ def _pearson(n, sx, sy, sxx, syy, sxy) -> np.ndarray:
     return np.where((vx > tiny) & (vy > tiny) & (n >= 2), r, np.nan)
 
 
-def cronbach_alpha(scores) -> float:
+def cronbach_alpha(scores: ArrayLike) -> float:
     """Coefficient alpha of a complete score matrix.
 
     ``alpha = J / (J - 1) * (1 - sum_j var(x_j) / var(sum_j x_j))`` with
@@ -136,7 +141,9 @@ def cronbach_alpha(scores) -> float:
     return float(j / (j - 1) * (1.0 - np.var(x, axis=0, ddof=1).sum() / var_total))
 
 
-def item_statistics(scores, item_ids=None, max_scores=None) -> ItemStatistics:
+def item_statistics(
+    scores: ArrayLike, item_ids: Sequence[str] | None = None, max_scores: ArrayLike | None = None
+) -> ItemStatistics:
     """Classical item statistics of a scored response matrix.
 
     Parameters
@@ -207,7 +214,7 @@ def item_statistics(scores, item_ids=None, max_scores=None) -> ItemStatistics:
     )
 
 
-def response_item_statistics(responses) -> ItemStatistics:
+def response_item_statistics(responses: "ResponseMatrix") -> ItemStatistics:
     """:func:`item_statistics` of a :class:`~engine.responses.ResponseMatrix`.
 
     Works on the long form (sums by item with ``bincount``), so sparse
@@ -336,9 +343,9 @@ def ability_groups(total: np.ndarray, n_groups: int) -> np.ndarray:
 
 
 def distractor_analysis(
-    choices,
-    key,
-    item_ids=None,
+    choices: ArrayLike,
+    key: ArrayLike,
+    item_ids: Sequence[str] | None = None,
     *,
     n_groups: int = 5,
     min_gap: float = 0.0,

@@ -18,8 +18,10 @@ focal group than for reference students of the same matching score.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 from scipy.stats import chi2, norm
@@ -35,7 +37,7 @@ __all__ = ["MantelHaenszelResult", "mantel_haenszel", "ets_class", "ets_poly_cla
 DELTA_SCALE = -2.35
 
 
-def group_mask(groups, reference, focal) -> tuple[np.ndarray, np.ndarray]:
+def group_mask(groups: ArrayLike, reference: str, focal: str) -> tuple[np.ndarray, np.ndarray]:
     """Boolean masks ``(is_reference, is_focal)`` of shape ``(N,)``.
 
     Students in neither group are left out of the analysis.
@@ -51,7 +53,7 @@ def group_mask(groups, reference, focal) -> tuple[np.ndarray, np.ndarray]:
     return ref, foc
 
 
-def ets_class(delta, se_delta, p_value, alpha: float = 0.05) -> np.ndarray:
+def ets_class(delta: ArrayLike, se_delta: ArrayLike, p_value: ArrayLike, alpha: float = 0.05) -> np.ndarray:
     """ETS A / B / C classification of MH delta values.
 
     A: ``|delta| < 1`` or the MH chi-square is not significant (``p >= alpha``);
@@ -75,7 +77,7 @@ def ets_class(delta, se_delta, p_value, alpha: float = 0.05) -> np.ndarray:
     return np.where(np.isfinite(d) & np.isfinite(p), out, "NA").astype(object).astype(str)
 
 
-def ets_poly_class(effect_size, p_value, alpha: float = 0.05) -> np.ndarray:
+def ets_poly_class(effect_size: ArrayLike, p_value: ArrayLike, alpha: float = 0.05) -> np.ndarray:
     """ETS classes of polytomous items from the standardized mean difference.
 
     With ``es = |SMD| / SD(item score)``: AA when ``p >= alpha`` or
@@ -212,13 +214,13 @@ def _mh_statistics(t: _Sums):
 
 
 def mantel_haenszel(
-    scores,
-    groups,
-    reference,
-    focal,
+    scores: ArrayLike | ResponseMatrix,
+    groups: ArrayLike,
+    reference: str,
+    focal: str,
     *,
-    item_ids=None,
-    matching=None,
+    item_ids: Sequence[str] | None = None,
+    matching: ArrayLike | None = None,
     purify: bool = False,
     alpha: float = 0.05,
 ) -> MantelHaenszelResult:
@@ -448,12 +450,12 @@ def _lr_fit(log_anchor, y, in_group, item_group, eta0, free, nodes, shared, tol,
 def irt_lr_dif(
     responses: ResponseMatrix,
     params: ItemParameters,
-    groups,
-    reference,
-    focal,
-    studied,
+    groups: ArrayLike,
+    reference: str,
+    focal: str,
+    studied: Sequence[str],
     *,
-    anchors=None,
+    anchors: Sequence[str] | None = None,
     n_nodes: int = 61,
     tol: float = 1e-6,
     max_iter: int = 500,

@@ -19,8 +19,10 @@ Two routes, as a psychometrician grows a bank:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 
 from engine.models import GRADED, LOGISTIC, PARTIAL
@@ -65,7 +67,7 @@ class LinkingConstants:
     criterion: float = float("nan")
 
 
-def common_items(source: ItemParameters, target: ItemParameters, common=None) -> np.ndarray:
+def common_items(source: ItemParameters, target: ItemParameters, common: Sequence[str] | None = None) -> np.ndarray:
     """Ids of the common items (in ``source`` order), checked for agreement.
 
     Raises ValueError when fewer than 2 are shared, or when a common item has
@@ -96,7 +98,7 @@ def _locations(params: ItemParameters, ids) -> np.ndarray:
     return vals
 
 
-def mean_sigma(source: ItemParameters, target: ItemParameters, common=None) -> LinkingConstants:
+def mean_sigma(source: ItemParameters, target: ItemParameters, common: Sequence[str] | None = None) -> LinkingConstants:
     """Mean-sigma linking on the common items' location parameters.
 
     ``A = sd(b_to) / sd(b_from)``, ``B = mean(b_to) - A mean(b_from)``.
@@ -109,7 +111,7 @@ def mean_sigma(source: ItemParameters, target: ItemParameters, common=None) -> L
     return LinkingConstants(a, float(bt.mean() - a * bf.mean()), "mean-sigma", ids)
 
 
-def mean_mean(source: ItemParameters, target: ItemParameters, common=None) -> LinkingConstants:
+def mean_mean(source: ItemParameters, target: ItemParameters, common: Sequence[str] | None = None) -> LinkingConstants:
     """Mean-mean linking: ``A = mean(a_from) / mean(a_to)``, ``B = mean(b_to) - A mean(b_from)``."""
     ids = common_items(source, target, common)
     af = source.a[[source.index_of[i] for i in ids]]
@@ -175,7 +177,10 @@ def _characteristic_curve(source, target, common, theta, weights, method, criter
     return LinkingConstants(float(np.exp(res.x[0])), float(res.x[1]), method, ids, float(res.fun))
 
 
-def haebara(source: ItemParameters, target: ItemParameters, common=None, *, theta=None, weights=None) -> LinkingConstants:
+def haebara(
+    source: ItemParameters, target: ItemParameters, common: Sequence[str] | None = None, *,
+    theta: ArrayLike | None = None, weights: ArrayLike | None = None,
+) -> LinkingConstants:
     """Haebara's item characteristic curve linking.
 
     Minimizes ``sum_q w_q sum_j sum_k (P_jk(theta_q; to) - P_jk(theta_q; from*))^2``
@@ -197,7 +202,10 @@ def haebara(source: ItemParameters, target: ItemParameters, common=None, *, thet
     return _characteristic_curve(source, target, common, theta, weights, "haebara", "haebara")
 
 
-def stocking_lord(source: ItemParameters, target: ItemParameters, common=None, *, theta=None, weights=None) -> LinkingConstants:
+def stocking_lord(
+    source: ItemParameters, target: ItemParameters, common: Sequence[str] | None = None, *,
+    theta: ArrayLike | None = None, weights: ArrayLike | None = None,
+) -> LinkingConstants:
     """Stocking and Lord's test characteristic curve linking.
 
     Minimizes ``sum_q w_q (sum_j E_j(theta_q; to) - sum_j E_j(theta_q; from*))^2``
@@ -206,7 +214,9 @@ def stocking_lord(source: ItemParameters, target: ItemParameters, common=None, *
     return _characteristic_curve(source, target, common, theta, weights, "stocking-lord", "stocking-lord")
 
 
-def link(source: ItemParameters, target: ItemParameters, method: str = "stocking-lord", common=None) -> LinkingConstants:
+def link(
+    source: ItemParameters, target: ItemParameters, method: str = "stocking-lord", common: Sequence[str] | None = None
+) -> LinkingConstants:
     """Linking constants by ``method`` (one of :data:`LINKING_METHODS`)."""
     key = method.lower().replace("_", "-")
     funcs = {"mean-sigma": mean_sigma, "mean-mean": mean_mean, "haebara": haebara, "stocking-lord": stocking_lord}

@@ -17,8 +17,10 @@ generator; the service stores the plan with the session.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["PretestPlan", "plan_pretest", "choose_pretest_items", "seed_positions"]
 
@@ -70,7 +72,9 @@ def seed_positions(max_items: int, n_pretest: int, rng: np.random.Generator, *, 
     return np.sort(rng.choice(np.arange(earliest, max_items), size=n_pretest, replace=False))
 
 
-def choose_pretest_items(pool_ids, answered, k: int, rng: np.random.Generator, *, exclude=()) -> np.ndarray:
+def choose_pretest_items(
+    pool_ids: Sequence[str], answered: ArrayLike, k: int, rng: np.random.Generator, *, exclude: Iterable[str] = ()
+) -> np.ndarray:
     """The ``k`` least-answered pretest items (ties at random), skipping ``exclude``.
 
     Parameters
@@ -101,13 +105,13 @@ def choose_pretest_items(pool_ids, answered, k: int, rng: np.random.Generator, *
 
 
 def plan_pretest(
-    pool_ids,
-    answered,
+    pool_ids: Sequence[str],
+    answered: ArrayLike,
     max_items: int,
     n_pretest: int,
     rng: np.random.Generator,
     *,
-    exclude=(),
+    exclude: Iterable[str] = (),
     earliest: int = 1,
 ) -> PretestPlan:
     """Plan the pretest items of one check.

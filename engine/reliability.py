@@ -15,8 +15,10 @@ A form or a pool is the parameter table restricted to its items
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from engine.parameters import ItemParameters
 
@@ -71,7 +73,9 @@ class InformationCurves:
     csem: np.ndarray
 
 
-def information_curves(params: ItemParameters, theta=None, items=None) -> InformationCurves:
+def information_curves(
+    params: ItemParameters, theta: ArrayLike | None = None, items: Sequence | None = None
+) -> InformationCurves:
     """Item information, test information and CSEM on a grid.
 
     Parameters
@@ -96,14 +100,14 @@ def information_curves(params: ItemParameters, theta=None, items=None) -> Inform
     return InformationCurves(t, sub.item_ids.copy(), info, total, csem)
 
 
-def form_information(params: ItemParameters, theta, items=None) -> np.ndarray:
+def form_information(params: ItemParameters, theta: ArrayLike, items: Sequence | None = None) -> np.ndarray:
     """Test information ``sum_j I_j(theta)`` of a form, shape ``(Q,)``."""
     return information_curves(params, theta, items).test_information
 
 
 def marginal_reliability(
     params: ItemParameters,
-    items=None,
+    items: Sequence | None = None,
     *,
     mean: float = 0.0,
     sd: float = 1.0,
@@ -141,7 +145,7 @@ def marginal_reliability(
     return float(sd * sd / (sd * sd + err))
 
 
-def empirical_reliability(theta_hat, se) -> float:
+def empirical_reliability(theta_hat: ArrayLike, se: ArrayLike) -> float:
     """Empirical reliability of ability estimates.
 
     ``var(theta_hat) / (var(theta_hat) + mean(se^2))`` (sample variance,
