@@ -37,6 +37,7 @@ __all__ = [
     "icc_figure",
     "information_figure",
     "distractor_figure",
+    "ability_figure",
     "to_svg",
     "save_png",
 ]
@@ -190,6 +191,41 @@ def distractor_figure(analysis: DistractorAnalysis, j: int, *, title: str | None
     flag = "  POSSIBLE MISKEY" if analysis.miskey[j] else ""
     ax.set_title((title or str(analysis.item_ids[j])) + flag, fontsize=9, color="#b30000" if flag else "black")
     fig.tight_layout(pad=0.4)
+    return fig
+
+
+def ability_figure(theta, lz=None, *, latent_mean: float = 0.0, latent_sd: float = 1.0) -> Figure:
+    """Histogram of ability estimates with the latent normal density; lz histogram beside it.
+
+    Parameters
+    ----------
+    theta : array_like, shape (N,)
+        EAP estimates.
+    lz : array_like, shape (N,), optional
+        Person-fit values; drawn in a second panel with the 5 % cut -1.645.
+    """
+    t = np.asarray(theta, dtype=float)
+    t = t[np.isfinite(t)]
+    fig = _figure(6.4 if lz is not None else 3.4, 2.6)
+    ax = fig.add_subplot(1, 2 if lz is not None else 1, 1)
+    ax.hist(t, bins=30, density=True, color="#9ecae1", edgecolor="white")
+    grid = np.linspace(min(t.min(), latent_mean - 4 * latent_sd), max(t.max(), latent_mean + 4 * latent_sd), 200)
+    dens = np.exp(-0.5 * ((grid - latent_mean) / latent_sd) ** 2) / (latent_sd * np.sqrt(2 * np.pi))
+    ax.plot(grid, dens, color=_COLORS[0], linewidth=1.6, label=f"N({latent_mean:g}, {latent_sd:g}²)")
+    _style(ax, "EAP ability estimate", "density")
+    ax.legend(fontsize=6, frameon=False)
+    ax.set_title("Ability estimates", fontsize=9)
+    if lz is not None:
+        z = np.asarray(lz, dtype=float)
+        z = z[np.isfinite(z)]
+        ax2 = fig.add_subplot(1, 2, 2)
+        ax2.hist(z, bins=30, color="#bcbddc", edgecolor="white")
+        ax2.axvline(-1.645, color=_COLORS[1], linestyle="--", linewidth=1.2,
+                    label=f"-1.645: {np.mean(z < -1.645):.1%} below")
+        _style(ax2, "person fit lz", "students")
+        ax2.legend(fontsize=6, frameon=False)
+        ax2.set_title("Person fit", fontsize=9)
+    fig.tight_layout(pad=0.5)
     return fig
 
 

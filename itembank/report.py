@@ -19,12 +19,13 @@ import numpy as np
 
 from engine.classical import DistractorAnalysis, ItemStatistics, distractor_analysis, response_item_statistics
 from engine.dif import MantelHaenszelResult, mantel_haenszel
-from engine.fit import InfitOutfit, ModelFit, SX2Result, infit_outfit, m2, sx2
+from engine.fit import InfitOutfit, ModelFit, PersonFit, SX2Result, infit_outfit, m2, person_fit, sx2
 from engine.parameters import ItemParameters
 from engine.reliability import InformationCurves, empirical_reliability, information_curves, marginal_reliability
 from engine.responses import ResponseMatrix
 from engine.scoring import score
 from itembank.plots import (
+    ability_figure,
     distractor_figure,
     icc_figure,
     information_figure,
@@ -57,6 +58,7 @@ class ReportData:
     model_fit: ModelFit | None
     notes: tuple
     infit: InfitOutfit
+    persons: PersonFit
     classical: ItemStatistics
     curves: InformationCurves
     marginal_reliability: float
@@ -137,6 +139,7 @@ def analyze(
         model_fit=fit_all,
         notes=tuple(notes),
         infit=io_fit,
+        persons=person_fit(responses, params, est.theta),
         classical=classical,
         curves=curves,
         marginal_reliability=marginal_reliability(params, mean=latent_mean, sd=latent_sd),
@@ -255,6 +258,8 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
         cards.append((f"{mf.statistic} (df, p)", f"{mf.m2:.2f} ({mf.df}, {_fmt(mf.p)})"))
         cards.append(("RMSEA", _fmt(mf.rmsea)))
     cards.append(("items flagged", f"{n_flagged}"))
+    lz = data.persons.lz
+    cards.append(("students with lz < -1.645", f"{int(np.sum(lz < -1.645))} ({np.mean(lz[np.isfinite(lz)] < -1.645):.1%})"))
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(data.title)}</title><style>{_CSS}</style></head><body>",
@@ -271,8 +276,13 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
         rows = [[html.escape(i), _tags(f)] for i, f in flags.items() if f]
         out += ["<h2>Items to review</h2>", _table(["item", "flags"], rows)]
 
-    # information
+    # information, abilities
     out += ["<h2>Test information and conditional SEM</h2><div class='wide'>", to_svg(information_figure(data.curves)), "</div>"]
+    out += ["<h2>Students</h2><p class='note'>EAP estimates against the calibration's latent distribution, and the "
+            "standardized log-likelihood lz of each student's answers (large negative values: aberrant patterns; "
+            "about 5 % fall below -1.645 when the model fits).</p><div class='wide'>",
+            to_svg(ability_figure(data.theta, data.persons.lz, latent_mean=data.latent_mean, latent_sd=data.latent_sd)),
+            "</div>"]
 
     # parameters
     thr_w = int(p.n_categories.max()) - 1 if np.any(p.n_categories > 2) else 0

@@ -178,7 +178,7 @@ def test_report_is_self_contained_html(tmp_path, data_dir, lsat7_params_csv):
     assert res.exit_code == 0, res.stderr
     text = out.read_text()
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
-    assert text.count("<svg") == 6  # information + one curve per item
+    assert text.count("<svg") == 7  # information, students, one curve per item
     assert "<script" not in text and "<link" not in text and "src=" not in text
     assert "11.94" in text  # M2
     assert "Differential item functioning" in text
@@ -205,8 +205,8 @@ def test_report_library_call_with_distractors_and_plot_cap(data_dir, sat12_choic
     params = calibrate(resp, "2pl", se=True).params
     data = analyze(resp, params, choices=(np.array(items), table, key), title="SAT12")
     text = render_html(data, generated="test", max_item_plots=3)
-    # information + 3 items x (curve + distractor plot); Item_32 flagged, so drawn
-    assert text.count("<svg") == 1 + 2 * 3
+    # information, students, 3 items x (curve + distractor plot); Item_32 has the most flags, so drawn
+    assert text.count("<svg") == 2 + 2 * 3
     assert "Curves drawn for 3 of 32 items" in text
     assert "Item_32 ({})".format(params.model[31]) in text and "POSSIBLE MISKEY" in text
     assert "se a" in text  # parameter table with standard errors
