@@ -281,11 +281,91 @@ def _item_gradient(group, eta, counts, nodes, guess_prior):
     return grad, p, jac
 
 
-def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=10):
-    """Fisher-scoring steps for every item of a group at once."""
-    free = group.free
-    if not free.any():
+def _rows(group: ItemGroup, rows: np.ndarray) -> ItemGroup:
+    """The group restricted to some of its items."""
+    return replace(group, index=group.index[rows], eta=group.eta[rows], free=group.free[rows])
+
+
+def _scoring_step(group, eta, counts, nodes, guess_prior):
+    """One Fisher-scoring step on the estimation scale for each item, (n, p).
+
+    Only the parameters free for some item of the group enter the linear
+    systems (a 2PL item solves 2 x 2, not 4 x 4).
+    """
+    n, npar = eta.shape
+    active = np.flatnonzero(group.free.any(axis=0))
+    free = group.free[:, active]
+    p = group.family.probabilities(nodes, eta, group.n_categories)
+    jac = _phi_jacobian(group, nodes, eta)[..., active]  # (Q, n, K, m)
+    safe = np.maximum(p, _TINY)
+    ratio = counts / safe  # r / P
+    weight = counts.sum(axis=2)[..., None] / safe  # N_q / P
+    m = len(active)
+    grad = np.empty((n, m))
+    info = np.empty((n, m, m))
+    for x in range(m):
+        grad[:, x] = np.einsum("qnk,qnk->n", ratio, jac[..., x])
+        weighted = weight * jac[..., x]
+        for y in range(x, m):
+            info[:, x, y] = info[:, y, x] = np.einsum("qnk,qnk->n", weighted, jac[..., y])
+    if guess_prior is not None and group.family is LOGISTIC and 2 in active:
+        c = int(np.flatnonzero(active == 2)[0])
+        mean, sd = guess_prior
+        on = group.free[:, 2]
+        grad[:, c] -= np.where(on, (_to_phi(group, eta)[:, 2] - mean) / sd**2, 0.0)
+        info[:, c, c] += np.where(on, 1.0 / sd**2, 0.0)
+    eye = np.eye(m)
+    info = np.where(free[:, :, None] & free[:, None, :], info, eye[None])
+    grad = np.where(free, grad, 0.0)
+    # a ridge relative to the item's information keeps the system well
+    # conditioned when an asymptote sits at its boundary (logit -> -inf)
+    scale_info = np.trace(info, axis1=1, axis2=2) / m
+    info += (1e-6 * scale_info + 1e-9)[:, None, None] * eye[None]
+    step = np.zeros((n, npar))
+    step[:, active] = np.clip(np.linalg.solve(info, grad[..., None])[..., 0], -2.0, 2.0)
+    return step
+
+
+def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=10, tol=1e-7):
+    """Fisher-scoring steps for every item of a group at once.
+
+    A step-halving line search keeps each item's expected complete-data
+    log-likelihood from decreasing.  Items leave the working set once their
+    step is below ``tol``, and the line search re-evaluates only the items
+    whose step is not yet accepted, so late EM cycles touch few items.
+    """
+    eta = eta.copy()
+    work = np.flatnonzero(group.free.any(axis=1))
+    if len(work) == 0:
         return eta
+    current = np.full(len(eta), -np.inf)
+    current[work] = _item_objective(_rows(group, work), eta[work], counts[:, work], nodes, guess_prior)
+    for _ in range(n_newton):
+        sub, sub_eta, sub_counts = _rows(group, work), eta[work], counts[:, work]
+        step = _scoring_step(sub, sub_eta, sub_counts, nodes, guess_prior)
+        phi = _to_phi(sub, sub_eta)
+        scale = np.ones(len(work))
+        size = np.max(np.abs(step), axis=1)
+        settled = size < tol
+        work, step, phi, scale, size = work[~settled], step[~settled], phi[~settled], scale[~settled], size[~settled]
+        sub, sub_counts = _rows(sub, np.flatnonzero(~settled)), sub_counts[:, ~settled]
+        pending = np.arange(len(work))
+        for _ in range(12):
+            part = _rows(sub, pending)
+            trial = _from_phi(part, phi[pending] + scale[pending, None] * step[pending])
+            value = _item_objective(part, trial, sub_counts[:, pending], nodes, guess_prior)
+            # rounding of a sum over the grid: compare to a relative tolerance
+            ok = value >= current[work[pending]] - 1e-11 * (1.0 + np.abs(current[work[pending]]))
+            eta[work[pending[ok]]] = trial[ok]
+            current[work[pending[ok]]] = value[ok]
+            pending = pending[~ok]
+            if len(pending) == 0:
+                break
+            scale[pending] *= 0.5
+        work = work[scale * size >= tol]
+        if len(work) == 0:
+            break
+    return eta
     n, npar = eta.shape
     eye = np.eye(npar)
     current = _item_objective(group, eta, counts, nodes, guess_prior)
@@ -593,12 +673,15 @@ def _score_outer_products(responses, post, scores, group, gi, obs_group, row_of,
         picked *= seen[:, :, None]
         return np.einsum("inp,inr->npr", picked, picked)
     out = np.zeros((n, npar, npar))
+    active = np.flatnonzero(group.free.any(axis=0))
     members = np.flatnonzero(obs_group == gi)
     for start in range(0, len(members), chunk):
         sel = members[start : start + chunk]
         rows = row_of[responses.item[sel]]
-        per_obs = np.einsum("oq,qop->op", post[responses.student[sel]], scores[:, rows, responses.score[sel], :])
-        np.add.at(out, rows, per_obs[:, :, None] * per_obs[:, None, :])
+        per_obs = np.einsum("oq,qop->op", post[responses.student[sel]], scores[:, rows, responses.score[sel]][..., active])
+        for x, m in enumerate(active):
+            for y, r in enumerate(active):
+                out[:, m, r] += np.bincount(rows, per_obs[:, x] * per_obs[:, y], minlength=n)
     return out
 
 

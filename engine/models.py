@@ -108,11 +108,13 @@ class LogisticFamily:
     def param_jacobian(self, theta: FloatArray, eta: FloatArray, n_categories: int = 2) -> FloatArray:
         th, a, c, d, s = self._parts(theta, eta)
         ds = (d - c) * s * (1.0 - s)
-        dp1 = np.stack(
-            [ds * th, ds, np.broadcast_to(1.0 - s, ds.shape), np.broadcast_to(s, ds.shape)],
-            axis=-1,
-        )
-        return np.stack([-dp1, dp1], axis=-2)
+        jac = np.empty(ds.shape + (2, 4))
+        jac[..., 1, 0] = ds * th
+        jac[..., 1, 1] = ds
+        jac[..., 1, 2] = 1.0 - s
+        jac[..., 1, 3] = s
+        np.negative(jac[..., 1, :], out=jac[..., 0, :])
+        return jac
 
     def theta_derivatives(self, theta: FloatArray, eta: FloatArray, n_categories: int = 2):
         _, a, c, d, s = self._parts(theta, eta)
