@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from engine import session as cat
@@ -36,10 +37,12 @@ from itembank.answers import score_answer
 from itembank.bank import BankCache, ItemContent, OperationalBank
 from itembank.errors import Conflict, Invalid, NotFound
 from itembank.mastery_store import estimate, student_answers, upsert_mastery
-from itembank.responses import find_by_key, record_response
 from itembank.tables import Check, CheckStatus, Mastery, Response, Standard, utcnow
 
-__all__ = ["RECENT_DAYS", "CHECK_POLICY", "StartOutcome", "AnswerOutcome", "start_check", "answer_check", "get_check", "check_bank"]
+__all__ = [
+    "RECENT_DAYS", "CHECK_POLICY", "StartOutcome", "AnswerOutcome", "CheckRow",
+    "start_check", "answer_check", "load_check", "get_check", "check_bank",
+]
 
 #: Items answered this many days back are not served again.
 RECENT_DAYS = 14
@@ -150,10 +153,48 @@ def start_check(
     return StartOutcome(row, None if item_id is None else bank.content[item_id])
 
 
-def _replay(bank: OperationalBank, check: Check, previous: Response) -> AnswerOutcome:
+@dataclass(frozen=True)
+class CheckRow:
+    """The fields of a check the answer path needs (read with one Core query)."""
+
+    id: int
+    student_id: int
+    standard_id: int
+    calibration_id: int
+    status: str
+    state: dict
+    current_item_id: str | None
+    stop_reason: str | None
+
+
+_CHECK = Check.__table__
+_RESPONSE = Response.__table__
+_MASTERY = Mastery.__table__
+_LOAD_CHECK = select(
+    _CHECK.c.id, _CHECK.c.student_id, _CHECK.c.standard_id, _CHECK.c.calibration_id, _CHECK.c.status,
+    _CHECK.c.state, _CHECK.c.current_item_id, _CHECK.c.stop_reason,
+).where(_CHECK.c.id == bindparam("check_id"))
+_LOAD_CHECK_LOCKED = _LOAD_CHECK.with_for_update()
+_PREVIOUS = select(_RESPONSE.c.id, _RESPONSE.c.answer, _RESPONSE.c.score, _RESPONSE.c.correct).where(
+    _RESPONSE.c.dedupe_key == bindparam("key")
+)
+
+
+def load_check(session: Session, check_id: int, *, for_update: bool = False) -> CheckRow:
+    """The check's row (locked until the transaction ends when ``for_update``)."""
+    row = session.connection().execute(_LOAD_CHECK_LOCKED if for_update else _LOAD_CHECK, {"check_id": check_id}).first()
+    if row is None:
+        raise NotFound(f"no check with id {check_id}")
+    return CheckRow(*row)
+
+
+def _replay(session: Session, bank: OperationalBank, check: CheckRow, state: cat.SessionState, item_id: str, answer: Any) -> AnswerOutcome:
     """The result an earlier answer got, rebuilt from the stored state."""
-    state = cat.SessionState.from_dict(check.state)
-    pos = state.items.index(previous.item_id)
+    previous = session.connection().execute(_PREVIOUS, {"key": f"check/{check.id}/{item_id}"}).first()
+    content = bank.content[item_id]
+    if previous is None or score_answer(content, answer).answer != previous.answer:
+        raise Conflict(f"item {item_id} was already answered in check {check.id}")
+    pos = state.items.index(item_id)
     upto = replace(state, items=state.items[: pos + 1], scores=state.scores[: pos + 1], pending=None, finished=None)
     est = cat.estimate(bank.adaptive, upto)
     if pos + 1 < len(state.items):
@@ -163,18 +204,17 @@ def _replay(bank: OperationalBank, check: Check, previous: Response) -> AnswerOu
         done = nxt is None
         reason = state.finished if done else None
     return AnswerOutcome(
-        response_id=previous.id, item=bank.content[previous.item_id], score=int(previous.score),
+        response_id=previous.id, item=content, score=int(previous.score),
         correct=bool(previous.correct), estimate=est, next_item=None if nxt is None else bank.content[nxt],
         done=done, stop_reason=reason, replayed=True,
     )
 
 
-def _objectives_at_end(session: Session, bank: OperationalBank, check: Check) -> None:
+def _objectives_at_end(session: Session, bank: OperationalBank, check: CheckRow) -> None:
     """At the end of a check on an indicator or competency, update its objectives' rows."""
     objectives = [int(o) for o in bank.objectives_under(check.standard_id) if int(o) != check.standard_id]
     if not objectives:
         return
-    session.flush()
     answers = {i: sc for i, (sc, _) in student_answers(session, bank, check.student_id).items()}
     for oid in objectives:
         est = estimate(bank, oid, answers)
@@ -184,10 +224,40 @@ def _objectives_at_end(session: Session, bank: OperationalBank, check: Check) ->
             session, student_id=check.student_id, standard_id=oid, theta=est.theta, se=est.se, band=est.band,
             p_mastery=est.p_mastery, n_evidence=est.n_evidence, calibration_id=bank.calibration_id,
         )
+    session.flush()
 
 
-def answer_check(session: Session, bank: OperationalBank, check: Check, item_id: str, answer: Any) -> AnswerOutcome:
+def _bump_mastery(session: Session, values: dict) -> None:
+    """Insert the student's row on the standard, or update it and count one more answer."""
+    conn = session.connection()
+    name = conn.dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - other databases: read, then write
+        row = session.get(Mastery, (values["student_id"], values["standard_id"]))
+        n = (row.n_evidence if row is not None else 0) + 1
+        upsert_mastery(session, **{**values, "n_evidence": n, "when": values["last_assessed"]})
+        return
+    stmt = dialect_insert(_MASTERY).values(**values, n_evidence=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[_MASTERY.c.student_id, _MASTERY.c.standard_id],
+        set_={
+            "theta": stmt.excluded.theta, "se": stmt.excluded.se, "band": stmt.excluded.band,
+            "p_mastery": stmt.excluded.p_mastery, "calibration_id": stmt.excluded.calibration_id,
+            "last_assessed": stmt.excluded.last_assessed, "n_evidence": _MASTERY.c.n_evidence + 1,
+        },
+    )
+    conn.execute(stmt)
+
+
+def answer_check(session: Session, bank: OperationalBank, check: CheckRow, item_id: str, answer: Any) -> AnswerOutcome:
     """Score ``answer`` to ``item_id`` in ``check`` (locked by the caller) and advance it.
+
+    Four statements in the caller's transaction: the response row, the
+    check's new state, the student's mastery on the standard (and, when the
+    check ends on an indicator or competency, its objectives' rows).
 
     Raises
     ------
@@ -197,57 +267,43 @@ def answer_check(session: Session, bank: OperationalBank, check: Check, item_id:
     InvalidAnswer
         The answer does not fit the item's interaction.
     """
-    key = f"check/{check.id}/{item_id}"
-    previous = find_by_key(session, key)
-    if previous is not None:
-        content = bank.content[item_id]
-        if score_answer(content, answer).answer != previous.answer:
-            raise Conflict(f"item {item_id} was already answered in check {check.id}")
-        return _replay(bank, check, previous)
+    state = cat.SessionState.from_dict(check.state)
+    if item_id in state.items:
+        return _replay(session, bank, check, state, item_id, answer)
     if check.status != CheckStatus.active.value:
         raise Conflict(f"check {check.id} has ended ({check.stop_reason}); start a new check")
     if item_id != check.current_item_id:
         raise Conflict(f"item {item_id} is not the item this check served ({check.current_item_id})")
     content = bank.content[item_id]
     scored = score_answer(content, answer)
-    state = cat.SessionState.from_dict(check.state)
     step = cat.answer(bank.adaptive, state, item_id, scored.score)
     now = utcnow()
-    response = record_response(
-        session,
-        dedupe_key=key,
-        student_id=check.student_id,
-        item_id=item_id,
-        item_version=content.version,
-        answer=scored.answer,
-        score=scored.score,
-        correct=scored.correct,
-        check_id=check.id,
-        position=len(step.state.items),
-        source="check",
-        answered_at=now,
-    )
+    conn = session.connection()
+    response_id = conn.execute(
+        insert(_RESPONSE).returning(_RESPONSE.c.id),
+        {
+            "dedupe_key": f"check/{check.id}/{item_id}", "student_id": check.student_id, "item_id": item_id,
+            "item_version": content.version, "check_id": check.id, "position": len(step.state.items),
+            "answer": scored.answer, "score": scored.score, "correct": scored.correct, "source": "check",
+            "note": "", "answered_at": now, "recorded_at": now,
+        },
+    ).scalar_one()
     est = step.estimate
-    check.state = step.state.to_dict()
-    check.current_item_id = step.next_item
-    check.n_answered = len(step.state.items)
-    check.theta, check.se, check.band, check.p_mastery = est.theta, est.se, est.band, est.p_mastery
+    changes = {
+        "state": step.state.to_dict(), "current_item_id": step.next_item, "n_answered": len(step.state.items),
+        "theta": est.theta, "se": est.se, "band": est.band, "p_mastery": est.p_mastery,
+    }
     if step.done:
-        check.status = CheckStatus.done.value
-        check.stop_reason = step.stop_reason
-        check.finished_at = now
-    session.add(check)
-    previous_row = session.get(Mastery, (check.student_id, check.standard_id))
-    evidence = (previous_row.n_evidence if previous_row is not None else 0) + 1
-    upsert_mastery(
-        session, student_id=check.student_id, standard_id=check.standard_id, theta=est.theta, se=est.se,
-        band=est.band, p_mastery=est.p_mastery, n_evidence=evidence, calibration_id=bank.calibration_id, when=now,
-    )
+        changes.update(status=CheckStatus.done.value, stop_reason=step.stop_reason, finished_at=now)
+    conn.execute(update(_CHECK).where(_CHECK.c.id == check.id).values(**changes))
+    _bump_mastery(session, {
+        "student_id": check.student_id, "standard_id": check.standard_id, "theta": est.theta, "se": est.se,
+        "band": est.band, "p_mastery": est.p_mastery, "calibration_id": bank.calibration_id, "last_assessed": now,
+    })
     if step.done:
         _objectives_at_end(session, bank, check)
-    session.flush()
     return AnswerOutcome(
-        response_id=response.id, item=content, score=int(scored.score), correct=bool(scored.correct),
+        response_id=response_id, item=content, score=int(scored.score), correct=bool(scored.correct),
         estimate=est, next_item=None if step.next_item is None else bank.content[step.next_item],
         done=step.done, stop_reason=step.stop_reason,
     )

@@ -38,7 +38,7 @@ from itembank import demo_content
 from itembank.answers import score_answer
 from itembank.bank import build_bank
 from itembank.calibrations import calibratable, calibrate_dropping_misfits, mastery_rho, save_parameters
-from itembank.checks import answer_check, start_check
+from itembank.checks import answer_check, load_check, start_check
 from itembank.items import create_item
 from itembank.passwords import hash_password
 from itembank.people import create_class, create_student, create_teacher, create_user, enroll
@@ -227,7 +227,7 @@ def _school(session: Session, truth: ItemParameters, cal: Calibration, password_
             while item is not None:
                 j = truth_index[item.id]
                 p = float(truth.category_probabilities(np.array([theta]))[0, j, 1])
-                res = answer_check(session, bank, check, item.id, _answer_for(item, rng.random() < p, rng))
+                res = answer_check(session, bank, load_check(session, check.id), item.id, _answer_for(item, rng.random() < p, rng))
                 n_answers += 1
                 item = res.next_item
     # written answers to a rubric item of 7.RP.A.2, the first half scored by the teacher

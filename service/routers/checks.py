@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from itembank.bank import ItemContent
-from itembank.checks import AnswerOutcome, answer_check, check_bank, get_check, start_check
+from itembank.checks import AnswerOutcome, answer_check, check_bank, get_check, load_check, start_check
 from itembank.standards import find_standard
 from itembank.tables import Check, Standard
 from service.access import student_for
@@ -76,7 +76,7 @@ def _result(outcome: AnswerOutcome) -> AnswerResult:
     )
 
 
-def _owned(session, user, check: Check) -> None:
+def _owned(session, user, check) -> None:
     if user.role == "student":
         if user.student_id != check.student_id:
             raise HTTPException(status_code=403, detail="this is not your check")
@@ -87,13 +87,13 @@ def _owned(session, user, check: Check) -> None:
 @router.post("/{check_id}/responses", response_model=AnswerResult, summary="Answer the served item; get feedback and the next item")
 def respond(check_id: int, body: AnswerIn, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
     for attempt in range(3):
-        check = get_check(session, check_id, for_update=True)
-        _owned(session, user, check)
-        outcome = answer_check(session, check_bank(bank, check, engine), check, body.item_id, body.answer)
         try:
+            check = load_check(session, check_id, for_update=True)
+            _owned(session, user, check)
+            outcome = answer_check(session, check_bank(bank, check, engine), check, body.item_id, body.answer)
             session.commit()
         except (IntegrityError, OperationalError):
-            # a concurrent identical submission won the race: replay its result
+            # a concurrent submission to the same check won the race: try again (an identical answer replays)
             session.rollback()
             if attempt == 2:
                 raise

@@ -1,0 +1,386 @@
+"""Load benchmark: simulated students answering adaptive checks against ``masterycat serve``.
+
+What it does
+------------
+1. Creates a fresh PostgreSQL database (``--pg`` names the server and an
+   existing database to connect to for ``CREATE DATABASE``), and starts
+   ``masterycat serve --demo`` on it (the demo district: a calibrated bank of
+   about 450 Grade 7 items, a school of 75 students), on loopback.
+2. Gives the school's 75 students logins (through the API, as the admin).
+3. Runs each scenario: ``--students`` simulated students (asyncio tasks,
+   httpx, one connection each) take adaptive checks one after another on
+   the demo's standards.  Each answer is drawn from the student's true
+   ability and the item's live parameters (read through the API by the
+   psychometrician before the run), so the checks run their natural
+   course.  The measured latency is that of ``POST /checks/{id}/responses``
+   (scoring, response row, check state, mastery, commit, and the next
+   item).  A student waits ``--think`` seconds between answers (0: closed
+   loop, as fast as the server allows).  A share of answers (``--resubmit``)
+   is sent twice, to exercise idempotency under load.
+4. Counts, in the database afterwards, the response rows of every check the
+   run started: every acknowledged answer must be there exactly once
+   (``lost`` = acknowledged but absent, ``duplicated`` = more than one row
+   per check and item, ``extra`` = rows never acknowledged).
+5. Writes a Markdown table with the machine (CPU model, cores, RAM, Python,
+   PostgreSQL and library versions, date, load average).
+
+Run (takes about two minutes)::
+
+    .venv/bin/python -m benchmarks.load --out benchmarks/results/load.md
+
+Nothing else heavy should run at the same time: the server, PostgreSQL and
+the load generator share the machine's cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+STANDARDS = ("7.RP.A.1", "7.RP.A.2", "7.RP.A.3", "7.NS.A.1", "7.NS.A.2", "7.EE.A.1", "7.EE.B.4", "7.G.B.4")
+
+
+# ------------------------------------------------------------------- server
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_database(admin_url: str) -> tuple[str, str]:
+    """A fresh database next to ``admin_url``; returns (its URL, its name)."""
+    import psycopg
+
+    name = f"masterycat_load_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name, name
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=url, MASTERYCAT_SECRET_KEY=uuid.uuid4().hex * 2, MASTERYCAT_DB_POOL_SIZE="20")
+    exe = shutil.which("masterycat", path=str(ROOT / ".venv" / "bin")) or "masterycat"
+    cmd = [exe, "serve", "--demo", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 600) -> None:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the server did not come up")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+# ------------------------------------------------------------------ setup
+def token(client: httpx.Client, username: str, password: str) -> str:
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    r.raise_for_status()
+    return r.json()["access_token"]
+
+
+@dataclass
+class Bank:
+    """What the simulated students need to answer like real ones."""
+
+    items: dict  # item id -> full item (key, choices)
+    params: dict  # item id -> (a, b)
+
+
+def load_bank(client: httpx.Client, headers: dict) -> Bank:
+    items = {}
+    offset = 0
+    while True:
+        page = client.get(f"/api/v1/items?limit=200&offset={offset}", headers=headers).json()
+        items.update({it["id"]: it for it in page["items"]})
+        offset += 200
+        if offset >= page["total"]:
+            break
+    live = next(c for c in client.get("/api/v1/calibrations", headers=headers).json()["items"] if c["live"])
+    params = {}
+    offset = 0
+    while True:
+        rows = client.get(f"/api/v1/calibrations/{live['id']}/parameters?limit=200&offset={offset}", headers=headers).json()
+        params.update({p["item_id"]: (p["a"], p["b"]) for p in rows if p["b"] is not None})
+        offset += 200
+        if len(rows) < 200:
+            break
+    return Bank(items, params)
+
+
+def student_logins(client: httpx.Client, admin: dict) -> list[tuple[int, str]]:
+    """(student id, password) of the school's students, creating their logins."""
+    teacher_classes = client.get("/api/v1/classes", headers=admin).json()["items"]
+    out = []
+    existing = {u["username"] for u in client.get("/api/v1/users?limit=200", headers=admin).json()["items"]}
+    for c in teacher_classes:
+        for s in client.get(f"/api/v1/classes/{c['id']}/students", headers=admin).json():
+            username, password = f"load{s['id']}", f"load-pw-{s['id']}"
+            if username not in existing:
+                r = client.post("/api/v1/users", json={"username": username, "password": password, "role": "student", "student_id": s["id"]}, headers=admin)
+                r.raise_for_status()
+            out.append((s["id"], username, password))
+    return out
+
+
+# -------------------------------------------------------------------- load
+@dataclass
+class Tally:
+    latencies: list = field(default_factory=list)
+    acknowledged: set = field(default_factory=set)  # (check_id, item_id)
+    checks: set = field(default_factory=set)
+    errors: dict = field(default_factory=dict)
+    resubmits: int = 0
+    resubmit_mismatch: int = 0
+
+
+def choose_answer(item: dict, correct: bool, rng: random.Random):
+    key = item["key"]
+    if correct:
+        return key
+    kind = item["interaction"]
+    if kind == "single_choice":
+        return rng.choice([c["id"] for c in item["choices"] if c["id"] != key])
+    if kind == "multiple_select":
+        wrong = [c["id"] for c in item["choices"] if c["id"] not in key]
+        return sorted(set(key[1:]) | {wrong[0]}) if wrong else key[:1]
+    return float(key) + rng.choice([-3.0, -1.0, 1.0, 2.0])
+
+
+async def student_loop(base, tok, student_id, bank, tally, deadline, think, resubmit, seed, warmup_until):
+    rng = random.Random(seed)
+    theta = rng.gauss(0.2, 1.0)
+    headers = {"Authorization": f"Bearer {tok}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        while time.perf_counter() < deadline:
+            r = await client.post("/api/v1/checks", json={"student_id": student_id, "standard": rng.choice(STANDARDS)})
+            if r.status_code != 201:
+                tally.errors[f"start {r.status_code}"] = tally.errors.get(f"start {r.status_code}", 0) + 1
+                await asyncio.sleep(0.05)
+                continue
+            body = r.json()
+            check_id, item = body["check_id"], body["item"]
+            tally.checks.add(check_id)
+            while item is not None and time.perf_counter() < deadline:
+                if think:
+                    await asyncio.sleep(rng.expovariate(1.0 / think))
+                full = bank.items[item["id"]]
+                a, b = bank.params.get(item["id"], (1.0, 0.0))
+                p = 1.0 / (1.0 + np.exp(-a * (theta - b)))
+                payload = {"item_id": item["id"], "answer": choose_answer(full, rng.random() < p, rng)}
+                t0 = time.perf_counter()
+                r = await client.post(f"/api/v1/checks/{check_id}/responses", json=payload)
+                dt = time.perf_counter() - t0
+                if r.status_code != 200:
+                    tally.errors[f"answer {r.status_code}"] = tally.errors.get(f"answer {r.status_code}", 0) + 1
+                    break
+                if t0 >= warmup_until:
+                    tally.latencies.append(dt)
+                tally.acknowledged.add((check_id, item["id"]))
+                result = r.json()
+                if rng.random() < resubmit:
+                    again = await client.post(f"/api/v1/checks/{check_id}/responses", json=payload)
+                    tally.resubmits += 1
+                    if again.status_code != 200 or again.json() != result:
+                        tally.resubmit_mismatch += 1
+                item = result["next_item"]
+
+
+async def run_scenario(base, logins, tokens, bank, students, seconds, think, resubmit, seed, warmup=3.0):
+    tally = Tally()
+    start = time.perf_counter()
+    deadline = start + warmup + seconds
+    picks = logins[:students] if students <= len(logins) else [logins[i % len(logins)] for i in range(students)]
+    tasks = [
+        student_loop(base, tokens[sid], sid, bank, tally, deadline, think, resubmit, seed * 1000 + n, start + warmup)
+        for n, (sid, _, _) in enumerate(picks)
+    ]
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start - warmup
+    return tally, elapsed
+
+
+def count_rows(url: str, check_ids: set) -> tuple[int, set, int]:
+    """(rows, distinct (check, item) pairs, duplicated pairs) of the run's checks."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        rows = conn.execute(
+            "SELECT check_id, item_id, count(*) FROM response WHERE check_id = ANY(%s) AND source = 'check' GROUP BY 1, 2",
+            (sorted(check_ids),),
+        ).fetchall()
+    pairs = {(c, i) for c, i, _ in rows}
+    return sum(n for _, _, n in rows), pairs, sum(1 for *_, n in rows if n > 1)
+
+
+# ---------------------------------------------------------------- machine
+def machine() -> dict:
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout
+        except Exception:  # noqa: BLE001
+            return ""
+
+    model = next((ln.split(":", 1)[1].strip() for ln in sh(["lscpu"]).splitlines() if ln.startswith("Model name")), platform.processor())
+    mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), "0")
+    import fastapi
+    import sqlalchemy
+    import uvicorn
+
+    pg = sh(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "show server_version", "test"]).strip()
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "ram_gb": round(int(mem) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": pg or "?",
+        "fastapi": fastapi.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "uvicorn": uvicorn.__version__,
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# -------------------------------------------------------------------- main
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test", help="PostgreSQL server and an existing database")
+    ap.add_argument("--workers", type=int, default=2, help="server processes")
+    ap.add_argument("--students", default="50", help="concurrent students per scenario, comma-separated")
+    ap.add_argument("--think", default="0.1,0", help="mean think time (s) per scenario, comma-separated (0: closed loop)")
+    ap.add_argument("--seconds", type=float, default=30.0, help="measured seconds per scenario (after 3 s warm-up)")
+    ap.add_argument("--resubmit", type=float, default=0.05, help="share of answers sent twice")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=None, help="Markdown table to write")
+    ap.add_argument("--keep", action="store_true", help="keep the database")
+    args = ap.parse_args(argv)
+
+    url, name = create_database(args.pg)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = Path("/tmp") / f"masterycat-load-{port}.log"
+    proc = start_server(url, port, args.workers, log)
+    results = []
+    try:
+        print(f"seeding the demo district in {name} and starting {args.workers} worker(s)...", file=sys.stderr)
+        wait_ready(base, proc)
+        with httpx.Client(base_url=base, timeout=60) as client:
+            admin = {"Authorization": f"Bearer {token(client, 'admin', 'demo')}"}
+            psych = {"Authorization": f"Bearer {token(client, 'psychometrician', 'demo')}"}
+            bank = load_bank(client, psych)
+            logins = student_logins(client, admin)
+            tokens = {sid: token(client, user, pw) for sid, user, pw in logins}
+        scenarios = [(int(s), float(t)) for s in args.students.split(",") for t in args.think.split(",")]
+        for n, (students, think) in enumerate(scenarios):
+            load0 = os.getloadavg()[0]
+            tally, elapsed = asyncio.run(
+                run_scenario(base, logins, tokens, bank, students, args.seconds, think, args.resubmit, args.seed + n)
+            )
+            rows, pairs, dup = count_rows(url, tally.checks)
+            lat = np.array(tally.latencies) * 1000
+            rec = {
+                "students": students,
+                "think_s": think,
+                "answers": len(tally.latencies),
+                "answers_per_s": len(tally.latencies) / elapsed,
+                "p50_ms": float(np.percentile(lat, 50)) if lat.size else float("nan"),
+                "p90_ms": float(np.percentile(lat, 90)) if lat.size else float("nan"),
+                "p99_ms": float(np.percentile(lat, 99)) if lat.size else float("nan"),
+                "checks": len(tally.checks),
+                "acknowledged": len(tally.acknowledged),
+                "rows": rows,
+                "lost": len(tally.acknowledged - pairs),
+                "duplicated": dup,
+                "extra": len(pairs - tally.acknowledged),
+                "resubmits": tally.resubmits,
+                "resubmit_mismatch": tally.resubmit_mismatch,
+                "errors": dict(tally.errors),
+                "load_before": round(load0, 2),
+                "load_after": round(os.getloadavg()[0], 2),
+            }
+            results.append(rec)
+            print(json.dumps(rec), file=sys.stderr)
+    finally:
+        stop_server(proc)
+        if not args.keep:
+            drop_database(args.pg, name)
+    if args.out:
+        write_table(args.out, results, machine(), args)
+    return 0
+
+
+def write_table(path: Path, results: list, mach: dict, args) -> None:
+    lines = [
+        "# Load: adaptive checks against `masterycat serve` on PostgreSQL",
+        "",
+        f"Machine: {mach['cpu']}, {mach['cores']} cores, {mach['ram_gb']} GB RAM; Python {mach['python']}, "
+        f"PostgreSQL {mach['postgresql']}, FastAPI {mach['fastapi']}, SQLAlchemy {mach['sqlalchemy']}, "
+        f"uvicorn {mach['uvicorn']}; {mach['date']}.",
+        "",
+        f"Server: `masterycat serve --demo --workers {args.workers}` on loopback (demo district, PostgreSQL in a fresh database); "
+        f"load generator: `python -m benchmarks.load` (httpx asyncio, one connection per student) on the same machine. "
+        f"{args.seconds:.0f} s measured per row after a 3 s warm-up; {100 * args.resubmit:.0f} % of answers sent twice. "
+        "Latency: `POST /api/v1/checks/{id}/responses` (score, response row, check state and mastery committed, next item chosen).",
+        "",
+        "| students | think time (mean) | answers/s | p50 ms | p90 ms | p99 ms | checks | answers acknowledged | rows in DB | lost | duplicated | resubmits (mismatched) | errors | load avg before/after |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in results:
+        think = "none (closed loop)" if r["think_s"] == 0 else f"{r['think_s'] * 1000:.0f} ms"
+        errors = ", ".join(f"{k}: {v}" for k, v in r["errors"].items()) or "none"
+        lines.append(
+            f"| {r['students']} | {think} | {r['answers_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | "
+            f"{r['checks']} | {r['acknowledged']} | {r['rows']} | {r['lost']} | {r['duplicated']} | "
+            f"{r['resubmits']} ({r['resubmit_mismatch']}) | {errors} | {r['load_before']} / {r['load_after']} |"
+        )
+    lines += [
+        "",
+        "Targets (issue 5): p99 <= 25 ms with 50 concurrent students, >= 500 answers/s, 0 lost or duplicated responses.",
+        "",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
