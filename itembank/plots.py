@@ -38,6 +38,7 @@ __all__ = [
     "information_figure",
     "distractor_figure",
     "ability_figure",
+    "dif_figure",
     "to_svg",
     "save_png",
 ]
@@ -226,6 +227,54 @@ def ability_figure(theta, lz=None, *, latent_mean: float = 0.0, latent_sd: float
         ax2.legend(fontsize=6, frameon=False)
         ax2.set_title("Person fit", fontsize=9)
     fig.tight_layout(pad=0.5)
+    return fig
+
+
+def dif_figure(
+    params: ItemParameters,
+    j: int,
+    responses: ResponseMatrix,
+    theta,
+    groups,
+    reference: str,
+    focal: str,
+    *,
+    n_bins: int = 8,
+    title: str | None = None,
+) -> Figure:
+    """Observed mean score of item ``j`` by ability bin, one line per group, over the model curve.
+
+    Bins are equal-count groups of the pooled EAP estimates; a gap between
+    the two lines at equal ability is what DIF looks like.
+    """
+    t = np.asarray(theta, dtype=float)
+    g = np.asarray(groups, dtype=object).astype(str)
+    k = int(params.n_categories[j])
+    order = np.argsort(t, kind="stable")
+    rank = np.empty(len(t), dtype=int)
+    rank[order] = np.arange(len(t))
+    bins = rank * n_bins // max(len(t), 1)
+    sel = responses.item == j
+    s, y = responses.student[sel], responses.score[sel].astype(float) / (k - 1)
+    fig = _figure()
+    ax = fig.add_subplot(111)
+    grid = np.linspace(-4, 4, 161)
+    ax.plot(grid, params.category_probabilities(grid)[:, j, :k] @ np.arange(k) / (k - 1),
+            color="#999999", linewidth=1.4, label="model (pooled)")
+    for label, color, marker in ((reference, _COLORS[0], "o"), (focal, _COLORS[1], "s")):
+        m = g[s] == label
+        n = np.bincount(bins[s[m]], minlength=n_bins)
+        mean_y = np.bincount(bins[s[m]], y[m], n_bins)
+        mean_t = np.bincount(bins[s[m]], t[s[m]], n_bins)
+        ok = n > 0
+        ax.plot(mean_t[ok] / n[ok], mean_y[ok] / n[ok], marker=marker, markersize=4, color=color,
+                linewidth=1.2, label=f"{label} (n={int(n.sum())})")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlim(-4, 4)
+    _style(ax, "ability (theta)", "P(correct)" if k == 2 else "mean score / max")
+    ax.legend(fontsize=6, frameon=False, loc="upper left")
+    ax.set_title(title or f"{params.item_ids[j]}: by group", fontsize=9)
+    fig.tight_layout(pad=0.4)
     return fig
 
 

@@ -26,6 +26,7 @@ from engine.responses import ResponseMatrix
 from engine.scoring import score
 from itembank.plots import (
     ability_figure,
+    dif_figure,
     distractor_figure,
     icc_figure,
     information_figure,
@@ -65,6 +66,7 @@ class ReportData:
     empirical_reliability: float
     dif: MantelHaenszelResult | None
     dif_groups: tuple | None
+    group_labels: np.ndarray | None
     distractors: DistractorAnalysis | None
     latent_mean: float
     latent_sd: float
@@ -146,6 +148,7 @@ def analyze(
         empirical_reliability=empirical_reliability(est.theta, est.se),
         dif=mh,
         dif_groups=None if mh is None else (reference, focal),
+        group_labels=None if mh is None else np.asarray(groups, dtype=object).astype(str),
         distractors=da,
         latent_mean=latent_mean,
         latent_sd=latent_sd,
@@ -351,13 +354,18 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
     da_pos = {} if data.distractors is None else {iid: k for k, iid in enumerate(data.distractors.item_ids.tolist())}
     out.append("<h2>Item characteristic curves</h2><p class='note'>Curve: the model. Dots: observed mean score of "
                "students in ten ability groups (EAP), dot area by group size."
-               + (" Right: options chosen by total-score group (key bold)." if da_pos else "") + "</p><div class='grid'>")
+               + (" Below: options chosen by total-score group (key bold)." if da_pos else "")
+               + (" Items with DIF flags also show observed scores by group." if data.dif is not None else "")
+               + "</p><div class='grid'>")
     order = sorted(range(len(ids)), key=lambda j: (-len(flags[ids[j]]), j))  # most flags first
     shown = sorted(order[: max(int(max_item_plots), 0)])
     for j in shown:
         iid = ids[j]
         cls = "item flagged" if flags[iid] else "item"
         out.append(f"<div class='{cls}'>{to_svg(icc_figure(p, j, obs, title=f'{iid} ({p.model[j]})'))}")
+        if "dif" in flags[iid]:
+            ref, foc = data.dif_groups
+            out.append(to_svg(dif_figure(p, j, data.responses, data.theta, data.group_labels, ref, foc)))
         if iid in da_pos:
             out.append(to_svg(distractor_figure(data.distractors, da_pos[iid])))
         out.append(f"<div>{_tags(flags[iid])}</div></div>")

@@ -250,3 +250,14 @@ def test_fit_estimates_the_latent_sd_of_a_rasch_bank(tmp_path, data_dir):
     assert summary["df"] == 15 - 6  # 5 b + latent variance
     res = invoke("fit", data_dir / "lsat7.csv", "--params", params, "--out", tmp_path / "f.csv", "--latent-sd", "0")
     assert res.exit_code == 2 and "latent-sd" in res.stderr
+
+
+def test_report_draws_group_curves_for_dif_items(tmp_path, dif_files):
+    resp, groups, params = dif_files
+    out = tmp_path / "dif.html"
+    res = invoke("report", resp, "--params", params, "--groups", groups, "--out", out, "--max-plots", "1")
+    assert res.exit_code == 0, res.stderr
+    text = out.read_text()
+    # information, students, then Q4 (the flagged item): its curve and its by-group curve
+    assert text.count("<svg") == 4 and "Q4: by group" in text
+    assert "girls (focal) vs boys (reference)" in text
