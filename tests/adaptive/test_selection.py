@@ -143,3 +143,18 @@ def test_max_info_mixed_bank_polytomous(mixed_bank):
     info[::2, 3] = -np.inf
     np.testing.assert_array_equal(got, np.argmax(info, axis=1))
     assert set(got.tolist()) & {3, 4, 5}  # rubric items are chosen where they are most informative
+
+
+@given(case=cases())
+def test_sympson_hetter_vectorized_equals_per_student(bank2pl, case):
+    theta, blocked, required, _ = case
+    bank = bank2pl.with_exposure_control(np.linspace(0.4, 1.0, 200))
+    keys = np.arange(theta.size, dtype=np.uint64) * np.uint64(1_000_003) + np.uint64(17)
+    pol = ExposurePolicy("sympson-hetter", candidates=20)
+    together = select(bank, theta, blocked, exposure=pol, required=required, rng=np.random.default_rng(0), keys=keys)
+    alone = [
+        select(bank, theta[i : i + 1], blocked[i : i + 1], exposure=pol, required=required[i : i + 1],
+               rng=np.random.default_rng(0), keys=keys[i : i + 1])[0]
+        for i in range(theta.size)
+    ]
+    np.testing.assert_array_equal(together, alone)
