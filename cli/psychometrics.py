@@ -341,7 +341,7 @@ def report(
     title: str = typer.Option("Calibration report", help="Title of the report."),
     latent_mean: Optional[float] = typer.Option(None, help="Latent mean of the calibration (default 0; estimated for Rasch)."),
     latent_sd: Optional[float] = typer.Option(None, help="Latent sd of the calibration (default 1; estimated for Rasch)."),
-    max_plots: int = typer.Option(60, help="Most items with curves drawn (most flags first)."),
+    max_plots: int = typer.Option(60, help="Most items with curves drawn (most serious flags first)."),
 ) -> None:
     """Write a self-contained HTML report: parameters, fit, DIF, classical statistics and plots."""
     from itembank.report import build_report

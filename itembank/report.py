@@ -45,6 +45,9 @@ FLAG_RULES = {
     "rit": "corrected item-total correlation below 0.15",
 }
 
+#: Order in which flagged items get their curves when plots are capped.
+_SEVERITY = {"miskey": 3, "dif": 3, "sx2": 2, "infit": 1, "rit": 1}
+
 
 @dataclass(frozen=True)
 class ReportData:
@@ -238,7 +241,7 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
     generated : str, optional
         Timestamp shown in the header (default: now, UTC).
     max_item_plots : int
-        Most items drawn (most flags first, then bank order); a bank of
+        Most items drawn (most serious flags first, then bank order); a bank of
         thousands of items gets its tables in full and a sample of curves.
     """
     p = data.params
@@ -357,7 +360,7 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
                + (" Below: options chosen by total-score group (key bold)." if da_pos else "")
                + (" Items with DIF flags also show observed scores by group." if data.dif is not None else "")
                + "</p><div class='grid'>")
-    order = sorted(range(len(ids)), key=lambda j: (-len(flags[ids[j]]), j))  # most flags first
+    order = sorted(range(len(ids)), key=lambda j: (-sum(_SEVERITY[f] for f in flags[ids[j]]), j))
     shown = sorted(order[: max(int(max_item_plots), 0)])
     for j in shown:
         iid = ids[j]
@@ -371,7 +374,7 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
         out.append(f"<div>{_tags(flags[iid])}</div></div>")
     out.append("</div>")
     if len(shown) < len(ids):
-        out.append(f"<p class='note'>Curves drawn for {len(shown)} of {len(ids)} items (flagged items first).</p>")
+        out.append(f"<p class='note'>Curves drawn for {len(shown)} of {len(ids)} items (most serious flags first).</p>")
     out.append("</main></body></html>")
     return "\n".join(out)
 
