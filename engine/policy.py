@@ -37,6 +37,30 @@ class CatPolicy:
     stopping: StoppingRule = field(default_factory=StoppingRule)
     blueprint: Blueprint | None = None
 
+    @classmethod
+    def check_for_understanding(cls, max_items: int = 15, min_items: int = 3) -> "CatPolicy":
+        """A student's adaptive check: stop as soon as mastery is clear.
+
+        Maximum information, SPRT against the mastery cut (alpha = beta =
+        0.05, indifference +-0.3), between ``min_items`` and ``max_items``
+        items.  In the policy study of ``benchmarks/results/adaptive.md`` the
+        SPRT gave the shortest tests at the best classification accuracy.
+        The session sets the cut from the standard's band scheme.
+        """
+        return cls(
+            stopping=StoppingRule(
+                min_items=min_items, max_items=max_items, se_target=None, classify="sprt", indifference=0.3
+            )
+        )
+
+    @classmethod
+    def practice(cls, p_target: float = 0.75, n_items: int = 5) -> "CatPolicy":
+        """Practice: ``n_items`` items each answered correctly with probability about ``p_target``."""
+        return cls(
+            rule=SelectionRule("target-p", p_target=p_target),
+            stopping=StoppingRule(min_items=n_items, max_items=n_items, se_target=None),
+        )
+
     def to_dict(self) -> dict:
         return {
             "rule": asdict(self.rule),

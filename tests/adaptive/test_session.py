@@ -115,3 +115,14 @@ def test_item_parameters_accepted(mixed_bank):
     assert res.next_item is not None and res.estimate.n_items == 1
     with pytest.raises(ValueError, match="AdaptiveBank or ItemParameters"):
         session.estimate("bank", state)
+
+
+def test_presets_round_trip_and_stop_early(bank2pl):
+    for pol in (CatPolicy.check_for_understanding(), CatPolicy.practice()):
+        assert CatPolicy.from_dict(pol.to_dict()) == pol
+    state = session.start(bank2pl, standard="S", policy=CatPolicy.check_for_understanding(),
+                          bands=BandScheme((-1.0, -0.5)))
+    final, seen, res = run(bank2pl, state, [1])  # a student who answers everything right
+    assert res.stop_reason == "sprt" and 3 <= len(seen) < 15 and res.estimate.band == "green"
+    with pytest.raises(ValueError, match="bad policy"):
+        CatPolicy.from_dict({"rule": {"nam": "kl"}})
