@@ -1,0 +1,207 @@
+"""What every page module shares: templates, the session cookie, roles, errors.
+
+A page user is logged in by a session cookie (httponly, SameSite=Lax) that
+holds the same JWT :func:`service.routers.auth.login` issues to API clients,
+so a page request is authorized exactly like an API request with that
+bearer token.  A request without a valid cookie is redirected to the login
+page; a user of the wrong role gets a 403 page.
+
+Page routes use :class:`PageRoute`, which turns the errors the API turns into
+JSON (``HTTPException``, the item bank's ``NotFound`` / ``Conflict`` /
+``Invalid``, ``NoLiveBank``, ``InvalidAnswer``, request validation) into HTML
+pages with the same status code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+
+from itembank.answers import InvalidAnswer
+from itembank.bank import NoLiveBank
+from itembank.errors import Conflict, Invalid, NotFound
+from service.security import InvalidToken, TokenClaims, decode_token
+
+__all__ = [
+    "COOKIE",
+    "templates",
+    "render",
+    "PageRoute",
+    "LoginRequired",
+    "PageUser",
+    "page_role",
+    "TeacherPage",
+    "StudentPage",
+    "BankPage",
+    "home_for",
+    "BAND_WORDS",
+]
+
+#: Name of the session cookie (it holds the API's JWT).
+COOKIE = "masterycat_session"
+
+_HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(_HERE.parent / "templates"))
+
+#: What a band means, for a teacher (``title``) and for a student (``student``).
+BAND_WORDS = {
+    "green": {
+        "title": "mastered",
+        "student": "You've got this! Your answers show you understand this standard.",
+        "short": "Got it",
+    },
+    "yellow": {
+        "title": "nearly there",
+        "student": "You're close. You understand part of it; a little more practice and you'll have it.",
+        "short": "Almost",
+    },
+    "red": {
+        "title": "not yet",
+        "student": "Not yet. This one is still new for you, and that's OK: practice with your teacher will help.",
+        "short": "Not yet",
+    },
+    "blue": {
+        "title": "beyond mastery",
+        "student": "Amazing! You know this better than the standard asks.",
+        "short": "Beyond",
+    },
+}
+templates.env.globals["BAND_WORDS"] = BAND_WORDS
+
+
+class LoginRequired(Exception):
+    """No valid session cookie: the page redirects to the login form."""
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    return f"{float(value):.{digits}f}"
+
+
+def _pct(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{100 * float(value):.0f}%"
+
+
+def _date(value: Any) -> str:
+    if value is None:
+        return "–"
+    return value.strftime("%-d %b %Y")
+
+
+templates.env.filters["num"] = _fmt
+templates.env.filters["pct"] = _pct
+templates.env.filters["date"] = _date
+
+
+def claims_from_cookie(request: Request) -> TokenClaims | None:
+    """The claims of the session cookie, or None."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        return decode_token(token, request.app.state.settings.secret_key)
+    except InvalidToken:
+        return None
+
+
+def page_user(request: Request) -> TokenClaims:
+    """The logged-in user of a page request (else redirect to login).
+
+    A form POST must come from this site: when the browser says where it
+    came from (``Origin``), it must be this host (SameSite=Lax already keeps
+    the cookie off cross-site POSTs; this is a second lock).
+    """
+    user = claims_from_cookie(request)
+    if user is None:
+        raise LoginRequired()
+    if request.method == "POST":
+        origin = request.headers.get("origin")
+        if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host", request.url.netloc):
+            raise HTTPException(status_code=403, detail="this form was sent from another site")
+    request.state.user = user
+    return user
+
+
+PageUser = Annotated[TokenClaims, Depends(page_user)]
+
+_ROLE_WORDS = {"teacher": "teachers", "student": "students", "psychometrician": "psychometricians", "admin": "admins"}
+
+
+def page_role(*roles: str):
+    """A dependency admitting only ``roles`` (a 403 page otherwise)."""
+
+    def check(user: PageUser) -> TokenClaims:
+        if user.role not in roles:
+            who = " and ".join(_ROLE_WORDS[r] for r in roles)
+            raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=f"This page is for {who}; you are logged in as a {user.role}.")
+        return user
+
+    return check
+
+
+#: teacher pages: the API's Staff roles
+TeacherPage = Annotated[TokenClaims, Depends(page_role("teacher", "admin", "psychometrician"))]
+StudentPage = Annotated[TokenClaims, Depends(page_role("student"))]
+#: the API's BankKeepers roles
+BankPage = Annotated[TokenClaims, Depends(page_role("psychometrician", "admin"))]
+
+
+def home_for(role: str) -> str:
+    """Where a user of ``role`` starts."""
+    return {"student": "/student", "psychometrician": "/bank", "admin": "/bank"}.get(role, "/teacher")
+
+
+def render(request: Request, name: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render template ``name`` with the user in the context."""
+    ctx = {"user": getattr(request.state, "user", None) or claims_from_cookie(request), "path": request.url.path}
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+_TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Cannot do that now", 422: "Please check what you sent", 429: "Too many tries"}
+
+
+def error_page(request: Request, code: int, detail: Any) -> HTMLResponse:
+    if isinstance(detail, list):  # validation errors
+        detail = "; ".join(
+            f"{'.'.join(str(x) for x in d.get('loc', [])[1:]) or 'input'}: {d.get('msg', '')}" for d in detail
+        )
+    return render(request, "error.html", {"code": code, "title": _TITLES.get(code, "Something went wrong"), "detail": str(detail)}, code)
+
+
+class PageRoute(APIRoute):
+    """A route whose errors become HTML pages (and a missing login a redirect)."""
+
+    def get_route_handler(self):
+        original = super().get_route_handler()
+
+        async def handler(request: Request):
+            try:
+                return await original(request)
+            except LoginRequired:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                if request.method != "GET":
+                    target = request.url.path
+                return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+            except HTTPException as err:
+                return error_page(request, err.status_code, err.detail)
+            except NotFound as err:
+                return error_page(request, 404, str(err))
+            except (Conflict, NoLiveBank) as err:
+                return error_page(request, 409, str(err))
+            except (Invalid, InvalidAnswer) as err:
+                return error_page(request, 422, str(err))
+            except RequestValidationError as err:
+                return error_page(request, 422, err.errors())
+
+        return handler

@@ -1,0 +1,76 @@
+"""Logging in and out of the pages.
+
+The login form calls the API's own login (:func:`service.routers.auth.login`:
+password check, throttle, token) and stores the token it returns in the
+session cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from service.deps import SessionDep, SettingsDep
+from service.pages.common import COOKIE, PageRoute, claims_from_cookie, home_for, render
+from service.routers import auth
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host, no ``//``)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@router.get("/")
+def root(request: Request):
+    user = claims_from_cookie(request)
+    return RedirectResponse(home_for(user.role) if user else "/login", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None):
+    user = claims_from_cookie(request)
+    if user is not None and _safe_next(next) is None:
+        return RedirectResponse(home_for(user.role), status_code=303)
+    return render(request, "login.html", {"next": _safe_next(next) or "", "demo": request.app.state.settings.demo})
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+):
+    context = {"next": _safe_next(next) or "", "username": username, "demo": settings.demo}
+    if not username or not password:
+        return render(request, "login.html", {**context, "error": "Type your username and your password."}, 422)
+    try:
+        token = await auth.login(request, OAuth2PasswordRequestForm(username=username, password=password), session, settings)
+    except HTTPException as err:
+        message = "That username and password do not match. Try again." if err.status_code == 401 else str(err.detail)
+        return render(request, "login.html", {**context, "error": message}, err.status_code)
+    from service.security import decode_token
+
+    role = decode_token(token.access_token, settings.secret_key).role
+    response = RedirectResponse(_safe_next(next) or home_for(role), status_code=303)
+    response.set_cookie(
+        COOKIE, token.access_token, max_age=token.expires_in, httponly=True, samesite="lax",
+        secure=request.url.scheme == "https", path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout():
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response

@@ -1,0 +1,150 @@
+"""Student pages: my dots, start a check, one item at a time with feedback.
+
+The check pages call the API's route functions
+(:func:`service.routers.checks.start`, ``respond`` and ``read``), so a
+student sees here exactly what an API client sees: the public form of an
+item before answering, the key and rationale only as feedback after.
+Everything works without JavaScript and on a phone-sized screen.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from itembank.bank import NoLiveBank
+from itembank.checks import check_bank, get_check
+from itembank.people import get_student, student_name
+from itembank.standards import get_standard, list_standards
+from service.deps import BankDep, EngineDep, SessionDep
+from service.pages.adapters import student_checks
+from service.pages.common import PageRoute, StudentPage, render
+from service.routers import checks as checks_api
+from service.routers import mastery as mastery_api
+from service.schemas import AnswerIn, CheckCreate
+
+router = APIRouter(prefix="/student", route_class=PageRoute, include_in_schema=False)
+
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+_MIXED = re.compile(r"^(-?)(\d+)\s+(\d+)/(\d+)$")
+
+
+def parse_number(text: str) -> float | None:
+    """A typed number: ``12``, ``-3.5``, ``$9.60``, ``1,250``, ``3/4``, ``2 1/2`` (None if not a number)."""
+    t = text.strip().replace("$", "").replace("\u2212", "-").strip()
+    if t.endswith("%"):
+        t = t[:-1].strip()
+    if _THOUSANDS.match(t):
+        t = t.replace(",", "")
+    elif t.count(",") == 1 and "." not in t:
+        t = t.replace(",", ".")
+    mixed = _MIXED.match(t)
+    try:
+        if mixed:
+            sign, whole, num, den = mixed.groups()
+            value = int(whole) + Fraction(int(num), int(den))
+            return float(-value if sign else value)
+        if "/" in t:
+            return float(Fraction(t.replace(" ", "")))
+        return float(t)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _choice_text(item, key) -> str:
+    """The correct answer in words: the choice text(s) or the number."""
+    texts = {c.id if hasattr(c, "id") else c["id"]: (c.text if hasattr(c, "text") else c["text"]) for c in item.choices}
+    if isinstance(key, list):
+        return "; ".join(f"{k}. {texts.get(k, k)}" for k in key)
+    if isinstance(key, str):
+        return f"{key}. {texts.get(key, key)}"
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    return f"{key:g}" if isinstance(key, float) else str(key)
+
+
+def _available(session, bank) -> list:
+    """Learning objectives that have self-scoring items in the live bank."""
+    try:
+        live = bank.live
+    except NoLiveBank:
+        return []
+    rows, _ = list_standards(session, level="objective", limit=10_000)
+    return [s for s in rows if live.items_under(s.id, self_scoring_only=True).size > 0]
+
+
+@router.get("")
+def home(request: Request, session: SessionDep, user: StudentPage, bank: BankDep):
+    report = mastery_api.student_mastery(user.student_id, session, user)
+    cells = {c.code: c for c in report.standards}
+    mine = [c for c in report.standards if c.level == "objective"]
+    active = student_checks(session, user.student_id, active=True)
+    active_codes = {c.id: get_standard(session, c.standard_id).code for c in active}
+    student = get_student(session, user.student_id)
+    return render(request, "student/home.html", {
+        "name": student.first_name or student_name(student), "mine": mine, "cells": cells,
+        "available": _available(session, bank), "active": active, "active_codes": active_codes,
+    })
+
+
+@router.post("/checks")
+def start(request: Request, session: SessionDep, user: StudentPage, bank: BankDep, standard: Annotated[str, Form(min_length=1)]):
+    started = checks_api.start(CheckCreate(student_id=user.student_id, standard=standard), session, user, bank)
+    return RedirectResponse(f"/student/checks/{started.check_id}", status_code=303)
+
+
+def _check_page(request, check_id, session, user, bank, engine, error: str | None = None, status_code: int = 200):
+    check = checks_api.read(check_id, session, user, bank, engine)
+    standard = get_standard(session, check.standard_id)
+    return render(request, "student/check.html", {
+        "check": check, "standard": standard, "item": check.current_item, "error": error,
+        "number": check.n_answered + 1,
+    }, status_code)
+
+
+@router.get("/checks/{check_id}")
+def check_page(request: Request, check_id: int, session: SessionDep, user: StudentPage, bank: BankDep, engine: EngineDep):
+    return _check_page(request, check_id, session, user, bank, engine)
+
+
+def _answer_from(values: list[str], interaction: str):
+    """The API answer from the form fields, or an error message for the student."""
+    values = [v for v in values if v.strip()]
+    if interaction == "single_choice":
+        return (values[0], None) if len(values) == 1 else (None, "Pick one answer, then press Check my answer.")
+    if interaction == "multiple_select":
+        return (values, None) if values else (None, "Pick at least one answer, then press Check my answer.")
+    value = parse_number(values[0]) if values else None
+    if value is None:
+        return None, "Type a number, like 12, -3.5 or 3/4."
+    return value, None
+
+
+@router.post("/checks/{check_id}/answer")
+def answer(
+    request: Request,
+    check_id: int,
+    session: SessionDep,
+    user: StudentPage,
+    bank: BankDep,
+    engine: EngineDep,
+    item_id: Annotated[str, Form(min_length=1, max_length=64)],
+    interaction: Annotated[str, Form()],
+    answer: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+):
+    value, error = _answer_from(answer, interaction)
+    if error:
+        return _check_page(request, check_id, session, user, bank, engine, error, 422)
+    result = checks_api.respond(check_id, AnswerIn(item_id=item_id, answer=value), session, user, bank, engine)
+    check = get_check(session, check_id)
+    item = check_bank(bank, check, engine).content[item_id]
+    standard = get_standard(session, check.standard_id)
+    return render(request, "student/feedback.html", {
+        "result": result, "item": item, "check_id": check_id, "standard": standard,
+        "number": check.state["items"].index(item_id) + 1 if item_id in check.state["items"] else check.n_answered,
+        "correct_text": _choice_text(item, result.feedback.key), "your_text": _choice_text(item, value),
+    })
