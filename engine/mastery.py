@@ -33,6 +33,7 @@ from scipy import sparse
 from scipy.optimize import minimize_scalar
 
 from engine.adaptive_bank import AdaptiveBank
+from engine.growth import drift_filter, estimate_drift
 
 __all__ = [
     "StandardEstimates",
@@ -40,6 +41,8 @@ __all__ = [
     "transition",
     "estimate_rho",
     "standard_estimates",
+    "MasteryReport",
+    "mastery_report",
 ]
 
 
@@ -272,4 +275,109 @@ def standard_estimates(
         rho=rho,
         prior_mean=np.asarray(prior_mean),
         prior_sd=np.asarray(prior_sd),
+    )
+
+
+@dataclass(frozen=True)
+class MasteryReport:
+    """Current mastery per student and standard (N students, S standards).
+
+    Attributes
+    ----------
+    theta, se : ndarray, shape (N, S)
+    band : ndarray of int, shape (N, S)
+        Band codes (0 = red, 1 = yellow, 2 = green, 3 = blue); ``-1`` for a
+        standard without answers.
+    p_mastery : ndarray, shape (N, S)
+        P(theta >= the standard's mastery cut); NaN without answers.
+    n_answers : ndarray of int, shape (N, S)
+    rho, sigma : float
+        Correlation used for the empirical-Bayes prior and drift SD per sqrt(day).
+    """
+
+    theta: np.ndarray
+    se: np.ndarray
+    band: np.ndarray
+    p_mastery: np.ndarray
+    n_answers: np.ndarray
+    rho: float
+    sigma: float
+
+
+def mastery_report(
+    bank: AdaptiveBank,
+    student: np.ndarray,
+    item: np.ndarray,
+    score: np.ndarray,
+    time: np.ndarray,
+    n_students: int,
+    cuts: np.ndarray,
+    *,
+    standard: np.ndarray | None = None,
+    n_standards: int | None = None,
+    rho: float | str = "estimate",
+    sigma: float | str = 0.0,
+    now: float | np.ndarray | None = None,
+) -> MasteryReport:
+    """Bands now, borrowing strength across standards and letting old answers decay.
+
+    Each (student, standard) starts from the empirical-Bayes prior of
+    :func:`standard_estimates` (its moments: the other standards' evidence)
+    and is then filtered through its own time-stamped answers with the
+    random-walk drift of :func:`engine.growth.drift_filter`.
+
+    Parameters
+    ----------
+    bank, student, item, score, n_students, standard, n_standards
+        As :func:`standard_log_likelihood` (long-form answers).
+    time : ndarray, shape (R,)
+        Day of each answer.
+    cuts : ndarray, shape (S, C)
+        Ascending theta cuts per standard (C = 2 or 3).
+    rho : float or "estimate"
+    sigma : float or "estimate"
+        Drift SD per sqrt(day); 0 = every answer counts the same forever.
+    now : float or ndarray, shape (N,), optional
+        When the report is for (default: each row's last sitting).
+
+    Returns
+    -------
+    MasteryReport
+    """
+    eb = standard_estimates(
+        bank, student, item, score, n_students, standard=standard, n_standards=n_standards, rho=rho
+    )
+    n, s = eb.theta.shape
+    cuts = np.asarray(cuts, dtype=float)
+    if cuts.ndim != 2 or cuts.shape[0] != s or cuts.shape[1] not in (2, 3):
+        raise ValueError(f"cuts should have shape ({s}, 2) or ({s}, 3), got {cuts.shape}")
+    std = bank.objective if standard is None else np.asarray(standard, dtype=np.int64)
+    student = np.asarray(student, dtype=np.int64)
+    item = np.asarray(item, dtype=np.int64)
+    row = student * s + std[item]
+    if isinstance(sigma, str):
+        if sigma != "estimate":
+            raise ValueError(f"sigma should be a number >= 0 or 'estimate', got {sigma!r}")
+        sigma = estimate_drift(bank, row, item, score, time, n * s)
+    sigma = float(sigma)
+    when = None if now is None else np.repeat(np.broadcast_to(np.asarray(now, dtype=float), (n,)), s)
+    filt = drift_filter(
+        bank, row, item, score, time, n * s, sigma=sigma, now=when,
+        prior_mean=eb.prior_mean.reshape(-1), prior_sd=np.maximum(eb.prior_sd.reshape(-1), 1e-3),
+    )
+    theta = filt.theta.reshape(n, s)
+    se = filt.se.reshape(n, s)
+    has = eb.n_answers > 0
+    band = np.where(has, (theta[:, :, None] >= cuts[None, :, :]).sum(axis=2), -1)
+    h = bank.step
+    frac = np.clip((bank.nodes[None, :] + 0.5 * h - cuts[:, 1:2]) / h, 0.0, 1.0)  # (S, Q)
+    p = np.einsum("nsq,sq->ns", filt.posterior.reshape(n, s, -1), frac)
+    return MasteryReport(
+        theta=theta,
+        se=se,
+        band=band,
+        p_mastery=np.where(has, np.clip(p, 0.0, 1.0), np.nan),
+        n_answers=eb.n_answers,
+        rho=eb.rho,
+        sigma=sigma,
     )

@@ -202,3 +202,46 @@ def test_rollup_parent_without_children(rule):
     assert got[:, 1].tolist() == [-1, -1] and got[:, 3].tolist() == [-1, -1]
     assert got[:, 2].tolist() == [1, 2]
     assert got[:, 0].tolist() == [0, -1]
+
+
+def test_mastery_report_static_equals_estimates(standards_data):
+    from engine.mastery import mastery_report
+
+    bank, theta, n_ans, stu, item, score = standards_data
+    t = np.zeros(item.size)
+    cuts = np.tile([-0.5, 0.5], (8, 1))
+    alone = standard_estimates(bank, stu, item, score, theta.shape[0], rho=0.0)
+    rep = mastery_report(bank, stu, item, score, t, theta.shape[0], cuts, rho=0.0, sigma=0.0)
+    np.testing.assert_allclose(rep.theta, alone.theta, atol=1e-6)
+    eb = standard_estimates(bank, stu, item, score, theta.shape[0], rho=0.8)
+    rep = mastery_report(bank, stu, item, score, t, theta.shape[0], cuts, rho=0.8, sigma=0.0)
+    # the normal approximation of the mixture prior moves estimates very little
+    assert np.max(np.abs(rep.theta - eb.theta)) < 0.05
+    np.testing.assert_array_equal(rep.band, band_codes(rep.theta, (-0.5, 0.5)))
+    assert np.all((rep.p_mastery >= 0) & (rep.p_mastery <= 1))
+
+
+def test_mastery_report_with_drift_tracks_relearning():
+    from engine.mastery import mastery_report
+
+    rng = np.random.default_rng(5)
+    s, per, n, k = 3, 20, 1200, 5
+    j = s * per
+    params = ItemParameters.from_arrays([f"i{x}" for x in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j),
+                                        b=rng.normal(0, 1, j))
+    bank = AdaptiveBank.from_parameters(params, objectives=[f"s{x // per}" for x in range(j)])
+    start = rng.normal(-0.7, 0.8, (n, 1)) + 0.3 * rng.normal(size=(n, s))
+    learn = rng.random((n, s)) < 0.5
+    # 4 answers per standard per weekly sitting; relearners gain 1.5 from sitting 2 on
+    stu, std, sit = (x.ravel() for x in np.meshgrid(np.arange(n), np.arange(s), np.arange(k), indexing="ij"))
+    stu, std, sit = np.repeat(stu, 4), np.repeat(std, 4), np.repeat(sit, 4)
+    item = std * per + rng.integers(0, per, stu.size)
+    true = start[stu, std] + 1.5 * (learn[stu, std] & (sit >= 2))
+    score = (rng.random(stu.size) < pair_probabilities(params, true, item)[:, 1]).astype(int)
+    final = start + 1.5 * learn
+    cuts = np.tile([-0.5, 0.5], (s, 1))
+    static = mastery_report(bank, stu, item, score, sit * 7.0, n, cuts, sigma=0.0)
+    growing = mastery_report(bank, stu, item, score, sit * 7.0, n, cuts, sigma="estimate")
+    truth = band_codes(final, (-0.5, 0.5))
+    assert growing.sigma > 0.05
+    assert np.mean(growing.band == truth) > np.mean(static.band == truth) + 0.04
