@@ -191,14 +191,15 @@ def _ranked(bank, rule, q, blocked, required, with_dok, depth) -> np.ndarray:
 
 
 def _kl_tables(bank: AdaptiveBank, stride: int):
+    """``log P`` on every ``stride``-th node, ``(Q', (J+1) K)``, and ``sum_k P log P`` on all nodes, ``(Q, J+1)``."""
     key = ("kl-table", stride)
     hit = bank._cache.get(key)
     if hit is None:
-        p = bank.prob[:, :, ::stride]  # (J+1, K, Q')
+        p = bank.prob
         with np.errstate(divide="ignore"):
-            logp = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)
-        table = np.ascontiguousarray(np.transpose(logp, (2, 0, 1)).reshape(p.shape[2], -1))
-        plogp = np.sum(np.where(p > 0, p * logp, 0.0), axis=1)  # (J+1, Q') at the same nodes
+            logp = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)  # (J+1, K, Q)
+        table = np.ascontiguousarray(np.transpose(logp[:, :, ::stride], (2, 0, 1)).reshape(-1, logp[:, :, 0].size))
+        plogp = np.ascontiguousarray(np.sum(p * logp, axis=1).T)  # (Q, J+1)
         hit = (table, plogp)
         bank._cache[key] = hit
     return hit
@@ -214,15 +215,13 @@ def _criterion(bank, rule, q, posterior) -> np.ndarray:
         if posterior is None:
             raise ValueError("the kl rule needs the posterior (N, Q)")
         s = int(rule.kl_stride)
-        table, _ = _kl_tables(bank, s)
+        table, plogp = _kl_tables(bank, s)
         w = posterior[:, ::s]
         w = w / w.sum(axis=1, keepdims=True)
         k = bank.prob.shape[1]
         cross = (w @ table).reshape(len(q), bank.n_items + 1, k)  # sum_q w_q log P_jk(theta_q)
         phat = np.transpose(bank.prob[:, :, q], (2, 0, 1))  # (n, J+1, K)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            logphat = np.where(phat > 0, np.log(np.where(phat > 0, phat, 1.0)), 0.0)
-        crit = np.sum(phat * (logphat - cross), axis=2)
+        crit = plogp[q] - np.einsum("njk,njk->nj", phat, cross)
     crit[:, -1] = -np.inf
     return crit
 
