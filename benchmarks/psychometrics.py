@@ -239,7 +239,7 @@ def main() -> None:
         "lsat7": lsat7(),
         "sat12_distractors": sat12(),
         "mantel_haenszel": mh_simulation(20 if args.quick else 100, rng),
-        "irt_lr_dif": lr_simulation(3 if args.quick else 10, rng),
+        "irt_lr_dif": lr_simulation(3 if args.quick else 40, rng),
         "linking": linking_simulation(5 if args.quick else 20, rng),
         "fixed_parameter_calibration": fixed_parameter_simulation(3 if args.quick else 10, rng),
         "pretest_seeding": pretest_simulation(2 if args.quick else 5, rng),

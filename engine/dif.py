@@ -378,73 +378,78 @@ class LRDIFResult:
     anchors: np.ndarray
 
 
-def _fit_item_counts(group, eta, free, counts_list, nodes):
-    """Maximize sum_q sum_k r_qk log P_k(theta_q; eta) over the free entries of eta.
-
-    ``counts_list`` holds one (Q, K) table per parameter set (one shared
-    set: a list of one pooled table).  Returns the new eta ``(1, p)``.
-    """
-    k = group.n_categories
-    counts = sum(counts_list)
-    lo = np.full(eta.shape[1], -np.inf)
-    hi = np.full(eta.shape[1], np.inf)
-    lo[0], hi[0] = 1e-3, 25.0
+def _item_bounds(group, free: np.ndarray) -> list[tuple[float, float]]:
+    lo = np.full(group.eta.shape[1], -np.inf)
+    hi = np.full(group.eta.shape[1], np.inf)
+    lo[0], hi[0] = 1e-3, 25.0  # slope
     if group.family.name == "logistic":
-        lo[2:], hi[2:] = 1e-6, 1.0 - 1e-6
-
-    def objective(v):
-        e = eta.copy()
-        e[0, free] = v
-        p = np.maximum(group.family.probabilities(nodes, e, k)[:, 0, :], 1e-300)
-        jac = group.family.param_jacobian(nodes, e, k)[:, 0, :, :]  # (Q, K, p)
-        ll = np.sum(counts * np.log(p))
-        grad = np.einsum("qk,qkp->p", counts / p, jac)[free]
-        return -ll, -grad
-
-    bounds = list(zip(lo[free], hi[free]))
-    res = minimize(objective, eta[0, free], jac=True, method="L-BFGS-B", bounds=bounds)
-    out = eta.copy()
-    out[0, free] = res.x
-    return out
+        lo[2:], hi[2:] = 1e-6, 1.0 - 1e-6  # asymptotes
+    return list(zip(lo[free], hi[free]))
 
 
 def _lr_fit(log_anchor, y, in_group, item_group, eta0, free, nodes, shared, tol, max_iter):
-    """EM for one studied item with two groups; returns (loglik, etas, means, sds)."""
+    """Maximum marginal likelihood of one studied item with two groups.
+
+    Anchors are fixed (their log-likelihood ``log_anchor`` (N, Q) is given);
+    free: each group's latent mean and log sd, and the studied item's free
+    parameters (one set, or one per group).  The gradient is the posterior
+    expectation of the complete-data score (Fisher's identity).
+
+    Returns
+    -------
+    loglik : float
+    etas : list of two ndarray (1, p)
+    means, sds : ndarray, shape (2,)
+    """
     k = item_group.n_categories
+    family = item_group.family
     answered = y >= 0
     onehot = np.zeros((len(y), k))
     onehot[answered, y[answered]] = 1.0
-    etas = [eta0.copy(), eta0.copy()]
-    means = np.zeros(2)
-    sds = np.ones(2)
-    last = -np.inf
-    loglik = -np.inf
-    for _ in range(max_iter):
-        counts, loglik = [], 0.0
-        new_means, new_sds = means.copy(), sds.copy()
+    nf = len(free)
+    n_sets = 1 if shared else 2
+
+    def unpack(v):
+        means, log_sds = v[[0, 2]], v[[1, 3]]
+        etas = []
+        for g in range(n_sets):
+            e = eta0.copy()
+            e[0, free] = v[4 + g * nf : 4 + (g + 1) * nf]
+            etas.append(e)
+        if shared:
+            etas = etas * 2
+        return means, np.exp(log_sds), etas
+
+    def objective(v):
+        means, sds, etas = unpack(v)
+        total, grad = 0.0, np.zeros_like(v)
         for g in range(2):
             sel = in_group[g]
-            logp = np.log(np.maximum(item_group.family.probabilities(nodes, etas[g], k)[:, 0, :], 1e-300))  # (Q, K)
+            p = np.maximum(family.probabilities(nodes, etas[g], k)[:, 0, :], 1e-300)  # (Q, K)
             z = (nodes - means[g]) / sds[g]
-            log_prior = -0.5 * z * z - logsumexp(-0.5 * z * z)
-            lj = log_anchor[sel] + np.where(answered[sel, None], onehot[sel] @ logp.T, 0.0) + log_prior[None, :]
+            w = -0.5 * z * z
+            log_prior = w - logsumexp(w)
+            lj = log_anchor[sel] + onehot[sel] @ np.log(p).T + log_prior[None, :]
             norm_ = logsumexp(lj, axis=1, keepdims=True)
-            loglik += float(norm_.sum())
+            total += float(norm_.sum())
             post = np.exp(lj - norm_)
-            counts.append(post.T @ onehot[sel])  # (Q, K)
-            mu = float(np.mean(post @ nodes))
-            new_means[g] = mu
-            new_sds[g] = np.sqrt(max(float(np.mean(post @ (nodes - mu) ** 2)), 1e-4))
-        means, sds = new_means, new_sds
-        if shared:
-            e = _fit_item_counts(item_group, etas[0], free, counts, nodes)
-            etas = [e, e]
-        else:
-            etas = [_fit_item_counts(item_group, etas[g], free, [counts[g]], nodes) for g in range(2)]
-        if abs(loglik - last) < tol:
-            break
-        last = loglik
-    return loglik, etas, means, sds
+            node_counts = post.sum(axis=0)  # (Q,)
+            prior = np.exp(log_prior)
+            grad[2 * g] = node_counts @ (z - prior @ z) / sds[g]
+            grad[2 * g + 1] = node_counts @ (z * z - prior @ (z * z))
+            counts = post.T @ onehot[sel]  # (Q, K)
+            jac = family.param_jacobian(nodes, etas[g], k)[:, 0, :, :]  # (Q, K, p)
+            item_grad = np.einsum("qk,qkp->p", counts / p, jac)[free]
+            at = 4 + (0 if shared else g * nf)
+            grad[at : at + nf] += item_grad
+        return -total, -grad
+
+    v0 = np.concatenate([[0.0, 0.0, 0.0, 0.0], np.tile(eta0[0, free], n_sets)])
+    bounds = [(-6.0, 6.0), (-3.0, 3.0)] * 2 + _item_bounds(item_group, free) * n_sets
+    res = minimize(objective, v0, jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": max_iter, "ftol": tol * 1e-3, "gtol": 1e-7})
+    means, sds, etas = unpack(res.x)
+    return -float(res.fun), etas, means, sds
 
 
 def irt_lr_dif(
