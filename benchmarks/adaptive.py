@@ -38,7 +38,7 @@ from engine.exposure import ExposurePolicy  # noqa: E402
 from engine.morning_work import morning_work  # noqa: E402
 from engine.parameters import ItemParameters  # noqa: E402
 from engine.policy import CatPolicy  # noqa: E402
-from engine.selection import select  # noqa: E402
+from engine.selection import SelectionRule, select  # noqa: E402
 from engine.stopping import StoppingRule  # noqa: E402
 
 LENGTH = 20
@@ -92,6 +92,8 @@ def ours(a, b, theta, seed=1):
         post_ops.moments(bank, post_ops.update(bank, post, nxt, scores))
 
     step_s, step_cpu = both(step, repeat=7, number=2000)
+    kl = SelectionRule("kl")
+    kl_s, kl_cpu = both(lambda: select(bank, th, blocked, rule=kl, posterior=post), repeat=5, number=50)
     policy = CatPolicy(stopping=StoppingRule(max_items=LENGTH, se_target=None))
     simulate_cat(bank, theta[:20], policy, np.random.default_rng(seed))  # warm
     sims = []
@@ -109,6 +111,8 @@ def ours(a, b, theta, seed=1):
         "select1_cpu": sel_cpu,
         "step1": step_s,
         "step1_cpu": step_cpu,
+        "kl1": kl_s,
+        "kl1_cpu": kl_cpu,
         "sim": float(np.min(times)),
         "sim_cpu": float(np.min(cpus)),
         "rmse": rmse,
@@ -340,8 +344,6 @@ def policy_study(seed: int = 6) -> list[dict]:
     ]
     out = []
     for rule, label, stop in runs:
-        from engine.selection import SelectionRule
-
         sim = simulate_cat(bank, theta, CatPolicy(rule=SelectionRule(rule), stopping=stop), np.random.default_rng(seed + 1))
         s = sim.summary()
         far = np.abs(theta - cut) > 0.3
@@ -552,6 +554,10 @@ def write(path, rows, school_t, sh, policies, mastery, forms) -> None:
             return "error" if ("error" in a5 or "error" in a10) else ""
         return f"{ms(a5['step1'])} / {ms(a10['step1'])} (cpu {ms(a5['step1_cpu'])} / {ms(a10['step1_cpu'])})"
 
+    lines.append(
+        f"| select next item by KL information (posterior-weighted), one student, 500 / 10,000-item bank | | | | "
+        f"{ms(o5['kl1'])} / {ms(o10['kl1'])} (cpu {ms(o5['kl1_cpu'])} / {ms(o10['kl1_cpu'])}) | | |"
+    )
     lines.append(
         f"| one full step (select + update estimate), 500 / 10,000-item bank | {pair('catsim')} | {pair('mirt')} | | "
         f"{ms(o5['step1'])} / {ms(o10['step1'])} (cpu {ms(o5['step1_cpu'])} / {ms(o10['step1_cpu'])}) | <= 0.02 / 0.03 ms | "
