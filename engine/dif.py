@@ -387,8 +387,8 @@ def _item_bounds(group, free: np.ndarray) -> list[tuple[float, float]]:
     return list(zip(lo[free], hi[free]))
 
 
-def _lr_fit(log_anchor, y, in_group, item_group, eta0, free, nodes, shared, tol, max_iter):
-    """Maximum marginal likelihood of one studied item with two groups.
+def _lr_problem(log_anchor, y, in_group, item_group, eta0, free, nodes, shared):
+    """The negative marginal log-likelihood of one studied item with two groups.
 
     Anchors are fixed (their log-likelihood ``log_anchor`` (N, Q) is given);
     free: each group's latent mean and log sd, and the studied item's free
@@ -397,9 +397,11 @@ def _lr_fit(log_anchor, y, in_group, item_group, eta0, free, nodes, shared, tol,
 
     Returns
     -------
-    loglik : float
-    etas : list of two ndarray (1, p)
-    means, sds : ndarray, shape (2,)
+    objective : callable v -> (value, gradient)
+    v0 : ndarray
+        Start: N(0, 1) in both groups, the item at ``eta0``.
+    bounds : list of (low, high)
+    unpack : callable v -> (means (2,), sds (2,), [eta_ref, eta_foc])
     """
     k = item_group.n_categories
     family = item_group.family
@@ -439,13 +441,18 @@ def _lr_fit(log_anchor, y, in_group, item_group, eta0, free, nodes, shared, tol,
             grad[2 * g + 1] = node_counts @ (z * z - prior @ (z * z))
             counts = post.T @ onehot[sel]  # (Q, K)
             jac = family.param_jacobian(nodes, etas[g], k)[:, 0, :, :]  # (Q, K, p)
-            item_grad = np.einsum("qk,qkp->p", counts / p, jac)[free]
             at = 4 + (0 if shared else g * nf)
-            grad[at : at + nf] += item_grad
+            grad[at : at + nf] += np.einsum("qk,qkp->p", counts / p, jac)[free]
         return -total, -grad
 
     v0 = np.concatenate([[0.0, 0.0, 0.0, 0.0], np.tile(eta0[0, free], n_sets)])
     bounds = [(-6.0, 6.0), (-3.0, 3.0)] * 2 + _item_bounds(item_group, free) * n_sets
+    return objective, v0, bounds, unpack
+
+
+def _lr_fit(log_anchor, y, in_group, item_group, eta0, free, nodes, shared, tol, max_iter):
+    """Maximize :func:`_lr_problem`; returns (loglik, etas, means, sds)."""
+    objective, v0, bounds, unpack = _lr_problem(log_anchor, y, in_group, item_group, eta0, free, nodes, shared)
     res = minimize(objective, v0, jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": max_iter, "ftol": tol * 1e-3, "gtol": 1e-7})
     means, sds, etas = unpack(res.x)

@@ -208,3 +208,31 @@ def test_a_single_student_stratum_changes_nothing():
     more = mantel_haenszel(np.vstack([x, [[1.0]]]), np.append(grp, "F"), "R", "F", matching=np.append(strata, 7))
     for name in ("odds_ratio", "chi2", "se_delta", "smd"):
         assert getattr(more, name)[0] == pytest.approx(getattr(base, name)[0], rel=1e-12), name
+
+
+@pytest.mark.parametrize("model", ["2pl", "3pl", "grm", "gpcm"])
+@pytest.mark.parametrize("shared", [True, False])
+def test_lr_gradient_matches_finite_differences(model, shared):
+    from engine.dif import _lr_problem
+    from engine.quadrature import normal_grid
+    from engine.simulate import simulate_bank, simulate_responses
+
+    rng = np.random.default_rng(31)
+    bank = simulate_bank(4, model, rng, n_categories=3)
+    resp = simulate_responses(bank, rng.normal(size=80), rng, missing_rate=0.1)
+    nodes, _ = normal_grid(21)
+    from engine.likelihood import grid_log_likelihood
+
+    log_anchor = grid_log_likelihood(resp.select_items([1, 2, 3]), bank.subset([1, 2, 3]), nodes)
+    y = np.full(80, -1)
+    m = resp.item == 0
+    y[resp.student[m]] = resp.score[m]
+    grp = bank.subset([0]).groups[0]
+    free = np.flatnonzero(grp.free[0])
+    in_group = [np.arange(80) < 40, np.arange(80) >= 40]
+    objective, v0, _, _ = _lr_problem(log_anchor, y, in_group, grp, grp.eta, free, nodes, shared)
+    v = v0 + rng.normal(0, 0.05, v0.size)
+    _, grad = objective(v)
+    h = 1e-6
+    numeric = np.array([(objective(v + h * e)[0] - objective(v - h * e)[0]) / (2 * h) for e in np.eye(v.size)])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
