@@ -12,6 +12,7 @@ from engine.adaptive_sim import simulate_cat
 from engine.bands import BandScheme
 from engine.exposure import ExposurePolicy
 from engine.policy import CatPolicy
+from engine.selection import SelectionRule
 from engine.stopping import StoppingRule
 
 
@@ -30,9 +31,11 @@ def run(bank, state, answers):
 
 
 @given(answers=st.lists(st.integers(0, 3), min_size=1, max_size=8), seed=st.integers(0, 1000),
-       method=st.sampled_from(["none", "randomesque", "sympson-hetter"]))
-def test_round_trip_no_repeats_deterministic(bank2pl, answers, seed, method):
-    policy = CatPolicy(exposure=ExposurePolicy(method), stopping=StoppingRule(max_items=12, se_target=0.35))
+       method=st.sampled_from(["none", "randomesque", "sympson-hetter"]),
+       rule=st.sampled_from(["max-info", "kl", "target-p"]))
+def test_round_trip_no_repeats_deterministic(bank2pl, answers, seed, method, rule):
+    policy = CatPolicy(rule=SelectionRule(rule), exposure=ExposurePolicy(method),
+                       stopping=StoppingRule(max_items=12, se_target=0.35))
     st0 = session.start(bank2pl, standard="S", policy=policy, objectives=["o0", "o1"], seed=seed,
                         recent=["i0", "i1", "i4"])
     assert session.SessionState.from_json(st0.to_json()) == st0
