@@ -21,6 +21,8 @@ engine's or itembank's own functions; no psychometrics is written here.
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -29,7 +31,7 @@ from sqlmodel import Session, select
 from engine import session as cat
 from engine.assembly import assemble_forms
 from engine.reliability import information_curves
-from itembank.bank import ItemContent, OperationalBank, load_parameters
+from itembank.bank import ItemContent, NoLiveBank, OperationalBank, load_parameters
 from itembank.errors import Invalid
 from itembank.plots import icc_figure, information_figure, observed_proportions, to_svg
 from itembank.report import ReportData, analyze, item_flags
@@ -135,31 +137,38 @@ class BankAnalysis:
     position: dict[str, int]
 
 
-_CACHE: dict[tuple[int, int], BankAnalysis] = {}
+#: analyses per database engine (weakly held) and calibration: (time made, analysis)
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+#: seconds an analysis is reused before it is recomputed with the newer responses
+CACHE_SECONDS = 300.0
 
 
-def bank_analysis(session: Session, calibration_id: int) -> BankAnalysis:
-    """Statistics and fit flags of every item of a calibration (cached per calibration).
+def bank_analysis(session: Session, calibration_id: int) -> BankAnalysis | None:
+    """Statistics and fit flags of every item of a calibration (None without responses).
 
     The calibration's parameters against the effective scored responses to
     its items, through :func:`itembank.report.analyze` (EAP scores,
     infit/outfit, classical statistics, S-X2 when the data are complete).
+    Reused for :data:`CACHE_SECONDS` per database and calibration.
     """
-    key = (id(session.get_bind()), int(calibration_id))
-    hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
+    bind = session.get_bind()
     with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None:
-            return hit
-        params = load_parameters(session, calibration_id)
-        matrix = response_matrix(session, item_ids=params.item_ids.tolist())
+        hit = _CACHE.get(bind, {}).get(int(calibration_id))
+        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        try:
+            params = load_parameters(session, calibration_id)
+            matrix = response_matrix(session, item_ids=params.item_ids.tolist())
+        except (Invalid, NoLiveBank):
+            return None
         keep = np.flatnonzero(np.isin(params.item_ids, matrix.item_ids))
         params = params.subset(keep)
         matrix = matrix.align(params.item_ids.tolist())
-        data = analyze(matrix, params, title=f"calibration {calibration_id}")
+        try:
+            data = analyze(matrix, params, title=f"calibration {calibration_id}")
+        except ValueError:  # too little data for the statistics (e.g. one student)
+            return None
         flags = item_flags(data)
         c = data.classical
         stats = {}
@@ -174,7 +183,7 @@ def bank_analysis(session: Session, calibration_id: int) -> BankAnalysis:
                 flags=tuple(flags[iid]),
             )
         out = BankAnalysis(int(calibration_id), data, stats, {iid: j for j, iid in enumerate(params.item_ids.tolist())})
-        _CACHE[key] = out
+        _CACHE.setdefault(bind, {})[int(calibration_id)] = (time.monotonic(), out)
         return out
 
 
