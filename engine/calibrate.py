@@ -664,16 +664,18 @@ def _score_outer_products(responses, post, scores, group, gi, obs_group, row_of,
     sparse data: chunks of answers, never an (N, J) array.
     """
     n, npar = len(group.index), scores.shape[-1]
+    active = np.flatnonzero(group.free.any(axis=0))
+    out = np.zeros((n, npar, npar))
     if responses.dense is not None:
         q, k = scores.shape[0], scores.shape[2]
-        per_cat = (post @ scores.reshape(q, -1)).reshape(post.shape[0], n, k, npar)
+        sub = np.ascontiguousarray(scores[..., active]).reshape(q, -1)
+        per_cat = (post @ sub).reshape(post.shape[0], n, k, len(active))
         x = responses.dense[:, group.index].astype(np.int64)
         seen = x >= 0
         picked = np.take_along_axis(per_cat, np.where(seen, x, 0)[:, :, None, None], axis=2)[:, :, 0, :]
         picked *= seen[:, :, None]
-        return np.einsum("inp,inr->npr", picked, picked)
-    out = np.zeros((n, npar, npar))
-    active = np.flatnonzero(group.free.any(axis=0))
+        out[:, active[:, None], active[None, :]] = np.einsum("inp,inr->npr", picked, picked)
+        return out
     members = np.flatnonzero(obs_group == gi)
     for start in range(0, len(members), chunk):
         sel = members[start : start + chunk]

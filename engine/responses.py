@@ -18,7 +18,8 @@ with per-category tables, both vectorized over students and items:
 
 Dense matrices compute them with BLAS through an indicator of the
 categories k >= 1 (``Z``, one column per item and category) plus the
-observed mask (or a broadcast when complete); sparse matrices through one
+observed mask (or a broadcast when complete), in single precision above
+1 million indicator cells; sparse matrices through one
 CSR one-hot indicator with a column per item and category, never densified.
 """
 
@@ -33,6 +34,9 @@ import scipy.sparse as sp
 __all__ = ["ResponseMatrix", "Design"]
 
 MISSING = -1
+#: Dense indicators above this many cells use float32 products (about twice
+#: as fast; relative error ~1e-7 in each student's log-likelihood).
+_SINGLE_PRECISION_CELLS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -289,11 +293,12 @@ class ResponseMatrix:
         if self.dense is None:
             return np.asarray(d.indicator @ columns)
         base = table[:, :, 0]
-        out = d.indicator @ (columns - base[:, d.column_item].T)
+        dtype = d.indicator.dtype
+        out = (d.indicator @ (columns - base[:, d.column_item].T).astype(dtype)).astype(np.float64)
         if d.observed is None:
             out += base.sum(axis=1)[None, :]
         else:
-            out += d.observed @ base.T
+            out += d.observed @ base.T.astype(dtype)
         return out
 
     def scatter(self, weights: np.ndarray, n_categories: int | None = None) -> np.ndarray:
@@ -316,16 +321,16 @@ class ResponseMatrix:
         if self.dense is None:
             out[:, d.column_item, d.column_category] = np.asarray(d.indicator.T @ weights).T
             return out
-        upper = weights.T @ d.indicator  # (Q, C)
+        w = weights.astype(d.indicator.dtype, copy=False)
+        upper = (d.indicator.T @ w).T.astype(np.float64)  # (Q, C); faster in BLAS than w.T @ indicator
         out[:, d.column_item, d.column_category] = upper
         answered = (
             np.broadcast_to(weights.sum(axis=0)[:, None], (q, self.n_items))
             if d.observed is None
-            else weights.T @ d.observed
+            else (d.observed.T @ w).T.astype(np.float64)
         )
-        upper_sum = np.zeros((self.n_items, q))
-        np.add.at(upper_sum, d.column_item, upper.T)
-        out[:, :, 0] = answered - upper_sum.T
+        starts = np.concatenate([[0], np.cumsum(self.n_categories - 1)[:-1]])
+        out[:, :, 0] = answered - np.add.reduceat(upper, starts, axis=1)  # columns are grouped by item
         return out
 
     def _make_design(self) -> Design:
@@ -344,7 +349,8 @@ class ResponseMatrix:
         column_item = np.repeat(np.arange(self.n_items), k - 1)
         column_category = np.arange(n_cols) - offsets[column_item] + 1
         pos = self.score > 0
-        indicator = np.zeros((self.n_students, n_cols))
+        dtype = np.float32 if self.n_students * n_cols > _SINGLE_PRECISION_CELLS else np.float64
+        indicator = np.zeros((self.n_students, n_cols), dtype=dtype)
         indicator[self.student[pos], offsets[self.item[pos]] + self.score[pos] - 1] = 1.0
-        observed = None if self.is_complete else (self.dense >= 0).astype(float)
+        observed = None if self.is_complete else (self.dense >= 0).astype(dtype)
         return Design(indicator, observed, column_item, column_category)
