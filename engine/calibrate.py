@@ -667,14 +667,13 @@ def _score_outer_products(responses, post, scores, group, gi, obs_group, row_of,
     active = np.flatnonzero(group.free.any(axis=0))
     out = np.zeros((n, npar, npar))
     if responses.dense is not None:
-        q, k = scores.shape[0], scores.shape[2]
-        sub = np.ascontiguousarray(scores[..., active]).reshape(q, -1)
-        per_cat = (post @ sub).reshape(post.shape[0], n, k, len(active))
-        x = responses.dense[:, group.index].astype(np.int64)
-        seen = x >= 0
-        picked = np.take_along_axis(per_cat, np.where(seen, x, 0)[:, :, None, None], axis=2)[:, :, 0, :]
-        picked *= seen[:, :, None]
-        out[:, active[:, None], active[None, :]] = np.einsum("inp,inr->npr", picked, picked)
+        q = scores.shape[0]
+        x = responses.dense[:, group.index]
+        picked = np.zeros((post.shape[0], n, len(active)))
+        for k in range(scores.shape[2]):
+            per_cat = (post @ np.ascontiguousarray(scores[:, :, k][..., active]).reshape(q, -1)).reshape(picked.shape)
+            picked += (x == k)[:, :, None] * per_cat
+        out[:, active[:, None], active[None, :]] = np.einsum("inp,inr->npr", picked, picked, optimize=True)
         return out
     members = np.flatnonzero(obs_group == gi)
     for start in range(0, len(members), chunk):
