@@ -8,8 +8,12 @@ The functions here pick one per row, vectorized over rows:
 * ``randomesque`` (Kingsbury & Zara 1989) — uniformly one of the best ``k``;
 * ``sympson-hetter`` (Sympson & Hetter 1985) — candidates are tried best-first
   and candidate ``j`` is administered with probability ``K_j`` (its control
-  parameter); the first accepted one is given (the last candidate when all are
-  refused).  The control parameters that hold every item's exposure rate at
+  parameter).  The lottery of an item is drawn once per student and check
+  (:func:`lottery`), so an item refused once stays refused, as in the
+  original procedure, and ``P(A_j) = K_j P(S_j)``.  When every candidate in
+  view is refused, :func:`engine.selection.select` looks further down the
+  list; only when the whole eligible list is refused is one of it chosen
+  uniformly.  The control parameters that hold every item's exposure rate at
   or below ``r_max`` are found by simulation (:func:`sympson_hetter_update`;
   the loop is :func:`engine.adaptive_sim.calibrate_sympson_hetter`).
 """
@@ -43,8 +47,8 @@ class ExposurePolicy:
     k : int
         Randomesque group size (the best ``k`` eligible items).
     candidates : int
-        Sympson-Hetter: how many best candidates are tried before falling back
-        to the last one.
+        Sympson-Hetter: how many best candidates are looked at in one pass
+        (more are fetched when all of them are refused).
     """
 
     method: str = "none"
