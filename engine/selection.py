@@ -288,7 +288,8 @@ def candidates(
     posterior : ndarray, shape (N, Q), optional
         Needed by the ``kl`` rule.
     dense : bool, optional
-        Force the dense (True) or ranked (False) path; default by size.
+        Force the dense (True) or ranked (False) path; default: dense for
+        ``kl`` only.
 
     Returns
     -------
