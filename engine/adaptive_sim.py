@@ -338,8 +338,8 @@ def calibrate_sympson_hetter(
     (:func:`engine.exposure.sympson_hetter_update`), until the maximum
     exposure rate is at most ``r_max + tol``.  From ``K = 1`` the first step
     is the classic ``r_max / P(S_j)``; afterwards the update is monotone
-    (the classic re-estimation from selection rates oscillated around
-    1.1-1.15 ``r_max`` on our banks; see benchmarks/results/adaptive.md).
+    (the classic re-estimation from selection rates plateaued about 5-10%
+    above ``r_max`` on our 500-item bank; see benchmarks/results/adaptive.md).
 
     Parameters
     ----------
