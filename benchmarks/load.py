@@ -6,10 +6,11 @@ What it does
    existing database to connect to for ``CREATE DATABASE``), and starts
    ``masterycat serve --demo`` on it (the demo district: a calibrated bank of
    about 450 Grade 7 items, a school of 75 students), on loopback.
-2. Gives the school's 75 students logins (through the API, as the admin).
-3. Runs each scenario: ``--students`` simulated students (asyncio tasks,
-   httpx, one connection each) take adaptive checks one after another on
-   the demo's standards.  Each answer is drawn from the student's true
+2. Creates ``--pool`` students with logins (through the API, as the admin);
+   their tokens are signed with the server secret the harness set.
+3. Runs each scenario: ``--students`` seats (asyncio tasks, httpx, one
+   connection each) on which the pool's students take turns, one adaptive
+   check each, on the demo's learning objectives.  Each answer is drawn from the student's true
    ability and the item's live parameters (read through the API by the
    psychometrician before the run), so the checks run their natural
    course.  The measured latency is that of ``POST /checks/{id}/responses``
@@ -55,7 +56,6 @@ import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-STANDARDS = ("7.RP.A.1", "7.RP.A.2", "7.RP.A.3", "7.NS.A.1", "7.NS.A.2", "7.EE.A.1", "7.EE.B.4", "7.G.B.4")
 
 
 # ------------------------------------------------------------------- server
@@ -82,8 +82,8 @@ def drop_database(admin_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=url, MASTERYCAT_SECRET_KEY=uuid.uuid4().hex * 2, MASTERYCAT_DB_POOL_SIZE="20")
+def start_server(url: str, port: int, workers: int, log: Path, secret: str) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=url, MASTERYCAT_SECRET_KEY=secret, MASTERYCAT_DB_POOL_SIZE="20")
     exe = shutil.which("masterycat", path=str(ROOT / ".venv" / "bin")) or "masterycat"
     cmd = [exe, "serve", "--demo", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     return subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
@@ -148,19 +148,30 @@ def load_bank(client: httpx.Client, headers: dict) -> Bank:
     return Bank(items, params)
 
 
-def student_logins(client: httpx.Client, admin: dict) -> list[tuple[int, str]]:
-    """(student id, password) of the school's students, creating their logins."""
-    teacher_classes = client.get("/api/v1/classes", headers=admin).json()["items"]
-    out = []
-    existing = {u["username"] for u in client.get("/api/v1/users?limit=200", headers=admin).json()["items"]}
-    for c in teacher_classes:
-        for s in client.get(f"/api/v1/classes/{c['id']}/students", headers=admin).json():
-            username, password = f"load{s['id']}", f"load-pw-{s['id']}"
-            if username not in existing:
-                r = client.post("/api/v1/users", json={"username": username, "password": password, "role": "student", "student_id": s["id"]}, headers=admin)
-                r.raise_for_status()
-            out.append((s["id"], username, password))
-    return out
+def student_pool(client: httpx.Client, admin: dict, size: int, secret: str) -> list[tuple[int, str]]:
+    """``size`` students with logins (created through the API) and their tokens.
+
+    The tokens are signed here with the server's secret, which this harness
+    set, instead of ``size`` password logins (Argon2 is slow on purpose).
+    """
+    from service.security import TokenClaims, create_token
+
+    pool = []
+    for n in range(size):
+        ext = f"LOAD{n:05d}"
+        r = client.post("/api/v1/students", json={"external_id": ext, "first_name": "Load", "last_name": f"Student {n}", "grade": 7}, headers=admin)
+        r.raise_for_status()
+        sid = r.json()["id"]
+        u = client.post("/api/v1/users", json={"username": f"load{n}", "password": f"load-password-{n}", "role": "student", "student_id": sid}, headers=admin)
+        u.raise_for_status()
+        claims = TokenClaims(u.json()["id"], f"load{n}", "student", sid, None)
+        pool.append((sid, create_token(claims, secret, 120)))
+    return pool
+
+
+def objectives(client: httpx.Client, headers: dict) -> list[str]:
+    rows = client.get("/api/v1/standards?level=objective&limit=200", headers=headers).json()["items"]
+    return [r["code"] for r in rows]
 
 
 # -------------------------------------------------------------------- load
@@ -187,13 +198,17 @@ def choose_answer(item: dict, correct: bool, rng: random.Random):
     return float(key) + rng.choice([-3.0, -1.0, 1.0, 2.0])
 
 
-async def student_loop(base, tok, student_id, bank, tally, deadline, think, resubmit, seed, warmup_until):
+async def student_loop(base, seat, pool, standards, bank, tally, deadline, think, resubmit, seed, warmup_until):
+    """One seat: students of the pool take turns (one check each) on this seat."""
     rng = random.Random(seed)
-    theta = rng.gauss(0.2, 1.0)
-    headers = {"Authorization": f"Bearer {tok}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        turn = 0
         while time.perf_counter() < deadline:
-            r = await client.post("/api/v1/checks", json={"student_id": student_id, "standard": rng.choice(STANDARDS)})
+            student_id, tok = pool[(seat + turn * 50) % len(pool)]
+            turn += 1
+            theta = random.Random(student_id).gauss(0.2, 1.0)
+            headers = {"Authorization": f"Bearer {tok}"}
+            r = await client.post("/api/v1/checks", json={"student_id": student_id, "standard": rng.choice(standards)}, headers=headers)
             if r.status_code != 201:
                 tally.errors[f"start {r.status_code}"] = tally.errors.get(f"start {r.status_code}", 0) + 1
                 await asyncio.sleep(0.05)
@@ -209,7 +224,7 @@ async def student_loop(base, tok, student_id, bank, tally, deadline, think, resu
                 p = 1.0 / (1.0 + np.exp(-a * (theta - b)))
                 payload = {"item_id": item["id"], "answer": choose_answer(full, rng.random() < p, rng)}
                 t0 = time.perf_counter()
-                r = await client.post(f"/api/v1/checks/{check_id}/responses", json=payload)
+                r = await client.post(f"/api/v1/checks/{check_id}/responses", json=payload, headers=headers)
                 dt = time.perf_counter() - t0
                 if r.status_code != 200:
                     tally.errors[f"answer {r.status_code}"] = tally.errors.get(f"answer {r.status_code}", 0) + 1
@@ -219,21 +234,20 @@ async def student_loop(base, tok, student_id, bank, tally, deadline, think, resu
                 tally.acknowledged.add((check_id, item["id"]))
                 result = r.json()
                 if rng.random() < resubmit:
-                    again = await client.post(f"/api/v1/checks/{check_id}/responses", json=payload)
+                    again = await client.post(f"/api/v1/checks/{check_id}/responses", json=payload, headers=headers)
                     tally.resubmits += 1
                     if again.status_code != 200 or again.json() != result:
                         tally.resubmit_mismatch += 1
                 item = result["next_item"]
 
 
-async def run_scenario(base, logins, tokens, bank, students, seconds, think, resubmit, seed, warmup=3.0):
+async def run_scenario(base, pool, standards, bank, students, seconds, think, resubmit, seed, warmup=3.0):
     tally = Tally()
     start = time.perf_counter()
     deadline = start + warmup + seconds
-    picks = logins[:students] if students <= len(logins) else [logins[i % len(logins)] for i in range(students)]
     tasks = [
-        student_loop(base, tokens[sid], sid, bank, tally, deadline, think, resubmit, seed * 1000 + n, start + warmup)
-        for n, (sid, _, _) in enumerate(picks)
+        student_loop(base, seat, pool, standards, bank, tally, deadline, think, resubmit, seed * 1000 + seat, start + warmup)
+        for seat in range(students)
     ]
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start - warmup
@@ -251,6 +265,34 @@ def count_rows(url: str, check_ids: set) -> tuple[int, set, int]:
         ).fetchall()
     pairs = {(c, i) for c, i, _ in rows}
     return sum(n for _, _, n in rows), pairs, sum(1 for *_, n in rows if n > 1)
+
+
+# ------------------------------------------------------------ CPU usage
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def process_cpu(server_pgid: int, database: str) -> dict:
+    """CPU seconds so far of the server's processes and of our PostgreSQL backends."""
+    server = postgres = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            if os.getpgid(pid) == server_pgid:
+                server += _cpu_seconds(pid)
+                continue
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ProcessLookupError):
+            continue
+        if cmd.startswith("postgres:") and f" {database} " in cmd:
+            postgres += _cpu_seconds(pid)
+    return {"server": server, "postgres": postgres, "client": time.process_time()}
 
 
 # ---------------------------------------------------------------- machine
@@ -291,6 +333,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=30.0, help="measured seconds per scenario (after 3 s warm-up)")
     ap.add_argument("--resubmit", type=float, default=0.05, help="share of answers sent twice")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--pool", type=int, default=400, help="students taking turns on the seats")
     ap.add_argument("--out", type=Path, default=None, help="Markdown table to write")
     ap.add_argument("--keep", action="store_true", help="keep the database")
     args = ap.parse_args(argv)
@@ -299,7 +342,8 @@ def main(argv=None) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path("/tmp") / f"masterycat-load-{port}.log"
-    proc = start_server(url, port, args.workers, log)
+    secret = uuid.uuid4().hex * 2
+    proc = start_server(url, port, args.workers, log, secret)
     results = []
     try:
         print(f"seeding the demo district in {name} and starting {args.workers} worker(s)...", file=sys.stderr)
@@ -308,15 +352,18 @@ def main(argv=None) -> int:
             admin = {"Authorization": f"Bearer {token(client, 'admin', 'demo')}"}
             psych = {"Authorization": f"Bearer {token(client, 'psychometrician', 'demo')}"}
             bank = load_bank(client, psych)
-            logins = student_logins(client, admin)
-            tokens = {sid: token(client, user, pw) for sid, user, pw in logins}
+            standards = objectives(client, admin)
+            pool = student_pool(client, admin, args.pool, secret)
         scenarios = [(int(s), float(t)) for s in args.students.split(",") for t in args.think.split(",")]
         for n, (students, think) in enumerate(scenarios):
             load0 = os.getloadavg()[0]
+            cpu0 = process_cpu(proc.pid, name)
             tally, elapsed = asyncio.run(
-                run_scenario(base, logins, tokens, bank, students, args.seconds, think, args.resubmit, args.seed + n)
+                run_scenario(base, pool, standards, bank, students, args.seconds, think, args.resubmit, args.seed + n)
             )
+            cpu1 = process_cpu(proc.pid, name)
             rows, pairs, dup = count_rows(url, tally.checks)
+            served = max(len(tally.acknowledged) + tally.resubmits + len(tally.checks), 1)
             lat = np.array(tally.latencies) * 1000
             rec = {
                 "students": students,
@@ -335,6 +382,7 @@ def main(argv=None) -> int:
                 "resubmits": tally.resubmits,
                 "resubmit_mismatch": tally.resubmit_mismatch,
                 "errors": dict(tally.errors),
+                "cpu_ms_per_request": {k: round(1000 * (cpu1[k] - cpu0[k]) / served, 2) for k in cpu0},
                 "load_before": round(load0, 2),
                 "load_after": round(os.getloadavg()[0], 2),
             }

@@ -227,29 +227,41 @@ def _objectives_at_end(session: Session, bank: OperationalBank, check: CheckRow)
     session.flush()
 
 
+_BUMP: dict[str, Any] = {}
+
+
+def _bump_statement(dialect: str):
+    """``INSERT … ON CONFLICT DO UPDATE`` of a mastery row, built once per dialect."""
+    stmt = _BUMP.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        columns = ("student_id", "standard_id", "theta", "se", "band", "p_mastery", "calibration_id", "last_assessed")
+        ins = dialect_insert(_MASTERY).values({**{c: bindparam(c) for c in columns}, "n_evidence": 1})
+        stmt = ins.on_conflict_do_update(
+            index_elements=[_MASTERY.c.student_id, _MASTERY.c.standard_id],
+            set_={
+                "theta": ins.excluded.theta, "se": ins.excluded.se, "band": ins.excluded.band,
+                "p_mastery": ins.excluded.p_mastery, "calibration_id": ins.excluded.calibration_id,
+                "last_assessed": ins.excluded.last_assessed, "n_evidence": _MASTERY.c.n_evidence + 1,
+            },
+        )
+        _BUMP[dialect] = stmt
+    return stmt
+
+
 def _bump_mastery(session: Session, values: dict) -> None:
     """Insert the student's row on the standard, or update it and count one more answer."""
     conn = session.connection()
     name = conn.dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - other databases: read, then write
+    if name not in ("postgresql", "sqlite"):  # pragma: no cover - other databases: read, then write
         row = session.get(Mastery, (values["student_id"], values["standard_id"]))
         n = (row.n_evidence if row is not None else 0) + 1
-        upsert_mastery(session, **{**values, "n_evidence": n, "when": values["last_assessed"]})
+        upsert_mastery(session, **{k: v for k, v in values.items() if k != "last_assessed"}, n_evidence=n, when=values["last_assessed"])
         return
-    stmt = dialect_insert(_MASTERY).values(**values, n_evidence=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[_MASTERY.c.student_id, _MASTERY.c.standard_id],
-        set_={
-            "theta": stmt.excluded.theta, "se": stmt.excluded.se, "band": stmt.excluded.band,
-            "p_mastery": stmt.excluded.p_mastery, "calibration_id": stmt.excluded.calibration_id,
-            "last_assessed": stmt.excluded.last_assessed, "n_evidence": _MASTERY.c.n_evidence + 1,
-        },
-    )
-    conn.execute(stmt)
+    conn.execute(_bump_statement(name), values)
 
 
 def answer_check(session: Session, bank: OperationalBank, check: CheckRow, item_id: str, answer: Any) -> AnswerOutcome:

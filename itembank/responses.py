@@ -149,18 +149,20 @@ def effective_responses(
     When a student answered an item several times (in different checks) the
     latest answer is kept.
     """
-    stmt = select(Response.student_id, Response.item_id, Response.score, Response.answered_at, Response.id).where(
-        effective_filter()
+    table = Response.__table__
+    newer = table.alias("newer")
+    stmt = select(table.c.student_id, table.c.item_id, table.c.score, table.c.answered_at).where(
+        ~exists().where(newer.c.supersedes_id == table.c.id)
     )
     if scored_only:
-        stmt = stmt.where(Response.score.is_not(None))
+        stmt = stmt.where(table.c.score.is_not(None))
     if student_id is not None:
-        stmt = stmt.where(Response.student_id == student_id)
+        stmt = stmt.where(table.c.student_id == student_id)
     if item_ids is not None:
-        stmt = stmt.where(Response.item_id.in_(item_ids))
+        stmt = stmt.where(table.c.item_id.in_(item_ids))
     latest: dict[tuple[int, str], tuple] = {}
-    for sid, iid, score, when, rid in session.exec(stmt.order_by(Response.id)).all():
-        latest[(sid, iid)] = (sid, iid, score, when)
+    for row in session.connection().execute(stmt.order_by(table.c.id)):
+        latest[(row[0], row[1])] = tuple(row)
     return list(latest.values())
 
 

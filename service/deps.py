@@ -11,11 +11,12 @@ every write of the request.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -41,24 +42,32 @@ __all__ = [
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The light dependencies are ``async def``: they run on the event loop
+# instead of taking a trip through the thread pool on every request.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session per request; whatever the handler did not commit is rolled back."""
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
-def get_bank(request: Request) -> BankCache:
+async def get_bank(request: Request) -> BankCache:
     return request.app.state.bank
 
 
-def get_jobs(request: Request) -> JobRunner:
+async def get_jobs(request: Request) -> JobRunner:
     return request.app.state.jobs
 
 
@@ -69,7 +78,7 @@ BankDep = Annotated[BankCache, Depends(get_bank)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
-def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> TokenClaims:
+async def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> TokenClaims:
     """The claims of the bearer token; 401 when absent, invalid or expired."""
     unauthorized = HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
@@ -90,7 +99,7 @@ CurrentUser = Annotated[TokenClaims, Depends(get_current_user)]
 def require(*roles: str):
     """A dependency that admits only users with one of ``roles`` (else 403)."""
 
-    def check(user: CurrentUser) -> TokenClaims:
+    async def check(user: CurrentUser) -> TokenClaims:
         if user.role not in roles:
             raise HTTPException(
                 status_code=status.HTTP_403_FORBIDDEN,
