@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.special import logit
 
 from engine.adaptive_bank import AdaptiveBank
@@ -245,3 +247,16 @@ def test_mastery_report_with_drift_tracks_relearning():
     truth = band_codes(final, (-0.5, 0.5))
     assert growing.sigma > 0.05
     assert np.mean(growing.band == truth) > np.mean(static.band == truth) + 0.04
+
+
+@given(data=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 6)), min_size=1, max_size=40))
+def test_sittings_match_a_loop(data):
+    stu = np.array([d[0] for d in data])
+    t = np.array([float(d[1]) for d in data])
+    sit, times = sittings(stu, t, 5)
+    for n in range(5):
+        distinct = sorted(set(t[stu == n].tolist()))
+        assert times[n, : len(distinct)].tolist() == distinct
+        assert np.isnan(times[n, len(distinct):]).all()
+        for i in np.flatnonzero(stu == n):
+            assert sit[i] == distinct.index(t[i])
