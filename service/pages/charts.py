@@ -27,7 +27,7 @@ class HistoryChart:
 
 def history_chart(history: StandardHistory, *, width: int = 560, height: int = 170, lo: float = -3.0, hi: float = 3.0) -> HistoryChart:
     """Estimate after each answer, check after check, over the band regions of the standard."""
-    left, right, top, bottom = 40, width - 64, 10, height - 24
+    left, right, top, bottom = 40, width - 64, 18, height - 24
     pts = [(c, p) for c in history.checks for p in c.points]
     n = max(len(pts), 1)
 

@@ -54,23 +54,23 @@ templates = Jinja2Templates(directory=str(_HERE.parent / "templates"))
 BAND_WORDS = {
     "green": {
         "title": "mastered",
-        "student": "You've got this! Your answers show you understand this standard.",
-        "short": "Got it",
+        "student": "Your answers show you understand this standard.",
+        "short": "You've got this!",
     },
     "yellow": {
         "title": "nearly there",
-        "student": "You're close. You understand part of it; a little more practice and you'll have it.",
-        "short": "Almost",
+        "student": "You understand part of it. A little more practice and you'll have it.",
+        "short": "Almost there!",
     },
     "red": {
         "title": "not yet",
-        "student": "Not yet. This one is still new for you, and that's OK: practice with your teacher will help.",
-        "short": "Not yet",
+        "student": "This one is still new for you, and that's OK: practising it with your teacher will help.",
+        "short": "Not yet.",
     },
     "blue": {
         "title": "beyond mastery",
-        "student": "Amazing! You know this better than the standard asks.",
-        "short": "Beyond",
+        "student": "You know this even better than the standard asks.",
+        "short": "Amazing!",
     },
 }
 templates.env.globals["BAND_WORDS"] = BAND_WORDS

@@ -100,9 +100,10 @@ def start(request: Request, session: SessionDep, user: StudentPage, bank: BankDe
 def _check_page(request, check_id, session, user, bank, engine, error: str | None = None, status_code: int = 200):
     check = checks_api.read(check_id, session, user, bank, engine)
     standard = get_standard(session, check.standard_id)
+    scores = get_check(session, check_id).state.get("scores", [])
     return render(request, "student/check.html", {
         "check": check, "standard": standard, "item": check.current_item, "error": error,
-        "number": check.n_answered + 1,
+        "number": check.n_answered + 1, "n_right": sum(1 for x in scores if x),
     }, status_code)
 
 

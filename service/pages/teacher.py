@@ -89,7 +89,8 @@ def tracker(
     elif sort == "green":
         rows.sort(key=lambda r: (sum(c is not None and c.band == "green" for c in r[1]), r[0].name), reverse=order == "desc")
     else:
-        sort = "name"
+        if sort != "name":
+            sort, order = "name", "asc"
         rows.sort(key=lambda r: r[0].name.split()[-1] + " " + r[0].name, reverse=order == "desc")
     counts = []
     for j in range(len(standards)):
