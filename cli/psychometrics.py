@@ -113,10 +113,11 @@ def fit(
                 notes.append(f"M2: {err}")
         rows = [
             [table.item_ids[j], table.model[j], io_fit.n[j], stat[j], df[j] if np.isfinite(stat[j]) else None, p[j], rm[j],
-             io_fit.infit[j], io_fit.outfit[j], io_fit.z_infit[j], io_fit.z_outfit[j]]
+             io_fit.infit[j], io_fit.outfit[j], io_fit.z_infit[j], io_fit.z_outfit[j], io_fit.zh[j]]
             for j in range(table.n_items)
         ]
-        write_table(out, ["item_id", "model", "n", "sx2", "df", "p", "rmsea", "infit", "outfit", "z_infit", "z_outfit"], rows)
+        write_table(out, ["item_id", "model", "n", "sx2", "df", "p", "rmsea", "infit", "outfit", "z_infit", "z_outfit", "zh"],
+                    rows)
         if persons is not None:
             pf = person_fit(data, table, est.theta)
             write_table(

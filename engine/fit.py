@@ -445,6 +445,10 @@ class InfitOutfit:
         Information-weighted and unweighted mean squares (expected 1).
     z_infit, z_outfit : ndarray, shape (J,)
         Wilson-Hilferty standardized values (approximately N(0, 1)).
+    zh : ndarray, shape (J,)
+        Item-level standardized log-likelihood (mirt's ``Zh`` of ``itemfit``):
+        the lz statistic summed over the item's responses instead of a
+        student's.
     """
 
     item_ids: np.ndarray
@@ -453,6 +457,7 @@ class InfitOutfit:
     outfit: np.ndarray
     z_infit: np.ndarray
     z_outfit: np.ndarray
+    zh: np.ndarray
 
 
 def _mean_squares(index, n_groups, resid2, var, c4):
@@ -493,11 +498,21 @@ def infit_outfit(responses: ResponseMatrix, params: ItemParameters, theta) -> In
     """
     _aligned(responses, params)
     t = _check_theta(theta, responses.n_students)
-    ex, var, c4, *_ = _response_moments(responses, params, t)
+    ex, var, c4, logp, ent, ent2 = _response_moments(responses, params, t)
     var = np.maximum(var, _TINY)
     resid2 = (responses.score - ex) ** 2
     n, infit, outfit, zi, zo = _mean_squares(responses.item, responses.n_items, resid2, var, c4)
-    return InfitOutfit(params.item_ids.copy(), n.astype(int), infit, outfit, zi, zo)
+    zh = _standardized_loglik(responses.item, responses.n_items, logp, ent, ent2)
+    return InfitOutfit(params.item_ids.copy(), n.astype(int), infit, outfit, zi, zo, zh)
+
+
+def _standardized_loglik(index, n_groups, logp, ent, ent2) -> np.ndarray:
+    """``(l0 - E l0) / sqrt(Var l0)`` summed by ``index`` (students: lz; items: Zh)."""
+    l0 = np.bincount(index, logp, n_groups)
+    mu = np.bincount(index, ent, n_groups)
+    sig2 = np.bincount(index, ent2 - ent * ent, n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sig2 > 0, (l0 - mu) / np.sqrt(sig2), np.nan)
 
 
 @dataclass(frozen=True)
@@ -549,11 +564,7 @@ def person_fit(responses: ResponseMatrix, params: ItemParameters, theta) -> Pers
     ex, var, c4, logp, ent, ent2 = _response_moments(responses, params, t)
     n_st = responses.n_students
     s = responses.student
-    l0 = np.bincount(s, logp, n_st)
-    mu = np.bincount(s, ent, n_st)
-    sig2 = np.bincount(s, ent2 - ent * ent, n_st)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lz = np.where(sig2 > 0, (l0 - mu) / np.sqrt(sig2), np.nan)
+    lz = _standardized_loglik(s, n_st, logp, ent, ent2)
     var = np.maximum(var, _TINY)
     n, infit, outfit, zi, zo = _mean_squares(s, n_st, (responses.score - ex) ** 2, var, c4)
     return PersonFit(responses.student_ids.copy(), n.astype(int), lz, infit, outfit, zi, zo)

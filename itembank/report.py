@@ -320,12 +320,13 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
             _fmt(s.sx2[j] if s else None), _fmt(s.df[j] if s else None), _fmt(s.p[j] if s else None),
             _fmt(s.rmsea[j] if s else None),
             _fmt(data.infit.infit[j]), _fmt(data.infit.outfit[j]),
-            _fmt(data.infit.z_infit[j], 2), _fmt(data.infit.z_outfit[j], 2), _tags(flags[ids[j]]),
+            _fmt(data.infit.z_infit[j], 2), _fmt(data.infit.z_outfit[j], 2), _fmt(data.infit.zh[j], 2), _tags(flags[ids[j]]),
         ])
     out += ["<h2>Item fit</h2>",
             "<p class='note'>S-X2: Orlando-Thissen summed-score statistic (cells collapsed as in mirt). "
-            "Infit/outfit: mean squares at EAP scores (expected 1).</p>",
-            _table(["item", "S-X2", "df", "p", "RMSEA", "infit", "outfit", "z infit", "z outfit", "flags"], rows,
+            "Infit/outfit: mean squares at EAP scores (expected 1). Zh: standardized log-likelihood of the "
+            "item's responses (mirt's Zh).</p>",
+            _table(["item", "S-X2", "df", "p", "RMSEA", "infit", "outfit", "z infit", "z outfit", "Zh", "flags"], rows,
                    [bool(flags[i]) for i in ids])]
 
     # classical

@@ -42,3 +42,19 @@ def sat12_choices():
     with open(DATA / "sat12_key.csv", newline="") as fh:
         key = {r["item_id"]: int(r["key"]) for r in csv.DictReader(fh)}
     return items, table, np.array([key[i] for i in items])
+
+
+#: LSAT6 (Bock & Lieberman, 1970): frequencies of the 32 response patterns
+#: 00000, 00001, ..., 11111 of 1000 examinees on 5 items.
+LSAT6_FREQUENCIES = [3, 6, 2, 11, 1, 1, 3, 4, 1, 8, 0, 16, 0, 3, 2, 15,
+                     10, 29, 14, 81, 3, 28, 15, 80, 16, 56, 21, 173, 11, 61, 28, 298]
+
+
+@pytest.fixture(scope="session")
+def lsat6():
+    """LSAT6 as a (1000, 5) ResponseMatrix, expanded from its pattern table."""
+    from engine.responses import ResponseMatrix
+
+    patterns = np.array([[int(c) for c in format(i, "05b")] for i in range(32)])
+    x = np.repeat(patterns, LSAT6_FREQUENCIES, axis=0)
+    return ResponseMatrix.from_dense(x, item_ids=[f"Item_{i}" for i in range(1, 6)])

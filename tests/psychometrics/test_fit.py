@@ -342,3 +342,30 @@ def test_sx2_and_m2_with_our_own_calibration_match_mirt(lsat7_responses):
     np.testing.assert_allclose(sx2(lsat7_responses, params).sx2, MIRT_SX2, atol=0.005)
     fit = m2(lsat7_responses, params)
     assert fit.m2 == pytest.approx(11.938, abs=0.002)
+
+
+def test_item_zh_matches_mirt_on_lsat7(lsat7_responses):
+    # mirt's tests pin itemfit(mod, 'Zh') for the LSAT7 2PL at EAP scores
+    from engine.calibrate import calibrate
+    from engine.scoring import score
+
+    params = calibrate(lsat7_responses, "2pl", se=False).params
+    theta = score(lsat7_responses, params, "eap").theta
+    res = infit_outfit(lsat7_responses, params, theta)
+    np.testing.assert_allclose(res.zh, [1.431838, 6.354917, 5.310844, 5.804449, 0.696139], atol=0.01)
+
+
+def test_lsat6_rasch_m2_matches_mirt(lsat6):
+    # mirt's tests: M2 of the LSAT6 Rasch model 5.291576 on 9 df (5 b + the latent variance)
+    from engine.calibrate import calibrate
+
+    np.testing.assert_allclose(lsat6.to_table().mean(axis=0), [0.924, 0.709, 0.553, 0.763, 0.870])
+    fit = calibrate(lsat6, "rasch", se=False)
+    res = m2(lsat6, fit.params, latent_sd=fit.latent_sd)
+    assert res.df == 9
+    assert res.m2 == pytest.approx(5.291576, abs=0.01)
+    # the same model with one common slope on N(0, 1): mirt reports 5.292566 on 9 df
+    one = calibrate(lsat6, "1pl", se=False)
+    res1 = m2(lsat6, one.params)
+    assert res1.df == 9
+    assert res1.m2 == pytest.approx(5.292566, abs=0.01)
