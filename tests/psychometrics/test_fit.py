@@ -369,3 +369,16 @@ def test_lsat6_rasch_m2_matches_mirt(lsat6):
     res1 = m2(lsat6, one.params)
     assert res1.df == 9
     assert res1.m2 == pytest.approx(5.292566, abs=0.01)
+
+
+def test_sx2_after_a_fit_with_a_missing_cell_matches_mirt(lsat7_responses):
+    # mirt's tests: LSAT7 with data[1, 1] missing, itemfit(na.rm = TRUE)$S_X2[1] = 4.8448539
+    from engine.calibrate import calibrate
+
+    table = lsat7_responses.to_table()
+    table[0, 0] = np.nan
+    ids, items = lsat7_responses.student_ids, lsat7_responses.item_ids
+    params = calibrate(ResponseMatrix.from_table(table, ids, items, n_categories=2, sparse=False), "2pl", se=False).params
+    keep = ~np.isnan(table).any(axis=1)
+    complete = ResponseMatrix.from_dense(table[keep], ids[keep], items, n_categories=2)
+    assert sx2(complete, params).sx2[0] == pytest.approx(4.8448539, abs=0.01)
