@@ -166,7 +166,8 @@ def dif(
     reference: Optional[str] = typer.Option(None, help="Reference group (default: the larger of two groups, or the first listed)."),
     focal: Optional[str] = typer.Option(None, help="Focal group (default: the smaller of two groups)."),
     purify: bool = typer.Option(False, "--purify", help="Two-stage MH: flagged items leave the matching score."),
-    studied: Optional[str] = typer.Option(None, help="Comma-separated items for the IRT likelihood-ratio test (others are anchors)."),
+    studied: Optional[str] = typer.Option(
+        None, help="Comma-separated items for the IRT likelihood-ratio test (others are anchors), or 'all' (each in turn)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout (needs --out)."),
 ) -> None:
     """Mantel-Haenszel DIF (odds ratio, ETS delta, A/B/C) and an IRT likelihood-ratio test for studied items."""
@@ -186,8 +187,13 @@ def dif(
         mh = mantel_haenszel(data, labels, ref, foc, matching=matching, purify=purify)
         lr = None
         if studied:
-            names = [s.strip() for s in studied.split(",") if s.strip()]
-            lr = irt_lr_dif(data, table, labels, ref, foc, names)
+            if studied.strip().lower() == "all":
+                # every item in turn, the others its anchors
+                tests = [irt_lr_dif(data, table, labels, ref, foc, [iid]) for iid in data.item_ids.tolist()]
+                lr = _stack_lr(tests)
+            else:
+                names = [s.strip() for s in studied.split(",") if s.strip()]
+                lr = irt_lr_dif(data, table, labels, ref, foc, names)
         lr_pos = {} if lr is None else {iid: k for k, iid in enumerate(lr.item_ids.tolist())}
         rows = []
         for j, iid in enumerate(mh.item_ids.tolist()):
@@ -220,6 +226,18 @@ def dif(
     elif out is not None:
         typer.echo(f"DIF {foc} vs {ref}: ETS C: {', '.join(summary['ets_c']) or 'none'}; "
                    f"B: {', '.join(summary['ets_b']) or 'none'} -> {out}")
+
+
+def _stack_lr(tests: list) -> "SimpleNamespace":
+    """The item_ids, g2, df and p of several one-item LR tests, stacked."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        item_ids=np.concatenate([t.item_ids for t in tests]),
+        g2=np.concatenate([t.g2 for t in tests]),
+        df=np.concatenate([t.df for t in tests]),
+        p=np.concatenate([t.p for t in tests]),
+    )
 
 
 # ------------------------------------------------------------------- items

@@ -261,3 +261,14 @@ def test_report_draws_group_curves_for_dif_items(tmp_path, dif_files):
     # information, students, then Q4 (the flagged item): its curve and its by-group curve
     assert text.count("<svg") == 4 and "Q4: by group" in text
     assert "girls (focal) vs boys (reference)" in text
+
+
+def test_dif_lr_for_every_item(tmp_path, dif_files):
+    resp, groups, params = dif_files
+    out = tmp_path / "dif.csv"
+    res = invoke("dif", resp, "--params", params, "--groups", groups, "--out", out, "--studied", "all", "--json")
+    assert res.exit_code == 0, res.stderr
+    lr = json.loads(res.stdout)["lr"]
+    assert len(lr) == 12 and lr["Q4"]["p"] < 1e-6
+    assert sum(v["p"] < 0.01 for k, v in lr.items() if k != "Q4") <= 1
+    assert all(r["lr_g2"] != "" for r in rows(out))
