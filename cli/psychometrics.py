@@ -165,7 +165,8 @@ def dif(
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write the DIF CSV (default: stdout)."),
     reference: Optional[str] = typer.Option(None, help="Reference group (default: the larger of two groups, or the first listed)."),
     focal: Optional[str] = typer.Option(None, help="Focal group (default: the smaller of two groups)."),
-    purify: bool = typer.Option(False, "--purify", help="Two-stage MH: flagged items leave the matching score."),
+    purify: bool = typer.Option(
+        False, "--purify", help="Two-stage: flagged items leave the MH matching score (and, with --studied all, the anchors)."),
     studied: Optional[str] = typer.Option(
         None, help="Comma-separated items for the IRT likelihood-ratio test (others are anchors), or 'all' (each in turn)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout (needs --out)."),
@@ -188,9 +189,16 @@ def dif(
         lr = None
         if studied:
             if studied.strip().lower() == "all":
-                # every item in turn, the others its anchors
-                tests = [irt_lr_dif(data, table, labels, ref, foc, [iid]) for iid in data.item_ids.tolist()]
+                # every item in turn, the others its anchors; with --purify a second pass
+                # drops from the anchors the items flagged in the first (Bonferroni p < .05 / J)
+                ids = data.item_ids.tolist()
+                tests = [irt_lr_dif(data, table, labels, ref, foc, [iid]) for iid in ids]
                 lr = _stack_lr(tests)
+                flagged = set(lr.item_ids[lr.p < 0.05 / len(ids)].tolist())
+                if purify and flagged and len(flagged) < len(ids) - 1:
+                    tests = [irt_lr_dif(data, table, labels, ref, foc, [iid],
+                                        anchors=[a for a in ids if a != iid and a not in flagged]) for iid in ids]
+                    lr = _stack_lr(tests)
             else:
                 names = [s.strip() for s in studied.split(",") if s.strip()]
                 lr = irt_lr_dif(data, table, labels, ref, foc, names)
