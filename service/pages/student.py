@@ -85,9 +85,11 @@ def home(request: Request, session: SessionDep, user: StudentPage, bank: BankDep
     active = student_checks(session, user.student_id, active=True)
     active_codes = {c.id: get_standard(session, c.standard_id).code for c in active}
     student = get_student(session, user.student_id)
+    rank = {"red": 0, "yellow": 1, "green": 2, "blue": 3}
+    available = sorted(_available(session, bank), key=lambda s: (s.code not in cells, rank.get(cells[s.code].band, 9) if s.code in cells else 9, s.code))
     return render(request, "student/home.html", {
         "name": student.first_name or student_name(student), "mine": mine, "cells": cells,
-        "available": _available(session, bank), "active": active, "active_codes": active_codes,
+        "available": available, "active": active, "active_codes": active_codes,
     })
 
 

@@ -177,7 +177,7 @@ def exit_tickets(
 
 
 @router.get("/scoring")
-def scoring_queue(request: Request, session: SessionDep, user: TeacherPage, done: str | None = None):
+def scoring_queue(request: Request, session: SessionDep, user: TeacherPage, scored: int | None = None):
     page = responses_api.list_(session, user, _page(request, 5), awaiting_score=True)
     cards = []
     items = {}
@@ -186,6 +186,12 @@ def scoring_queue(request: Request, session: SessionDep, user: TeacherPage, done
             items[r.item_id] = items_api.read(r.item_id, session, user)
         student = get_student(session, r.student_id)
         cards.append({"response": r, "item": items[r.item_id], "student": student_name(student)})
+    done = None
+    if scored is not None:
+        row = responses_api.read(scored, session, user)
+        item = items_api.read(row.item_id, session, user)
+        label = next((lvl.label for lvl in (item.rubric or []) if lvl.score == row.score), str(row.score))
+        done = f"Scored {student_name(get_student(session, row.student_id))}'s answer to {row.item_id}: {label} ({row.score})."
     return render(request, "teacher/scoring.html", {"cards": cards, "total": page.total, "done": done})
 
 
@@ -200,8 +206,4 @@ def score_response(
     note: Annotated[str, Form(max_length=500)] = "",
 ):
     row = responses_api.score(response_id, RescoreIn(score=score, note=note), session, user, bank)
-    student = get_student(session, row.student_id)
-    item = items_api.read(row.item_id, session, user)
-    label = next((lvl.label for lvl in (item.rubric or []) if lvl.score == row.score), str(row.score))
-    done = f"Scored {student_name(student)}'s answer to {row.item_id}: {label} ({row.score})."
-    return RedirectResponse(f"/teacher/scoring?{urlencode({'done': done})}", status_code=303)
+    return RedirectResponse(f"/teacher/scoring?scored={row.id}", status_code=303)
