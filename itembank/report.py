@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.classical import DistractorAnalysis, ItemStatistics, distractor_analysis, response_item_statistics
 from engine.dif import MantelHaenszelResult, mantel_haenszel
-from engine.fit import InfitOutfit, ModelFit, PersonFit, SX2Result, infit_outfit, m2, person_fit, sx2
+from engine.fit import InfitOutfit, ModelFit, PersonFit, Q1Result, SX2Result, infit_outfit, m2, person_fit, sx2, x2_q1
 from engine.parameters import ItemParameters
 from engine.reliability import InformationCurves, empirical_reliability, information_curves, marginal_reliability
 from engine.responses import ResponseMatrix
@@ -39,6 +39,7 @@ __all__ = ["ReportData", "analyze", "render_html", "build_report", "FLAG_RULES"]
 #: What the report flags, in words shown on the page.
 FLAG_RULES = {
     "sx2": "S-X2 p < 0.01",
+    "q1": "Yen's Q1 p < 0.01 (incomplete data, where S-X2 is unavailable)",
     "infit": "infit or outfit mean square outside 0.7-1.3",
     "dif": "Mantel-Haenszel ETS class B or C (BB or CC)",
     "miskey": "a distractor attracts high scorers (possible wrong key)",
@@ -46,7 +47,7 @@ FLAG_RULES = {
 }
 
 #: Order in which flagged items get their curves when plots are capped.
-_SEVERITY = {"miskey": 3, "dif": 3, "sx2": 2, "infit": 1, "rit": 1}
+_SEVERITY = {"miskey": 3, "dif": 3, "sx2": 2, "q1": 2, "infit": 1, "rit": 1}
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class ReportData:
     model_fit: ModelFit | None
     notes: tuple
     infit: InfitOutfit
+    q1: Q1Result
     persons: PersonFit
     classical: ItemStatistics
     curves: InformationCurves
@@ -144,6 +146,7 @@ def analyze(
         model_fit=fit_all,
         notes=tuple(notes),
         infit=io_fit,
+        q1=x2_q1(responses, params, est.theta),
         persons=person_fit(responses, params, est.theta),
         classical=classical,
         curves=curves,
@@ -165,6 +168,8 @@ def item_flags(data: ReportData) -> dict[str, list[str]]:
     for j, iid in enumerate(ids):
         if data.sx2 is not None and np.isfinite(data.sx2.p[j]) and data.sx2.p[j] < 0.01:
             flags[iid].append("sx2")
+        if data.sx2 is None and np.isfinite(data.q1.p[j]) and data.q1.p[j] < 0.01:
+            flags[iid].append("q1")
         if not (0.7 <= data.infit.infit[j] <= 1.3 and 0.7 <= data.infit.outfit[j] <= 1.3):
             flags[iid].append("infit")
         if data.dif is not None and data.dif.ets_class[j] in ("B", "C", "BB", "CC"):
@@ -319,14 +324,16 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
             html.escape(ids[j]),
             _fmt(s.sx2[j] if s else None), _fmt(s.df[j] if s else None), _fmt(s.p[j] if s else None),
             _fmt(s.rmsea[j] if s else None),
+            _fmt(data.q1.x2[j], 2), _fmt(data.q1.df[j] if np.isfinite(data.q1.x2[j]) else None), _fmt(data.q1.p[j]),
             _fmt(data.infit.infit[j]), _fmt(data.infit.outfit[j]),
             _fmt(data.infit.z_infit[j], 2), _fmt(data.infit.z_outfit[j], 2), _fmt(data.infit.zh[j], 2), _tags(flags[ids[j]]),
         ])
     out += ["<h2>Item fit</h2>",
             "<p class='note'>S-X2: Orlando-Thissen summed-score statistic (cells collapsed as in mirt). "
+            "Q1: Yen's statistic over ten EAP groups (works with missing data). "
             "Infit/outfit: mean squares at EAP scores (expected 1). Zh: standardized log-likelihood of the "
             "item's responses (mirt's Zh).</p>",
-            _table(["item", "S-X2", "df", "p", "RMSEA", "infit", "outfit", "z infit", "z outfit", "Zh", "flags"], rows,
+            _table(["item", "S-X2", "df", "p", "RMSEA", "Q1", "df", "p", "infit", "outfit", "z infit", "z outfit", "Zh", "flags"], rows,
                    [bool(flags[i]) for i in ids])]
 
     # classical

@@ -382,3 +382,33 @@ def test_sx2_after_a_fit_with_a_missing_cell_matches_mirt(lsat7_responses):
     keep = ~np.isnan(table).any(axis=1)
     complete = ResponseMatrix.from_dense(table[keep], ids[keep], items, n_categories=2)
     assert sx2(complete, params).sx2[0] == pytest.approx(4.8448539, abs=0.01)
+
+
+def test_yen_q1_matches_mirt_on_lsat7(lsat7_responses):
+    # mirt's tests: itemfit(mod, 'X2') for the LSAT7 2PL at EAP scores, 10 groups, df 8
+    from engine.calibrate import calibrate
+    from engine.fit import x2_q1
+    from engine.scoring import score
+
+    params = calibrate(lsat7_responses, "2pl", se=False).params
+    theta = score(lsat7_responses, params, "eap").theta
+    res = x2_q1(lsat7_responses, params, theta)
+    np.testing.assert_allclose(res.x2, [91.71819, 390.07985, 145.39978, 329.48529, 129.49679], atol=0.05)
+    assert res.df.tolist() == [8] * 5
+
+
+def test_yen_q1_works_on_sparse_data_and_holds_its_level():
+    from engine.fit import x2_q1
+    from engine.simulate import simulate_bank, simulate_responses
+
+    rng = np.random.default_rng(41)
+    bank = simulate_bank(40, "2pl", rng)
+    theta = rng.normal(size=6000)
+    resp = simulate_responses(bank, theta, rng, items_per_student=15)
+    assert resp.is_sparse
+    res = x2_q1(resp, bank, theta)  # true abilities: Q1 ~ chi2 with df + 2
+    from scipy.stats import chi2
+
+    p = chi2.sf(res.x2, res.df + 2)
+    assert np.mean(p < 0.05) <= 0.15
+    assert np.median(p) == pytest.approx(0.5, abs=0.2)
