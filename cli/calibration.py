@@ -59,6 +59,7 @@ def calibrate(
     tol: float = typer.Option(1e-5, help="Convergence: largest parameter change of one EM step."),
     max_iter: int = typer.Option(2000, help="Most EM steps."),
     quadrature: int = typer.Option(61, help="Quadrature nodes on [-6, 6]."),
+    drop_inestimable: bool = typer.Option(False, "--drop-inestimable", help="Leave out items the data cannot identify (all answers in one category, …) instead of refusing."),
     method: str = typer.Option("em", help="em (marginal maximum likelihood) or vi (py-irt variational Bayes, 2PL; needs masterycat[bayes])."),
     epochs: int = typer.Option(2000, help="SVI epochs of --method vi."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
@@ -85,10 +86,13 @@ def calibrate(
             warnings.simplefilter("always", ConvergenceWarning)
             result = run_calibration(
                 data, per_item.astype(str), anchors=anchor_table, se=se, tol=tol,
-                max_iter=max_iter, n_nodes=quadrature, progress=progress,
+                max_iter=max_iter, n_nodes=quadrature, drop_inestimable=drop_inestimable, progress=progress,
             )
         for w in caught:
             typer.echo(f"masterycat: warning: {w.message}", err=True)
+        if result.dropped_items:
+            shown = ", ".join(result.dropped_items[:5]) + (" …" if len(result.dropped_items) > 5 else "")
+            typer.echo(f"masterycat: warning: left out {len(result.dropped_items)} inestimable item(s): {shown}", err=True)
         write_parameters(out, result.params)
     except (FileFormatError, ValueError) as err:
         fail(str(err))

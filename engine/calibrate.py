@@ -83,6 +83,8 @@ class CalibrationResult:
         (how many E-steps ran).
     se_method : str
         ``louis``, ``block`` or ``none``.
+    dropped_items : tuple of str
+        Items left out as inestimable (``drop_inestimable=True``).
     """
 
     params: ItemParameters
@@ -101,6 +103,7 @@ class CalibrationResult:
     seconds: float
     timings: dict
     se_method: str
+    dropped_items: tuple = ()
 
     @property
     def aic(self) -> float:
@@ -126,6 +129,7 @@ class CalibrationResult:
             "latent_mean": float(self.latent_mean),
             "latent_sd": float(self.latent_sd),
             "se_method": self.se_method,
+            "dropped_items": list(self.dropped_items),
             "seconds": float(self.seconds),
             "timings": {k: float(v) for k, v in self.timings.items()},
         }
@@ -769,6 +773,7 @@ def calibrate(
     guess_prior: tuple[float, float] | None = None,
     latent: str = "auto",
     accelerate: bool = True,
+    drop_inestimable: bool = False,
     progress: Callable[[int, float], None] | None = None,
 ) -> CalibrationResult:
     """Calibrate items by marginal maximum likelihood (Bock-Aitkin EM).
@@ -812,6 +817,10 @@ def calibrate(
         else fixed.
     accelerate : bool
         SQUAREM acceleration (on by default).
+    drop_inestimable : bool
+        Leave out items the data cannot identify (no answers, every answer in
+        one category, an unused middle category) and list them in
+        ``result.dropped_items``, instead of refusing the calibration.
     progress : callable (iteration, loglik), optional
         Called after each cycle.
 
@@ -832,8 +841,9 @@ def calibrate(
         raise ValueError("no responses to calibrate")
     item_ids = responses.item_ids
     k = responses.n_categories.copy()
+    position = {iid: j for j, iid in enumerate(item_ids.tolist())}
     fixed = {str(key): set(v) for key, v in (fixed or {}).items()}
-    unknown = [i for i in fixed if i not in set(item_ids.tolist())]
+    unknown = [i for i in fixed if i not in position]
     if unknown:
         raise ValueError(f"fixed names item {unknown[0]}, which has no responses")
 
@@ -843,13 +853,13 @@ def calibrate(
         if table is None:
             continue
         for iid in table.item_ids.tolist():
-            if iid not in set(item_ids.tolist()):
+            if iid not in position:
                 if fix_all:
                     raise ValueError(f"anchor item {iid} has no responses")
                 continue
             known[iid] = (table, fix_all)
     for iid, (table, fix_all) in known.items():
-        j = int(np.flatnonzero(item_ids == iid)[0])
+        j = position[iid]
         kt = int(table.n_categories[table.index_of[iid]])
         if kt < k[j]:
             raise ValueError(f"item {iid}: responses use {k[j]} categories but its parameters have {kt}")
@@ -860,7 +870,17 @@ def calibrate(
     one_pl = names == "1pl"
     if one_pl.any() and not one_pl.all():
         raise ValueError("1pl (one common slope) must be the model of every item; use rasch or 2pl to mix")
-    _check_estimable(responses, fixed)
+    bad, reasons = _inestimable(responses, fixed)
+    dropped: tuple[str, ...] = ()
+    if bad.any():
+        if not drop_inestimable:
+            raise ValueError(f"{reasons[0]} (drop it, fix its parameters, or pass drop_inestimable=True)")
+        dropped = tuple(responses.item_ids[bad].tolist())
+        keep = np.flatnonzero(~bad)
+        if len(keep) == 0:
+            raise ValueError("no item has responses that can be calibrated")
+        responses = responses.select_items(keep)
+        item_ids, k, names = responses.item_ids, k[keep], names[keep]
 
     rm = ResponseMatrix(
         responses.student_ids, item_ids, k, responses.student, responses.item, responses.score, responses.dense
@@ -992,6 +1012,7 @@ def calibrate(
         seconds=time.perf_counter() - t_start,
         timings=timings,
         se_method=used,
+        dropped_items=dropped,
     )
 
 
@@ -1004,28 +1025,32 @@ def _state_valid(layout: _Layout, x: np.ndarray) -> bool:
     return all(_valid(g, eta).all() for g, eta in zip(layout.groups, etas))
 
 
-def _check_estimable(responses: ResponseMatrix, fixed: Mapping[str, set[str]]) -> None:
-    """Refuse items whose free parameters the data cannot identify."""
+def _inestimable(responses: ResponseMatrix, fixed: Mapping[str, set[str]]) -> tuple[np.ndarray, list[str]]:
+    """Items whose free parameters the data cannot identify, and why.
+
+    Returns a boolean mask (J,) and a message per flagged item (in order).
+    """
     j, kmax = responses.n_items, int(responses.n_categories.max())
     freq = np.zeros((j, kmax), dtype=np.int64)
     np.add.at(freq, (responses.item, responses.score), 1)
-    for pos in range(j):
-        iid = str(responses.item_ids[pos])
-        if fixed.get(iid) and "all" in fixed[iid]:
-            continue
-        used = freq[pos, : responses.n_categories[pos]]
-        if used.sum() == 0:
-            raise ValueError(f"item {iid} has no responses; drop it or fix its parameters")
-        if np.count_nonzero(used) == 1:
-            raise ValueError(
-                f"item {iid}: every answer is {int(np.argmax(used))}; its parameters cannot be estimated "
-                "(drop it or fix its parameters)"
-            )
-        if np.any(used == 0):
-            raise ValueError(
-                f"item {iid}: score category {int(np.argmax(used == 0))} is never used; "
-                "collapse categories or fix its parameters"
-            )
+    inside = np.arange(kmax)[None, :] < responses.n_categories[:, None]
+    used = np.where(inside, freq, 0)
+    anchored = np.array([bool(fixed.get(str(i))) and "all" in fixed[str(i)] for i in responses.item_ids.tolist()])
+    empty = used.sum(axis=1) == 0
+    constant = ~empty & (np.count_nonzero(used, axis=1) == 1)
+    gap = ~empty & ~constant & np.any(inside & (used == 0), axis=1)
+    bad = ~anchored & (empty | constant | gap)
+    messages = []
+    for pos in np.flatnonzero(bad):
+        iid = responses.item_ids[pos]
+        if empty[pos]:
+            messages.append(f"item {iid} has no responses")
+        elif constant[pos]:
+            messages.append(f"item {iid}: every answer is {int(np.argmax(used[pos]))}; its parameters cannot be estimated")
+        else:
+            missing = int(np.argmax(inside[pos] & (used[pos] == 0)))
+            messages.append(f"item {iid}: score category {missing} is never used; collapse categories")
+    return bad, messages
 
 
 def _merge_known(table: ItemParameters, known) -> ItemParameters:

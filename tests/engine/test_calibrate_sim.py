@@ -209,9 +209,11 @@ def test_bad_input_is_refused_with_a_message():
         calibrate(data, ["2pl", "3pl"])
     with pytest.raises(ValueError, match="1pl"):
         calibrate(data, ["1pl", "2pl", "2pl", "2pl", "2pl"])
-    constant = ResponseMatrix.from_dense(np.column_stack([np.ones(50), np.arange(50) % 2]))
+    constant = ResponseMatrix.from_dense(np.column_stack([np.ones(50), np.arange(50) % 2, np.arange(50) // 25]))
     with pytest.raises(ValueError, match="every answer is 1"):
         calibrate(constant, "2pl")
+    kept = calibrate(constant, "2pl", drop_inestimable=True, se=False)
+    assert kept.dropped_items == ("I1",) and list(kept.params.item_ids) == ["I2", "I3"]
     gap = ResponseMatrix.from_dense(np.column_stack([np.arange(60) % 2 * 2, np.arange(60) % 2]))
     with pytest.raises(ValueError, match="category 1 is never used"):
         calibrate(gap, "grm")
