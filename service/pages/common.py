@@ -142,7 +142,8 @@ def page_role(*roles: str):
 
     def check(user: PageUser) -> TokenClaims:
         if user.role not in roles:
-            who = " and ".join(_ROLE_WORDS[r] for r in roles)
+            words = [_ROLE_WORDS[r] for r in roles]
+            who = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
             raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=f"This page is for {who}; you are logged in as a {user.role}.")
         return user
 

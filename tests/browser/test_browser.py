@@ -125,6 +125,12 @@ def test_teacher_exit_ticket_and_scoring(server, desktop, shots):
     forms = page.locator("article.form-card")
     assert forms.count() == 2
     check_page(page, shots, "exit_tickets")
+    page.get_by_role("link", name="Print view").click()
+    page.wait_for_load_state()
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="Letter")
+    page.emulate_media(media="screen")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 3  # a page per version, then the key
     page.get_by_role("link", name="Scoring").click()
     page.wait_for_load_state()
     waiting = int(re.search(r"(\d+) written answer", page.locator("h1").inner_text()).group(1))
