@@ -198,22 +198,57 @@ def choose_answer(item: dict, correct: bool, rng: random.Random):
     return float(key) + rng.choice([-3.0, -1.0, 1.0, 2.0])
 
 
-async def student_loop(base, seat, pool, standards, bank, tally, deadline, think, resubmit, seed, warmup_until):
+class _AiohttpClient:
+    """One keep-alive connection (aiohttp: the lighter client, so the server gets the CPU)."""
+
+    def __init__(self, base: str):
+        import aiohttp
+
+        self._session = aiohttp.ClientSession(
+            base_url=base, connector=aiohttp.TCPConnector(limit=1), timeout=aiohttp.ClientTimeout(total=30)
+        )
+
+    async def post(self, path: str, payload: dict, headers: dict) -> tuple[int, dict]:
+        async with self._session.post(path, json=payload, headers=headers) as r:
+            return r.status, await r.json()
+
+    async def close(self) -> None:
+        await self._session.close()
+
+
+class _HttpxClient:
+    """One keep-alive connection with httpx."""
+
+    def __init__(self, base: str):
+        self._client = httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=1))
+
+    async def post(self, path: str, payload: dict, headers: dict) -> tuple[int, dict]:
+        r = await self._client.post(path, json=payload, headers=headers)
+        return r.status_code, r.json()
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+CLIENTS = {"aiohttp": _AiohttpClient, "httpx": _HttpxClient}
+
+
+async def student_loop(base, seat, pool, standards, bank, tally, deadline, think, resubmit, seed, warmup_until, client_kind):
     """One seat: students of the pool take turns (one check each) on this seat."""
     rng = random.Random(seed)
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    client = CLIENTS[client_kind](base)
+    try:
         turn = 0
         while time.perf_counter() < deadline:
             student_id, tok = pool[(seat + turn * 50) % len(pool)]
             turn += 1
             theta = random.Random(student_id).gauss(0.2, 1.0)
             headers = {"Authorization": f"Bearer {tok}"}
-            r = await client.post("/api/v1/checks", json={"student_id": student_id, "standard": rng.choice(standards)}, headers=headers)
-            if r.status_code != 201:
-                tally.errors[f"start {r.status_code}"] = tally.errors.get(f"start {r.status_code}", 0) + 1
+            status, body = await client.post("/api/v1/checks", {"student_id": student_id, "standard": rng.choice(standards)}, headers)
+            if status != 201:
+                tally.errors[f"start {status}"] = tally.errors.get(f"start {status}", 0) + 1
                 await asyncio.sleep(0.05)
                 continue
-            body = r.json()
             check_id, item = body["check_id"], body["item"]
             tally.checks.add(check_id)
             while item is not None and time.perf_counter() < deadline:
@@ -224,29 +259,30 @@ async def student_loop(base, seat, pool, standards, bank, tally, deadline, think
                 p = 1.0 / (1.0 + np.exp(-a * (theta - b)))
                 payload = {"item_id": item["id"], "answer": choose_answer(full, rng.random() < p, rng)}
                 t0 = time.perf_counter()
-                r = await client.post(f"/api/v1/checks/{check_id}/responses", json=payload, headers=headers)
+                status, result = await client.post(f"/api/v1/checks/{check_id}/responses", payload, headers)
                 dt = time.perf_counter() - t0
-                if r.status_code != 200:
-                    tally.errors[f"answer {r.status_code}"] = tally.errors.get(f"answer {r.status_code}", 0) + 1
+                if status != 200:
+                    tally.errors[f"answer {status}"] = tally.errors.get(f"answer {status}", 0) + 1
                     break
                 if t0 >= warmup_until:
                     tally.latencies.append(dt)
                 tally.acknowledged.add((check_id, item["id"]))
-                result = r.json()
                 if rng.random() < resubmit:
-                    again = await client.post(f"/api/v1/checks/{check_id}/responses", json=payload, headers=headers)
+                    again_status, again = await client.post(f"/api/v1/checks/{check_id}/responses", payload, headers)
                     tally.resubmits += 1
-                    if again.status_code != 200 or again.json() != result:
+                    if again_status != 200 or again != result:
                         tally.resubmit_mismatch += 1
                 item = result["next_item"]
+    finally:
+        await client.close()
 
 
-async def run_scenario(base, pool, standards, bank, students, seconds, think, resubmit, seed, warmup=3.0):
+async def run_scenario(base, pool, standards, bank, students, seconds, think, resubmit, seed, client_kind, warmup=3.0):
     tally = Tally()
     start = time.perf_counter()
     deadline = start + warmup + seconds
     tasks = [
-        student_loop(base, seat, pool, standards, bank, tally, deadline, think, resubmit, seed * 1000 + seat, start + warmup)
+        student_loop(base, seat, pool, standards, bank, tally, deadline, think, resubmit, seed * 1000 + seat, start + warmup, client_kind)
         for seat in range(students)
     ]
     await asyncio.gather(*tasks)
@@ -324,6 +360,10 @@ def machine() -> dict:
 
 
 # -------------------------------------------------------------------- main
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test", help="PostgreSQL server and an existing database")
@@ -333,11 +373,14 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=30.0, help="measured seconds per scenario (after 3 s warm-up)")
     ap.add_argument("--resubmit", type=float, default=0.05, help="share of answers sent twice")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--pool", type=int, default=400, help="students taking turns on the seats")
+    ap.add_argument("--pool", type=int, default=100, help="students taking turns on the seats")
+    ap.add_argument("--client", choices=sorted(CLIENTS), default="aiohttp", help="HTTP client of the simulated students")
     ap.add_argument("--out", type=Path, default=None, help="Markdown table to write")
     ap.add_argument("--keep", action="store_true", help="keep the database")
     args = ap.parse_args(argv)
 
+    # a SIGTERM ends the run through the finally below (server stopped, database dropped)
+    signal.signal(signal.SIGTERM, _interrupt)
     url, name = create_database(args.pg)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -359,7 +402,7 @@ def main(argv=None) -> int:
             load0 = os.getloadavg()[0]
             cpu0 = process_cpu(proc.pid, name)
             tally, elapsed = asyncio.run(
-                run_scenario(base, pool, standards, bank, students, args.seconds, think, args.resubmit, args.seed + n)
+                run_scenario(base, pool, standards, bank, students, args.seconds, think, args.resubmit, args.seed + n, args.client)
             )
             cpu1 = process_cpu(proc.pid, name)
             rows, pairs, dup = count_rows(url, tally.checks)
@@ -406,7 +449,7 @@ def write_table(path: Path, results: list, mach: dict, args) -> None:
         f"uvicorn {mach['uvicorn']}; {mach['date']}.",
         "",
         f"Server: `masterycat serve --demo --workers {args.workers}` on loopback (demo district, PostgreSQL in a fresh database); "
-        f"load generator: `python -m benchmarks.load` (httpx asyncio, one connection per student) on the same machine. "
+        f"load generator: `python -m benchmarks.load --client {args.client}` (asyncio, one keep-alive connection per seat) on the same machine. "
         f"{args.seconds:.0f} s measured per row after a 3 s warm-up; {100 * args.resubmit:.0f} % of answers sent twice. "
         "Latency: `POST /api/v1/checks/{id}/responses` (score, response row, check state and mastery committed, next item chosen).",
         "",
