@@ -23,7 +23,6 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
-from scipy.special import logsumexp
 from scipy.stats import chi2, norm
 
 from engine.likelihood import grid_log_likelihood
@@ -387,6 +386,12 @@ def _item_bounds(group, free: np.ndarray) -> list[tuple[float, float]]:
     return list(zip(lo[free], hi[free]))
 
 
+def _logsumexp_rows(x: np.ndarray) -> np.ndarray:
+    """``log(sum(exp(x), axis=1))`` as an (n, 1) column (plain numpy, fast on small rows)."""
+    m = x.max(axis=1, keepdims=True)
+    return m + np.log(np.exp(x - m).sum(axis=1, keepdims=True))
+
+
 def _lr_problem(log_anchor, y, in_group, item_group, eta0, free, nodes, shared):
     """The negative marginal log-likelihood of one studied item with two groups.
 
@@ -422,24 +427,27 @@ def _lr_problem(log_anchor, y, in_group, item_group, eta0, free, nodes, shared):
             etas = etas * 2
         return means, np.exp(log_sds), etas
 
+    anchor_by_group = [log_anchor[in_group[g]] for g in range(2)]
+    onehot_by_group = [onehot[in_group[g]] for g in range(2)]
+
     def objective(v):
         means, sds, etas = unpack(v)
         total, grad = 0.0, np.zeros_like(v)
         for g in range(2):
-            sel = in_group[g]
+            oh = onehot_by_group[g]
             p = np.maximum(family.probabilities(nodes, etas[g], k)[:, 0, :], 1e-300)  # (Q, K)
             z = (nodes - means[g]) / sds[g]
             w = -0.5 * z * z
-            log_prior = w - logsumexp(w)
-            lj = log_anchor[sel] + onehot[sel] @ np.log(p).T + log_prior[None, :]
-            norm_ = logsumexp(lj, axis=1, keepdims=True)
+            log_prior = w - _logsumexp_rows(w[None, :])[0, 0]
+            lj = anchor_by_group[g] + oh @ np.log(p).T + log_prior[None, :]
+            norm_ = _logsumexp_rows(lj)
             total += float(norm_.sum())
             post = np.exp(lj - norm_)
             node_counts = post.sum(axis=0)  # (Q,)
             prior = np.exp(log_prior)
             grad[2 * g] = node_counts @ (z - prior @ z) / sds[g]
             grad[2 * g + 1] = node_counts @ (z * z - prior @ (z * z))
-            counts = post.T @ onehot[sel]  # (Q, K)
+            counts = post.T @ oh  # (Q, K)
             jac = family.param_jacobian(nodes, etas[g], k)[:, 0, :, :]  # (Q, K, p)
             at = 4 + (0 if shared else g * nf)
             grad[at : at + nf] += np.einsum("qk,qkp->p", counts / p, jac)[free]
