@@ -164,15 +164,16 @@ def exit_tickets(
     length: Annotated[int, Query(ge=2, le=12)] = 4,
     forms: Annotated[int, Query(ge=1, le=4)] = 2,
     print_view: Annotated[bool, Query(alias="print")] = False,
+    written: Annotated[bool, Query(description="also rubric-scored (written) items")] = False,
 ):
     standards, _ = list_standards(session, limit=10_000)
     result = std = None
     if standard:
         std = find_standard(session, standard)
-        result = assemble_exit_tickets(bank.live, std, length=length, n_forms=forms)
+        result = assemble_exit_tickets(bank.live, std, length=length, n_forms=forms, self_scoring_only=not written)
     return render(request, "teacher/exit_tickets.html", {
         "standards": [s for s in standards if s.level != "competency"], "standard": standard or "", "std": std,
-        "length": length, "forms": forms, "result": result, "print_view": print_view,
+        "length": length, "forms": forms, "result": result, "print_view": print_view, "written": written,
     })
 
 

@@ -243,6 +243,11 @@ def test_exit_tickets_are_disjoint_forms(login):
     assert all(len(s) == 3 for s in ids) and not ids[0] & ids[1]
     p = c.get("/teacher/exit-tickets?standard=7.RP.A&length=3&forms=2&print=true")
     assert "Teacher key" in p.text
+    # too long: the message counts the pool, which holds the rubric item only when asked
+    too_long = c.get("/teacher/exit-tickets?standard=7.RP.A.2&length=12&forms=2")
+    assert too_long.status_code == 422 and "has 14 items" in too_long.text and "need 24" in too_long.text
+    with_written = c.get("/teacher/exit-tickets?standard=7.RP.A.2&length=12&forms=2&written=true")
+    assert with_written.status_code == 422 and "has 15 items" in with_written.text
 
 
 def test_scoring_queue_scores_through_the_api_function(login, world, client):
