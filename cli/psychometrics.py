@@ -12,7 +12,7 @@ import typer
 from cli.common import app, fail, print_json
 from engine.classical import distractor_analysis, response_item_statistics
 from engine.dif import irt_lr_dif, mantel_haenszel
-from engine.fit import infit_outfit, m2, person_fit, sx2, x2_q1
+from engine.fit import infit_outfit, m2, person_fit, pv_q1, sx2, x2_q1
 from engine.linking import LINKING_METHODS, link as run_link, transform_parameters
 from engine.parameters import ItemParameters
 from engine.reliability import empirical_reliability, information_curves, marginal_reliability
@@ -88,9 +88,10 @@ def fit(
     persons: Optional[Path] = typer.Option(None, "--persons", help="Also write person fit (student_id,theta,se,lz,infit,outfit)."),
     latent_mean: Optional[float] = typer.Option(None, help="Latent mean of the calibration (default 0; estimated for Rasch)."),
     latent_sd: Optional[float] = typer.Option(None, help="Latent sd of the calibration (default 1; estimated for Rasch)."),
+    seed: int = typer.Option(0, help="Seed of the plausible values (PV-Q1)."),
     as_json: bool = typer.Option(False, "--json", help="Print overall fit (M2, df, RMSEA; complete data) as JSON on stdout."),
 ) -> None:
-    """Item fit (S-X2, Yen's Q1, infit, outfit, Zh), person fit, and overall M2 where the model allows."""
+    """Item fit (S-X2, Yen's Q1 and its plausible-value form, infit, outfit, Zh), person fit, overall M2."""
     start = time.perf_counter()
     try:
         data, table = _load(responses, params)
@@ -98,6 +99,7 @@ def fit(
         est = run_scoring(data, table, "eap", prior_mean=latent_mean, prior_sd=latent_sd)
         io_fit = infit_outfit(data, table, est.theta)
         q1 = x2_q1(data, table, est.theta)
+        pv = pv_q1(data, table, est.theta, est.se, np.random.default_rng(seed))
         notes = []
         if data.is_complete:
             s = sx2(data, table, latent_mean=latent_mean, latent_sd=latent_sd)
@@ -115,11 +117,11 @@ def fit(
         rows = [
             [table.item_ids[j], table.model[j], io_fit.n[j], stat[j], df[j] if np.isfinite(stat[j]) else None, p[j], rm[j],
              io_fit.infit[j], io_fit.outfit[j], io_fit.z_infit[j], io_fit.z_outfit[j], io_fit.zh[j],
-             q1.x2[j], q1.df[j] if np.isfinite(q1.x2[j]) else None, q1.p[j]]
+             q1.x2[j], q1.df[j] if np.isfinite(q1.x2[j]) else None, q1.p[j], pv.x2[j], pv.df[j], pv.p[j]]
             for j in range(table.n_items)
         ]
         write_table(out, ["item_id", "model", "n", "sx2", "df", "p", "rmsea", "infit", "outfit", "z_infit", "z_outfit", "zh",
-                          "q1", "q1_df", "q1_p"], rows)
+                          "q1", "q1_df", "q1_p", "pv_q1", "pv_q1_df", "pv_q1_p"], rows)
         if persons is not None:
             pf = person_fit(data, table, est.theta)
             write_table(
@@ -131,7 +133,7 @@ def fit(
     except (FileFormatError, ValueError) as err:
         fail(str(err))
     flagged = [str(table.item_ids[j]) for j in range(table.n_items) if np.isfinite(p[j]) and p[j] < 0.01]
-    q1_flagged = [str(table.item_ids[j]) for j in range(table.n_items) if np.isfinite(q1.p[j]) and q1.p[j] < 0.01]
+    pv_flagged = [str(table.item_ids[j]) for j in range(table.n_items) if np.isfinite(pv.p[j]) and pv.p[j] < 0.01]
     summary = {
         "n_students": int(data.n_students),
         "n_items": int(table.n_items),
@@ -141,7 +143,7 @@ def fit(
         "rmsea": None if overall is None else overall.rmsea,
         "m2_statistic": None if overall is None else overall.statistic,
         "sx2_flagged": flagged,
-        "q1_flagged": q1_flagged,
+        "pv_q1_flagged": pv_flagged,
         "empirical_reliability": empirical_reliability(est.theta, est.se),
         "marginal_reliability": marginal_reliability(table, mean=latent_mean, sd=latent_sd),
         "latent_mean": latent_mean,

@@ -412,3 +412,41 @@ def test_yen_q1_works_on_sparse_data_and_holds_its_level():
     p = chi2.sf(res.x2, res.df + 2)
     assert np.mean(p < 0.05) <= 0.15
     assert np.median(p) == pytest.approx(0.5, abs=0.2)
+
+
+def test_plausible_value_q1_holds_its_level_where_eap_q1_does_not():
+    from engine.fit import pv_q1, x2_q1
+    from engine.scoring import score
+    from engine.simulate import simulate_bank, simulate_responses
+
+    rng = np.random.default_rng(43)
+    bank = simulate_bank(30, "2pl", rng)
+    resp = simulate_responses(bank, rng.normal(size=4000), rng, items_per_student=15)
+    est = score(resp, bank, "eap")
+    eap = x2_q1(resp, bank, est.theta)
+    pv = pv_q1(resp, bank, est.theta, est.se, rng, n_draws=10)
+    assert np.mean(eap.p < 0.05) > 0.5  # shrunken EAP scores: most good items rejected
+    assert np.mean(pv.p < 0.05) <= 0.2
+    with pytest.raises(ValueError, match="standard error"):
+        pv_q1(resp, bank, est.theta, -est.se, rng)
+
+
+def test_plausible_value_q1_finds_a_misfitting_item():
+    from engine.fit import pv_q1
+    from engine.scoring import score
+
+    rng = np.random.default_rng(44)
+    j = 20
+    a = np.full(j, 1.3)
+    b = np.linspace(-1.5, 1.5, j)
+    theta = rng.normal(size=4000)
+    p = 1 / (1 + np.exp(-a * (theta[:, None] - b)))
+    p[:, 5] = 0.25 + 0.5 * (np.abs(theta) < 0.8)  # non-monotone
+    x = (rng.random(p.shape) < p).astype(float)
+    x[rng.random(x.shape) < 0.3] = np.nan  # incomplete data: no S-X2 here
+    params = ItemParameters.from_arrays([f"I{i}" for i in range(j)], "2pl", a=a, b=b)
+    resp = ResponseMatrix.from_dense(x, item_ids=params.item_ids)
+    est = score(resp, params, "eap")
+    res = pv_q1(resp, params, est.theta, est.se, rng, n_draws=10)
+    assert res.p[5] < 1e-6
+    assert np.median(np.delete(res.p, 5)) > 0.05
