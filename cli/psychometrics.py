@@ -89,15 +89,21 @@ def fit(
     latent_mean: Optional[float] = typer.Option(None, help="Latent mean of the calibration (default 0; estimated for Rasch)."),
     latent_sd: Optional[float] = typer.Option(None, help="Latent sd of the calibration (default 1; estimated for Rasch)."),
     seed: int = typer.Option(0, help="Seed of the plausible values (PV-Q1)."),
+    residual_scores: str = typer.Option(
+        "wle", help="Ability estimates for infit, outfit, Zh and person fit: wle, mle or eap (mirt's default)."),
     as_json: bool = typer.Option(False, "--json", help="Print overall fit (M2, df, RMSEA; complete data) as JSON on stdout."),
 ) -> None:
     """Item fit (S-X2, Yen's Q1 and its plausible-value form, infit, outfit, Zh), person fit, overall M2."""
+    residual_scores = residual_scores.lower()
+    if residual_scores not in ("wle", "mle", "eap"):
+        fail(f"--residual-scores should be wle, mle or eap, got {residual_scores!r}")
     start = time.perf_counter()
     try:
         data, table = _load(responses, params)
         latent_mean, latent_sd, latent_source = _latent(data, table, latent_mean, latent_sd)
         est = run_scoring(data, table, "eap", prior_mean=latent_mean, prior_sd=latent_sd)
-        io_fit = infit_outfit(data, table, est.theta)
+        person = est if residual_scores == "eap" else run_scoring(data, table, residual_scores)
+        io_fit = infit_outfit(data, table, person.theta)
         q1 = x2_q1(data, table, est.theta)
         pv = pv_q1(data, table, est.theta, est.se, np.random.default_rng(seed))
         notes = []
@@ -123,11 +129,11 @@ def fit(
         write_table(out, ["item_id", "model", "n", "sx2", "df", "p", "rmsea", "infit", "outfit", "z_infit", "z_outfit", "zh",
                           "q1", "q1_df", "q1_p", "pv_q1", "pv_q1_df", "pv_q1_p"], rows)
         if persons is not None:
-            pf = person_fit(data, table, est.theta)
+            pf = person_fit(data, table, person.theta)
             write_table(
                 persons,
                 ["student_id", "theta", "se", "n", "lz", "infit", "outfit"],
-                ([pf.student_ids[i], est.theta[i], est.se[i], pf.n[i], pf.lz[i], pf.infit[i], pf.outfit[i]]
+                ([pf.student_ids[i], person.theta[i], person.se[i], pf.n[i], pf.lz[i], pf.infit[i], pf.outfit[i]]
                  for i in range(data.n_students)),
             )
     except (FileFormatError, ValueError) as err:

@@ -75,6 +75,7 @@ class ReportData:
     distractors: DistractorAnalysis | None
     latent_mean: float
     latent_sd: float
+    residual_scores: str = "wle"
 
 
 def analyze(
@@ -89,6 +90,7 @@ def analyze(
     latent_mean: float = 0.0,
     latent_sd: float = 1.0,
     seed: int = 0,
+    residual_scores: str = "wle",
 ) -> ReportData:
     """Compute the statistics of the report.
 
@@ -106,6 +108,9 @@ def analyze(
     latent_mean, latent_sd : float
     seed : int
         Seed of the plausible values of PV-Q1.
+    residual_scores : {"wle", "mle", "eap"}
+        Ability estimates for infit, outfit, Zh and person fit (EAP shrinks
+        the residual variance and pushes mean squares below 1).
 
     Returns
     -------
@@ -114,7 +119,10 @@ def analyze(
     if responses.n_items != params.n_items or not np.array_equal(responses.item_ids, params.item_ids):
         raise ValueError("responses and parameters should list the same items in the same order")
     notes = []
+    if residual_scores not in ("wle", "mle", "eap"):
+        raise ValueError(f"residual_scores should be wle, mle or eap, got {residual_scores!r}")
     est = score(responses, params, "eap", prior_mean=latent_mean, prior_sd=latent_sd)
+    person = est if residual_scores == "eap" else score(responses, params, residual_scores)
     s = fit_all = None
     if responses.is_complete:
         s = sx2(responses, params, latent_mean=latent_mean, latent_sd=latent_sd)
@@ -124,7 +132,7 @@ def analyze(
             notes.append(f"M2 not computed: {err}")
     else:
         notes.append("S-X2 and M2 need complete data; this calibration has missing cells, so item fit shows infit/outfit only.")
-    io_fit = infit_outfit(responses, params, est.theta)
+    io_fit = infit_outfit(responses, params, person.theta)
     classical = response_item_statistics(responses)
     curves = information_curves(params, np.linspace(-4, 4, 121))
     mh = None
@@ -150,7 +158,7 @@ def analyze(
         notes=tuple(notes),
         infit=io_fit,
         q1=pv_q1(responses, params, est.theta, est.se, np.random.default_rng(seed)),
-        persons=person_fit(responses, params, est.theta),
+        persons=person_fit(responses, params, person.theta),
         classical=classical,
         curves=curves,
         marginal_reliability=marginal_reliability(params, mean=latent_mean, sd=latent_sd),
@@ -161,6 +169,7 @@ def analyze(
         distractors=da,
         latent_mean=latent_mean,
         latent_sd=latent_sd,
+        residual_scores=residual_scores,
     )
 
 
@@ -335,7 +344,9 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
             "<p class='note'>S-X2: Orlando-Thissen summed-score statistic (cells collapsed as in mirt). "
             "PV-Q1: Yen's statistic over ten ability groups on plausible values, averaged over 30 draws "
             "(works with missing data; Q1 on EAP scores rejects good items far too often). "
-            "Infit/outfit: mean squares at EAP scores (expected 1). Zh: standardized log-likelihood of the "
+            f"Infit/outfit: mean squares at {data.residual_scores.upper()} scores "
+            "(expected 1; estimated abilities pull them a little below). "
+            "Zh: standardized log-likelihood of the "
             "item's responses (mirt's Zh).</p>",
             _table(["item", "S-X2", "df", "p", "RMSEA", "PV-Q1", "df", "p", "infit", "outfit", "z infit", "z outfit", "Zh", "flags"], rows,
                    [bool(flags[i]) for i in ids])]

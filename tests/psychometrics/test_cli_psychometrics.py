@@ -280,3 +280,19 @@ def test_dif_lr_for_every_item(tmp_path, dif_files):
     cleaned = sum(v["p"] < 0.01 for k, v in pure.items() if k != "Q4")
     assert cleaned <= 1 and cleaned < max(contaminated, 1) + 1
     assert pure["Q2"]["g2"] < lr["Q2"]["g2"]
+
+
+def test_fit_residual_scores_option(tmp_path, data_dir, lsat7_params_csv):
+    from engine.fit import infit_outfit
+    from engine.scoring import score
+    from itembank.io import read_responses
+
+    out = tmp_path / "fit.csv"
+    res = invoke("fit", data_dir / "lsat7.csv", "--params", lsat7_params_csv, "--out", out, "--residual-scores", "eap")
+    assert res.exit_code == 0, res.stderr
+    resp = read_responses(data_dir / "lsat7.csv")
+    bank = read_parameters(lsat7_params_csv)
+    expected = infit_outfit(resp, bank, score(resp, bank, "eap").theta)
+    np.testing.assert_allclose([float(r["zh"]) for r in rows(out)], expected.zh, rtol=1e-5)
+    res = invoke("fit", data_dir / "lsat7.csv", "--params", lsat7_params_csv, "--out", out, "--residual-scores", "map")
+    assert res.exit_code == 2 and "residual-scores" in res.stderr
