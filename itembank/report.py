@@ -131,7 +131,8 @@ def analyze(
         except ValueError as err:
             notes.append(f"M2 not computed: {err}")
     else:
-        notes.append("S-X2 and M2 need complete data; this calibration has missing cells, so item fit shows infit/outfit only.")
+        notes.append("S-X2 and M2 need complete data; this calibration has missing cells, so item fit rests on "
+                     "plausible-value Q1 and infit/outfit.")
     io_fit = infit_outfit(responses, params, person.theta)
     classical = response_item_statistics(responses)
     curves = information_curves(params, np.linspace(-4, 4, 121))
