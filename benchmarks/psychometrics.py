@@ -20,7 +20,7 @@ from engine.calibrate import calibrate
 from engine.classical import distractor_analysis
 from engine.dif import irt_lr_dif, mantel_haenszel
 from engine.fit import infit_outfit, m2, sx2
-from engine.linking import LINKING_METHODS, calibrate_new_items, link, transform_parameters
+from engine.linking import LINKING_METHODS, calibrate_new_items, link
 from engine.parameters import ItemParameters
 from engine.responses import ResponseMatrix
 from engine.simulate import simulate_bank, simulate_responses

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Optional
 
 import numpy as np
@@ -248,10 +249,8 @@ def dif(
                    f"B: {', '.join(summary['ets_b']) or 'none'} -> {out}")
 
 
-def _stack_lr(tests: list) -> "SimpleNamespace":
+def _stack_lr(tests: list) -> SimpleNamespace:
     """The item_ids, g2, df and p of several one-item LR tests, stacked."""
-    from types import SimpleNamespace
-
     return SimpleNamespace(
         item_ids=np.concatenate([t.item_ids for t in tests]),
         g2=np.concatenate([t.g2 for t in tests]),
