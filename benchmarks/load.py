@@ -453,8 +453,8 @@ def write_table(path: Path, results: list, mach: dict, args) -> None:
         f"{args.seconds:.0f} s measured per row after a 3 s warm-up; {100 * args.resubmit:.0f} % of answers sent twice. "
         "Latency: `POST /api/v1/checks/{id}/responses` (score, response row, check state and mastery committed, next item chosen).",
         "",
-        "| students | think time (mean) | answers/s | p50 ms | p90 ms | p99 ms | checks | answers acknowledged | rows in DB | lost | duplicated | resubmits (mismatched) | errors | load avg before/after |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| students | think time (mean) | answers/s | p50 ms | p90 ms | p99 ms | checks | answers acknowledged | rows in DB | lost | duplicated | resubmits (mismatched) | errors | CPU ms per request: server / PostgreSQL / load generator | load avg before/after |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
     ]
     for r in results:
         think = "none (closed loop)" if r["think_s"] == 0 else f"{r['think_s'] * 1000:.0f} ms"
@@ -462,11 +462,17 @@ def write_table(path: Path, results: list, mach: dict, args) -> None:
         lines.append(
             f"| {r['students']} | {think} | {r['answers_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | "
             f"{r['checks']} | {r['acknowledged']} | {r['rows']} | {r['lost']} | {r['duplicated']} | "
-            f"{r['resubmits']} ({r['resubmit_mismatch']}) | {errors} | {r['load_before']} / {r['load_after']} |"
+            f"{r['resubmits']} ({r['resubmit_mismatch']}) | {errors} | "
+            f"{r['cpu_ms_per_request']['server']} / {r['cpu_ms_per_request']['postgres']} / {r['cpu_ms_per_request']['client']} | "
+            f"{r['load_before']} / {r['load_after']} |"
         )
     lines += [
         "",
         "Targets (issue 5): p99 <= 25 ms with 50 concurrent students, >= 500 answers/s, 0 lost or duplicated responses.",
+        "",
+        "CPU per request counts every request of the run (check starts, answers, resubmits) against the CPU time "
+        "the server's processes, this run's PostgreSQL backends and the load generator used; the load average "
+        "(machine-wide, 1 minute) shows how much of the 2 cores other work on the machine took meanwhile.",
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
