@@ -94,6 +94,25 @@ def ours(a, b, theta, seed=1):
     step_s, step_cpu = both(step, repeat=7, number=2000)
     kl = SelectionRule("kl")
     kl_s, kl_cpu = both(lambda: select(bank, th, blocked, rule=kl, posterior=post), repeat=5, number=50)
+    # one service request: JSON state in, record the answer, estimate, stop?, next item, JSON state out
+    from engine import session
+
+    state = session.start(
+        bank, standard="S", objectives=bank.objective_names, seed=seed,
+        policy=CatPolicy(stopping=StoppingRule(max_items=40, se_target=None)),
+    )
+    state, item = session.next_item(bank, state)
+    texts = [state.to_json()]
+    for k in range(12):  # a state with 12 answers
+        res = session.answer(bank, session.SessionState.from_json(texts[-1]), item, k % 2)
+        item = res.next_item
+        texts.append(res.state.to_json())
+
+    def request():
+        st = session.SessionState.from_json(texts[-1])
+        return session.answer(bank, st, item, 1).state.to_json()
+
+    req_s, req_cpu = both(request, repeat=5, number=200)
     policy = CatPolicy(stopping=StoppingRule(max_items=LENGTH, se_target=None))
     simulate_cat(bank, theta[:20], policy, np.random.default_rng(seed))  # warm
     sims = []
@@ -111,6 +130,8 @@ def ours(a, b, theta, seed=1):
         "select1_cpu": sel_cpu,
         "step1": step_s,
         "step1_cpu": step_cpu,
+        "request": req_s,
+        "request_cpu": req_cpu,
         "kl1": kl_s,
         "kl1_cpu": kl_cpu,
         "sim": float(np.min(times)),
@@ -571,6 +592,11 @@ def write(path, rows, school_t, sh, policies, mastery, forms) -> None:
             return "error" if ("error" in a5 or "error" in a10) else ""
         return f"{ms(a5['step1'])} / {ms(a10['step1'])} (cpu {ms(a5['step1_cpu'])} / {ms(a10['step1_cpu'])})"
 
+    lines.append(
+        f"| one check request through engine.session (JSON state in, answer, estimate, stop, next item with "
+        f"Kingsbury-Zara over 8 objectives, JSON out; 12 answers so far), 500 / 10,000-item bank | | | | "
+        f"{ms(o5['request'])} / {ms(o10['request'])} (cpu {ms(o5['request_cpu'])} / {ms(o10['request_cpu'])}) | | |"
+    )
     lines.append(
         f"| select next item by KL information (posterior-weighted), one student, 500 / 10,000-item bank | | | | "
         f"{ms(o5['kl1'])} / {ms(o10['kl1'])} (cpu {ms(o5['kl1_cpu'])} / {ms(o10['kl1_cpu'])}) | | |"
