@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -15,18 +14,13 @@ LSAT7_A = np.array([0.988, 1.081, 1.706, 0.765, 0.736])
 LSAT7_B = np.array([-1.879, -0.747, -1.058, -0.635, -2.520])
 
 
-def read_wide(path: Path) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """(student ids, item ids, float table with NaN) of a wide CSV."""
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    table = np.array([[float(v) if v != "" else np.nan for v in r[1:]] for r in rows[1:]])
-    return np.array([r[0] for r in rows[1:]]), rows[0][1:], table
-
-
 @pytest.fixture(scope="session")
 def lsat7():
     """(student ids, item ids, (1000, 5) table) of LSAT7."""
-    return read_wide(DATA / "lsat7.csv")
+    from itembank.io import read_responses
+
+    resp = read_responses(DATA / "lsat7.csv")
+    return resp.student_ids, resp.item_ids.tolist(), resp.to_table()
 
 
 @pytest.fixture(scope="session")
@@ -38,10 +32,12 @@ def lsat7_params():
 
 @pytest.fixture(scope="session")
 def sat12_choices():
-    students, items, table = read_wide(DATA / "sat12_choices.csv")
-    with open(DATA / "sat12_key.csv", newline="") as fh:
-        key = {r["item_id"]: int(r["key"]) for r in csv.DictReader(fh)}
-    return items, table, np.array([key[i] for i in items])
+    """(item ids, (600, 32) chosen options with NaN, keys) of SAT12."""
+    from itembank.analysis_io import read_choices, read_key
+
+    _, items, table = read_choices(DATA / "sat12_choices.csv")
+    key = read_key(DATA / "sat12_key.csv")
+    return items.tolist(), table, np.array([key[i] for i in items])
 
 
 #: LSAT6 (Bock & Lieberman, 1970): frequencies of the 32 response patterns
