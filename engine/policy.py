@@ -8,7 +8,7 @@ runs in its checks.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from engine.content import Blueprint
 from engine.exposure import ExposurePolicy
@@ -63,8 +63,8 @@ class CatPolicy:
 
     def to_dict(self) -> dict:
         return {
-            "rule": asdict(self.rule),
-            "exposure": asdict(self.exposure),
+            "rule": dict(vars(self.rule)),  # flat dataclasses of scalars: no deep copy needed
+            "exposure": dict(vars(self.exposure)),
             "stopping": self.stopping.to_dict(),
             "blueprint": None if self.blueprint is None else self.blueprint.to_dict(),
         }

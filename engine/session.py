@@ -265,6 +265,10 @@ def estimate(bank: AdaptiveBank | ItemParameters, state: SessionState) -> Estima
     """EAP theta, posterior SD, band and P(theta >= mastery cut)."""
     bank = _as_bank(bank)
     post, _, _ = _posterior(bank, state)
+    return _estimate(bank, state, post)
+
+
+def _estimate(bank: AdaptiveBank, state: SessionState, post: np.ndarray) -> Estimate:
     theta, se = post_ops.moments(bank, post)
     p = post_ops.prob_above(bank, post, state.bands.mastery_cut)
     return Estimate(
@@ -288,8 +292,10 @@ def _choose(bank: AdaptiveBank, state: SessionState, post, items) -> int:
         required = kingsbury_zara(bank, policy.blueprint, items, blocked)
         if required[0] < 0:
             return -1
-    rng = np.random.default_rng([state.seed, len(state.items)])
-    key = np.random.default_rng([state.seed]).integers(0, 2**63, size=1, dtype=np.uint64)
+    rng = key = None
+    if policy.exposure.method != "none":  # generators only when randomness is used
+        rng = np.random.default_rng([state.seed, len(state.items)])
+        key = np.random.default_rng([state.seed]).integers(0, 2**63, size=1, dtype=np.uint64)
     return int(
         select(
             bank,
@@ -335,7 +341,10 @@ def next_item(bank: AdaptiveBank | ItemParameters, state: SessionState) -> tuple
         return state, state.pending
     if state.finished is not None:
         return state, None
-    post, items, scores = _posterior(bank, state)
+    return _next(bank, state, *_posterior(bank, state))
+
+
+def _next(bank, state, post, items, scores) -> tuple[SessionState, str | None]:
     done, reason, pos = _status(bank, state, post, items, scores)
     if done:
         return replace(state, finished=reason), None
@@ -377,8 +386,12 @@ def answer(bank: AdaptiveBank | ItemParameters, state: SessionState, item_id: st
     """Record an answer, then estimate, check stopping and pick the next item."""
     bank = _as_bank(bank)
     state = record(bank, state, item_id, score)
-    est = estimate(bank, state)
-    state, nxt = next_item(bank, state)
+    post, items, scores = _posterior(bank, state)  # once per request
+    est = _estimate(bank, state, post)
+    if state.pending is not None or state.finished is not None:  # an idempotent resubmission
+        state, nxt = next_item(bank, state)
+    else:
+        state, nxt = _next(bank, state, post, items, scores)
     return StepResult(
         state=state,
         estimate=est,

@@ -24,7 +24,7 @@ and ``log(beta / (1 - alpha))``.  The decision at a stop is
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import norm
@@ -103,7 +103,7 @@ class StoppingRule:
         return float(norm.ppf(0.5 + self.confidence / 2))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(vars(self))
 
     @classmethod
     def from_dict(cls, data: dict) -> "StoppingRule":
