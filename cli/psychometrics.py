@@ -182,6 +182,9 @@ def dif(
         False, "--purify", help="Two-stage: flagged items leave the MH matching score (and, with --studied all, the anchors)."),
     studied: Optional[str] = typer.Option(
         None, help="Comma-separated items for the IRT likelihood-ratio test (others are anchors), or 'all' (each in turn)."),
+    estimate_anchors: bool = typer.Option(
+        False, "--estimate-anchors",
+        help="IRT-LR: re-estimate the anchors jointly (reference N(0,1), focal mean and sd free) instead of fixing them."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout (needs --out)."),
 ) -> None:
     """Mantel-Haenszel DIF (odds ratio, ETS delta, A/B/C) and an IRT likelihood-ratio test for studied items."""
@@ -205,16 +208,16 @@ def dif(
                 # every item in turn, the others its anchors; with --purify a second pass
                 # drops from the anchors the items flagged in the first (Bonferroni p < .05 / J)
                 ids = data.item_ids.tolist()
-                tests = [irt_lr_dif(data, table, labels, ref, foc, [iid]) for iid in ids]
+                tests = [irt_lr_dif(data, table, labels, ref, foc, [iid], estimate_anchors=estimate_anchors) for iid in ids]
                 lr = _stack_lr(tests)
                 flagged = set(lr.item_ids[lr.p < 0.05 / len(ids)].tolist())
                 if purify and flagged and len(flagged) < len(ids) - 1:
-                    tests = [irt_lr_dif(data, table, labels, ref, foc, [iid],
+                    tests = [irt_lr_dif(data, table, labels, ref, foc, [iid], estimate_anchors=estimate_anchors,
                                         anchors=[a for a in ids if a != iid and a not in flagged]) for iid in ids]
                     lr = _stack_lr(tests)
             else:
                 names = [s.strip() for s in studied.split(",") if s.strip()]
-                lr = irt_lr_dif(data, table, labels, ref, foc, names)
+                lr = irt_lr_dif(data, table, labels, ref, foc, names, estimate_anchors=estimate_anchors)
         lr_pos = {} if lr is None else {iid: k for k, iid in enumerate(lr.item_ids.tolist())}
         rows = []
         for j, iid in enumerate(mh.item_ids.tolist()):

@@ -467,6 +467,108 @@ def _lr_fit(log_anchor, y, in_group, item_group, eta0, free, nodes, shared, tol,
     return -float(res.fun), etas, means, sds
 
 
+def _joint_problem(resp_by_group, table: ItemParameters, studied: int, studied_free, nodes, shared):
+    """Negative marginal log-likelihood of the two-group model with estimated anchors.
+
+    ``resp_by_group`` holds the reference and focal students' responses to
+    the items of ``table`` (anchors then the studied item at position
+    ``studied``).  Free: every anchor's free parameters (equal across
+    groups), the studied item's (shared, or one set per group), and the focal
+    group's latent mean and log sd; the reference group is N(0, 1).  The
+    gradient is the posterior expectation of the complete-data score.
+
+    Returns
+    -------
+    objective, v0, bounds, unpack
+        ``unpack(v) -> (focal mean, focal sd, [groups of the reference, groups of the focal])``.
+    """
+    groups = table.groups
+    entries = []  # (group number, row, parameter, parameter set: -1 both, 0 reference, 1 focal)
+    for gi, grp in enumerate(groups):
+        for row, item in enumerate(grp.index):
+            cols = studied_free if item == studied else np.flatnonzero(grp.free[row])
+            for m in cols:
+                if item == studied and not shared:
+                    entries += [(gi, row, m, 0), (gi, row, m, 1)]
+                else:
+                    entries.append((gi, row, m, -1))
+    ent = np.array(entries, dtype=np.int64).reshape(-1, 4)
+    v0 = np.concatenate([[0.0, 0.0], [groups[gi].eta[row, m] for gi, row, m, _ in ent]])
+    bounds = [(-6.0, 6.0), (-3.0, 3.0)]
+    for gi, row, m, _ in ent:
+        if m == 0:
+            bounds.append((1e-3, 25.0))
+        elif groups[gi].family.name == "logistic" and m >= 2:
+            bounds.append((1e-6, 1.0 - 1e-6))
+        else:
+            bounds.append((None, None))
+    z0 = nodes
+    w0 = -0.5 * z0 * z0
+    log_prior_ref = w0 - _logsumexp_rows(w0[None, :])[0, 0]
+
+    def unpack(v):
+        etas = [[grp.eta.copy() for grp in groups] for _ in range(2)]
+        for value, (gi, row, m, which) in zip(v[2:], ent):
+            for sset in ((0, 1) if which < 0 else (which,)):
+                etas[sset][gi][row, m] = value
+        return float(v[0]), float(np.exp(v[1])), etas
+
+    kmax = table.max_categories
+
+    def objective(v):
+        mean, sd, etas = unpack(v)
+        total, grad = 0.0, np.zeros_like(v)
+        for sset in range(2):
+            resp = resp_by_group[sset]
+            probs = np.zeros((len(nodes), table.n_items, kmax))
+            for grp, eta in zip(groups, etas[sset]):
+                probs[:, grp.index, : grp.n_categories] = grp.family.probabilities(nodes, eta, grp.n_categories)
+            logp = np.log(np.maximum(probs, 1e-300))
+            if sset == 0:
+                log_prior = log_prior_ref
+            else:
+                z = (nodes - mean) / sd
+                w = -0.5 * z * z
+                log_prior = w - _logsumexp_rows(w[None, :])[0, 0]
+            lj = resp.gather(logp) + log_prior[None, :]
+            norm_ = _logsumexp_rows(lj)
+            total += float(norm_.sum())
+            post = np.exp(lj - norm_)
+            if sset == 1:
+                node_counts = post.sum(axis=0)
+                prior = np.exp(log_prior)
+                grad[0] = node_counts @ (z - prior @ z) / sd
+                grad[1] = node_counts @ (z * z - prior @ (z * z))
+            counts = resp.scatter(post, kmax)  # expected counts r[q, j, k]
+            for gi, (grp, eta) in enumerate(zip(groups, etas[sset])):
+                k = grp.n_categories
+                jac = grp.family.param_jacobian(nodes, eta, k)  # (Q, n, K, p)
+                ratio = counts[:, grp.index, :k] / probs[:, grp.index, :k]
+                g_eta = np.einsum("qnk,qnkp->np", ratio, jac)
+                sel = (ent[:, 0] == gi) & ((ent[:, 3] < 0) | (ent[:, 3] == sset))
+                grad[2 + np.flatnonzero(sel)] += g_eta[ent[sel, 1], ent[sel, 2]]
+        return -total, -grad
+
+    return objective, v0, bounds, unpack
+
+
+def _joint_fit(resp_by_group, table, studied, studied_free, nodes, shared, tol, max_iter):
+    """Maximize :func:`_joint_problem`.
+
+    Returns (loglik, [studied eta reference, focal], means (2,), sds (2,), fitted table of the null model).
+    """
+    objective, v0, bounds, unpack = _joint_problem(resp_by_group, table, studied, studied_free, nodes, shared)
+    res = minimize(objective, v0, jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": max_iter * 10, "ftol": tol * 1e-3, "gtol": 1e-7})
+    mean, sd, etas = unpack(res.x)
+    locate = [(gi, int(np.flatnonzero(grp.index == studied)[0])) for gi, grp in enumerate(table.groups)
+              if np.any(grp.index == studied)][0]
+    studied_etas = [etas[sset][locate[0]][locate[1]:locate[1] + 1] for sset in range(2)]
+    fitted = table.with_groups(tuple(grp.with_eta(eta) for grp, eta in zip(table.groups, etas[0])))
+    return -float(res.fun), studied_etas, np.array([0.0, mean]), np.array([1.0, sd]), fitted
+
+
+
 def irt_lr_dif(
     responses: ResponseMatrix,
     params: ItemParameters,
@@ -476,18 +578,26 @@ def irt_lr_dif(
     studied: Sequence[str],
     *,
     anchors: Sequence[str] | None = None,
+    estimate_anchors: bool = False,
     n_nodes: int = 61,
     tol: float = 1e-6,
     max_iter: int = 500,
 ) -> LRDIFResult:
     """IRT likelihood-ratio DIF test of ``studied`` items against anchors.
 
-    For each studied item the anchors keep their parameters from
-    ``params`` (the bank's scale), the reference and focal groups each get a
-    normal latent distribution with free mean and sd, and the studied item is
-    estimated twice by EM: with one parameter set for both groups (null) and
-    with one per group (DIF).  ``G2 = 2 (ll_DIF - ll_null)`` is referred to
-    chi-square on the item's number of free parameters.
+    For each studied item, two models are fitted by maximum marginal
+    likelihood: the studied item with one parameter set for both groups
+    (null) and with one per group (DIF); ``G2 = 2 (ll_DIF - ll_null)`` is
+    referred to chi-square on the item's number of free parameters.
+
+    * ``estimate_anchors=False`` (default): the anchors keep their
+      parameters from ``params`` (the bank's scale) and both groups get a
+      normal latent distribution with free mean and sd.
+    * ``estimate_anchors=True``: the multiple-group model of mirt's
+      ``multipleGroup`` with ``invariance = c(anchors, "free_means",
+      "free_var")``: the anchors are re-estimated, equal across groups, the
+      reference group is N(0, 1) and the focal group's mean and sd are free.
+      Items neither studied nor anchors are left out of the model.
 
     Parameters
     ----------
@@ -502,10 +612,12 @@ def irt_lr_dif(
         Item ids tested (one at a time).
     anchors : sequence of str, optional
         Anchor item ids; default every item not studied.
+    estimate_anchors : bool
+        Re-estimate the anchors jointly (see above).
     n_nodes : int
         Quadrature nodes on [-6, 6].
     tol, max_iter :
-        EM stops when the log-likelihood changes less than ``tol``.
+        Convergence tolerance and iteration limit of the optimizer.
 
     Returns
     -------
@@ -552,8 +664,15 @@ def irt_lr_dif(
         for gi in range(2):
             if not np.any(y[in_group[gi]] >= 0):
                 raise ValueError(f"item {item}: nobody in the {'reference' if gi == 0 else 'focal'} group answered it")
-        l0, e0, mu, sd = _lr_fit(log_anchor, y, in_group, grp, grp.eta, free, nodes, True, tol, max_iter)
-        l1, e1, _, _ = _lr_fit(log_anchor, y, in_group, grp, e0[0], free, nodes, False, tol, max_iter)
+        if estimate_anchors:
+            items = np.concatenate([apos, [j]])
+            joint_resp = [_select_students(sub, np.flatnonzero(in_group[gi])).select_items(items) for gi in range(2)]
+            start = params.subset(items)
+            l0, e0, mu, sd, fitted = _joint_fit(joint_resp, start, len(items) - 1, free, nodes, True, tol, max_iter)
+            l1, e1, _, _, _ = _joint_fit(joint_resp, fitted, len(items) - 1, free, nodes, False, tol, max_iter)
+        else:
+            l0, e0, mu, sd = _lr_fit(log_anchor, y, in_group, grp, grp.eta, free, nodes, True, tol, max_iter)
+            l1, e1, _, _ = _lr_fit(log_anchor, y, in_group, grp, e0[0], free, nodes, False, tol, max_iter)
         g2 = max(2.0 * (l1 - l0), 0.0)
         res["g2"].append(g2)
         res["df"].append(len(free))

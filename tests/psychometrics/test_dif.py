@@ -105,7 +105,7 @@ def test_mh_input_errors():
 
 
 @pytest.fixture(scope="module")
-def lr_result():
+def lr_inputs():
     rng = np.random.default_rng(12)
     j, n = 12, 1000
     a = rng.uniform(0.8, 1.8, j)
@@ -118,7 +118,12 @@ def lr_result():
     x = (rng.random(p.shape) < p).astype(float)
     x[rng.random(x.shape) < 0.1] = np.nan  # missing cells are fine here
     params = ItemParameters.from_arrays([f"I{i}" for i in range(j)], "2pl", a=a, b=b)
-    resp = ResponseMatrix.from_dense(x, item_ids=params.item_ids)
+    return ResponseMatrix.from_dense(x, item_ids=params.item_ids), params, groups
+
+
+@pytest.fixture(scope="module")
+def lr_result(lr_inputs):
+    resp, params, groups = lr_inputs
     return irt_lr_dif(resp, params, groups, "R", "F", ["I0", "I1", "I2"])
 
 
@@ -236,3 +241,35 @@ def test_lr_gradient_matches_finite_differences(model, shared):
     h = 1e-6
     numeric = np.array([(objective(v + h * e)[0] - objective(v - h * e)[0]) / (2 * h) for e in np.eye(v.size)])
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("model", ["2pl", "grm"])
+@pytest.mark.parametrize("shared", [True, False])
+def test_joint_gradient_matches_finite_differences(model, shared):
+    from engine.dif import _joint_problem, _select_students
+    from engine.quadrature import normal_grid
+    from engine.simulate import simulate_bank, simulate_responses
+
+    rng = np.random.default_rng(37)
+    bank = simulate_bank(4, model, rng, n_categories=3)
+    resp = simulate_responses(bank, rng.normal(size=60), rng, missing_rate=0.1)
+    nodes, _ = normal_grid(15)
+    by_group = [_select_students(resp, np.arange(30)), _select_students(resp, np.arange(30, 60))]
+    free = np.flatnonzero(bank.groups[0].free[0])
+    objective, v0, _, _ = _joint_problem(by_group, bank, 3, free, nodes, shared)
+    v = v0 + rng.normal(0, 0.05, v0.size)
+    _, grad = objective(v)
+    h = 1e-6
+    numeric = np.array([(objective(v + h * e)[0] - objective(v - h * e)[0]) / (2 * h) for e in np.eye(v.size)])
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_lr_dif_with_estimated_anchors(lr_inputs):
+    resp, params, groups = lr_inputs
+    res = irt_lr_dif(resp, params, groups, "R", "F", ["I0", "I1"], estimate_anchors=True)
+    assert res.p[0] < 1e-5 and res.p[1] > 0.01
+    # the reference group defines the scale; the focal group's impact is recovered
+    np.testing.assert_allclose(res.latent_mean[:, 0], 0.0)
+    np.testing.assert_allclose(res.latent_sd[:, 0], 1.0)
+    np.testing.assert_allclose(res.latent_mean[:, 1], -0.5, atol=0.15)
+    assert res.focal.b[0] - res.reference.b[0] == pytest.approx(0.8, abs=0.3)
