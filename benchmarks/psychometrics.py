@@ -205,6 +205,45 @@ def pretest_simulation(reps: int, rng) -> dict:
     }
 
 
+def residual_estimators() -> dict:
+    """Mean infit/outfit of good items at true abilities and at MLE, WLE and EAP estimates."""
+    from engine.scoring import score
+
+    rng = np.random.default_rng(7)
+    out = {}
+    for j in (5, 20):
+        bank = simulate_bank(j, "2pl", rng)
+        theta = rng.normal(size=3000)
+        resp = simulate_responses(bank, theta, rng)
+        row = {}
+        for method in ("true", "eap", "wle", "mle"):
+            t = theta if method == "true" else score(resp, bank, method).theta
+            f = infit_outfit(resp, bank, t)
+            row[method] = {"infit": round(float(np.mean(f.infit)), 3), "outfit": round(float(np.mean(f.outfit)), 3)}
+        out[f"{j}_items"] = row
+    out["design"] = "good 2PL items (true parameters), 3000 students, complete data"
+    return out
+
+
+def q1_level() -> dict:
+    """Rejection rates of good items: Q1 on EAP scores against plausible-value Q1."""
+    from engine.fit import pv_q1, x2_q1
+    from engine.scoring import score
+
+    rng = np.random.default_rng(43)
+    bank = simulate_bank(30, "2pl", rng)
+    resp = simulate_responses(bank, rng.normal(size=4000), rng, items_per_student=15)
+    est = score(resp, bank, "eap")
+    eap = x2_q1(resp, bank, est.theta)
+    pv = pv_q1(resp, bank, est.theta, est.se, rng, n_draws=30)
+    return {
+        "design": "30 good 2PL items (true parameters), 4000 students answering 15 each (sparse)",
+        "eap_q1_rejected_at_0.05": round(float(np.mean(eap.p < 0.05)), 3),
+        "pv_q1_rejected_at_0.05": round(float(np.mean(pv.p < 0.05)), 3),
+        "pv_q1_median_p": round(float(np.median(pv.p)), 3),
+    }
+
+
 def timings(rng) -> dict:
     out = {}
     bank = simulate_bank(40, "2pl", rng)
@@ -243,6 +282,8 @@ def main() -> None:
         "linking": linking_simulation(5 if args.quick else 20, rng),
         "fixed_parameter_calibration": fixed_parameter_simulation(3 if args.quick else 10, rng),
         "pretest_seeding": pretest_simulation(2 if args.quick else 5, rng),
+        "residual_estimators": residual_estimators(),
+        "q1_level": q1_level(),
         "timings": timings(rng),
     }
     result["seconds"] = round(time.perf_counter() - start, 1)
