@@ -12,8 +12,9 @@ keeps the calibration it started on).  :meth:`BankCache.load` builds a new
 snapshot from the database and swaps it in with one reference assignment
 under a lock, so a request sees either the old bank or the new one, never a
 mix.  In a deployment of several processes each process reloads when it
-sees that the live calibration id in the database has changed
-(:meth:`BankCache.refresh_if_stale`).
+sees that the bank's *version* in the database has changed: the live
+calibration id and the latest item edit (:func:`bank_version`,
+:meth:`BankCache.refresh_if_stale`, polled by the service every few seconds).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from engine.adaptive_bank import AdaptiveBank
 from engine.bands import BandScheme, cuts_from_percent
@@ -35,7 +36,7 @@ from itembank.tables import SELF_SCORING, Calibration, Item, ItemParameter, Item
 
 __all__ = [
     "ItemContent", "OperationalBank", "BankCache", "NoLiveBank", "PERCENT_CUTS",
-    "load_parameters", "standard_tree", "build_bank", "live_calibration_id",
+    "load_parameters", "standard_tree", "build_bank", "live_calibration_id", "bank_version",
 ]
 
 
@@ -245,6 +246,12 @@ def build_bank(session: Session, calibration_id: int) -> OperationalBank:
     )
 
 
+def bank_version(session: Session) -> tuple:
+    """What the live bank depends on: the live calibration and the latest item edit."""
+    latest = session.exec(select(func.max(Item.updated_at))).one()
+    return live_calibration_id(session), None if latest is None else str(latest)
+
+
 def live_calibration_id(session: Session) -> int | None:
     """The id of the live calibration, or None."""
     return session.exec(select(Calibration.id).where(Calibration.live == True)).first()  # noqa: E712
@@ -264,6 +271,7 @@ class BankCache:
         self._banks: OrderedDict[int, OperationalBank] = OrderedDict()
         self._live: OperationalBank | None = None
         self._keep = keep
+        self._version: tuple | None = None
 
     @property
     def live(self) -> OperationalBank:
@@ -293,6 +301,7 @@ class BankCache:
     def load(self, engine: Engine) -> OperationalBank | None:
         """Rebuild the live bank from the database and swap it in."""
         with Session(engine) as session:
+            self._version = bank_version(session)
             cid = live_calibration_id(session)
             if cid is None:
                 with self._lock:
@@ -307,10 +316,14 @@ class BankCache:
         self._store(bank, live=True)
         return bank
 
-    def refresh_if_stale(self, session: Session, engine: Engine) -> None:
-        """Reload when the database's live calibration differs from ours."""
-        if live_calibration_id(session) != self.live_id:
+    def refresh_if_stale(self, engine: Engine) -> bool:
+        """Reload when the bank's version in the database differs from ours; True when reloaded."""
+        with Session(engine) as session:
+            version = bank_version(session)
+        if version != self._version:
             self.load(engine)
+            return True
+        return False
 
     def install(self, bank: OperationalBank, *, live: bool = True) -> None:
         """Put a prebuilt bank in the cache (and make it the live one)."""

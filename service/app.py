@@ -1,8 +1,9 @@
 """The FastAPI application: ``create_app(settings)``.
 
 Nothing is built at import time.  The lifespan opens the database engine
-(unless one is handed in, as tests do), loads the live bank into memory, and
-starts the background job runner; routers per resource are mounted under
+(unless one is handed in, as tests do), loads the live bank into memory,
+starts the background job runner and a poll that reloads the bank when
+another process changed it; routers per resource are mounted under
 ``/api/v1``, and the server-rendered pages (``service.pages``, when that
 package exists) at the root.  OpenAPI is at ``/docs``.
 
@@ -12,14 +13,17 @@ conflicting state 409, rule violations 422 with the field named.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from itembank.answers import InvalidAnswer
 from itembank.bank import BankCache, NoLiveBank
@@ -32,6 +36,7 @@ from service.settings import Settings, get_settings
 __all__ = ["create_app", "API_PREFIX"]
 
 API_PREFIX = "/api/v1"
+logger = logging.getLogger("masterycat")
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -74,6 +79,16 @@ def _include_pages(app: FastAPI) -> None:
         app.mount("/static", StaticFiles(directory=static), name="static")
 
 
+async def _poll_bank(app: FastAPI, seconds: float) -> None:
+    """Follow the database: another process may have made a calibration live or edited items."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await run_in_threadpool(app.state.bank.refresh_if_stale, app.state.engine)
+        except Exception:  # noqa: BLE001 - a failed poll is retried at the next tick
+            logger.exception("bank refresh failed")
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the application.
 
@@ -93,9 +108,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.state.engine = engine if engine is not None else make_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.bank.load(app.state.engine)
         app.state.jobs = JobRunner(app.state.engine, app.state.bank)
+        poller = asyncio.create_task(_poll_bank(app, settings.bank_refresh_seconds)) if settings.bank_refresh_seconds > 0 else None
         try:
             yield
         finally:
+            if poller is not None:
+                poller.cancel()
             app.state.jobs.shutdown()
             if own:
                 app.state.engine.dispose()

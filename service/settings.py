@@ -40,6 +40,10 @@ class Settings(BaseSettings):
         Largest ``limit`` a list accepts.
     db_pool_size : int
         Connections kept open to PostgreSQL.
+    bank_refresh_seconds : float
+        How often each process checks whether the live bank changed in the
+        database (another worker made a calibration live, items were
+        edited); 0 turns the poll off.
     """
 
     model_config = SettingsConfigDict(env_prefix="MASTERYCAT_", extra="ignore")
@@ -56,6 +60,7 @@ class Settings(BaseSettings):
     login_lockout_seconds: float = Field(default=60.0, ge=0)
     max_page_size: int = Field(default=200, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
+    bank_refresh_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -109,3 +109,26 @@ def test_retired_items_leave_the_bank(world):
         s.commit()
     bank = BankCache().load(world.engine)
     assert "7RPA2-sc0" not in bank.params.index_of
+
+
+def test_refresh_follows_changes_made_by_another_process(world):
+    """Two caches stand for two server processes sharing one database."""
+    from itembank.items import update_item
+
+    mine, other = BankCache(), BankCache()
+    mine.load(world.engine)
+    other.load(world.engine)
+    assert other.refresh_if_stale(world.engine) is False
+    with Session(world.engine, expire_on_commit=False) as s:
+        cal = import_parameters(s, mine.live.params)
+        make_live(s, cal.id)
+        s.commit()
+    mine.load(world.engine)
+    assert other.live.calibration_id == world.calibration_id
+    assert other.refresh_if_stale(world.engine) is True
+    assert other.live.calibration_id == cal.id
+    with Session(world.engine) as s:
+        update_item(s, "7RPA2-sc1", {"stem": "What is 3 + 4 (edited)?"})
+        s.commit()
+    assert other.refresh_if_stale(world.engine) is True
+    assert other.live.content["7RPA2-sc1"].stem == "What is 3 + 4 (edited)?"
