@@ -34,6 +34,19 @@ def _check_choice(name: str, value: str, allowed) -> str:
     return value
 
 
+def _pair(name: str, text: str | None) -> tuple[float, float] | None:
+    """Parse ``MEAN,SD`` (SD > 0) or fail with exit code 2."""
+    if text is None:
+        return None
+    try:
+        mean, sd = (float(v) for v in text.split(","))
+    except ValueError:
+        fail(f"--{name} should be MEAN,SD (two numbers), got {text!r}")
+    if not sd > 0:
+        fail(f"--{name}: SD should be positive, got {sd}")
+    return mean, sd
+
+
 @contextmanager
 def _progress(description: str, total: int):
     """A rich progress bar on stderr when it is a terminal; else nothing."""
@@ -59,6 +72,8 @@ def calibrate(
     tol: float = typer.Option(1e-5, help="Convergence: largest parameter change of one EM step."),
     max_iter: int = typer.Option(2000, help="Most EM steps."),
     quadrature: int = typer.Option(61, help="Quadrature nodes on [-6, 6]."),
+    guess_prior: Optional[str] = typer.Option(None, help="MEAN,SD of a normal prior on logit(c) (3pl/4pl), e.g. -1.4,0.5."),
+    slope_prior: Optional[str] = typer.Option(None, help="MEAN,SD of a normal prior on log(a), e.g. 0,0.5 (sparse adaptive data)."),
     drop_inestimable: bool = typer.Option(False, "--drop-inestimable", help="Leave out items the data cannot identify (all answers in one category, …) instead of refusing."),
     method: str = typer.Option("em", help="em (marginal maximum likelihood) or vi (py-irt variational Bayes, 2PL; needs masterycat[bayes])."),
     epochs: int = typer.Option(2000, help="SVI epochs of --method vi."),
@@ -72,6 +87,7 @@ def calibrate(
         return
     if not tol > 0 or max_iter < 1 or quadrature < 5:
         fail("--tol must be positive, --max-iter at least 1 and --quadrature at least 5")
+    priors = {name: _pair(name, text) for name, text in (("guess-prior", guess_prior), ("slope-prior", slope_prior))}
     try:
         data = read_responses(responses)
         per_item = np.array([model] * data.n_items, dtype=object)
@@ -87,6 +103,7 @@ def calibrate(
             result = run_calibration(
                 data, per_item.astype(str), anchors=anchor_table, se=se, tol=tol,
                 max_iter=max_iter, n_nodes=quadrature, drop_inestimable=drop_inestimable, progress=progress,
+                guess_prior=priors["guess-prior"], slope_prior=priors["slope-prior"],
             )
         for w in caught:
             typer.echo(f"masterycat: warning: {w.message}", err=True)

@@ -264,25 +264,63 @@ def _e_step(
 # --------------------------------------------------------------------------
 
 
-def _item_objective(group, eta, counts, nodes, guess_prior):
+@dataclass(frozen=True)
+class _Priors:
+    """Item priors of MAP-EM (None entries are off, as in mirt's defaults).
+
+    guess : (mean, sd) of a normal prior on logit(c), logistic items.
+    slope : (mean, sd) of a normal prior on log(a) (a lognormal prior on a),
+        every family; it keeps slopes finite on sparse adaptive data.
+    """
+
+    guess: tuple[float, float] | None = None
+    slope: tuple[float, float] | None = None
+
+    def log_density(self, group: ItemGroup, eta: np.ndarray) -> np.ndarray:
+        value = np.zeros(len(eta))
+        if self.guess is not None and group.family is LOGISTIC:
+            mean, sd = self.guess
+            phi_c = _to_phi(group, eta)[:, 2]
+            value -= np.where(group.free[:, 2], 0.5 * ((phi_c - mean) / sd) ** 2, 0.0)
+        if self.slope is not None:
+            mean, sd = self.slope
+            a = eta[:, 0]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = np.log(a)
+                term = np.where(a > 0, -log_a - 0.5 * ((log_a - mean) / sd) ** 2, -np.inf)
+            value += np.where(group.free[:, 0], term, 0.0)
+        return value
+
+    def gradient_and_curvature(self, group: ItemGroup, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient on the estimation scale and a positive curvature, each (n, p)."""
+        grad = np.zeros(eta.shape)
+        curve = np.zeros(eta.shape)
+        if self.guess is not None and group.family is LOGISTIC:
+            mean, sd = self.guess
+            on = group.free[:, 2]
+            grad[:, 2] = np.where(on, -(_to_phi(group, eta)[:, 2] - mean) / sd**2, 0.0)
+            curve[:, 2] = np.where(on, 1.0 / sd**2, 0.0)
+        if self.slope is not None:
+            mean, sd = self.slope
+            a = np.maximum(eta[:, 0], 1e-12)
+            on = group.free[:, 0]
+            grad[:, 0] = np.where(on, -1.0 / a - (np.log(a) - mean) / (sd**2 * a), 0.0)
+            curve[:, 0] = np.where(on, 1.0 / (sd * a) ** 2, 0.0)
+        return grad, curve
+
+
+def _item_objective(group, eta, counts, nodes, priors):
     p = group.family.probabilities(nodes, eta, group.n_categories)
-    value = np.einsum("qnk,qnk->n", counts, np.log(np.maximum(p, _TINY)))
-    if guess_prior is not None and group.family is LOGISTIC:
-        mean, sd = guess_prior
-        phi_c = _to_phi(group, eta)[:, 2]
-        value = value - np.where(group.free[:, 2], 0.5 * ((phi_c - mean) / sd) ** 2, 0.0)
+    value = np.einsum("qnk,qnk->n", counts, np.log(np.maximum(p, _TINY))) + priors.log_density(group, eta)
     return np.where(_valid(group, eta), value, -np.inf)
 
 
-def _item_gradient(group, eta, counts, nodes, guess_prior):
-    """Gradient of the expected complete-data log-likelihood in phi, (n, p)."""
+def _item_gradient(group, eta, counts, nodes, priors):
+    """Gradient of the expected complete-data log-posterior in phi, (n, p)."""
     p = group.family.probabilities(nodes, eta, group.n_categories)
     jac = _phi_jacobian(group, nodes, eta)
     grad = np.einsum("qnk,qnkp->np", counts / np.maximum(p, _TINY), jac)
-    if guess_prior is not None and group.family is LOGISTIC:
-        mean, sd = guess_prior
-        grad[:, 2] -= np.where(group.free[:, 2], (_to_phi(group, eta)[:, 2] - mean) / sd**2, 0.0)
-    return grad, p, jac
+    return grad + priors.gradient_and_curvature(group, eta)[0], p, jac
 
 
 def _rows(group: ItemGroup, rows: np.ndarray) -> ItemGroup:
@@ -290,7 +328,7 @@ def _rows(group: ItemGroup, rows: np.ndarray) -> ItemGroup:
     return replace(group, index=group.index[rows], eta=group.eta[rows], free=group.free[rows])
 
 
-def _scoring_step(group, eta, counts, nodes, guess_prior):
+def _scoring_step(group, eta, counts, nodes, priors):
     """One Fisher-scoring step on the estimation scale for each item, (n, p).
 
     Only the parameters free for some item of the group enter the linear
@@ -312,12 +350,9 @@ def _scoring_step(group, eta, counts, nodes, guess_prior):
         weighted = weight * jac[..., x]
         for y in range(x, m):
             info[:, x, y] = info[:, y, x] = np.einsum("qnk,qnk->n", weighted, jac[..., y])
-    if guess_prior is not None and group.family is LOGISTIC and 2 in active:
-        c = int(np.flatnonzero(active == 2)[0])
-        mean, sd = guess_prior
-        on = group.free[:, 2]
-        grad[:, c] -= np.where(on, (_to_phi(group, eta)[:, 2] - mean) / sd**2, 0.0)
-        info[:, c, c] += np.where(on, 1.0 / sd**2, 0.0)
+    prior_grad, prior_curve = priors.gradient_and_curvature(group, eta)
+    grad += prior_grad[:, active]
+    info[:, np.arange(m), np.arange(m)] += prior_curve[:, active]
     eye = np.eye(m)
     info = np.where(free[:, :, None] & free[:, None, :], info, eye[None])
     grad = np.where(free, grad, 0.0)
@@ -330,7 +365,7 @@ def _scoring_step(group, eta, counts, nodes, guess_prior):
     return step
 
 
-def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=10, tol=1e-7):
+def _m_step_group(group, eta, counts, nodes, priors, n_newton=10, tol=1e-7):
     """Fisher-scoring steps for every item of a group at once.
 
     A step-halving line search keeps each item's expected complete-data
@@ -343,10 +378,10 @@ def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=10, tol=1e-7)
     if len(work) == 0:
         return eta
     current = np.full(len(eta), -np.inf)
-    current[work] = _item_objective(_rows(group, work), eta[work], counts[:, work], nodes, guess_prior)
+    current[work] = _item_objective(_rows(group, work), eta[work], counts[:, work], nodes, priors)
     for _ in range(n_newton):
         sub, sub_eta, sub_counts = _rows(group, work), eta[work], counts[:, work]
-        step = _scoring_step(sub, sub_eta, sub_counts, nodes, guess_prior)
+        step = _scoring_step(sub, sub_eta, sub_counts, nodes, priors)
         phi = _to_phi(sub, sub_eta)
         scale = np.ones(len(work))
         size = np.max(np.abs(step), axis=1)
@@ -357,7 +392,7 @@ def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=10, tol=1e-7)
         for _ in range(12):
             part = _rows(sub, pending)
             trial = _from_phi(part, phi[pending] + scale[pending, None] * step[pending])
-            value = _item_objective(part, trial, sub_counts[:, pending], nodes, guess_prior)
+            value = _item_objective(part, trial, sub_counts[:, pending], nodes, priors)
             # rounding of a sum over the grid: compare to a relative tolerance
             ok = value >= current[work[pending]] - 1e-11 * (1.0 + np.abs(current[work[pending]]))
             eta[work[pending[ok]]] = trial[ok]
@@ -368,44 +403,6 @@ def _m_step_group(group, eta, counts, nodes, guess_prior, n_newton=10, tol=1e-7)
             scale[pending] *= 0.5
         work = work[scale * size >= tol]
         if len(work) == 0:
-            break
-    return eta
-    n, npar = eta.shape
-    eye = np.eye(npar)
-    current = _item_objective(group, eta, counts, nodes, guess_prior)
-    for _ in range(n_newton):
-        grad, p, jac = _item_gradient(group, eta, counts, nodes, guess_prior)
-        weight = counts.sum(axis=2)  # (Q, n)
-        scaled = jac * np.sqrt(weight[..., None] / np.maximum(p, _TINY))[..., None]
-        stacked = np.ascontiguousarray(scaled.transpose(1, 0, 2, 3)).reshape(n, -1, npar)
-        info = np.matmul(stacked.transpose(0, 2, 1), stacked)  # sum_q N_q sum_k dP dP' / P
-        if guess_prior is not None and group.family is LOGISTIC:
-            info[:, 2, 2] += np.where(free[:, 2], 1.0 / guess_prior[1] ** 2, 0.0)
-        both = free[:, :, None] & free[:, None, :]
-        info = np.where(both, info, eye[None])
-        grad = np.where(free, grad, 0.0)
-        # a ridge relative to the item's information keeps the system well
-        # conditioned when an asymptote sits at its boundary (logit -> -inf)
-        scale_info = np.trace(info, axis1=1, axis2=2) / npar
-        info += (1e-6 * scale_info + 1e-9)[:, None, None] * eye[None]
-        step = np.linalg.solve(info, grad[..., None])[..., 0]
-        step = np.clip(step, -2.0, 2.0)
-        phi = _to_phi(group, eta)
-        scale = np.ones(n)
-        accepted = np.zeros(n, dtype=bool)
-        new_eta = eta.copy()
-        for _ in range(12):
-            trial = _from_phi(group, phi + scale[:, None] * step)
-            value = _item_objective(group, trial, counts, nodes, guess_prior)
-            better = ~accepted & (value >= current - 1e-12)
-            new_eta[better] = trial[better]
-            current = np.where(better, value, current)
-            accepted |= better
-            if accepted.all():
-                break
-            scale = np.where(accepted, scale, scale * 0.5)
-        eta = new_eta
-        if np.max(np.abs(scale[:, None] * step)) < 1e-7:
             break
     return eta
 
@@ -518,7 +515,7 @@ def _fixed_mask(group: ItemGroup, item_ids: np.ndarray, fixed: Mapping[str, set[
 # --------------------------------------------------------------------------
 
 
-def _complete_hessian(group, eta, counts, nodes, guess_prior, h=1e-5):
+def _complete_hessian(group, eta, counts, nodes, priors, h=1e-5):
     """Hessian of the expected complete-data log-likelihood in phi, (n, p, p).
 
     Central differences of the analytic gradient, one parameter index at a
@@ -533,8 +530,8 @@ def _complete_hessian(group, eta, counts, nodes, guess_prior, h=1e-5):
         up, down = phi.copy(), phi.copy()
         up[:, m] += h
         down[:, m] -= h
-        g_up = _item_gradient(group, _from_phi(group, up), counts, nodes, guess_prior)[0]
-        g_down = _item_gradient(group, _from_phi(group, down), counts, nodes, guess_prior)[0]
+        g_up = _item_gradient(group, _from_phi(group, up), counts, nodes, priors)[0]
+        g_down = _item_gradient(group, _from_phi(group, down), counts, nodes, priors)[0]
         hess[:, :, m] = (g_up - g_down) / (2 * h)
     return 0.5 * (hess + np.transpose(hess, (0, 2, 1)))
 
@@ -583,7 +580,7 @@ class _Covariance:
     latent: np.ndarray
 
 
-def _standard_errors(responses, layout, etas, latent, nodes, estep, guess_prior, method) -> tuple[_Covariance, str]:
+def _standard_errors(responses, layout, etas, latent, nodes, estep, priors, method) -> tuple[_Covariance, str]:
     """Observed-information covariance of the free parameters (Louis' identity)."""
     n_free, q = layout.size, len(nodes)
     if method == "auto":
@@ -593,7 +590,7 @@ def _standard_errors(responses, layout, etas, latent, nodes, estep, guess_prior,
     lat_scores = _latent_scores(latent, nodes)[:, lat_free]  # (Q, L)
     lat_slice = slice(layout.n_item_free, layout.size)
     complete = [
-        -_complete_hessian(g, eta, counts[:, g.index, : g.n_categories], nodes, guess_prior)
+        -_complete_hessian(g, eta, counts[:, g.index, : g.n_categories], nodes, priors)
         for g, eta in zip(layout.groups, etas)
     ]
     lat_complete = -_latent_hessian(latent, nodes, estep.node_counts, layout.latent_free)[np.ix_(lat_free, lat_free)]
@@ -771,6 +768,7 @@ def calibrate(
     se: bool = True,
     se_method: str = "auto",
     guess_prior: tuple[float, float] | None = None,
+    slope_prior: tuple[float, float] | None = None,
     latent: str = "auto",
     accelerate: bool = True,
     drop_inestimable: bool = False,
@@ -808,8 +806,12 @@ def calibrate(
         diagonal blocks (for banks too large for a full matrix); ``auto``
         picks ``louis`` when N * Q * P^2 <= 2e9.
     guess_prior : (mean, sd), optional
-        Normal prior on logit(c) (and logit(1 - d) is not penalized).
-        None, as in mirt's defaults.
+        Normal prior on logit(c) of 3PL/4PL items.  None, as in mirt's
+        defaults.
+    slope_prior : (mean, sd), optional
+        Normal prior on log(a) (lognormal on a), BILOG-style: keeps slopes of
+        items with few answers (sparse adaptive data) finite.  None, as in
+        mirt's defaults.
     latent : {"auto", "fixed", "free"}
         ``fixed``: N(0, 1).  ``free``: mean and sd estimated (needs anchors
         or fixed items to set the scale).  ``auto``: free sd when no item
@@ -835,8 +837,9 @@ def calibrate(
         raise ValueError(f"se_method should be one of {_SE_METHODS}, got {se_method!r}")
     if latent not in ("auto", "fixed", "free"):
         raise ValueError(f"latent should be 'auto', 'fixed' or 'free', got {latent!r}")
-    if guess_prior is not None and not guess_prior[1] > 0:
-        raise ValueError("guess_prior should be (mean, sd) with sd > 0")
+    for name, prior in (("guess_prior", guess_prior), ("slope_prior", slope_prior)):
+        if prior is not None and not (len(prior) == 2 and prior[1] > 0):
+            raise ValueError(f"{name} should be (mean, sd) with sd > 0")
     if responses.n_items == 0 or responses.n_students == 0:
         raise ValueError("no responses to calibrate")
     item_ids = responses.item_ids
@@ -905,7 +908,10 @@ def calibrate(
     latent_now = np.array([0.0, 0.0])
     nodes, _ = normal_grid(n_nodes, theta_limits)
     kmax = int(k.max())
-    guess = tuple(guess_prior) if guess_prior is not None else None
+    priors = _Priors(
+        guess=tuple(guess_prior) if guess_prior is not None else None,
+        slope=tuple(slope_prior) if slope_prior is not None else None,
+    )
 
     timings = {"e_step": 0.0, "m_step": 0.0, "se": 0.0, "e_steps": 0}
 
@@ -924,7 +930,7 @@ def calibrate(
         lat = layout.latent_of(x, latent_now)
         t = time.perf_counter()
         new = [
-            _m_step_group(g, eta, est.counts[:, g.index, : g.n_categories], nodes, guess)
+            _m_step_group(g, eta, est.counts[:, g.index, : g.n_categories], nodes, priors)
             for g, eta in zip(groups, etas)
         ]
         lat = _m_step_latent(lat, layout, nodes, est.node_counts)
@@ -978,7 +984,7 @@ def calibrate(
     cov, used = None, "none"
     if se and se_method != "none":
         t = time.perf_counter()
-        cov, used = _standard_errors(rm, layout, etas, lat, nodes, est, guess, se_method)
+        cov, used = _standard_errors(rm, layout, etas, lat, nodes, est, priors, se_method)
         timings["se"] = time.perf_counter() - t
     final_groups = tuple(g.with_eta(eta) for g, eta in zip(groups, etas))
     params = table.with_groups(final_groups)

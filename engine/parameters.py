@@ -112,9 +112,11 @@ class ItemParameters:
                 model_spec(str(m), int(k))
             except ValueError as err:
                 raise ValueError(f"item {iid}: {err}") from None
-        bad = ~(np.isfinite(self.a) & (self.a > 0))
+        # a negative slope is legal (a miskeyed item calibrates so) and is
+        # flagged by fit statistics; zero or non-finite slopes are not
+        bad = ~(np.isfinite(self.a) & (self.a != 0))
         if np.any(bad):
-            raise ValueError(f"item {self.item_ids[np.argmax(bad)]}: slope a must be a positive number")
+            raise ValueError(f"item {self.item_ids[np.argmax(bad)]}: slope a must be a finite nonzero number")
         dich = self.n_categories == 2
         if np.any(dich & ~np.isfinite(self.b)):
             raise ValueError(f"item {self.item_ids[np.argmax(dich & ~np.isfinite(self.b))]}: difficulty b is missing")

@@ -52,12 +52,16 @@ class Design:
         Dense only: the observed mask, None when every cell is answered.
     column_item, column_category : ndarray of int, shape (C,)
         The item and category of each indicator column.
+    indicator_t : scipy.sparse.csr_array (C, N) or None
+        Sparse only: the transposed indicator, kept in CSR (4x faster
+        products than a CSC view).
     """
 
     indicator: object
     observed: object
     column_item: np.ndarray
     column_category: np.ndarray
+    indicator_t: object = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -319,7 +323,7 @@ class ResponseMatrix:
         q = weights.shape[1]
         out = np.zeros((q, self.n_items, kmax))
         if self.dense is None:
-            out[:, d.column_item, d.column_category] = np.asarray(d.indicator.T @ weights).T
+            out[:, d.column_item, d.column_category] = np.asarray(d.indicator_t @ weights).T
             return out
         w = weights.astype(d.indicator.dtype, copy=False)
         upper = (d.indicator.T @ w).T.astype(np.float64)  # (Q, C); faster in BLAS than w.T @ indicator
@@ -343,7 +347,7 @@ class ResponseMatrix:
                 (np.ones(self.n_responses), (self.student, offsets[self.item] + self.score)),
                 shape=(self.n_students, int(offsets[-1])),
             )
-            return Design(indicator, None, column_item, column_category)
+            return Design(indicator, None, column_item, column_category, sp.csr_array(indicator.T))
         offsets = np.concatenate([[0], np.cumsum(k - 1)])
         n_cols = int(offsets[-1])
         column_item = np.repeat(np.arange(self.n_items), k - 1)

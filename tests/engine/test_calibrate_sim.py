@@ -228,3 +228,20 @@ def test_not_converged_warns():
     with pytest.warns(ConvergenceWarning):
         fit = calibrate(data, "2pl", max_iter=2, se=False)
     assert not fit.converged
+
+
+def test_slope_prior_keeps_sparse_items_finite():
+    """Thirty answers an item: without a prior some slopes run away; with one they stay sane."""
+    rng = np.random.default_rng(17)
+    bank = simulate_bank(400, "2pl", rng)
+    data = simulate_responses(bank, rng.normal(size=1500), rng, items_per_student=8)
+    fit = calibrate(data, "2pl", slope_prior=(0.0, 0.5), se=False, drop_inestimable=True)
+    assert fit.converged
+    kept = [bank.index_of[i] for i in fit.params.item_ids]
+    assert np.all(fit.params.a < 5)
+    assert np.corrcoef(fit.params.b, bank.b[kept])[0, 1] > 0.8
+    with pytest.warns(ConvergenceWarning):
+        loose = calibrate(data, "2pl", se=False, drop_inestimable=True, max_iter=60)
+    assert np.max(np.abs(loose.params.a)) > 10
+    with pytest.raises(ValueError, match="slope_prior"):
+        calibrate(data, "2pl", slope_prior=(0.0, -1.0))

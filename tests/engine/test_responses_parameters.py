@@ -70,7 +70,8 @@ def test_engine_form_round_trips(model, k):
 
 def test_parameter_validation():
     with pytest.raises(ValueError, match="slope a"):
-        ItemParameters.from_arrays(["x"], "2pl", a=-0.0, b=0.0)
+        ItemParameters.from_arrays(["x"], "2pl", a=0.0, b=0.0)
+    assert ItemParameters.from_arrays(["x"], "2pl", a=-0.4, b=0.0).a[0] == -0.4  # a miskeyed item
     with pytest.raises(ValueError, match="asymptotes"):
         ItemParameters.from_arrays(["x"], "3pl", a=1, b=0, c=0.6, d=0.5)
     with pytest.raises(ValueError, match="thresholds must increase"):
