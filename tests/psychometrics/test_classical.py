@@ -145,3 +145,21 @@ def test_response_matrix_statistics_equal_the_dense_ones(sparse):
     for name in ("n", "mean", "p_value", "point_biserial", "corrected_item_total", "alpha_if_deleted"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-10, err_msg=name)
     assert a.alpha == pytest.approx(b.alpha, nan_ok=True) and a.n_complete == b.n_complete
+
+
+@given(st.integers(0, 10_000))
+def test_key_point_biserial_is_the_corrected_item_total_correlation(seed):
+    rng = np.random.default_rng(seed)
+    choices = rng.integers(1, 5, size=(40, 6)).astype(float)
+    choices[rng.random(choices.shape) < 0.1] = np.nan  # omitted: scored 0
+    key = rng.integers(1, 5, size=6)
+    res = distractor_analysis(choices, key)
+    scored = (choices == key[None, :]).astype(float)
+    stats = item_statistics(scored, max_scores=1)
+    col = np.searchsorted(res.options, key)
+    np.testing.assert_allclose(res.point_biserial[np.arange(6), col], stats.corrected_item_total, atol=1e-10)
+    np.testing.assert_allclose(res.p_value, stats.p_value)
+    # within each ability group the options and the omits share the students
+    groups = ability_groups(scored.sum(axis=1), 5)
+    omitted = np.stack([np.isnan(choices[groups == g]).mean(axis=0) for g in range(5)], axis=1)  # (J, G)
+    np.testing.assert_allclose(res.group_proportion.sum(axis=1) + omitted, 1.0, atol=1e-12)
