@@ -80,9 +80,9 @@ def make_engine(url: str | None = None, *, echo: bool = False, pool_size: int = 
         engine = create_engine(url, echo=echo, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True
-    )
+    # no pre-ping (a round trip on every checkout); stale connections are
+    # recycled after half an hour instead
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=2 * pool_size, pool_recycle=1800)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from itembank.people import get_class, get_student, teacher_has_student
 from itembank.tables import SchoolClass, Student
 from service.security import TokenClaims
 
-__all__ = ["forbid", "student_for", "class_for", "is_bank_keeper"]
+__all__ = ["forbid", "student_for", "may_see_student", "class_for", "is_bank_keeper"]
 
 
 def forbid(message: str) -> HTTPException:
@@ -29,6 +29,9 @@ def is_bank_keeper(user: TokenClaims) -> bool:
 
 def student_for(session: Session, user: TokenClaims, student_id: int) -> Student:
     """The student ``student_id`` if ``user`` may see them (404, then 403)."""
+    if user.role == "student" and user.student_id != student_id:
+        get_student(session, student_id)  # 404 for an unknown id, before the 403
+        raise forbid("a student sees only their own records")
     student = get_student(session, student_id)
     if is_bank_keeper(user):
         return student
@@ -39,6 +42,17 @@ def student_for(session: Session, user: TokenClaims, student_id: int) -> Student
     if user.role == "teacher" and user.teacher_id is not None and teacher_has_student(session, user.teacher_id, student_id):
         return student
     raise forbid(f"student {student_id} is not in one of your classes")
+
+
+def may_see_student(session: Session, user: TokenClaims, student_id: int) -> None:
+    """Like :func:`student_for` without loading the row when the token says enough.
+
+    A student's own id needs no query (their token was made from their
+    login, which links that student).
+    """
+    if user.role == "student" and user.student_id == student_id:
+        return
+    student_for(session, user, student_id)
 
 
 def class_for(session: Session, user: TokenClaims, class_id: int) -> SchoolClass:

@@ -16,7 +16,7 @@ from itembank.bank import ItemContent
 from itembank.checks import AnswerOutcome, answer_check, check_bank, get_check, load_check, start_check
 from itembank.standards import find_standard
 from itembank.tables import Check, Standard
-from service.access import student_for
+from service.access import may_see_student
 from service.deps import BankDep, CurrentUser, EngineDep, SessionDep
 from service.schemas import AnswerIn, AnswerResult, CheckCreate, CheckPublic, CheckStarted, Estimate, Feedback, ItemStudentView
 
@@ -51,7 +51,7 @@ def _estimate(check: Check) -> Estimate | None:
 def start(body: CheckCreate, session: SessionDep, user: CurrentUser, bank: BankDep):
     if user.role == "student" and user.student_id != body.student_id:
         raise HTTPException(status_code=403, detail="a student starts checks only for themselves")
-    student_for(session, user, body.student_id)
+    may_see_student(session, user, body.student_id)
     standard = find_standard(session, body.standard, body.framework)
     outcome = start_check(session, bank.live, student_id=body.student_id, standard=standard, started_by=user.user_id)
     session.commit()
@@ -81,7 +81,7 @@ def _owned(session, user, check) -> None:
         if user.student_id != check.student_id:
             raise HTTPException(status_code=403, detail="this is not your check")
         return
-    student_for(session, user, check.student_id)
+    may_see_student(session, user, check.student_id)
 
 
 @router.post("/{check_id}/responses", response_model=AnswerResult, summary="Answer the served item; get feedback and the next item")
