@@ -5,8 +5,9 @@ are assembled with :func:`scipy.optimize.milp` (HiGHS).  Decision variables
 ``x[j, f] = 1`` when item j is on form f.  Objectives:
 
 * ``"maximin"`` — maximize ``t`` with ``sum_j I_j(theta_k) x[j, f] >= t`` for
-  every form f and theta point k (information at the cut, or at a few points;
-  the forms come out parallel because the weakest one is pushed up);
+  every form f and theta point k (information at the cut, or at a few points);
+  with several forms a small penalty on the strongest form's information at
+  each point (``u_k >= sum_j I_j(theta_k) x[j, f]``) keeps them parallel;
 * ``"target"`` — minimize ``y`` with ``|sum_j I_j(theta_k) x[j, f] - T_k| <= y``
   (match a target information curve).
 
@@ -94,6 +95,8 @@ def assemble_forms(
     eligible: np.ndarray | None = None,
     time_limit: float = 60.0,
     mip_rel_gap: float = 1e-4,
+    parallel: bool = True,
+    parallel_weight: float = 0.01,
 ) -> AssembledForms:
     """Assemble ``n_forms`` fixed forms of ``length`` items.
 
@@ -124,6 +127,13 @@ def assemble_forms(
         returned with ``optimal=False`` and their ``gap``.
     mip_rel_gap : float
         Relative optimality gap at which the solver stops.
+    parallel : bool
+        Maximin with several forms: also keep the forms alike, by penalizing
+        (with ``parallel_weight`` per unit of information, shared over the
+        theta points) the largest form's information at each point.  The
+        weakest form's information ``t`` keeps priority (weight 1).
+    parallel_weight : float
+        In (0, 1).
 
     Returns
     -------
@@ -148,6 +158,8 @@ def assemble_forms(
         if target is None or np.shape(target) != theta.shape:
             raise ValueError(f"target should give one information value per theta point ({theta.size})")
         target = np.asarray(target, dtype=float)
+    if not 0 < parallel_weight < 1:
+        raise ValueError(f"parallel_weight should lie in (0, 1), got {parallel_weight}")
     if not 0 <= int(max_overlap) <= length:
         raise ValueError(f"max_overlap should lie in 0..{length}, got {max_overlap}")
     eligible = np.ones(j, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
@@ -160,8 +172,12 @@ def assemble_forms(
     pairs = [(a, b) for a in range(f) for b in range(a + 1, f)] if 0 < max_overlap < length else []
     nx = j * f
     nz = j * len(pairs)
-    nv = nx + nz + 1
+    # parallel maximin forms: an upper envelope u_k per theta point, lightly penalized,
+    # keeps the forms alike without lowering the weakest one
+    nu = t_pts if (objective == "maximin" and f > 1 and parallel) else 0
+    nv = nx + nz + nu + 1
     tvar = nv - 1
+    uvar = nx + nz + np.arange(nu)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
@@ -185,6 +201,8 @@ def assemble_forms(
             c = np.concatenate([items * f + form, [tvar]])
             if objective == "maximin":
                 add(c, np.concatenate([info[k], [-1.0]]), 0.0, np.inf)
+                if nu:
+                    add(np.concatenate([items * f + form, [uvar[k]]]), np.concatenate([info[k], [-1.0]]), -np.inf, 0.0)
             else:
                 add(c, np.concatenate([info[k], [-1.0]]), -np.inf, target[k])
                 add(c, np.concatenate([info[k], [1.0]]), target[k], np.inf)
@@ -230,10 +248,13 @@ def assemble_forms(
     upper = np.ones(nv)
     upper[:nx] = np.repeat(eligible.astype(float), f)
     upper[tvar] = np.inf
+    upper[uvar] = np.inf
     integrality = np.ones(nv)
     integrality[tvar] = 0
+    integrality[uvar] = 0
     c = np.zeros(nv)
     c[tvar] = -1.0 if objective == "maximin" else 1.0
+    c[uvar] = parallel_weight / max(nu, 1)
     res = milp(
         c,
         constraints=LinearConstraint(a_mat, np.asarray(lo), np.asarray(hi)),

@@ -337,19 +337,15 @@ def _scoring_step(group, eta, counts, nodes, priors):
     n, npar = eta.shape
     active = np.flatnonzero(group.free.any(axis=0))
     free = group.free[:, active]
-    p = group.family.probabilities(nodes, eta, group.n_categories)
-    jac = _phi_jacobian(group, nodes, eta)[..., active]  # (Q, n, K, m)
-    safe = np.maximum(p, _TINY)
-    ratio = counts / safe  # r / P
-    weight = counts.sum(axis=2)[..., None] / safe  # N_q / P
     m = len(active)
-    grad = np.empty((n, m))
-    info = np.empty((n, m, m))
-    for x in range(m):
-        grad[:, x] = np.einsum("qnk,qnk->n", ratio, jac[..., x])
-        weighted = weight * jac[..., x]
-        for y in range(x, m):
-            info[:, x, y] = info[:, y, x] = np.einsum("qnk,qnk->n", weighted, jac[..., y])
+    grad, info = group.family.score_and_information(nodes, eta, group.n_categories, counts, active)
+    # chain rule to the estimation scale (asymptotes on the logit scale)
+    chain = np.ones((n, m))
+    for x, col in enumerate(active):
+        if col in group.logit:
+            chain[:, x] = np.where(group.free[:, col], eta[:, col] * (1.0 - eta[:, col]), 1.0)
+    grad *= chain
+    info *= chain[:, :, None] * chain[:, None, :]
     prior_grad, prior_curve = priors.gradient_and_curvature(group, eta)
     grad += prior_grad[:, active]
     info[:, np.arange(m), np.arange(m)] += prior_curve[:, active]

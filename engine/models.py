@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 FloatArray = np.ndarray
+_TINY = 1e-300
 
 
 class ItemFamily(Protocol):
@@ -69,6 +70,17 @@ class ItemFamily(Protocol):
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """``(P, dP/dtheta, d2P/dtheta2)``, each ``(Q, n, K)``."""
 
+    def score_and_information(
+        self, theta: FloatArray, eta: FloatArray, n_categories: int, counts: FloatArray, columns: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Gradient and Fisher information of ``sum_qk counts log P_k``.
+
+        With respect to the internal parameters listed in ``columns`` (m of
+        them): gradient ``(n, m)`` and information ``(n, m, m)``, where the
+        information is ``sum_q N_q sum_k dP_k dP_k' / P_k`` (N_q the counts
+        summed over categories).  The M-step's kernel.
+        """
+
 
 def _theta_matrix(theta: FloatArray) -> FloatArray:
     """Theta as a matrix broadcasting against items: ``(Q, 1)`` or ``(Q, n)``.
@@ -79,6 +91,23 @@ def _theta_matrix(theta: FloatArray) -> FloatArray:
     """
     theta = np.asarray(theta, dtype=float)
     return theta if theta.ndim == 2 else theta.reshape(-1, 1)
+
+
+def jacobian_score_and_information(family, theta, eta, n_categories, counts, columns):
+    """The generic :meth:`ItemFamily.score_and_information`, from the Jacobian."""
+    p = np.maximum(family.probabilities(theta, eta, n_categories), _TINY)
+    jac = family.param_jacobian(theta, eta, n_categories)[..., columns]
+    ratio = counts / p
+    weight = counts.sum(axis=2)[..., None] / p
+    m = len(columns)
+    grad = np.empty((eta.shape[0], m))
+    info = np.empty((eta.shape[0], m, m))
+    for x in range(m):
+        grad[:, x] = np.einsum("qnk,qnk->n", ratio, jac[..., x])
+        weighted = weight * jac[..., x]
+        for y in range(x, m):
+            info[:, x, y] = info[:, y, x] = np.einsum("qnk,qnk->n", weighted, jac[..., y])
+    return grad, info
 
 
 @dataclass(frozen=True)
@@ -115,6 +144,29 @@ class LogisticFamily:
         jac[..., 1, 3] = s
         np.negative(jac[..., 1, :], out=jac[..., 0, :])
         return jac
+
+    def score_and_information(self, theta, eta, n_categories, counts, columns):
+        """Closed form: with P = P(x=1), ``u = (r_1 - N P) / (P (1 - P))`` and
+        ``v = N / (P (1 - P))``, the gradient is ``sum_q u dP`` and the
+        information ``sum_q v dP dP'`` (no per-category arrays)."""
+        th, a, c, d, s = self._parts(theta, eta)
+        p1 = c + (d - c) * s
+        var = np.maximum(p1 * (1.0 - p1), _TINY)
+        total = counts.sum(axis=2)
+        u = (counts[..., 1] - total * p1) / var
+        v = total / var
+        w = (d - c) * s * (1.0 - s)
+        derivative = {0: lambda: w * th, 1: lambda: w, 2: lambda: 1.0 - s, 3: lambda: s}
+        parts = [np.broadcast_to(derivative[int(m)](), p1.shape) for m in columns]
+        m = len(parts)
+        grad = np.empty((eta.shape[0], m))
+        info = np.empty((eta.shape[0], m, m))
+        for x in range(m):
+            grad[:, x] = np.einsum("qn,qn->n", u, parts[x])
+            weighted = v * parts[x]
+            for y in range(x, m):
+                info[:, x, y] = info[:, y, x] = np.einsum("qn,qn->n", weighted, parts[y])
+        return grad, info
 
     def theta_derivatives(self, theta: FloatArray, eta: FloatArray, n_categories: int = 2):
         _, a, c, d, s = self._parts(theta, eta)
@@ -165,6 +217,9 @@ class GradedFamily:
         jac[..., idx - 1, idx] = -w[..., 1:-1]
         return jac
 
+    def score_and_information(self, theta, eta, n_categories, counts, columns):
+        return jacobian_score_and_information(self, theta, eta, n_categories, counts, columns)
+
     def theta_derivatives(self, theta: FloatArray, eta: FloatArray, n_categories: int):
         star = self._cumulative(theta, eta)
         a = eta[:, 0][None, :, None]
@@ -214,6 +269,9 @@ class PartialCreditFamily:
         outer[..., idx, idx - 1] += p[..., 1:]
         jac[..., 1:] = outer
         return jac
+
+    def score_and_information(self, theta, eta, n_categories, counts, columns):
+        return jacobian_score_and_information(self, theta, eta, n_categories, counts, columns)
 
     def theta_derivatives(self, theta: FloatArray, eta: FloatArray, n_categories: int):
         p = self.probabilities(theta, eta, n_categories)
