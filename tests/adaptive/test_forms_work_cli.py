@@ -192,3 +192,16 @@ def test_morning_work_tiers_as_records(school):
     members = ms[mw.member_tier == 0]
     assert first["students"] == [f"s{x}" for x in members]
     assert first["band"] == ("red", "yellow", "green")[mw.tier_band[0]] and len(first["items"]) == 3
+
+
+def test_parallel_penalty_keeps_the_minimum_and_narrows_the_spread(pool):
+    params, obj = pool
+    kw = dict(length=3, theta=[-0.5, 0.5], n_forms=3, time_limit=20)
+    plain = assemble_forms(params, parallel=False, **kw)
+    par = assemble_forms(params, parallel=True, **kw)
+    assert plain.optimal and par.optimal
+    assert par.information.min() == pytest.approx(plain.information.min(), rel=1e-3)
+    spread = lambda r: np.ptp(r.information, axis=0).max()  # noqa: E731
+    assert spread(par) <= spread(plain) + 1e-9
+    with pytest.raises(ValueError, match="parallel_weight"):
+        assemble_forms(params, parallel_weight=2.0, **kw)
