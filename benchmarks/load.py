@@ -425,7 +425,10 @@ def main(argv=None) -> int:
                 "resubmits": tally.resubmits,
                 "resubmit_mismatch": tally.resubmit_mismatch,
                 "errors": dict(tally.errors),
-                "cpu_ms_per_request": {k: round(1000 * (cpu1[k] - cpu0[k]) / served, 2) for k in cpu0},
+                # a backend that exits during the run takes its CPU time with it: negative means unknown
+                "cpu_ms_per_request": {
+                    k: (round(1000 * (cpu1[k] - cpu0[k]) / served, 2) if cpu1[k] >= cpu0[k] else None) for k in cpu0
+                },
                 "load_before": round(load0, 2),
                 "load_after": round(os.getloadavg()[0], 2),
             }
@@ -463,7 +466,8 @@ def write_table(path: Path, results: list, mach: dict, args) -> None:
             f"| {r['students']} | {think} | {r['answers_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | "
             f"{r['checks']} | {r['acknowledged']} | {r['rows']} | {r['lost']} | {r['duplicated']} | "
             f"{r['resubmits']} ({r['resubmit_mismatch']}) | {errors} | "
-            f"{r['cpu_ms_per_request']['server']} / {r['cpu_ms_per_request']['postgres']} / {r['cpu_ms_per_request']['client']} | "
+            + " / ".join("n/a" if r["cpu_ms_per_request"][k] is None else str(r["cpu_ms_per_request"][k]) for k in ("server", "postgres", "client"))
+            + " | "
             f"{r['load_before']} / {r['load_after']} |"
         )
     lines += [
@@ -472,7 +476,8 @@ def write_table(path: Path, results: list, mach: dict, args) -> None:
         "",
         "CPU per request counts every request of the run (check starts, answers, resubmits) against the CPU time "
         "the server's processes, this run's PostgreSQL backends and the load generator used; the load average "
-        "(machine-wide, 1 minute) shows how much of the 2 cores other work on the machine took meanwhile.",
+        "(machine-wide, 1 minute) shows how much of the 2 cores other work on the machine took meanwhile. "
+        "PostgreSQL's share is approximate (backends that exit during a run are not counted; n/a when that made it negative).",
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
