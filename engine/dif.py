@@ -644,7 +644,7 @@ def irt_lr_dif(
     if not anchor_ids:
         raise ValueError("the test needs at least one anchor item")
     keep = np.flatnonzero(ref | foc)
-    sub = _select_students(responses, keep)
+    sub = responses.select_students(keep)
     in_group = [ref[keep], foc[keep]]
     nodes, _ = normal_grid(n_nodes, (-6.0, 6.0))
     apos = np.array([params.index_of[a] for a in anchor_ids])
@@ -666,7 +666,7 @@ def irt_lr_dif(
                 raise ValueError(f"item {item}: nobody in the {'reference' if gi == 0 else 'focal'} group answered it")
         if estimate_anchors:
             items = np.concatenate([apos, [j]])
-            joint_resp = [_select_students(sub, np.flatnonzero(in_group[gi])).select_items(items) for gi in range(2)]
+            joint_resp = [sub.select_students(np.flatnonzero(in_group[gi])).select_items(items) for gi in range(2)]
             start = params.subset(items)
             l0, e0, mu, sd, fitted = _joint_fit(joint_resp, start, len(items) - 1, free, nodes, True, tol, max_iter)
             l1, e1, _, _, _ = _joint_fit(joint_resp, fitted, len(items) - 1, free, nodes, False, tol, max_iter)
@@ -707,16 +707,4 @@ def irt_lr_dif(
         latent_mean=np.array(res["mean"]),
         latent_sd=np.array(res["sd"]),
         anchors=np.array(anchor_ids, dtype=str),
-    )
-
-
-def _select_students(responses: ResponseMatrix, keep: np.ndarray) -> ResponseMatrix:
-    """The response matrix restricted to the students at ``keep`` (sorted)."""
-    remap = np.full(responses.n_students, -1)
-    remap[keep] = np.arange(len(keep))
-    sel = remap[responses.student] >= 0
-    dense = None if responses.dense is None else responses.dense[keep]
-    return ResponseMatrix(
-        responses.student_ids[keep], responses.item_ids, responses.n_categories,
-        remap[responses.student[sel]], responses.item[sel], responses.score[sel], dense,
     )

@@ -25,6 +25,7 @@ from scipy.stats import chi2
 
 from numpy.typing import ArrayLike
 
+from engine.likelihood import check_aligned
 from engine.parameters import ItemParameters
 from engine.quadrature import normal_grid
 from engine.responses import ResponseMatrix
@@ -51,22 +52,6 @@ _TINY = 1e-300
 
 
 # ---------------------------------------------------------------- helpers
-def _aligned(responses: ResponseMatrix, params: ItemParameters) -> None:
-    if responses.n_items != params.n_items or not np.array_equal(responses.item_ids, params.item_ids):
-        raise ValueError(
-            "responses and item parameters should list the same items in the same order "
-            f"(got {responses.n_items} response columns and {params.n_items} parameter rows); "
-            "use responses.align(params.item_ids)"
-        )
-    over = responses.n_categories > params.n_categories
-    if np.any(over):
-        j = int(np.argmax(over))
-        raise ValueError(
-            f"item {params.item_ids[j]}: responses use {responses.n_categories[j]} categories "
-            f"but the parameters have {params.n_categories[j]}"
-        )
-
-
 def _complete_table(responses: ResponseMatrix, what: str) -> np.ndarray:
     """Dense (N, J) int scores; ValueError when any cell is missing."""
     if not responses.is_complete:
@@ -201,7 +186,7 @@ def sx2(
     -------
     SX2Result
     """
-    _aligned(responses, params)
+    check_aligned(responses, params)
     x = _complete_table(responses, "S-X2")
     n_items = params.n_items
     if n_items < 2:
@@ -417,7 +402,7 @@ def x2_q1(
     -------
     Q1Result
     """
-    _aligned(responses, params)
+    check_aligned(responses, params)
     t = _check_theta(theta, responses.n_students)
     n = responses.n_students
     if int(n_groups) != n_groups or n_groups < 2 or n_groups > n:
@@ -668,7 +653,7 @@ def infit_outfit(responses: ResponseMatrix, params: ItemParameters, theta) -> In
     -------
     InfitOutfit
     """
-    _aligned(responses, params)
+    check_aligned(responses, params)
     t = _check_theta(theta, responses.n_students)
     ex, var, c4, logp, ent, ent2 = _response_moments(responses, params, t)
     var = np.maximum(var, _TINY)
@@ -731,7 +716,7 @@ def person_fit(responses: ResponseMatrix, params: ItemParameters, theta) -> Pers
     -------
     PersonFit
     """
-    _aligned(responses, params)
+    check_aligned(responses, params)
     t = _check_theta(theta, responses.n_students)
     ex, var, c4, logp, ent, ent2 = _response_moments(responses, params, t)
     n_st = responses.n_students
@@ -923,7 +908,7 @@ def m2(
     -------
     ModelFit
     """
-    _aligned(responses, params)
+    check_aligned(responses, params)
     x = _complete_table(responses, "M2").astype(float)
     n, j = x.shape
     if j < 2:

@@ -265,6 +265,19 @@ class ResponseMatrix:
             self.student[keep], remap[self.item[keep]], self.score[keep], dense,
         )
 
+    def select_students(self, positions) -> "ResponseMatrix":
+        """The matrix restricted to the students at ``positions`` (array of int, in that order)."""
+        pos = np.asarray(positions, dtype=np.int64)
+        remap = np.full(self.n_students, -1)
+        remap[pos] = np.arange(len(pos))
+        keep = remap[self.student] >= 0
+        student, item, score = remap[self.student[keep]], self.item[keep], self.score[keep]
+        order = np.lexsort((item, student))
+        dense = None if self.dense is None else self.dense[pos]
+        return ResponseMatrix(
+            self.student_ids[pos], self.item_ids, self.n_categories, student[order], item[order], score[order], dense
+        )
+
     def align(self, item_ids) -> "ResponseMatrix":
         """Columns reordered to ``item_ids`` (every one must be present)."""
         index = {iid: i for i, iid in enumerate(self.item_ids.tolist())}

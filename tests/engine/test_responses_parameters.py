@@ -94,3 +94,13 @@ def test_simulation_is_seeded():
     a = simulate_responses(simulate_bank(10, "grm", 5), np.linspace(-2, 2, 50), 9)
     b = simulate_responses(simulate_bank(10, "grm", 5), np.linspace(-2, 2, 50), 9)
     np.testing.assert_array_equal(a.dense, b.dense)
+
+
+def test_select_students_keeps_their_rows_in_order():
+    table = np.array([[0, 1, np.nan], [1, np.nan, 2], [np.nan, 0, 1]])
+    for sparse in (False, True):
+        r = ResponseMatrix.from_table(table, ["a", "b", "c"], ["x", "y", "z"], sparse=sparse)
+        sub = r.select_students([2, 0])
+        assert list(sub.student_ids) == ["c", "a"]
+        np.testing.assert_array_equal(np.nan_to_num(sub.to_table(), nan=-1), np.nan_to_num(table[[2, 0]], nan=-1))
+        assert sub.is_sparse == sparse

@@ -246,7 +246,7 @@ def test_lr_gradient_matches_finite_differences(model, shared):
 @pytest.mark.parametrize("model", ["2pl", "grm"])
 @pytest.mark.parametrize("shared", [True, False])
 def test_joint_gradient_matches_finite_differences(model, shared):
-    from engine.dif import _joint_problem, _select_students
+    from engine.dif import _joint_problem
     from engine.quadrature import normal_grid
     from engine.simulate import simulate_bank, simulate_responses
 
@@ -254,7 +254,7 @@ def test_joint_gradient_matches_finite_differences(model, shared):
     bank = simulate_bank(4, model, rng, n_categories=3)
     resp = simulate_responses(bank, rng.normal(size=60), rng, missing_rate=0.1)
     nodes, _ = normal_grid(15)
-    by_group = [_select_students(resp, np.arange(30)), _select_students(resp, np.arange(30, 60))]
+    by_group = [resp.select_students(np.arange(30)), resp.select_students(np.arange(30, 60))]
     free = np.flatnonzero(bank.groups[0].free[0])
     objective, v0, _, _ = _joint_problem(by_group, bank, 3, free, nodes, shared)
     v = v0 + rng.normal(0, 0.05, v0.size)
