@@ -35,6 +35,7 @@ import numpy as np
 from scipy.special import expit, logit
 
 from engine.models import GRADED, LOGISTIC, PARTIAL, model_spec
+from engine.parallel import THREADS, thread_map
 from engine.parameters import ItemGroup, ItemParameters, group_positions
 from engine.quadrature import normal_grid, normal_log_weights
 from engine.responses import ResponseMatrix
@@ -401,6 +402,22 @@ def _m_step_group(group, eta, counts, nodes, priors, n_newton=10, tol=1e-7):
         if len(work) == 0:
             break
     return eta
+
+
+def _m_step_parallel(group, eta, counts, nodes, priors, chunk_items=4000):
+    """:func:`_m_step_group` over blocks of items on a thread per core (large groups)."""
+    n = len(eta)
+    if n < 2 * chunk_items or THREADS == 1:
+        return _m_step_group(group, eta, counts, nodes, priors)
+    edges = np.linspace(0, n, THREADS + 1).astype(int)
+    parts = thread_map(
+        lambda k: _m_step_group(
+            _rows(group, np.arange(edges[k], edges[k + 1])), eta[edges[k] : edges[k + 1]],
+            counts[:, edges[k] : edges[k + 1]], nodes, priors,
+        ),
+        range(THREADS),
+    )
+    return np.concatenate(parts)
 
 
 def _latent_objective(latent, nodes, node_counts):
@@ -925,10 +942,7 @@ def calibrate(
         etas, _ = layout.unpack(x)
         lat = layout.latent_of(x, latent_now)
         t = time.perf_counter()
-        new = [
-            _m_step_group(g, eta, est.counts[:, g.index, : g.n_categories], nodes, priors)
-            for g, eta in zip(groups, etas)
-        ]
+        new = [_m_step_parallel(g, eta, est.counts[:, g.index, : g.n_categories], nodes, priors) for g, eta in zip(groups, etas)]
         lat = _m_step_latent(lat, layout, nodes, est.node_counts)
         timings["m_step"] += time.perf_counter() - t
         return layout.pack(new, lat)

@@ -31,6 +31,8 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from engine.parallel import THREADS, thread_map
+
 __all__ = ["ResponseMatrix", "Design"]
 
 MISSING = -1
@@ -62,6 +64,30 @@ class Design:
     column_item: np.ndarray
     column_category: np.ndarray
     indicator_t: object = None
+
+    def sparse_product(self, transposed: bool, dense: np.ndarray) -> np.ndarray:
+        """``indicator @ dense`` (or ``indicator.T @ dense``) for a CSR indicator.
+
+        scipy's sparse products run on one core but release the GIL, so the
+        rows are split into blocks computed on a thread per core.
+        """
+        blocks = self._blocks(transposed)
+        return np.vstack(thread_map(lambda block: np.asarray(block @ dense), blocks))
+
+    def _blocks(self, transposed: bool) -> list:
+        key = "t" if transposed else "n"
+        cache = self.__dict__.setdefault("_block_cache", {})
+        if key not in cache:
+            matrix = self.indicator_t if transposed else self.indicator
+            n = matrix.shape[0]
+            parts = THREADS if matrix.nnz >= _PARALLEL_NNZ else 1
+            edges = np.linspace(0, n, parts + 1).astype(int)
+            cache[key] = [matrix[edges[i] : edges[i + 1]] for i in range(parts)]
+        return cache[key]
+
+
+#: Sparse indicators with at least this many answers use a thread per core.
+_PARALLEL_NNZ = 200_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -308,7 +334,7 @@ class ResponseMatrix:
         d = self.design()
         columns = table[:, d.column_item, d.column_category].T  # (C, Q)
         if self.dense is None:
-            return np.asarray(d.indicator @ columns)
+            return d.sparse_product(False, columns)
         base = table[:, :, 0]
         dtype = d.indicator.dtype
         out = (d.indicator @ (columns - base[:, d.column_item].T).astype(dtype)).astype(np.float64)
@@ -336,7 +362,7 @@ class ResponseMatrix:
         q = weights.shape[1]
         out = np.zeros((q, self.n_items, kmax))
         if self.dense is None:
-            out[:, d.column_item, d.column_category] = np.asarray(d.indicator_t @ weights).T
+            out[:, d.column_item, d.column_category] = d.sparse_product(True, weights).T
             return out
         w = weights.astype(d.indicator.dtype, copy=False)
         upper = (d.indicator.T @ w).T.astype(np.float64)  # (Q, C); faster in BLAS than w.T @ indicator
