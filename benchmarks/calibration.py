@@ -305,7 +305,7 @@ def run_one(tool: str, scenario: str, time_limit: float, setup_limit: float = 90
         return {
             "tool": tool, "scenario": scenario, "status": "skipped",
             "note": f"takes only a dense N x J array: {cells / 1e6:.0f} M cells "
-                    f"(>= {cells * 8 / 2**30:.1f} GB as float64); not run on this shared machine",
+                    f"(>= {cells * 8 / 1e9:.1f} GB as float64); not run on this shared machine",
         }
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "record.json"
@@ -495,8 +495,26 @@ def render_markdown(info: dict, records: list[dict], scenarios: list[str], tools
     lines += [f"- **{t}**: {TOOLS[t]}" for t in tools]
     lines += [
         "",
-        "Iterations / converged flags and median absolute errors are in the JSON beside this file.",
+        "## Accuracy detail and iterations",
+        "",
+        "Median absolute error of a / b (robust to the few wild estimates of items answered by a few dozen "
+        "students), iterations (EM cycles; SVI epochs for py-irt) and convergence flag.",
+        "",
+        "| Scenario | " + " | ".join(tools) + " |",
+        "| --- | " + " | ".join("---" for _ in tools) + " |",
     ]
+    for s in scenarios:
+        row = [SCENARIOS[s].title]
+        for t in tools:
+            rec = by.get((s, t))
+            if not rec or rec["status"] != "ok":
+                row.append("")
+                continue
+            it = rec.get("iterations", rec.get("epochs"))
+            conv = {True: ", converged", False: ", not converged"}.get(rec.get("converged"), "")
+            its = f"<br>{it} it.{conv}" if it is not None else ""
+            row.append(f"{rec['median_abs_err_a']:.3f} / {rec['median_abs_err_b']:.3f}{its}")
+        lines.append("| " + " | ".join(row) + " |")
     mc = [(s, by.get((s, "masterycat"))) for s in scenarios]
     mc = [(s, r) for s, r in mc if r and r["status"] == "ok"]
     if mc:
@@ -536,7 +554,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-wait", type=float, default=60.0, help="longest such wait in seconds (default 60)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "calibration.md")
     p.add_argument("--child", nargs=3, metavar=("TOOL", "SCENARIO", "OUT"), help=argparse.SUPPRESS)
+    p.add_argument("--render", type=Path, metavar="JSON",
+                   help="only rewrite --out from the records of an earlier run's JSON")
     args = p.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        info, settings = saved["machine"], saved["settings"]
+        scenarios = [s for s in settings["scenarios"] if s in SCENARIOS]
+        tools = [t for t in settings["tools"] if t in TOOLS]
+        args.out.write_text(render_markdown(info, saved["results"], scenarios, tools, settings["time_limit"]))
+        return 0
     if args.child:
         child(args.child[0], args.child[1], Path(args.child[2]))
         return 0
