@@ -69,7 +69,7 @@ def calibrate(
     models: Optional[Path] = typer.Option(None, help="item_id,model CSV for a mixed bank (others take --model)."),
     anchors: Optional[Path] = typer.Option(None, help="Parameters CSV of items held fixed (linking onto the bank's scale)."),
     se: bool = typer.Option(True, "--se/--no-se", help="Compute standard errors."),
-    tol: float = typer.Option(1e-5, help="Convergence: largest parameter change of one EM step."),
+    tol: float = typer.Option(1e-4, help="Convergence: largest parameter change of one EM step (mirt's TOL)."),
     max_iter: int = typer.Option(2000, help="Most EM steps."),
     quadrature: int = typer.Option(61, help="Quadrature nodes on [-6, 6]."),
     guess_prior: Optional[str] = typer.Option(None, help="MEAN,SD of a normal prior on logit(c) (3pl/4pl), e.g. -1.4,0.5."),

@@ -689,14 +689,23 @@ def _score_outer_products(responses, post, scores, group, gi, obs_group, row_of,
             picked += (x == k)[:, :, None] * per_cat
         out[:, active[:, None], active[None, :]] = np.einsum("inp,inr->npr", picked, picked, optimize=True)
         return out
+    # (n, K, m, Q): one contiguous row of grid values per item, category and parameter
+    table = np.ascontiguousarray(scores[..., active].transpose(1, 2, 3, 0))
     members = np.flatnonzero(obs_group == gi)
-    for start in range(0, len(members), chunk):
+
+    def chunk_sums(start):
         sel = members[start : start + chunk]
         rows = row_of[responses.item[sel]]
-        per_obs = np.einsum("oq,qop->op", post[responses.student[sel]], scores[:, rows, responses.score[sel]][..., active])
-        for x, m in enumerate(active):
-            for y, r in enumerate(active):
-                out[:, m, r] += np.bincount(rows, per_obs[:, x] * per_obs[:, y], minlength=n)
+        weights = post[responses.student[sel]][:, :, None]  # (o, Q, 1)
+        per_obs = np.matmul(table[rows, responses.score[sel]], weights)[:, :, 0]  # (o, m)
+        sums = np.zeros((n, len(active), len(active)))
+        for x in range(len(active)):
+            for y in range(x, len(active)):
+                sums[:, x, y] = sums[:, y, x] = np.bincount(rows, per_obs[:, x] * per_obs[:, y], minlength=n)
+        return sums
+
+    total = sum(thread_map(chunk_sums, range(0, len(members), chunk)))
+    out[:, active[:, None], active[None, :]] = total
     return out
 
 
@@ -776,7 +785,7 @@ def calibrate(
     fixed: Mapping[str, set[str]] | None = None,
     n_nodes: int = 61,
     theta_limits: tuple[float, float] = (-6.0, 6.0),
-    tol: float = 1e-5,
+    tol: float = 1e-4,
     max_iter: int = 2000,
     se: bool = True,
     se_method: str = "auto",
