@@ -14,7 +14,6 @@ with the settings' ``poly_model`` (default ``grm``): one run, one scale.
 from __future__ import annotations
 
 import math
-import re
 import traceback
 from typing import Callable
 
@@ -165,19 +164,18 @@ def calibratable(matrix, min_responses: int = 1) -> np.ndarray:
     """
     used = np.zeros((matrix.n_items, int(matrix.n_categories.max(initial=2))), dtype=bool)
     used[matrix.item, matrix.score] = True
-    every = np.array([used[j, : matrix.n_categories[j]].all() for j in range(matrix.n_items)])
+    inside = np.arange(used.shape[1])[None, :] < matrix.n_categories[:, None]
+    every = np.all(used | ~inside, axis=1)
     return np.flatnonzero((matrix.responses_per_item >= int(min_responses)) & every)
-
-
-_NEGATIVE_SLOPE = re.compile(r"^item (\S+): slope a must be a positive number")
 
 
 def calibrate_dropping_misfits(matrix, models, *, max_drops: int = 20, **kwargs):
     """:func:`engine.calibrate.calibrate`, leaving out items whose slope turns non-positive.
 
     An item whose estimated discrimination is not positive (its answers do
-    not rise with ability) has no place in an operational bank; the engine
-    refuses such a table, so the item is dropped and the run repeated.
+    not rise with ability: often a wrong key) has no place in an operational
+    bank, so such items are dropped (all at once) and the run repeated, at
+    most ``max_drops`` items in all.
 
     Returns
     -------
@@ -187,15 +185,13 @@ def calibrate_dropping_misfits(matrix, models, *, max_drops: int = 20, **kwargs)
     dropped: list[str] = []
     while True:
         one = models[0] if np.all(models == models[0]) else list(models)
-        try:
-            return calibrate(matrix, one, **kwargs), matrix, dropped
-        except ValueError as err:
-            hit = _NEGATIVE_SLOPE.match(str(err))
-            if hit is None or len(dropped) >= max_drops or hit.group(1) not in matrix.item_ids:
-                raise
-            dropped.append(hit.group(1))
-            keep = np.flatnonzero(matrix.item_ids != hit.group(1))
-            matrix, models = matrix.select_items(keep), models[keep]
+        result = calibrate(matrix, one, **kwargs)
+        bad = result.params.a <= 0
+        if not bad.any() or len(dropped) + int(bad.sum()) > max_drops:
+            return result, matrix, dropped
+        dropped.extend(result.params.item_ids[bad].tolist())
+        keep = np.flatnonzero(~np.isin(matrix.item_ids, result.params.item_ids[bad]))
+        matrix, models = matrix.select_items(keep), models[keep]
 
 
 def run_calibration(
