@@ -221,7 +221,13 @@ def build_bank(session: Session, calibration_id: int) -> OperationalBank:
     if not items:
         raise NoLiveBank(f"calibration {calibration_id} calibrated no operational item")
     params = load_parameters(session, calibration_id, [it.id for it in items])
-    content = {it.id: ItemContent.from_row(it) for it in items}
+    if np.any(~(params.a > 0)):
+        # a negative slope (a miskeyed or flawed item) is kept in the calibration
+        # for the psychometrician to see, but never served or used for mastery
+        params = params.subset(np.flatnonzero(params.a > 0))
+        if params.n_items == 0:
+            raise NoLiveBank(f"calibration {calibration_id} has no item with a positive slope")
+    content = {it.id: ItemContent.from_row(it) for it in items if it.id in params.index_of}
     ordered = [content[i] for i in params.item_ids.tolist()]
     self_scoring = np.array([c.self_scoring for c in ordered], dtype=bool)
     objective = np.array([-1 if c.objective_id is None else c.objective_id for c in ordered])

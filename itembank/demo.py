@@ -35,7 +35,6 @@ from sqlmodel import Session, select
 
 from engine.parameters import ItemParameters
 from itembank import demo_content
-from itembank.answers import score_answer
 from itembank.bank import build_bank
 from itembank.calibrations import calibratable, calibrate_dropping_misfits, mastery_rho, save_parameters
 from itembank.checks import answer_check, load_check, start_check

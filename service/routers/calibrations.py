@@ -4,7 +4,6 @@ make it live, import and export parameters.  Psychometricians and admins only.
 
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 from typing import Annotated

@@ -9,7 +9,7 @@ as feedback after the answer.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from itembank.bank import ItemContent

@@ -15,7 +15,6 @@ from sqlmodel import select
 
 from itembank.answers import canonical_key
 from itembank.catalog_io import export_items_csv, export_json, import_catalog
-from itembank.errors import NotFound
 from itembank.items import create_item, get_item, list_items, update_item
 from itembank.standards import find_standard
 from itembank.tables import Item, ItemParameter, Standard

@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, UploadFile
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 

@@ -132,3 +132,18 @@ def test_refresh_follows_changes_made_by_another_process(world):
         s.commit()
     assert other.refresh_if_stale(world.engine) is True
     assert other.live.content["7RPA2-sc1"].stem == "What is 3 + 4 (edited)?"
+
+
+def test_items_with_a_negative_slope_are_not_served(world):
+    with Session(world.engine, expire_on_commit=False) as s:
+        p = BankCache().load(world.engine).params
+        a = p.a.copy()
+        a[p.index_of["7RPA2-sc3"]] = -0.8
+        flipped = ItemParameters.from_arrays(p.item_ids, p.model, a=a, b=p.b, thresholds=p.thresholds, n_categories=p.n_categories)
+        cal = import_parameters(s, flipped)
+        make_live(s, cal.id)
+        s.commit()
+    bank = BankCache().load(world.engine)
+    assert bank.calibration_id == cal.id
+    assert "7RPA2-sc3" not in bank.params.index_of and "7RPA2-sc3" not in bank.content
+    assert "7RPA2-sc3" not in bank.adaptive.item_ids.tolist()

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from itembank.catalog_io import CatalogFormatError, export_items_csv, export_json, export_standards_csv, import_catalog, read_catalog
-from itembank.tables import Item, Standard
+from itembank.tables import Item
 
 
 def test_json_round_trip_into_an_empty_bank(world, db_engine):

@@ -165,7 +165,7 @@ def test_parameters_export_and_import(client, world, as_user):
     "text",
     [
         "item_id,model,a,b,c,d\nNOPE,2pl,1,0,,\n",
-        "item_id,model,a,b,c,d\n7RPA2-sc0,2pl,-1,0,,\n",
+        "item_id,model,a,b,c,d\n7RPA2-sc0,2pl,0,0,,\n",
         "item_id,model,a,b,c,d,b1,b2,b3\n7RPA2-sc0,grm,1,,,,-1,0,1\n",  # a dichotomous item given 4 categories
         "item_id,model,a,b\n7RPA2-sc0,2pl,one,0\n",
     ],
