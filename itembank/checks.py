@@ -59,6 +59,11 @@ CHECK_POLICY = CatPolicy(
 )
 
 
+_CHECK = Check.__table__
+_RESPONSE = Response.__table__
+_MASTERY = Mastery.__table__
+
+
 @dataclass(frozen=True)
 class StartOutcome:
     check: Check
@@ -97,11 +102,12 @@ def check_bank(cache: BankCache, check: Check, engine=None) -> OperationalBank:
 
 def _recent(session: Session, student_id: int, bank: OperationalBank) -> list[str]:
     since = utcnow() - timedelta(days=RECENT_DAYS)
-    ids = session.exec(
-        select(Response.item_id).where(Response.student_id == student_id, Response.answered_at >= since).distinct()
-    ).all()
-    names = set(bank.adaptive.item_ids.tolist())
-    return sorted(i for i in ids if i in names)
+    table = Response.__table__
+    ids = session.connection().execute(
+        select(table.c.item_id).where(table.c.student_id == student_id, table.c.answered_at >= since).distinct()
+    ).scalars()
+    index = bank.adaptive.params.index_of
+    return sorted(i for i in ids if i in index)
 
 
 def start_check(
@@ -137,20 +143,23 @@ def start_check(
     )
     state, item_id = cat.next_item(bank.adaptive, state)
     done = item_id is None
-    row = Check(
-        student_id=student_id,
-        standard_id=standard.id,
-        calibration_id=bank.calibration_id,
-        status=CheckStatus.done.value if done else CheckStatus.active.value,
-        state=state.to_dict(),
-        current_item_id=item_id,
-        stop_reason=state.finished if done else None,
-        started_by=started_by,
-        finished_at=utcnow() if done else None,
-    )
-    session.add(row)
-    session.flush()
-    return StartOutcome(row, None if item_id is None else bank.content[item_id])
+    now = utcnow()
+    values = {
+        "student_id": student_id,
+        "standard_id": standard.id,
+        "calibration_id": bank.calibration_id,
+        "status": CheckStatus.done.value if done else CheckStatus.active.value,
+        "state": state.to_dict(),
+        "current_item_id": item_id,
+        "n_answered": 0,
+        "stop_reason": state.finished if done else None,
+        "started_by": started_by,
+        "started_at": now,
+        "finished_at": now if done else None,
+    }
+    # a Core insert: the row is written now, in the caller's transaction (no unit-of-work flush)
+    check_id = session.connection().execute(insert(_CHECK).returning(_CHECK.c.id), values).scalar_one()
+    return StartOutcome(Check(id=check_id, **values), None if item_id is None else bank.content[item_id])
 
 
 @dataclass(frozen=True)
@@ -167,9 +176,6 @@ class CheckRow:
     stop_reason: str | None
 
 
-_CHECK = Check.__table__
-_RESPONSE = Response.__table__
-_MASTERY = Mastery.__table__
 _LOAD_CHECK = select(
     _CHECK.c.id, _CHECK.c.student_id, _CHECK.c.standard_id, _CHECK.c.calibration_id, _CHECK.c.status,
     _CHECK.c.state, _CHECK.c.current_item_id, _CHECK.c.stop_reason,
