@@ -153,6 +153,18 @@ def _read_wide(path, header, body, n_categories) -> ResponseMatrix:
             text = row[col]
             if text.strip():
                 table[i, col - 1] = _score(path, line, header[col], text)
+    if n_categories is not None:
+        unknown = [iid for iid in item_ids if iid not in n_categories]
+        if unknown:
+            col = item_ids.index(unknown[0]) + 2
+            raise FileFormatError(f"{path}: line 1, column {col}: unknown item {unknown[0]!r}")
+        limits = np.array([n_categories[iid] for iid in item_ids])
+        over = ~np.isnan(table) & (table >= limits[None, :])
+        if over.any():
+            i, j = np.argwhere(over)[0]
+            raise FileFormatError(
+                f"{path}: line {body[i][0]}, column {item_ids[j]}: score {int(table[i, j])} is out of range 0..{limits[j] - 1}"
+            )
     top = np.nanmax(np.where(np.isnan(table), -1, table), axis=0).astype(int)
     k = _categories_for(path, item_ids, top, n_categories)
     students = [row[0].strip() for _, row in body]
@@ -175,6 +187,14 @@ def _read_long(path, header, body, n_categories) -> ResponseMatrix:
         if not iid:
             raise FileFormatError(f"{path}: line {line}, column item_id: empty item_id")
         value = _score(path, line, "score", row[2])
+        if n_categories is not None:
+            k = n_categories.get(iid)
+            if k is None:
+                raise FileFormatError(f"{path}: line {line}, column item_id: unknown item {iid!r}")
+            if value >= k:
+                raise FileFormatError(
+                    f"{path}: line {line}, column score: score {value} of item {iid} is out of range 0..{k - 1}"
+                )
         si = students.setdefault(sid, len(students))
         ii = items.setdefault(iid, len(items))
         key = (si, ii)

@@ -1,0 +1,77 @@
+"""CSV formats of DESIGN.md section 4: round trips and bad files named by line and column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.simulate import simulate_bank, simulate_responses
+from itembank.io import FileFormatError, read_parameters, read_responses, write_parameters, write_responses
+
+
+@pytest.mark.parametrize("model,k", [("2pl", 2), ("3pl", 2), ("grm", 4), ("gpcm", 3), ("rasch", 2)])
+def test_parameters_round_trip(tmp_path, model, k):
+    bank = simulate_bank(6, model, 3, n_categories=k)
+    path = tmp_path / "p.csv"
+    write_parameters(path, bank)
+    back = read_parameters(path)
+    np.testing.assert_array_equal(back.item_ids, bank.item_ids)
+    for name in ("a", "b", "c", "d", "thresholds"):
+        np.testing.assert_allclose(getattr(back, name), getattr(bank, name), rtol=1e-5, equal_nan=True)
+
+
+@pytest.mark.parametrize("layout", ["wide", "long"])
+def test_responses_round_trip(tmp_path, layout):
+    data = simulate_responses(simulate_bank(5, "grm", 1), np.linspace(-2, 2, 30), 2, missing_rate=0.3)
+    path = tmp_path / "r.csv"
+    write_responses(path, data, layout=layout)
+    back = read_responses(path).align(data.item_ids)
+    order = [list(back.student_ids).index(s) for s in data.student_ids if s in set(back.student_ids)]
+    kept = [i for i, s in enumerate(data.student_ids) if s in set(back.student_ids)]
+    np.testing.assert_array_equal(np.nan_to_num(back.to_table()[order], nan=-1), np.nan_to_num(data.to_table()[kept], nan=-1))
+
+
+BAD_LONG = {
+    "unknown item": ("student_id,item_id,score\ns1,x,1\ns1,zz,0\n", "line 3, column item_id: unknown item 'zz'"),
+    "out of range": ("student_id,item_id,score\ns1,x,1\ns2,x,2\n", "line 3, column score: score 2"),
+    "repeat": ("student_id,item_id,score\ns1,x,1\ns1,x,0\n", "line 3: student 's1' answered item 'x' again"),
+    "text": ("student_id,item_id,score\ns1,x,one\n", "line 2, column score"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LONG))
+def test_bad_long_files_name_the_line(tmp_path, case):
+    text, message = BAD_LONG[case]
+    path = tmp_path / "r.csv"
+    path.write_text(text)
+    with pytest.raises(FileFormatError, match=message):
+        read_responses(path, n_categories={"x": 2})
+
+
+def test_bad_wide_file_names_line_and_column(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("student_id,x,y\ns1,1,0\ns2,0,3\n")
+    with pytest.raises(FileFormatError, match="line 3, column y: score 3 is out of range 0..1"):
+        read_responses(path, n_categories={"x": 2, "y": 2})
+    with pytest.raises(FileFormatError, match="column 3: unknown item 'y'"):
+        read_responses(path, n_categories={"x": 2})
+
+
+BAD_PARAMS = {
+    "model": ("item_id,model,a,b\ni1,9pl,1,0\n", "line 2, column model"),
+    "number": ("item_id,model,a,b\ni1,2pl,x,0\n", "line 2, column a"),
+    "missing b": ("item_id,model,a,b\ni1,2pl,1,\n", "line 2, column b"),
+    "gap": ("item_id,model,a,b1,b2,b3\ni1,grm,1,-1,,1\n", "line 2: thresholds"),
+    "order": ("item_id,model,a,b1,b2\ni1,grm,1,1,-1\n", "line 2: item i1: grm thresholds must increase"),
+    "duplicate": ("item_id,model,a,b\ni1,2pl,1,0\ni1,2pl,1,0\n", "line 3"),
+    "column": ("item_id,model,a,b,q\ni1,2pl,1,0,1\n", "unknown column 'q'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PARAMS))
+def test_bad_parameter_files(tmp_path, case):
+    text, message = BAD_PARAMS[case]
+    path = tmp_path / "p.csv"
+    path.write_text(text)
+    with pytest.raises(FileFormatError, match=message):
+        read_parameters(path)
