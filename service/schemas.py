@@ -463,3 +463,16 @@ class CalibrationPublic(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     made_live_at: datetime | None
+
+
+class ItemFitPublic(BaseModel):
+    """An item's fit and classical statistics against the stored responses."""
+
+    item_id: str
+    n: int
+    p_value: float
+    rit: float
+    infit: float
+    outfit: float
+    sx2_p: float | None
+    flags: tuple[str, ...]

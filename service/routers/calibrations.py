@@ -8,17 +8,20 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse
 from sqlmodel import func, select
 
 from itembank.bank import load_parameters
 from itembank.calibrations import count_parameters, create_calibration, get_calibration, import_parameters, make_live
 from itembank.errors import Invalid
 from itembank.io import FileFormatError, read_parameters, write_parameters
+from itembank.report import render_html
 from itembank.tables import Calibration, CalibrationStatus, ItemParameter
 from service.deps import BankKeepers, JobsDep, Page, SessionDep
 from service.routers.files import read_upload
-from service.schemas import CalibrationCreate, CalibrationPublic, Paged, ParametersPublic
+from service.pages.adapters import bank_analysis
+from service.schemas import CalibrationCreate, CalibrationPublic, ItemFitPublic, Paged, ParametersPublic
 
 router = APIRouter(prefix="/calibrations", tags=["calibrations"])
 
@@ -95,3 +98,22 @@ def parameters_csv(calibration_id: int, session: SessionDep, _: BankKeepers):
         write_parameters(path, params)
         text = path.read_text(encoding="utf-8")
     return Response(text, media_type="text/csv")
+
+
+def _analysis(session, calibration_id: int):
+    get_calibration(session, calibration_id)
+    found = bank_analysis(session, calibration_id)
+    if found is None:
+        raise HTTPException(409, "this calibration has too few stored responses to its items for fit statistics")
+    return found
+
+
+@router.get("/{calibration_id}/fit", response_model=list[ItemFitPublic], summary="Item fit, classical statistics and flags of a calibration's items")
+def item_fit(calibration_id: int, session: SessionDep, _: BankKeepers):
+    found = _analysis(session, calibration_id)
+    return [ItemFitPublic(item_id=iid, **vars(stats)) for iid, stats in sorted(found.stats.items())]
+
+
+@router.get("/{calibration_id}/report", response_class=HTMLResponse, summary="The calibration report: parameters, fit, DIF flags, classical statistics, plots (self-contained HTML)")
+def report(calibration_id: int, session: SessionDep, _: BankKeepers):
+    return HTMLResponse(render_html(_analysis(session, calibration_id).data))
