@@ -145,40 +145,15 @@ def _prepare_girth(data: Dataset):
 
 
 def _prepare_pyirt(data: Dataset, epochs: int = 2000):
-    from ordered_set import OrderedSet
-    from py_irt.config import IrtConfig
-    from py_irt.dataset import Dataset as PyIrtDataset
-    from py_irt.training import IrtModelTrainer
+    from engine.responses import ResponseMatrix
+    from engine.variational import calibrate_vi
 
-    items = [str(j) for j in range(data.n_items)]
-    students = [str(i) for i in range(data.n_students)]
-    ds = PyIrtDataset(
-        item_ids=OrderedSet(items),
-        subject_ids=OrderedSet(students),
-        item_id_to_ix={k: j for j, k in enumerate(items)},
-        ix_to_item_id=dict(enumerate(items)),
-        subject_id_to_ix={k: i for i, k in enumerate(students)},
-        ix_to_subject_id=dict(enumerate(students)),
-        observation_subjects=data.student.tolist(),
-        observation_items=data.item.tolist(),
-        observations=data.score.astype(float).tolist(),
-        training_example=[True] * data.n_responses,
-    )
+    rm = ResponseMatrix.from_long(data.student, data.item, data.score, n_students=data.n_students, n_items=data.n_items)
 
     def fit():
-        import pyro
-
-        pyro.set_rng_seed(0)
-        config = IrtConfig(model_type="2pl", epochs=epochs, seed=0, log_every=10**9)
-        trainer = IrtModelTrainer(data_path=None, config=config, dataset=ds, verbose=False)
-        trainer.train()
-        out = trainer.last_params
-        order = np.array([int(out["item_ids"][k]) for k in range(len(out["item_ids"]))])
-        a = np.empty(data.n_items)
-        b = np.empty(data.n_items)
-        a[order] = np.asarray(out["disc"], float)
-        b[order] = np.asarray(out["diff"], float)
-        return a, b, {"epochs": epochs}
+        # py-irt's own dataset building and SVI training, through masterycat's adapter
+        params = calibrate_vi(rm, epochs=epochs, seed=0)
+        return np.asarray(params.a, float), np.asarray(params.b, float), {"epochs": epochs}
 
     return fit
 
