@@ -193,7 +193,7 @@ def _read_long(path, header, body, n_categories) -> ResponseMatrix:
                 raise FileFormatError(f"{path}: line {line}, column item_id: unknown item {iid!r}")
             if value >= k:
                 raise FileFormatError(
-                    f"{path}: line {line}, column score: score {value} of item {iid} is out of range 0..{k - 1}"
+                    f"{path}: line {line}, column score: score {value} is out of range 0..{k - 1} for item {iid}"
                 )
         si = students.setdefault(sid, len(students))
         ii = items.setdefault(iid, len(items))
