@@ -395,8 +395,7 @@ def policy_study(seed: int = 6) -> list[dict]:
 
 def mastery_study(seed: int = 7) -> dict:
     """Empirical-Bayes per-standard prior vs standard-alone; drift vs all-evidence growth."""
-    from engine.adaptive_sim import pair_probabilities
-    from engine.growth import drift_filter, estimate_drift
+        from engine.growth import drift_filter, estimate_drift
     from engine.mastery import standard_estimates
 
     rng = np.random.default_rng(seed)
@@ -411,7 +410,7 @@ def mastery_study(seed: int = 7) -> dict:
     order = np.argsort(rng.random((n, s, per)), axis=2)
     stu, std, pos = np.nonzero(np.arange(per)[None, None, :] < n_ans[:, :, None])
     item = std * per + order[stu, std, pos]
-    score = (rng.random(item.size) < pair_probabilities(params, theta[stu, std], item)[:, 1]).astype(int)
+    score = (rng.random(item.size) < params.pair_probabilities(theta[stu, std], item)[:, 1]).astype(int)
     t = time.perf_counter()
     eb = standard_estimates(bank, stu, item, score, n)
     eb_s = time.perf_counter() - t
@@ -439,7 +438,7 @@ def mastery_study(seed: int = 7) -> dict:
     su = np.repeat(np.arange(ng), k * per_s)
     sit = np.tile(np.repeat(np.arange(k), per_s), ng)
     it = rng.integers(0, jg, su.size)
-    sc = (rng.random(su.size) < pair_probabilities(pg, traj[su, sit], it)[:, 1]).astype(int)
+    sc = (rng.random(su.size) < pg.pair_probabilities(traj[su, sit], it)[:, 1]).astype(int)
     days = sit * 7.0
     sigma = estimate_drift(bg, su, it, sc, days, ng)
     drift = drift_filter(bg, su, it, sc, days, ng, sigma=sigma)

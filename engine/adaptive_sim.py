@@ -24,67 +24,12 @@ from engine import posterior as post_ops
 from engine.adaptive_bank import AdaptiveBank
 from engine.content import kingsbury_zara
 from engine.exposure import ExposurePolicy, sympson_hetter_update
-from engine.models import LOGISTIC
 from engine.parameters import ItemParameters
 from engine.policy import CatPolicy
 from engine.selection import select
 from engine.stopping import REASONS, classify, evaluate, sprt_table
 
-__all__ = ["CatSimulation", "simulate_cat", "calibrate_sympson_hetter", "pair_probabilities"]
-
-
-def _group_map(params: ItemParameters, cache: dict | None):
-    hit = None if cache is None else cache.get("group-map")
-    if hit is None:
-        gid = np.empty(params.n_items, dtype=np.intp)
-        row = np.empty(params.n_items, dtype=np.intp)
-        for g, group in enumerate(params.groups):  # a loop over model groups
-            gid[group.index] = g
-            row[group.index] = np.arange(group.index.size)
-        hit = (gid, row)
-        if cache is not None:
-            cache["group-map"] = hit
-    return hit
-
-
-def pair_probabilities(
-    params: ItemParameters, theta: np.ndarray, items: np.ndarray, cache: dict | None = None
-) -> np.ndarray:
-    """Exact ``P(x = k | theta_i)`` of item ``items[i]`` for each pair i.
-
-    Parameters
-    ----------
-    params : ItemParameters
-    theta : ndarray, shape (P,)
-    items : ndarray of int, shape (P,)
-
-    Returns
-    -------
-    ndarray, shape (P, Kmax)
-        Zero past an item's number of categories.
-    """
-    theta = np.asarray(theta, dtype=float)
-    items = np.asarray(items, dtype=np.intp)
-    gid, row = _group_map(params, cache)
-    out = np.zeros((theta.size, params.max_categories))
-    for g, group in enumerate(params.groups):  # a loop over model groups
-        sel = np.flatnonzero(gid[items] == g)
-        if sel.size == 0:
-            continue
-        eta = group.eta[row[items[sel]]]
-        if group.family is LOGISTIC:
-            # internal parameters (a, delta, c, d) of engine.models.LogisticFamily
-            s = 1.0 / (1.0 + np.exp(-(eta[:, 0] * theta[sel] + eta[:, 1])))
-            p1 = eta[:, 2] + (eta[:, 3] - eta[:, 2]) * s
-            out[sel, 0] = 1.0 - p1
-            out[sel, 1] = p1
-            continue
-        k = group.n_categories
-        for lo in range(0, sel.size, 256):  # pairs are the diagonal of a small block
-            part = sel[lo : lo + 256]
-            block = group.family.probabilities(theta[part], eta[lo : lo + 256], k)
-            out[part, :k] = block[np.arange(part.size), np.arange(part.size)]
-    return out
+__all__ = ["CatSimulation", "simulate_cat", "calibrate_sympson_hetter"]
 
 
 def _draw(p: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -226,7 +171,6 @@ def simulate_cat(
     items = np.full((n, length_max), -1, dtype=np.int64)
     scores = np.full((n, length_max), -1, dtype=np.int64)
     reason = np.zeros(n, dtype=np.int64)
-    cache = bank._cache
     tried_pairs: list[np.ndarray] = []
 
     def retire(gone: np.ndarray, why: np.ndarray) -> None:
@@ -281,7 +225,7 @@ def simulate_cat(
         t2 = time.perf_counter()
         timings["select"] += t2 - t1
         # ---- respond (exact probabilities at the true abilities)
-        p = pair_probabilities(bank.params, truth, chosen, cache)
+        p = bank.params.pair_probabilities(truth, chosen)
         x = _draw(p, rng.random(active.size))
         blk[:, n_recent + step] = chosen
         sc[:, step] = x

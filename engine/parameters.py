@@ -292,6 +292,31 @@ class ItemParameters:
             out[:, g.index, : g.n_categories] = g.probabilities(theta)
         return out
 
+    def pair_probabilities(self, theta, items) -> np.ndarray:
+        """``P(x = k | theta[i])`` of item ``items[i]`` for each pair i.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+        items : array_like of int, shape (P,)
+            Item positions.
+
+        Returns
+        -------
+        ndarray, shape (P, Kmax)
+            Zero past an item's number of categories.
+        """
+        theta = np.asarray(theta, dtype=float).reshape(-1)
+        items = np.asarray(items, dtype=np.intp).reshape(-1)
+        group_of, row_of = self.group_positions
+        out = np.zeros((theta.size, self.max_categories))
+        for gi, g in enumerate(self.groups):
+            sel = np.flatnonzero(group_of[items] == gi)
+            if sel.size:
+                paired = g.family.probabilities(theta[sel][None, :], g.eta[row_of[items[sel]]], g.n_categories)
+                out[sel, : g.n_categories] = paired[0]
+        return out
+
     def information(self, theta) -> np.ndarray:
         """Fisher item information at ``theta``, shape ``(Q, J)``.
 

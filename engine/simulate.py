@@ -154,11 +154,4 @@ def _distinct_items(n: int, j: int, k: int, rng: np.random.Generator) -> np.ndar
 
 def _paired_draw(params: ItemParameters, theta: np.ndarray, item: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One draw per (theta, item) pair, shape (n_pairs,)."""
-    score = np.zeros(len(item), dtype=np.int64)
-    group_of, row_of = params.group_positions
-    for gi, g in enumerate(params.groups):
-        sel = np.flatnonzero(group_of[item] == gi)
-        if len(sel):
-            probs = g.family.probabilities(theta[sel][None, :], g.eta[row_of[item[sel]]], g.n_categories)[0]
-            score[sel] = draw_categories(probs, rng)
-    return score
+    return draw_categories(params.pair_probabilities(theta, item), rng)

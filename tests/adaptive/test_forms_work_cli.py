@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.adaptive_bank import AdaptiveBank
-from engine.adaptive_sim import pair_probabilities
 from engine.assembly import assemble_forms
 from engine.bands import band_codes
 from engine.morning_work import morning_work
@@ -61,7 +60,7 @@ def test_morning_work_tiers(school):
         own = mw.student_items[m]
         assert not set(own.tolist()) & set(ri[rs == ms[m]].tolist())
     # aimed at the target: tier items are easier for high tiers' abilities than a random draw
-    p = pair_probabilities(bank.params, np.repeat(mw.tier_theta, 5), mw.tier_items.ravel())[:, 1]
+    p = bank.params.pair_probabilities(np.repeat(mw.tier_theta, 5), mw.tier_items.ravel())[:, 1]
     assert abs(p.mean() - 0.75) < 0.08
 
 

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from scipy.special import logit
 
 from engine.adaptive_bank import AdaptiveBank
-from engine.adaptive_sim import pair_probabilities
 from engine.bands import BandScheme, band_codes, cuts_from_percent, rollup
 from engine.growth import _predict, drift_filter, estimate_drift, sittings
 from engine.mastery import standard_estimates
@@ -64,7 +63,7 @@ def standards_data():
     take = np.arange(per)[None, None, :] < n_ans[:, :, None]
     stu, std, pos = np.nonzero(take)
     item = std * per + order[stu, std, pos]
-    p = pair_probabilities(params, theta[stu, std], item)[:, 1]
+    p = params.pair_probabilities(theta[stu, std], item)[:, 1]
     score = (rng.random(item.size) < p).astype(int)
     return bank, theta, n_ans, stu, item, score
 
@@ -134,7 +133,7 @@ def test_drift_beats_all_evidence_on_learning_trajectories():
     stu = np.repeat(np.arange(n), k * per)
     sit = np.tile(np.repeat(np.arange(k), per), n)
     item = rng.integers(0, j, stu.size)
-    p = pair_probabilities(params, traj[stu, sit], item)[:, 1]
+    p = params.pair_probabilities(traj[stu, sit], item)[:, 1]
     score = (rng.random(stu.size) < p).astype(int)
     days = sit * 7.0
     sigma = estimate_drift(bank, stu, item, score, days, n)
@@ -191,7 +190,7 @@ def test_rho_near_zero_for_unrelated_standards():
     theta = rng.normal(size=(n, s))  # independent standards
     stu = np.repeat(np.arange(n), j)
     item = np.tile(np.arange(j), n)
-    p = pair_probabilities(params, theta[stu, item // per], item)[:, 1]
+    p = params.pair_probabilities(theta[stu, item // per], item)[:, 1]
     score = (rng.random(item.size) < p).astype(int)
     eb = standard_estimates(bank, stu, item, score, n)
     assert eb.rho < 0.12
@@ -239,7 +238,7 @@ def test_mastery_report_with_drift_tracks_relearning():
     stu, std, sit = np.repeat(stu, 4), np.repeat(std, 4), np.repeat(sit, 4)
     item = std * per + rng.integers(0, per, stu.size)
     true = start[stu, std] + 1.5 * (learn[stu, std] & (sit >= 2))
-    score = (rng.random(stu.size) < pair_probabilities(params, true, item)[:, 1]).astype(int)
+    score = (rng.random(stu.size) < params.pair_probabilities(true, item)[:, 1]).astype(int)
     final = start + 1.5 * learn
     cuts = np.tile([-0.5, 0.5], (s, 1))
     static = mastery_report(bank, stu, item, score, sit * 7.0, n, cuts, sigma=0.0)

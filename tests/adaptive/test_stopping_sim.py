@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from engine.adaptive_sim import pair_probabilities, simulate_cat
+from engine.adaptive_sim import simulate_cat
 from engine.policy import CatPolicy
 from engine.selection import SelectionRule
 from engine.stopping import StoppingRule, classify, evaluate, sprt_bounds, sprt_table
@@ -94,7 +94,7 @@ def test_classification_rules_are_accurate_and_short(bank, method):
 def test_pair_probabilities_exact(mixed_bank):
     theta = np.array([-1.0, 0.3, 2.0, 0.1, -0.4, 1.2])
     items = np.array([0, 1, 2, 3, 4, 5])
-    got = pair_probabilities(mixed_bank.params, theta, items)
+    got = mixed_bank.params.pair_probabilities(theta, items)
     full = np.stack([mixed_bank.params.category_probabilities(theta[i : i + 1])[0, items[i]] for i in range(6)])
     np.testing.assert_allclose(got, full, atol=1e-12)
 
@@ -104,7 +104,7 @@ def test_simulated_answers_follow_the_model(bank):
     theta = np.random.default_rng(6).normal(size=20000)
     sim = simulate_cat(bank, theta, CatPolicy(stopping=StoppingRule(max_items=1, se_target=None)),
                        np.random.default_rng(7))
-    p = pair_probabilities(bank.params, theta, sim.items[:, 0])[:, 1]
+    p = bank.params.pair_probabilities(theta, sim.items[:, 0])[:, 1]
     assert abs(sim.scores[:, 0].mean() - p.mean()) < 4 * np.sqrt(0.25 / theta.size)
 
 
@@ -142,6 +142,6 @@ def test_rubric_bank_simulation_recovers(mixed_bank):
     # grm item g2 (K = 4): observed category shares equal the model's marginal over the students
     col = np.argmax(sim.items == 5, axis=1)
     got = np.bincount(sim.scores[np.arange(3000), col], minlength=4) / 3000
-    want = pair_probabilities(mixed_bank.params, theta, np.full(3000, 5)).mean(axis=0)
+    want = mixed_bank.params.pair_probabilities(theta, np.full(3000, 5)).mean(axis=0)
     np.testing.assert_allclose(got, want, atol=0.03)
     assert abs(sim.summary()["bias"]) < 0.06

@@ -175,3 +175,13 @@ def test_score_and_information_match_the_jacobian_formula(model, k):
                 return np.einsum("qnk,qnk->n", counts, np.log(g.family.probabilities(THETA, e, g.n_categories)))
 
             np.testing.assert_allclose(grad[:, m], (value(up) - value(down)) / (2 * h), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("model,k", CASES)
+def test_pair_probabilities_are_the_diagonal_of_the_grid(model, k):
+    params = bank(model, k)
+    theta = np.linspace(-2, 2, 9)
+    items = np.arange(9) % params.n_items
+    paired = params.pair_probabilities(theta, items)
+    grid = params.category_probabilities(theta)
+    np.testing.assert_allclose(paired, grid[np.arange(9), items])
