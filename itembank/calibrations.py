@@ -194,6 +194,10 @@ def calibrate_dropping_misfits(matrix, models, *, max_drops: int = 20, **kwargs)
         matrix, models = matrix.select_items(keep), models[keep]
 
 
+#: log(a) ~ N(0, 0.5^2) unless a run's settings say otherwise
+DEFAULT_SLOPE_PRIOR = (0.0, 0.5)
+
+
 def run_calibration(
     engine: Engine,
     calibration_id: int,
@@ -239,7 +243,14 @@ def run_calibration(
                 if on_progress is not None:
                     on_progress(frac)
 
-        result, matrix, dropped = calibrate_dropping_misfits(matrix, models, max_iter=max_iter, se=True, progress=progress)
+        # operational data are sparse (adaptive checks): a weak lognormal prior on
+        # the slopes keeps items with few answers finite (BILOG's practice);
+        # settings {"slope_prior": null} turns it off, [mean, sd] changes it
+        prior = settings.get("slope_prior", list(DEFAULT_SLOPE_PRIOR))
+        result, matrix, dropped = calibrate_dropping_misfits(
+            matrix, models, max_iter=max_iter, se=True, progress=progress,
+            slope_prior=None if prior is None else (float(prior[0]), float(prior[1])),
+        )
         with Session(engine) as session:
             rho = mastery_rho(session, result.params, matrix, seed=calibration_id)
             save_parameters(session, calibration_id, result.params)
