@@ -38,6 +38,7 @@ from engine.exposure import ExposurePolicy  # noqa: E402
 from engine.morning_work import morning_work  # noqa: E402
 from engine.parameters import ItemParameters  # noqa: E402
 from engine.policy import CatPolicy  # noqa: E402
+from engine.simulate import simulate_learning  # noqa: E402
 from engine.selection import SelectionRule, select  # noqa: E402
 from engine.stopping import StoppingRule  # noqa: E402
 
@@ -395,7 +396,7 @@ def policy_study(seed: int = 6) -> list[dict]:
 
 def mastery_study(seed: int = 7) -> dict:
     """Empirical-Bayes per-standard prior vs standard-alone; drift vs all-evidence growth."""
-        from engine.growth import drift_filter, estimate_drift
+    from engine.growth import drift_filter, estimate_drift
     from engine.mastery import standard_estimates
 
     rng = np.random.default_rng(seed)
@@ -431,21 +432,13 @@ def mastery_study(seed: int = 7) -> dict:
     pg = ItemParameters.from_arrays([f"i{x}" for x in range(jg)], "2pl", a=rng.lognormal(0.2, 0.25, jg),
                                     b=rng.normal(0, 1, jg))
     bg = AdaptiveBank.from_parameters(pg)
-    th0 = rng.normal(-0.5, 1, ng)
-    jump = np.where(rng.random(ng) < 0.5, 1.5, 0.0)
-    at = rng.integers(1, k, ng)
-    traj = th0[:, None] + jump[:, None] * (np.arange(k)[None, :] >= at[:, None])
-    su = np.repeat(np.arange(ng), k * per_s)
-    sit = np.tile(np.repeat(np.arange(k), per_s), ng)
-    it = rng.integers(0, jg, su.size)
-    sc = (rng.random(su.size) < pg.pair_probabilities(traj[su, sit], it)[:, 1]).astype(int)
+    traj, learners, su, sit, it, sc = simulate_learning(pg, ng, k, per_s, rng)
     days = sit * 7.0
     sigma = estimate_drift(bg, su, it, sc, days, ng)
     drift = drift_filter(bg, su, it, sc, days, ng, sigma=sigma)
     naive = drift_filter(bg, su, it, sc, days, ng, sigma=0.0)
     final = traj[:, -1]
     tb = band_codes(final, cuts)
-    learners = jump > 0
     res["growth"] = {
         "sigma": sigma,
         "drift_rmse": float(np.sqrt(np.mean((drift.theta - final) ** 2))),

@@ -15,7 +15,7 @@ from engine.models import MODEL_NAMES
 from engine.parameters import ItemParameters
 from engine.responses import ResponseMatrix
 
-__all__ = ["simulate_bank", "simulate_responses", "draw_categories"]
+__all__ = ["simulate_bank", "simulate_responses", "simulate_learning", "draw_categories"]
 
 
 def simulate_bank(
@@ -137,6 +137,43 @@ def simulate_responses(
     if missing_rate > 0:
         scores[rng.random((n, j)) < missing_rate] = -1
     return ResponseMatrix.from_dense(scores, ids, params.item_ids, params.n_categories)
+
+
+def simulate_learning(
+    params: ItemParameters,
+    n_students: int,
+    n_sittings: int,
+    items_per_sitting: int,
+    rng: np.random.Generator,
+    *,
+    start_mean: float = -0.5,
+    gain: float = 1.5,
+    share: float = 0.5,
+):
+    """Students who may relearn between sittings (growth-model studies).
+
+    Abilities start at ``N(start_mean, 1)``; a ``share`` of the students gain
+    ``gain`` at a random sitting (1 .. n_sittings - 1) and keep it.  At every
+    sitting each student answers ``items_per_sitting`` items drawn at random
+    (dichotomous items: ``score = u < P(x = 1)``).
+
+    Returns
+    -------
+    trajectories : ndarray, shape (N, S)
+        True ability at each sitting.
+    learned : ndarray of bool, shape (N,)
+    student, sitting, item, score : ndarray of int, shape (N * S * items_per_sitting,)
+    """
+    start = rng.normal(start_mean, 1, n_students)
+    jump = np.where(rng.random(n_students) < share, gain, 0.0)
+    at = rng.integers(1, n_sittings, n_students)
+    trajectories = start[:, None] + jump[:, None] * (np.arange(n_sittings)[None, :] >= at[:, None])
+    student = np.repeat(np.arange(n_students), n_sittings * items_per_sitting)
+    sitting = np.tile(np.repeat(np.arange(n_sittings), items_per_sitting), n_students)
+    item = rng.integers(0, params.n_items, student.size)
+    p = params.pair_probabilities(trajectories[student, sitting], item)[:, 1]
+    score = (rng.random(student.size) < p).astype(int)
+    return trajectories, jump > 0, student, sitting, item, score
 
 
 def _distinct_items(n: int, j: int, k: int, rng: np.random.Generator) -> np.ndarray:

@@ -13,6 +13,7 @@ from engine.bands import BandScheme, band_codes, cuts_from_percent, rollup
 from engine.growth import _predict, drift_filter, estimate_drift, sittings
 from engine.mastery import standard_estimates
 from engine.parameters import ItemParameters
+from engine.simulate import simulate_learning
 from engine import posterior as post_ops
 
 
@@ -126,15 +127,7 @@ def test_drift_beats_all_evidence_on_learning_trajectories():
     params = ItemParameters.from_arrays([f"i{x}" for x in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j),
                                         b=rng.normal(0, 1, j))
     bank = AdaptiveBank.from_parameters(params)
-    th0 = rng.normal(-0.5, 1, n)
-    jump = np.where(rng.random(n) < 0.5, 1.5, 0.0)
-    at = rng.integers(1, k, n)
-    traj = th0[:, None] + jump[:, None] * (np.arange(k)[None, :] >= at[:, None])
-    stu = np.repeat(np.arange(n), k * per)
-    sit = np.tile(np.repeat(np.arange(k), per), n)
-    item = rng.integers(0, j, stu.size)
-    p = params.pair_probabilities(traj[stu, sit], item)[:, 1]
-    score = (rng.random(stu.size) < p).astype(int)
+    traj, learners, stu, sit, item, score = simulate_learning(params, n, k, per, rng)
     days = sit * 7.0
     sigma = estimate_drift(bank, stu, item, score, days, n)
     assert 0.05 < sigma < 0.5
@@ -142,7 +135,6 @@ def test_drift_beats_all_evidence_on_learning_trajectories():
     naive = drift_filter(bank, stu, item, score, days, n, sigma=0.0)
     rmse = lambda e: np.sqrt(np.mean((e.theta - traj[:, -1]) ** 2))  # noqa: E731
     assert rmse(drift) < rmse(naive) - 0.08
-    learners = jump > 0
     # a relearner turns green: the naive estimate lags behind the final ability
     assert np.mean(drift.theta[learners] - traj[learners, -1]) > np.mean(naive.theta[learners] - traj[learners, -1]) + 0.2
 
