@@ -29,18 +29,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import posterior as post_ops  # noqa: E402
-from engine.adaptive_bank import AdaptiveBank  # noqa: E402
-from engine.adaptive_sim import calibrate_sympson_hetter, simulate_cat  # noqa: E402
-from engine.bands import band_codes  # noqa: E402
-from engine.content import Blueprint, kingsbury_zara  # noqa: E402
-from engine.exposure import ExposurePolicy  # noqa: E402
-from engine.morning_work import morning_work  # noqa: E402
-from engine.parameters import ItemParameters  # noqa: E402
-from engine.policy import CatPolicy  # noqa: E402
-from engine.simulate import simulate_learning  # noqa: E402
-from engine.selection import SelectionRule, select  # noqa: E402
-from engine.stopping import StoppingRule  # noqa: E402
+from engine.adaptive import posterior as post_ops  # noqa: E402
+from engine.adaptive.bank import AdaptiveBank  # noqa: E402
+from engine.adaptive.content import Blueprint, kingsbury_zara  # noqa: E402
+from engine.adaptive.exposure import ExposurePolicy  # noqa: E402
+from engine.adaptive.policy import CatPolicy  # noqa: E402
+from engine.adaptive.selection import SelectionRule, select  # noqa: E402
+from engine.adaptive.simulation import calibrate_sympson_hetter, simulate_cat  # noqa: E402
+from engine.adaptive.stopping import StoppingRule  # noqa: E402
+from engine.irt.parameters import ItemParameters  # noqa: E402
+from engine.irt.simulation import simulate_learning  # noqa: E402
+from engine.mastery.bands import band_codes  # noqa: E402
+from engine.mastery.morning_work import morning_work  # noqa: E402
 
 LENGTH = 20
 
@@ -96,22 +96,25 @@ def ours(a, b, theta, seed=1):
     kl = SelectionRule("kl")
     kl_s, kl_cpu = both(lambda: select(bank, th, blocked, rule=kl, posterior=post), repeat=5, number=50)
     # one service request: JSON state in, record the answer, estimate, stop?, next item, JSON state out
-    from engine import session
+    from engine.adaptive import check
 
-    state = session.start(
-        bank, standard="S", objectives=bank.objective_names, seed=seed,
+    state = check.start(
+        bank,
+        standard="S",
+        objectives=bank.objective_names,
+        seed=seed,
         policy=CatPolicy(stopping=StoppingRule(max_items=40, se_target=None)),
     )
-    state, item = session.next_item(bank, state)
+    state, item = check.next_item(bank, state)
     texts = [state.to_json()]
     for k in range(12):  # a state with 12 answers
-        res = session.answer(bank, session.SessionState.from_json(texts[-1]), item, k % 2)
+        res = check.answer(bank, check.CheckState.from_json(texts[-1]), item, k % 2)
         item = res.next_item
         texts.append(res.state.to_json())
 
     def request():
-        st = session.SessionState.from_json(texts[-1])
-        return session.answer(bank, st, item, 1).state.to_json()
+        st = check.CheckState.from_json(texts[-1])
+        return check.answer(bank, st, item, 1).state.to_json()
 
     req_s, req_cpu = both(request, repeat=5, number=200)
     policy = CatPolicy(stopping=StoppingRule(max_items=LENGTH, se_target=None))
@@ -156,9 +159,7 @@ def ours_many(bank: AdaptiveBank, n_students: int, seed: int = 2):
 
     def run():
         req = kingsbury_zara(bank, bp, administered, blocked)
-        return select(
-            bank, theta, blocked, exposure=ExposurePolicy("sympson-hetter"), required=req, rng=rng, keys=keys
-        )
+        return select(bank, theta, blocked, exposure=ExposurePolicy("sympson-hetter"), required=req, rng=rng, keys=keys)
 
     run()
     return timeit(run, repeat=5)
@@ -211,7 +212,7 @@ def ours_sh(a, b, theta, seed=4):
     )
     free = simulate_cat(bank, theta, CatPolicy(stopping=stop), np.random.default_rng(seed + 3))
     # the classic iteration K = r / P(S) from selection rates, for comparison
-    from engine.exposure import sympson_hetter_update
+    from engine.adaptive.exposure import sympson_hetter_update
 
     sh_pol = CatPolicy(exposure=ExposurePolicy("sympson-hetter"), stopping=stop)
     sample = np.random.default_rng(seed + 4).normal(size=3000)
@@ -222,7 +223,9 @@ def ours_sh(a, b, theta, seed=4):
         classic.append(float(run.exposure_rates.max()))
         k_classic = sympson_hetter_update(run.selected_counts / sample.size, 0.25)
     classic_val = simulate_cat(
-        bank.with_exposure_control(k_classic), np.random.default_rng(seed + 1).normal(size=10000), sh_pol,
+        bank.with_exposure_control(k_classic),
+        np.random.default_rng(seed + 1).normal(size=10000),
+        sh_pol,
         np.random.default_rng(seed + 2),
     )
     s = sim.summary()
@@ -273,7 +276,13 @@ def plain_numpy(a, b, theta, seed=5):
     t = time.perf_counter()
     est = np.array([one(x) for x in theta[:n]])
     per_student = (time.perf_counter() - t) / n
-    return {"select1": sel_s, "select1_cpu": sel_cpu, "sim_per_student": per_student, "n": n, "rmse": float(np.sqrt(np.mean((est - theta[:n]) ** 2)))}
+    return {
+        "select1": sel_s,
+        "select1_cpu": sel_cpu,
+        "sim_per_student": per_student,
+        "n": n,
+        "rmse": float(np.sqrt(np.mean((est - theta[:n]) ** 2))),
+    }
 
 
 # ----------------------------------------------------------------- mirt (PyPI)
@@ -373,9 +382,16 @@ def policy_study(seed: int = 6) -> list[dict]:
     runs = [
         ("max-info", "fixed 20 items", StoppingRule(max_items=20, se_target=None, cut=cut)),
         ("max-info", "SE <= 0.3 (max 40)", StoppingRule(max_items=40, se_target=0.3, cut=cut)),
-        ("max-info", "95% CI excludes cut (max 40)", StoppingRule(max_items=40, se_target=None, classify="ci", cut=cut)),
-        ("max-info", "SPRT a=b=0.05, delta 0.3 (max 40)",
-         StoppingRule(max_items=40, se_target=None, classify="sprt", cut=cut, indifference=0.3)),
+        (
+            "max-info",
+            "95% CI excludes cut (max 40)",
+            StoppingRule(max_items=40, se_target=None, classify="ci", cut=cut),
+        ),
+        (
+            "max-info",
+            "SPRT a=b=0.05, delta 0.3 (max 40)",
+            StoppingRule(max_items=40, se_target=None, classify="sprt", cut=cut, indifference=0.3),
+        ),
         ("kl", "fixed 20 items", StoppingRule(max_items=20, se_target=None, cut=cut)),
         ("kl", "fixed 5 items", StoppingRule(max_items=5, se_target=None, cut=cut)),
         ("max-info", "fixed 5 items", StoppingRule(max_items=5, se_target=None, cut=cut)),
@@ -383,27 +399,37 @@ def policy_study(seed: int = 6) -> list[dict]:
     ]
     out = []
     for rule, label, stop in runs:
-        sim = simulate_cat(bank, theta, CatPolicy(rule=SelectionRule(rule), stopping=stop), np.random.default_rng(seed + 1))
+        sim = simulate_cat(
+            bank, theta, CatPolicy(rule=SelectionRule(rule), stopping=stop), np.random.default_rng(seed + 1)
+        )
         s = sim.summary()
         far = np.abs(theta - cut) > 0.3
-        out.append({
-            "rule": rule, "stop": label, "mean_length": s["mean_length"], "accuracy": s["classification_accuracy"],
-            "accuracy_far": float(np.mean(sim.mastery[far] == (theta[far] >= cut))), "rmse": s["rmse"],
-            "bias": s["bias"], "max_exposure": s["max_exposure"],
-        })
+        out.append(
+            {
+                "rule": rule,
+                "stop": label,
+                "mean_length": s["mean_length"],
+                "accuracy": s["classification_accuracy"],
+                "accuracy_far": float(np.mean(sim.mastery[far] == (theta[far] >= cut))),
+                "rmse": s["rmse"],
+                "bias": s["bias"],
+                "max_exposure": s["max_exposure"],
+            }
+        )
     return out
 
 
 def mastery_study(seed: int = 7) -> dict:
     """Empirical-Bayes per-standard prior vs standard-alone; drift vs all-evidence growth."""
-    from engine.growth import drift_filter, estimate_drift
-    from engine.mastery import standard_estimates
+    from engine.mastery.estimates import standard_estimates
+    from engine.mastery.growth import drift_filter, estimate_drift
 
     rng = np.random.default_rng(seed)
     s, per, n, rho = 8, 20, 3000, 0.8
     j = s * per
-    params = ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j),
-                                        b=rng.normal(0, 1, j))
+    params = ItemParameters.from_arrays(
+        [f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j), b=rng.normal(0, 1, j)
+    )
     bank = AdaptiveBank.from_parameters(params, objectives=[f"s{k // per}" for k in range(j)])
     g = rng.normal(size=n)
     theta = rho * g[:, None] + np.sqrt(1 - rho**2) * rng.normal(size=(n, s))
@@ -421,16 +447,22 @@ def mastery_study(seed: int = 7) -> dict:
     res = {"true_rho": rho, "rho": eb.rho, "seconds": eb_s, "students": n, "standards": s, "by_answers": []}
     for k in range(1, 6):
         m = n_ans == k
-        res["by_answers"].append((k, float(np.mean(band_codes(eb.theta[m], cuts) == truth[m])),
-                                  float(np.mean(band_codes(alone.theta[m], cuts) == truth[m]))))
+        res["by_answers"].append(
+            (
+                k,
+                float(np.mean(band_codes(eb.theta[m], cuts) == truth[m])),
+                float(np.mean(band_codes(alone.theta[m], cuts) == truth[m])),
+            )
+        )
     res["eb_acc"] = float(np.mean(band_codes(eb.theta, cuts) == truth))
     res["alone_acc"] = float(np.mean(band_codes(alone.theta, cuts) == truth))
     res["eb_rmse"] = float(np.sqrt(np.mean((eb.theta - theta) ** 2)))
     res["alone_rmse"] = float(np.sqrt(np.mean((alone.theta - theta) ** 2)))
     # growth: half the students relearn (+1.5) at a random sitting; weekly sittings of 6 items
     jg, ng, k, per_s = 60, 3000, 6, 6
-    pg = ItemParameters.from_arrays([f"i{x}" for x in range(jg)], "2pl", a=rng.lognormal(0.2, 0.25, jg),
-                                    b=rng.normal(0, 1, jg))
+    pg = ItemParameters.from_arrays(
+        [f"i{x}" for x in range(jg)], "2pl", a=rng.lognormal(0.2, 0.25, jg), b=rng.normal(0, 1, jg)
+    )
     bg = AdaptiveBank.from_parameters(pg)
     traj, learners, su, sit, it, sc = simulate_learning(pg, ng, k, per_s, rng)
     days = sit * 7.0
@@ -453,7 +485,7 @@ def mastery_study(seed: int = 7) -> dict:
 
 def assembly_study(seed: int = 8) -> list[dict]:
     """Exit ticket and parallel forms with scipy milp: time, information, blueprint met."""
-    from engine.assembly import assemble_forms
+    from engine.forms.assembly import assemble_forms
 
     rng = np.random.default_rng(seed)
     j = 300
@@ -463,15 +495,36 @@ def assembly_study(seed: int = 8) -> list[dict]:
     dok = rng.integers(0, 3, j)
     enemies = [rng.choice(j, 2, replace=False).tolist() for _ in range(20)]
     specs = [
-        ("exit ticket: 5 items, 1 per objective, info at the cut 0.5", dict(
-            length=5, theta=[0.5], objectives=obj, objective_limits={g: (1, 1) for g in range(5)})),
-        ("3 parallel forms x 10 items, 2 per objective, >= 3 DOK-3, 20 enemy pairs, overlap <= 2, maximin at -0.5/0.5/1.5",
-         dict(length=10, n_forms=3, theta=[-0.5, 0.5, 1.5], objectives=obj,
-              objective_limits={g: (2, 2) for g in range(5)}, dok=dok, dok_limits={2: (3, 10)}, enemies=enemies,
-              max_overlap=2)),
-        ("2 disjoint forms x 10 items matching target information 3 / 4 / 3 at -1 / 0 / 1", dict(
-            length=10, n_forms=2, theta=[-1, 0, 1], objective="target", target=[3.0, 4.0, 3.0], objectives=obj,
-            objective_limits={g: (2, 2) for g in range(5)})),
+        (
+            "exit ticket: 5 items, 1 per objective, info at the cut 0.5",
+            dict(length=5, theta=[0.5], objectives=obj, objective_limits={g: (1, 1) for g in range(5)}),
+        ),
+        (
+            "3 parallel forms x 10 items, 2 per objective, >= 3 DOK-3, 20 enemy pairs, overlap <= 2, maximin at -0.5/0.5/1.5",
+            dict(
+                length=10,
+                n_forms=3,
+                theta=[-0.5, 0.5, 1.5],
+                objectives=obj,
+                objective_limits={g: (2, 2) for g in range(5)},
+                dok=dok,
+                dok_limits={2: (3, 10)},
+                enemies=enemies,
+                max_overlap=2,
+            ),
+        ),
+        (
+            "2 disjoint forms x 10 items matching target information 3 / 4 / 3 at -1 / 0 / 1",
+            dict(
+                length=10,
+                n_forms=2,
+                theta=[-1, 0, 1],
+                objective="target",
+                target=[3.0, 4.0, 3.0],
+                objectives=obj,
+                objective_limits={g: (2, 2) for g in range(5)},
+            ),
+        ),
     ]
     out = []
     for label, kw in specs:
@@ -482,11 +535,18 @@ def assembly_study(seed: int = 8) -> list[dict]:
         if "dok_limits" in kw:
             ok_bp = ok_bp and bool(np.all(res.dok_counts[:, 2] >= 3))
         off = res.overlap[~np.eye(res.overlap.shape[0], dtype=bool)]
-        out.append({
-            "label": label, "seconds": sec, "optimal": res.optimal, "status": res.status, "gap": res.gap,
-            "information": np.round(res.information, 2).tolist(), "blueprint_met": ok_bp,
-            "max_overlap": int(off.max()) if off.size else 0,
-        })
+        out.append(
+            {
+                "label": label,
+                "seconds": sec,
+                "optimal": res.optimal,
+                "status": res.status,
+                "gap": res.gap,
+                "information": np.round(res.information, 2).tolist(),
+                "blueprint_met": ok_bp,
+                "max_overlap": int(off.max()) if off.size else 0,
+            }
+        )
     return out
 
 
@@ -504,7 +564,7 @@ def machine() -> str:
     return (
         f"{model}, {os.cpu_count()} cores, {mem:.0f} GiB RAM (shared; 1-minute load average {load:.1f} when the table was written); Python {platform.python_version()}; "
         + ", ".join(vers)
-        + f"; {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+        + f"; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     )
 
 
@@ -578,6 +638,7 @@ def write(path, rows, school_t, sh, policies, mastery, forms) -> None:
             f"| select next item, one student, {j:,}-item bank | {g(j, 'catsim', 'select1')} | {g(j, 'mirt', 'select1')} "
             f"| {g(j, 'numpy', 'select1')} | {g(j, 'ours', 'select1')} | | |"
         )
+
     def pair(who):
         a5, a10 = rows[500][who], rows[10000][who]
         if "error" in a5 or "error" in a10 or "step1" not in a5:
@@ -585,7 +646,7 @@ def write(path, rows, school_t, sh, policies, mastery, forms) -> None:
         return f"{ms(a5['step1'])} / {ms(a10['step1'])} (cpu {ms(a5['step1_cpu'])} / {ms(a10['step1_cpu'])})"
 
     lines.append(
-        f"| one check request through engine.session (JSON state in, answer, estimate, stop, next item with "
+        f"| one check request through engine.adaptive.check (JSON state in, answer, estimate, stop, next item with "
         f"Kingsbury-Zara over 8 objectives, JSON out; 12 answers so far), 500 / 10,000-item bank | | | | "
         f"{ms(o5['request'])} / {ms(o10['request'])} (cpu {ms(o5['request_cpu'])} / {ms(o10['request_cpu'])}) | | |"
     )
@@ -601,8 +662,12 @@ def write(path, rows, school_t, sh, policies, mastery, forms) -> None:
     )
     for j, target in ((500, 0.04), (10000, 0.5)):
         m = rows[j]["mirt"]
-        mtxt = "error" if "error" in m else (
-            f"{m['rust']:.3f} s (Rust; cpu {m['rust_cpu']:.3f} s), {m['vectorized']:.3f} s (vectorized; cpu {m['vectorized_cpu']:.3f} s)"
+        mtxt = (
+            "error"
+            if "error" in m
+            else (
+                f"{m['rust']:.3f} s (Rust; cpu {m['rust_cpu']:.3f} s), {m['vectorized']:.3f} s (vectorized; cpu {m['vectorized_cpu']:.3f} s)"
+            )
         )
         o = rows[j]["ours"]
         lines.append(
@@ -652,13 +717,13 @@ def write(path, rows, school_t, sh, policies, mastery, forms) -> None:
         f"{sh['rmse']:.3f} (uncontrolled: {sh['free_rmse']:.3f}). The classic iteration K = r_max / P(S) from selection "
         f"rates plateaus above the limit: maximum exposure in its iterations 11-15 "
         f"{min(sh['classic_last']):.3f}-{max(sh['classic_last']):.3f}, {sh['classic_validation']:.3f} on the same "
-        "10,000 new students; hence the monotone update K <- K min(1, 0.95 r_max / P(A)) (engine/exposure.py).",
+        "10,000 new students; hence the monotone update K <- K min(1, 0.95 r_max / P(A)) (engine/adaptive/exposure.py).",
         "",
     ]
     lines += [
         "## Policies: selection and stopping rules (masterycat simulation)",
         "",
-        "500-item 2PL bank, 5,000 students theta ~ N(0, 1), mastery cut 0.5. \"far\" = students more than 0.3 from the cut "
+        '500-item 2PL bank, 5,000 students theta ~ N(0, 1), mastery cut 0.5. "far" = students more than 0.3 from the cut '
         "(outside the SPRT indifference region).",
         "",
         "| selection | stopping | mean length | classification accuracy | accuracy, far from cut | RMSE | bias | max exposure |",
@@ -700,7 +765,7 @@ def write(path, rows, school_t, sh, policies, mastery, forms) -> None:
     lines += [
         "## Fixed forms (scipy.optimize.milp, HiGHS; 300-item 2PL pool, 5 objectives, 3 DOK levels)",
         "",
-        "Solver limits: 20 s, relative gap 1%; \"optimal\" means solved to that gap, otherwise the best forms at the time limit "
+        'Solver limits: 20 s, relative gap 1%; "optimal" means solved to that gap, otherwise the best forms at the time limit '
         "(their gap shown; for target matching the bound is 0, so the relative gap stays large even when the curve is met).",
         "",
         "| forms | seconds | solved to 1% | MIP gap | test information per form (at each theta) | blueprint met | max shared items |",
@@ -713,9 +778,17 @@ def write(path, rows, school_t, sh, policies, mastery, forms) -> None:
     lines.append("")
     m5 = rows[500]["mirt"]
     if "rust_path" in m5:
-        lines += [f"mirt's compiled Rust simulation path was taken: {m5['rust_path']} (checked with `CATEngine._can_use_rust_simulation()`); "
-                  "mirt's one-student figures are `_select_next_item()` and `administer_item()` (record, EAP update, next selection).", ""]
-    errors = [f"- {who} at {j}: {rows[j][who]['error']}" for j in (500, 10000) for who in ("mirt", "catsim") if "error" in rows[j][who]]
+        lines += [
+            f"mirt's compiled Rust simulation path was taken: {m5['rust_path']} (checked with `CATEngine._can_use_rust_simulation()`); "
+            "mirt's one-student figures are `_select_next_item()` and `administer_item()` (record, EAP update, next selection).",
+            "",
+        ]
+    errors = [
+        f"- {who} at {j}: {rows[j][who]['error']}"
+        for j in (500, 10000)
+        for who in ("mirt", "catsim")
+        if "error" in rows[j][who]
+    ]
     if errors:
         lines += ["Errors:", ""] + errors + [""]
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -51,7 +51,7 @@ def fit_2pl_em(x, observed=None, *, n_nodes: int = 41, tol: float = 1e-4, max_it
     p = np.clip(np.asarray(x.sum(axis=0), dtype=float) / n_obs, 0.01, 0.99)
     a, d = np.ones(x.shape[1]), np.log(p / (1 - p))
     loglik, converged, it = -np.inf, False, 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
         eta = a[:, None] * nodes + d[:, None]  # (J, Q)
         lq, l0 = log_expit(eta), log_expit(-eta)
         # E-step: log P(x_i | theta_q) = x @ logit + observed @ log(1 - P)

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Tools in column order, with what their timed call includes.
 TOOLS: dict[str, str] = {
-    "masterycat": "engine.calibrate.calibrate(ResponseMatrix, model='2pl'), defaults (61 nodes, tol 1e-4, SEs on); on the 36,259-item bank a lognormal slope prior (log a ~ N(0, 0.5))",
+    "masterycat": "engine.irt.calibration.calibrate(ResponseMatrix, model='2pl'), defaults (61 nodes, tol 1e-4, SEs on); on the 36,259-item bank a lognormal slope prior (log a ~ N(0, 0.5))",
     "baseline-em": "benchmarks/baseline_em.py: plain numpy EM, 41 nodes, tol 1e-4, no SEs",
     "mirt": "PyPI mirt: fit_mirt(X, '2PL', compute_standard_errors=False), defaults (21 nodes, tol 1e-4, Rust backend)",
     "girth": "girth.twopl_mml(X.T), defaults (41 nodes, 25 iterations; also returns EAP abilities)",
@@ -69,8 +69,8 @@ def _tiny(seed: int = 0) -> Dataset:
 
 
 def _prepare_masterycat(data: Dataset):
-    from engine.calibrate import calibrate
-    from engine.responses import ResponseMatrix
+    from engine.irt.calibration import calibrate
+    from engine.irt.responses import ResponseMatrix
 
     if data.dense:
         rm = ResponseMatrix.from_dense(data.to_dense())
@@ -145,8 +145,8 @@ def _prepare_girth(data: Dataset):
 
 
 def _prepare_pyirt(data: Dataset, epochs: int = 2000):
-    from engine.responses import ResponseMatrix
-    from engine.variational import calibrate_vi
+    from engine.irt.responses import ResponseMatrix
+    from engine.irt.variational import calibrate_vi
 
     rm = ResponseMatrix.from_long(data.student, data.item, data.score, n_students=data.n_students, n_items=data.n_items)
 
@@ -282,15 +282,21 @@ def run_one(tool: str, scenario: str, time_limit: float, setup_limit: float = 90
     cells = data_shape.n_students * data_shape.n_items
     if tool in _DENSE_ONLY and cells > DENSE_CELL_LIMIT:
         return {
-            "tool": tool, "scenario": scenario, "status": "skipped",
+            "tool": tool,
+            "scenario": scenario,
+            "status": "skipped",
             "note": f"takes only a dense N x J array: {cells / 1e6:.0f} M cells "
-                    f"(>= {cells * 8 / 1e9:.1f} GB as float64); not run on this shared machine",
+            f"(>= {cells * 8 / 1e9:.1f} GB as float64); not run on this shared machine",
         }
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "record.json"
         cmd = [sys.executable, "-m", "benchmarks.calibration", "--child", tool, scenario, str(out)]
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             start_new_session=True,
         )
         started: dict = {}
@@ -328,8 +334,13 @@ def run_one(tool: str, scenario: str, time_limit: float, setup_limit: float = 90
         for t in threads:
             t.join(timeout=5)
         if killed == "time":
-            rec = {"tool": tool, "scenario": scenario, "status": "timeout", "time_limit": time_limit,
-                   "load_average_at_kill": os.getloadavg()[0]}
+            rec = {
+                "tool": tool,
+                "scenario": scenario,
+                "status": "timeout",
+                "time_limit": time_limit,
+                "load_average_at_kill": os.getloadavg()[0],
+            }
             if hwm is not None:
                 rec.update(peak_rss_mb=hwm, baseline_rss_mb=started["base"], fit_rss_mb=hwm - started["base"])
             return rec
@@ -337,9 +348,14 @@ def run_one(tool: str, scenario: str, time_limit: float, setup_limit: float = 90
             return json.loads(out.read_text())
         tail = "".join(err_lines).strip().splitlines()
         return {
-            "tool": tool, "scenario": scenario, "status": "error",
-            "note": (f"setup exceeded {setup_limit:.0f} s" if killed else
-                     f"exit {proc.returncode}: " + (tail[-1] if tail else "no message")),
+            "tool": tool,
+            "scenario": scenario,
+            "status": "error",
+            "note": (
+                f"setup exceeded {setup_limit:.0f} s"
+                if killed
+                else f"exit {proc.returncode}: " + (tail[-1] if tail else "no message")
+            ),
         }
 
 
@@ -364,7 +380,9 @@ def machine_info() -> dict:
     import scipy
 
     model = next((l.split(":", 1)[1].strip() for l in _sh(["lscpu"]).splitlines() if l.startswith("Model name")), "")
-    mem_kb = next((int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")), 0)
+    mem_kb = next(
+        (int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")), 0
+    )
     blas = []
     try:
         from threadpoolctl import threadpool_info
@@ -376,7 +394,7 @@ def machine_info() -> dict:
     except ImportError:
         pass
     return {
-        "date_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": model,
         "cores": os.cpu_count(),
         "ram_gb": round(mem_kb / 2**20, 1),
@@ -407,8 +425,10 @@ def _cell(rec: dict) -> str:
     st = rec["status"]
     if st == "ok":
         conv = "" if rec.get("converged", True) else " (not converged)"
-        return (f"{rec['seconds']:.2f} s{conv} (CPU {rec['cpu_seconds']:.2f} s)<br>+{_fmt_mb(rec['fit_rss_mb'])} (peak {_fmt_mb(rec['peak_rss_mb'])})"
-                f"<br>RMSE a {rec['rmse_a']:.3f} / b {rec['rmse_b']:.3f}")
+        return (
+            f"{rec['seconds']:.2f} s{conv} (CPU {rec['cpu_seconds']:.2f} s)<br>+{_fmt_mb(rec['fit_rss_mb'])} (peak {_fmt_mb(rec['peak_rss_mb'])})"
+            f"<br>RMSE a {rec['rmse_a']:.3f} / b {rec['rmse_b']:.3f}"
+        )
     if st == "timeout":
         mem = f"<br>+{_fmt_mb(rec['fit_rss_mb'])} when killed" if "fit_rss_mb" in rec else ""
         return f"> {rec['time_limit']:.0f} s{mem}"
@@ -423,8 +443,14 @@ TARGETS = {
 }
 
 
-def render_markdown(info: dict, records: list[dict], scenarios: list[str], tools: list[str], time_limit: float,
-                    descriptions: dict[str, str] | None = None) -> str:
+def render_markdown(
+    info: dict,
+    records: list[dict],
+    scenarios: list[str],
+    tools: list[str],
+    time_limit: float,
+    descriptions: dict[str, str] | None = None,
+) -> str:
     """The results table, machine header and masterycat stage timings as markdown.
 
     ``descriptions`` (tool -> what its timed call ran) defaults to :data:`TOOLS`;
@@ -432,11 +458,15 @@ def render_markdown(info: dict, records: list[dict], scenarios: list[str], tools
     """
     descriptions = {**TOOLS, **(descriptions or {})}
     by = {(r["scenario"], r["tool"]): r for r in records}
-    blas = "; ".join(
-        f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')}, {b.get('num_threads')} threads"
-        + (f", {b['threading_layer']}" if b.get("threading_layer") else "") + ")"
-        for b in info["blas"]
-    ) or "threadpoolctl not installed"
+    blas = (
+        "; ".join(
+            f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')}, {b.get('num_threads')} threads"
+            + (f", {b['threading_layer']}" if b.get("threading_layer") else "")
+            + ")"
+            for b in info["blas"]
+        )
+        or "threadpoolctl not installed"
+    )
     lines = [
         "# 2PL calibration benchmark",
         "",
@@ -445,7 +475,11 @@ def render_markdown(info: dict, records: list[dict], scenarios: list[str], tools
         f"- Date: {info['date_utc']}; commit {info['git_commit']}",
         f"- Machine: {info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB RAM; {info['os']}",
         f"- Load average (1, 5, 15 min) at start: {', '.join(f'{x:.2f}' for x in info['load_average_at_start'])}"
-        + (f"; at end: {', '.join(f'{x:.2f}' for x in info['load_average_at_end'])}" if "load_average_at_end" in info else "")
+        + (
+            f"; at end: {', '.join(f'{x:.2f}' for x in info['load_average_at_end'])}"
+            if "load_average_at_end" in info
+            else ""
+        )
         + " (the machine is shared with other work, which makes times noisy)",
         f"- Python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}",
         f"- BLAS: {blas}",
@@ -474,8 +508,11 @@ def render_markdown(info: dict, records: list[dict], scenarios: list[str], tools
             row.append(_cell(rec) if rec else "")
         lines.append("| " + " | ".join(row) + " |")
     for s, k in info.get("dropped_constant_items", {}).items():
-        lines += ["", f"{SCENARIOS[s].title}: {k} items answered all right or all wrong (no finite maximum "
-                  "likelihood estimate) were dropped before fitting, for every tool alike; RMSE is over the rest."]
+        lines += [
+            "",
+            f"{SCENARIOS[s].title}: {k} items answered all right or all wrong (no finite maximum "
+            "likelihood estimate) were dropped before fitting, for every tool alike; RMSE is over the rest.",
+        ]
     lines += ["", "## What each column runs", ""]
     lines += [f"- **{t}**: {descriptions[t]}" for t in tools]
     lines += [
@@ -517,19 +554,28 @@ def render_markdown(info: dict, records: list[dict], scenarios: list[str], tools
                 f"| {SCENARIOS[s].title} | {r.get('iterations', '')} | {r.get('converged', '')} | "
                 f"{r['seconds']:.3f} | {r.get('engine_seconds', float('nan')):.3f} | " + " | ".join(vals) + " |"
             )
-        lines += ["", "## masterycat against the targets of issue 3", "",
-                  "| Scenario | target | measured | met |", "| --- | --- | --- | --- |"]
+        lines += [
+            "",
+            "## masterycat against the targets of issue 3",
+            "",
+            "| Scenario | target | measured | met |",
+            "| --- | --- | --- | --- |",
+        ]
         names = {"seconds": "time (s)", "rmse_a": "RMSE a", "rmse_b": "RMSE b", "peak_rss_mb": "peak RSS (MB)"}
         for s, r in mc:
             for key, goal in TARGETS.get(s, {}).items():
                 got = r.get(key)
                 ok = got is not None and got <= goal
-                lines.append(f"| {SCENARIOS[s].title} | {names[key]} <= {goal:g} | {got:.3f} | {'yes' if ok else 'no'} |")
+                lines.append(
+                    f"| {SCENARIOS[s].title} | {names[key]} <= {goal:g} | {got:.3f} | {'yes' if ok else 'no'} |"
+                )
         for s in scenarios:
             r = by.get((s, "masterycat"))
             if r and r["status"] == "timeout" and "seconds" in TARGETS.get(s, {}):
-                lines.append(f"| {SCENARIOS[s].title} | time (s) <= {TARGETS[s]['seconds']:g} | "
-                             f"> {r['time_limit']:.0f} (killed) | no |")
+                lines.append(
+                    f"| {SCENARIOS[s].title} | time (s) <= {TARGETS[s]['seconds']:g} | "
+                    f"> {r['time_limit']:.0f} (killed) | no |"
+                )
     return "\n".join(lines) + "\n"
 
 
@@ -539,13 +585,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenario", default="all", help="'all' or comma-separated keys: " + ", ".join(SCENARIOS))
     p.add_argument("--tools", default="all", help="'all' or comma-separated: " + ", ".join(TOOLS))
     p.add_argument("--time-limit", type=float, default=180.0, help="seconds per fit (default 180)")
-    p.add_argument("--max-load", type=float, default=2.0,
-                   help="before each run, wait until the 1-min load average is below this (default 2.0)")
+    p.add_argument(
+        "--max-load",
+        type=float,
+        default=2.0,
+        help="before each run, wait until the 1-min load average is below this (default 2.0)",
+    )
     p.add_argument("--max-wait", type=float, default=60.0, help="longest such wait in seconds (default 60)")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "calibration.md")
     p.add_argument("--child", nargs=3, metavar=("TOOL", "SCENARIO", "OUT"), help=argparse.SUPPRESS)
-    p.add_argument("--render", type=Path, metavar="JSON",
-                   help="only rewrite --out from the records of an earlier run's JSON")
+    p.add_argument(
+        "--render", type=Path, metavar="JSON", help="only rewrite --out from the records of an earlier run's JSON"
+    )
     args = p.parse_args(argv)
     if args.render:
         saved = json.loads(args.render.read_text())
@@ -581,8 +632,13 @@ def main(argv: list[str] | None = None) -> int:
     info["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_markdown(info, records, scenarios, tools, args.time_limit))
-    settings = {"time_limit": args.time_limit, "max_load": args.max_load, "max_wait": args.max_wait, "tools": {t: TOOLS[t] for t in tools},
-                "scenarios": {s: SCENARIOS[s].__dict__ for s in scenarios}}
+    settings = {
+        "time_limit": args.time_limit,
+        "max_load": args.max_load,
+        "max_wait": args.max_wait,
+        "tools": {t: TOOLS[t] for t in tools},
+        "scenarios": {s: SCENARIOS[s].__dict__ for s in scenarios},
+    }
     args.out.with_suffix(".json").write_text(
         json.dumps({"machine": info, "settings": settings, "results": records}, indent=2, default=str) + "\n"
     )

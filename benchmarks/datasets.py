@@ -95,12 +95,20 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "sparse-50k",
             "2PL sparse 50,000 students, 1,000-item bank, 40 answers each",
-            50_000, 1_000, n_answers=40, seed=33,
+            50_000,
+            1_000,
+            n_answers=40,
+            seed=33,
         ),
         Scenario(
             "sparse-11785x36259",
             "2PL sparse 11,785 x 36,259, ~100 answers each (Poisson)",
-            11_785, 36_259, n_answers=100, poisson_answers=True, seed=34, chunk=256,
+            11_785,
+            36_259,
+            n_answers=100,
+            poisson_answers=True,
+            seed=34,
+            chunk=256,
         ),
     )
 }
@@ -158,7 +166,7 @@ class Dataset:
         right = np.bincount(self.item, weights=self.score, minlength=self.n_items)
         return np.flatnonzero((right == 0) | (right == n))
 
-    def drop_items(self, positions) -> "Dataset":
+    def drop_items(self, positions) -> Dataset:
         """The same data without the items at ``positions`` (renumbered in order).
 
         Maximum likelihood has no finite estimate for an item answered all

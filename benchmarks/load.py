@@ -49,7 +49,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -140,7 +140,9 @@ def load_bank(client: httpx.Client, headers: dict) -> Bank:
     params = {}
     offset = 0
     while True:
-        rows = client.get(f"/api/v1/calibrations/{live['id']}/parameters?limit=200&offset={offset}", headers=headers).json()
+        rows = client.get(
+            f"/api/v1/calibrations/{live['id']}/parameters?limit=200&offset={offset}", headers=headers
+        ).json()
         params.update({p["item_id"]: (p["a"], p["b"]) for p in rows if p["b"] is not None})
         offset += 200
         if len(rows) < 200:
@@ -159,10 +161,18 @@ def student_pool(client: httpx.Client, admin: dict, size: int, secret: str) -> l
     pool = []
     for n in range(size):
         ext = f"LOAD{n:05d}"
-        r = client.post("/api/v1/students", json={"external_id": ext, "first_name": "Load", "last_name": f"Student {n}", "grade": 7}, headers=admin)
+        r = client.post(
+            "/api/v1/students",
+            json={"external_id": ext, "first_name": "Load", "last_name": f"Student {n}", "grade": 7},
+            headers=admin,
+        )
         r.raise_for_status()
         sid = r.json()["id"]
-        u = client.post("/api/v1/users", json={"username": f"load{n}", "password": f"load-password-{n}", "role": "student", "student_id": sid}, headers=admin)
+        u = client.post(
+            "/api/v1/users",
+            json={"username": f"load{n}", "password": f"load-password-{n}", "role": "student", "student_id": sid},
+            headers=admin,
+        )
         u.raise_for_status()
         claims = TokenClaims(u.json()["id"], f"load{n}", "student", sid, None)
         pool.append((sid, create_token(claims, secret, 120)))
@@ -233,7 +243,9 @@ class _HttpxClient:
 CLIENTS = {"aiohttp": _AiohttpClient, "httpx": _HttpxClient}
 
 
-async def student_loop(base, seat, pool, standards, bank, tally, deadline, think, resubmit, seed, warmup_until, client_kind):
+async def student_loop(
+    base, seat, pool, standards, bank, tally, deadline, think, resubmit, seed, warmup_until, client_kind
+):
     """One seat: students of the pool take turns (one check each) on this seat."""
     rng = random.Random(seed)
     client = CLIENTS[client_kind](base)
@@ -244,7 +256,9 @@ async def student_loop(base, seat, pool, standards, bank, tally, deadline, think
             turn += 1
             theta = random.Random(student_id).gauss(0.2, 1.0)
             headers = {"Authorization": f"Bearer {tok}"}
-            status, body = await client.post("/api/v1/checks", {"student_id": student_id, "standard": rng.choice(standards)}, headers)
+            status, body = await client.post(
+                "/api/v1/checks", {"student_id": student_id, "standard": rng.choice(standards)}, headers
+            )
             if status != 201:
                 tally.errors[f"start {status}"] = tally.errors.get(f"start {status}", 0) + 1
                 await asyncio.sleep(0.05)
@@ -282,7 +296,20 @@ async def run_scenario(base, pool, standards, bank, students, seconds, think, re
     start = time.perf_counter()
     deadline = start + warmup + seconds
     tasks = [
-        student_loop(base, seat, pool, standards, bank, tally, deadline, think, resubmit, seed * 1000 + seat, start + warmup, client_kind)
+        student_loop(
+            base,
+            seat,
+            pool,
+            standards,
+            bank,
+            tally,
+            deadline,
+            think,
+            resubmit,
+            seed * 1000 + seat,
+            start + warmup,
+            client_kind,
+        )
         for seat in range(students)
     ]
     await asyncio.gather(*tasks)
@@ -339,8 +366,13 @@ def machine() -> dict:
         except Exception:  # noqa: BLE001
             return ""
 
-    model = next((ln.split(":", 1)[1].strip() for ln in sh(["lscpu"]).splitlines() if ln.startswith("Model name")), platform.processor())
-    mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), "0")
+    model = next(
+        (ln.split(":", 1)[1].strip() for ln in sh(["lscpu"]).splitlines() if ln.startswith("Model name")),
+        platform.processor(),
+    )
+    mem = next(
+        (ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), "0"
+    )
     import fastapi
     import sqlalchemy
     import uvicorn
@@ -355,7 +387,7 @@ def machine() -> dict:
         "fastapi": fastapi.__version__,
         "sqlalchemy": sqlalchemy.__version__,
         "uvicorn": uvicorn.__version__,
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
@@ -366,15 +398,23 @@ def _interrupt(signum, frame):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test", help="PostgreSQL server and an existing database")
+    ap.add_argument(
+        "--pg",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        help="PostgreSQL server and an existing database",
+    )
     ap.add_argument("--workers", type=int, default=2, help="server processes")
     ap.add_argument("--students", default="50", help="concurrent students per scenario, comma-separated")
-    ap.add_argument("--think", default="0.1,0", help="mean think time (s) per scenario, comma-separated (0: closed loop)")
+    ap.add_argument(
+        "--think", default="0.1,0", help="mean think time (s) per scenario, comma-separated (0: closed loop)"
+    )
     ap.add_argument("--seconds", type=float, default=30.0, help="measured seconds per scenario (after 3 s warm-up)")
     ap.add_argument("--resubmit", type=float, default=0.05, help="share of answers sent twice")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pool", type=int, default=100, help="students taking turns on the seats")
-    ap.add_argument("--client", choices=sorted(CLIENTS), default="aiohttp", help="HTTP client of the simulated students")
+    ap.add_argument(
+        "--client", choices=sorted(CLIENTS), default="aiohttp", help="HTTP client of the simulated students"
+    )
     ap.add_argument("--out", type=Path, default=None, help="Markdown table to write")
     ap.add_argument("--keep", action="store_true", help="keep the database")
     args = ap.parse_args(argv)
@@ -402,7 +442,18 @@ def main(argv=None) -> int:
             load0 = os.getloadavg()[0]
             cpu0 = process_cpu(proc.pid, name)
             tally, elapsed = asyncio.run(
-                run_scenario(base, pool, standards, bank, students, args.seconds, think, args.resubmit, args.seed + n, args.client)
+                run_scenario(
+                    base,
+                    pool,
+                    standards,
+                    bank,
+                    students,
+                    args.seconds,
+                    think,
+                    args.resubmit,
+                    args.seed + n,
+                    args.client,
+                )
             )
             cpu1 = process_cpu(proc.pid, name)
             rows, pairs, dup = count_rows(url, tally.checks)
@@ -466,7 +517,10 @@ def write_table(path: Path, results: list, mach: dict, args) -> None:
             f"| {r['students']} | {think} | {r['answers_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | "
             f"{r['checks']} | {r['acknowledged']} | {r['rows']} | {r['lost']} | {r['duplicated']} | "
             f"{r['resubmits']} ({r['resubmit_mismatch']}) | {errors} | "
-            + " / ".join("n/a" if r["cpu_ms_per_request"][k] is None else str(r["cpu_ms_per_request"][k]) for k in ("server", "postgres", "client"))
+            + " / ".join(
+                "n/a" if r["cpu_ms_per_request"][k] is None else str(r["cpu_ms_per_request"][k])
+                for k in ("server", "postgres", "client")
+            )
             + " | "
             f"{r['load_before']} / {r['load_after']} |"
         )

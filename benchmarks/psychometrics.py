@@ -16,14 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.calibrate import calibrate
-from engine.classical import distractor_analysis
-from engine.dif import irt_lr_dif, mantel_haenszel
-from engine.fit import infit_outfit, m2, sx2
-from engine.linking import LINKING_METHODS, calibrate_new_items, link
-from engine.parameters import ItemParameters
-from engine.responses import ResponseMatrix
-from engine.simulate import simulate_bank, simulate_responses
+from engine.analysis.classical import distractor_analysis
+from engine.analysis.dif import irt_lr_dif, mantel_haenszel
+from engine.analysis.fit import infit_outfit, m2, sx2
+from engine.analysis.linking import LINKING_METHODS, calibrate_new_items, link
+from engine.irt.calibration import calibrate
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
+from engine.irt.simulation import simulate_bank, simulate_responses
 from itembank.analysis_io import read_choices, read_key
 from itembank.io import read_responses
 
@@ -62,8 +62,12 @@ def sat12() -> dict:
         "flagged": [str(i) for i in da.item_ids[da.miskey]],
         "item32_key": int(da.key[j]),
         "item32_suspect_option": int(da.suspect_option[j]),
-        "item32_point_biserial_by_option": dict(zip(map(str, da.options.tolist()), np.round(da.point_biserial[j], 3).tolist())),
-        "item32_top_group_share_by_option": dict(zip(map(str, da.options.tolist()), np.round(da.group_proportion[j, :, -1], 3).tolist())),
+        "item32_point_biserial_by_option": dict(
+            zip(map(str, da.options.tolist()), np.round(da.point_biserial[j], 3).tolist())
+        ),
+        "item32_top_group_share_by_option": dict(
+            zip(map(str, da.options.tolist()), np.round(da.group_proportion[j, :, -1], 3).tolist())
+        ),
     }
 
 
@@ -128,12 +132,16 @@ def linking_simulation(reps: int, rng) -> dict:
         for m in LINKING_METHODS:
             k = link(c2, c1, m)
             est[m].append((k.A, k.B))
-    out = {"design": f"{reps} replications, two 2PL calibrations of 30 items (10 common), 2000 students each; truth A = 1.2, B = 0.5"}
+    out = {
+        "design": f"{reps} replications, two 2PL calibrations of 30 items (10 common), 2000 students each; truth A = 1.2, B = 0.5"
+    }
     for m, v in est.items():
         v = np.array(v)
         out[m] = {
-            "bias_A": round(float(v[:, 0].mean() - 1.2), 4), "rmse_A": round(float(np.sqrt(np.mean((v[:, 0] - 1.2) ** 2))), 4),
-            "bias_B": round(float(v[:, 1].mean() - 0.5), 4), "rmse_B": round(float(np.sqrt(np.mean((v[:, 1] - 0.5) ** 2))), 4),
+            "bias_A": round(float(v[:, 0].mean() - 1.2), 4),
+            "rmse_A": round(float(np.sqrt(np.mean((v[:, 0] - 1.2) ** 2))), 4),
+            "bias_B": round(float(v[:, 1].mean() - 0.5), 4),
+            "rmse_B": round(float(np.sqrt(np.mean((v[:, 1] - 0.5) ** 2))), 4),
         }
     return out
 
@@ -144,8 +152,10 @@ def fixed_parameter_simulation(reps: int, rng) -> dict:
         bank = simulate_bank(40, "2pl", rng)
         new = simulate_bank(10, "2pl", rng, prefix="N")
         both = ItemParameters.from_arrays(
-            np.concatenate([bank.item_ids[:30], new.item_ids]), "2pl",
-            a=np.concatenate([bank.a[:30], new.a]), b=np.concatenate([bank.b[:30], new.b]),
+            np.concatenate([bank.item_ids[:30], new.item_ids]),
+            "2pl",
+            a=np.concatenate([bank.a[:30], new.a]),
+            b=np.concatenate([bank.b[:30], new.b]),
         )
         resp = simulate_responses(both, rng.normal(0.5, 1.2, 2000), rng)
         fit = calibrate_new_items(resp, bank, "2pl", se=False)
@@ -159,17 +169,20 @@ def fixed_parameter_simulation(reps: int, rng) -> dict:
     da, db, dfree = (np.concatenate(v) for v in (da, db, dfree))
     return {
         "design": f"{reps} replications, 30 operational 2PL items held at bank values + 10 new items, 2000 students from N(0.5, 1.2^2)",
-        "new_items_bias_b": round(float(db.mean()), 4), "new_items_rmse_b": round(float(np.sqrt(np.mean(db**2))), 4),
-        "new_items_bias_a": round(float(da.mean()), 4), "new_items_rmse_a": round(float(np.sqrt(np.mean(da**2))), 4),
-        "latent_mean": round(float(np.mean(mean)), 4), "latent_sd": round(float(np.mean(sd)), 4),
+        "new_items_bias_b": round(float(db.mean()), 4),
+        "new_items_rmse_b": round(float(np.sqrt(np.mean(db**2))), 4),
+        "new_items_bias_a": round(float(da.mean()), 4),
+        "new_items_rmse_a": round(float(np.sqrt(np.mean(da**2))), 4),
+        "latent_mean": round(float(np.mean(mean)), 4),
+        "latent_sd": round(float(np.mean(sd)), 4),
         "without_anchors_bias_b": round(float(dfree.mean()), 4),
     }
 
 
 def pretest_simulation(reps: int, rng) -> dict:
     """Pretest items seeded 2 per check into 20-item checks drawn from a 60-item bank."""
-    from engine.fit import response_probabilities
-    from engine.pretest import plan_pretest
+    from engine.adaptive.pretest import plan_pretest
+    from engine.analysis.fit import response_probabilities
 
     db, da, spread = [], [], []
     n, per_check, n_pre = 2500, 20, 2
@@ -186,11 +199,16 @@ def pretest_simulation(reps: int, rng) -> dict:
             student += [i] * (per_check + n_pre)
             item += rng.choice(60, per_check, replace=False).tolist() + [60 + k for k in pos]
         student, item = np.array(student), np.array(item)
-        both = ItemParameters.from_arrays(np.concatenate([bank.item_ids, new.item_ids]), "2pl",
-                                          a=np.concatenate([bank.a, new.a]), b=np.concatenate([bank.b, new.b]))
+        both = ItemParameters.from_arrays(
+            np.concatenate([bank.item_ids, new.item_ids]),
+            "2pl",
+            a=np.concatenate([bank.a, new.a]),
+            b=np.concatenate([bank.b, new.b]),
+        )
         score = (rng.random(len(item)) < response_probabilities(both, item, theta[student])[:, 1]).astype(int)
-        resp = ResponseMatrix.from_long(student, item, score, n_students=n, n_items=70,
-                                        item_ids=both.item_ids, n_categories=2)
+        resp = ResponseMatrix.from_long(
+            student, item, score, n_students=n, n_items=70, item_ids=both.item_ids, n_categories=2
+        )
         est = calibrate_new_items(resp, bank, "2pl", se=False).params.subset(np.arange(60, 70))
         db.append(est.b - new.b)
         da.append(est.a - new.a)
@@ -198,16 +216,18 @@ def pretest_simulation(reps: int, rng) -> dict:
     db, da = np.concatenate(db), np.concatenate(da)
     return {
         "design": f"{reps} replications, 2500 checks of 20 operational items (random from a 60-item 2PL bank) "
-                  "+ 2 seeded pretest items from a pool of 10 (500 answers each), students N(0.3, 1.1^2)",
-        "new_items_bias_b": round(float(db.mean()), 4), "new_items_rmse_b": round(float(np.sqrt(np.mean(db**2))), 4),
-        "new_items_bias_a": round(float(da.mean()), 4), "new_items_rmse_a": round(float(np.sqrt(np.mean(da**2))), 4),
+        "+ 2 seeded pretest items from a pool of 10 (500 answers each), students N(0.3, 1.1^2)",
+        "new_items_bias_b": round(float(db.mean()), 4),
+        "new_items_rmse_b": round(float(np.sqrt(np.mean(db**2))), 4),
+        "new_items_bias_a": round(float(da.mean()), 4),
+        "new_items_rmse_a": round(float(np.sqrt(np.mean(da**2))), 4),
         "max_answer_count_spread": int(max(spread)),
     }
 
 
 def residual_estimators() -> dict:
     """Mean infit/outfit of good items at true abilities and at MLE, WLE and EAP estimates."""
-    from engine.scoring import score
+    from engine.irt.scoring import score
 
     rng = np.random.default_rng(7)
     out = {}
@@ -227,8 +247,8 @@ def residual_estimators() -> dict:
 
 def q1_level() -> dict:
     """Rejection rates of good items: Q1 on EAP scores against plausible-value Q1."""
-    from engine.fit import pv_q1, x2_q1
-    from engine.scoring import score
+    from engine.analysis.fit import pv_q1, x2_q1
+    from engine.irt.scoring import score
 
     rng = np.random.default_rng(43)
     bank = simulate_bank(30, "2pl", rng)
@@ -261,8 +281,13 @@ def timings(rng) -> dict:
     infit_outfit(sparse, big, theta)
     out["infit_outfit_3e6_sparse_responses_s"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
-    mantel_haenszel(sparse, np.where(rng.random(100_000) < 0.5, "R", "F"), "R", "F",
-                    matching=np.digitize(theta, np.quantile(theta, np.linspace(0, 1, 11)[1:-1])))
+    mantel_haenszel(
+        sparse,
+        np.where(rng.random(100_000) < 0.5, "R", "F"),
+        "R",
+        "F",
+        matching=np.digitize(theta, np.quantile(theta, np.linspace(0, 1, 11)[1:-1])),
+    )
     out["mantel_haenszel_3e6_sparse_responses_s"] = round(time.perf_counter() - t, 3)
     return out
 
@@ -274,7 +299,11 @@ def main() -> None:
     rng = np.random.default_rng(20261125)
     start = time.perf_counter()
     result = {
-        "machine": {"platform": platform.platform(), "python": platform.python_version(), "processor": platform.processor()},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "processor": platform.processor(),
+        },
         "lsat7": lsat7(),
         "sat12_distractors": sat12(),
         "mantel_haenszel": mh_simulation(20 if args.quick else 100, rng),

@@ -10,12 +10,12 @@ import numpy as np
 import typer
 
 from cli.common import app, fail, print_json, show_progress
-from engine.adaptive_bank import AdaptiveBank
-from engine.adaptive_sim import calibrate_sympson_hetter, simulate_cat
-from engine.exposure import EXPOSURE_METHODS, ExposurePolicy
-from engine.policy import CatPolicy
-from engine.selection import SELECTION_RULES, SelectionRule
-from engine.stopping import CLASSIFY_METHODS, StoppingRule
+from engine.adaptive.bank import AdaptiveBank
+from engine.adaptive.exposure import EXPOSURE_METHODS, ExposurePolicy
+from engine.adaptive.policy import CatPolicy
+from engine.adaptive.selection import SELECTION_RULES, SelectionRule
+from engine.adaptive.simulation import calibrate_sympson_hetter, simulate_cat
+from engine.adaptive.stopping import CLASSIFY_METHODS, StoppingRule
 from itembank.io import FileFormatError, read_parameters
 
 

@@ -6,16 +6,17 @@ import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import typer
 
 from cli.common import app, fail, print_json, show_progress
-from engine.calibrate import ConvergenceWarning, calibrate as run_calibration
-from engine.models import MODEL_NAMES
-from engine.scoring import SCORING_METHODS, score as run_scoring
-from engine.simulate import simulate_bank, simulate_responses
+from engine.irt.calibration import ConvergenceWarning
+from engine.irt.calibration import calibrate as run_calibration
+from engine.irt.models import MODEL_NAMES
+from engine.irt.scoring import SCORING_METHODS
+from engine.irt.scoring import score as run_scoring
+from engine.irt.simulation import simulate_bank, simulate_responses
 from itembank.io import (
     FileFormatError,
     read_model_map,
@@ -66,16 +67,28 @@ def calibrate(
     responses: Path = typer.Argument(..., help="Responses CSV (wide or long)."),
     out: Path = typer.Option(..., "--out", help="Where to write the item parameters CSV."),
     model: str = typer.Option("2pl", help=f"Model of every item: {', '.join(MODEL_NAMES)}."),
-    models: Optional[Path] = typer.Option(None, help="item_id,model CSV for a mixed bank (others take --model)."),
-    anchors: Optional[Path] = typer.Option(None, help="Parameters CSV of items held fixed (linking onto the bank's scale)."),
+    models: Path | None = typer.Option(None, help="item_id,model CSV for a mixed bank (others take --model)."),
+    anchors: Path | None = typer.Option(
+        None, help="Parameters CSV of items held fixed (linking onto the bank's scale)."
+    ),
     se: bool = typer.Option(True, "--se/--no-se", help="Compute standard errors."),
     tol: float = typer.Option(1e-4, help="Convergence: largest parameter change of one EM step (mirt's TOL)."),
     max_iter: int = typer.Option(2000, help="Most EM steps."),
     quadrature: int = typer.Option(61, help="Quadrature nodes on [-6, 6]."),
-    guess_prior: Optional[str] = typer.Option(None, help="MEAN,SD of a normal prior on logit(c) (3pl/4pl), e.g. -1.4,0.5."),
-    slope_prior: Optional[str] = typer.Option(None, help="MEAN,SD of a normal prior on log(a), e.g. 0,0.5 (sparse adaptive data)."),
-    drop_inestimable: bool = typer.Option(False, "--drop-inestimable", help="Leave out items the data cannot identify (all answers in one category, …) instead of refusing."),
-    method: str = typer.Option("em", help="em (marginal maximum likelihood) or vi (py-irt variational Bayes, 2PL; needs masterycat[bayes])."),
+    guess_prior: str | None = typer.Option(
+        None, help="MEAN,SD of a normal prior on logit(c) (3pl/4pl), e.g. -1.4,0.5."
+    ),
+    slope_prior: str | None = typer.Option(
+        None, help="MEAN,SD of a normal prior on log(a), e.g. 0,0.5 (sparse adaptive data)."
+    ),
+    drop_inestimable: bool = typer.Option(
+        False,
+        "--drop-inestimable",
+        help="Leave out items the data cannot identify (all answers in one category, …) instead of refusing.",
+    ),
+    method: str = typer.Option(
+        "em", help="em (marginal maximum likelihood) or vi (py-irt variational Bayes, 2PL; needs masterycat[bayes])."
+    ),
     epochs: int = typer.Option(2000, help="SVI epochs of --method vi."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
@@ -101,15 +114,25 @@ def calibrate(
         with _progress("calibrating", max_iter) as progress, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             result = run_calibration(
-                data, per_item.astype(str), anchors=anchor_table, se=se, tol=tol,
-                max_iter=max_iter, n_nodes=quadrature, drop_inestimable=drop_inestimable, progress=progress,
-                guess_prior=priors["guess-prior"], slope_prior=priors["slope-prior"],
+                data,
+                per_item.astype(str),
+                anchors=anchor_table,
+                se=se,
+                tol=tol,
+                max_iter=max_iter,
+                n_nodes=quadrature,
+                drop_inestimable=drop_inestimable,
+                progress=progress,
+                guess_prior=priors["guess-prior"],
+                slope_prior=priors["slope-prior"],
             )
         for w in caught:
             typer.echo(f"masterycat: warning: {w.message}", err=True)
         if result.dropped_items:
             shown = ", ".join(result.dropped_items[:5]) + (" …" if len(result.dropped_items) > 5 else "")
-            typer.echo(f"masterycat: warning: left out {len(result.dropped_items)} inestimable item(s): {shown}", err=True)
+            typer.echo(
+                f"masterycat: warning: left out {len(result.dropped_items)} inestimable item(s): {shown}", err=True
+            )
         write_parameters(out, result.params)
     except (FileFormatError, ValueError) as err:
         fail(str(err))
@@ -124,7 +147,7 @@ def calibrate(
 
 
 def _calibrate_vi(responses: Path, out: Path, model: str, epochs: int, as_json: bool) -> None:
-    from engine.variational import VariationalUnavailable, calibrate_vi
+    from engine.irt.variational import VariationalUnavailable, calibrate_vi
 
     if model != "2pl":
         fail("--method vi fits the 2pl model only")
@@ -192,10 +215,10 @@ def simulate(
     model: str = typer.Option("2pl", help=f"Model: {', '.join(MODEL_NAMES)}."),
     categories: int = typer.Option(4, help="Score categories of polytomous items."),
     seed: int = typer.Option(..., help="Random seed (same seed, same files)."),
-    items_per_student: Optional[int] = typer.Option(None, help="Sparse: items each student answers."),
+    items_per_student: int | None = typer.Option(None, help="Sparse: items each student answers."),
     missing_rate: float = typer.Option(0.0, help="Dense: share of cells left missing at random."),
     layout: str = typer.Option("auto", help="Responses layout: wide, long or auto."),
-    out_theta: Optional[Path] = typer.Option(None, "--out-theta", help="True abilities CSV to write."),
+    out_theta: Path | None = typer.Option(None, "--out-theta", help="True abilities CSV to write."),
 ) -> None:
     """Generate a bank and responses of N(0, 1) students, reproducibly."""
     model = _check_choice("model", model, MODEL_NAMES)

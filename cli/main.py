@@ -7,10 +7,12 @@ stderr naming the problem (:func:`cli.common.fail`).
 
 from __future__ import annotations
 
+from cli import (
+    adaptive,  # noqa: F401  (registers simulate-cat)
+    calibration,  # noqa: F401  (registers calibrate, score, simulate)
+    psychometrics,  # noqa: F401  (registers fit, dif, items, link, information, report)
+    server,  # noqa: F401  (registers serve, db upgrade)
+)
 from cli.common import app
-from cli import calibration  # noqa: F401  (registers calibrate, score, simulate)
-from cli import server  # noqa: F401  (registers serve, db upgrade)
-from cli import adaptive  # noqa: F401  (registers simulate-cat)
-from cli import psychometrics  # noqa: F401  (registers fit, dif, items, link, information, report)
 
 __all__ = ["app"]

@@ -5,20 +5,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Optional
 
 import numpy as np
 import typer
 
 from cli.common import app, fail, print_json
-from engine.classical import distractor_analysis, response_item_statistics
-from engine.dif import irt_lr_dif, mantel_haenszel
-from engine.fit import infit_outfit, m2, person_fit, pv_q1, sx2, x2_q1
-from engine.linking import LINKING_METHODS, link as run_link, transform_parameters
-from engine.parameters import ItemParameters
-from engine.reliability import empirical_reliability, information_curves, marginal_reliability
-from engine.responses import ResponseMatrix
-from engine.scoring import score as run_scoring
+from engine.analysis.classical import distractor_analysis, response_item_statistics
+from engine.analysis.dif import irt_lr_dif, mantel_haenszel
+from engine.analysis.fit import infit_outfit, m2, person_fit, pv_q1, sx2, x2_q1
+from engine.analysis.linking import LINKING_METHODS, transform_parameters
+from engine.analysis.linking import link as run_link
+from engine.analysis.reliability import empirical_reliability, information_curves, marginal_reliability
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
+from engine.irt.scoring import score as run_scoring
 from itembank.analysis_io import read_choices, read_groups, read_key, write_table
 from itembank.io import FileFormatError, read_parameters, read_responses, write_parameters
 
@@ -33,7 +33,9 @@ def _load(responses: Path, params: Path) -> tuple[ResponseMatrix, ItemParameters
     return data, table.subset([table.index_of[i] for i in data.item_ids])
 
 
-def _latent(data: ResponseMatrix, table: ItemParameters, mean: Optional[float], sd: Optional[float]) -> tuple[float, float, str]:
+def _latent(
+    data: ResponseMatrix, table: ItemParameters, mean: float | None, sd: float | None
+) -> tuple[float, float, str]:
     """The calibration's latent distribution: given, or estimated for an all-Rasch bank.
 
     A parameters CSV does not carry the latent distribution.  Rasch
@@ -42,7 +44,7 @@ def _latent(data: ResponseMatrix, table: ItemParameters, mean: Optional[float], 
     item held at its parameters; other banks default to N(0, 1).
     """
     if mean is None and sd is None and np.all(table.model == "rasch"):
-        from engine.calibrate import calibrate
+        from engine.irt.calibration import calibrate
 
         fit = calibrate(data, "rasch", anchors=table, se=False, latent="free")
         return float(fit.latent_mean), float(fit.latent_sd), "estimated (Rasch)"
@@ -61,7 +63,7 @@ def _student_groups(data: ResponseMatrix, groups: Path) -> np.ndarray:
     return labels
 
 
-def _pick_groups(labels: np.ndarray, reference: Optional[str], focal: Optional[str]) -> tuple[str, str]:
+def _pick_groups(labels: np.ndarray, reference: str | None, focal: str | None) -> tuple[str, str]:
     present, first, counts = np.unique(labels[labels != ""], return_index=True, return_counts=True)
     if reference is None and focal is None:
         if len(present) != 2:
@@ -86,13 +88,20 @@ def fit(
     responses: Path = typer.Argument(..., help="Responses CSV (wide or long)."),
     params: Path = typer.Option(..., "--params", help="Item parameters CSV."),
     out: Path = typer.Option(..., "--out", help="Where to write the item fit CSV."),
-    persons: Optional[Path] = typer.Option(None, "--persons", help="Also write person fit (student_id,theta,se,lz,infit,outfit)."),
-    latent_mean: Optional[float] = typer.Option(None, help="Latent mean of the calibration (default 0; estimated for Rasch)."),
-    latent_sd: Optional[float] = typer.Option(None, help="Latent sd of the calibration (default 1; estimated for Rasch)."),
+    persons: Path | None = typer.Option(
+        None, "--persons", help="Also write person fit (student_id,theta,se,lz,infit,outfit)."
+    ),
+    latent_mean: float | None = typer.Option(
+        None, help="Latent mean of the calibration (default 0; estimated for Rasch)."
+    ),
+    latent_sd: float | None = typer.Option(None, help="Latent sd of the calibration (default 1; estimated for Rasch)."),
     seed: int = typer.Option(0, help="Seed of the plausible values (PV-Q1)."),
     residual_scores: str = typer.Option(
-        "wle", help="Ability estimates for infit, outfit, Zh and person fit: wle, mle or eap (mirt's default)."),
-    as_json: bool = typer.Option(False, "--json", help="Print overall fit (M2, df, RMSEA; complete data) as JSON on stdout."),
+        "wle", help="Ability estimates for infit, outfit, Zh and person fit: wle, mle or eap (mirt's default)."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print overall fit (M2, df, RMSEA; complete data) as JSON on stdout."
+    ),
 ) -> None:
     """Item fit (S-X2, Yen's Q1 and its plausible-value form, infit, outfit, Zh), person fit, overall M2."""
     residual_scores = residual_scores.lower()
@@ -122,20 +131,61 @@ def fit(
             except ValueError as err:
                 notes.append(f"M2: {err}")
         rows = [
-            [table.item_ids[j], table.model[j], io_fit.n[j], stat[j], df[j] if np.isfinite(stat[j]) else None, p[j], rm[j],
-             io_fit.infit[j], io_fit.outfit[j], io_fit.z_infit[j], io_fit.z_outfit[j], io_fit.zh[j],
-             q1.x2[j], q1.df[j] if np.isfinite(q1.x2[j]) else None, q1.p[j], pv.x2[j], pv.df[j], pv.p[j]]
+            [
+                table.item_ids[j],
+                table.model[j],
+                io_fit.n[j],
+                stat[j],
+                df[j] if np.isfinite(stat[j]) else None,
+                p[j],
+                rm[j],
+                io_fit.infit[j],
+                io_fit.outfit[j],
+                io_fit.z_infit[j],
+                io_fit.z_outfit[j],
+                io_fit.zh[j],
+                q1.x2[j],
+                q1.df[j] if np.isfinite(q1.x2[j]) else None,
+                q1.p[j],
+                pv.x2[j],
+                pv.df[j],
+                pv.p[j],
+            ]
             for j in range(table.n_items)
         ]
-        write_table(out, ["item_id", "model", "n", "sx2", "df", "p", "rmsea", "infit", "outfit", "z_infit", "z_outfit", "zh",
-                          "q1", "q1_df", "q1_p", "pv_q1", "pv_q1_df", "pv_q1_p"], rows)
+        write_table(
+            out,
+            [
+                "item_id",
+                "model",
+                "n",
+                "sx2",
+                "df",
+                "p",
+                "rmsea",
+                "infit",
+                "outfit",
+                "z_infit",
+                "z_outfit",
+                "zh",
+                "q1",
+                "q1_df",
+                "q1_p",
+                "pv_q1",
+                "pv_q1_df",
+                "pv_q1_p",
+            ],
+            rows,
+        )
         if persons is not None:
             pf = person_fit(data, table, person.theta)
             write_table(
                 persons,
                 ["student_id", "theta", "se", "n", "lz", "infit", "outfit"],
-                ([pf.student_ids[i], person.theta[i], person.se[i], pf.n[i], pf.lz[i], pf.infit[i], pf.outfit[i]]
-                 for i in range(data.n_students)),
+                (
+                    [pf.student_ids[i], person.theta[i], person.se[i], pf.n[i], pf.lz[i], pf.infit[i], pf.outfit[i]]
+                    for i in range(data.n_students)
+                ),
             )
     except (FileFormatError, ValueError) as err:
         fail(str(err))
@@ -163,8 +213,10 @@ def fit(
         print_json(summary)
     else:
         m2_text = "" if overall is None else f", M2 {overall.m2:.3f} on {overall.df} df, RMSEA {overall.rmsea:.3f}"
-        typer.echo(f"item fit of {table.n_items} items on {data.n_students} students{m2_text}; "
-                   f"S-X2 p < .01: {', '.join(flagged) or 'none'} -> {out}")
+        typer.echo(
+            f"item fit of {table.n_items} items on {data.n_students} students{m2_text}; "
+            f"S-X2 p < .01: {', '.join(flagged) or 'none'} -> {out}"
+        )
         for note in notes:
             typer.echo(f"note: {note}", err=True)
 
@@ -173,18 +225,29 @@ def fit(
 @app.command()
 def dif(
     responses: Path = typer.Argument(..., help="Responses CSV (wide or long)."),
-    params: Path = typer.Option(..., "--params", help="Item parameters CSV (anchors of the IRT test; ability for sparse data)."),
+    params: Path = typer.Option(
+        ..., "--params", help="Item parameters CSV (anchors of the IRT test; ability for sparse data)."
+    ),
     groups: Path = typer.Option(..., "--groups", help="student_id,group CSV."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the DIF CSV (default: stdout)."),
-    reference: Optional[str] = typer.Option(None, help="Reference group (default: the larger of two groups, or the first listed)."),
-    focal: Optional[str] = typer.Option(None, help="Focal group (default: the smaller of two groups)."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write the DIF CSV (default: stdout)."),
+    reference: str | None = typer.Option(
+        None, help="Reference group (default: the larger of two groups, or the first listed)."
+    ),
+    focal: str | None = typer.Option(None, help="Focal group (default: the smaller of two groups)."),
     purify: bool = typer.Option(
-        False, "--purify", help="Two-stage: flagged items leave the MH matching score (and, with --studied all, the anchors)."),
-    studied: Optional[str] = typer.Option(
-        None, help="Comma-separated items for the IRT likelihood-ratio test (others are anchors), or 'all' (each in turn)."),
+        False,
+        "--purify",
+        help="Two-stage: flagged items leave the MH matching score (and, with --studied all, the anchors).",
+    ),
+    studied: str | None = typer.Option(
+        None,
+        help="Comma-separated items for the IRT likelihood-ratio test (others are anchors), or 'all' (each in turn).",
+    ),
     estimate_anchors: bool = typer.Option(
-        False, "--estimate-anchors",
-        help="IRT-LR: re-estimate the anchors jointly (reference N(0,1), focal mean and sd free) instead of fixing them."),
+        False,
+        "--estimate-anchors",
+        help="IRT-LR: re-estimate the anchors jointly (reference N(0,1), focal mean and sd free) instead of fixing them.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout (needs --out)."),
 ) -> None:
     """Mantel-Haenszel DIF (odds ratio, ETS delta, A/B/C) and an IRT likelihood-ratio test for studied items."""
@@ -208,12 +271,25 @@ def dif(
                 # every item in turn, the others its anchors; with --purify a second pass
                 # drops from the anchors the items flagged in the first (Bonferroni p < .05 / J)
                 ids = data.item_ids.tolist()
-                tests = [irt_lr_dif(data, table, labels, ref, foc, [iid], estimate_anchors=estimate_anchors) for iid in ids]
+                tests = [
+                    irt_lr_dif(data, table, labels, ref, foc, [iid], estimate_anchors=estimate_anchors) for iid in ids
+                ]
                 lr = _stack_lr(tests)
                 flagged = set(lr.item_ids[lr.p < 0.05 / len(ids)].tolist())
                 if purify and flagged and len(flagged) < len(ids) - 1:
-                    tests = [irt_lr_dif(data, table, labels, ref, foc, [iid], estimate_anchors=estimate_anchors,
-                                        anchors=[a for a in ids if a != iid and a not in flagged]) for iid in ids]
+                    tests = [
+                        irt_lr_dif(
+                            data,
+                            table,
+                            labels,
+                            ref,
+                            foc,
+                            [iid],
+                            estimate_anchors=estimate_anchors,
+                            anchors=[a for a in ids if a != iid and a not in flagged],
+                        )
+                        for iid in ids
+                    ]
                     lr = _stack_lr(tests)
             else:
                 names = [s.strip() for s in studied.split(",") if s.strip()]
@@ -222,13 +298,40 @@ def dif(
         rows = []
         for j, iid in enumerate(mh.item_ids.tolist()):
             k = lr_pos.get(iid)
-            rows.append([
-                iid, mh.odds_ratio[j], mh.delta[j], mh.se_delta[j], mh.chi2[j], mh.p[j], mh.ets_class[j],
-                mh.smd[j], mh.effect_size[j], mh.n_reference[j], mh.n_focal[j],
-                None if k is None else lr.g2[k], None if k is None else lr.df[k], None if k is None else lr.p[k],
-            ])
-        header = ["item_id", "mh_odds_ratio", "mh_delta", "mh_delta_se", "mh_chi2", "mh_p", "ets_class",
-                  "smd", "effect_size", "n_reference", "n_focal", "lr_g2", "lr_df", "lr_p"]
+            rows.append(
+                [
+                    iid,
+                    mh.odds_ratio[j],
+                    mh.delta[j],
+                    mh.se_delta[j],
+                    mh.chi2[j],
+                    mh.p[j],
+                    mh.ets_class[j],
+                    mh.smd[j],
+                    mh.effect_size[j],
+                    mh.n_reference[j],
+                    mh.n_focal[j],
+                    None if k is None else lr.g2[k],
+                    None if k is None else lr.df[k],
+                    None if k is None else lr.p[k],
+                ]
+            )
+        header = [
+            "item_id",
+            "mh_odds_ratio",
+            "mh_delta",
+            "mh_delta_se",
+            "mh_chi2",
+            "mh_p",
+            "ets_class",
+            "smd",
+            "effect_size",
+            "n_reference",
+            "n_focal",
+            "lr_g2",
+            "lr_df",
+            "lr_p",
+        ]
         write_table(out, header, rows)
     except (FileFormatError, ValueError) as err:
         fail(str(err))
@@ -241,15 +344,21 @@ def dif(
         "purified": bool(mh.purified),
         "ets_b": [i for i, c in zip(mh.item_ids.tolist(), mh.ets_class.tolist()) if c in ("B", "BB")],
         "ets_c": [i for i, c in zip(mh.item_ids.tolist(), mh.ets_class.tolist()) if c in ("C", "CC")],
-        "lr": None if lr is None else {iid: {"g2": float(lr.g2[k]), "df": int(lr.df[k]), "p": float(lr.p[k])}
-                                       for k, iid in enumerate(lr.item_ids.tolist())},
+        "lr": None
+        if lr is None
+        else {
+            iid: {"g2": float(lr.g2[k]), "df": int(lr.df[k]), "p": float(lr.p[k])}
+            for k, iid in enumerate(lr.item_ids.tolist())
+        },
         "seconds": time.perf_counter() - start,
     }
     if as_json:
         print_json(summary)
     elif out is not None:
-        typer.echo(f"DIF {foc} vs {ref}: ETS C: {', '.join(summary['ets_c']) or 'none'}; "
-                   f"B: {', '.join(summary['ets_b']) or 'none'} -> {out}")
+        typer.echo(
+            f"DIF {foc} vs {ref}: ETS C: {', '.join(summary['ets_c']) or 'none'}; "
+            f"B: {', '.join(summary['ets_b']) or 'none'} -> {out}"
+        )
 
 
 def _stack_lr(tests: list) -> SimpleNamespace:
@@ -266,10 +375,12 @@ def _stack_lr(tests: list) -> SimpleNamespace:
 @app.command()
 def items(
     responses: Path = typer.Argument(..., help="Scored responses CSV (wide or long)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the item statistics CSV (default: stdout)."),
-    choices: Optional[Path] = typer.Option(None, "--choices", help="Options chosen (student_id,<item>…) for distractor analysis."),
-    key: Optional[Path] = typer.Option(None, "--key", help="item_id,key CSV of the keyed options."),
-    distractors: Optional[Path] = typer.Option(None, "--distractors", help="Where to write the per-option table."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write the item statistics CSV (default: stdout)."),
+    choices: Path | None = typer.Option(
+        None, "--choices", help="Options chosen (student_id,<item>…) for distractor analysis."
+    ),
+    key: Path | None = typer.Option(None, "--key", help="item_id,key CSV of the keyed options."),
+    distractors: Path | None = typer.Option(None, "--distractors", help="Where to write the per-option table."),
     n_groups: int = typer.Option(5, "--ability-groups", help="Ability groups of the distractor analysis."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout (needs --out)."),
 ) -> None:
@@ -286,8 +397,18 @@ def items(
         data = read_responses(responses)
         stats = response_item_statistics(data)
         header = ["item_id", "n", "mean", "p_value", "point_biserial", "corrected_item_total", "alpha_if_deleted"]
-        rows = [[stats.item_ids[j], stats.n[j], stats.mean[j], stats.p_value[j], stats.point_biserial[j],
-                 stats.corrected_item_total[j], stats.alpha_if_deleted[j]] for j in range(data.n_items)]
+        rows = [
+            [
+                stats.item_ids[j],
+                stats.n[j],
+                stats.mean[j],
+                stats.p_value[j],
+                stats.point_biserial[j],
+                stats.corrected_item_total[j],
+                stats.alpha_if_deleted[j],
+            ]
+            for j in range(data.n_items)
+        ]
         da = None
         if choices is not None:
             students, item_ids, table = read_choices(choices)
@@ -300,17 +421,38 @@ def items(
             header += ["key", "upper_lower", "miskey", "suspect_option"]
             for row in rows:
                 k = pos.get(row[0])
-                row += [None, None, None, None] if k is None else [
-                    da.key[k], da.discrimination[k], da.miskey[k], da.suspect_option[k] if da.miskey[k] else None]
+                row += (
+                    [None, None, None, None]
+                    if k is None
+                    else [da.key[k], da.discrimination[k], da.miskey[k], da.suspect_option[k] if da.miskey[k] else None]
+                )
             if distractors is not None:
                 g = da.group_size.size
                 drows = []
                 for k, iid in enumerate(da.item_ids.tolist()):
                     for o, opt in enumerate(da.options.tolist()):
-                        drows.append([iid, opt, opt == da.key[k], da.proportion[k, o], da.point_biserial[k, o],
-                                      *da.group_proportion[k, o]])
-                write_table(distractors, ["item_id", "option", "is_key", "proportion", "point_biserial",
-                                          *[f"group_{i + 1}" for i in range(g)]], drows)
+                        drows.append(
+                            [
+                                iid,
+                                opt,
+                                opt == da.key[k],
+                                da.proportion[k, o],
+                                da.point_biserial[k, o],
+                                *da.group_proportion[k, o],
+                            ]
+                        )
+                write_table(
+                    distractors,
+                    [
+                        "item_id",
+                        "option",
+                        "is_key",
+                        "proportion",
+                        "point_biserial",
+                        *[f"group_{i + 1}" for i in range(g)],
+                    ],
+                    drows,
+                )
         write_table(out, header, rows)
     except (FileFormatError, ValueError) as err:
         fail(str(err))
@@ -337,7 +479,7 @@ def link(
     target: Path = typer.Option(..., "--to", help="Parameters CSV of the bank (the target scale)."),
     out: Path = typer.Option(..., "--out", help="Where to write the --from table on the target scale."),
     method: str = typer.Option("stocking-lord", help=f"Linking method: {', '.join(LINKING_METHODS)}."),
-    common: Optional[str] = typer.Option(None, help="Comma-separated common items (default: every shared item)."),
+    common: str | None = typer.Option(None, help="Comma-separated common items (default: every shared item)."),
     as_json: bool = typer.Option(False, "--json", help="Print the constants of every method as JSON on stdout."),
 ) -> None:
     """Link a separate calibration onto the bank's scale through common items and transform its parameter file."""
@@ -364,8 +506,10 @@ def link(
     if as_json:
         print_json(summary)
     else:
-        typer.echo(f"{method}: theta_bank = {chosen.A:.4f} theta_new + {chosen.B:.4f} "
-                   f"({len(chosen.common)} common items) -> {out}")
+        typer.echo(
+            f"{method}: theta_bank = {chosen.A:.4f} theta_new + {chosen.B:.4f} "
+            f"({len(chosen.common)} common items) -> {out}"
+        )
 
 
 # ------------------------------------------------------------------ report
@@ -374,14 +518,16 @@ def report(
     responses: Path = typer.Argument(..., help="Responses CSV of the calibration (wide or long)."),
     params: Path = typer.Option(..., "--params", help="Item parameters CSV (with se_* columns when available)."),
     out: Path = typer.Option(..., "--out", help="Where to write the HTML report."),
-    groups: Optional[Path] = typer.Option(None, "--groups", help="student_id,group CSV for the DIF section."),
-    reference: Optional[str] = typer.Option(None, help="Reference group of the DIF section."),
-    focal: Optional[str] = typer.Option(None, help="Focal group of the DIF section."),
-    choices: Optional[Path] = typer.Option(None, "--choices", help="Options chosen, for distractor curves."),
-    key: Optional[Path] = typer.Option(None, "--key", help="item_id,key CSV."),
+    groups: Path | None = typer.Option(None, "--groups", help="student_id,group CSV for the DIF section."),
+    reference: str | None = typer.Option(None, help="Reference group of the DIF section."),
+    focal: str | None = typer.Option(None, help="Focal group of the DIF section."),
+    choices: Path | None = typer.Option(None, "--choices", help="Options chosen, for distractor curves."),
+    key: Path | None = typer.Option(None, "--key", help="item_id,key CSV."),
     title: str = typer.Option("Calibration report", help="Title of the report."),
-    latent_mean: Optional[float] = typer.Option(None, help="Latent mean of the calibration (default 0; estimated for Rasch)."),
-    latent_sd: Optional[float] = typer.Option(None, help="Latent sd of the calibration (default 1; estimated for Rasch)."),
+    latent_mean: float | None = typer.Option(
+        None, help="Latent mean of the calibration (default 0; estimated for Rasch)."
+    ),
+    latent_sd: float | None = typer.Option(None, help="Latent sd of the calibration (default 1; estimated for Rasch)."),
     max_plots: int = typer.Option(60, help="Most items with curves drawn (most serious flags first)."),
 ) -> None:
     """Write a self-contained HTML report: parameters, fit, DIF, classical statistics and plots."""
@@ -408,9 +554,16 @@ def report(
                 raise ValueError(f"{key}: no key for item {missing[0]!r}")
             key_codes = (item_ids, np.array([keys[i] for i in item_ids]))
         html = build_report(
-            data, table, title=title, groups=labels, reference=ref, focal=foc,
+            data,
+            table,
+            title=title,
+            groups=labels,
+            reference=ref,
+            focal=foc,
             choices=None if option_table is None else (key_codes[0], option_table, key_codes[1]),
-            latent_mean=latent_mean, latent_sd=latent_sd, max_item_plots=max_plots,
+            latent_mean=latent_mean,
+            latent_sd=latent_sd,
+            max_item_plots=max_plots,
         )
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
@@ -418,22 +571,28 @@ def report(
         tmp.replace(out)
     except (FileFormatError, ValueError) as err:
         fail(str(err))
-    typer.echo(f"report on {table.n_items} items, {data.n_students} students "
-               f"({len(html) // 1024} KiB, {time.perf_counter() - start:.1f} s) -> {out}")
+    typer.echo(
+        f"report on {table.n_items} items, {data.n_students} students "
+        f"({len(html) // 1024} KiB, {time.perf_counter() - start:.1f} s) -> {out}"
+    )
 
 
 # ------------------------------------------------------------- information
 @app.command()
 def information(
     params: Path = typer.Argument(..., help="Item parameters CSV (a form, a standard's pool or the bank)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Where to write theta,information,csem (default: stdout)."),
-    items_: Optional[str] = typer.Option(None, "--items", help="Comma-separated item ids of a form or pool (default: all)."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write theta,information,csem (default: stdout)."),
+    items_: str | None = typer.Option(
+        None, "--items", help="Comma-separated item ids of a form or pool (default: all)."
+    ),
     low: float = typer.Option(-4.0, "--from", help="Lowest theta of the curve."),
     high: float = typer.Option(4.0, "--to", help="Highest theta of the curve."),
     points: int = typer.Option(81, help="Points on the curve."),
     latent_mean: float = typer.Option(0.0, help="Latent mean for the marginal reliability."),
     latent_sd: float = typer.Option(1.0, help="Latent sd for the marginal reliability."),
-    as_json: bool = typer.Option(False, "--json", help="Print marginal reliability and the peak as JSON (needs --out)."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print marginal reliability and the peak as JSON (needs --out)."
+    ),
 ) -> None:
     """Test information and conditional SEM curve, and marginal reliability, of a set of items."""
     if not high > low or points < 2:
@@ -447,8 +606,11 @@ def information(
         chosen = None if items_ is None else [s.strip() for s in items_.split(",") if s.strip()]
         curves = information_curves(table, np.linspace(low, high, points), chosen)
         rel = marginal_reliability(table, chosen, mean=latent_mean, sd=latent_sd)
-        write_table(out, ["theta", "information", "csem"],
-                    ([curves.theta[q], curves.test_information[q], curves.csem[q]] for q in range(points)))
+        write_table(
+            out,
+            ["theta", "information", "csem"],
+            ([curves.theta[q], curves.test_information[q], curves.csem[q]] for q in range(points)),
+        )
     except (FileFormatError, ValueError) as err:
         fail(str(err))
     peak = int(np.argmax(curves.test_information))
@@ -462,5 +624,7 @@ def information(
     if as_json:
         print_json(summary)
     elif out is not None:
-        typer.echo(f"{summary['n_items']} items: marginal reliability {rel:.3f}, information peaks at "
-                   f"theta {summary['peak_theta']:.2f} ({summary['peak_information']:.2f}, CSEM {summary['min_csem']:.3f}) -> {out}")
+        typer.echo(
+            f"{summary['n_items']} items: marginal reliability {rel:.3f}, information peaks at "
+            f"theta {summary['peak_theta']:.2f} ({summary['peak_information']:.2f}, CSEM {summary['min_csem']:.3f}) -> {out}"
+        )

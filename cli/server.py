@@ -67,16 +67,27 @@ def serve(
 
             upgrade(engine)
             created = seed_demo(engine, progress=lambda msg: print(f"demo: {msg}", file=sys.stderr))
-            print("demo district " + ("created" if created else "already present") + f" in {engine.url.render_as_string(hide_password=True)}")
-            print("demo logins (password '%s'): %s" % (DEMO_PASSWORD, ", ".join(DEMO_USERS)))
+            print(
+                "demo district "
+                + ("created" if created else "already present")
+                + f" in {engine.url.render_as_string(hide_password=True)}"
+            )
+            print("demo logins (password '{}'): {}".format(DEMO_PASSWORD, ", ".join(DEMO_USERS)))
         elif current_revision(engine) != head_revision():
-            fail("the database schema is not up to date: run `masterycat db upgrade` first (or `masterycat serve --demo`)")
+            fail(
+                "the database schema is not up to date: run `masterycat db upgrade` first (or `masterycat serve --demo`)"
+            )
     except OperationalError as err:
         fail(f"cannot reach the database: {str(err.orig).splitlines()[0] if err.orig else err}")
     finally:
         engine.dispose()
     print(f"masterycat on http://{host}:{port}  (API /api/v1, docs /docs)")
     uvicorn.run(
-        "service.main:app_factory", factory=True, host=host, port=port, workers=workers,
-        access_log=access_log, log_level="info" if access_log else "warning",
+        "service.main:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level="info" if access_log else "warning",
     )

@@ -18,7 +18,7 @@ import io
 import math
 import os
 import sys
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -82,7 +82,9 @@ def read_choices(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.nd
             try:
                 value = float(text)
             except ValueError:
-                raise FileFormatError(f"{path}: line {line}, column {header[c + 1]}: {text!r} is not an option number") from None
+                raise FileFormatError(
+                    f"{path}: line {line}, column {header[c + 1]}: {text!r} is not an option number"
+                ) from None
             if not math.isfinite(value) or value != int(value):
                 raise FileFormatError(f"{path}: line {line}, column {header[c + 1]}: {text!r} is not an option number")
             out[r, c] = value

@@ -1,7 +1,7 @@
 """The operational bank as engine arrays in memory, keyed by calibration.
 
 An :class:`OperationalBank` is an immutable snapshot of one live
-calibration: the :class:`~engine.parameters.ItemParameters` of the
+calibration: the :class:`~engine.irt.parameters.ItemParameters` of the
 operational items it calibrated, plus what serving and scoring an item needs
 (its interaction, choices, key, rationale, version) and, for every standard,
 the positions of the items under it.  Selecting and scoring an item reads
@@ -28,15 +28,23 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from engine.adaptive_bank import AdaptiveBank
-from engine.bands import BandScheme, cuts_from_percent
-from engine.parameters import ItemParameters
+from engine.adaptive.bank import AdaptiveBank
+from engine.irt.parameters import ItemParameters
+from engine.mastery.bands import BandScheme, cuts_from_percent
 from itembank.answers import canonical_key
 from itembank.tables import SELF_SCORING, Calibration, Item, ItemParameter, ItemStatus, Standard
 
 __all__ = [
-    "ItemContent", "OperationalBank", "BankCache", "NoLiveBank", "PERCENT_CUTS",
-    "load_parameters", "standard_tree", "build_bank", "live_calibration_id", "bank_version",
+    "ItemContent",
+    "OperationalBank",
+    "BankCache",
+    "NoLiveBank",
+    "PERCENT_CUTS",
+    "load_parameters",
+    "standard_tree",
+    "build_bank",
+    "live_calibration_id",
+    "bank_version",
 ]
 
 
@@ -62,7 +70,7 @@ class ItemContent:
     rubric: tuple[dict, ...] = ()
 
     @classmethod
-    def from_row(cls, item: Item) -> "ItemContent":
+    def from_row(cls, item: Item) -> ItemContent:
         return cls(
             id=item.id,
             stem=item.stem,
@@ -234,9 +242,12 @@ def build_bank(session: Session, calibration_id: int) -> OperationalBank:
     standard_items = {
         sid: np.flatnonzero(np.isin(objective, members)) for sid, members in standard_tree(session).items()
     }
-    standards = {sid: (code, level, parent) for sid, code, level, parent in session.exec(
-        select(Standard.id, Standard.code, Standard.level, Standard.parent_id)
-    ).all()}
+    standards = {
+        sid: (code, level, parent)
+        for sid, code, level, parent in session.exec(
+            select(Standard.id, Standard.code, Standard.level, Standard.parent_id)
+        ).all()
+    }
     names = np.array([str(o) for o in objective])
     dok = np.array([str(c.dok) for c in ordered])
     full = AdaptiveBank.from_parameters(params, objectives=names, dok=dok)
@@ -246,8 +257,15 @@ def build_bank(session: Session, calibration_id: int) -> OperationalBank:
         adaptive = AdaptiveBank.from_parameters(params.subset(pos), objectives=names[pos], dok=dok[pos])
     rho = session.exec(select(Calibration.mastery_rho).where(Calibration.id == calibration_id)).first()
     return OperationalBank(
-        calibration_id, params, content, self_scoring, standard_items,
-        adaptive=adaptive, full=full, schemes=_schemes(params, standard_items), standards=standards,
+        calibration_id,
+        params,
+        content,
+        self_scoring,
+        standard_items,
+        adaptive=adaptive,
+        full=full,
+        schemes=_schemes(params, standard_items),
+        standards=standards,
         rho=float(rho or 0.0),
     )
 

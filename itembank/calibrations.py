@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import math
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from engine.adaptive_bank import AdaptiveBank
-from engine.calibrate import calibrate
-from engine.mastery import estimate_rho, standard_log_likelihood
-from engine.parameters import ItemParameters
+from engine.adaptive.bank import AdaptiveBank
+from engine.irt.calibration import calibrate
+from engine.irt.parameters import ItemParameters
+from engine.mastery.estimates import estimate_rho, standard_log_likelihood
 from itembank.errors import Invalid, NotFound
 from itembank.responses import response_matrix
 from itembank.tables import Calibration, CalibrationStatus, Item, ItemParameter, utcnow
@@ -98,18 +98,20 @@ def save_parameters(session: Session, calibration_id: int, params: ItemParameter
             return v if math.isfinite(v) else None
 
         se = {name: num(values[j]) for name, values in params.se.items()} if params.se else None
-        rows.append({
-            "calibration_id": calibration_id,
-            "item_id": iid,
-            "model": str(params.model[j]),
-            "n_categories": k,
-            "a": float(params.a[j]),
-            "b": num(params.b[j]) if dich else None,
-            "c": num(params.c[j]) if dich else None,
-            "d": num(params.d[j]) if dich else None,
-            "thresholds": None if dich else [float(x) for x in params.thresholds[j, : k - 1]],
-            "se": se,
-        })
+        rows.append(
+            {
+                "calibration_id": calibration_id,
+                "item_id": iid,
+                "model": str(params.model[j]),
+                "n_categories": k,
+                "a": float(params.a[j]),
+                "b": num(params.b[j]) if dich else None,
+                "c": num(params.c[j]) if dich else None,
+                "d": num(params.d[j]) if dich else None,
+                "thresholds": None if dich else [float(x) for x in params.thresholds[j, : k - 1]],
+                "se": se,
+            }
+        )
     if rows:
         session.execute(insert(ItemParameter), rows)
     return len(rows)
@@ -130,13 +132,15 @@ RHO_SAMPLE = 4000
 
 
 def mastery_rho(session: Session, params: ItemParameters, matrix, *, seed: int = 0) -> float | None:
-    """Estimate the correlation of standard and general ability (:func:`engine.mastery.estimate_rho`).
+    """Estimate the correlation of standard and general ability (:func:`engine.mastery.estimates.estimate_rho`).
 
     Standards are the items' learning objectives; at most :data:`RHO_SAMPLE`
     students (drawn with ``seed``) enter.  None when fewer than two
     objectives have answers.
     """
-    objective = dict(session.exec(select(Item.id, Item.objective_id).where(Item.id.in_(params.item_ids.tolist()))).all())
+    objective = dict(
+        session.exec(select(Item.id, Item.objective_id).where(Item.id.in_(params.item_ids.tolist()))).all()
+    )
     names = np.array([str(objective.get(i)) for i in params.item_ids.tolist()])
     codes, standard = np.unique(names, return_inverse=True)
     if len(codes) < 2:
@@ -150,8 +154,13 @@ def mastery_rho(session: Session, params: ItemParameters, matrix, *, seed: int =
     remap = np.full(aligned.n_students, -1)
     remap[students] = np.arange(students.size)
     loglik = standard_log_likelihood(
-        bank, remap[aligned.student[keep]], aligned.item[keep], aligned.score[keep], students.size,
-        standard=standard, n_standards=len(codes),
+        bank,
+        remap[aligned.student[keep]],
+        aligned.item[keep],
+        aligned.score[keep],
+        students.size,
+        standard=standard,
+        n_standards=len(codes),
     )
     return float(estimate_rho(bank, loglik))
 
@@ -170,7 +179,7 @@ def calibratable(matrix, min_responses: int = 1) -> np.ndarray:
 
 
 def calibrate_dropping_misfits(matrix, models, *, max_drops: int = 20, **kwargs):
-    """:func:`engine.calibrate.calibrate`, leaving out items whose slope turns non-positive.
+    """:func:`engine.irt.calibration.calibrate`, leaving out items whose slope turns non-positive.
 
     An item whose estimated discrimination is not positive (its answers do
     not rise with ability: often a wrong key) has no place in an operational
@@ -222,7 +231,9 @@ def run_calibration(
             matrix = response_matrix(session, item_ids=settings.get("item_ids"), statuses=settings.get("statuses"))
         keep = calibratable(matrix, int(settings.get("min_responses", 1)))
         if keep.size == 0:
-            raise Invalid(f"no item has at least {settings.get('min_responses')} scored responses in every score category")
+            raise Invalid(
+                f"no item has at least {settings.get('min_responses')} scored responses in every score category"
+            )
         matrix = matrix.select_items(keep)
         poly = matrix.n_categories > 2
         if model in DICHOTOMOUS:
@@ -248,14 +259,20 @@ def run_calibration(
         # settings {"slope_prior": null} turns it off, [mean, sd] changes it
         prior = settings.get("slope_prior", list(DEFAULT_SLOPE_PRIOR))
         result, matrix, dropped = calibrate_dropping_misfits(
-            matrix, models, max_iter=max_iter, se=True, progress=progress,
+            matrix,
+            models,
+            max_iter=max_iter,
+            se=True,
+            progress=progress,
             slope_prior=None if prior is None else (float(prior[0]), float(prior[1])),
         )
         with Session(engine) as session:
             rho = mastery_rho(session, result.params, matrix, seed=calibration_id)
             save_parameters(session, calibration_id, result.params)
             session.execute(
-                update(Calibration).where(Calibration.id == calibration_id).values(
+                update(Calibration)
+                .where(Calibration.id == calibration_id)
+                .values(
                     status=CalibrationStatus.done.value,
                     progress=1.0,
                     loglik=float(result.loglik),
@@ -294,7 +311,9 @@ def make_live(session: Session, calibration_id: int) -> Calibration:
     return cal
 
 
-def import_parameters(session: Session, params: ItemParameters, *, created_by: int | None = None, source: str = "") -> Calibration:
+def import_parameters(
+    session: Session, params: ItemParameters, *, created_by: int | None = None, source: str = ""
+) -> Calibration:
     """Store a parameter table read from a file as a finished calibration.
 
     Every item must exist and its number of categories match; otherwise

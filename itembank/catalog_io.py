@@ -81,7 +81,9 @@ def _csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise CatalogFormatError(f"line {line}", str(min(len(row), len(header)) + 1), f"expected {len(header)} cells, got {len(row)}")
+            raise CatalogFormatError(
+                f"line {line}", str(min(len(row), len(header)) + 1), f"expected {len(header)} cells, got {len(row)}"
+            )
         rows.append((line, dict(zip(header, (c.strip() for c in row)))))
     return header, rows
 
@@ -103,8 +105,12 @@ def _standard_from_csv(where: str, row: dict) -> dict:
     if row["level"] not in LEVELS:
         raise CatalogFormatError(where, "level", f"must be one of {', '.join(LEVELS)}, got {row['level']!r}")
     return {
-        "framework": row["framework"], "code": row["code"], "title": row["title"], "level": row["level"],
-        "parent_code": row.get("parent_code") or None, "description": row.get("description", ""),
+        "framework": row["framework"],
+        "code": row["code"],
+        "title": row["title"],
+        "level": row["level"],
+        "parent_code": row.get("parent_code") or None,
+        "description": row.get("description", ""),
     }
 
 
@@ -113,8 +119,9 @@ def _item_from_csv(where: str, row: dict, header: list[str]) -> dict:
         if not row.get(col):
             raise CatalogFormatError(where, col, "missing value")
     choices = [
-        {"id": name[len("choice_"):], "text": row[name]}
-        for name in header if name.startswith("choice_") and row.get(name)
+        {"id": name[len("choice_") :], "text": row[name]}
+        for name in header
+        if name.startswith("choice_") and row.get(name)
     ]
     interaction = row["interaction"]
     raw_key = row.get("key", "")
@@ -140,10 +147,18 @@ def _item_from_csv(where: str, row: dict, header: list[str]) -> dict:
     if not dok.isdigit():
         raise CatalogFormatError(where, "dok", f"must be 1..4, got {dok!r}")
     return {
-        "id": row["id"], "objective": row["objective"], "framework": row.get("framework") or None,
-        "interaction": interaction, "stem": row["stem"],
-        "choices": choices, "key": key, "tolerance": _number(where, "tolerance", row["tolerance"]) if row.get("tolerance") else 0.0,
-        "rationale": row.get("rationale", ""), "rubric": rubric, "dok": int(dok), "status": row.get("status") or "draft",
+        "id": row["id"],
+        "objective": row["objective"],
+        "framework": row.get("framework") or None,
+        "interaction": interaction,
+        "stem": row["stem"],
+        "choices": choices,
+        "key": key,
+        "tolerance": _number(where, "tolerance", row["tolerance"]) if row.get("tolerance") else 0.0,
+        "rationale": row.get("rationale", ""),
+        "rubric": rubric,
+        "dok": int(dok),
+        "status": row.get("status") or "draft",
     }
 
 
@@ -185,7 +200,8 @@ def read_catalog(text: str, fmt: str) -> tuple[list[tuple[str, dict]], list[tupl
     if set(_REQUIRED_ITEM) <= set(header):
         return [], [(f"line {ln}", _item_from_csv(f"line {ln}", r, header)) for ln, r in rows]
     raise CatalogFormatError(
-        "line 1", "(header)",
+        "line 1",
+        "(header)",
         f"not a standards file ({', '.join(_REQUIRED_STANDARD)}) or an items file ({', '.join(_REQUIRED_ITEM)})",
     )
 
@@ -211,11 +227,18 @@ def import_catalog(session: Session, text: str, fmt: str) -> dict[str, int]:
     # parents first, whatever the order in the file
     for where, s in sorted(standards, key=lambda ws: LEVELS.index(ws[1]["level"])):
         try:
-            row = session.exec(select(Standard).where(Standard.framework == s["framework"], Standard.code == s["code"])).first()
+            row = session.exec(
+                select(Standard).where(Standard.framework == s["framework"], Standard.code == s["code"])
+            ).first()
             if row is None:
                 create_standard(
-                    session, framework=s["framework"], code=s["code"], title=s["title"], level=s["level"],
-                    parent_code=s.get("parent_code"), description=s.get("description") or "",
+                    session,
+                    framework=s["framework"],
+                    code=s["code"],
+                    title=s["title"],
+                    level=s["level"],
+                    parent_code=s.get("parent_code"),
+                    description=s.get("description") or "",
                 )
                 counts["standards_created"] += 1
             else:
@@ -236,7 +259,9 @@ def import_catalog(session: Session, text: str, fmt: str) -> dict[str, int]:
         ids.add(it["id"])
         try:
             if session.get(Item, it["id"]) is None:
-                create_item(session, **{k: it.get(k) for k in ("id", "objective", "framework", *_ITEM_FIELDS) if k in it})
+                create_item(
+                    session, **{k: it.get(k) for k in ("id", "objective", "framework", *_ITEM_FIELDS) if k in it}
+                )
                 counts["items_created"] += 1
             else:
                 changes = {k: it[k] for k in _ITEM_FIELDS if k in it and k != "interaction"}
@@ -245,7 +270,10 @@ def import_catalog(session: Session, text: str, fmt: str) -> dict[str, int]:
                     changes["framework"] = it["framework"]
                 existing = session.get(Item, it["id"])
                 if it.get("interaction") and it["interaction"] != existing.interaction:
-                    raise Invalid(f"item {it['id']} is {existing.interaction}; an import cannot change its interaction", "interaction")
+                    raise Invalid(
+                        f"item {it['id']} is {existing.interaction}; an import cannot change its interaction",
+                        "interaction",
+                    )
                 update_item(session, it["id"], changes)
                 counts["items_updated"] += 1
         except NotFound as err:
@@ -267,8 +295,12 @@ def _standard_dicts(session: Session, framework: str | None = None) -> list[dict
         code_of.update(dict(session.exec(select(Standard.id, Standard.code)).all()))
     return [
         {
-            "framework": r.framework, "code": r.code, "title": r.title, "level": r.level,
-            "parent_code": code_of.get(r.parent_id) if r.parent_id else None, "description": r.description,
+            "framework": r.framework,
+            "code": r.code,
+            "title": r.title,
+            "level": r.level,
+            "parent_code": code_of.get(r.parent_id) if r.parent_id else None,
+            "description": r.description,
         }
         for r in sorted(rows, key=lambda r: (LEVELS.index(r.level), r.framework, r.code))
     ]
@@ -280,11 +312,21 @@ def _item_dicts(session: Session, status: str | None = None) -> list[dict]:
         stmt = stmt.where(Item.status == status)
     out = []
     for item, code in session.exec(stmt.order_by(Item.id)).all():
-        out.append({
-            "id": item.id, "objective": code, "interaction": item.interaction, "stem": item.stem,
-            "choices": list(item.choices or []), "key": canonical_key(item.interaction, item.key), "tolerance": item.tolerance,
-            "rationale": item.rationale, "rubric": item.rubric, "dok": item.dok, "status": item.status,
-        })
+        out.append(
+            {
+                "id": item.id,
+                "objective": code,
+                "interaction": item.interaction,
+                "stem": item.stem,
+                "choices": list(item.choices or []),
+                "key": canonical_key(item.interaction, item.key),
+                "tolerance": item.tolerance,
+                "rationale": item.rationale,
+                "rubric": item.rubric,
+                "dok": item.dok,
+                "status": item.status,
+            }
+        )
     return out
 
 
@@ -313,9 +355,15 @@ def export_items_csv(session: Session, status: str | None = None) -> str:
         if isinstance(key, list):
             key = ";".join(key)
         row = {
-            "id": it["id"], "objective": it["objective"] or "", "interaction": it["interaction"], "stem": it["stem"],
-            "key": "" if key is None else key, "tolerance": it["tolerance"] or "", "rationale": it["rationale"],
-            "dok": it["dok"], "status": it["status"],
+            "id": it["id"],
+            "objective": it["objective"] or "",
+            "interaction": it["interaction"],
+            "stem": it["stem"],
+            "key": "" if key is None else key,
+            "tolerance": it["tolerance"] or "",
+            "rationale": it["rationale"],
+            "dok": it["dok"],
+            "status": it["status"],
         }
         for c in it["choices"]:
             row[f"choice_{c['id']}"] = c["text"]
@@ -327,4 +375,6 @@ def export_items_csv(session: Session, status: str | None = None) -> str:
 
 def export_json(session: Session, *, framework: str | None = None, status: str | None = None) -> str:
     """Standards and items as one JSON document (re-importable)."""
-    return json.dumps({"standards": _standard_dicts(session, framework), "items": _item_dicts(session, status)}, indent=1)
+    return json.dumps(
+        {"standards": _standard_dicts(session, framework), "items": _item_dicts(session, status)}, indent=1
+    )

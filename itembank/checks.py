@@ -1,6 +1,6 @@
 """Adaptive checks for understanding: start, answer, read.
 
-The engine's session state machine (:mod:`engine.session`) decides; this
+The engine's session state machine (:mod:`engine.adaptive.check`) decides; this
 module loads and stores its state.  Answering is one unit of work in the
 caller's transaction: the check row is locked (``SELECT … FOR UPDATE`` on
 PostgreSQL), the answer is scored, the response row written, the check's new
@@ -28,11 +28,11 @@ import numpy as np
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
-from engine import session as cat
-from engine.exposure import ExposurePolicy
-from engine.policy import CatPolicy
-from engine.selection import SelectionRule
-from engine.stopping import StoppingRule
+from engine.adaptive import check as adaptive_check
+from engine.adaptive.exposure import ExposurePolicy
+from engine.adaptive.policy import CatPolicy
+from engine.adaptive.selection import SelectionRule
+from engine.adaptive.stopping import StoppingRule
 from itembank.answers import score_answer
 from itembank.bank import BankCache, ItemContent, OperationalBank
 from itembank.errors import Conflict, Invalid, NotFound
@@ -40,8 +40,16 @@ from itembank.mastery_store import estimate, student_answers, upsert_mastery
 from itembank.tables import Check, CheckStatus, Mastery, Response, Standard, utcnow
 
 __all__ = [
-    "RECENT_DAYS", "CHECK_POLICY", "StartOutcome", "AnswerOutcome", "CheckRow",
-    "start_check", "answer_check", "load_check", "get_check", "check_bank",
+    "RECENT_DAYS",
+    "CHECK_POLICY",
+    "StartOutcome",
+    "AnswerOutcome",
+    "CheckRow",
+    "start_check",
+    "answer_check",
+    "load_check",
+    "get_check",
+    "check_bank",
 ]
 
 #: Items answered this many days back are not served again.
@@ -78,7 +86,7 @@ class AnswerOutcome:
     item: ItemContent
     score: int
     correct: bool
-    estimate: cat.Estimate
+    estimate: adaptive_check.Estimate
     next_item: ItemContent | None
     done: bool
     stop_reason: str | None
@@ -103,9 +111,13 @@ def check_bank(cache: BankCache, check: Check, engine=None) -> OperationalBank:
 def _recent(session: Session, student_id: int, bank: OperationalBank) -> list[str]:
     since = utcnow() - timedelta(days=RECENT_DAYS)
     table = Response.__table__
-    ids = session.connection().execute(
-        select(table.c.item_id).where(table.c.student_id == student_id, table.c.answered_at >= since).distinct()
-    ).scalars()
+    ids = (
+        session.connection()
+        .execute(
+            select(table.c.item_id).where(table.c.student_id == student_id, table.c.answered_at >= since).distinct()
+        )
+        .scalars()
+    )
     index = bank.adaptive.params.index_of
     return sorted(i for i in ids if i in index)
 
@@ -130,7 +142,7 @@ def start_check(
     # the prior: everything the student showed so far (empirical Bayes across standards)
     answers = {i: sc for i, (sc, _) in student_answers(session, bank, student_id).items()}
     prior = estimate(bank, standard.id, answers)
-    state = cat.start(
+    state = adaptive_check.start(
         bank.adaptive,
         standard=standard.code,
         policy=policy or CHECK_POLICY,
@@ -141,7 +153,7 @@ def start_check(
         seed=secrets.randbits(31) if seed is None else int(seed),
         recent=_recent(session, student_id, bank),
     )
-    state, item_id = cat.next_item(bank.adaptive, state)
+    state, item_id = adaptive_check.next_item(bank.adaptive, state)
     done = item_id is None
     now = utcnow()
     values = {
@@ -177,8 +189,14 @@ class CheckRow:
 
 
 _LOAD_CHECK = select(
-    _CHECK.c.id, _CHECK.c.student_id, _CHECK.c.standard_id, _CHECK.c.calibration_id, _CHECK.c.status,
-    _CHECK.c.state, _CHECK.c.current_item_id, _CHECK.c.stop_reason,
+    _CHECK.c.id,
+    _CHECK.c.student_id,
+    _CHECK.c.standard_id,
+    _CHECK.c.calibration_id,
+    _CHECK.c.status,
+    _CHECK.c.state,
+    _CHECK.c.current_item_id,
+    _CHECK.c.stop_reason,
 ).where(_CHECK.c.id == bindparam("check_id"))
 _LOAD_CHECK_LOCKED = _LOAD_CHECK.with_for_update()
 _PREVIOUS = select(_RESPONSE.c.id, _RESPONSE.c.answer, _RESPONSE.c.score, _RESPONSE.c.correct).where(
@@ -188,13 +206,22 @@ _PREVIOUS = select(_RESPONSE.c.id, _RESPONSE.c.answer, _RESPONSE.c.score, _RESPO
 
 def load_check(session: Session, check_id: int, *, for_update: bool = False) -> CheckRow:
     """The check's row (locked until the transaction ends when ``for_update``)."""
-    row = session.connection().execute(_LOAD_CHECK_LOCKED if for_update else _LOAD_CHECK, {"check_id": check_id}).first()
+    row = (
+        session.connection().execute(_LOAD_CHECK_LOCKED if for_update else _LOAD_CHECK, {"check_id": check_id}).first()
+    )
     if row is None:
         raise NotFound(f"no check with id {check_id}")
     return CheckRow(*row)
 
 
-def _replay(session: Session, bank: OperationalBank, check: CheckRow, state: cat.SessionState, item_id: str, answer: Any) -> AnswerOutcome:
+def _replay(
+    session: Session,
+    bank: OperationalBank,
+    check: CheckRow,
+    state: adaptive_check.CheckState,
+    item_id: str,
+    answer: Any,
+) -> AnswerOutcome:
     """The result an earlier answer got, rebuilt from the stored state."""
     previous = session.connection().execute(_PREVIOUS, {"key": f"check/{check.id}/{item_id}"}).first()
     content = bank.content[item_id]
@@ -202,7 +229,7 @@ def _replay(session: Session, bank: OperationalBank, check: CheckRow, state: cat
         raise Conflict(f"item {item_id} was already answered in check {check.id}")
     pos = state.items.index(item_id)
     upto = replace(state, items=state.items[: pos + 1], scores=state.scores[: pos + 1], pending=None, finished=None)
-    est = cat.estimate(bank.adaptive, upto)
+    est = adaptive_check.estimate(bank.adaptive, upto)
     if pos + 1 < len(state.items):
         nxt, done, reason = state.items[pos + 1], False, None
     else:
@@ -210,9 +237,15 @@ def _replay(session: Session, bank: OperationalBank, check: CheckRow, state: cat
         done = nxt is None
         reason = state.finished if done else None
     return AnswerOutcome(
-        response_id=previous.id, item=content, score=int(previous.score),
-        correct=bool(previous.correct), estimate=est, next_item=None if nxt is None else bank.content[nxt],
-        done=done, stop_reason=reason, replayed=True,
+        response_id=previous.id,
+        item=content,
+        score=int(previous.score),
+        correct=bool(previous.correct),
+        estimate=est,
+        next_item=None if nxt is None else bank.content[nxt],
+        done=done,
+        stop_reason=reason,
+        replayed=True,
     )
 
 
@@ -227,8 +260,15 @@ def _objectives_at_end(session: Session, bank: OperationalBank, check: CheckRow)
         if est.n_evidence == 0:
             continue
         upsert_mastery(
-            session, student_id=check.student_id, standard_id=oid, theta=est.theta, se=est.se, band=est.band,
-            p_mastery=est.p_mastery, n_evidence=est.n_evidence, calibration_id=bank.calibration_id,
+            session,
+            student_id=check.student_id,
+            standard_id=oid,
+            theta=est.theta,
+            se=est.se,
+            band=est.band,
+            p_mastery=est.p_mastery,
+            n_evidence=est.n_evidence,
+            calibration_id=bank.calibration_id,
         )
     session.flush()
 
@@ -249,9 +289,13 @@ def _bump_statement(dialect: str):
         stmt = ins.on_conflict_do_update(
             index_elements=[_MASTERY.c.student_id, _MASTERY.c.standard_id],
             set_={
-                "theta": ins.excluded.theta, "se": ins.excluded.se, "band": ins.excluded.band,
-                "p_mastery": ins.excluded.p_mastery, "calibration_id": ins.excluded.calibration_id,
-                "last_assessed": ins.excluded.last_assessed, "n_evidence": _MASTERY.c.n_evidence + 1,
+                "theta": ins.excluded.theta,
+                "se": ins.excluded.se,
+                "band": ins.excluded.band,
+                "p_mastery": ins.excluded.p_mastery,
+                "calibration_id": ins.excluded.calibration_id,
+                "last_assessed": ins.excluded.last_assessed,
+                "n_evidence": _MASTERY.c.n_evidence + 1,
             },
         )
         _BUMP[dialect] = stmt
@@ -276,28 +320,73 @@ def _answer_statement_pg():
 
     r = (
         insert(_RESPONSE)
-        .values(bp("r_", _RESPONSE, ("dedupe_key", "student_id", "item_id", "item_version", "check_id", "position",
-                                     "answer", "score", "correct", "source", "note", "answered_at", "recorded_at")))
+        .values(
+            bp(
+                "r_",
+                _RESPONSE,
+                (
+                    "dedupe_key",
+                    "student_id",
+                    "item_id",
+                    "item_version",
+                    "check_id",
+                    "position",
+                    "answer",
+                    "score",
+                    "correct",
+                    "source",
+                    "note",
+                    "answered_at",
+                    "recorded_at",
+                ),
+            )
+        )
         .returning(_RESPONSE.c.id)
         .cte("r")
     )
     c = (
         update(_CHECK)
         .where(_CHECK.c.id == bindparam("c_id", type_=_CHECK.c.id.type))
-        .values(bp("c_", _CHECK, ("state", "current_item_id", "n_answered", "theta", "se", "band", "p_mastery",
-                                  "status", "stop_reason", "finished_at")))
+        .values(
+            bp(
+                "c_",
+                _CHECK,
+                (
+                    "state",
+                    "current_item_id",
+                    "n_answered",
+                    "theta",
+                    "se",
+                    "band",
+                    "p_mastery",
+                    "status",
+                    "stop_reason",
+                    "finished_at",
+                ),
+            )
+        )
         .cte("c")
     )
-    ins = pg_insert(_MASTERY).values({
-        **bp("m_", _MASTERY, ("student_id", "standard_id", "theta", "se", "band", "p_mastery", "calibration_id", "last_assessed")),
-        "n_evidence": 1,
-    })
+    ins = pg_insert(_MASTERY).values(
+        {
+            **bp(
+                "m_",
+                _MASTERY,
+                ("student_id", "standard_id", "theta", "se", "band", "p_mastery", "calibration_id", "last_assessed"),
+            ),
+            "n_evidence": 1,
+        }
+    )
     m = ins.on_conflict_do_update(
         index_elements=[_MASTERY.c.student_id, _MASTERY.c.standard_id],
         set_={
-            "theta": ins.excluded.theta, "se": ins.excluded.se, "band": ins.excluded.band,
-            "p_mastery": ins.excluded.p_mastery, "calibration_id": ins.excluded.calibration_id,
-            "last_assessed": ins.excluded.last_assessed, "n_evidence": _MASTERY.c.n_evidence + 1,
+            "theta": ins.excluded.theta,
+            "se": ins.excluded.se,
+            "band": ins.excluded.band,
+            "p_mastery": ins.excluded.p_mastery,
+            "calibration_id": ins.excluded.calibration_id,
+            "last_assessed": ins.excluded.last_assessed,
+            "n_evidence": _MASTERY.c.n_evidence + 1,
         },
     ).cte("m")
     stmt = select(r.c.id).add_cte(c, m)
@@ -312,7 +401,12 @@ def _bump_mastery(session: Session, values: dict) -> None:
     if name not in ("postgresql", "sqlite"):  # pragma: no cover - other databases: read, then write
         row = session.get(Mastery, (values["student_id"], values["standard_id"]))
         n = (row.n_evidence if row is not None else 0) + 1
-        upsert_mastery(session, **{k: v for k, v in values.items() if k != "last_assessed"}, n_evidence=n, when=values["last_assessed"])
+        upsert_mastery(
+            session,
+            **{k: v for k, v in values.items() if k != "last_assessed"},
+            n_evidence=n,
+            when=values["last_assessed"],
+        )
         return
     conn.execute(_bump_statement(name), values)
 
@@ -332,7 +426,7 @@ def answer_check(session: Session, bank: OperationalBank, check: CheckRow, item_
     InvalidAnswer
         The answer does not fit the item's interaction.
     """
-    state = cat.SessionState.from_dict(check.state)
+    state = adaptive_check.CheckState.from_dict(check.state)
     if item_id in state.items:
         return _replay(session, bank, check, state, item_id, answer)
     if check.status != CheckStatus.active.value:
@@ -341,25 +435,46 @@ def answer_check(session: Session, bank: OperationalBank, check: CheckRow, item_
         raise Conflict(f"item {item_id} is not the item this check served ({check.current_item_id})")
     content = bank.content[item_id]
     scored = score_answer(content, answer)
-    step = cat.answer(bank.adaptive, state, item_id, scored.score)
+    step = adaptive_check.answer(bank.adaptive, state, item_id, scored.score)
     now = utcnow()
     conn = session.connection()
     est = step.estimate
     response = {
-        "dedupe_key": f"check/{check.id}/{item_id}", "student_id": check.student_id, "item_id": item_id,
-        "item_version": content.version, "check_id": check.id, "position": len(step.state.items),
-        "answer": scored.answer, "score": scored.score, "correct": scored.correct, "source": "check",
-        "note": "", "answered_at": now, "recorded_at": now,
+        "dedupe_key": f"check/{check.id}/{item_id}",
+        "student_id": check.student_id,
+        "item_id": item_id,
+        "item_version": content.version,
+        "check_id": check.id,
+        "position": len(step.state.items),
+        "answer": scored.answer,
+        "score": scored.score,
+        "correct": scored.correct,
+        "source": "check",
+        "note": "",
+        "answered_at": now,
+        "recorded_at": now,
     }
     changes = {
-        "state": step.state.to_dict(), "current_item_id": step.next_item, "n_answered": len(step.state.items),
-        "theta": est.theta, "se": est.se, "band": est.band, "p_mastery": est.p_mastery,
+        "state": step.state.to_dict(),
+        "current_item_id": step.next_item,
+        "n_answered": len(step.state.items),
+        "theta": est.theta,
+        "se": est.se,
+        "band": est.band,
+        "p_mastery": est.p_mastery,
         "status": CheckStatus.done.value if step.done else CheckStatus.active.value,
-        "stop_reason": step.stop_reason if step.done else None, "finished_at": now if step.done else None,
+        "stop_reason": step.stop_reason if step.done else None,
+        "finished_at": now if step.done else None,
     }
     mastery = {
-        "student_id": check.student_id, "standard_id": check.standard_id, "theta": est.theta, "se": est.se,
-        "band": est.band, "p_mastery": est.p_mastery, "calibration_id": bank.calibration_id, "last_assessed": now,
+        "student_id": check.student_id,
+        "standard_id": check.standard_id,
+        "theta": est.theta,
+        "se": est.se,
+        "band": est.band,
+        "p_mastery": est.p_mastery,
+        "calibration_id": bank.calibration_id,
+        "last_assessed": now,
     }
     if conn.dialect.name == "postgresql":
         params = {f"r_{k}": v for k, v in response.items()}
@@ -373,7 +488,12 @@ def answer_check(session: Session, bank: OperationalBank, check: CheckRow, item_
     if step.done:
         _objectives_at_end(session, bank, check)
     return AnswerOutcome(
-        response_id=response_id, item=content, score=int(scored.score), correct=bool(scored.correct),
-        estimate=est, next_item=None if step.next_item is None else bank.content[step.next_item],
-        done=step.done, stop_reason=step.stop_reason,
+        response_id=response_id,
+        item=content,
+        score=int(scored.score),
+        correct=bool(scored.correct),
+        estimate=est,
+        next_item=None if step.next_item is None else bank.content[step.next_item],
+        done=step.done,
+        stop_reason=step.stop_reason,
     )

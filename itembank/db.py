@@ -34,9 +34,9 @@ def database_url(url: str | None = None) -> str:
     """
     url = url or os.environ.get("DATABASE_URL") or DEFAULT_URL
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

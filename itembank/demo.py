@@ -25,15 +25,15 @@ Everything is seeded: the same seed gives the same district.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 import numpy as np
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from engine.parameters import ItemParameters
+from engine.irt.parameters import ItemParameters
 from itembank import demo_content
 from itembank.bank import build_bank
 from itembank.calibrations import calibratable, calibrate_dropping_misfits, mastery_rho, save_parameters
@@ -52,17 +52,81 @@ DEMO_USERS = ("teacher", "student", "psychometrician", "admin")
 #: Standards the school's students have taken checks on.
 CHECK_STANDARDS = ("7.RP.A.2", "7.RP.A.3", "7.NS.A.1", "7.EE.B.4")
 _LEVELS = {"competency": "competency", "performance_indicator": "indicator", "learning_objective": "objective"}
-_INTERACTIONS = {"single_choice": "single_choice", "multiple_select": "multiple_select",
-                 "numeric": "numeric_entry", "rubric": "constructed_response"}
+_INTERACTIONS = {
+    "single_choice": "single_choice",
+    "multiple_select": "multiple_select",
+    "numeric": "numeric_entry",
+    "rubric": "constructed_response",
+}
 _FIRST = (
-    "Aaliyah", "Mateo", "Sofia", "Liam", "Zara", "Ethan", "Priya", "Noah", "Amara", "Lucas", "Mei", "Diego",
-    "Hannah", "Omar", "Chloe", "Jamal", "Isabella", "Kenji", "Fatima", "Owen", "Lena", "Marcus", "Ava", "Tariq",
-    "Grace", "Santiago", "Nia", "Elijah", "Yuna", "Caleb", "Leila", "Gabriel", "Ruby", "Andre", "Maya", "Samuel",
+    "Aaliyah",
+    "Mateo",
+    "Sofia",
+    "Liam",
+    "Zara",
+    "Ethan",
+    "Priya",
+    "Noah",
+    "Amara",
+    "Lucas",
+    "Mei",
+    "Diego",
+    "Hannah",
+    "Omar",
+    "Chloe",
+    "Jamal",
+    "Isabella",
+    "Kenji",
+    "Fatima",
+    "Owen",
+    "Lena",
+    "Marcus",
+    "Ava",
+    "Tariq",
+    "Grace",
+    "Santiago",
+    "Nia",
+    "Elijah",
+    "Yuna",
+    "Caleb",
+    "Leila",
+    "Gabriel",
+    "Ruby",
+    "Andre",
+    "Maya",
+    "Samuel",
 )
 _LAST = (
-    "Johnson", "Garcia", "Nguyen", "Smith", "Patel", "Williams", "Kim", "Brown", "Hernandez", "Okafor", "Davis",
-    "Lopez", "Chen", "Wilson", "Martinez", "Anderson", "Singh", "Thomas", "Rodriguez", "Jackson", "Moore", "Ali",
-    "Taylor", "Clark", "Lewis", "Walker", "Hall", "Young", "Allen", "Wright",
+    "Johnson",
+    "Garcia",
+    "Nguyen",
+    "Smith",
+    "Patel",
+    "Williams",
+    "Kim",
+    "Brown",
+    "Hernandez",
+    "Okafor",
+    "Davis",
+    "Lopez",
+    "Chen",
+    "Wilson",
+    "Martinez",
+    "Anderson",
+    "Singh",
+    "Thomas",
+    "Rodriguez",
+    "Jackson",
+    "Moore",
+    "Ali",
+    "Taylor",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "Allen",
+    "Wright",
 )
 _WRITTEN = (
     "I set up a proportion and solved it, then checked that the units made sense.",
@@ -80,17 +144,30 @@ def demo_exists(session: Session) -> bool:
 def _content(session: Session) -> list:
     for s in demo_content.standards():
         create_standard(
-            session, framework=s.framework, code=s.code, title=s.title, level=_LEVELS[s.level], parent_code=s.parent_code,
+            session,
+            framework=s.framework,
+            code=s.code,
+            title=s.title,
+            level=_LEVELS[s.level],
+            parent_code=s.parent_code,
         )
     specs = demo_content.items()
     for it in specs:
         key = list(it.key) if isinstance(it.key, tuple) else it.key
         create_item(
-            session, id=it.code, objective=it.objective, framework=demo_content.FRAMEWORK,
-            interaction=_INTERACTIONS[it.interaction], stem=it.stem,
-            choices=[{"id": c.id, "text": c.text} for c in it.choices], key=key, tolerance=it.tolerance or 0.0,
-            rationale=it.rationale, rubric=[{"score": r.score, "label": r.label, "criteria": r.criteria} for r in it.rubric] or None,
-            dok=it.dok, status="operational",
+            session,
+            id=it.code,
+            objective=it.objective,
+            framework=demo_content.FRAMEWORK,
+            interaction=_INTERACTIONS[it.interaction],
+            stem=it.stem,
+            choices=[{"id": c.id, "text": c.text} for c in it.choices],
+            key=key,
+            tolerance=it.tolerance or 0.0,
+            rationale=it.rationale,
+            rubric=[{"score": r.score, "label": r.label, "criteria": r.criteria} for r in it.rubric] or None,
+            dok=it.dok,
+            status="operational",
         )
     return specs
 
@@ -102,9 +179,12 @@ def _generating_parameters(specs, rng: np.random.Generator) -> ItemParameters:
     thr = np.full((j, 3), np.nan)
     thr[poly] = hint[poly, None] + np.array([-1.0, 0.0, 1.0])
     return ItemParameters.from_arrays(
-        [s.code for s in specs], np.where(poly, "grm", "2pl"),
-        a=np.clip(rng.lognormal(0.1, 0.25, j), 0.6, 2.2), b=np.where(poly, np.nan, hint + rng.normal(0, 0.3, j)),
-        thresholds=thr, n_categories=np.where(poly, 4, 2),
+        [s.code for s in specs],
+        np.where(poly, "grm", "2pl"),
+        a=np.clip(rng.lognormal(0.1, 0.25, j), 0.6, 2.2),
+        b=np.where(poly, np.nan, hint + rng.normal(0, 0.3, j)),
+        thresholds=thr,
+        n_categories=np.where(poly, 4, 2),
     )
 
 
@@ -119,15 +199,27 @@ def _draw(params: ItemParameters, theta: np.ndarray, items: np.ndarray, rng: np.
     return np.minimum(out, params.n_categories[items] - 1)
 
 
-def _history(session: Session, specs, truth: ItemParameters, n_students: int, rng: np.random.Generator, rho: float = 0.8):
+def _history(
+    session: Session, specs, truth: ItemParameters, n_students: int, rng: np.random.Generator, rho: float = 0.8
+):
     objectives = sorted({s.objective for s in specs})
     by_obj = {o: np.flatnonzero([s.objective == o for s in specs]) for o in objectives}
     g = rng.normal(0, 1, n_students)
     now = utcnow()
-    session.execute(insert(Student), [
-        {"external_id": f"D{n + 1:05d}", "first_name": "", "last_name": "", "grade": 7, "retired": False,
-         "created_at": now - timedelta(days=400)} for n in range(n_students)
-    ])
+    session.execute(
+        insert(Student),
+        [
+            {
+                "external_id": f"D{n + 1:05d}",
+                "first_name": "",
+                "last_name": "",
+                "grade": 7,
+                "retired": False,
+                "created_at": now - timedelta(days=400),
+            }
+            for n in range(n_students)
+        ],
+    )
     ids = dict(session.exec(select(Student.external_id, Student.id).where(Student.external_id.like("D%"))).all())
     stu, itm, theta = [], [], []
     for n in range(n_students):
@@ -145,11 +237,21 @@ def _history(session: Session, specs, truth: ItemParameters, n_students: int, rn
     for s, j, y in zip(stu.tolist(), itm.tolist(), score.tolist()):
         ext = f"D{s + 1:05d}"
         when = now - timedelta(days=float(days[s]))
-        rows.append({
-            "dedupe_key": f"demo/{ext}/{specs[j].code}", "student_id": ids[ext], "item_id": specs[j].code,
-            "item_version": 1, "answer": None, "score": int(y), "correct": bool(y == 1) if specs[j].n_categories == 2 else None,
-            "source": "import", "note": "", "answered_at": when, "recorded_at": when,
-        })
+        rows.append(
+            {
+                "dedupe_key": f"demo/{ext}/{specs[j].code}",
+                "student_id": ids[ext],
+                "item_id": specs[j].code,
+                "item_version": 1,
+                "answer": None,
+                "score": int(y),
+                "correct": bool(y == 1) if specs[j].n_categories == 2 else None,
+                "source": "import",
+                "note": "",
+                "answered_at": when,
+                "recorded_at": when,
+            }
+        )
     for start in range(0, len(rows), 10000):
         session.execute(insert(Response), rows[start : start + 10000])
     return len(rows)
@@ -164,12 +266,27 @@ def _calibrate(session: Session, created_by: int | None) -> Calibration:
     result, matrix, dropped = calibrate_dropping_misfits(matrix, models, max_iter=500, se=True)
     rho = mastery_rho(session, result.params, matrix, seed=7)
     cal = Calibration(
-        model="2pl", settings={"statuses": ["operational"], "poly_model": "grm", "min_responses": 20, "demo": True,
-                  "dropped_items": dropped},
-        status=CalibrationStatus.done.value, progress=1.0, live=True, loglik=float(result.loglik),
-        iterations=int(result.iterations), converged=bool(result.converged), seconds=float(result.seconds),
-        n_students=int(matrix.n_students), n_responses=int(matrix.n_responses), mastery_rho=rho,
-        created_by=created_by, finished_at=utcnow(), made_live_at=utcnow(),
+        model="2pl",
+        settings={
+            "statuses": ["operational"],
+            "poly_model": "grm",
+            "min_responses": 20,
+            "demo": True,
+            "dropped_items": dropped,
+        },
+        status=CalibrationStatus.done.value,
+        progress=1.0,
+        live=True,
+        loglik=float(result.loglik),
+        iterations=int(result.iterations),
+        converged=bool(result.converged),
+        seconds=float(result.seconds),
+        n_students=int(matrix.n_students),
+        n_responses=int(matrix.n_responses),
+        mastery_rho=rho,
+        created_by=created_by,
+        finished_at=utcnow(),
+        made_live_at=utcnow(),
     )
     session.add(cal)
     session.flush()
@@ -190,9 +307,13 @@ def _answer_for(content, correct: bool, rng: np.random.Generator):
     return float(key) + float(rng.choice([-2, -1, 1, 2, 10]))
 
 
-def _school(session: Session, truth: ItemParameters, cal: Calibration, password_hash: str, rng: np.random.Generator) -> dict:
+def _school(
+    session: Session, truth: ItemParameters, cal: Calibration, password_hash: str, rng: np.random.Generator
+) -> dict:
     teacher = create_teacher(session, name="Ms. Elena Rivera", email="e.rivera@lincoln-ms.example.org")
-    classes = [create_class(session, name=f"Grade 7 Math, Period {p}", teacher_id=teacher.id, grade=7) for p in (1, 2, 3)]
+    classes = [
+        create_class(session, name=f"Grade 7 Math, Period {p}", teacher_id=teacher.id, grade=7) for p in (1, 2, 3)
+    ]
     students = []
     names = [(f, l) for f in _FIRST for l in _LAST]
     picks = rng.choice(len(names), 75, replace=False)
@@ -209,7 +330,12 @@ def _school(session: Session, truth: ItemParameters, cal: Calibration, password_
         ("student", "student", students[0].id, None),
     ):
         users[username] = create_user(
-            session, username=username, password=DEMO_PASSWORD, role=role, student_id=sid, teacher_id=tid,
+            session,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            student_id=sid,
+            teacher_id=tid,
             password_hash=password_hash,
         )
     bank = build_bank(session, cal.id)
@@ -220,23 +346,40 @@ def _school(session: Session, truth: ItemParameters, cal: Calibration, password_
         for code in CHECK_STANDARDS:
             standard = find_standard(session, code, demo_content.FRAMEWORK)
             theta = 0.8 * g[n] + 0.6 * rng.normal()
-            out = start_check(session, bank, student_id=st.id, standard=standard, started_by=users["teacher"].id,
-                              seed=int(rng.integers(2**31)))
+            out = start_check(
+                session,
+                bank,
+                student_id=st.id,
+                standard=standard,
+                started_by=users["teacher"].id,
+                seed=int(rng.integers(2**31)),
+            )
             check, item = out.check, out.item
             while item is not None:
                 j = truth_index[item.id]
                 p = float(truth.category_probabilities(np.array([theta]))[0, j, 1])
-                res = answer_check(session, bank, load_check(session, check.id), item.id, _answer_for(item, rng.random() < p, rng))
+                res = answer_check(
+                    session, bank, load_check(session, check.id), item.id, _answer_for(item, rng.random() < p, rng)
+                )
                 n_answers += 1
                 item = res.next_item
     # written answers to a rubric item of 7.RP.A.2, the first half scored by the teacher
-    rubric_items = [i for i, c in bank.content.items() if c.interaction == "constructed_response" and i.startswith("7RPA2")]
+    rubric_items = [
+        i for i, c in bank.content.items() if c.interaction == "constructed_response" and i.startswith("7RPA2")
+    ]
     if rubric_items:
         item = session.get(Item, rubric_items[0])
         for n, st in enumerate(students[:25]):
             row = record_response(
-                session, dedupe_key=f"entry/{st.id}/{item.id}/demo", student_id=st.id, item_id=item.id,
-                item_version=item.version, answer=_WRITTEN[n % len(_WRITTEN)], score=None, correct=None, source="entry",
+                session,
+                dedupe_key=f"entry/{st.id}/{item.id}/demo",
+                student_id=st.id,
+                item_id=item.id,
+                item_version=item.version,
+                answer=_WRITTEN[n % len(_WRITTEN)],
+                score=None,
+                correct=None,
+                source="entry",
             )
             if n % 2 == 0:
                 rescore(session, row.id, int(rng.integers(1, 4)), scored_by=users["teacher"].id, note="scored in class")

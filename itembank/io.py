@@ -19,15 +19,15 @@ import csv
 import math
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
-from engine.models import MODEL_NAMES
-from engine.parameters import ItemParameters
-from engine.responses import ResponseMatrix
+from engine.irt.models import MODEL_NAMES
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
 
 __all__ = [
     "FileFormatError",
@@ -81,9 +81,7 @@ def _score(path, line, column, text) -> int:
     except ValueError:
         raise FileFormatError(f"{path}: line {line}, column {column}: {text!r} is not a score") from None
     if not math.isfinite(value) or value != int(value) or value < 0:
-        raise FileFormatError(
-            f"{path}: line {line}, column {column}: {text!r} is not a category score (0, 1, 2, …)"
-        )
+        raise FileFormatError(f"{path}: line {line}, column {column}: {text!r} is not a category score (0, 1, 2, …)")
     return int(value)
 
 
@@ -213,8 +211,15 @@ def _read_long(path, header, body, n_categories) -> ResponseMatrix:
     n, j = len(students), len(items)
     dense = len(scores) >= 0.5 * n * j
     return ResponseMatrix.from_long(
-        s_idx, i_idx, scores, n_students=n, n_items=j,
-        student_ids=list(students), item_ids=item_ids, n_categories=k, dense=dense,
+        s_idx,
+        i_idx,
+        scores,
+        n_students=n,
+        n_items=j,
+        student_ids=list(students),
+        item_ids=item_ids,
+        n_categories=k,
+        dense=dense,
     )
 
 
@@ -247,13 +252,13 @@ def read_parameters(path: str | os.PathLike) -> ItemParameters:
     """
     header, body = _rows(path)
     if header[:2] != ["item_id", "model"]:
-        raise FileFormatError(f"{path}: line 1: the header should start with 'item_id,model', got {','.join(header[:2])!r}")
+        raise FileFormatError(
+            f"{path}: line 1: the header should start with 'item_id,model', got {','.join(header[:2])!r}"
+        )
     if not body:
         raise FileFormatError(f"{path}: no items after the header")
     known = {"a", "b", "c", "d"}
-    thr_cols = sorted(
-        (h for h in header if len(h) > 1 and h[0] == "b" and h[1:].isdigit()), key=lambda h: int(h[1:])
-    )
+    thr_cols = sorted((h for h in header if len(h) > 1 and h[0] == "b" and h[1:].isdigit()), key=lambda h: int(h[1:]))
     expected = [f"b{m}" for m in range(1, len(thr_cols) + 1)]
     if thr_cols != expected:
         raise FileFormatError(f"{path}: line 1: threshold columns should be b1..b{len(thr_cols)} without gaps")
@@ -314,9 +319,7 @@ def read_parameters(path: str | os.PathLike) -> ItemParameters:
         for name in se:
             se[name][r] = _number(path, line, f"se_{name}", cell(row, f"se_{name}"), required=False)
     try:
-        table = ItemParameters.from_arrays(
-            ids, models, a=a, b=b, c=c, d=d, thresholds=thr, n_categories=np.asarray(ks)
-        )
+        table = ItemParameters.from_arrays(ids, models, a=a, b=b, c=c, d=d, thresholds=thr, n_categories=np.asarray(ks))
     except ValueError as err:
         item = str(err).split(":")[0].replace("item ", "")
         line = seen.get(item)
@@ -362,7 +365,9 @@ def write_parameters(path: str | os.PathLike, params: ItemParameters) -> None:
         dich = params.n_categories[j] == 2
         values = [params.a[j]]
         values += [params.b[j], params.c[j], params.d[j]] if dich else [math.nan] * 3
-        values += [params.thresholds[j, m] if not dich and m < params.n_categories[j] - 1 else math.nan for m in range(n_thr)]
+        values += [
+            params.thresholds[j, m] if not dich and m < params.n_categories[j] - 1 else math.nan for m in range(n_thr)
+        ]
         values += [params.se[name][j] for name in se_cols]
         rows.append([params.item_ids[j], params.model[j]] + [_fmt(float(v)) for v in values])
     _atomic_write(path, header, rows)
@@ -414,7 +419,6 @@ def write_responses(path: str | os.PathLike, responses: ResponseMatrix, *, layou
         raise ValueError(f"layout should be 'wide', 'long' or 'auto', got {layout!r}")
     table = responses.to_table()
     rows = (
-        [sid] + ["" if np.isnan(v) else str(int(v)) for v in table[i]]
-        for i, sid in enumerate(responses.student_ids)
+        [sid] + ["" if np.isnan(v) else str(int(v)) for v in table[i]] for i, sid in enumerate(responses.student_ids)
     )
     _atomic_write(path, ["student_id"] + list(responses.item_ids), rows)

@@ -2,7 +2,7 @@
 
 A :class:`~itembank.tables.Mastery` row holds the latest estimate of a
 student on a standard: EAP theta and posterior SD on the live bank's grid,
-the band of the standard's :class:`~engine.bands.BandScheme`, P(theta >=
+the band of the standard's :class:`~engine.mastery.bands.BandScheme`, P(theta >=
 mastery cut), the evidence count and when it was last assessed.  An adaptive
 check writes the row of its standard with every answer
 (:func:`upsert_mastery`, in the check's transaction); a re-score recomputes
@@ -11,7 +11,7 @@ the rows its item informs from the student's effective responses
 
 Reports (:func:`student_report`, :func:`class_grid`) read the stored rows;
 standards above them without a row of their own get the band rolled up from
-their children (:func:`engine.bands.rollup`, lowest child wins).
+their children (:func:`engine.mastery.bands.rollup`, lowest child wins).
 """
 
 from __future__ import annotations
@@ -22,14 +22,23 @@ from datetime import datetime
 import numpy as np
 from sqlmodel import Session, select
 
-from engine import posterior as post_ops
-from engine.bands import BandScheme, rollup
-from engine.mastery import standard_estimates
+from engine.adaptive import posterior as post_ops
+from engine.mastery.bands import BandScheme, rollup
+from engine.mastery.estimates import standard_estimates
 from itembank.bank import OperationalBank
 from itembank.responses import effective_responses
 from itembank.tables import Mastery, Standard, utcnow
 
-__all__ = ["MasteryEstimate", "estimate", "student_answers", "upsert_mastery", "refresh_mastery", "student_report", "class_grid", "ReportCell"]
+__all__ = [
+    "MasteryEstimate",
+    "estimate",
+    "student_answers",
+    "upsert_mastery",
+    "refresh_mastery",
+    "student_report",
+    "class_grid",
+    "ReportCell",
+]
 
 
 @dataclass(frozen=True)
@@ -45,7 +54,7 @@ def estimate(bank: OperationalBank, standard_id: int, answers: dict[str, int]) -
     """The student's estimate on a standard from all their answers to bank items.
 
     The answers under the standard make the likelihood; the answers to every
-    other item make the empirical-Bayes prior (:func:`engine.mastery.standard_estimates`
+    other item make the empirical-Bayes prior (:func:`engine.mastery.estimates.standard_estimates`
     with the bank's ``rho``).  With no answers at all this is the N(0, 1) prior.
     """
     full = bank.full
@@ -56,14 +65,23 @@ def estimate(bank: OperationalBank, standard_id: int, answers: dict[str, int]) -
     pos = full.positions(ids) if ids else np.zeros(0, dtype=np.int64)
     scores = np.asarray([answers[i] for i in ids], dtype=np.int64)
     est = standard_estimates(
-        full, np.zeros(len(pos), dtype=np.int64), pos, scores, 1,
-        standard=group, n_standards=2, rho=min(max(bank.rho, 0.0), 0.98),
+        full,
+        np.zeros(len(pos), dtype=np.int64),
+        pos,
+        scores,
+        1,
+        standard=group,
+        n_standards=2,
+        rho=min(max(bank.rho, 0.0), 0.98),
     )
     theta, se = float(est.theta[0, 1]), float(est.se[0, 1])
     p = post_ops.prob_above(full, est.posterior[0, 1][None, :], scheme.mastery_cut)
     return MasteryEstimate(
-        theta=theta, se=se, band=str(scheme.names(theta)),
-        p_mastery=float(np.clip(p[0], 0.0, 1.0)), n_evidence=int(est.n_answers[0, 1]),
+        theta=theta,
+        se=se,
+        band=str(scheme.names(theta)),
+        p_mastery=float(np.clip(p[0], 0.0, 1.0)),
+        n_evidence=int(est.n_answers[0, 1]),
     )
 
 
@@ -89,8 +107,16 @@ def upsert_mastery(
     """Write the student's estimate on a standard (not committed)."""
     row = session.get(Mastery, (student_id, standard_id))
     if row is None:
-        row = Mastery(student_id=student_id, standard_id=standard_id, theta=theta, se=se, band=band,
-                      p_mastery=p_mastery, n_evidence=n_evidence, calibration_id=calibration_id)
+        row = Mastery(
+            student_id=student_id,
+            standard_id=standard_id,
+            theta=theta,
+            se=se,
+            band=band,
+            p_mastery=p_mastery,
+            n_evidence=n_evidence,
+            calibration_id=calibration_id,
+        )
     row.theta, row.se, row.band, row.p_mastery = float(theta), float(se), band, float(p_mastery)
     row.n_evidence = int(n_evidence)
     row.calibration_id = calibration_id
@@ -113,9 +139,12 @@ def refresh_mastery(session: Session, bank: OperationalBank, student_id: int, it
     while sid is not None:
         chain.append(sid)
         sid = bank.standards.get(sid, (None, None, None))[2]
-    existing = {m.standard_id for m in session.exec(
-        select(Mastery).where(Mastery.student_id == student_id, Mastery.standard_id.in_(chain))
-    ).all()}
+    existing = {
+        m.standard_id
+        for m in session.exec(
+            select(Mastery).where(Mastery.student_id == student_id, Mastery.standard_id.in_(chain))
+        ).all()
+    }
     targets = [s for s in chain if s in existing or s == content.objective_id]
     latest = student_answers(session, bank, student_id)
     scores = {i: sc for i, (sc, _) in latest.items()}
@@ -126,11 +155,20 @@ def refresh_mastery(session: Session, bank: OperationalBank, student_id: int, it
         if not mine:
             continue
         est = estimate(bank, sid, scores)
-        out.append(upsert_mastery(
-            session, student_id=student_id, standard_id=sid, theta=est.theta, se=est.se, band=est.band,
-            p_mastery=est.p_mastery, n_evidence=est.n_evidence, calibration_id=bank.calibration_id,
-            when=max(latest[i][1] for i in mine),
-        ))
+        out.append(
+            upsert_mastery(
+                session,
+                student_id=student_id,
+                standard_id=sid,
+                theta=est.theta,
+                se=est.se,
+                band=est.band,
+                p_mastery=est.p_mastery,
+                n_evidence=est.n_evidence,
+                calibration_id=bank.calibration_id,
+                when=max(latest[i][1] for i in mine),
+            )
+        )
     session.flush()
     return out
 
@@ -189,7 +227,9 @@ def _cells(standards, rows, rolled, student_ids) -> dict[int, list[ReportCell]]:
         for s in standards:
             m = rows.get((stu, s.id))
             if m is not None:
-                cells.append(ReportCell(s.id, s.code, s.level, m.theta, m.se, m.band, m.p_mastery, m.n_evidence, m.last_assessed))
+                cells.append(
+                    ReportCell(s.id, s.code, s.level, m.theta, m.se, m.band, m.p_mastery, m.n_evidence, m.last_assessed)
+                )
             elif (stu, s.id) in rolled:
                 kids = [rows[(stu, k.id)] for k in standards if k.parent_id == s.id and (stu, k.id) in rows]
                 n = sum(k.n_evidence for k in kids)
@@ -210,7 +250,10 @@ def _standards(session: Session, framework: str | None = None) -> list[Standard]
 
 def student_report(session: Session, student_id: int, *, only_assessed: bool = True) -> list[ReportCell]:
     """The student's mastery per standard, with rolled-up parents."""
-    rows = {(m.student_id, m.standard_id): m for m in session.exec(select(Mastery).where(Mastery.student_id == student_id)).all()}
+    rows = {
+        (m.student_id, m.standard_id): m
+        for m in session.exec(select(Mastery).where(Mastery.student_id == student_id)).all()
+    }
     standards = _standards(session)
     rolled = _rolled(standards, rows, [student_id])
     cells = _cells(standards, rows, rolled, [student_id])[student_id]
@@ -218,12 +261,21 @@ def student_report(session: Session, student_id: int, *, only_assessed: bool = T
 
 
 def class_grid(
-    session: Session, student_ids: list[int], *, level: str | None = "objective", framework: str | None = None,
+    session: Session,
+    student_ids: list[int],
+    *,
+    level: str | None = "objective",
+    framework: str | None = None,
 ) -> tuple[list[Standard], dict[int, list[ReportCell]]]:
     """Students x standards cells (standards of ``level``, all levels when None)."""
-    rows = {(m.student_id, m.standard_id): m for m in session.exec(
-        select(Mastery).where(Mastery.student_id.in_(student_ids))
-    ).all()} if student_ids else {}
+    rows = (
+        {
+            (m.student_id, m.standard_id): m
+            for m in session.exec(select(Mastery).where(Mastery.student_id.in_(student_ids))).all()
+        }
+        if student_ids
+        else {}
+    )
     standards = _standards(session, framework)
     rolled = _rolled(standards, rows, student_ids)
     cells = _cells(standards, rows, rolled, student_ids)

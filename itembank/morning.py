@@ -3,7 +3,7 @@
 Students are placed in tiers by their band on the standard: the stored
 mastery row when there is one, otherwise the empirical-Bayes estimate from
 their other answers (:func:`itembank.mastery_store.estimate`).  Each tier gets
-``items_per_tier`` items chosen by :func:`engine.morning_work.morning_work`:
+``items_per_tier`` items chosen by :func:`engine.mastery.morning_work.morning_work`:
 about 75 % expected success at the tier's mean ability, spread over the
 standard's objectives, none that a student of the tier answered in the last
 :data:`itembank.checks.RECENT_DAYS` days.
@@ -17,7 +17,7 @@ from datetime import timedelta
 import numpy as np
 from sqlmodel import Session, select
 
-from engine.morning_work import morning_work
+from engine.mastery.morning_work import morning_work
 from itembank.bank import ItemContent, OperationalBank
 from itembank.checks import RECENT_DAYS
 from itembank.errors import Invalid
@@ -40,16 +40,27 @@ class TierPlan:
 
 
 def plan_morning_work(
-    session: Session, bank: OperationalBank, standard: Standard, student_ids: list[int], items_per_tier: int,
+    session: Session,
+    bank: OperationalBank,
+    standard: Standard,
+    student_ids: list[int],
+    items_per_tier: int,
 ) -> list[TierPlan]:
     """Three tiers (lowest band first) for ``student_ids`` on ``standard``."""
     scheme = bank.scheme(standard.id)
     under = bank.items_under(standard.id)
     if under.size == 0:
         raise Invalid(f"standard {standard.code} has no operational items in the live bank", "standard")
-    rows = {m.student_id: m for m in session.exec(
-        select(Mastery).where(Mastery.standard_id == standard.id, Mastery.student_id.in_(student_ids))
-    ).all()} if student_ids else {}
+    rows = (
+        {
+            m.student_id: m
+            for m in session.exec(
+                select(Mastery).where(Mastery.standard_id == standard.id, Mastery.student_id.in_(student_ids))
+            ).all()
+        }
+        if student_ids
+        else {}
+    )
     theta, band = [], []
     for sid in student_ids:
         m = rows.get(sid)
@@ -65,19 +76,29 @@ def plan_morning_work(
     item_standard = np.ones(full.n_items, dtype=np.int64)
     item_standard[under] = 0
     since = utcnow() - timedelta(days=RECENT_DAYS)
-    recent = session.exec(
-        select(Response.student_id, Response.item_id).where(
-            Response.student_id.in_(student_ids), Response.answered_at >= since
-        ).distinct()
-    ).all() if student_ids else []
+    recent = (
+        session.exec(
+            select(Response.student_id, Response.item_id)
+            .where(Response.student_id.in_(student_ids), Response.answered_at >= since)
+            .distinct()
+        ).all()
+        if student_ids
+        else []
+    )
     index = full.params.index_of
     pos_of = {sid: n for n, sid in enumerate(student_ids)}
     recent = [(pos_of[s], index[i]) for s, i in recent if i in index]
     plan = morning_work(
-        full, item_standard, np.array([0]),
-        np.zeros(len(student_ids), dtype=np.int64), np.arange(len(student_ids)),
-        np.asarray(theta, dtype=float), np.asarray([labels.index(b) for b in band], dtype=np.int64),
-        items_per_tier=int(items_per_tier), p_target=P_TARGET, n_bands=len(labels),
+        full,
+        item_standard,
+        np.array([0]),
+        np.zeros(len(student_ids), dtype=np.int64),
+        np.arange(len(student_ids)),
+        np.asarray(theta, dtype=float),
+        np.asarray([labels.index(b) for b in band], dtype=np.int64),
+        items_per_tier=int(items_per_tier),
+        p_target=P_TARGET,
+        n_bands=len(labels),
         recent_student=np.asarray([r[0] for r in recent], dtype=np.int64),
         recent_item=np.asarray([r[1] for r in recent], dtype=np.int64),
     )

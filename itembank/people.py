@@ -9,9 +9,21 @@ from itembank.passwords import hash_password
 from itembank.tables import Enrollment, Role, SchoolClass, Student, Teacher, User
 
 __all__ = [
-    "get_student", "create_student", "list_students", "get_teacher", "create_teacher",
-    "get_class", "create_class", "list_classes", "enroll", "unenroll", "class_student_ids",
-    "teacher_has_student", "create_user", "find_user", "student_name",
+    "get_student",
+    "create_student",
+    "list_students",
+    "get_teacher",
+    "create_teacher",
+    "get_class",
+    "create_class",
+    "list_classes",
+    "enroll",
+    "unenroll",
+    "class_student_ids",
+    "teacher_has_student",
+    "create_user",
+    "find_user",
+    "student_name",
 ]
 
 
@@ -28,7 +40,9 @@ def student_name(student: Student) -> str:
     return name or student.external_id
 
 
-def create_student(session: Session, *, external_id: str, first_name: str = "", last_name: str = "", grade: int | None = None) -> Student:
+def create_student(
+    session: Session, *, external_id: str, first_name: str = "", last_name: str = "", grade: int | None = None
+) -> Student:
     if session.exec(select(Student.id).where(Student.external_id == external_id)).first() is not None:
         raise Invalid(f"a student with external id {external_id} already exists", "external_id")
     row = Student(external_id=external_id, first_name=first_name, last_name=last_name, grade=grade)
@@ -38,8 +52,13 @@ def create_student(session: Session, *, external_id: str, first_name: str = "", 
 
 
 def list_students(
-    session: Session, *, teacher_id: int | None = None, class_id: int | None = None,
-    include_retired: bool = False, limit: int = 50, offset: int = 0,
+    session: Session,
+    *,
+    teacher_id: int | None = None,
+    class_id: int | None = None,
+    include_retired: bool = False,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[Student], int]:
     """A page of students (of one teacher's classes, or one class) and the total."""
     stmt = select(Student)
@@ -53,7 +72,9 @@ def list_students(
     if not include_retired:
         stmt = stmt.where(Student.retired == False)  # noqa: E712
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(Student.last_name, Student.first_name, Student.id).offset(offset).limit(limit)).all()
+    rows = session.exec(
+        stmt.order_by(Student.last_name, Student.first_name, Student.id).offset(offset).limit(limit)
+    ).all()
     return list(rows), int(total)
 
 
@@ -78,7 +99,9 @@ def get_class(session: Session, class_id: int) -> SchoolClass:
     return row
 
 
-def create_class(session: Session, *, name: str, teacher_id: int, grade: int | None = None, subject: str = "mathematics") -> SchoolClass:
+def create_class(
+    session: Session, *, name: str, teacher_id: int, grade: int | None = None, subject: str = "mathematics"
+) -> SchoolClass:
     get_teacher(session, teacher_id)
     row = SchoolClass(name=name, teacher_id=teacher_id, grade=grade, subject=subject)
     session.add(row)
@@ -87,8 +110,13 @@ def create_class(session: Session, *, name: str, teacher_id: int, grade: int | N
 
 
 def list_classes(
-    session: Session, *, teacher_id: int | None = None, student_id: int | None = None,
-    include_retired: bool = False, limit: int = 50, offset: int = 0,
+    session: Session,
+    *,
+    teacher_id: int | None = None,
+    student_id: int | None = None,
+    include_retired: bool = False,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[SchoolClass], int]:
     stmt = select(SchoolClass)
     if teacher_id is not None:
@@ -147,8 +175,14 @@ def find_user(session: Session, username: str) -> User | None:
 
 
 def create_user(
-    session: Session, *, username: str, password: str, role: str,
-    student_id: int | None = None, teacher_id: int | None = None, password_hash: str | None = None,
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    student_id: int | None = None,
+    teacher_id: int | None = None,
+    password_hash: str | None = None,
 ) -> User:
     """Add a login; a student login links a student, a teacher login a teacher."""
     if role not in {r.value for r in Role}:
@@ -168,8 +202,11 @@ def create_user(
     elif teacher_id is not None:
         raise Invalid("only a teacher login links a teacher", "teacher_id")
     row = User(
-        username=username, password_hash=password_hash or hash_password(password), role=role,
-        student_id=student_id, teacher_id=teacher_id,
+        username=username,
+        password_hash=password_hash or hash_password(password),
+        role=role,
+        student_id=student_id,
+        teacher_id=teacher_id,
     )
     session.add(row)
     session.flush()

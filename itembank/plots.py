@@ -18,18 +18,17 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import numpy as np
-
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from engine.classical import DistractorAnalysis  # noqa: E402
-from engine.parameters import ItemParameters  # noqa: E402
-from engine.reliability import InformationCurves  # noqa: E402
-from engine.responses import ResponseMatrix  # noqa: E402
+from engine.analysis.classical import DistractorAnalysis  # noqa: E402
+from engine.analysis.reliability import InformationCurves  # noqa: E402
+from engine.irt.parameters import ItemParameters  # noqa: E402
+from engine.irt.responses import ResponseMatrix  # noqa: E402
 
 __all__ = [
     "ObservedProportions",
@@ -138,8 +137,16 @@ def icc_figure(
         ok = np.isfinite(observed.proportion[:, j]) & (observed.n[:, j] > 0)
         if ok.any():
             sizes = 8 + 40 * observed.n[ok, j] / observed.n[ok, j].max()
-            ax.scatter(observed.theta[ok, j], observed.proportion[ok, j], s=sizes, color="black",
-                       zorder=3, label="observed", edgecolors="white", linewidths=0.5)
+            ax.scatter(
+                observed.theta[ok, j],
+                observed.proportion[ok, j],
+                s=sizes,
+                color="black",
+                zorder=3,
+                label="observed",
+                edgecolors="white",
+                linewidths=0.5,
+            )
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlim(t[0], t[-1])
     _style(ax, "ability (theta)", "P(correct)" if k == 2 else "probability / mean score")
@@ -180,10 +187,16 @@ def distractor_figure(analysis: DistractorAnalysis, j: int, *, title: str | None
     for o, opt in enumerate(analysis.options.tolist()):
         is_key = opt == analysis.key[j]
         suspect = analysis.miskey[j] and opt == analysis.suspect_option[j]
-        ax.plot(groups, analysis.group_proportion[j, o], marker="o", markersize=3,
-                linewidth=2.4 if is_key else 1.0, color=_COLORS[o % len(_COLORS)],
-                linestyle="-" if is_key or suspect else ":",
-                label=f"{opt}{' (key)' if is_key else ''}{' suspect' if suspect else ''}")
+        ax.plot(
+            groups,
+            analysis.group_proportion[j, o],
+            marker="o",
+            markersize=3,
+            linewidth=2.4 if is_key else 1.0,
+            color=_COLORS[o % len(_COLORS)],
+            linestyle="-" if is_key or suspect else ":",
+            label=f"{opt}{' (key)' if is_key else ''}{' suspect' if suspect else ''}",
+        )
     ax.set_xticks(groups)
     ax.set_xticklabels(["low"] + [str(g) for g in groups[1:-1]] + ["high"])
     ax.set_ylim(-0.02, 1.02)
@@ -221,8 +234,9 @@ def ability_figure(theta, lz=None, *, latent_mean: float = 0.0, latent_sd: float
         z = z[np.isfinite(z)]
         ax2 = fig.add_subplot(1, 2, 2)
         ax2.hist(z, bins=30, color="#bcbddc", edgecolor="white")
-        ax2.axvline(-1.645, color=_COLORS[1], linestyle="--", linewidth=1.2,
-                    label=f"-1.645: {np.mean(z < -1.645):.1%} below")
+        ax2.axvline(
+            -1.645, color=_COLORS[1], linestyle="--", linewidth=1.2, label=f"-1.645: {np.mean(z < -1.645):.1%} below"
+        )
         _style(ax2, "person fit lz", "students")
         ax2.legend(fontsize=6, frameon=False)
         ax2.set_title("Person fit", fontsize=9)
@@ -259,16 +273,28 @@ def dif_figure(
     fig = _figure()
     ax = fig.add_subplot(111)
     grid = np.linspace(-4, 4, 161)
-    ax.plot(grid, params.category_probabilities(grid)[:, j, :k] @ np.arange(k) / (k - 1),
-            color="#999999", linewidth=1.4, label="model (pooled)")
+    ax.plot(
+        grid,
+        params.category_probabilities(grid)[:, j, :k] @ np.arange(k) / (k - 1),
+        color="#999999",
+        linewidth=1.4,
+        label="model (pooled)",
+    )
     for label, color, marker in ((reference, _COLORS[0], "o"), (focal, _COLORS[1], "s")):
         m = g[s] == label
         n = np.bincount(bins[s[m]], minlength=n_bins)
         mean_y = np.bincount(bins[s[m]], y[m], n_bins)
         mean_t = np.bincount(bins[s[m]], t[s[m]], n_bins)
         ok = n > 0
-        ax.plot(mean_t[ok] / n[ok], mean_y[ok] / n[ok], marker=marker, markersize=4, color=color,
-                linewidth=1.2, label=f"{label} (n={int(n.sum())})")
+        ax.plot(
+            mean_t[ok] / n[ok],
+            mean_y[ok] / n[ok],
+            marker=marker,
+            markersize=4,
+            color=color,
+            linewidth=1.2,
+            label=f"{label} (n={int(n.sum())})",
+        )
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlim(-4, 4)
     _style(ax, "ability (theta)", "P(correct)" if k == 2 else "mean score / max")
@@ -285,7 +311,7 @@ def to_svg(fig: Figure) -> str:
         fig.savefig(buf, format="svg", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def save_png(fig: Figure, path, dpi: int = 110) -> None:

@@ -17,13 +17,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.classical import DistractorAnalysis, ItemStatistics, distractor_analysis, response_item_statistics
-from engine.dif import MantelHaenszelResult, mantel_haenszel
-from engine.fit import InfitOutfit, ModelFit, PersonFit, Q1Result, SX2Result, infit_outfit, m2, person_fit, pv_q1, sx2
-from engine.parameters import ItemParameters
-from engine.reliability import InformationCurves, empirical_reliability, information_curves, marginal_reliability
-from engine.responses import ResponseMatrix
-from engine.scoring import score
+from engine.analysis.classical import DistractorAnalysis, ItemStatistics, distractor_analysis, response_item_statistics
+from engine.analysis.dif import MantelHaenszelResult, mantel_haenszel
+from engine.analysis.fit import (
+    InfitOutfit,
+    ModelFit,
+    PersonFit,
+    Q1Result,
+    SX2Result,
+    infit_outfit,
+    m2,
+    person_fit,
+    pv_q1,
+    sx2,
+)
+from engine.analysis.reliability import (
+    InformationCurves,
+    empirical_reliability,
+    information_curves,
+    marginal_reliability,
+)
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
+from engine.irt.scoring import score
 from itembank.plots import (
     ability_figure,
     dif_figure,
@@ -131,8 +147,10 @@ def analyze(
         except ValueError as err:
             notes.append(f"M2 not computed: {err}")
     else:
-        notes.append("S-X2 and M2 need complete data; this calibration has missing cells, so item fit rests on "
-                     "plausible-value Q1 and infit/outfit.")
+        notes.append(
+            "S-X2 and M2 need complete data; this calibration has missing cells, so item fit rests on "
+            "plausible-value Q1 and infit/outfit."
+        )
     io_fit = infit_outfit(responses, params, person.theta)
     classical = response_item_statistics(responses)
     curves = information_curves(params, np.linspace(-4, 4, 121))
@@ -237,7 +255,10 @@ def _fmt(v, digits: int = 3) -> str:
 
 
 def _table(header: list[str], rows: list[list], flagged: list[bool] | None = None) -> str:
-    head = "".join(f'<th class="id">{html.escape(h)}</th>' if i == 0 else f"<th>{html.escape(h)}</th>" for i, h in enumerate(header))
+    head = "".join(
+        f'<th class="id">{html.escape(h)}</th>' if i == 0 else f"<th>{html.escape(h)}</th>"
+        for i, h in enumerate(header)
+    )
     body = []
     for r, row in enumerate(rows):
         cls = ' class="flag"' if flagged is not None and flagged[r] else ""
@@ -266,7 +287,7 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
     ids = p.item_ids.tolist()
     flags = item_flags(data)
     n_flagged = sum(1 for f in flags.values() if f)
-    when = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = generated or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     models = ", ".join(f"{m} ({c})" for m, c in zip(*np.unique(p.model, return_counts=True)))
 
     cards = [
@@ -283,7 +304,9 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
         cards.append(("RMSEA", _fmt(mf.rmsea)))
     cards.append(("items flagged", f"{n_flagged}"))
     lz = data.persons.lz
-    cards.append(("students with lz < -1.645", f"{int(np.sum(lz < -1.645))} ({np.mean(lz[np.isfinite(lz)] < -1.645):.1%})"))
+    cards.append(
+        ("students with lz < -1.645", f"{int(np.sum(lz < -1.645))} ({np.mean(lz[np.isfinite(lz)] < -1.645):.1%})")
+    )
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(data.title)}</title><style>{_CSS}</style></head><body>",
@@ -301,12 +324,18 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
         out += ["<h2>Items to review</h2>", _table(["item", "flags"], rows)]
 
     # information, abilities
-    out += ["<h2>Test information and conditional SEM</h2><div class='wide'>", to_svg(information_figure(data.curves)), "</div>"]
-    out += ["<h2>Students</h2><p class='note'>EAP estimates against the calibration's latent distribution, and the "
-            "standardized log-likelihood lz of each student's answers (large negative values: aberrant patterns; "
-            "about 5 % fall below -1.645 when the model fits).</p><div class='wide'>",
-            to_svg(ability_figure(data.theta, data.persons.lz, latent_mean=data.latent_mean, latent_sd=data.latent_sd)),
-            "</div>"]
+    out += [
+        "<h2>Test information and conditional SEM</h2><div class='wide'>",
+        to_svg(information_figure(data.curves)),
+        "</div>",
+    ]
+    out += [
+        "<h2>Students</h2><p class='note'>EAP estimates against the calibration's latent distribution, and the "
+        "standardized log-likelihood lz of each student's answers (large negative values: aberrant patterns; "
+        "about 5 % fall below -1.645 when the model fits).</p><div class='wide'>",
+        to_svg(ability_figure(data.theta, data.persons.lz, latent_mean=data.latent_mean, latent_sd=data.latent_sd)),
+        "</div>",
+    ]
 
     # parameters
     thr_w = int(p.n_categories.max()) - 1 if np.any(p.n_categories > 2) else 0
@@ -333,57 +362,117 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
     s = data.sx2
     rows = []
     for j in range(p.n_items):
-        rows.append([
-            html.escape(ids[j]),
-            _fmt(s.sx2[j] if s else None), _fmt(s.df[j] if s else None), _fmt(s.p[j] if s else None),
-            _fmt(s.rmsea[j] if s else None),
-            _fmt(data.q1.x2[j], 2), _fmt(data.q1.df[j], 1), _fmt(data.q1.p[j]),
-            _fmt(data.infit.infit[j]), _fmt(data.infit.outfit[j]),
-            _fmt(data.infit.z_infit[j], 2), _fmt(data.infit.z_outfit[j], 2), _fmt(data.infit.zh[j], 2), _tags(flags[ids[j]]),
-        ])
-    out += ["<h2>Item fit</h2>",
-            "<p class='note'>S-X2: Orlando-Thissen summed-score statistic (cells collapsed as in mirt). "
-            "PV-Q1: Yen's statistic over ten ability groups on plausible values, averaged over 30 draws "
-            "(works with missing data; Q1 on EAP scores rejects good items far too often). "
-            f"Infit/outfit: mean squares at {data.residual_scores.upper()} scores "
-            "(expected 1; estimated abilities pull them a little below). "
-            "Zh: standardized log-likelihood of the "
-            "item's responses (mirt's Zh).</p>",
-            _table(["item", "S-X2", "df", "p", "RMSEA", "PV-Q1", "df", "p", "infit", "outfit", "z infit", "z outfit", "Zh", "flags"], rows,
-                   [bool(flags[i]) for i in ids])]
+        rows.append(
+            [
+                html.escape(ids[j]),
+                _fmt(s.sx2[j] if s else None),
+                _fmt(s.df[j] if s else None),
+                _fmt(s.p[j] if s else None),
+                _fmt(s.rmsea[j] if s else None),
+                _fmt(data.q1.x2[j], 2),
+                _fmt(data.q1.df[j], 1),
+                _fmt(data.q1.p[j]),
+                _fmt(data.infit.infit[j]),
+                _fmt(data.infit.outfit[j]),
+                _fmt(data.infit.z_infit[j], 2),
+                _fmt(data.infit.z_outfit[j], 2),
+                _fmt(data.infit.zh[j], 2),
+                _tags(flags[ids[j]]),
+            ]
+        )
+    out += [
+        "<h2>Item fit</h2>",
+        "<p class='note'>S-X2: Orlando-Thissen summed-score statistic (cells collapsed as in mirt). "
+        "PV-Q1: Yen's statistic over ten ability groups on plausible values, averaged over 30 draws "
+        "(works with missing data; Q1 on EAP scores rejects good items far too often). "
+        f"Infit/outfit: mean squares at {data.residual_scores.upper()} scores "
+        "(expected 1; estimated abilities pull them a little below). "
+        "Zh: standardized log-likelihood of the "
+        "item's responses (mirt's Zh).</p>",
+        _table(
+            [
+                "item",
+                "S-X2",
+                "df",
+                "p",
+                "RMSEA",
+                "PV-Q1",
+                "df",
+                "p",
+                "infit",
+                "outfit",
+                "z infit",
+                "z outfit",
+                "Zh",
+                "flags",
+            ],
+            rows,
+            [bool(flags[i]) for i in ids],
+        ),
+    ]
 
     # classical
     c = data.classical
-    rows = [[html.escape(ids[j]), _fmt(c.n[j]), _fmt(c.p_value[j]), _fmt(c.point_biserial[j]),
-             _fmt(c.corrected_item_total[j]), _fmt(c.alpha_if_deleted[j])] for j in range(p.n_items)]
-    out += ["<h2>Classical item statistics</h2>",
-            f"<p class='note'>Coefficient alpha {_fmt(c.alpha)} on {c.n_complete} complete records; "
-            f"total score mean {c.total_mean:.2f}, sd {c.total_sd:.2f}.</p>",
-            _table(["item", "n", "p-value", "item-total r", "corrected r", "alpha if deleted"], rows)]
+    rows = [
+        [
+            html.escape(ids[j]),
+            _fmt(c.n[j]),
+            _fmt(c.p_value[j]),
+            _fmt(c.point_biserial[j]),
+            _fmt(c.corrected_item_total[j]),
+            _fmt(c.alpha_if_deleted[j]),
+        ]
+        for j in range(p.n_items)
+    ]
+    out += [
+        "<h2>Classical item statistics</h2>",
+        f"<p class='note'>Coefficient alpha {_fmt(c.alpha)} on {c.n_complete} complete records; "
+        f"total score mean {c.total_mean:.2f}, sd {c.total_sd:.2f}.</p>",
+        _table(["item", "n", "p-value", "item-total r", "corrected r", "alpha if deleted"], rows),
+    ]
 
     # DIF
     if data.dif is not None:
         d = data.dif
         ref, foc = data.dif_groups
-        rows = [[html.escape(ids[j]), _fmt(d.odds_ratio[j]), _fmt(d.delta[j], 2), _fmt(d.se_delta[j], 2),
-                 _fmt(d.chi2[j], 2), _fmt(d.p[j]), _fmt(d.smd[j]), _fmt(d.effect_size[j], 2),
-                 html.escape(str(d.ets_class[j])), _fmt(d.n_reference[j]), _fmt(d.n_focal[j])]
-                for j in range(p.n_items)]
-        out += [f"<h2>Differential item functioning: {html.escape(str(foc))} (focal) vs {html.escape(str(ref))} (reference)</h2>",
-                "<p class='note'>Mantel-Haenszel; delta = -2.35 ln(odds ratio), negative = harder for the focal group "
-                "at equal matching score; SMD: focal minus reference mean score at equal matching score. "
-                "ETS A/AA: negligible, B/BB: moderate, C/CC: large (AA-CC for polytomous items, by SMD/SD).</p>",
-                _table(["item", "odds ratio", "MH delta", "se", "chi2", "p", "SMD", "SMD/SD", "ETS", "n ref", "n focal"], rows,
-                       [d.ets_class[j] in ("B", "C", "BB", "CC") for j in range(p.n_items)])]
+        rows = [
+            [
+                html.escape(ids[j]),
+                _fmt(d.odds_ratio[j]),
+                _fmt(d.delta[j], 2),
+                _fmt(d.se_delta[j], 2),
+                _fmt(d.chi2[j], 2),
+                _fmt(d.p[j]),
+                _fmt(d.smd[j]),
+                _fmt(d.effect_size[j], 2),
+                html.escape(str(d.ets_class[j])),
+                _fmt(d.n_reference[j]),
+                _fmt(d.n_focal[j]),
+            ]
+            for j in range(p.n_items)
+        ]
+        out += [
+            f"<h2>Differential item functioning: {html.escape(str(foc))} (focal) vs {html.escape(str(ref))} (reference)</h2>",
+            "<p class='note'>Mantel-Haenszel; delta = -2.35 ln(odds ratio), negative = harder for the focal group "
+            "at equal matching score; SMD: focal minus reference mean score at equal matching score. "
+            "ETS A/AA: negligible, B/BB: moderate, C/CC: large (AA-CC for polytomous items, by SMD/SD).</p>",
+            _table(
+                ["item", "odds ratio", "MH delta", "se", "chi2", "p", "SMD", "SMD/SD", "ETS", "n ref", "n focal"],
+                rows,
+                [d.ets_class[j] in ("B", "C", "BB", "CC") for j in range(p.n_items)],
+            ),
+        ]
 
     # per-item plots
     obs = observed_proportions(data.responses, data.theta, p.n_categories - 1)
     da_pos = {} if data.distractors is None else {iid: k for k, iid in enumerate(data.distractors.item_ids.tolist())}
-    out.append("<h2>Item characteristic curves</h2><p class='note'>Curve: the model. Dots: observed mean score of "
-               "students in ten ability groups (EAP), dot area by group size."
-               + (" Below: options chosen by total-score group (key bold)." if da_pos else "")
-               + (" Items with DIF flags also show observed scores by group." if data.dif is not None else "")
-               + "</p><div class='grid'>")
+    out.append(
+        "<h2>Item characteristic curves</h2><p class='note'>Curve: the model. Dots: observed mean score of "
+        "students in ten ability groups (EAP), dot area by group size."
+        + (" Below: options chosen by total-score group (key bold)." if da_pos else "")
+        + (" Items with DIF flags also show observed scores by group." if data.dif is not None else "")
+        + "</p><div class='grid'>"
+    )
     order = sorted(range(len(ids)), key=lambda j: (-sum(_SEVERITY[f] for f in flags[ids[j]]), j))
     shown = sorted(order[: max(int(max_item_plots), 0)])
     for j in shown:

@@ -27,7 +27,7 @@ from sqlalchemy import and_, insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, exists, func, select
 
-from engine.responses import ResponseMatrix
+from engine.irt.responses import ResponseMatrix
 from itembank.errors import Conflict, Invalid, NotFound
 from itembank.tables import Item, Response, Student, utcnow
 
@@ -205,8 +205,11 @@ def response_matrix(
     ext_by_student = dict(zip(sid.tolist(), ext.tolist()))
     k_by_item = dict(session.exec(select(Item.id, Item.n_categories).where(Item.id.in_(items.tolist()))).all())
     return ResponseMatrix.from_long(
-        s_idx[last], i_idx[last], score[last],
-        n_students=len(students), n_items=len(items),
+        s_idx[last],
+        i_idx[last],
+        score[last],
+        n_students=len(students),
+        n_items=len(items),
         student_ids=[ext_by_student[s] for s in students.tolist()],
         item_ids=items.tolist(),
         n_categories=[k_by_item[i] for i in items.tolist()],
@@ -240,8 +243,16 @@ def import_responses(session: Session, matrix: ResponseMatrix, *, digest: str, c
     if missing and not create_students:
         raise Invalid(f"unknown student {missing[0]}", "file")
     if missing:
-        session.execute(insert(Student), [{"external_id": e, "first_name": "", "last_name": "", "retired": False, "created_at": utcnow()} for e in missing])
-        known.update(dict(session.exec(select(Student.external_id, Student.id).where(Student.external_id.in_(missing))).all()))
+        session.execute(
+            insert(Student),
+            [
+                {"external_id": e, "first_name": "", "last_name": "", "retired": False, "created_at": utcnow()}
+                for e in missing
+            ],
+        )
+        known.update(
+            dict(session.exec(select(Student.external_id, Student.id).where(Student.external_id.in_(missing))).all())
+        )
     versions = dict(session.exec(select(Item.id, Item.version).where(Item.id.in_(matrix.item_ids.tolist()))).all())
     prefix = f"import/{digest}/"
     done = set(session.exec(select(Response.dedupe_key).where(Response.dedupe_key.like(prefix + "%"))).all())
@@ -252,11 +263,21 @@ def import_responses(session: Session, matrix: ResponseMatrix, *, digest: str, c
         key = f"{prefix}{ext}/{iid}"
         if key in done:
             continue
-        rows.append({
-            "dedupe_key": key, "student_id": known[ext], "item_id": iid, "item_version": versions[iid],
-            "answer": None, "score": int(y), "correct": (bool(y == 1) if items[iid] == 2 else None),
-            "source": "import", "note": "", "answered_at": now, "recorded_at": now,
-        })
+        rows.append(
+            {
+                "dedupe_key": key,
+                "student_id": known[ext],
+                "item_id": iid,
+                "item_version": versions[iid],
+                "answer": None,
+                "score": int(y),
+                "correct": (bool(y == 1) if items[iid] == 2 else None),
+                "source": "import",
+                "note": "",
+                "answered_at": now,
+                "recorded_at": now,
+            }
+        )
     if rows:
         session.execute(insert(Response), rows)
     return len(rows)

@@ -12,7 +12,15 @@ from sqlmodel import Session, func, select
 from itembank.errors import Invalid, NotFound
 from itembank.tables import Standard, StandardLevel
 
-__all__ = ["LEVELS", "create_standard", "find_standard", "get_standard", "list_standards", "descendant_ids", "check_parent"]
+__all__ = [
+    "LEVELS",
+    "create_standard",
+    "find_standard",
+    "get_standard",
+    "list_standards",
+    "descendant_ids",
+    "check_parent",
+]
 
 #: Levels in order, top first.
 LEVELS = [lvl.value for lvl in StandardLevel]
@@ -62,7 +70,9 @@ def check_parent(level: str, parent: Standard | None, framework: str) -> None:
     if parent.framework != framework:
         raise Invalid(f"parent {parent.code} is in framework {parent.framework}, not {framework}", "parent_code")
     if parent.level != LEVELS[depth - 1]:
-        raise Invalid(f"the parent of a {level} must be a {LEVELS[depth - 1]}; {parent.code} is a {parent.level}", "parent_code")
+        raise Invalid(
+            f"the parent of a {level} must be a {LEVELS[depth - 1]}; {parent.code} is a {parent.level}", "parent_code"
+        )
 
 
 def create_standard(
@@ -82,8 +92,12 @@ def create_standard(
     parent = find_standard(session, parent_code, framework) if parent_code else None
     check_parent(level, parent, framework)
     row = Standard(
-        framework=framework, code=code, title=title, level=level,
-        parent_id=None if parent is None else parent.id, description=description,
+        framework=framework,
+        code=code,
+        title=title,
+        level=level,
+        parent_id=None if parent is None else parent.id,
+        description=description,
     )
     session.add(row)
     session.flush()

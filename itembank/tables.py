@@ -22,9 +22,9 @@ The schema is created by the Alembic migrations in
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -59,7 +59,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _ts(**kw) -> Any:
@@ -130,13 +130,13 @@ class Standard(SQLModel, table=True):
     __tablename__ = "standard"
     __table_args__ = (UniqueConstraint("framework", "code", name="uq_standard_framework_code"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     framework: str = Field(max_length=64, index=True)
     code: str = Field(max_length=64, index=True)
     title: str = Field(max_length=500)
     description: str = Field(default="")
     level: str = Field(max_length=16)
-    parent_id: Optional[int] = Field(default=None, foreign_key="standard.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="standard.id", index=True)
     retired: bool = Field(default=False)
     created_at: datetime = _ts()
 
@@ -157,8 +157,8 @@ class Item(SQLModel, table=True):
     tolerance: float = Field(default=0.0)
     rationale: str = Field(default="")
     #: 4-level criteria of a rubric-scored item: ``[{"score": 0, "label": ..., "criteria": ...}, ...]``
-    rubric: Optional[list] = _json()
-    objective_id: Optional[int] = Field(default=None, foreign_key="standard.id", index=True)
+    rubric: list | None = _json()
+    objective_id: int | None = Field(default=None, foreign_key="standard.id", index=True)
     dok: int = Field(default=1)
     status: str = Field(default=ItemStatus.draft.value, max_length=16, index=True)
     version: int = Field(default=1)
@@ -173,26 +173,26 @@ class Calibration(SQLModel, table=True):
 
     __tablename__ = "calibration"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     model: str = Field(max_length=16)
     settings: dict = _json(dict, nullable=False)
     status: str = Field(default=CalibrationStatus.queued.value, max_length=16)
     progress: float = Field(default=0.0)
     live: bool = Field(default=False, index=True)
-    loglik: Optional[float] = None
-    iterations: Optional[int] = None
-    converged: Optional[bool] = None
-    seconds: Optional[float] = None
-    n_students: Optional[int] = None
-    n_responses: Optional[int] = None
+    loglik: float | None = None
+    iterations: int | None = None
+    converged: bool | None = None
+    seconds: float | None = None
+    n_students: int | None = None
+    n_responses: int | None = None
     #: correlation of a standard's ability with general ability, for the
-    #: empirical-Bayes mastery prior (:mod:`engine.mastery`); None: not estimated
-    mastery_rho: Optional[float] = None
-    error: Optional[str] = None
-    created_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    #: empirical-Bayes mastery prior (:mod:`engine.mastery.estimates`); None: not estimated
+    mastery_rho: float | None = None
+    error: str | None = None
+    created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = _ts()
-    finished_at: Optional[datetime] = _opt_ts()
-    made_live_at: Optional[datetime] = _opt_ts()
+    finished_at: datetime | None = _opt_ts()
+    made_live_at: datetime | None = _opt_ts()
 
 
 class ItemParameter(SQLModel, table=True):
@@ -205,13 +205,13 @@ class ItemParameter(SQLModel, table=True):
     model: str = Field(max_length=16)
     n_categories: int = Field(default=2)
     a: float = 1.0
-    b: Optional[float] = None
-    c: Optional[float] = None
-    d: Optional[float] = None
+    b: float | None = None
+    c: float | None = None
+    d: float | None = None
     #: polytomous thresholds b1..b{K-1}
-    thresholds: Optional[list] = _json()
+    thresholds: list | None = _json()
     #: standard errors by parameter name
-    se: Optional[dict] = _json()
+    se: dict | None = _json()
 
 
 # ------------------------------------------------------------------- people
@@ -220,12 +220,12 @@ class User(SQLModel, table=True):
 
     __tablename__ = "user"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=16)
-    student_id: Optional[int] = Field(default=None, foreign_key="student.id")
-    teacher_id: Optional[int] = Field(default=None, foreign_key="teacher.id")
+    student_id: int | None = Field(default=None, foreign_key="student.id")
+    teacher_id: int | None = Field(default=None, foreign_key="teacher.id")
     active: bool = Field(default=True)
     created_at: datetime = _ts()
 
@@ -233,12 +233,12 @@ class User(SQLModel, table=True):
 class Student(SQLModel, table=True):
     __tablename__ = "student"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     #: the district's student id, used in response CSV files
     external_id: str = Field(max_length=64, unique=True, index=True)
     first_name: str = Field(default="", max_length=100)
     last_name: str = Field(default="", max_length=100)
-    grade: Optional[int] = None
+    grade: int | None = None
     retired: bool = Field(default=False)
     created_at: datetime = _ts()
 
@@ -246,7 +246,7 @@ class Student(SQLModel, table=True):
 class Teacher(SQLModel, table=True):
     __tablename__ = "teacher"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     email: str = Field(default="", max_length=200)
     created_at: datetime = _ts()
@@ -255,10 +255,10 @@ class Teacher(SQLModel, table=True):
 class SchoolClass(SQLModel, table=True):
     __tablename__ = "school_class"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     teacher_id: int = Field(foreign_key="teacher.id", index=True)
-    grade: Optional[int] = None
+    grade: int | None = None
     subject: str = Field(default="mathematics", max_length=100)
     retired: bool = Field(default=False)
     created_at: datetime = _ts()
@@ -278,23 +278,23 @@ class Check(SQLModel, table=True):
 
     __tablename__ = "check_session"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     student_id: int = Field(foreign_key="student.id", index=True)
     standard_id: int = Field(foreign_key="standard.id")
     calibration_id: int = Field(foreign_key="calibration.id")
     status: str = Field(default=CheckStatus.active.value, max_length=16)
     #: the engine's serialized session state
     state: dict = _json(dict, nullable=False)
-    current_item_id: Optional[str] = Field(default=None, max_length=64)
+    current_item_id: str | None = Field(default=None, max_length=64)
     n_answered: int = Field(default=0)
-    stop_reason: Optional[str] = Field(default=None, max_length=64)
-    theta: Optional[float] = None
-    se: Optional[float] = None
-    band: Optional[str] = Field(default=None, max_length=16)
-    p_mastery: Optional[float] = None
-    started_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    stop_reason: str | None = Field(default=None, max_length=64)
+    theta: float | None = None
+    se: float | None = None
+    band: str | None = Field(default=None, max_length=16)
+    p_mastery: float | None = None
+    started_by: int | None = Field(default=None, foreign_key="user.id")
     started_at: datetime = _ts()
-    finished_at: Optional[datetime] = _opt_ts()
+    finished_at: datetime | None = _opt_ts()
 
 
 class Response(SQLModel, table=True):
@@ -309,22 +309,20 @@ class Response(SQLModel, table=True):
     __tablename__ = "response"
     __table_args__ = (Index("ix_response_student_item", "student_id", "item_id"),)
 
-    id: Optional[int] = Field(default=None, sa_type=BigId, primary_key=True)
+    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
     dedupe_key: str = Field(max_length=200, unique=True)
     student_id: int = Field(foreign_key="student.id")
     item_id: str = Field(foreign_key="item.id", max_length=64, index=True)
     item_version: int = Field(default=1)
-    check_id: Optional[int] = Field(default=None, foreign_key="check_session.id", index=True)
-    position: Optional[int] = None
+    check_id: int | None = Field(default=None, foreign_key="check_session.id", index=True)
+    position: int | None = None
     answer: Any = _json()
     #: category 0..K-1; ``None`` while a rubric item awaits scoring
-    score: Optional[int] = None
-    correct: Optional[bool] = None
+    score: int | None = None
+    correct: bool | None = None
     source: str = Field(default="check", max_length=16)
-    supersedes_id: Optional[int] = Field(
-        default=None, sa_type=BigId, foreign_key="response.id", unique=True
-    )
-    scored_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    supersedes_id: int | None = Field(default=None, sa_type=BigId, foreign_key="response.id", unique=True)
+    scored_by: int | None = Field(default=None, foreign_key="user.id")
     note: str = Field(default="")
     answered_at: datetime = _ts()
     recorded_at: datetime = _ts()
@@ -342,5 +340,5 @@ class Mastery(SQLModel, table=True):
     band: str = Field(max_length=16)
     p_mastery: float
     n_evidence: int = Field(default=0)
-    calibration_id: Optional[int] = Field(default=None, foreign_key="calibration.id")
+    calibration_id: int | None = Field(default=None, foreign_key="calibration.id")
     last_assessed: datetime = _ts()

@@ -39,7 +39,11 @@ def student_for(session: Session, user: TokenClaims, student_id: int) -> Student
         if user.student_id != student_id:
             raise forbid("a student sees only their own records")
         return student
-    if user.role == "teacher" and user.teacher_id is not None and teacher_has_student(session, user.teacher_id, student_id):
+    if (
+        user.role == "teacher"
+        and user.teacher_id is not None
+        and teacher_has_student(session, user.teacher_id, student_id)
+    ):
         return student
     raise forbid(f"student {student_id} is not in one of your classes")
 

@@ -105,10 +105,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         own = engine is None
-        app.state.engine = engine if engine is not None else make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.engine = (
+            engine if engine is not None else make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        )
         app.state.bank.load(app.state.engine)
         app.state.jobs = JobRunner(app.state.engine, app.state.bank)
-        poller = asyncio.create_task(_poll_bank(app, settings.bank_refresh_seconds)) if settings.bank_refresh_seconds > 0 else None
+        poller = (
+            asyncio.create_task(_poll_bank(app, settings.bank_refresh_seconds))
+            if settings.bank_refresh_seconds > 0
+            else None
+        )
         try:
             yield
         finally:

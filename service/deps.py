@@ -16,9 +16,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from itembank.bank import BankCache
 from service.jobs import JobRunner
@@ -129,7 +129,10 @@ class PageParams:
     ) -> None:
         top = request.app.state.settings.max_page_size
         if limit > top:
-            raise HTTPException(status_code=422, detail=[{"loc": ["query", "limit"], "msg": f"limit must be at most {top}", "type": "value_error"}])
+            raise HTTPException(
+                status_code=422,
+                detail=[{"loc": ["query", "limit"], "msg": f"limit must be at most {top}", "type": "value_error"}],
+            )
         self.limit = limit
         self.offset = offset
 

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -43,7 +43,7 @@ class TokenClaims:
 
 def create_token(claims: TokenClaims, secret: str, minutes: int, *, now: datetime | None = None) -> str:
     """A signed token for ``claims`` that expires in ``minutes``."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     payload = {
         "sub": str(claims.user_id),
         "username": claims.username,

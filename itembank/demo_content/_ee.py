@@ -199,7 +199,10 @@ def ee3_estimate(rng: random.Random) -> Draft:
 
 @template("7.EE.B.3", 5)
 def ee3_trail(rng: random.Random) -> Draft:
-    f1, f2 = pick(rng, (F(1, 3), F(1, 4), F(1, 5), F(2, 5), F(1, 6))), pick(rng, (F(1, 2), F(1, 3), F(1, 4), F(3, 8), F(2, 5)))
+    f1, f2 = (
+        pick(rng, (F(1, 3), F(1, 4), F(1, 5), F(2, 5), F(1, 6))),
+        pick(rng, (F(1, 2), F(1, 3), F(1, 4), F(3, 8), F(2, 5))),
+    )
     total = F(rng.choice((6, 8, 9, 10, 12, 15, 18, 20, 24)), 1)
     left = total * (1 - f1 - f2)
     if left <= 0 or f1 == f2 or (left * 100).denominator != 1:
@@ -207,7 +210,12 @@ def ee3_trail(rng: random.Random) -> Draft:
     name = pick(rng, NAMES)
     stem = f"A hiking trail is {dec(total)} miles long. {name} hiked {frac(f1)} of the trail on Saturday and {frac(f2)} of the trail on Sunday. How many miles of the trail are left?"
     rat = f"Fraction hiked = {frac(f1)} + {frac(f2)} = {frac(f1 + f2)}; left = (1 − {frac(f1 + f2)}) {TIMES} {dec(total)} = {dec(left)} miles."
-    ds = [f"{dec(total * (f1 + f2))} miles", f"{dec(total - f1 - f2)} miles", f"{dec(total * (1 - f1))} miles", f"{dec(total * (1 - f2))} miles"]
+    ds = [
+        f"{dec(total * (f1 + f2))} miles",
+        f"{dec(total - f1 - f2)} miles",
+        f"{dec(total * (1 - f1))} miles",
+        f"{dec(total * (1 - f2))} miles",
+    ]
     return single(rng, stem, f"{dec(left)} miles", ds, rat, 2, 0.5)
 
 
@@ -234,7 +242,8 @@ def ee3_plan_rubric(rng: random.Random) -> Draft:
         "No correct step.",
         "Finds the slices or the pizzas needed but rounds down, skips the cost, or makes an operation error.",
         f"Finds {pizzas} pizzas (rounding up), the cost {money(cost)}, and compares it with the budget correctly.",
-        "Meets the standard and justifies rounding up and checks the cost with an estimate (for example about $" + f"{round(float(pizza_price))} per pizza).",
+        "Meets the standard and justifies rounding up and checks the cost with an estimate (for example about $"
+        + f"{round(float(pizza_price))} per pizza).",
     )
     return rubric(stem, ex, levels, 3, 1.0)
 
@@ -282,7 +291,12 @@ def ee4_perimeter(rng: random.Random) -> Draft:
     thing = pick(rng, ("a rectangular garden", "a rectangular dog run", "a rectangular stage", "a rectangular patio"))
     stem = f"The perimeter of {thing} is {dec(per)} feet and its length is {dec(length)} feet. Solve 2({dec(length)}) + 2w = {dec(per)} to find the width w."
     rat = f"2w = {dec(per)} − {dec(2 * length)} = {dec(per - 2 * length)}, so w = {dec(per - 2 * length)} {DIVIDE} 2 = {dec(width)} feet."
-    ds = [f"{dec(per - 2 * length)} feet", f"{dec((per - length) / 2)} feet", f"{dec(per / 2 + length)} feet", f"{dec(per - length)} feet"]
+    ds = [
+        f"{dec(per - 2 * length)} feet",
+        f"{dec((per - length) / 2)} feet",
+        f"{dec(per / 2 + length)} feet",
+        f"{dec(per - length)} feet",
+    ]
     return single(rng, stem, f"{dec(width)} feet", ds, rat, 2, 0.0)
 
 
@@ -304,7 +318,12 @@ def ee4_inequality(rng: random.Random) -> Draft:
         + (" and reverse the inequality sign because the divisor is negative" if p < 0 else "")
         + f": {key}."
     )
-    ds = [f"{v} {flip[sol_rel]} {num(bound)}", f"{v} {sol_rel} {num(F(r + q, p))}", f"{v} {flip[sol_rel]} {num(-bound) if bound else num(F(r + q, p))}", f"{v} {sol_rel} {num(-bound)}"]
+    ds = [
+        f"{v} {flip[sol_rel]} {num(bound)}",
+        f"{v} {sol_rel} {num(F(r + q, p))}",
+        f"{v} {flip[sol_rel]} {num(-bound) if bound else num(F(r + q, p))}",
+        f"{v} {sol_rel} {num(-bound)}",
+    ]
     return single(rng, stem, key, ds, rat, 2, 0.3 + 0.4 * (p < 0))
 
 
@@ -354,7 +373,15 @@ def ee4_write_solve_rubric(rng: random.Random) -> Draft:
 @template("7.EE.A.2", 6)
 def ee2_percent_increase(rng: random.Random) -> Draft:
     rate = F(rng.choice((3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)), 100)
-    thing, v = pick(rng, (("the price p of a concert ticket", "p"), ("the cost c of a monthly phone plan", "c"), ("the membership fee m at a gym", "m"), ("the rent r of an apartment", "r")))
+    thing, v = pick(
+        rng,
+        (
+            ("the price p of a concert ticket", "p"),
+            ("the cost c of a monthly phone plan", "c"),
+            ("the membership fee m at a gym", "m"),
+            ("the rent r of an apartment", "r"),
+        ),
+    )
     stem = f"Next year {thing} will increase by {pct(rate)}. Which expression gives the new amount?"
     key = f"{dec(1 + rate)}{v}"
     rat = f"New amount = {v} + {dec(rate)}{v} = (1 + {dec(rate)}){v} = {key}: the original 100% plus {pct(rate)} more is {pct(1 + rate)} of {v}."

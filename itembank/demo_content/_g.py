@@ -33,10 +33,23 @@ def g1_map(rng: random.Random) -> Draft:
     k = rng.choice((5, 8, 10, 12, 15, 20, 25, 40, 50))
     d = F(rng.randint(5, 30), 2)
     key = d * k
-    places = pick(rng, (("Riverton", "Lake City"), ("the campground", "the ranger station"), ("Oak Park", "the stadium"), ("Port Haven", "Millbrook")))
+    places = pick(
+        rng,
+        (
+            ("Riverton", "Lake City"),
+            ("the campground", "the ranger station"),
+            ("Oak Park", "the stadium"),
+            ("Port Haven", "Millbrook"),
+        ),
+    )
     stem = f"On a map, 1 centimeter represents {k} kilometers. {places[0].capitalize()} and {places[1]} are {dec(d)} centimeters apart on the map. What is the actual distance between them?"
     rat = f"Each centimeter stands for {k} km, so the distance is {dec(d)} {TIMES} {k} = {dec(key)} km. Dividing {dec(d)} by {k} treats the scale backwards."
-    ds = [f"{dec(d / k) if (d / k * 10000).denominator == 1 else frac(d / k)} km", f"{dec(d + k)} km", f"{dec(key / 10)} km", f"{dec(key * 10)} km"]
+    ds = [
+        f"{dec(d / k) if (d / k * 10000).denominator == 1 else frac(d / k)} km",
+        f"{dec(d + k)} km",
+        f"{dec(key / 10)} km",
+        f"{dec(key * 10)} km",
+    ]
     return single(rng, stem, f"{dec(key)} km", ds, rat, 1, -0.6)
 
 
@@ -123,20 +136,39 @@ def g1_redraw_rubric(rng: random.Random) -> Draft:
 
 @template("7.G.B.4", 5)
 def g4_circumference(rng: random.Random) -> Draft:
-    thing, unit, lo, hi = pick(rng, (("a circular garden", "feet", 6, 40), ("a round table", "inches", 30, 72), ("a clock face", "inches", 8, 24), ("a circular pool", "feet", 8, 30), ("a drum", "inches", 10, 28)))
+    thing, unit, lo, hi = pick(
+        rng,
+        (
+            ("a circular garden", "feet", 6, 40),
+            ("a round table", "inches", 30, 72),
+            ("a clock face", "inches", 8, 24),
+            ("a circular pool", "feet", 8, 30),
+            ("a drum", "inches", 10, 28),
+        ),
+    )
     d = rng.randint(lo, hi)
     use_r = rng.random() < 0.5
     given = f"a radius of {dec(F(d, 2))}" if use_r else f"a diameter of {d}"
     stem = f"{thing.capitalize()} has {given} {unit}. What is its circumference? Use 3.14 for π."
     key = PI * d
-    rat = f"C = πd = 3.14 {TIMES} {d} = {dec(key)} {unit}" + (f" (the diameter is 2 {TIMES} {dec(F(d, 2))} = {d})." if use_r else ".")
+    rat = f"C = πd = 3.14 {TIMES} {d} = {dec(key)} {unit}" + (
+        f" (the diameter is 2 {TIMES} {dec(F(d, 2))} = {d})." if use_r else "."
+    )
     ds = [dec(PI * d / 2), dec(PI * F(d, 2) ** 2), dec(PI * 2 * d), dec(PI * d * d / 4 * 2)]
     return single(rng, stem, f"{dec(key)} {unit}", [f"{x} {unit}" for x in ds], rat, 1, -0.3 + 0.2 * use_r)
 
 
 @template("7.G.B.4", 5)
 def g4_area(rng: random.Random) -> Draft:
-    thing, unit, lo, hi = pick(rng, (("circular rug", "feet", 2, 6), ("round mirror", "inches", 6, 18), ("circular flower bed", "feet", 3, 12), ("round tablecloth", "inches", 24, 40)))
+    thing, unit, lo, hi = pick(
+        rng,
+        (
+            ("circular rug", "feet", 2, 6),
+            ("round mirror", "inches", 6, 18),
+            ("circular flower bed", "feet", 3, 12),
+            ("round tablecloth", "inches", 24, 40),
+        ),
+    )
     r = rng.randint(lo, hi)
     stem = f"A {thing} has a radius of {r} {unit}. What is its area? Use 3.14 for π."
     key = PI * r * r
@@ -324,7 +356,12 @@ def g6_prism_volume(rng: random.Random) -> Draft:
     vol = l * w * h
     sa = 2 * (l * w + l * h + w * h)
     rat = f"V = l {TIMES} w {TIMES} h = {l} {TIMES} {w} {TIMES} {dec(h)} = {dec(vol)} cubic inches. Adding the dimensions or finding surface area measures something else."
-    ds = [f"{dec(sa)} cubic inches", f"{dec(l + w + h)} cubic inches", f"{dec(l * w)} cubic inches", f"{dec(vol / 2)} cubic inches"]
+    ds = [
+        f"{dec(sa)} cubic inches",
+        f"{dec(l + w + h)} cubic inches",
+        f"{dec(l * w)} cubic inches",
+        f"{dec(vol / 2)} cubic inches",
+    ]
     return single(rng, stem, f"{dec(vol)} cubic inches", ds, rat, 1, -0.6)
 
 
@@ -350,7 +387,12 @@ def g6_surface_area(rng: random.Random) -> Draft:
     sa = 2 * (l * w + l * h + w * h)
     stem = f"A closed cardboard box is {l} cm long, {w} cm wide and {h} cm tall. How much cardboard is needed to make it (its surface area)?"
     rat = f"SA = 2(lw + lh + wh) = 2({l * w} + {l * h} + {w * h}) = {sa} cm²: six rectangular faces in three matching pairs."
-    ds = [f"{l * w * h} cm²", f"{l * w + l * h + w * h} cm²", f"{2 * l * w + l * h + w * h} cm²", f"{4 * (l + w + h)} cm²"]
+    ds = [
+        f"{l * w * h} cm²",
+        f"{l * w + l * h + w * h} cm²",
+        f"{2 * l * w + l * h + w * h} cm²",
+        f"{4 * (l + w + h)} cm²",
+    ]
     return single(rng, stem, f"{sa} cm²", ds, rat, 2, 0.3)
 
 
@@ -406,26 +448,76 @@ def g6_paint_rubric(rng: random.Random) -> Draft:
 
 # (solid, how it is sliced, shape of the cross-section, shapes it is easily confused with, why)
 SLICES: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
-    ("a cube", "parallel to one of its faces", "square", ("triangle", "hexagon", "circle", "trapezoid"),
-     "A cut parallel to a face crosses the four faces around it, so the section is a copy of that square face."),
-    ("a cube", "through the three corners next to one corner, cutting that corner off", "triangle", ("square", "hexagon", "rectangle that is not a square", "pentagon"),
-     "The cut crosses only the three faces that meet at the removed corner, one straight side on each, so the section is a triangle (with equal sides, the face diagonals)."),
-    ("a right square pyramid", "parallel to its base", "square", ("triangle", "trapezoid", "pentagon", "circle"),
-     "A cut parallel to the base crosses all four triangular faces and makes a smaller copy of the square base."),
-    ("a right square pyramid", "perpendicular to its base, through the top vertex", "triangle", ("square", "trapezoid", "rectangle", "pentagon"),
-     "The cut goes from the top vertex down to a segment across the base, so the section has three sides: a triangle."),
-    ("a right square pyramid", "perpendicular to its base and parallel to one base edge, but not through the top vertex", "trapezoid", ("triangle", "square", "rectangle", "circle"),
-     "The section has a side on the base and a shorter parallel side higher up, with two slanted sides on the faces: a trapezoid. Only a cut through the vertex gives a triangle."),
-    ("a cylinder", "parallel to its bases", "circle", ("rectangle", "oval that is not a circle", "triangle", "square"),
-     "Every cut parallel to the bases is a copy of the circular base."),
-    ("a cylinder", "perpendicular to its bases, through the centers of both bases", "rectangle", ("circle", "triangle", "trapezoid", "oval"),
-     "The cut runs straight down the curved surface on both sides; its width is a diameter and its height is the cylinder's height, so the section is a rectangle."),
-    ("a cone", "parallel to its base", "circle", ("triangle", "rectangle", "trapezoid", "square"),
-     "Every cut parallel to the base of a cone is a circle, smaller than the base the closer it is to the vertex."),
-    ("a cone", "perpendicular to its base, through the top vertex", "triangle", ("circle", "rectangle", "trapezoid", "square"),
-     "The cut goes from the vertex to a diameter of the base: two slanted sides and the diameter make a triangle."),
-    ("a right triangular prism", "parallel to its triangular bases", "triangle", ("rectangle", "square", "trapezoid", "pentagon"),
-     "A cut parallel to the bases of a prism is a copy of the base, here a triangle."),
+    (
+        "a cube",
+        "parallel to one of its faces",
+        "square",
+        ("triangle", "hexagon", "circle", "trapezoid"),
+        "A cut parallel to a face crosses the four faces around it, so the section is a copy of that square face.",
+    ),
+    (
+        "a cube",
+        "through the three corners next to one corner, cutting that corner off",
+        "triangle",
+        ("square", "hexagon", "rectangle that is not a square", "pentagon"),
+        "The cut crosses only the three faces that meet at the removed corner, one straight side on each, so the section is a triangle (with equal sides, the face diagonals).",
+    ),
+    (
+        "a right square pyramid",
+        "parallel to its base",
+        "square",
+        ("triangle", "trapezoid", "pentagon", "circle"),
+        "A cut parallel to the base crosses all four triangular faces and makes a smaller copy of the square base.",
+    ),
+    (
+        "a right square pyramid",
+        "perpendicular to its base, through the top vertex",
+        "triangle",
+        ("square", "trapezoid", "rectangle", "pentagon"),
+        "The cut goes from the top vertex down to a segment across the base, so the section has three sides: a triangle.",
+    ),
+    (
+        "a right square pyramid",
+        "perpendicular to its base and parallel to one base edge, but not through the top vertex",
+        "trapezoid",
+        ("triangle", "square", "rectangle", "circle"),
+        "The section has a side on the base and a shorter parallel side higher up, with two slanted sides on the faces: a trapezoid. Only a cut through the vertex gives a triangle.",
+    ),
+    (
+        "a cylinder",
+        "parallel to its bases",
+        "circle",
+        ("rectangle", "oval that is not a circle", "triangle", "square"),
+        "Every cut parallel to the bases is a copy of the circular base.",
+    ),
+    (
+        "a cylinder",
+        "perpendicular to its bases, through the centers of both bases",
+        "rectangle",
+        ("circle", "triangle", "trapezoid", "oval"),
+        "The cut runs straight down the curved surface on both sides; its width is a diameter and its height is the cylinder's height, so the section is a rectangle.",
+    ),
+    (
+        "a cone",
+        "parallel to its base",
+        "circle",
+        ("triangle", "rectangle", "trapezoid", "square"),
+        "Every cut parallel to the base of a cone is a circle, smaller than the base the closer it is to the vertex.",
+    ),
+    (
+        "a cone",
+        "perpendicular to its base, through the top vertex",
+        "triangle",
+        ("circle", "rectangle", "trapezoid", "square"),
+        "The cut goes from the vertex to a diameter of the base: two slanted sides and the diameter make a triangle.",
+    ),
+    (
+        "a right triangular prism",
+        "parallel to its triangular bases",
+        "triangle",
+        ("rectangle", "square", "trapezoid", "pentagon"),
+        "A cut parallel to the bases of a prism is a copy of the base, here a triangle.",
+    ),
 )
 
 
@@ -433,7 +525,9 @@ SLICES: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
 def g3_shape(rng: random.Random) -> Draft:
     solid, how, shape, confusions, why = pick(rng, SLICES)
     who = pick(rng, NAMES)
-    tool = pick(rng, ("a block of clay shaped like", "a foam model of", "a wooden model of", "a block of cheese shaped like"))
+    tool = pick(
+        rng, ("a block of clay shaped like", "a foam model of", "a wooden model of", "a block of cheese shaped like")
+    )
     stem = f"{who} slices {tool} {solid} with a straight cut {how}. What is the shape of the cross-section?"
     shape_text = f"a {shape}" if shape[0] not in "aeiou" else f"an {shape}"
     ds = [f"a {c}" if c[0] not in "aeiou" else f"an {c}" for c in confusions]
@@ -542,7 +636,12 @@ def g2_third_side(rng: random.Random) -> Draft:
     key = rng.randint(lo + 1, hi - 1)
     what = pick(rng, ("a triangular garden bed", "a triangular sail", "a triangular patio"))
     stem = f"Two sides of {what} are {a} feet and {b} feet long. Which could be the length of the third side?"
-    ds = [f"{hi} feet", f"{lo} feet", f"{hi + rng.randint(1, 6)} feet", f"{max(1, lo - 1)} feet" if lo > 1 else f"{hi + 7} feet"]
+    ds = [
+        f"{hi} feet",
+        f"{lo} feet",
+        f"{hi + rng.randint(1, 6)} feet",
+        f"{max(1, lo - 1)} feet" if lo > 1 else f"{hi + 7} feet",
+    ]
     rat = f"The third side must be greater than {b if b > a else a} − {a if b > a else b} = {lo} and less than {a} + {b} = {hi}. Only {key} feet is between them; a side equal to {hi} would make the triangle flat."
     return single(rng, stem, f"{key} feet", ds, rat, 2, 0.4)
 
@@ -568,11 +667,10 @@ def g2_how_many(rng: random.Random) -> Draft:
             raise Reroll
         stem = f"How many different triangles can be drawn with angles of {a}°, {b}° and {c}°?"
         key = options[1] if a + b + c == 180 else options[2]
-        rat = (
-            f"The angles add to {a + b + c}°. " + (
-                "A triangle's angles add to 180°, so such triangles exist, but the angles fix only the shape: they can be drawn in any size."
-                if a + b + c == 180 else "A triangle's angles must add to 180°, so no triangle has these angles."
-            )
+        rat = f"The angles add to {a + b + c}°. " + (
+            "A triangle's angles add to 180°, so such triangles exist, but the angles fix only the shape: they can be drawn in any size."
+            if a + b + c == 180
+            else "A triangle's angles must add to 180°, so no triangle has these angles."
         )
     else:
         a, b = rng.randint(3, 12), rng.randint(3, 12)
@@ -580,10 +678,10 @@ def g2_how_many(rng: random.Random) -> Draft:
         stem = f"How many different triangles can be drawn with sides of {a} cm, {b} cm and {c} cm?"
         ok = _is_triangle(a, b, c)
         key = options[0] if ok else options[2]
-        rat = (
-            f"{min(a, b, c)} + {sorted((a, b, c))[1]} = {sum(sorted((a, b, c))[:2])}, which is "
-            + (f"greater than {max(a, b, c)}, so the sides form a triangle, and three given sides fix it exactly: one triangle (any copy is congruent)."
-               if ok else f"not greater than {max(a, b, c)}, so the sides cannot meet: no triangle.")
+        rat = f"{min(a, b, c)} + {sorted((a, b, c))[1]} = {sum(sorted((a, b, c))[:2])}, which is " + (
+            f"greater than {max(a, b, c)}, so the sides form a triangle, and three given sides fix it exactly: one triangle (any copy is congruent)."
+            if ok
+            else f"not greater than {max(a, b, c)}, so the sides cannot meet: no triangle."
         )
     ds = [o for o in options if o != key]
     return single(rng, stem, key[0].upper() + key[1:], [d[0].upper() + d[1:] for d in ds], rat, 2, 0.6)

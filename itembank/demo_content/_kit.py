@@ -15,14 +15,13 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Union
 
 MINUS = "\u2212"
 TIMES = "\u00d7"
 DIVIDE = "\u00f7"
 PI = Fraction(314, 100)
 
-Number = Union[int, Fraction]
+Number = int | Fraction
 
 
 class Reroll(Exception):
@@ -261,7 +260,9 @@ class Template:
 REGISTRY: list[Template] = []
 
 
-def template(objective: str, count: int) -> Callable[[Callable[[random.Random], Draft]], Callable[[random.Random], Draft]]:
+def template(
+    objective: str, count: int
+) -> Callable[[Callable[[random.Random], Draft]], Callable[[random.Random], Draft]]:
     """Register ``build`` as a template making ``count`` items for ``objective``."""
 
     def deco(build: Callable[[random.Random], Draft]) -> Callable[[random.Random], Draft]:

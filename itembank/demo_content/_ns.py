@@ -53,14 +53,26 @@ def ns1_temperature(rng: random.Random) -> Draft:
 def ns1_elevation(rng: random.Random) -> Draft:
     high = rng.randrange(120, 2400, 5)
     low = -rng.randrange(15, 290, 5)
-    place = pick(rng, (("the top of a hill", "the bottom of a nearby salt flat"), ("a lookout tower on a cliff", "the floor of a dry lake bed"), ("a mountain trailhead", "a valley below sea level")))
+    place = pick(
+        rng,
+        (
+            ("the top of a hill", "the bottom of a nearby salt flat"),
+            ("a lookout tower on a cliff", "the floor of a dry lake bed"),
+            ("a mountain trailhead", "a valley below sea level"),
+        ),
+    )
     stem = (
         f"The elevation of {place[0]} is {high} feet. The elevation of {place[1]} is {dec(low)} feet. "
         "How many feet higher is the first place than the second?"
     )
     key = high - low
     rat = f"Difference = {high} − ({dec(low)}) = {high} + {-low} = {key} feet; subtracting a negative is adding its opposite. {high} − {-low} = {high + low} ignores the sign."
-    ds = [f"{high + low} feet", f"{dec(-key)} feet", f"{-low - high if -low > high else high + low + 10} feet", f"{high} feet"]
+    ds = [
+        f"{high + low} feet",
+        f"{dec(-key)} feet",
+        f"{-low - high if -low > high else high + low + 10} feet",
+        f"{high} feet",
+    ]
     return single(rng, stem, f"{key} feet", ds, rat, 1, -0.2)
 
 
@@ -98,7 +110,7 @@ def ns1_fractions(rng: random.Random) -> Draft:
     pn, qn = p.numerator * (lcd // p.denominator), q.numerator * (lcd // q.denominator)
     res = pn + qn if op == "+" else pn - qn
     rat = (
-        f"Rewrite with the common denominator {lcd}: {frac(p)} {op} {frac(q)} = {MINUS}{abs(pn)}/{lcd} {op} {qn}/{lcd} = {frac(F(res, 1)) }/{lcd}"
+        f"Rewrite with the common denominator {lcd}: {frac(p)} {op} {frac(q)} = {MINUS}{abs(pn)}/{lcd} {op} {qn}/{lcd} = {frac(F(res, 1))}/{lcd}"
         + (f" = {frac(key)}" if F(res, lcd).denominator != lcd else "")
         + ". Adding numerators and denominators separately is the common mistake."
     )
@@ -176,7 +188,12 @@ def ns2_product(rng: random.Random) -> Draft:
     key = a * b
     stem = f"What is the value of {paren(frac(a))} {TIMES} {paren(frac(b))}?"
     rat = f"Multiply numerators and denominators: {paren(frac(a))} {TIMES} {paren(frac(b))} = {frac(key)}; the product is {'positive (negative times negative)' if key > 0 else 'negative (the signs differ)'}."
-    ds = [frac(-key), frac(a * (1 / b)), frac(a + b), frac(F(a.numerator * b.denominator, a.denominator * b.numerator) * -1)]
+    ds = [
+        frac(-key),
+        frac(a * (1 / b)),
+        frac(a + b),
+        frac(F(a.numerator * b.denominator, a.denominator * b.numerator) * -1),
+    ]
     return single(rng, stem, frac(key), ds, rat, 1, -0.1)
 
 
@@ -267,7 +284,7 @@ def ns2_signs(rng: random.Random) -> Draft:
 def ns2_sign_rule_rubric(rng: random.Random) -> Draft:
     a, b = rng.randint(2, 9), rng.randint(2, 9)
     stem = (
-        f"Lena says ({MINUS}{a}) {TIMES} ({MINUS}{b}) = {MINUS}{a * b} because \"the answer has to be negative when there are negatives.\" "
+        f'Lena says ({MINUS}{a}) {TIMES} ({MINUS}{b}) = {MINUS}{a * b} because "the answer has to be negative when there are negatives." '
         f"Use the distributive property with ({MINUS}{a}) {TIMES} [{b} + ({MINUS}{b})] = 0, or a pattern, to show the correct product and explain Lena's mistake."
     )
     ex = (
@@ -327,7 +344,12 @@ def ns3_diver(rng: random.Random) -> Draft:
         raise Reroll
     stem = f"A diver is at {MINUS}{depth} feet. She swims upward at {dec(rate)} feet per second for {secs} seconds. What is her new position?"
     rat = f"Rising {dec(rate)} ft/s for {secs} s is {dec(rate)} {TIMES} {secs} = {dec(rate * secs)} ft up: {MINUS}{depth} + {dec(rate * secs)} = {dec(key)} feet."
-    ds = [f"{dec(-depth - rate * secs)} feet", f"{dec(-key)} feet", f"{dec(rate * secs)} feet", f"{dec(-depth + rate + secs)} feet"]
+    ds = [
+        f"{dec(-depth - rate * secs)} feet",
+        f"{dec(-key)} feet",
+        f"{dec(rate * secs)} feet",
+        f"{dec(-depth + rate + secs)} feet",
+    ]
     return single(rng, stem, f"{dec(key)} feet", ds, rat, 2, 0.1)
 
 
@@ -337,8 +359,21 @@ def ns3_mean_change(rng: random.Random) -> Draft:
     key = sum(changes) / 4
     if (key * 100).denominator != 1 or sum(changes) == 0:
         raise Reroll
-    thing = pick(rng, ("the price of one share of a stock", "the water level of a pond, in inches,", "a runner's lap time, in seconds,"))
-    stem = "Over four days, " + thing + " changed by " + ", ".join(dec(c) for c in changes) + ". What was the mean (average) daily change?"
+    thing = pick(
+        rng,
+        (
+            "the price of one share of a stock",
+            "the water level of a pond, in inches,",
+            "a runner's lap time, in seconds,",
+        ),
+    )
+    stem = (
+        "Over four days, "
+        + thing
+        + " changed by "
+        + ", ".join(dec(c) for c in changes)
+        + ". What was the mean (average) daily change?"
+    )
     rat = f"Sum = {dec(sum(changes))}; mean = {dec(sum(changes))} {DIVIDE} 4 = {dec(key)}. Keep each sign when adding."
     return numeric(stem, key, rat, 2, 0.5, tolerance=0.0001)
 

@@ -9,8 +9,8 @@ from ._kit import (
     DIVIDE,
     TIMES,
     Draft,
-    art,
     Reroll,
+    art,
     dec,
     frac,
     money,
@@ -24,7 +24,20 @@ from ._kit import (
 )
 
 NAMES = ("Maya", "Jamal", "Sofia", "Liam", "Aisha", "Diego", "Priya", "Noah", "Elena", "Kenji", "Zara", "Marcus")
-NICE_FRACS = (F(1, 2), F(1, 3), F(2, 3), F(1, 4), F(3, 4), F(1, 5), F(2, 5), F(3, 5), F(1, 6), F(5, 6), F(3, 8), F(5, 8))
+NICE_FRACS = (
+    F(1, 2),
+    F(1, 3),
+    F(2, 3),
+    F(1, 4),
+    F(3, 4),
+    F(1, 5),
+    F(2, 5),
+    F(3, 5),
+    F(1, 6),
+    F(5, 6),
+    F(3, 8),
+    F(5, 8),
+)
 
 
 # --------------------------------------------------------------------------- 7.RP.A.1
@@ -64,7 +77,12 @@ def rp1_recipe(rng: random.Random) -> Draft:
         f"Sugar per cup of flour = {frac(sugar)} {DIVIDE} {frac(flour, True)} = {frac(key, True)} {'cup' if key <= 1 else 'cups'}. "
         "Dividing flour by sugar instead gives cups of flour per cup of sugar."
     )
-    ds = [frac(1 / key, True), frac(sugar * flour, True), frac(flour - sugar, True) if flour > sugar else frac(sugar + flour, True), frac(sugar + flour, True)]
+    ds = [
+        frac(1 / key, True),
+        frac(sugar * flour, True),
+        frac(flour - sugar, True) if flour > sugar else frac(sugar + flour, True),
+        frac(sugar + flour, True),
+    ]
     return single(rng, stem, frac(key, True), ds, rat, 1, -0.2)
 
 
@@ -77,8 +95,7 @@ def rp1_price(rng: random.Random) -> Draft:
         raise Reroll
     food = pick(rng, ("trail mix", "cheddar cheese", "roasted almonds", "dried mango", "coffee beans", "smoked turkey"))
     stem = (
-        f"A {frac(weight, True)}-pound package of {food} costs {money(price)}. "
-        "What is the price per pound, in dollars?"
+        f"A {frac(weight, True)}-pound package of {food} costs {money(price)}. What is the price per pound, in dollars?"
     )
     rat = (
         f"Price per pound = {money(price)} {DIVIDE} {frac(weight, True)} lb = {money(unit)} per pound. "
@@ -95,7 +112,9 @@ def rp1_area(rng: random.Random) -> Draft:
     key = area / time
     if key.denominator not in (1, 2, 4, 5, 8) or area == time:
         raise Reroll
-    task = pick(rng, (("mows", "of a lawn", "acre"), ("paints", "of a fence", "fence"), ("tiles", "of a floor", "floor")))
+    task = pick(
+        rng, (("mows", "of a lawn", "acre"), ("paints", "of a fence", "fence"), ("tiles", "of a floor", "floor"))
+    )
     verb, what, unit = task
     if unit == "acre":
         stem = f"{name} mows {frac(area)} acre in {frac(time)} hour. How many acres per hour does {name} mow? Enter a decimal."
@@ -149,7 +168,14 @@ def rp2_table(rng: random.Random) -> Draft:
     ys = [k * x for x in xs]
     if any(y.denominator not in (1, 2, 4, 5) for y in ys):
         raise Reroll
-    ctx = pick(rng, (("cups of flour", "batches of pancakes", "c", "b"), ("gallons of gas", "hours driven", "g", "h"), ("dollars earned", "hours worked", "d", "h")))
+    ctx = pick(
+        rng,
+        (
+            ("cups of flour", "batches of pancakes", "c", "b"),
+            ("gallons of gas", "hours driven", "g", "h"),
+            ("dollars earned", "hours worked", "d", "h"),
+        ),
+    )
     yname, xname, yv, xv = ctx
     row_x = ", ".join(str(x) for x in xs)
     row_y = ", ".join(dec(y) for y in ys)
@@ -161,7 +187,12 @@ def rp2_table(rng: random.Random) -> Draft:
         f"k = {yv} {DIVIDE} {xv} for any pair: {dec(ys[0])} {DIVIDE} {xs[0]} = {dec(k)}. "
         f"Dividing {xv} by {yv} gives the reciprocal {frac(1 / k)}, and the difference between table entries is not a ratio."
     )
-    ds = [frac(1 / k) if (1 / k).denominator not in (1, 2, 4, 5) else dec(1 / k), dec(ys[1] - ys[0]), dec(ys[0] - xs[0]) if ys[0] > xs[0] else dec(ys[0] + xs[0]), dec(k * 2)]
+    ds = [
+        frac(1 / k) if (1 / k).denominator not in (1, 2, 4, 5) else dec(1 / k),
+        dec(ys[1] - ys[0]),
+        dec(ys[0] - xs[0]) if ys[0] > xs[0] else dec(ys[0] + xs[0]),
+        dec(k * 2),
+    ]
     return single(rng, stem, dec(k), ds, rat, 1, -0.3 + 0.3 * (k.denominator > 1))
 
 
@@ -217,7 +248,9 @@ def rp2_which_proportional(rng: random.Random) -> Draft:
 
 @template("7.RP.A.2", 5)
 def rp2_point(rng: random.Random) -> Draft:
-    who, lo, hi = pick(rng, (("a cyclist", 8, 16), ("a train", 40, 80), ("a hiker", 2, 4), ("a delivery drone", 20, 40)))
+    who, lo, hi = pick(
+        rng, (("a cyclist", 8, 16), ("a train", 40, 80), ("a hiker", 2, 4), ("a delivery drone", 20, 40))
+    )
     k = F(rng.randint(2 * lo, 2 * hi), 2)
     x1 = rng.choice((2, 3, 4, 5, 6))
     y1 = k * x1
@@ -342,11 +375,26 @@ def rp3_percent_change(rng: random.Random) -> Draft:
     if new.denominator != 1:
         raise Reroll
     word = "increase" if up else "decrease"
-    thing = pick(rng, ("members in a chess club", "visitors to a museum on Saturday", "students in the band", "cars in a parking lot"))
+    thing = pick(
+        rng,
+        (
+            "members in a chess club",
+            "visitors to a museum on Saturday",
+            "students in the band",
+            "cars in a parking lot",
+        ),
+    )
     stem = f"The number of {thing} changed from {old} to {new}. What is the percent {word}?"
     change = abs(new - old)
     rat = f"Percent {word} = change {DIVIDE} original = {change} {DIVIDE} {old} = {pct(rate)}. Dividing by the new amount ({new}) is a common mistake."
-    ds = [pct(F(change) / new) if (F(change) / new * 10000).denominator == 1 else pct(F(round(change / new * 1000), 1000)), f"{change}%", pct(F(new, old)), pct(rate / 2)]
+    ds = [
+        pct(F(change) / new)
+        if (F(change) / new * 10000).denominator == 1
+        else pct(F(round(change / new * 1000), 1000)),
+        f"{change}%",
+        pct(F(new, old)),
+        pct(rate / 2),
+    ]
     return single(rng, stem, pct(rate), ds, rat, 2, 0.4)
 
 
@@ -358,7 +406,15 @@ def rp3_percent_error(rng: random.Random) -> Draft:
     if est.denominator != 1:
         raise Reroll
     name = pick(rng, NAMES)
-    thing = pick(rng, ("number of jelly beans in a jar", "length of the classroom, in inches,", "mass of a pumpkin, in ounces,", "number of people at a concert"))
+    thing = pick(
+        rng,
+        (
+            "number of jelly beans in a jar",
+            "length of the classroom, in inches,",
+            "mass of a pumpkin, in ounces,",
+            "number of people at a concert",
+        ),
+    )
     stem = f"{name} estimated the {thing} to be {est}. The actual value is {actual}. What is the percent error? Enter the percent as a number (for 5% enter 5)."
     rat = f"Percent error = |estimate − actual| {DIVIDE} actual {TIMES} 100 = {abs(est - actual)} {DIVIDE} {actual} {TIMES} 100 = {dec(err * 100)}%."
     return numeric(stem, err * 100, rat, 2, 0.5, tolerance=0.01)
@@ -374,11 +430,21 @@ def rp3_commission(rng: random.Random) -> Draft:
     if base:
         stem = f"{name} earns {money(base)} a week plus {art(pct(rate))} {pct(rate)} commission on sales. Last week {name} sold {money(sales)} of furniture. How much did {name} earn last week?"
         rat = f"Commission = {dec(rate)} {TIMES} {money(sales)} = {money(sales * rate)}; earnings = {money(base)} + {money(sales * rate)} = {money(total)}."
-        ds = [money(sales * rate), money(base + sales * rate * 10), money(base + sales + rate * 100), money((base + sales) * rate)]
+        ds = [
+            money(sales * rate),
+            money(base + sales * rate * 10),
+            money(base + sales + rate * 100),
+            money((base + sales) * rate),
+        ]
     else:
         stem = f"{name} earns {art(pct(rate))} {pct(rate)} commission on every sale. How much commission does {name} earn on {art(money(sales))} {money(sales)} sale?"
         rat = f"Commission = {pct(rate)} of {money(sales)} = {dec(rate)} {TIMES} {money(sales)} = {money(total)}."
-        ds = [money(sales * rate * 10), money(sales * (1 - rate)), money(sales * (1 + rate)), money(F(sales, rate * 100))]
+        ds = [
+            money(sales * rate * 10),
+            money(sales * (1 - rate)),
+            money(sales * (1 + rate)),
+            money(F(sales, rate * 100)),
+        ]
     return single(rng, stem, money(total), ds, rat, 2 if base else 1, 0.1 if base else -0.5)
 
 

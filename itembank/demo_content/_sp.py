@@ -15,10 +15,10 @@ from ._kit import (
     dec,
     frac,
     multi,
-    ratio,
     numeric,
     pct,
     pick,
+    ratio,
     rubric,
     single,
     template,
@@ -36,7 +36,16 @@ def sp2_survey(rng: random.Random) -> Draft:
     est = F(k, n) * N
     if est.denominator != 1:
         raise Reroll
-    topic = pick(rng, ("prefer tacos for the spring lunch menu", "walk or bike to school", "play a musical instrument", "want a later start time", "have a library card"))
+    topic = pick(
+        rng,
+        (
+            "prefer tacos for the spring lunch menu",
+            "walk or bike to school",
+            "play a musical instrument",
+            "want a later start time",
+            "have a library card",
+        ),
+    )
     stem = f"In a random sample of {n} students at a school, {k} said they {topic}. The school has {N} students. About how many students at the school {topic}?"
     rat = f"The sample proportion is {ratio(k, n)}; applying it to the population: {frac(F(k, n))} {TIMES} {N} = {est} students."
     ds = [str(N - est), str(k * N // 100), str(N // n * (n - k) if N % n == 0 else N - est + 10), str(k + N // 10)]
@@ -69,7 +78,15 @@ def sp2_many_samples(rng: random.Random) -> Draft:
     if offsets is None:
         raise Reroll
     props = [center + o for o in offsets]
-    topic = pick(rng, ("would vote for a new skate park", "recycle at home", "watch the school's basketball games", "eat breakfast every day"))
+    topic = pick(
+        rng,
+        (
+            "would vote for a new skate park",
+            "recycle at home",
+            "watch the school's basketball games",
+            "eat breakfast every day",
+        ),
+    )
     stem = (
         f"Five students each took a random sample of 50 adults in their town and found the percent who {topic}: "
         + ", ".join(f"{p}%" for p in props)
@@ -120,10 +137,19 @@ def sp4_mean(rng: random.Random) -> Draft:
     mean = F(sum(data), n)
     if (mean * 100).denominator != 1:
         raise Reroll
-    ctx = pick(rng, ("the number of books read over the summer by", "the number of push-ups done in one minute by", "the number of text messages sent in an hour by"))
+    ctx = pick(
+        rng,
+        (
+            "the number of books read over the summer by",
+            "the number of push-ups done in one minute by",
+            "the number of text messages sent in an hour by",
+        ),
+    )
     shuffled = data[:]
     rng.shuffle(shuffled)
-    stem = f"The data show {ctx} {n} students in a random sample: " + ", ".join(map(str, shuffled)) + ". What is the mean?"
+    stem = (
+        f"The data show {ctx} {n} students in a random sample: " + ", ".join(map(str, shuffled)) + ". What is the mean?"
+    )
     rat = f"Mean = sum {DIVIDE} count = {sum(data)} {DIVIDE} {n} = {dec(mean)}."
     return numeric(stem, mean, rat, 1, -0.5, tolerance=0.001)
 
@@ -143,7 +169,12 @@ def sp4_mad(rng: random.Random) -> Draft:
     rng.shuffle(shuffled)
     stem = "Find the mean absolute deviation (MAD) of the data set: " + ", ".join(map(str, shuffled)) + "."
     rat = f"Mean = {sum(data)} {DIVIDE} {n} = {mean}. Distances from the mean: {', '.join(dec(d) for d in devs)}; their mean is {dec(sum(devs))} {DIVIDE} {n} = {dec(mad)}."
-    ds = [dec(sum(devs)), dec(mean), dec(max(data) - min(data)), dec(sum(devs) / (n - 1)) if (sum(devs) / (n - 1) * 100).denominator == 1 else dec(mad + 1)]
+    ds = [
+        dec(sum(devs)),
+        dec(mean),
+        dec(max(data) - min(data)),
+        dec(sum(devs) / (n - 1)) if (sum(devs) / (n - 1) * 100).denominator == 1 else dec(mad + 1),
+    ]
     return single(rng, stem, dec(mad), ds, rat, 2, 0.6)
 
 
@@ -152,9 +183,27 @@ def sp3_mads_apart(rng: random.Random) -> Draft:
     ctx, lo, hi, gaps, mads = pick(
         rng,
         (
-            (("heights, in inches, of a random sample of seventh graders", "of eleventh graders"), 57, 61, (3, 4, 6, 8, 9), (2, 3)),
-            (("scores of a random sample of students in Class A on a quiz", "in Class B"), 62, 80, (2, 3, 4, 6, 8, 9, 10, 12), (2, 3, 4)),
-            (("hours of sleep per week of a random sample of middle school students", "of high school students"), 56, 64, (2, 3, 4, 6, 8), (2, 3, 4)),
+            (
+                ("heights, in inches, of a random sample of seventh graders", "of eleventh graders"),
+                57,
+                61,
+                (3, 4, 6, 8, 9),
+                (2, 3),
+            ),
+            (
+                ("scores of a random sample of students in Class A on a quiz", "in Class B"),
+                62,
+                80,
+                (2, 3, 4, 6, 8, 9, 10, 12),
+                (2, 3, 4),
+            ),
+            (
+                ("hours of sleep per week of a random sample of middle school students", "of high school students"),
+                56,
+                64,
+                (2, 3, 4, 6, 8),
+                (2, 3, 4),
+            ),
         ),
     )
     m1 = rng.randint(lo, hi)
@@ -169,7 +218,12 @@ def sp3_mads_apart(rng: random.Random) -> Draft:
         "The difference in means is how many times the MAD?"
     )
     rat = f"Difference of means = {m2} − {m1} = {gap}; {gap} {DIVIDE} {mad} = {dec(ratio)} MAD{'s' if ratio != 1 else ''}. A larger multiple means less overlap between the two groups."
-    ds = [dec(F(mad, gap)) if (F(mad, gap) * 100).denominator == 1 else frac(F(mad, gap)), str(gap), dec(ratio * 2), dec(F(m2, m1) * 1) if (F(m2, m1) * 100).denominator == 1 else str(gap + mad)]
+    ds = [
+        dec(F(mad, gap)) if (F(mad, gap) * 100).denominator == 1 else frac(F(mad, gap)),
+        str(gap),
+        dec(ratio * 2),
+        dec(F(m2, m1) * 1) if (F(m2, m1) * 100).denominator == 1 else str(gap + mad),
+    ]
     return single(rng, stem, dec(ratio), ds, rat, 2, 0.5)
 
 
@@ -181,7 +235,14 @@ def sp4_median_inference(rng: random.Random) -> Draft:
     ma, mb = a[3], b[3]
     if ma == mb:
         raise Reroll
-    teams = pick(rng, (("Team Red", "Team Blue"), ("Ms. Ortiz's class", "Mr. Kim's class"), ("the morning bus riders", "the afternoon bus riders")))
+    teams = pick(
+        rng,
+        (
+            ("Team Red", "Team Blue"),
+            ("Ms. Ortiz's class", "Mr. Kim's class"),
+            ("the morning bus riders", "the afternoon bus riders"),
+        ),
+    )
     wrong = a[0] if a[0] != ma else a[-1]
     if wrong == ma:
         raise Reroll
@@ -194,7 +255,9 @@ def sp4_median_inference(rng: random.Random) -> Draft:
     key = f"{higher[0].upper() + higher[1:]} typically spent more time ({max(ma, mb)} vs {min(ma, mb)} minutes)."
     ds = [
         f"{lower[0].upper() + lower[1:]} typically spent more time ({max(ma, mb)} vs {min(ma, mb)} minutes).",
-        f"Every student in {higher} spent more time than every student in {lower}." if min(a if higher == teams[0] else b) <= max(b if higher == teams[0] else a) else "The two groups spent exactly the same time.",
+        f"Every student in {higher} spent more time than every student in {lower}."
+        if min(a if higher == teams[0] else b) <= max(b if higher == teams[0] else a)
+        else "The two groups spent exactly the same time.",
         "The two groups spent exactly the same time.",
         f"The median of {teams[0]} is {wrong} minutes.",
     ]
@@ -213,8 +276,10 @@ def sp4_compare_rubric(rng: random.Random) -> Draft:
     if mad == 0:
         raise Reroll
     stem = (
-        "Random samples of 6 plants grew under two kinds of light. Growth in centimeters: LED light: " + ", ".join(map(str, a))
-        + "; sunlight: " + ", ".join(map(str, b))
+        "Random samples of 6 plants grew under two kinds of light. Growth in centimeters: LED light: "
+        + ", ".join(map(str, a))
+        + "; sunlight: "
+        + ", ".join(map(str, b))
         + ". Compare the two groups using a measure of center and a measure of variability, and state an informal conclusion about which light produces more growth."
     )
     ma, mb = F(sum(a), 6), F(sum(b), 6)
@@ -241,7 +306,15 @@ def sp6_predict(rng: random.Random) -> Draft:
     key = p * n
     if key.denominator != 1:
         raise Reroll
-    ctx = pick(rng, ("a spinner lands on blue", "a basketball player makes a free throw", "a seed sprouts", "a randomly chosen caller wins a prize"))
+    ctx = pick(
+        rng,
+        (
+            "a spinner lands on blue",
+            "a basketball player makes a free throw",
+            "a seed sprouts",
+            "a randomly chosen caller wins a prize",
+        ),
+    )
     stem = f"The probability that {ctx} is {frac(p)}. In {n} trials, about how many times should you expect this to happen?"
     rat = f"Expected count ≈ probability {TIMES} number of trials = {frac(p)} {TIMES} {n} = {key}."
     return numeric(stem, key, rat, 1, -0.4, tolerance=0)
@@ -296,7 +369,7 @@ def sp6_law_large(rng: random.Random) -> Draft:
         f"It will be exactly {expected}.",
         f"It will be close to {n // 2}.",
         f"It will be close to {target * n // sides if target * n // sides != expected else expected * 2}.",
-        f"It cannot be predicted at all.",
+        "It cannot be predicted at all.",
     ]
     rat = f"The probability is 1/{sides}, so the expected count is {n} {TIMES} 1/{sides} = {expected}; chance variation makes an exact match unlikely, but relative frequency tends toward 1/{sides} as trials increase."
     return single(rng, stem, key, ds, rat, 2, 0.0)
@@ -325,7 +398,13 @@ def sp7_marbles(rng: random.Random) -> Draft:
         f"Comparing favorable with unfavorable ({fav} to {total - fav}) gives odds, not a probability."
     )
     odds = F(fav, total - fav)
-    ds = [frac(F(total - fav, total)), frac(odds) if odds < 1 else frac(F(fav, total * 2)), frac(F(fav, total + fav)), frac(F(1, 3)), frac(F(1, fav))]
+    ds = [
+        frac(F(total - fav, total)),
+        frac(odds) if odds < 1 else frac(F(fav, total * 2)),
+        frac(F(fav, total + fav)),
+        frac(F(1, 3)),
+        frac(F(1, fav)),
+    ]
     return single(rng, stem, frac(key), ds, rat, 1, -0.7 + 0.3 * neg)
 
 
@@ -349,7 +428,12 @@ def sp7_spinner(rng: random.Random) -> Draft:
     key = F(len(fav), n)
     stem = f"A spinner has {n} equal sections numbered 1 to {n}. What is the probability of spinning {what}?"
     rat = f"Favorable outcomes: {', '.join(map(str, fav))} ({len(fav)} of {n} equally likely sections), so P = {ratio(len(fav), n)}."
-    ds = [frac(F(n - len(fav), n)), frac(F(len(fav), n - len(fav))) if n != 2 * len(fav) else frac(F(1, n)), frac(F(1, n)), frac(F(len(fav) + 1, n))]
+    ds = [
+        frac(F(n - len(fav), n)),
+        frac(F(len(fav), n - len(fav))) if n != 2 * len(fav) else frac(F(1, n)),
+        frac(F(1, n)),
+        frac(F(len(fav) + 1, n)),
+    ]
     return single(rng, stem, frac(key), ds, rat, 1, -0.4)
 
 
@@ -381,7 +465,11 @@ def sp7_likely(rng: random.Random) -> Draft:
     (correct if a > b else incorrect).append(f"Drawing {cols[0]} is more likely than drawing {cols[1]}.")
     (correct if a == b else incorrect).append(f"Drawing {cols[0]} and drawing {cols[1]} are equally likely.")
     correct.append(f"The probability of drawing {cols[0]} is {frac(F(a, total))}.")
-    incorrect.append(f"The probability of drawing {cols[1]} is {frac(F(b, a))}." if a != b and F(b, a) != F(b, total) else f"The probability of drawing {cols[1]} is 1.")
+    incorrect.append(
+        f"The probability of drawing {cols[1]} is {frac(F(b, a))}."
+        if a != b and F(b, a) != F(b, total)
+        else f"The probability of drawing {cols[1]} is 1."
+    )
     correct.append(f"Drawing a {cols[0]} or {cols[1]} tile is certain (probability 1).")
     incorrect.append(f"The probability of drawing a {cols[0]} tile is {a}.")
     stem = f"A box holds {a} {cols[0]} tiles and {b} {cols[1]} tiles. One tile is drawn at random. Which statements are true? Select all that apply."
@@ -428,7 +516,12 @@ def sp8_coin_die(rng: random.Random) -> Draft:
     key = F(1, 2) * F(fav_die, 6)
     stem = f"You flip a fair coin and roll a fair number cube (1–6). What is the probability of getting {side} and a number {kind} {k}?"
     rat = f"12 equally likely outcomes; P({side}) = 1/2 and P(number {kind} {k}) = {fav_die}/6, so P(both) = 1/2 {TIMES} {fav_die}/6 = {frac(key)}."
-    ds = [frac(F(1, 2) + F(fav_die, 6)) if F(1, 2) + F(fav_die, 6) < 1 else frac(F(fav_die, 6)), frac(F(fav_die, 6)), frac(F(fav_die, 8)), frac(F(1, 12))]
+    ds = [
+        frac(F(1, 2) + F(fav_die, 6)) if F(1, 2) + F(fav_die, 6) < 1 else frac(F(fav_die, 6)),
+        frac(F(fav_die, 6)),
+        frac(F(fav_die, 8)),
+        frac(F(1, 12)),
+    ]
     return single(rng, stem, frac(key), ds, rat, 2, 0.3)
 
 
@@ -438,9 +531,18 @@ def sp8_count(rng: random.Random) -> Draft:
     setting, outcome = pick(
         rng,
         (
-            (f"A deli offers {a} kinds of bread, {b} fillings and {c} sauces.", "sandwiches with one bread, one filling and one sauce"),
-            (f"For a trip, Mia packs {a} shirts, {b} pairs of pants and {c} pairs of shoes.", "outfits of one shirt, one pair of pants and one pair of shoes"),
-            (f"A frozen yogurt shop offers {a} cup sizes, {b} flavors and {c} toppings.", "orders of one size, one flavor and one topping"),
+            (
+                f"A deli offers {a} kinds of bread, {b} fillings and {c} sauces.",
+                "sandwiches with one bread, one filling and one sauce",
+            ),
+            (
+                f"For a trip, Mia packs {a} shirts, {b} pairs of pants and {c} pairs of shoes.",
+                "outfits of one shirt, one pair of pants and one pair of shoes",
+            ),
+            (
+                f"A frozen yogurt shop offers {a} cup sizes, {b} flavors and {c} toppings.",
+                "orders of one size, one flavor and one topping",
+            ),
         ),
     )
     stem = f"{setting} How many different {outcome} are possible?"
@@ -547,8 +649,38 @@ def _prob_text(rng: random.Random, p: F) -> str:
 
 @template("7.SP.C.5", 6)
 def sp5_words(rng: random.Random) -> Draft:
-    p = pick(rng, (F(0), F(1), F(1, 2), F(1, 20), F(1, 10), F(3, 20), F(1, 5), F(1, 4), F(3, 10), F(7, 10), F(3, 4), F(4, 5), F(9, 10), F(19, 20), F(2, 3), F(1, 3)))
-    event = pick(rng, ("it will snow in town tomorrow", "a randomly chosen student has a pet", "the bus arrives on time", "a free throw goes in", "a seed sprouts", "the next caller wins"))
+    p = pick(
+        rng,
+        (
+            F(0),
+            F(1),
+            F(1, 2),
+            F(1, 20),
+            F(1, 10),
+            F(3, 20),
+            F(1, 5),
+            F(1, 4),
+            F(3, 10),
+            F(7, 10),
+            F(3, 4),
+            F(4, 5),
+            F(9, 10),
+            F(19, 20),
+            F(2, 3),
+            F(1, 3),
+        ),
+    )
+    event = pick(
+        rng,
+        (
+            "it will snow in town tomorrow",
+            "a randomly chosen student has a pet",
+            "the bus arrives on time",
+            "a free throw goes in",
+            "a seed sprouts",
+            "the next caller wins",
+        ),
+    )
     ptext = _prob_text(rng, p)
     stem = f"The probability that {event} is {ptext}. Which word best describes how likely this event is?"
     key = _word(p)
@@ -560,7 +692,15 @@ def sp5_words(rng: random.Random) -> Draft:
     ds = near + [w for w in ds if w not in near]
     rat = (
         f"Probabilities run from 0 (impossible) to 1 (certain); 1/2 means equally likely as not. {ptext} is "
-        + ("exactly 0" if p == 0 else "exactly 1" if p == 1 else "exactly 1/2" if p == F(1, 2) else ("less than 1/2" if p < F(1, 2) else "greater than 1/2"))
+        + (
+            "exactly 0"
+            if p == 0
+            else "exactly 1"
+            if p == 1
+            else "exactly 1/2"
+            if p == F(1, 2)
+            else ("less than 1/2" if p < F(1, 2) else "greater than 1/2")
+        )
         + f", so the event is {key}."
     )
     return single(rng, stem, key, ds, rat, 1, -1.0)
@@ -569,7 +709,12 @@ def sp5_words(rng: random.Random) -> Draft:
 @template("7.SP.C.5", 5)
 def sp5_valid(rng: random.Random) -> Draft:
     good = [F(rng.randint(1, 19), 20), F(rng.randint(1, 7), 8), F(0), F(1), F(rng.randint(1, 99), 100)]
-    bad_texts = [f"{rng.randint(5, 9)}/4", dec(F(rng.randint(11, 19), 10)), f"{rng.randint(105, 150)}%", f"{MINUS}{dec(F(rng.randint(1, 9), 10))}"]
+    bad_texts = [
+        f"{rng.randint(5, 9)}/4",
+        dec(F(rng.randint(11, 19), 10)),
+        f"{rng.randint(105, 150)}%",
+        f"{MINUS}{dec(F(rng.randint(1, 9), 10))}",
+    ]
     k = rng.randint(2, 3)
     correct = [_prob_text(rng, p) for p in rng.sample(good, k)]
     incorrect = rng.sample(bad_texts, 5 - k)
@@ -581,14 +726,32 @@ def sp5_valid(rng: random.Random) -> Draft:
 @template("7.SP.C.5", 5)
 def sp5_most_likely(rng: random.Random) -> Draft:
     ps = rng.sample([F(n, 20) for n in range(1, 20)], 4)
-    events = rng.sample(("rain on Saturday", "a win for the home team", "a quiz on Friday", "snow before noon", "a fire drill this week", "a visit from the principal"), 4)
-    stem = "The weather club and the student council listed the probabilities of some events: " + "; ".join(f"{e}: {_prob_text(rng, p)}" for e, p in zip(events, ps)) + ". Which event is most likely?"
+    events = rng.sample(
+        (
+            "rain on Saturday",
+            "a win for the home team",
+            "a quiz on Friday",
+            "snow before noon",
+            "a fire drill this week",
+            "a visit from the principal",
+        ),
+        4,
+    )
+    stem = (
+        "The weather club and the student council listed the probabilities of some events: "
+        + "; ".join(f"{e}: {_prob_text(rng, p)}" for e, p in zip(events, ps))
+        + ". Which event is most likely?"
+    )
     best = max(range(4), key=lambda j: ps[j])
     worst = min(range(4), key=lambda j: ps[j])
     cap = [e[0].upper() + e[1:] for e in events]
     key = cap[best]
     ds = [cap[j] for j in range(4) if j != best]
-    rat = "Compare the probabilities in one form: " + ", ".join(f"{e} = {dec(p)}" for e, p in zip(events, ps)) + f". The greatest, {dec(ps[best])}, belongs to {events[best]}; {events[worst]} is least likely."
+    rat = (
+        "Compare the probabilities in one form: "
+        + ", ".join(f"{e} = {dec(p)}" for e, p in zip(events, ps))
+        + f". The greatest, {dec(ps[best])}, belongs to {events[best]}; {events[worst]} is least likely."
+    )
     return single(rng, stem, key, ds, rat, 2, 0.0, shuffle=True)
 
 
@@ -603,7 +766,11 @@ def sp5_spinner_words(rng: random.Random) -> Draft:
     idx = WORDS.index(key)
     near = [WORDS[j] for j in (idx - 1, idx + 1) if 0 <= j < len(WORDS)]
     ds = near + [w for w in WORDS if w != key and w not in near]
-    rat = f"P({col}) = {ratio(k, n)}" + (f" = {dec(p)}" if p not in (0, 1) and (p * 100).denominator == 1 else "") + f", so landing on {col} is {key}."
+    rat = (
+        f"P({col}) = {ratio(k, n)}"
+        + (f" = {dec(p)}" if p not in (0, 1) and (p * 100).denominator == 1 else "")
+        + f", so landing on {col} is {key}."
+    )
     return single(rng, stem, key, ds, rat, 1, -0.8)
 
 
@@ -636,12 +803,24 @@ def sp4_median(rng: random.Random) -> Draft:
     n = rng.choice((6, 7, 8, 9))
     data = _data(rng, n, 40, 95)
     med = F(data[(n - 1) // 2] + data[n // 2], 2)
-    ctx = pick(rng, ("scores on a science test", "resting heart rates, in beats per minute,", "minutes of daily exercise"))
+    ctx = pick(
+        rng, ("scores on a science test", "resting heart rates, in beats per minute,", "minutes of daily exercise")
+    )
     shuffled = data[:]
     rng.shuffle(shuffled)
-    stem = f"A random sample of {n} students gave these {ctx}: " + ", ".join(map(str, shuffled)) + ". What is the median?"
-    mid = f"the middle value, {data[n // 2]}" if n % 2 else f"the mean of the two middle values, ({data[n // 2 - 1]} + {data[n // 2]}) {DIVIDE} 2 = {dec(med)}"
-    rat = "Order the data: " + ", ".join(map(str, data)) + f". The median is {mid}. The median of the unordered list is not its middle entry."
+    stem = (
+        f"A random sample of {n} students gave these {ctx}: " + ", ".join(map(str, shuffled)) + ". What is the median?"
+    )
+    mid = (
+        f"the middle value, {data[n // 2]}"
+        if n % 2
+        else f"the mean of the two middle values, ({data[n // 2 - 1]} + {data[n // 2]}) {DIVIDE} 2 = {dec(med)}"
+    )
+    rat = (
+        "Order the data: "
+        + ", ".join(map(str, data))
+        + f". The median is {mid}. The median of the unordered list is not its middle entry."
+    )
     return numeric(stem, med, rat, 1, -0.3 + 0.3 * (n % 2 == 0), tolerance=0.001)
 
 
@@ -656,7 +835,14 @@ def sp3_overlap(rng: random.Random) -> Draft:
     m2 = m1 + mult * mad
     if m2.denominator != 1:
         raise Reroll
-    ctx = pick(rng, ("the number of minutes two bus routes take to reach school", "the weights, in pounds, of two breeds of dogs at a shelter", "the points scored per game by two basketball teams"))
+    ctx = pick(
+        rng,
+        (
+            "the number of minutes two bus routes take to reach school",
+            "the weights, in pounds, of two breeds of dogs at a shelter",
+            "the points scored per game by two basketball teams",
+        ),
+    )
     stem = (
         f"Dot plots of {ctx} have similar spreads, each with a MAD of {mad}. The means are {m1} and {m2}. "
         "Which statement best describes the two distributions?"
@@ -670,9 +856,13 @@ def sp3_overlap(rng: random.Random) -> Draft:
     inverse = F(mad) / (m2 - m1)
     ds = [
         f"The means differ by {mads(mult)}, so the distributions " + ("overlap a lot." if big else "barely overlap."),
-        f"The means differ by {mads(F(m2 - m1))}, so the distributions barely overlap." if m2 - m1 != mult else "The distributions must be identical.",
+        f"The means differ by {mads(F(m2 - m1))}, so the distributions barely overlap."
+        if m2 - m1 != mult
+        else "The distributions must be identical.",
         "The distributions cannot be compared because their means are different.",
-        f"The means differ by {mads(inverse)}, so the distributions overlap a lot." if inverse != mult and (inverse * 100).denominator == 1 else "The distributions do not overlap at all.",
+        f"The means differ by {mads(inverse)}, so the distributions overlap a lot."
+        if inverse != mult and (inverse * 100).denominator == 1
+        else "The distributions do not overlap at all.",
     ]
     rat = (
         f"Difference of means = {m2} − {m1} = {m2 - m1} = {dec(mult)} {TIMES} {mad}, that is {mads(mult)}. "
@@ -691,9 +881,14 @@ def sp3_from_data(rng: random.Random) -> Draft:
         raise Reroll
     b = [x + shift for x in a]
     rng.shuffle(b)
-    groups = pick(rng, (("Class A", "Class B"), ("the morning runners", "the evening runners"), ("Garden 1", "Garden 2")))
+    groups = pick(
+        rng, (("Class A", "Class B"), ("the morning runners", "the evening runners"), ("Garden 1", "Garden 2"))
+    )
     stem = (
-        f"Two data sets have the same variability. {groups[0]}: " + ", ".join(map(str, a)) + f". {groups[1]}: " + ", ".join(map(str, b))
+        f"Two data sets have the same variability. {groups[0]}: "
+        + ", ".join(map(str, a))
+        + f". {groups[1]}: "
+        + ", ".join(map(str, b))
         + f". The MAD of each set is {dec(mad)}. The difference of the means is how many times the MAD?"
     )
     key = F(shift) / mad
@@ -723,7 +918,11 @@ def sp3_which_pair(rng: random.Random) -> Draft:
     )
     key = labels[best]
     ds = [labels[j] for j in range(3) if j != best] + ["All three are equally separated."]
-    rat = "Compare the difference of means in MADs: " + ", ".join(f"{labels[j]}: {pairs[j][0]} {DIVIDE} {pairs[j][1]} = {frac(ratios[j], True)}" for j in range(3)) + f". {labels[best]} is separated by the most MADs; the largest raw difference is not enough when the spread is also large."
+    rat = (
+        "Compare the difference of means in MADs: "
+        + ", ".join(f"{labels[j]}: {pairs[j][0]} {DIVIDE} {pairs[j][1]} = {frac(ratios[j], True)}" for j in range(3))
+        + f". {labels[best]} is separated by the most MADs; the largest raw difference is not enough when the spread is also large."
+    )
     return single(rng, stem, key, ds, rat, 3, 1.0)
 
 
@@ -754,13 +953,41 @@ def sp3_overlap_rubric(rng: random.Random) -> Draft:
 
 # (question of interest, biased group that a lazy survey would ask, why that group is biased)
 SURVEYS: tuple[tuple[str, str, str], ...] = (
-    ("how many hours a week students spend playing sports", "members of the basketball team", "team members play more sports than most students"),
-    ("how much time students spend on homework each night", "students in the honors math class", "honors students may get more homework than other students"),
-    ("how students usually get to school", "students waiting at the bus stop", "everyone at the bus stop rides the bus"),
-    ("which lunch students like best", "students in the pizza line on pizza day", "students in the pizza line already chose pizza"),
-    ("how many books students read each month", "students in the library after school", "library visitors are likely to read more than other students"),
-    ("whether students want a longer recess", "students on the playground during recess", "students already on the playground may like recess more"),
-    ("whether the school should start a robotics club", "students at the science fair", "science fair students are more interested in science and engineering"),
+    (
+        "how many hours a week students spend playing sports",
+        "members of the basketball team",
+        "team members play more sports than most students",
+    ),
+    (
+        "how much time students spend on homework each night",
+        "students in the honors math class",
+        "honors students may get more homework than other students",
+    ),
+    (
+        "how students usually get to school",
+        "students waiting at the bus stop",
+        "everyone at the bus stop rides the bus",
+    ),
+    (
+        "which lunch students like best",
+        "students in the pizza line on pizza day",
+        "students in the pizza line already chose pizza",
+    ),
+    (
+        "how many books students read each month",
+        "students in the library after school",
+        "library visitors are likely to read more than other students",
+    ),
+    (
+        "whether students want a longer recess",
+        "students on the playground during recess",
+        "students already on the playground may like recess more",
+    ),
+    (
+        "whether the school should start a robotics club",
+        "students at the science fair",
+        "science fair students are more interested in science and engineering",
+    ),
 )
 
 
@@ -791,13 +1018,13 @@ def sp1_biased_ms(rng: random.Random) -> Draft:
     biased = [
         f"Survey {n} {group}.",
         f"Ask {n} students who volunteer by replying to an email.",
-        f"Survey every student in one seventh-grade class.",
+        "Survey every student in one seventh-grade class.",
         f"Survey {n} students chosen by the council president.",
     ]
     fair = [
         f"Pick {n} student ID numbers with a random number generator and survey those students.",
         f"Put every student's name in a box, mix well, and draw {n} names.",
-        f"Survey every 10th student on an alphabetical list of all students, starting from a randomly chosen name.",
+        "Survey every 10th student on an alphabetical list of all students, starting from a randomly chosen name.",
     ]
     k = rng.randint(2, 3)
     stem = f"A reporter for the school paper wants to learn {question} at her school. Which sampling plans are likely to be biased? Select all that apply."

@@ -132,9 +132,7 @@ class ItemSpec:
             "rationale": self.rationale,
             "dok": self.dok,
             "difficulty_hint": self.difficulty_hint,
-            "rubric": [
-                {"score": r.score, "label": r.label, "criteria": r.criteria} for r in self.rubric
-            ],
+            "rubric": [{"score": r.score, "label": r.label, "criteria": r.criteria} for r in self.rubric],
             "n_categories": self.n_categories,
             "template": self.template,
         }

@@ -19,7 +19,10 @@ _DOMAINS: tuple[tuple[str, str], ...] = (
 
 _CLUSTERS: tuple[tuple[str, str], ...] = (
     ("7.RP.A", "Analyze proportional relationships and use them to solve real-world and mathematical problems"),
-    ("7.NS.A", "Apply and extend understandings of operations with fractions to add, subtract, multiply and divide rational numbers"),
+    (
+        "7.NS.A",
+        "Apply and extend understandings of operations with fractions to add, subtract, multiply and divide rational numbers",
+    ),
     ("7.EE.A", "Use properties of operations to generate equivalent expressions"),
     ("7.EE.B", "Solve real-life and mathematical problems using numerical and algebraic expressions and equations"),
     ("7.G.A", "Draw, construct and describe geometric figures and the relationships between them"),
@@ -30,29 +33,92 @@ _CLUSTERS: tuple[tuple[str, str], ...] = (
 )
 
 _STANDARDS: tuple[tuple[str, str], ...] = (
-    ("7.RP.A.1", "Compute unit rates from ratios of fractions, including ratios of lengths, areas and other quantities in like or different units"),
-    ("7.RP.A.2", "Recognize and represent proportional relationships: tables, graphs, equations and the constant of proportionality"),
-    ("7.RP.A.3", "Use proportional relationships to solve multistep ratio and percent problems (tax, tips, discounts, markups, commissions, percent change and error)"),
-    ("7.NS.A.1", "Add and subtract rational numbers; represent sums and differences on a number line and use additive inverses and distance"),
-    ("7.NS.A.2", "Multiply and divide rational numbers, apply sign rules, and convert rational numbers to terminating or repeating decimals"),
+    (
+        "7.RP.A.1",
+        "Compute unit rates from ratios of fractions, including ratios of lengths, areas and other quantities in like or different units",
+    ),
+    (
+        "7.RP.A.2",
+        "Recognize and represent proportional relationships: tables, graphs, equations and the constant of proportionality",
+    ),
+    (
+        "7.RP.A.3",
+        "Use proportional relationships to solve multistep ratio and percent problems (tax, tips, discounts, markups, commissions, percent change and error)",
+    ),
+    (
+        "7.NS.A.1",
+        "Add and subtract rational numbers; represent sums and differences on a number line and use additive inverses and distance",
+    ),
+    (
+        "7.NS.A.2",
+        "Multiply and divide rational numbers, apply sign rules, and convert rational numbers to terminating or repeating decimals",
+    ),
     ("7.NS.A.3", "Solve real-world and mathematical problems with the four operations on rational numbers"),
-    ("7.EE.A.1", "Add, subtract, factor and expand linear expressions with rational coefficients using properties of operations"),
+    (
+        "7.EE.A.1",
+        "Add, subtract, factor and expand linear expressions with rational coefficients using properties of operations",
+    ),
     ("7.EE.A.2", "Rewrite an expression in a different form to show how the quantities in a problem are related"),
-    ("7.EE.B.3", "Solve multi-step real-life problems with positive and negative rational numbers in any form and check reasonableness by estimation"),
-    ("7.EE.B.4", "Use variables to write and solve equations of the form px + q = r and p(x + q) = r, and inequalities px + q > r or px + q < r"),
-    ("7.G.A.1", "Solve problems involving scale drawings: compute actual lengths and areas and reproduce a drawing at a different scale"),
-    ("7.G.A.2", "Draw geometric shapes with given conditions, focusing on triangles from three measures of angles or sides"),
-    ("7.G.A.3", "Describe the two-dimensional figures that result from slicing three-dimensional figures such as right prisms and pyramids"),
-    ("7.G.B.4", "Know and use the formulas for the area and circumference of a circle and the relationship between them"),
-    ("7.G.B.5", "Use supplementary, complementary, vertical and adjacent angles to write and solve equations for an unknown angle"),
-    ("7.G.B.6", "Solve real-world problems involving area, volume and surface area of figures made of triangles, quadrilaterals, polygons, cubes and right prisms"),
-    ("7.SP.A.1", "Understand that a representative sample supports inferences about a population and that random sampling tends to produce one"),
-    ("7.SP.A.2", "Use data from a random sample to draw inferences about a population and gauge the variation among samples"),
-    ("7.SP.B.3", "Assess the overlap of two distributions with similar variability by expressing the difference of centers as a multiple of a measure of variability"),
-    ("7.SP.B.4", "Use measures of center and variability from random samples to draw informal comparative inferences about two populations"),
-    ("7.SP.C.5", "Understand that the probability of a chance event is a number from 0 to 1 expressing how likely it is"),
-    ("7.SP.C.6", "Approximate a probability from relative frequencies and predict approximate relative frequencies from a probability"),
-    ("7.SP.C.7", "Develop uniform and non-uniform probability models, use them to find probabilities and compare them with observed frequencies"),
+    (
+        "7.EE.B.3",
+        "Solve multi-step real-life problems with positive and negative rational numbers in any form and check reasonableness by estimation",
+    ),
+    (
+        "7.EE.B.4",
+        "Use variables to write and solve equations of the form px + q = r and p(x + q) = r, and inequalities px + q > r or px + q < r",
+    ),
+    (
+        "7.G.A.1",
+        "Solve problems involving scale drawings: compute actual lengths and areas and reproduce a drawing at a different scale",
+    ),
+    (
+        "7.G.A.2",
+        "Draw geometric shapes with given conditions, focusing on triangles from three measures of angles or sides",
+    ),
+    (
+        "7.G.A.3",
+        "Describe the two-dimensional figures that result from slicing three-dimensional figures such as right prisms and pyramids",
+    ),
+    (
+        "7.G.B.4",
+        "Know and use the formulas for the area and circumference of a circle and the relationship between them",
+    ),
+    (
+        "7.G.B.5",
+        "Use supplementary, complementary, vertical and adjacent angles to write and solve equations for an unknown angle",
+    ),
+    (
+        "7.G.B.6",
+        "Solve real-world problems involving area, volume and surface area of figures made of triangles, quadrilaterals, polygons, cubes and right prisms",
+    ),
+    (
+        "7.SP.A.1",
+        "Understand that a representative sample supports inferences about a population and that random sampling tends to produce one",
+    ),
+    (
+        "7.SP.A.2",
+        "Use data from a random sample to draw inferences about a population and gauge the variation among samples",
+    ),
+    (
+        "7.SP.B.3",
+        "Assess the overlap of two distributions with similar variability by expressing the difference of centers as a multiple of a measure of variability",
+    ),
+    (
+        "7.SP.B.4",
+        "Use measures of center and variability from random samples to draw informal comparative inferences about two populations",
+    ),
+    (
+        "7.SP.C.5",
+        "Understand that the probability of a chance event is a number from 0 to 1 expressing how likely it is",
+    ),
+    (
+        "7.SP.C.6",
+        "Approximate a probability from relative frequencies and predict approximate relative frequencies from a probability",
+    ),
+    (
+        "7.SP.C.7",
+        "Develop uniform and non-uniform probability models, use them to find probabilities and compare them with observed frequencies",
+    ),
     ("7.SP.C.8", "Find probabilities of compound events using organized lists, tables, tree diagrams and simulation"),
 )
 

@@ -4,7 +4,7 @@ Each one only reads rows through itembank functions and hands arrays to the
 engine's or itembank's own functions; no psychometrics is written here.
 
 * :func:`check_trajectory` - a check's estimate after each answer
-  (:func:`engine.session.estimate` on the prefixes of its stored state, as
+  (:func:`engine.adaptive.check.estimate` on the prefixes of its stored state, as
   :func:`itembank.checks` replays an answer).
 * :func:`student_history` - a student's checks per standard with their
   trajectories (the history chart of a student's page).
@@ -15,7 +15,7 @@ engine's or itembank's own functions; no psychometrics is written here.
 * :func:`item_figures` - an item's curve and information plots
   (:mod:`itembank.plots`).
 * :func:`assemble_exit_tickets` - fixed forms on a standard
-  (:func:`engine.assembly.assemble_forms` on the live bank's items).
+  (:func:`engine.forms.assembly.assemble_forms` on the live bank's items).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sqlmodel import Session, select
 
-from engine import session as cat
-from engine.assembly import assemble_forms
-from engine.reliability import information_curves
+from engine.adaptive import check as adaptive_check
+from engine.analysis.reliability import information_curves
+from engine.forms.assembly import assemble_forms
 from itembank.bank import ItemContent, NoLiveBank, OperationalBank, load_parameters
 from itembank.errors import Invalid
 from itembank.plots import icc_figure, information_figure, observed_proportions, to_svg
@@ -67,12 +67,16 @@ def check_trajectory(bank: OperationalBank, check: Check) -> list[TrajectoryPoin
     """The check's estimate after each of its answers (the engine's own estimate)."""
     if bank.adaptive is None:
         return []
-    state = cat.SessionState.from_dict(check.state)
+    state = adaptive_check.CheckState.from_dict(check.state)
     out = []
     for k in range(1, len(state.items) + 1):
         upto = replace(state, items=state.items[:k], scores=state.scores[:k], pending=None, finished=None)
-        est = cat.estimate(bank.adaptive, upto)
-        out.append(TrajectoryPoint(k, float(est.theta), float(est.se), str(est.band), float(est.p_mastery), bool(state.scores[k - 1])))
+        est = adaptive_check.estimate(bank.adaptive, upto)
+        out.append(
+            TrajectoryPoint(
+                k, float(est.theta), float(est.se), str(est.band), float(est.p_mastery), bool(state.scores[k - 1])
+            )
+        )
     return out
 
 
@@ -106,7 +110,7 @@ def student_history(session: Session, banks, student_id: int) -> list[StandardHi
             bank = banks.get(check.calibration_id, session.get_bind())
         except Exception:  # a calibration that no longer loads: skip its checks
             continue
-        state = cat.SessionState.from_dict(check.state)
+        state = adaptive_check.CheckState.from_dict(check.state)
         schemes[check.standard_id] = (state.bands.cuts, state.bands.labels)
         by_standard.setdefault(check.standard_id, []).append(CheckHistory(check, check_trajectory(bank, check)))
     out = []
@@ -138,7 +142,7 @@ class BankAnalysis:
 
 
 #: analyses per database engine (weakly held) and calibration: (time made, analysis)
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 #: seconds an analysis is reused before it is recomputed with the newer responses
 CACHE_SECONDS = 300.0
@@ -213,7 +217,12 @@ class ExitTicket:
 
 
 def assemble_exit_tickets(
-    bank: OperationalBank, standard: Standard, *, length: int, n_forms: int, self_scoring_only: bool = True,
+    bank: OperationalBank,
+    standard: Standard,
+    *,
+    length: int,
+    n_forms: int,
+    self_scoring_only: bool = True,
     time_limit: float = 10.0,
 ) -> ExitTicket:
     """``n_forms`` disjoint forms of ``length`` items on ``standard``, most informative at its mastery cut.
@@ -227,7 +236,8 @@ def assemble_exit_tickets(
         raise Invalid(f"standard {standard.code} has no operational items in the live bank", "standard")
     if pos.size < length * n_forms:
         raise Invalid(
-            f"standard {standard.code} has {pos.size} items; {n_forms} form(s) of {length} need {length * n_forms}", "length"
+            f"standard {standard.code} has {pos.size} items; {n_forms} form(s) of {length} need {length * n_forms}",
+            "length",
         )
     ids = bank.params.item_ids[pos].tolist()
     content = [bank.content[i] for i in ids]
@@ -241,12 +251,21 @@ def assemble_exit_tickets(
     dok_codes = (dok >= 2).astype(int)
     cut = bank.scheme(standard.id).mastery_cut
     result = assemble_forms(
-        bank.params.subset(pos), length=length, theta=[cut], n_forms=n_forms,
-        objectives=obj_code, objective_limits=limits, dok=dok_codes, dok_limits=dok_limits,
-        max_overlap=0, time_limit=time_limit,
+        bank.params.subset(pos),
+        length=length,
+        theta=[cut],
+        n_forms=n_forms,
+        objectives=obj_code,
+        objective_limits=limits,
+        dok=dok_codes,
+        dok_limits=dok_limits,
+        max_overlap=0,
+        time_limit=time_limit,
     )
     forms = [[content[p] for p in row] for row in result.forms]
-    return ExitTicket(forms, [float(x) for x in result.information[:, 0]], float(cut), bool(result.optimal), result.status)
+    return ExitTicket(
+        forms, [float(x) for x in result.information[:, 0]], float(cut), bool(result.optimal), result.status
+    )
 
 
 def student_checks(session: Session, student_id: int, *, active: bool | None = None) -> list[Check]:

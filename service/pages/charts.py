@@ -15,17 +15,19 @@ BAND_FILL = {"red": "#fbe3e1", "yellow": "#fdf3cf", "green": "#dff3e4", "blue": 
 class HistoryChart:
     width: int
     height: int
-    bands: list[dict]       # {y, h, band, label_y}
-    points: list[dict]      # {x, y, lo, hi, band, correct, n, theta, se, p}
+    bands: list[dict]  # {y, h, band, label_y}
+    points: list[dict]  # {x, y, lo, hi, band, correct, n, theta, se, p}
     path: str
-    checks: list[dict]      # {x, label}
-    ticks: list[dict]       # {y, label}
+    checks: list[dict]  # {x, label}
+    ticks: list[dict]  # {y, label}
     plot_left: int
     plot_right: int
     summary: str
 
 
-def history_chart(history: StandardHistory, *, width: int = 560, height: int = 170, lo: float = -3.0, hi: float = 3.0) -> HistoryChart:
+def history_chart(
+    history: StandardHistory, *, width: int = 560, height: int = 170, lo: float = -3.0, hi: float = 3.0
+) -> HistoryChart:
     """Estimate after each answer, check after check, over the band regions of the standard."""
     left, right, top, bottom = 40, width - 64, 18, height - 24
     pts = [(c, p) for c in history.checks for p in c.points]
@@ -44,24 +46,43 @@ def history_chart(history: StandardHistory, *, width: int = 560, height: int = 1
     for k in range(len(edges) - 1):
         y0, y1 = y_of(edges[k + 1]), y_of(edges[k])
         band = labels[k] if k < len(labels) else labels[-1]
-        bands.append({"y": round(y0, 1), "h": round(y1 - y0, 1), "band": band, "fill": BAND_FILL.get(band, "#eee"),
-                      "label_y": round((y0 + y1) / 2 + 4, 1)})
+        bands.append(
+            {
+                "y": round(y0, 1),
+                "h": round(y1 - y0, 1),
+                "band": band,
+                "fill": BAND_FILL.get(band, "#eee"),
+                "label_y": round((y0 + y1) / 2 + 4, 1),
+            }
+        )
     points, checks = [], []
     seen = None
     for k, (c, p) in enumerate(pts):
         if c is not seen:
-            checks.append({"x": round(x_of(k) - (right - left) / n / 2, 1), "label": c.check.started_at.strftime("%-d %b")})
+            checks.append(
+                {"x": round(x_of(k) - (right - left) / n / 2, 1), "label": c.check.started_at.strftime("%-d %b")}
+            )
             seen = c
-        points.append({
-            "x": round(x_of(k), 1), "y": round(y_of(p.theta), 1), "lo": round(y_of(p.theta - p.se), 1),
-            "hi": round(y_of(p.theta + p.se), 1), "band": p.band, "correct": p.correct, "n": p.n,
-            "theta": p.theta, "se": p.se, "p": p.p_mastery,
-        })
+        points.append(
+            {
+                "x": round(x_of(k), 1),
+                "y": round(y_of(p.theta), 1),
+                "lo": round(y_of(p.theta - p.se), 1),
+                "hi": round(y_of(p.theta + p.se), 1),
+                "band": p.band,
+                "correct": p.correct,
+                "n": p.n,
+                "theta": p.theta,
+                "se": p.se,
+                "p": p.p_mastery,
+            }
+        )
     path = " ".join(f"{'M' if k == 0 else 'L'}{q['x']},{q['y']}" for k, q in enumerate(points))
     ticks = [{"y": round(y_of(t), 1), "label": f"{t:+.0f}" if t else "0"} for t in (-3, -2, -1, 0, 1, 2, 3)]
     last = pts[-1][1] if pts else None
-    summary = (
-        f"{history.standard.code}: {len(history.checks)} check(s), {len(pts)} answers; "
-        + (f"latest estimate {last.theta:.2f} ± {last.se:.2f}, band {last.band}, P(mastery) {last.p_mastery:.2f}" if last else "no answers")
+    summary = f"{history.standard.code}: {len(history.checks)} check(s), {len(pts)} answers; " + (
+        f"latest estimate {last.theta:.2f} ± {last.se:.2f}, band {last.band}, P(mastery) {last.p_mastery:.2f}"
+        if last
+        else "no answers"
     )
     return HistoryChart(width, height, bands, points, path, checks, ticks, left, right, summary)

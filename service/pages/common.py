@@ -144,7 +144,10 @@ def page_role(*roles: str):
         if user.role not in roles:
             words = [_ROLE_WORDS[r] for r in roles]
             who = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-            raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=f"This page is for {who}; you are logged in as a {user.role}.")
+            raise HTTPException(
+                status_code=status.HTTP_403_FORBIDDEN,
+                detail=f"This page is for {who}; you are logged in as a {user.role}.",
+            )
         return user
 
     return check
@@ -169,7 +172,14 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
-_TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Cannot do that now", 422: "Please check what you sent", 429: "Too many tries"}
+_TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Cannot do that now",
+    422: "Please check what you sent",
+    429: "Too many tries",
+}
 
 
 def error_page(request: Request, code: int, detail: Any) -> HTMLResponse:
@@ -177,7 +187,12 @@ def error_page(request: Request, code: int, detail: Any) -> HTMLResponse:
         detail = "; ".join(
             f"{'.'.join(str(x) for x in d.get('loc', [])[1:]) or 'input'}: {d.get('msg', '')}" for d in detail
         )
-    return render(request, "error.html", {"code": code, "title": _TITLES.get(code, "Something went wrong"), "detail": str(detail)}, code)
+    return render(
+        request,
+        "error.html",
+        {"code": code, "title": _TITLES.get(code, "Something went wrong"), "detail": str(detail)},
+        code,
+    )
 
 
 class PageRoute(APIRoute):

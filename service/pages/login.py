@@ -54,7 +54,9 @@ async def login(
     if not username or not password:
         return render(request, "login.html", {**context, "error": "Type your username and your password."}, 422)
     try:
-        token = await auth.login(request, OAuth2PasswordRequestForm(username=username, password=password), session, settings)
+        token = await auth.login(
+            request, OAuth2PasswordRequestForm(username=username, password=password), session, settings
+        )
     except HTTPException as err:
         message = "That username and password do not match. Try again." if err.status_code == 401 else str(err.detail)
         return render(request, "login.html", {**context, "error": message}, err.status_code)
@@ -63,8 +65,13 @@ async def login(
     role = decode_token(token.access_token, settings.secret_key).role
     response = RedirectResponse(_safe_next(next) or home_for(role), status_code=303)
     response.set_cookie(
-        COOKIE, token.access_token, max_age=token.expires_in, httponly=True, samesite="lax",
-        secure=request.url.scheme == "https", path="/",
+        COOKIE,
+        token.access_token,
+        max_age=token.expires_in,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
     )
     return response
 

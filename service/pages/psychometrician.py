@@ -29,7 +29,12 @@ router = APIRouter(prefix="/bank", route_class=PageRoute, include_in_schema=Fals
 
 PER_PAGE = 50
 STATUSES = ("draft", "pretest", "operational", "retired")
-INTERACTIONS = {"single_choice": "single choice", "multiple_select": "multiple select", "numeric_entry": "numeric entry", "constructed_response": "rubric (written)"}
+INTERACTIONS = {
+    "single_choice": "single choice",
+    "multiple_select": "multiple select",
+    "numeric_entry": "numeric entry",
+    "constructed_response": "rubric (written)",
+}
 
 
 def _analysis(session, bank):
@@ -54,7 +59,12 @@ def browser(
 ):
     standard_id = find_standard(session, standard).id if standard else None
     rows, _ = list_items(
-        session, status=status or None, standard_id=standard_id, interaction=interaction or None, limit=100_000, offset=0
+        session,
+        status=status or None,
+        standard_id=standard_id,
+        interaction=interaction or None,
+        limit=100_000,
+        offset=0,
     )
     analysis = _analysis(session, bank)
     stats = analysis.stats if analysis else {}
@@ -67,7 +77,7 @@ def browser(
     total = len(rows)
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(page, pages)
-    shown = rows[(page - 1) * PER_PAGE: page * PER_PAGE]
+    shown = rows[(page - 1) * PER_PAGE : page * PER_PAGE]
     codes = items_api._codes(session, shown)
     params = {}
     if analysis is not None:
@@ -78,11 +88,25 @@ def browser(
                 params[r.id] = {"a": float(p.a[j]), "b": float(p.b[j]) if math.isfinite(p.b[j]) else None}
     standards, _ = list_standards(session, limit=10_000)
     query = {"standard": standard, "status": status, "interaction": interaction, "flag": flag}
-    return render(request, "bank/browser.html", {
-        "rows": shown, "codes": codes, "stats": stats, "params": params, "total": total, "page": page, "pages": pages,
-        "standards": standards, "statuses": STATUSES, "interactions": INTERACTIONS, "flags": FLAG_RULES,
-        "query": query, "calibration_id": analysis.calibration_id if analysis else None,
-    })
+    return render(
+        request,
+        "bank/browser.html",
+        {
+            "rows": shown,
+            "codes": codes,
+            "stats": stats,
+            "params": params,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "standards": standards,
+            "statuses": STATUSES,
+            "interactions": INTERACTIONS,
+            "flags": FLAG_RULES,
+            "query": query,
+            "calibration_id": analysis.calibration_id if analysis else None,
+        },
+    )
 
 
 @router.get("/items/{item_id}")
@@ -93,10 +117,20 @@ def item_page(request: Request, item_id: str, session: SessionDep, user: BankPag
     stats = analysis.stats.get(item_id) if analysis else None
     live_params = next((p for p in history if analysis and p.calibration_id == analysis.calibration_id), None)
     figures = item_figures(analysis, item_id) if analysis else {}
-    return render(request, "bank/item.html", {
-        "item": item, "history": history, "stats": stats, "live": live_params, "figures": figures,
-        "flags": FLAG_RULES, "interactions": INTERACTIONS, "calibration_id": analysis.calibration_id if analysis else None,
-    })
+    return render(
+        request,
+        "bank/item.html",
+        {
+            "item": item,
+            "history": history,
+            "stats": stats,
+            "live": live_params,
+            "figures": figures,
+            "flags": FLAG_RULES,
+            "interactions": INTERACTIONS,
+            "calibration_id": analysis.calibration_id if analysis else None,
+        },
+    )
 
 
 @router.get("/calibrations")

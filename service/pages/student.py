@@ -86,15 +86,32 @@ def home(request: Request, session: SessionDep, user: StudentPage, bank: BankDep
     active_codes = {c.id: get_standard(session, c.standard_id).code for c in active}
     student = get_student(session, user.student_id)
     rank = {"red": 0, "yellow": 1, "green": 2, "blue": 3}
-    available = sorted(_available(session, bank), key=lambda s: (s.code not in cells, rank.get(cells[s.code].band, 9) if s.code in cells else 9, s.code))
-    return render(request, "student/home.html", {
-        "name": student.first_name or student_name(student), "mine": mine, "cells": cells,
-        "available": available, "active": active, "active_codes": active_codes,
-    })
+    available = sorted(
+        _available(session, bank),
+        key=lambda s: (s.code not in cells, rank.get(cells[s.code].band, 9) if s.code in cells else 9, s.code),
+    )
+    return render(
+        request,
+        "student/home.html",
+        {
+            "name": student.first_name or student_name(student),
+            "mine": mine,
+            "cells": cells,
+            "available": available,
+            "active": active,
+            "active_codes": active_codes,
+        },
+    )
 
 
 @router.post("/checks")
-def start(request: Request, session: SessionDep, user: StudentPage, bank: BankDep, standard: Annotated[str, Form(min_length=1)]):
+def start(
+    request: Request,
+    session: SessionDep,
+    user: StudentPage,
+    bank: BankDep,
+    standard: Annotated[str, Form(min_length=1)],
+):
     started = checks_api.start(CheckCreate(student_id=user.student_id, standard=standard), session, user, bank)
     return RedirectResponse(f"/student/checks/{started.check_id}", status_code=303)
 
@@ -103,14 +120,25 @@ def _check_page(request, check_id, session, user, bank, engine, error: str | Non
     check = checks_api.read(check_id, session, user, bank, engine)
     standard = get_standard(session, check.standard_id)
     scores = get_check(session, check_id).state.get("scores", [])
-    return render(request, "student/check.html", {
-        "check": check, "standard": standard, "item": check.current_item, "error": error,
-        "number": check.n_answered + 1, "n_right": sum(1 for x in scores if x),
-    }, status_code)
+    return render(
+        request,
+        "student/check.html",
+        {
+            "check": check,
+            "standard": standard,
+            "item": check.current_item,
+            "error": error,
+            "number": check.n_answered + 1,
+            "n_right": sum(1 for x in scores if x),
+        },
+        status_code,
+    )
 
 
 @router.get("/checks/{check_id}")
-def check_page(request: Request, check_id: int, session: SessionDep, user: StudentPage, bank: BankDep, engine: EngineDep):
+def check_page(
+    request: Request, check_id: int, session: SessionDep, user: StudentPage, bank: BankDep, engine: EngineDep
+):
     return _check_page(request, check_id, session, user, bank, engine)
 
 
@@ -146,8 +174,16 @@ def answer(
     check = get_check(session, check_id)
     item = check_bank(bank, check, engine).content[item_id]
     standard = get_standard(session, check.standard_id)
-    return render(request, "student/feedback.html", {
-        "result": result, "item": item, "check_id": check_id, "standard": standard,
-        "number": check.state["items"].index(item_id) + 1 if item_id in check.state["items"] else check.n_answered,
-        "correct_text": _choice_text(item, result.feedback.key), "your_text": _choice_text(item, value),
-    })
+    return render(
+        request,
+        "student/feedback.html",
+        {
+            "result": result,
+            "item": item,
+            "check_id": check_id,
+            "standard": standard,
+            "number": check.state["items"].index(item_id) + 1 if item_id in check.state["items"] else check.n_answered,
+            "correct_text": _choice_text(item, result.feedback.key),
+            "your_text": _choice_text(item, value),
+        },
+    )

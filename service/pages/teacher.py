@@ -30,7 +30,12 @@ from service.schemas import MorningWorkIn, RescoreIn
 
 router = APIRouter(prefix="/teacher", route_class=PageRoute, include_in_schema=False)
 
-LEVELS = {"objective": "Learning objectives", "indicator": "Performance indicators", "competency": "Competencies", "all": "All levels"}
+LEVELS = {
+    "objective": "Learning objectives",
+    "indicator": "Performance indicators",
+    "competency": "Competencies",
+    "all": "All levels",
+}
 
 
 def _page(request: Request, limit: int = 200, offset: int = 0) -> PageParams:
@@ -87,7 +92,9 @@ def tracker(
         j = codes.index(sort)
         rows.sort(key=lambda r: (_band_order(r[1][j]), r[0].name), reverse=order == "desc")
     elif sort == "green":
-        rows.sort(key=lambda r: (sum(c is not None and c.band == "green" for c in r[1]), r[0].name), reverse=order == "desc")
+        rows.sort(
+            key=lambda r: (sum(c is not None and c.band == "green" for c in r[1]), r[0].name), reverse=order == "desc"
+        )
     else:
         if sort != "name":
             sort, order = "name", "asc"
@@ -96,10 +103,22 @@ def tracker(
     for j in range(len(standards)):
         col = [r[1][j] for r in rows]
         counts.append({b: sum(c is not None and c.band == b for c in col) for b in ("green", "yellow", "red")})
-    return render(request, "teacher/tracker.html", {
-        "klass": row, "classes": _classes(request, session, user), "standards": standards, "rows": rows,
-        "level": level, "levels": LEVELS, "assessed": assessed, "sort": sort, "order": order, "counts": counts,
-    })
+    return render(
+        request,
+        "teacher/tracker.html",
+        {
+            "klass": row,
+            "classes": _classes(request, session, user),
+            "standards": standards,
+            "rows": rows,
+            "level": level,
+            "levels": LEVELS,
+            "assessed": assessed,
+            "sort": sort,
+            "order": order,
+            "counts": counts,
+        },
+    )
 
 
 @router.get("/students/{student_id}")
@@ -107,9 +126,16 @@ def student_page(request: Request, student_id: int, session: SessionDep, user: T
     student = student_for(session, user, student_id)
     report = mastery_api.student_mastery(student_id, session, user)
     history = [(h, history_chart(h)) for h in student_history(session, bank, student_id)]
-    return render(request, "teacher/student.html", {
-        "student": student, "name": student_name(student), "cells": report.standards, "history": history,
-    })
+    return render(
+        request,
+        "teacher/student.html",
+        {
+            "student": student,
+            "name": student_name(student),
+            "cells": report.standards,
+            "history": history,
+        },
+    )
 
 
 def _morning(request, class_id, standard, items_per_tier, session, user, bank):
@@ -133,10 +159,19 @@ def morning_work(
     work = std = None
     if standard:
         work, std = _morning(request, class_id, standard, items_per_tier, session, user, bank)
-    return render(request, "teacher/morning_work.html", {
-        "klass": klass, "classes": _classes(request, session, user), "objectives": _objectives(session),
-        "standard": standard or "", "items_per_tier": items_per_tier, "work": work, "std": std,
-    })
+    return render(
+        request,
+        "teacher/morning_work.html",
+        {
+            "klass": klass,
+            "classes": _classes(request, session, user),
+            "objectives": _objectives(session),
+            "standard": standard or "",
+            "items_per_tier": items_per_tier,
+            "work": work,
+            "std": std,
+        },
+    )
 
 
 @router.get("/classes/{class_id}/morning-work/print")
@@ -171,10 +206,20 @@ def exit_tickets(
     if standard:
         std = find_standard(session, standard)
         result = assemble_exit_tickets(bank.live, std, length=length, n_forms=forms, self_scoring_only=not written)
-    return render(request, "teacher/exit_tickets.html", {
-        "standards": [s for s in standards if s.level != "competency"], "standard": standard or "", "std": std,
-        "length": length, "forms": forms, "result": result, "print_view": print_view, "written": written,
-    })
+    return render(
+        request,
+        "teacher/exit_tickets.html",
+        {
+            "standards": [s for s in standards if s.level != "competency"],
+            "standard": standard or "",
+            "std": std,
+            "length": length,
+            "forms": forms,
+            "result": result,
+            "print_view": print_view,
+            "written": written,
+        },
+    )
 
 
 @router.get("/scoring")

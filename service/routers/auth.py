@@ -57,4 +57,6 @@ async def login(
 
 @router.get("/me", response_model=Me, summary="The logged-in user")
 def me(user: CurrentUser) -> Me:
-    return Me(id=user.user_id, username=user.username, role=user.role, student_id=user.student_id, teacher_id=user.teacher_id)
+    return Me(
+        id=user.user_id, username=user.username, role=user.role, student_id=user.student_id, teacher_id=user.teacher_id
+    )

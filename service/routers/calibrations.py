@@ -19,8 +19,8 @@ from itembank.io import FileFormatError, read_parameters, write_parameters
 from itembank.report import render_html
 from itembank.tables import Calibration, CalibrationStatus, ItemParameter
 from service.deps import BankKeepers, JobsDep, Page, SessionDep
-from service.routers.files import read_upload
 from service.pages.adapters import bank_analysis
+from service.routers.files import read_upload
 from service.schemas import CalibrationCreate, CalibrationPublic, ItemFitPublic, Paged, ParametersPublic
 
 router = APIRouter(prefix="/calibrations", tags=["calibrations"])
@@ -35,8 +35,12 @@ def calibration_public(session, row: Calibration) -> CalibrationPublic:
 @router.post("", response_model=CalibrationPublic, status_code=202, summary="Start a calibration of stored responses")
 def start(body: CalibrationCreate, session: SessionDep, user: BankKeepers, jobs: JobsDep):
     row = create_calibration(
-        session, model=body.model, item_ids=body.item_ids, statuses=body.statuses,
-        min_responses=body.min_responses, created_by=user.user_id,
+        session,
+        model=body.model,
+        item_ids=body.item_ids,
+        statuses=body.statuses,
+        min_responses=body.min_responses,
+        created_by=user.user_id,
     )
     session.commit()
     jobs.submit_calibration(row.id, make_live_when_done=body.make_live)
@@ -47,11 +51,20 @@ def start(body: CalibrationCreate, session: SessionDep, user: BankKeepers, jobs:
 def list_(session: SessionDep, _: BankKeepers, page: Page):
     total = session.exec(select(func.count()).select_from(Calibration)).one()
     rows = session.exec(select(Calibration).order_by(Calibration.id.desc()).offset(page.offset).limit(page.limit)).all()
-    return Paged(items=[calibration_public(session, r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Paged(
+        items=[calibration_public(session, r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
 
 
-@router.post("/import", response_model=CalibrationPublic, status_code=201, summary="Import an item parameters CSV as a calibration")
-async def import_(session: SessionDep, user: BankKeepers, file: Annotated[UploadFile, File(description="item parameters CSV")]):
+@router.post(
+    "/import",
+    response_model=CalibrationPublic,
+    status_code=201,
+    summary="Import an item parameters CSV as a calibration",
+)
+async def import_(
+    session: SessionDep, user: BankKeepers, file: Annotated[UploadFile, File(description="item parameters CSV")]
+):
     text, _ = await read_upload(file, "csv")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "parameters.csv"
@@ -65,13 +78,17 @@ async def import_(session: SessionDep, user: BankKeepers, file: Annotated[Upload
     return calibration_public(session, row)
 
 
-@router.get("/{calibration_id}", response_model=CalibrationPublic, summary="A calibration's status, progress and results")
+@router.get(
+    "/{calibration_id}", response_model=CalibrationPublic, summary="A calibration's status, progress and results"
+)
 def read(calibration_id: int, session: SessionDep, _: BankKeepers):
     session.expire_all()
     return calibration_public(session, get_calibration(session, calibration_id))
 
 
-@router.post("/{calibration_id}/live", response_model=CalibrationPublic, summary="Make a finished calibration the live bank")
+@router.post(
+    "/{calibration_id}/live", response_model=CalibrationPublic, summary="Make a finished calibration the live bank"
+)
 def go_live(calibration_id: int, session: SessionDep, _: BankKeepers, request: Request):
     row = make_live(session, calibration_id)
     session.commit()
@@ -79,12 +96,17 @@ def go_live(calibration_id: int, session: SessionDep, _: BankKeepers, request: R
     return calibration_public(session, row)
 
 
-@router.get("/{calibration_id}/parameters", response_model=list[ParametersPublic], summary="The parameters of a calibration")
+@router.get(
+    "/{calibration_id}/parameters", response_model=list[ParametersPublic], summary="The parameters of a calibration"
+)
 def parameters(calibration_id: int, session: SessionDep, _: BankKeepers, page: Page):
     get_calibration(session, calibration_id)
     rows = session.exec(
-        select(ItemParameter).where(ItemParameter.calibration_id == calibration_id)
-        .order_by(ItemParameter.item_id).offset(page.offset).limit(page.limit)
+        select(ItemParameter)
+        .where(ItemParameter.calibration_id == calibration_id)
+        .order_by(ItemParameter.item_id)
+        .offset(page.offset)
+        .limit(page.limit)
     ).all()
     return [ParametersPublic(**r.model_dump()) for r in rows]
 
@@ -108,12 +130,20 @@ def _analysis(session, calibration_id: int):
     return found
 
 
-@router.get("/{calibration_id}/fit", response_model=list[ItemFitPublic], summary="Item fit, classical statistics and flags of a calibration's items")
+@router.get(
+    "/{calibration_id}/fit",
+    response_model=list[ItemFitPublic],
+    summary="Item fit, classical statistics and flags of a calibration's items",
+)
 def item_fit(calibration_id: int, session: SessionDep, _: BankKeepers):
     found = _analysis(session, calibration_id)
     return [ItemFitPublic(item_id=iid, **vars(stats)) for iid, stats in sorted(found.stats.items())]
 
 
-@router.get("/{calibration_id}/report", response_class=HTMLResponse, summary="The calibration report: parameters, fit, DIF flags, classical statistics, plots (self-contained HTML)")
+@router.get(
+    "/{calibration_id}/report",
+    response_class=HTMLResponse,
+    summary="The calibration report: parameters, fit, DIF flags, classical statistics, plots (self-contained HTML)",
+)
 def report(calibration_id: int, session: SessionDep, _: BankKeepers):
     return HTMLResponse(render_html(_analysis(session, calibration_id).data))

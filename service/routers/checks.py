@@ -18,7 +18,16 @@ from itembank.standards import find_standard
 from itembank.tables import Check, Standard
 from service.access import may_see_student
 from service.deps import BankDep, CurrentUser, EngineDep, SessionDep
-from service.schemas import AnswerIn, AnswerResult, CheckCreate, CheckPublic, CheckStarted, Estimate, Feedback, ItemStudentView
+from service.schemas import (
+    AnswerIn,
+    AnswerResult,
+    CheckCreate,
+    CheckPublic,
+    CheckStarted,
+    Estimate,
+    Feedback,
+    ItemStudentView,
+)
 
 router = APIRouter(prefix="/checks", tags=["checks"])
 
@@ -35,7 +44,9 @@ def student_view(item: ItemContent | None) -> ItemStudentView | None:
     if item is None:
         return None
     return ItemStudentView(
-        id=item.id, stem=item.stem, interaction=item.interaction,
+        id=item.id,
+        stem=item.stem,
+        interaction=item.interaction,
         choices=[{"id": c["id"], "text": c["text"]} for c in item.choices],
         answer_format=_FORMATS[item.interaction],
     )
@@ -57,7 +68,10 @@ def start(body: CheckCreate, session: SessionDep, user: CurrentUser, bank: BankD
     session.commit()
     check = outcome.check
     return CheckStarted(
-        check_id=check.id, item=student_view(outcome.item), done=check.status == "done", stop_reason=check.stop_reason,
+        check_id=check.id,
+        item=student_view(outcome.item),
+        done=check.status == "done",
+        stop_reason=check.stop_reason,
     )
 
 
@@ -84,7 +98,11 @@ def _owned(session, user, check) -> None:
     may_see_student(session, user, check.student_id)
 
 
-@router.post("/{check_id}/responses", response_model=AnswerResult, summary="Answer the served item; get feedback and the next item")
+@router.post(
+    "/{check_id}/responses",
+    response_model=AnswerResult,
+    summary="Answer the served item; get feedback and the next item",
+)
 def respond(check_id: int, body: AnswerIn, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
     for attempt in range(3):
         try:
@@ -111,7 +129,15 @@ def read(check_id: int, session: SessionDep, user: CurrentUser, bank: BankDep, e
         current = check_bank(bank, check, engine).content.get(check.current_item_id)
     standard = session.get(Standard, check.standard_id)
     return CheckPublic(
-        id=check.id, student_id=check.student_id, standard_id=check.standard_id, standard=standard.code,
-        status=check.status, n_answered=check.n_answered, current_item=student_view(current),
-        estimate=_estimate(check), stop_reason=check.stop_reason, started_at=check.started_at, finished_at=check.finished_at,
+        id=check.id,
+        student_id=check.student_id,
+        standard_id=check.standard_id,
+        standard=standard.code,
+        status=check.status,
+        n_answered=check.n_answered,
+        current_item=student_view(current),
+        estimate=_estimate(check),
+        stop_reason=check.stop_reason,
+        started_at=check.started_at,
+        finished_at=check.finished_at,
     )

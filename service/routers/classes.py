@@ -17,7 +17,15 @@ router = APIRouter(prefix="/classes", tags=["classes"])
 
 def class_public(session, row: SchoolClass, counts: dict[int, int] | None = None) -> ClassPublic:
     n = counts.get(row.id, 0) if counts is not None else len(class_student_ids(session, row.id))
-    return ClassPublic(id=row.id, name=row.name, teacher_id=row.teacher_id, grade=row.grade, subject=row.subject, retired=row.retired, n_students=n)
+    return ClassPublic(
+        id=row.id,
+        name=row.name,
+        teacher_id=row.teacher_id,
+        grade=row.grade,
+        subject=row.subject,
+        retired=row.retired,
+        n_students=n,
+    )
 
 
 @router.get("", response_model=Paged[ClassPublic], summary="List classes (a teacher: only theirs)")
@@ -26,14 +34,24 @@ def list_(session: SessionDep, user: Staff, page: Page, teacher_id: int | None =
         if user.teacher_id is None:
             raise forbid("this teacher login is not linked to a teacher")
         teacher_id = user.teacher_id
-    rows, total = list_classes(session, teacher_id=teacher_id, include_retired=include_retired, limit=page.limit, offset=page.offset)
+    rows, total = list_classes(
+        session, teacher_id=teacher_id, include_retired=include_retired, limit=page.limit, offset=page.offset
+    )
     ids = [r.id for r in rows]
-    counts = dict(
-        session.exec(
-            select(Enrollment.class_id, func.count()).where(Enrollment.class_id.in_(ids)).group_by(Enrollment.class_id)
-        ).all()
-    ) if ids else {}
-    return Paged(items=[class_public(session, r, counts) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    counts = (
+        dict(
+            session.exec(
+                select(Enrollment.class_id, func.count())
+                .where(Enrollment.class_id.in_(ids))
+                .group_by(Enrollment.class_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return Paged(
+        items=[class_public(session, r, counts) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.post("", response_model=ClassPublic, status_code=201, summary="Create a class")
@@ -75,7 +93,11 @@ def retire(class_id: int, session: SessionDep, _: Admin):
 def students(class_id: int, session: SessionDep, user: Staff):
     class_for(session, user, class_id)
     ids = class_student_ids(session, class_id)
-    rows = session.exec(select(Student).where(Student.id.in_(ids)).order_by(Student.last_name, Student.first_name)).all() if ids else []
+    rows = (
+        session.exec(select(Student).where(Student.id.in_(ids)).order_by(Student.last_name, Student.first_name)).all()
+        if ids
+        else []
+    )
     return [student_public(r) for r in rows]
 
 

@@ -21,7 +21,13 @@ from itembank.tables import Item, ItemParameter, Standard
 from service.deps import BankKeepers, Page, SessionDep, Staff
 from service.routers.files import read_upload
 from service.schemas import (
-    InteractionName, ItemCreate, ItemPublic, ItemUpdate, Paged, ParametersPublic, StatusName,
+    InteractionName,
+    ItemCreate,
+    ItemPublic,
+    ItemUpdate,
+    Paged,
+    ParametersPublic,
+    StatusName,
 )
 
 router = APIRouter(prefix="/items", tags=["items"])
@@ -29,9 +35,20 @@ router = APIRouter(prefix="/items", tags=["items"])
 
 def item_public(item: Item, objective_code: str | None) -> ItemPublic:
     return ItemPublic(
-        id=item.id, stem=item.stem, interaction=item.interaction, choices=item.choices or [], key=canonical_key(item.interaction, item.key),
-        tolerance=item.tolerance, rationale=item.rationale, rubric=item.rubric, objective_id=item.objective_id,
-        objective=objective_code, dok=item.dok, status=item.status, version=item.version, n_categories=item.n_categories,
+        id=item.id,
+        stem=item.stem,
+        interaction=item.interaction,
+        choices=item.choices or [],
+        key=canonical_key(item.interaction, item.key),
+        tolerance=item.tolerance,
+        rationale=item.rationale,
+        rubric=item.rubric,
+        objective_id=item.objective_id,
+        objective=objective_code,
+        dok=item.dok,
+        status=item.status,
+        version=item.version,
+        n_categories=item.n_categories,
     )
 
 
@@ -59,7 +76,12 @@ def list_(
         session, status=status, standard_id=standard_id, interaction=interaction, limit=page.limit, offset=page.offset
     )
     codes = _codes(session, rows)
-    return Paged(items=[item_public(r, codes.get(r.objective_id)) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Paged(
+        items=[item_public(r, codes.get(r.objective_id)) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.post("", response_model=ItemPublic, status_code=201, summary="Create an item")
@@ -75,7 +97,9 @@ def create(body: ItemCreate, session: SessionDep, _: BankKeepers, request: Reque
 
 
 @router.get("/export", summary="Export items as CSV or JSON (with keys)")
-def export(session: SessionDep, _: BankKeepers, format: Literal["csv", "json"] = "csv", status: StatusName | None = None):
+def export(
+    session: SessionDep, _: BankKeepers, format: Literal["csv", "json"] = "csv", status: StatusName | None = None
+):
     if format == "csv":
         return Response(export_items_csv(session, status), media_type="text/csv")
     return {"items": json.loads(export_json(session, status=status))["items"]}
@@ -124,8 +148,12 @@ def retire(item_id: str, session: SessionDep, _: BankKeepers, request: Request):
     return item_public(row, _codes(session, [row]).get(row.objective_id))
 
 
-@router.get("/{item_id}/parameters", response_model=list[ParametersPublic], summary="An item's parameters in every calibration")
+@router.get(
+    "/{item_id}/parameters", response_model=list[ParametersPublic], summary="An item's parameters in every calibration"
+)
 def parameters(item_id: str, session: SessionDep, _: BankKeepers):
     get_item(session, item_id)
-    rows = session.exec(select(ItemParameter).where(ItemParameter.item_id == item_id).order_by(ItemParameter.calibration_id)).all()
+    rows = session.exec(
+        select(ItemParameter).where(ItemParameter.item_id == item_id).order_by(ItemParameter.calibration_id)
+    ).all()
     return [ParametersPublic(**r.model_dump()) for r in rows]

@@ -15,7 +15,15 @@ from itembank.tables import Student
 from service.access import class_for, student_for
 from service.deps import BankDep, CurrentUser, SessionDep, Staff
 from service.schemas import (
-    ClassGrid, GridStandard, GridStudent, ItemPublic, MasteryCell, MorningWork, MorningWorkIn, StudentMastery, Tier,
+    ClassGrid,
+    GridStandard,
+    GridStudent,
+    ItemPublic,
+    MasteryCell,
+    MorningWork,
+    MorningWorkIn,
+    StudentMastery,
+    Tier,
     TierStudent,
 )
 
@@ -24,19 +32,33 @@ router = APIRouter(tags=["mastery"])
 
 def cell_public(c: ReportCell) -> MasteryCell:
     return MasteryCell(
-        standard_id=c.standard_id, code=c.code, level=c.level, theta=c.theta, se=c.se, band=c.band,
-        p_mastery=c.p_mastery, n_evidence=c.n_evidence, last_assessed=c.last_assessed,
+        standard_id=c.standard_id,
+        code=c.code,
+        level=c.level,
+        theta=c.theta,
+        se=c.se,
+        band=c.band,
+        p_mastery=c.p_mastery,
+        n_evidence=c.n_evidence,
+        last_assessed=c.last_assessed,
     )
 
 
-@router.get("/students/{student_id}/mastery", response_model=StudentMastery,
-            summary="A student's mastery per standard, rolled up the hierarchy")
+@router.get(
+    "/students/{student_id}/mastery",
+    response_model=StudentMastery,
+    summary="A student's mastery per standard, rolled up the hierarchy",
+)
 def student_mastery(student_id: int, session: SessionDep, user: CurrentUser):
     student_for(session, user, student_id)
-    return StudentMastery(student_id=student_id, standards=[cell_public(c) for c in student_report(session, student_id)])
+    return StudentMastery(
+        student_id=student_id, standards=[cell_public(c) for c in student_report(session, student_id)]
+    )
 
 
-@router.get("/classes/{class_id}/mastery", response_model=ClassGrid, summary="The tracker grid: students x standards with bands")
+@router.get(
+    "/classes/{class_id}/mastery", response_model=ClassGrid, summary="The tracker grid: students x standards with bands"
+)
 def class_mastery(
     class_id: int,
     session: SessionDep,
@@ -57,8 +79,11 @@ def class_mastery(
     )
 
 
-@router.post("/classes/{class_id}/morning-work", response_model=MorningWork,
-             summary="Three tiers of morning work for a class on a standard (with keys)")
+@router.post(
+    "/classes/{class_id}/morning-work",
+    response_model=MorningWork,
+    summary="Three tiers of morning work for a class on a standard (with keys)",
+)
 def morning_work(class_id: int, body: MorningWorkIn, session: SessionDep, user: Staff, bank: BankDep):
     class_for(session, user, class_id)
     standard = find_standard(session, body.standard, body.framework)
@@ -70,9 +95,20 @@ def morning_work(class_id: int, body: MorningWorkIn, session: SessionDep, user: 
     def item_out(c):
         code = live.standards.get(c.objective_id, (None,))[0]
         return ItemPublic(
-            id=c.id, stem=c.stem, interaction=c.interaction, choices=list(c.choices), key=c.key, tolerance=c.tolerance,
-            rationale=c.rationale, rubric=list(c.rubric) or None, objective_id=c.objective_id, objective=code,
-            dok=c.dok, status="operational", version=c.version, n_categories=c.n_categories,
+            id=c.id,
+            stem=c.stem,
+            interaction=c.interaction,
+            choices=list(c.choices),
+            key=c.key,
+            tolerance=c.tolerance,
+            rationale=c.rationale,
+            rubric=list(c.rubric) or None,
+            objective_id=c.objective_id,
+            objective=code,
+            dok=c.dok,
+            status="operational",
+            version=c.version,
+            n_categories=c.n_categories,
         )
 
     return MorningWork(
@@ -81,7 +117,9 @@ def morning_work(class_id: int, body: MorningWorkIn, session: SessionDep, user: 
         tiers=[
             Tier(
                 name=t.band,
-                students=[TierStudent(id=sid, name=student_name(students[sid]), theta=th, band=b) for sid, th, b in t.students],
+                students=[
+                    TierStudent(id=sid, name=student_name(students[sid]), theta=th, band=b) for sid, th, b in t.students
+                ],
                 items=[item_out(c) for c in t.items],
             )
             for t in tiers

@@ -14,7 +14,14 @@ from itembank.tables import Teacher, User
 from service.access import forbid, student_for
 from service.deps import Admin, CurrentUser, Page, SessionDep, Staff
 from service.schemas import (
-    Paged, StudentCreate, StudentPublic, StudentUpdate, TeacherCreate, TeacherPublic, UserCreate, UserPublic,
+    Paged,
+    StudentCreate,
+    StudentPublic,
+    StudentUpdate,
+    TeacherCreate,
+    TeacherPublic,
+    UserCreate,
+    UserPublic,
 )
 
 router = APIRouter(tags=["people"])
@@ -22,19 +29,31 @@ router = APIRouter(tags=["people"])
 
 def student_public(row) -> StudentPublic:
     return StudentPublic(
-        id=row.id, external_id=row.external_id, first_name=row.first_name, last_name=row.last_name,
-        grade=row.grade, retired=row.retired,
+        id=row.id,
+        external_id=row.external_id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        grade=row.grade,
+        retired=row.retired,
     )
 
 
-@router.get("/students", response_model=Paged[StudentPublic], summary="List students (a teacher: their classes' students)")
-def list_students_(session: SessionDep, user: Staff, page: Page, class_id: int | None = None, include_retired: bool = False):
+@router.get(
+    "/students", response_model=Paged[StudentPublic], summary="List students (a teacher: their classes' students)"
+)
+def list_students_(
+    session: SessionDep, user: Staff, page: Page, class_id: int | None = None, include_retired: bool = False
+):
     teacher_id = user.teacher_id if user.role == "teacher" else None
     if user.role == "teacher" and teacher_id is None:
         raise forbid("this teacher login is not linked to a teacher")
     rows, total = list_students(
-        session, teacher_id=teacher_id, class_id=class_id, include_retired=include_retired,
-        limit=page.limit, offset=page.offset,
+        session,
+        teacher_id=teacher_id,
+        class_id=class_id,
+        include_retired=include_retired,
+        limit=page.limit,
+        offset=page.offset,
     )
     return Paged(items=[student_public(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
@@ -74,7 +93,12 @@ def retire_student(student_id: int, session: SessionDep, _: Admin):
 def list_teachers(session: SessionDep, _: Admin, page: Page):
     total = session.exec(select(func.count()).select_from(Teacher)).one()
     rows = session.exec(select(Teacher).order_by(Teacher.name, Teacher.id).offset(page.offset).limit(page.limit)).all()
-    return Paged(items=[TeacherPublic(id=r.id, name=r.name, email=r.email) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Paged(
+        items=[TeacherPublic(id=r.id, name=r.name, email=r.email) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.post("/teachers", response_model=TeacherPublic, status_code=201, summary="Create a teacher")
@@ -94,8 +118,12 @@ def read_teacher(teacher_id: int, session: SessionDep, user: Staff):
 
 def user_public(row: User) -> UserPublic:
     return UserPublic(
-        id=row.id, username=row.username, role=row.role, student_id=row.student_id,
-        teacher_id=row.teacher_id, active=row.active,
+        id=row.id,
+        username=row.username,
+        role=row.role,
+        student_id=row.student_id,
+        teacher_id=row.teacher_id,
+        active=row.active,
     )
 
 

@@ -68,8 +68,15 @@ def create(body: ResponseCreate, session: SessionDep, user: CurrentUser, bank: B
             raise Conflict(f"client key {client_key} was used for a different answer")
         return response_public(previous)
     row = record_response(
-        session, dedupe_key=key, student_id=body.student_id, item_id=item.id, item_version=item.version,
-        answer=scored.answer, score=scored.score, correct=scored.correct, source="entry",
+        session,
+        dedupe_key=key,
+        student_id=body.student_id,
+        item_id=item.id,
+        item_version=item.version,
+        answer=scored.answer,
+        score=scored.score,
+        correct=scored.correct,
+        source="entry",
     )
     if scored.score is not None:
         _refresh(session, bank, body.student_id, item.id)
@@ -103,8 +110,14 @@ def list_(
             classes, _ = list_classes(session, teacher_id=user.teacher_id, limit=10_000)
             student_ids = sorted({s for c in classes for s in class_student_ids(session, c.id)})
     rows, total = list_responses(
-        session, student_id=student_id, item_id=item_id, check_id=check_id, awaiting_score=awaiting_score,
-        student_ids=student_ids, limit=page.limit, offset=page.offset,
+        session,
+        student_id=student_id,
+        item_id=item_id,
+        check_id=check_id,
+        awaiting_score=awaiting_score,
+        student_ids=student_ids,
+        limit=page.limit,
+        offset=page.offset,
     )
     return Paged(items=[response_public(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
@@ -134,8 +147,12 @@ def read(response_id: int, session: SessionDep, user: CurrentUser):
     return response_public(row)
 
 
-@router.post("/{response_id}/score", response_model=ResponsePublic, status_code=201,
-             summary="Score or re-score a response (a new row supersedes the old one)")
+@router.post(
+    "/{response_id}/score",
+    response_model=ResponsePublic,
+    status_code=201,
+    summary="Score or re-score a response (a new row supersedes the old one)",
+)
 def score(response_id: int, body: RescoreIn, session: SessionDep, user: Staff, bank: BankDep):
     old = get_response(session, response_id)
     if user.role == "teacher":
@@ -146,5 +163,7 @@ def score(response_id: int, body: RescoreIn, session: SessionDep, user: Staff, b
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise HTTPException(status_code=409, detail=f"response {response_id} was re-scored at the same moment; reload it")
+        raise HTTPException(
+            status_code=409, detail=f"response {response_id} was re-scored at the same moment; reload it"
+        ) from None
     return response_public(row)

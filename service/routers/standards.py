@@ -25,8 +25,15 @@ def public(session, row: Standard, codes: dict[int, str] | None = None) -> Stand
             parent = session.get(Standard, row.parent_id)
             parent_code = parent.code if parent else None
     return StandardPublic(
-        id=row.id, framework=row.framework, code=row.code, title=row.title, description=row.description,
-        level=row.level, parent_id=row.parent_id, parent_code=parent_code, retired=row.retired,
+        id=row.id,
+        framework=row.framework,
+        code=row.code,
+        title=row.title,
+        description=row.description,
+        level=row.level,
+        parent_id=row.parent_id,
+        parent_code=parent_code,
+        retired=row.retired,
     )
 
 
@@ -41,11 +48,18 @@ def list_(
     include_retired: bool = False,
 ):
     rows, total = list_standards(
-        session, framework=framework, level=level, parent_id=parent_id,
-        include_retired=include_retired, limit=page.limit, offset=page.offset,
+        session,
+        framework=framework,
+        level=level,
+        parent_id=parent_id,
+        include_retired=include_retired,
+        limit=page.limit,
+        offset=page.offset,
     )
     parents = {r.parent_id for r in rows if r.parent_id is not None}
-    codes = dict(session.exec(select(Standard.id, Standard.code).where(Standard.id.in_(parents))).all()) if parents else {}
+    codes = (
+        dict(session.exec(select(Standard.id, Standard.code).where(Standard.id.in_(parents))).all()) if parents else {}
+    )
     return Paged(items=[public(session, r, codes) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 

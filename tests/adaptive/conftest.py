@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.adaptive_bank import AdaptiveBank
-from engine.parameters import ItemParameters
+from engine.adaptive.bank import AdaptiveBank
+from engine.irt.parameters import ItemParameters
 
 
 def make_2pl(n_items: int, seed: int, n_objectives: int = 1) -> AdaptiveBank:

@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.adaptive_sim import calibrate_sympson_hetter, simulate_cat
-from engine.content import Blueprint, category_counts, kingsbury_zara
-from engine.exposure import ExposurePolicy, lottery, pick_sympson_hetter, sympson_hetter_update
-from engine.policy import CatPolicy
-from engine.stopping import StoppingRule
+from engine.adaptive.content import Blueprint, category_counts, kingsbury_zara
+from engine.adaptive.exposure import ExposurePolicy, lottery, pick_sympson_hetter, sympson_hetter_update
+from engine.adaptive.policy import CatPolicy
+from engine.adaptive.simulation import calibrate_sympson_hetter, simulate_cat
+from engine.adaptive.stopping import StoppingRule
 
 from .conftest import make_2pl
 
@@ -87,7 +87,9 @@ def test_kingsbury_zara_with_dok(bank2pl):
     key, _ = bank2pl.content_key(True)
     assert req[0] in key  # a valid objective x DOK code
     sim = simulate_cat(
-        bank2pl, np.zeros(5), CatPolicy(blueprint=bp, stopping=StoppingRule(max_items=8, se_target=None)),
+        bank2pl,
+        np.zeros(5),
+        CatPolicy(blueprint=bp, stopping=StoppingRule(max_items=8, se_target=None)),
         np.random.default_rng(0),
     )
     d = category_counts(bank2pl.dok, sim.items, bank2pl.n_dok)
@@ -106,7 +108,7 @@ def test_blueprint_errors(bank2pl):
 def test_sympson_hetter_never_exhausts_while_items_remain(mixed_bank):
     """All eligible items refused by the lottery: one of them is still given."""
     bank = mixed_bank.with_exposure_control(np.full(6, 1e-6))
-    from engine.selection import select
+    from engine.adaptive.selection import select
 
     rng = np.random.default_rng(0)
     blocked = np.array([[0, 1, 2, -1], [0, 1, 2, 3]])

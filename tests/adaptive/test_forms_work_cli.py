@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from engine.adaptive_bank import AdaptiveBank
-from engine.assembly import assemble_forms
-from engine.bands import band_codes
-from engine.morning_work import morning_work
-from engine.parameters import ItemParameters
+from engine.adaptive.bank import AdaptiveBank
+from engine.forms.assembly import assemble_forms
+from engine.irt.parameters import ItemParameters
+from engine.mastery.bands import band_codes
+from engine.mastery.morning_work import morning_work
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +22,9 @@ def school():
     s, o, per = 4, 3, 15
     j = s * o * per
     obj = np.repeat(np.arange(s * o), per)
-    params = ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.1, 0.3, j),
-                                        b=rng.normal(0, 1, j))
+    params = ItemParameters.from_arrays(
+        [f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.1, 0.3, j), b=rng.normal(0, 1, j)
+    )
     bank = AdaptiveBank.from_parameters(params, objectives=[f"o{x:02d}" for x in obj])
     n, c = 60, 3
     cls = np.arange(n) % c
@@ -41,8 +42,20 @@ def test_morning_work_tiers(school):
     bank, item_std, obj, group_standard, mg, ms, th, band, rs, ri = school
     rate = np.zeros(bank.n_items)
     rate[:5] = 0.9
-    mw = morning_work(bank, item_std, group_standard, mg, ms, th, band, recent_student=rs, recent_item=ri,
-                      exposure_rate=rate, max_exposure=0.5, per_student=True)
+    mw = morning_work(
+        bank,
+        item_std,
+        group_standard,
+        mg,
+        ms,
+        th,
+        band,
+        recent_student=rs,
+        recent_item=ri,
+        exposure_rate=rate,
+        max_exposure=0.5,
+        per_student=True,
+    )
     assert np.all(mw.tier_items >= 0)
     # tiers partition the memberships by (group, band)
     np.testing.assert_array_equal(mw.tier_group[mw.member_tier], mg)
@@ -78,15 +91,17 @@ def test_morning_work_errors(school):
 def pool():
     rng = np.random.default_rng(1)
     j = 12
-    return ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.1, 0.3, j),
-                                      b=rng.normal(0, 1, j)), rng.integers(0, 3, j)
+    return ItemParameters.from_arrays(
+        [f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.1, 0.3, j), b=rng.normal(0, 1, j)
+    ), rng.integers(0, 3, j)
 
 
 def test_assembly_is_optimal_against_brute_force(pool):
     params, obj = pool
     limits = {0: (1, 2), 1: (1, 2), 2: (1, 2)}
-    res = assemble_forms(params, length=4, theta=[0.3], objectives=obj, objective_limits=limits,
-                         enemies=[[0, 1]], time_limit=20)
+    res = assemble_forms(
+        params, length=4, theta=[0.3], objectives=obj, objective_limits=limits, enemies=[[0, 1]], time_limit=20
+    )
     info = params.information(np.array([0.3]))[0]
     best = -np.inf
     for combo in itertools.combinations(range(12), 4):
@@ -137,18 +152,37 @@ def test_simulate_cat_cli(tmp_path):
     path = tmp_path / "bank.csv"
     path.write_text(BANK)
     runner = CliRunner()
-    res = runner.invoke(app, ["simulate-cat", "--bank", str(path), "--students", "300", "--seed", "3",
-                              "--max-items", "4", "--json"])
+    res = runner.invoke(
+        app, ["simulate-cat", "--bank", str(path), "--students", "300", "--seed", "3", "--max-items", "4", "--json"]
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     for key in ("bias", "rmse", "mean_length", "classification_accuracy", "max_exposure", "seconds"):
         assert isinstance(out[key], float)
     assert out["mean_length"] == 4.0 and out["students"] == 300
-    again = json.loads(runner.invoke(app, ["simulate-cat", "--bank", str(path), "--students", "300", "--seed", "3",
-                                           "--max-items", "4", "--json"]).stdout)
+    again = json.loads(
+        runner.invoke(
+            app, ["simulate-cat", "--bank", str(path), "--students", "300", "--seed", "3", "--max-items", "4", "--json"]
+        ).stdout
+    )
     assert again["rmse"] == out["rmse"]  # seeded
-    res = runner.invoke(app, ["simulate-cat", "--bank", str(path), "--exposure", "sympson-hetter",
-                              "--max-exposure", "0.8", "--students", "200", "--max-items", "3", "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "simulate-cat",
+            "--bank",
+            str(path),
+            "--exposure",
+            "sympson-hetter",
+            "--max-exposure",
+            "0.8",
+            "--students",
+            "200",
+            "--max-items",
+            "3",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["max_exposure"] <= 0.9
 

@@ -8,13 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import logit
 
-from engine.adaptive_bank import AdaptiveBank
-from engine.bands import BandScheme, band_codes, cuts_from_percent, rollup
-from engine.growth import _predict, drift_filter, estimate_drift, sittings
-from engine.mastery import standard_estimates
-from engine.parameters import ItemParameters
-from engine.simulate import simulate_learning
-from engine import posterior as post_ops
+from engine.adaptive import posterior as post_ops
+from engine.adaptive.bank import AdaptiveBank
+from engine.irt.parameters import ItemParameters
+from engine.irt.simulation import simulate_learning
+from engine.mastery.bands import BandScheme, band_codes, cuts_from_percent, rollup
+from engine.mastery.estimates import standard_estimates
+from engine.mastery.growth import _predict, drift_filter, estimate_drift, sittings
 
 
 def test_percent_cuts_rasch_closed_form():
@@ -53,8 +53,9 @@ def standards_data():
     rng = np.random.default_rng(0)
     s, per, n, rho = 8, 20, 1500, 0.8
     j = s * per
-    params = ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j),
-                                        b=rng.normal(0, 1, j))
+    params = ItemParameters.from_arrays(
+        [f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j), b=rng.normal(0, 1, j)
+    )
     bank = AdaptiveBank.from_parameters(params, objectives=[f"s{k // per}" for k in range(j)])
     g = rng.normal(size=n)
     theta = rho * g[:, None] + np.sqrt(1 - rho**2) * rng.normal(size=(n, s))
@@ -124,8 +125,9 @@ def test_fft_drift_equals_direct_convolution(bank2pl):
 def test_drift_beats_all_evidence_on_learning_trajectories():
     rng = np.random.default_rng(0)
     j, n, k, per = 60, 1500, 6, 6
-    params = ItemParameters.from_arrays([f"i{x}" for x in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j),
-                                        b=rng.normal(0, 1, j))
+    params = ItemParameters.from_arrays(
+        [f"i{x}" for x in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j), b=rng.normal(0, 1, j)
+    )
     bank = AdaptiveBank.from_parameters(params)
     traj, learners, stu, sit, item, score = simulate_learning(params, n, k, per, rng)
     days = sit * 7.0
@@ -136,7 +138,9 @@ def test_drift_beats_all_evidence_on_learning_trajectories():
     rmse = lambda e: np.sqrt(np.mean((e.theta - traj[:, -1]) ** 2))  # noqa: E731
     assert rmse(drift) < rmse(naive) - 0.08
     # a relearner turns green: the naive estimate lags behind the final ability
-    assert np.mean(drift.theta[learners] - traj[learners, -1]) > np.mean(naive.theta[learners] - traj[learners, -1]) + 0.2
+    assert (
+        np.mean(drift.theta[learners] - traj[learners, -1]) > np.mean(naive.theta[learners] - traj[learners, -1]) + 0.2
+    )
 
 
 def test_bands_and_p_mastery(standards_data):
@@ -176,8 +180,9 @@ def test_rho_near_zero_for_unrelated_standards():
     rng = np.random.default_rng(3)
     s, per, n = 5, 15, 1500
     j = s * per
-    params = ItemParameters.from_arrays([f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.3, 0.2, j),
-                                        b=rng.normal(0, 1, j))
+    params = ItemParameters.from_arrays(
+        [f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.3, 0.2, j), b=rng.normal(0, 1, j)
+    )
     bank = AdaptiveBank.from_parameters(params, objectives=[f"s{k // per}" for k in range(j)])
     theta = rng.normal(size=(n, s))  # independent standards
     stu = np.repeat(np.arange(n), j)
@@ -198,7 +203,7 @@ def test_rollup_parent_without_children(rule):
 
 
 def test_mastery_report_static_equals_estimates(standards_data):
-    from engine.mastery import mastery_report
+    from engine.mastery.estimates import mastery_report
 
     bank, theta, n_ans, stu, item, score = standards_data
     t = np.zeros(item.size)
@@ -215,13 +220,14 @@ def test_mastery_report_static_equals_estimates(standards_data):
 
 
 def test_mastery_report_with_drift_tracks_relearning():
-    from engine.mastery import mastery_report
+    from engine.mastery.estimates import mastery_report
 
     rng = np.random.default_rng(5)
     s, per, n, k = 3, 20, 1200, 5
     j = s * per
-    params = ItemParameters.from_arrays([f"i{x}" for x in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j),
-                                        b=rng.normal(0, 1, j))
+    params = ItemParameters.from_arrays(
+        [f"i{x}" for x in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j), b=rng.normal(0, 1, j)
+    )
     bank = AdaptiveBank.from_parameters(params, objectives=[f"s{x // per}" for x in range(j)])
     start = rng.normal(-0.7, 0.8, (n, 1)) + 0.3 * rng.normal(size=(n, s))
     learn = rng.random((n, s)) < 0.5
@@ -248,6 +254,6 @@ def test_sittings_match_a_loop(data):
     for n in range(5):
         distinct = sorted(set(t[stu == n].tolist()))
         assert times[n, : len(distinct)].tolist() == distinct
-        assert np.isnan(times[n, len(distinct):]).all()
+        assert np.isnan(times[n, len(distinct) :]).all()
         for i in np.flatnonzero(stu == n):
             assert sit[i] == distinct.index(t[i])

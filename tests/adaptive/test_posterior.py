@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate
 from scipy.stats import norm
 
-from engine import posterior as post_ops
+from engine.adaptive import posterior as post_ops
 
 
 def test_incremental_update_equals_batch(mixed_bank):

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import posterior as post_ops
-from engine.exposure import ExposurePolicy
-from engine.selection import SelectionRule, candidates, pad_rows, select
+from engine.adaptive import posterior as post_ops
+from engine.adaptive.exposure import ExposurePolicy
+from engine.adaptive.selection import SelectionRule, candidates, pad_rows, select
 
 RULES = ["max-info", "target-p"]
 
@@ -123,11 +123,15 @@ def test_bad_inputs(bank2pl):
 
 
 def test_recently_seen_window():
-    from engine.selection import recently_seen
+    from engine.adaptive.selection import recently_seen
 
     got = recently_seen(
-        np.array([0, 0, 1, 1, 0, 2]), np.array([5, 6, 7, 7, 5, 9]), np.array([1.0, 9.0, 9.5, 3.0, 8.0, 0.0]),
-        now=10.0, window=2.5, n_students=4,
+        np.array([0, 0, 1, 1, 0, 2]),
+        np.array([5, 6, 7, 7, 5, 9]),
+        np.array([1.0, 9.0, 9.5, 3.0, 8.0, 0.0]),
+        now=10.0,
+        window=2.5,
+        n_students=4,
     )
     assert got.tolist() == [[5, 6], [7, -1], [-1, -1], [-1, -1]]
     with pytest.raises(ValueError, match="window"):
@@ -153,8 +157,15 @@ def test_sympson_hetter_vectorized_equals_per_student(bank2pl, case):
     pol = ExposurePolicy("sympson-hetter", candidates=20)
     together = select(bank, theta, blocked, exposure=pol, required=required, rng=np.random.default_rng(0), keys=keys)
     alone = [
-        select(bank, theta[i : i + 1], blocked[i : i + 1], exposure=pol, required=required[i : i + 1],
-               rng=np.random.default_rng(0), keys=keys[i : i + 1])[0]
+        select(
+            bank,
+            theta[i : i + 1],
+            blocked[i : i + 1],
+            exposure=pol,
+            required=required[i : i + 1],
+            rng=np.random.default_rng(0),
+            keys=keys[i : i + 1],
+        )[0]
         for i in range(theta.size)
     ]
     np.testing.assert_array_equal(together, alone)

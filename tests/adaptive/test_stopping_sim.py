@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from engine.adaptive_sim import simulate_cat
-from engine.policy import CatPolicy
-from engine.selection import SelectionRule
-from engine.stopping import StoppingRule, classify, evaluate, sprt_bounds, sprt_table
+from engine.adaptive.policy import CatPolicy
+from engine.adaptive.selection import SelectionRule
+from engine.adaptive.simulation import simulate_cat
+from engine.adaptive.stopping import StoppingRule, classify, evaluate, sprt_bounds, sprt_table
 
 from .conftest import make_2pl
 
@@ -47,7 +47,9 @@ def test_evaluate_precedence():
 def test_recovery_bias_and_rmse_match_se(bank, rule):
     theta = np.random.default_rng(0).normal(size=1500)
     sim = simulate_cat(
-        bank, theta, CatPolicy(rule=SelectionRule(rule), stopping=StoppingRule(max_items=25, se_target=None)),
+        bank,
+        theta,
+        CatPolicy(rule=SelectionRule(rule), stopping=StoppingRule(max_items=25, se_target=None)),
         np.random.default_rng(1),
     )
     s = sim.summary()
@@ -64,7 +66,9 @@ def test_recovery_bias_and_rmse_match_se(bank, rule):
 
 def test_se_rule_stops_at_target(bank):
     sim = simulate_cat(
-        bank, np.random.default_rng(0).normal(size=1000), CatPolicy(stopping=StoppingRule(max_items=40, se_target=0.3)),
+        bank,
+        np.random.default_rng(0).normal(size=1000),
+        CatPolicy(stopping=StoppingRule(max_items=40, se_target=0.3)),
         np.random.default_rng(1),
     )
     by_se = sim.reason == 5
@@ -78,7 +82,8 @@ def test_classification_rules_are_accurate_and_short(bank, method):
     theta = np.random.default_rng(4).normal(size=2000)
     cut = 0.5
     sim = simulate_cat(
-        bank, theta,
+        bank,
+        theta,
         CatPolicy(stopping=StoppingRule(max_items=30, se_target=None, classify=method, cut=cut, indifference=0.3)),
         np.random.default_rng(5),
     )
@@ -102,8 +107,9 @@ def test_pair_probabilities_exact(mixed_bank):
 def test_simulated_answers_follow_the_model(bank):
     """Proportion correct on the first item equals the model's marginal."""
     theta = np.random.default_rng(6).normal(size=20000)
-    sim = simulate_cat(bank, theta, CatPolicy(stopping=StoppingRule(max_items=1, se_target=None)),
-                       np.random.default_rng(7))
+    sim = simulate_cat(
+        bank, theta, CatPolicy(stopping=StoppingRule(max_items=1, se_target=None)), np.random.default_rng(7)
+    )
     p = bank.params.pair_probabilities(theta, sim.items[:, 0])[:, 1]
     assert abs(sim.scores[:, 0].mean() - p.mean()) < 4 * np.sqrt(0.25 / theta.size)
 
@@ -123,7 +129,7 @@ def test_simulator_input_errors(bank):
 
 
 def test_inverse_cdf_draw_frequencies():
-    from engine.adaptive_sim import _draw
+    from engine.adaptive.simulation import _draw
 
     rng = np.random.default_rng(0)
     p = np.tile([0.1, 0.2, 0.3, 0.4], (200000, 1))
@@ -134,8 +140,9 @@ def test_inverse_cdf_draw_frequencies():
 
 def test_rubric_bank_simulation_recovers(mixed_bank):
     theta = np.random.default_rng(8).normal(size=3000)
-    sim = simulate_cat(mixed_bank, theta, CatPolicy(stopping=StoppingRule(max_items=6, se_target=None)),
-                       np.random.default_rng(9))
+    sim = simulate_cat(
+        mixed_bank, theta, CatPolicy(stopping=StoppingRule(max_items=6, se_target=None)), np.random.default_rng(9)
+    )
     # every item given once; the scores respect each item's categories
     assert np.all(sim.length == 6)
     assert np.all(sim.scores < mixed_bank.n_categories[sim.items])

@@ -25,9 +25,7 @@ SMALL_POISSON = Scenario(
 
 
 def _same(d1, d2) -> bool:
-    return all(
-        np.array_equal(getattr(d1, k), getattr(d2, k)) for k in ("student", "item", "score", "a", "b", "theta")
-    )
+    return all(np.array_equal(getattr(d1, k), getattr(d2, k)) for k in ("student", "item", "score", "a", "b", "theta"))
 
 
 @pytest.mark.parametrize("scenario", [SMALL_DENSE, SMALL_SPARSE, SMALL_POISSON], ids=lambda s: s.name)

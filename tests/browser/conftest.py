@@ -23,8 +23,13 @@ import pytest
 
 CHROMIUM = os.environ.get("MASTERYCAT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 START_TIMEOUT = 240.0
 
@@ -55,14 +60,20 @@ def server(tmp_path_factory):
     log = open(folder / "server.log", "w")
     proc = subprocess.Popen(
         [*_masterycat(), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=folder,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT
     try:
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"masterycat serve exited with {proc.returncode}:\n{(folder / 'server.log').read_text()}")
+                raise RuntimeError(
+                    f"masterycat serve exited with {proc.returncode}:\n{(folder / 'server.log').read_text()}"
+                )
             try:
                 with urllib.request.urlopen(base + "/login", timeout=2) as r:
                     if r.status == 200:
@@ -70,7 +81,9 @@ def server(tmp_path_factory):
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"masterycat serve did not answer in {START_TIMEOUT} s:\n{(folder / 'server.log').read_text()}")
+                raise RuntimeError(
+                    f"masterycat serve did not answer in {START_TIMEOUT} s:\n{(folder / 'server.log').read_text()}"
+                )
             time.sleep(0.5)
         yield base
     finally:

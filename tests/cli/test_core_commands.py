@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-from itembank.io import read_parameters
-
 from typer.testing import CliRunner
 
 from cli.main import app
+from itembank.io import read_parameters
 
 EXE = [sys.executable, "-m", "cli"]
 
@@ -28,9 +25,13 @@ def run(*args):
 
 def test_entry_point_runs_as_a_program(tmp_path, data_dir):
     out = tmp_path / "p.csv"
-    done = subprocess.run(EXE + ["calibrate", str(data_dir / "lsat7.csv"), "--out", str(out)], capture_output=True, text=True)
+    done = subprocess.run(
+        EXE + ["calibrate", str(data_dir / "lsat7.csv"), "--out", str(out)], capture_output=True, text=True
+    )
     assert done.returncode == 0 and "loglik -2658.805" in done.stdout
-    bad = subprocess.run(EXE + ["calibrate", str(tmp_path / "missing.csv"), "--out", str(out)], capture_output=True, text=True)
+    bad = subprocess.run(
+        EXE + ["calibrate", str(tmp_path / "missing.csv"), "--out", str(out)], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
 
 
@@ -62,13 +63,47 @@ def test_calibrate_mixed_models_and_score(tmp_path, data_dir):
 
 def test_simulate_then_calibrate_long_sparse(tmp_path):
     r, p = tmp_path / "r.csv", tmp_path / "p.csv"
-    result = run("simulate", "--out-responses", r, "--out-params", p, "--items", 30, "--students", 1500,
-                 "--items-per-student", 15, "--seed", 4, "--model", "gpcm", "--categories", 3)
+    result = run(
+        "simulate",
+        "--out-responses",
+        r,
+        "--out-params",
+        p,
+        "--items",
+        30,
+        "--students",
+        1500,
+        "--items-per-student",
+        15,
+        "--seed",
+        4,
+        "--model",
+        "gpcm",
+        "--categories",
+        3,
+    )
     assert result.returncode == 0, result.stderr
     assert r.read_text().splitlines()[0] == "student_id,item_id,score"
     again = tmp_path / "r2.csv"
-    run("simulate", "--out-responses", again, "--out-params", tmp_path / "p2.csv", "--items", 30, "--students", 1500,
-        "--items-per-student", 15, "--seed", 4, "--model", "gpcm", "--categories", 3)
+    run(
+        "simulate",
+        "--out-responses",
+        again,
+        "--out-params",
+        tmp_path / "p2.csv",
+        "--items",
+        30,
+        "--students",
+        1500,
+        "--items-per-student",
+        15,
+        "--seed",
+        4,
+        "--model",
+        "gpcm",
+        "--categories",
+        3,
+    )
     assert again.read_text() == r.read_text()
     out = tmp_path / "fit.csv"
     assert run("calibrate", r, "--model", "gpcm", "--out", out).returncode == 0

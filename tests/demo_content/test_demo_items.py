@@ -137,7 +137,11 @@ def test_item_is_well_formed(item: dc.ItemSpec) -> None:
 
 
 def test_to_dict_is_json_ready() -> None:
-    for item in (BANK[0], next(i for i in BANK if i.interaction == "multiple_select"), next(i for i in BANK if i.interaction == "rubric")):
+    for item in (
+        BANK[0],
+        next(i for i in BANK if i.interaction == "multiple_select"),
+        next(i for i in BANK if i.interaction == "rubric"),
+    ):
         d = json.loads(json.dumps(item.to_dict()))
         assert d["code"] == item.code and d["interaction"] == item.interaction
         assert len(d["choices"]) == len(item.choices)

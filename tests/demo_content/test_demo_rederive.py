@@ -472,7 +472,9 @@ def sp6_defects(i: dc.ItemSpec) -> None:
 
 
 def sp7_marbles(i: dc.ItemSpec) -> None:
-    counts = dict((col, int(n)) for n, col in re.findall(r"(\d+) (\w+)", i.stem.split("holds ")[1].split(" marbles")[0]))
+    counts = dict(
+        (col, int(n)) for n, col in re.findall(r"(\d+) (\w+)", i.stem.split("holds ")[1].split(" marbles")[0])
+    )
     m = re.search(r"that it is (not )?(\w+)\?", i.stem)
     assert m
     bag = [col for col, n in counts.items() for _ in range(n)]
@@ -593,7 +595,9 @@ def ee2_equal_shares(i: dc.ItemSpec) -> None:
 
 
 def _likelihood(p: Fraction) -> str:
-    return {0: "impossible", 1: "certain"}.get(p) or ("equally likely as not" if p * 2 == 1 else "likely" if p > Fraction(1, 2) else "unlikely")  # type: ignore[call-overload]
+    return {0: "impossible", 1: "certain"}.get(p) or (
+        "equally likely as not" if p * 2 == 1 else "likely" if p > Fraction(1, 2) else "unlikely"
+    )  # type: ignore[call-overload]
 
 
 def _prob(text: str) -> Fraction:
@@ -653,7 +657,17 @@ def g3_area(i: dc.ItemSpec) -> None:
 
 
 def g3_cube_sections(i: dc.ItemSpec) -> None:
-    sides = {"triangle": 3, "square": 4, "rectangle": 4, "trapezoid": 4, "pentagon": 5, "hexagon": 6, "heptagon": 7, "octagon": 8, "circle": 0}
+    sides = {
+        "triangle": 3,
+        "square": 4,
+        "rectangle": 4,
+        "trapezoid": 4,
+        "pentagon": 5,
+        "hexagon": 6,
+        "heptagon": 7,
+        "octagon": 8,
+        "circle": 0,
+    }
     selected(i, lambda t: 3 <= sides[t] <= 6)
 
 
@@ -727,7 +741,36 @@ def sp1_biased_ms(i: dc.ItemSpec) -> None:
 
 
 CHECKERS: dict[str, Callable[[dc.ItemSpec], None]] = {
-    name: fn for name, fn in list(globals().items()) if callable(fn) and name[:3] in {"rp1", "rp2", "rp3", "ns1", "ns2", "ns3", "ee1", "ee2", "ee3", "ee4", "g1_", "g2_", "g3_", "g4_", "g5_", "g6_", "sp1", "sp2", "sp3", "sp4", "sp5", "sp6", "sp7", "sp8"}
+    name: fn
+    for name, fn in list(globals().items())
+    if callable(fn)
+    and name[:3]
+    in {
+        "rp1",
+        "rp2",
+        "rp3",
+        "ns1",
+        "ns2",
+        "ns3",
+        "ee1",
+        "ee2",
+        "ee3",
+        "ee4",
+        "g1_",
+        "g2_",
+        "g3_",
+        "g4_",
+        "g5_",
+        "g6_",
+        "sp1",
+        "sp2",
+        "sp3",
+        "sp4",
+        "sp5",
+        "sp6",
+        "sp7",
+        "sp8",
+    }
 }
 NUMBER_CHOICE = re.compile(rf"(?:about |[a-z] = )?({NUM})(?:%|°F?| [a-z²³ ]+)?")
 

@@ -28,6 +28,8 @@ def _two_per_template(items: list[dc.ItemSpec]) -> list[dc.ItemSpec]:
         if seen[item.template] <= 2:
             out.append(item)
     return out
+
+
 ONE_SINGLE, ONE_MULTI, ONE_NUMERIC, ONE_RUBRIC = SINGLE[0], MULTI[0], NUMERIC[0], RUBRIC[0]
 
 
@@ -165,6 +167,6 @@ def test_numeric_scores_1_iff_within_tolerance(item: dc.ItemSpec, x: float) -> N
         assert score == 0
 
 
-@given(st.sampled_from(NUMERIC), st.integers(-10**6, 10**6), st.integers(1, 1000))
+@given(st.sampled_from(NUMERIC), st.integers(-(10**6), 10**6), st.integers(1, 1000))
 def test_numeric_fraction_strings_agree_with_numbers(item: dc.ItemSpec, n: int, d: int) -> None:
     assert dc.score_answer(item, f"{n}/{d}") == dc.score_answer(item, n / d)

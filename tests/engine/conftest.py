@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pytest
 
-from engine.responses import ResponseMatrix
+from engine.irt.responses import ResponseMatrix
 
 
 def read_wide(path) -> tuple[np.ndarray, ResponseMatrix]:

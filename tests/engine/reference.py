@@ -3,7 +3,7 @@
 The quadrature marginal log-likelihood is written out naively (a loop over
 items, ``np.prod``-free log-space sums) and maximized by scipy's BFGS over
 all parameters at once, with no EM, no Fisher scoring and no shared code
-with :mod:`engine.calibrate` beyond the response functions themselves.  For
+with :mod:`engine.irt.calibration` beyond the response functions themselves.  For
 small data sets it finds the same maximum (R mirt's defaults: 61 nodes on
 [-6, 6], N(0, 1) latent).
 """

@@ -14,14 +14,16 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from engine.calibrate import calibrate
-from engine.responses import ResponseMatrix
+from engine.irt.calibration import calibrate
+from engine.irt.responses import ResponseMatrix
 
 # R mirt, LSAT7, slope-intercept (a, d) per item
 MIRT_LSAT7_2PL = np.array([[0.988, 1.8561], [1.081, 0.808], [1.706, 1.8043], [0.7651, 0.486], [0.7358, 1.8545]])
 # SE.type = 'Richardson' 95% intervals of a (mirt test-01)
 MIRT_LSAT7_2PL_A_CI = np.array([[0.6406, 1.3354], [0.7501, 1.4119], [1.0779, 2.334], [0.5022, 1.028], [0.4395, 1.032]])
-MIRT_LSAT7_2PL_D_CI = np.array([[1.5984, 2.1138], [0.6291, 0.9869], [1.4036, 2.205], [0.3392, 0.6328], [1.6302, 2.0787]])
+MIRT_LSAT7_2PL_D_CI = np.array(
+    [[1.5984, 2.1138], [0.6291, 0.9869], [1.4036, 2.205], [0.3392, 0.6328], [1.6302, 2.0787]]
+)
 MIRT_LSAT7_RASCH_D = np.array([1.8680155, 0.7908857, 1.4607798, 0.5214175, 1.9927099])
 MIRT_LSAT7_3PL_B = np.array([-1.85291884, -0.04877029, -1.06840017, -0.65462572, -2.43551721])
 MIRT_LSAT7_3PL_D = np.array([1.86562047, 0.09404091, 1.78051762, 0.48189021, 1.86845282])
@@ -72,7 +74,9 @@ def test_lsat7_missing_cells_match_mirt(lsat7):
     x = table.copy()
     x[0, 0] = np.nan  # mirt: data[1,1] <- data[2,2] <- NA
     x[1, 1] = np.nan
-    responses = ResponseMatrix.from_table(x, [f"s{i}" for i in range(len(x))], [f"i{j}" for j in range(5)], sparse=False)
+    responses = ResponseMatrix.from_table(
+        x, [f"s{i}" for i in range(len(x))], [f"i{j}" for j in range(5)], sparse=False
+    )
     fit = calibrate(responses, "2pl")
     mirt = np.array([[0.969, 1.851], [1.074, 0.808], [1.717, 1.811], [0.763, 0.486], [0.731, 1.852]])
     np.testing.assert_allclose(fit.params.a, mirt[:, 0], atol=0.01)

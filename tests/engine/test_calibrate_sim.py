@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
-from engine.calibrate import ConvergenceWarning, calibrate
-from engine.parameters import ItemParameters
-from engine.responses import ResponseMatrix
-from engine.simulate import simulate_bank, simulate_responses
+from engine.irt.calibration import ConvergenceWarning, calibrate
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
+from engine.irt.simulation import simulate_bank, simulate_responses
 
 
 def rmse(x, y):
@@ -105,8 +103,10 @@ def test_mixed_bank_without_loop_over_models():
     rubric = simulate_bank(6, "grm", rng, n_categories=4, prefix="R")
     models = np.array(["3pl"] * 12 + ["grm"] * 6)
     truth = ItemParameters.from_arrays(
-        np.concatenate([mc.item_ids, rubric.item_ids]), models,
-        a=np.concatenate([mc.a, rubric.a]), b=np.concatenate([mc.b, np.full(6, np.nan)]),
+        np.concatenate([mc.item_ids, rubric.item_ids]),
+        models,
+        a=np.concatenate([mc.a, rubric.a]),
+        b=np.concatenate([mc.b, np.full(6, np.nan)]),
         c=np.concatenate([mc.c, np.zeros(6)]),
         thresholds=np.vstack([np.full((12, 3), np.nan), rubric.thresholds]),
         n_categories=np.array([2] * 12 + [4] * 6),

@@ -13,13 +13,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.models import MODEL_NAMES, model_spec
-from engine.parameters import ItemParameters
-from engine.simulate import simulate_bank
+from engine.irt.models import MODEL_NAMES, model_spec
+from engine.irt.parameters import ItemParameters
+from engine.irt.simulation import simulate_bank
 
 THETA = np.linspace(-4, 4, 17)
 CASES = [(m, 2) for m in ("rasch", "1pl", "2pl", "3pl", "4pl")] + [
-    ("grm", 3), ("grm", 5), ("gpcm", 3), ("gpcm", 5), ("rasch", 4), ("grm", 2), ("gpcm", 2)
+    ("grm", 3),
+    ("grm", 5),
+    ("gpcm", 3),
+    ("gpcm", 5),
+    ("rasch", 4),
+    ("grm", 2),
+    ("gpcm", 2),
 ]
 
 
@@ -54,7 +60,9 @@ def test_param_jacobian_matches_numerical(model, k):
             up, down = g.eta.copy(), g.eta.copy()
             up[:, m] += h
             down[:, m] -= h
-            numeric = (g.family.probabilities(THETA, up, g.n_categories) - g.family.probabilities(THETA, down, g.n_categories)) / (2 * h)
+            numeric = (
+                g.family.probabilities(THETA, up, g.n_categories) - g.family.probabilities(THETA, down, g.n_categories)
+            ) / (2 * h)
             np.testing.assert_allclose(jac[..., m], numeric, atol=1e-7)
 
 
@@ -155,7 +163,7 @@ def test_model_spec_refuses_bad_input():
 @pytest.mark.parametrize("model,k", CASES)
 def test_score_and_information_match_the_jacobian_formula(model, k):
     """Each family's M-step kernel equals the generic Jacobian formula and a numerical gradient."""
-    from engine.models import jacobian_score_and_information
+    from engine.irt.models import jacobian_score_and_information
 
     rng = np.random.default_rng(2)
     for g in bank(model, k).groups:
@@ -171,7 +179,7 @@ def test_score_and_information_match_the_jacobian_formula(model, k):
             up[:, m] += h
             down[:, m] -= h
 
-            def value(e):
+            def value(e, g=g, counts=counts):
                 return np.einsum("qnk,qnk->n", counts, np.log(g.family.probabilities(THETA, e, g.n_categories)))
 
             np.testing.assert_allclose(grad[:, m], (value(up) - value(down)) / (2 * h), rtol=1e-5, atol=1e-5)

@@ -9,11 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.parameters import ItemParameters
-from engine.responses import ResponseMatrix
-from engine.simulate import simulate_bank, simulate_responses
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
+from engine.irt.simulation import simulate_bank, simulate_responses
 
-tables = arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(1, 6)), elements=st.sampled_from([np.nan, 0.0, 1.0, 2.0]))
+tables = arrays(
+    np.float64, st.tuples(st.integers(1, 8), st.integers(1, 6)), elements=st.sampled_from([np.nan, 0.0, 1.0, 2.0])
+)
 
 
 @given(tables)

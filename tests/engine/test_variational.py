@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.simulate import simulate_bank, simulate_responses
+from engine.irt.simulation import simulate_bank, simulate_responses
 
 pytest.importorskip("py_irt", reason="py-irt (the bayes extra) is not installed")
 
-from engine.variational import calibrate_vi  # noqa: E402
+from engine.irt.variational import calibrate_vi  # noqa: E402
 
 
 def test_variational_fit_agrees_roughly_with_truth():

@@ -14,9 +14,17 @@ CHOICES = tuple({"id": c, "text": f"option {c}"} for c in "ABCDE")
 
 def item(interaction, key, tolerance=0.0, choices=CHOICES):
     return ItemContent(
-        id="T1", stem="?", interaction=interaction, choices=choices if interaction in ("single_choice", "multiple_select") else (),
-        key=key, tolerance=tolerance, rationale="", version=1, n_categories=4 if interaction == "constructed_response" else 2,
-        objective_id=1, dok=1,
+        id="T1",
+        stem="?",
+        interaction=interaction,
+        choices=choices if interaction in ("single_choice", "multiple_select") else (),
+        key=key,
+        tolerance=tolerance,
+        rationale="",
+        version=1,
+        n_categories=4 if interaction == "constructed_response" else 2,
+        objective_id=1,
+        dok=1,
     )
 
 
@@ -26,7 +34,11 @@ def test_single_choice(key, answer):
     assert got.correct == (key == answer) and got.score == int(key == answer) and got.answer == answer
 
 
-@given(key=st.sets(st.sampled_from("ABCDE"), min_size=1), answer=st.sets(st.sampled_from("ABCDE"), min_size=1), data=st.randoms())
+@given(
+    key=st.sets(st.sampled_from("ABCDE"), min_size=1),
+    answer=st.sets(st.sampled_from("ABCDE"), min_size=1),
+    data=st.randoms(),
+)
 def test_multiple_select_is_all_or_nothing_and_order_free(key, answer, data):
     shuffled = list(answer)
     data.shuffle(shuffled)
@@ -93,7 +105,13 @@ def test_malformed_answers_are_refused(interaction, key, answer):
         ("numeric_entry", [], "2.5", None, "key"),
         ("numeric_entry", list(CHOICES), 2.5, None, "choices"),
         ("constructed_response", [], None, [{"score": s, "label": "l", "criteria": "c"} for s in range(4)], None),
-        ("constructed_response", [], None, [{"score": s, "label": "l", "criteria": "c"} for s in (0, 1, 2, 2)], "rubric"),
+        (
+            "constructed_response",
+            [],
+            None,
+            [{"score": s, "label": "l", "criteria": "c"} for s in (0, 1, 2, 2)],
+            "rubric",
+        ),
         ("hotspot", [], None, None, "interaction"),
     ],
 )

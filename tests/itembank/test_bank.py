@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from engine.parameters import ItemParameters
+from engine.irt.parameters import ItemParameters
 from itembank.bank import BankCache, NoLiveBank, build_bank
 from itembank.calibrations import import_parameters, make_live
 from itembank.tables import ItemStatus
@@ -26,7 +26,9 @@ def test_bank_holds_operational_items_with_parameters(world):
     assert bank.full.n_items == len(all_ids)
     under = bank.params.item_ids[bank.items_under(world.standards["7.RP.A"])].tolist()
     assert sorted(under) == sorted(world.items["7.RP.A.2"] + world.items["7.RP.A.3"])
-    assert bank.objectives_under(world.standards["7.RP"]) == sorted([str(world.standards["7.RP.A.2"]), str(world.standards["7.RP.A.3"])])
+    assert bank.objectives_under(world.standards["7.RP"]) == sorted(
+        [str(world.standards["7.RP.A.2"]), str(world.standards["7.RP.A.3"])]
+    )
     cuts = bank.scheme(world.standards["7.RP.A.2"]).cuts
     assert cuts[0] < cuts[1]
 
@@ -57,8 +59,12 @@ def test_making_a_calibration_live_swaps_the_bank(world):
     with Session(world.engine, expire_on_commit=False) as s:
         p = first.params
         shifted = ItemParameters.from_arrays(
-            p.item_ids, p.model, a=p.a, b=np.where(np.isfinite(p.b), p.b + 1.0, np.nan),
-            thresholds=p.thresholds, n_categories=p.n_categories,
+            p.item_ids,
+            p.model,
+            a=p.a,
+            b=np.where(np.isfinite(p.b), p.b + 1.0, np.nan),
+            thresholds=p.thresholds,
+            n_categories=p.n_categories,
         )
         cal = import_parameters(s, shifted)
         make_live(s, cal.id)
@@ -98,7 +104,7 @@ def test_no_live_bank(db_engine):
     cache = BankCache()
     assert cache.load(db_engine) is None
     with pytest.raises(NoLiveBank):
-        cache.live
+        _ = cache.live
 
 
 def test_retired_items_leave_the_bank(world):
@@ -139,7 +145,9 @@ def test_items_with_a_negative_slope_are_not_served(world):
         p = BankCache().load(world.engine).params
         a = p.a.copy()
         a[p.index_of["7RPA2-sc3"]] = -0.8
-        flipped = ItemParameters.from_arrays(p.item_ids, p.model, a=a, b=p.b, thresholds=p.thresholds, n_categories=p.n_categories)
+        flipped = ItemParameters.from_arrays(
+            p.item_ids, p.model, a=a, b=p.b, thresholds=p.thresholds, n_categories=p.n_categories
+        )
         cal = import_parameters(s, flipped)
         make_live(s, cal.id)
         s.commit()

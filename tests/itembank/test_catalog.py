@@ -7,7 +7,14 @@ import json
 import pytest
 from sqlmodel import Session, func, select
 
-from itembank.catalog_io import CatalogFormatError, export_items_csv, export_json, export_standards_csv, import_catalog, read_catalog
+from itembank.catalog_io import (
+    CatalogFormatError,
+    export_items_csv,
+    export_json,
+    export_standards_csv,
+    import_catalog,
+    read_catalog,
+)
 from itembank.tables import Item
 
 
@@ -38,7 +45,7 @@ def test_json_round_trip_into_an_empty_bank(world, db_engine):
         ("framework,code,title,level\nG,C,,competency\n", "csv", "line 2", "title"),
         ('{"standards": {}}', "json", "standards", "(list)"),
         ('{"other": []}', "json", "line 1", "(top level)"),
-        ('[1, 2]', "json", "line 1", "(top level)"),
+        ("[1, 2]", "json", "line 1", "(top level)"),
         ("x", "xml", "file", "(format)"),
     ],
 )

@@ -67,7 +67,11 @@ def test_school_logins_and_tracker(demo):
         assert len(classes) == 3
         sizes = [s.exec(select(func.count()).where(Enrollment.class_id == c.id)).one() for c in classes]
         assert sizes == [25, 25, 25]
-        assert s.exec(select(Enrollment).where(Enrollment.student_id == student.student_id, Enrollment.class_id.in_([c.id for c in classes]))).first()
+        assert s.exec(
+            select(Enrollment).where(
+                Enrollment.student_id == student.student_id, Enrollment.class_id.in_([c.id for c in classes])
+            )
+        ).first()
         n_checks = s.exec(select(func.count()).select_from(Check)).one()
         assert n_checks == 75 * len(CHECK_STANDARDS)
         bands = dict(s.exec(select(Mastery.band, func.count()).group_by(Mastery.band)).all())

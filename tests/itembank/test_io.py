@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.simulate import simulate_bank, simulate_responses
+from engine.irt.simulation import simulate_bank, simulate_responses
 from itembank.io import FileFormatError, read_parameters, read_responses, write_parameters, write_responses
 
 
@@ -28,7 +28,9 @@ def test_responses_round_trip(tmp_path, layout):
     back = read_responses(path).align(data.item_ids)
     order = [list(back.student_ids).index(s) for s in data.student_ids if s in set(back.student_ids)]
     kept = [i for i, s in enumerate(data.student_ids) if s in set(back.student_ids)]
-    np.testing.assert_array_equal(np.nan_to_num(back.to_table()[order], nan=-1), np.nan_to_num(data.to_table()[kept], nan=-1))
+    np.testing.assert_array_equal(
+        np.nan_to_num(back.to_table()[order], nan=-1), np.nan_to_num(data.to_table()[kept], nan=-1)
+    )
 
 
 BAD_LONG = {

@@ -24,8 +24,21 @@ def test_upgrade_is_idempotent_and_at_head(db_engine):
     assert current_revision(db_engine) == head_revision() == "0002"
     assert upgrade(db_engine) == "0002"
     names = set(inspect(db_engine).get_table_names())
-    assert {"standard", "item", "calibration", "item_parameter", "user", "student", "teacher", "school_class",
-            "enrollment", "check_session", "response", "mastery", "alembic_version"} <= names
+    assert {
+        "standard",
+        "item",
+        "calibration",
+        "item_parameter",
+        "user",
+        "student",
+        "teacher",
+        "school_class",
+        "enrollment",
+        "check_session",
+        "response",
+        "mastery",
+        "alembic_version",
+    } <= names
 
 
 def test_step_by_step_upgrade_from_empty():

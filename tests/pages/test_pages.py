@@ -68,13 +68,20 @@ def test_logged_out_user_is_sent_to_login_with_next(client, path):
 
 
 def test_login_returns_to_next_but_never_to_another_site(client):
-    r = client.post("/login", data={"username": "teacher", "password": PASSWORD, "next": "/teacher/scoring"}, follow_redirects=False)
+    r = client.post(
+        "/login", data={"username": "teacher", "password": PASSWORD, "next": "/teacher/scoring"}, follow_redirects=False
+    )
     assert r.headers["location"] == "/teacher/scoring"
-    r = client.post("/login", data={"username": "teacher", "password": PASSWORD, "next": "//evil.example/x"}, follow_redirects=False)
+    r = client.post(
+        "/login", data={"username": "teacher", "password": PASSWORD, "next": "//evil.example/x"}, follow_redirects=False
+    )
     assert r.headers["location"] == "/teacher"
 
 
-@pytest.mark.parametrize("username, home", [("teacher", "/teacher"), ("student", "/student"), ("psychometrician", "/bank"), ("admin", "/bank")])
+@pytest.mark.parametrize(
+    "username, home",
+    [("teacher", "/teacher"), ("student", "/student"), ("psychometrician", "/bank"), ("admin", "/bank")],
+)
 def test_root_goes_to_each_roles_home(login, username, home):
     c = login(username)
     r = c.get("/", follow_redirects=False)
@@ -95,16 +102,19 @@ def test_a_forged_cookie_is_not_a_login(client):
 
 
 # ------------------------------------------------------------------ roles
-@pytest.mark.parametrize("username, path", [
-    ("student", "/teacher"),
-    ("student", "/teacher/classes/1"),
-    ("student", "/teacher/scoring"),
-    ("student", "/bank"),
-    ("teacher", "/bank"),
-    ("teacher", "/bank/calibrations"),
-    ("teacher", "/student"),
-    ("psychometrician", "/student"),
-])
+@pytest.mark.parametrize(
+    "username, path",
+    [
+        ("student", "/teacher"),
+        ("student", "/teacher/classes/1"),
+        ("student", "/teacher/scoring"),
+        ("student", "/bank"),
+        ("teacher", "/bank"),
+        ("teacher", "/bank/calibrations"),
+        ("teacher", "/student"),
+        ("psychometrician", "/student"),
+    ],
+)
 def test_wrong_role_gets_a_403_page(login, username, path):
     r = login(username).get(path)
     assert r.status_code == 403
@@ -167,17 +177,39 @@ def test_an_empty_or_non_numeric_answer_asks_again_without_a_response(login, wor
     item_id = re.search(r'name="item_id" value="([^"]+)"', r.text).group(1)
     interaction = re.search(r'name="interaction" value="([^"]+)"', r.text).group(1)
     url = str(r.url)
-    bad = c.post(f"{url}/answer", data={"item_id": item_id, "interaction": interaction, "answer": "" if interaction != "numeric_entry" else "a lot"})
+    bad = c.post(
+        f"{url}/answer",
+        data={
+            "item_id": item_id,
+            "interaction": interaction,
+            "answer": "" if interaction != "numeric_entry" else "a lot",
+        },
+    )
     assert bad.status_code == 422 and "Check my answer" in bad.text and 'role="alert"' in bad.text
     with Session(world.engine) as s:
         assert s.exec(select(Response)).all() == []
 
 
-@pytest.mark.parametrize("text, value", [
-    ("12", 12.0), ("-3.5", -3.5), ("$9.60", 9.6), ("1,250", 1250.0), ("3,5", 3.5), ("3/4", 0.75),
-    ("2 1/2", 2.5), ("-1 1/4", -1.25), ("25%", 25.0), (" 7 ", 7.0), ("\u22124", -4.0),
-    ("", None), ("abc", None), ("1/0", None), ("1..2", None),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("12", 12.0),
+        ("-3.5", -3.5),
+        ("$9.60", 9.6),
+        ("1,250", 1250.0),
+        ("3,5", 3.5),
+        ("3/4", 0.75),
+        ("2 1/2", 2.5),
+        ("-1 1/4", -1.25),
+        ("25%", 25.0),
+        (" 7 ", 7.0),
+        ("\u22124", -4.0),
+        ("", None),
+        ("abc", None),
+        ("1/0", None),
+        ("1..2", None),
+    ],
+)
 def test_parse_number(text, value):
     assert parse_number(text) == value
 
@@ -253,8 +285,11 @@ def test_exit_tickets_are_disjoint_forms(login):
 def test_scoring_queue_scores_through_the_api_function(login, world, client):
     sid = world.users["student"].student_id
     item = next(i for i in world.items["7.RP.A.2"] if i.endswith("cr0"))
-    r = client.post("/api/v1/responses", json={"student_id": sid, "item_id": item, "answer": "I divided 12 by 3 to get 4 per hour."},
-                    headers=auth(world, "student"))
+    r = client.post(
+        "/api/v1/responses",
+        json={"student_id": sid, "item_id": item, "answer": "I divided 12 by 3 to get 4 per hour."},
+        headers=auth(world, "student"),
+    )
     assert r.status_code == 201, r.text
     rid = r.json()["id"]
     c = login("teacher")
@@ -290,7 +325,11 @@ def test_calibration_start_progress_and_make_live(login, world):
         _run_check(login(name), world, right=name == "student")
     c = login("psychometrician")
     assert "Start a calibration" in c.get("/bank/calibrations").text
-    r = c.post("/bank/calibrations", data={"model": "rasch", "statuses": ["operational"], "min_responses": "1"}, follow_redirects=False)
+    r = c.post(
+        "/bank/calibrations",
+        data={"model": "rasch", "statuses": ["operational"], "min_responses": "1"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     url = r.headers["location"]
     cid = int(url.rsplit("/", 1)[1])

@@ -25,7 +25,7 @@ def lsat7():
 
 @pytest.fixture(scope="session")
 def lsat7_params():
-    from engine.parameters import ItemParameters
+    from engine.irt.parameters import ItemParameters
 
     return ItemParameters.from_arrays([f"Item_{i}" for i in range(1, 6)], "2pl", a=LSAT7_A, b=LSAT7_B)
 
@@ -42,14 +42,46 @@ def sat12_choices():
 
 #: LSAT6 (Bock & Lieberman, 1970): frequencies of the 32 response patterns
 #: 00000, 00001, ..., 11111 of 1000 examinees on 5 items.
-LSAT6_FREQUENCIES = [3, 6, 2, 11, 1, 1, 3, 4, 1, 8, 0, 16, 0, 3, 2, 15,
-                     10, 29, 14, 81, 3, 28, 15, 80, 16, 56, 21, 173, 11, 61, 28, 298]
+LSAT6_FREQUENCIES = [
+    3,
+    6,
+    2,
+    11,
+    1,
+    1,
+    3,
+    4,
+    1,
+    8,
+    0,
+    16,
+    0,
+    3,
+    2,
+    15,
+    10,
+    29,
+    14,
+    81,
+    3,
+    28,
+    15,
+    80,
+    16,
+    56,
+    21,
+    173,
+    11,
+    61,
+    28,
+    298,
+]
 
 
 @pytest.fixture(scope="session")
 def lsat6():
     """LSAT6 as a (1000, 5) ResponseMatrix, expanded from its pattern table."""
-    from engine.responses import ResponseMatrix
+    from engine.irt.responses import ResponseMatrix
 
     patterns = np.array([[int(c) for c in format(i, "05b")] for i in range(32)])
     x = np.repeat(patterns, LSAT6_FREQUENCIES, axis=0)

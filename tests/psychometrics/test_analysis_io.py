@@ -45,7 +45,14 @@ def test_key(tmp_path):
 
 def test_write_table_formats_cells(tmp_path, capsys):
     assert [format_cell(v) for v in (np.nan, None, True, np.int64(3), 0.1234567891, "x", np.inf)] == [
-        "", "", "1", "3", "0.123457", "x", "inf"]
+        "",
+        "",
+        "1",
+        "3",
+        "0.123457",
+        "x",
+        "inf",
+    ]
     path = tmp_path / "out.csv"
     write_table(path, ["a", "b"], [[1, np.nan], ["z", 2.5]])
     assert path.read_text() == "a,b\n1,\nz,2.5\n"

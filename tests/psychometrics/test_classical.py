@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.classical import ability_groups, cronbach_alpha, distractor_analysis, item_statistics
+from engine.analysis.classical import ability_groups, cronbach_alpha, distractor_analysis, item_statistics
 
 TINY = np.array(
     [
@@ -132,8 +132,8 @@ def test_distractor_input_errors():
 
 @pytest.mark.parametrize("sparse", [False, True])
 def test_response_matrix_statistics_equal_the_dense_ones(sparse):
-    from engine.classical import response_item_statistics
-    from engine.responses import ResponseMatrix
+    from engine.analysis.classical import response_item_statistics
+    from engine.irt.responses import ResponseMatrix
 
     rng = np.random.default_rng(4)
     x = rng.integers(0, 3, size=(60, 5)).astype(float)

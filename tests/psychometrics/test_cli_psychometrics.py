@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from engine.linking import transform_parameters
+from engine.analysis.linking import transform_parameters
 from itembank.io import read_parameters, write_parameters
 
 runner = CliRunner()
@@ -45,7 +45,9 @@ def lsat7_params_csv(tmp_path):
 def test_fit_writes_sx2_and_json_m2(tmp_path, data_dir, lsat7_params_csv):
     out = tmp_path / "fit.csv"
     persons = tmp_path / "persons.csv"
-    res = invoke("fit", data_dir / "lsat7.csv", "--params", lsat7_params_csv, "--out", out, "--json", "--persons", persons)
+    res = invoke(
+        "fit", data_dir / "lsat7.csv", "--params", lsat7_params_csv, "--out", out, "--json", "--persons", persons
+    )
     assert res.exit_code == 0, res.stderr
     summary = json.loads(res.stdout)
     assert summary["m2"] == pytest.approx(11.938, abs=0.01)
@@ -131,8 +133,19 @@ def test_dif_to_stdout_and_group_errors(dif_files):
 def test_items_with_distractors_flags_item_32(tmp_path, data_dir):
     out = tmp_path / "items.csv"
     dis = tmp_path / "options.csv"
-    res = invoke("items", data_dir / "sat12_binary.csv", "--choices", data_dir / "sat12_choices.csv",
-                 "--key", data_dir / "sat12_key.csv", "--out", out, "--distractors", dis, "--json")
+    res = invoke(
+        "items",
+        data_dir / "sat12_binary.csv",
+        "--choices",
+        data_dir / "sat12_choices.csv",
+        "--key",
+        data_dir / "sat12_key.csv",
+        "--out",
+        out,
+        "--distractors",
+        dis,
+        "--json",
+    )
     assert res.exit_code == 0, res.stderr
     summary = json.loads(res.stdout)
     assert summary["miskey"] == ["Item_32"]
@@ -187,8 +200,19 @@ def test_report_is_self_contained_html(tmp_path, data_dir, lsat7_params_csv):
 def test_fit_runs_as_a_real_command(tmp_path, data_dir, lsat7_params_csv):
     out = tmp_path / "fit.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "cli", "fit", str(data_dir / "lsat7.csv"), "--params", str(lsat7_params_csv), "--out", str(out)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "fit",
+            str(data_dir / "lsat7.csv"),
+            "--params",
+            str(lsat7_params_csv),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     assert len(rows(out)) == 5
@@ -200,7 +224,7 @@ def test_report_library_call_with_distractors_and_plot_cap(data_dir, sat12_choic
 
     items, table, key = sat12_choices
     resp = read_responses(data_dir / "sat12_binary.csv")
-    from engine.calibrate import calibrate
+    from engine.irt.calibration import calibrate
 
     params = calibrate(resp, "2pl", se=True).params
     data = analyze(resp, params, choices=(np.array(items), table, key), title="SAT12")
@@ -208,12 +232,12 @@ def test_report_library_call_with_distractors_and_plot_cap(data_dir, sat12_choic
     # information, students, 3 items x (curve + distractor plot); Item_32 has the most flags, so drawn
     assert text.count("<svg") == 2 + 2 * 3
     assert "Curves drawn for 3 of 32 items" in text
-    assert "Item_32 ({})".format(params.model[31]) in text and "POSSIBLE MISKEY" in text
+    assert f"Item_32 ({params.model[31]})" in text and "POSSIBLE MISKEY" in text
     assert "se a" in text  # parameter table with standard errors
 
 
 def test_information_curve_of_a_form(tmp_path, lsat7_params_csv):
-    from engine.reliability import marginal_reliability
+    from engine.analysis.reliability import marginal_reliability
 
     out = tmp_path / "info.csv"
     res = invoke("information", lsat7_params_csv, "--items", "Item_1,Item_3", "--out", out, "--json", "--points", "9")
@@ -232,8 +256,8 @@ def test_information_curve_of_a_form(tmp_path, lsat7_params_csv):
 
 
 def test_fit_estimates_the_latent_sd_of_a_rasch_bank(tmp_path, data_dir):
-    from engine.calibrate import calibrate
-    from engine.fit import sx2
+    from engine.analysis.fit import sx2
+    from engine.irt.calibration import calibrate
     from itembank.io import read_responses
 
     params = tmp_path / "rasch.csv"
@@ -274,7 +298,9 @@ def test_dif_lr_for_every_item(tmp_path, dif_files):
     # Q4 (1 logit of DIF) sits among the others' anchors and drags the focal scale:
     # some clean items look significant until it leaves the anchors
     contaminated = sum(v["p"] < 0.01 for k, v in lr.items() if k != "Q4")
-    res = invoke("dif", resp, "--params", params, "--groups", groups, "--out", out, "--studied", "all", "--purify", "--json")
+    res = invoke(
+        "dif", resp, "--params", params, "--groups", groups, "--out", out, "--studied", "all", "--purify", "--json"
+    )
     pure = json.loads(res.stdout)["lr"]
     assert pure["Q4"]["p"] < 1e-6
     cleaned = sum(v["p"] < 0.01 for k, v in pure.items() if k != "Q4")
@@ -283,8 +309,8 @@ def test_dif_lr_for_every_item(tmp_path, dif_files):
 
 
 def test_fit_residual_scores_option(tmp_path, data_dir, lsat7_params_csv):
-    from engine.fit import infit_outfit
-    from engine.scoring import score
+    from engine.analysis.fit import infit_outfit
+    from engine.irt.scoring import score
     from itembank.io import read_responses
 
     out = tmp_path / "fit.csv"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.dif import ets_class, irt_lr_dif, mantel_haenszel
-from engine.parameters import ItemParameters
-from engine.responses import ResponseMatrix
+from engine.analysis.dif import ets_class, irt_lr_dif, mantel_haenszel
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
 
 # two strata: (A ref right, B ref wrong, C focal right, D focal wrong)
 TABLES = [(10, 5, 6, 9), (20, 4, 15, 8)]
@@ -32,7 +32,9 @@ def test_mh_odds_ratio_chi_square_and_se_by_hand():
     assert res.odds_ratio[0] == pytest.approx(alpha, rel=1e-12)
     assert res.delta[0] == pytest.approx(-2.35 * np.log(alpha), rel=1e-12)
     ea = sum((a + b) * (a + c) / (a + b + c + d) for a, b, c, d in TABLES)
-    va = sum((a + b) * (c + d) * (a + c) * (b + d) / ((a + b + c + d) ** 2 * (a + b + c + d - 1)) for a, b, c, d in TABLES)
+    va = sum(
+        (a + b) * (c + d) * (a + c) * (b + d) / ((a + b + c + d) ** 2 * (a + b + c + d - 1)) for a, b, c, d in TABLES
+    )
     chi = (abs(30 - ea) - 0.5) ** 2 / va
     assert res.chi2[0] == pytest.approx(chi, rel=1e-12)
     # Robins-Breslow-Greenland variance of ln(alpha)
@@ -49,7 +51,9 @@ def test_mh_odds_ratio_chi_square_and_se_by_hand():
 
 
 def test_ets_classes():
-    cls = ets_class([0.5, -1.2, 1.7, 1.6, -2.5, 3.0], [0.1, 0.2, 0.2, 0.5, 0.3, 0.3], [0.001, 0.01, 0.001, 0.01, 0.001, 0.2])
+    cls = ets_class(
+        [0.5, -1.2, 1.7, 1.6, -2.5, 3.0], [0.1, 0.2, 0.2, 0.5, 0.3, 0.3], [0.001, 0.01, 0.001, 0.01, 0.001, 0.2]
+    )
     # |d| < 1 -> A; 1.2 sig -> B; 1.7 sig above 1 -> C; 1.6 with se .5 not sig above 1 -> B; 2.5 -> C; not sig -> A
     assert cls.tolist() == ["A", "B", "C", "B", "C", "A"]
 
@@ -69,7 +73,7 @@ def test_mh_flags_planted_dif_and_keeps_nominal_rate():
     j = 20
     b = np.linspace(-1.5, 1.5, j)
     pvals, planted = [], []
-    for rep in range(20):
+    for _rep in range(20):
         x, groups = _rasch_groups(rng, 600, b, shift_item=4, shift=0.9)
         res = mantel_haenszel(x, groups, "R", "F")
         planted.append((res.ets_class[4], res.delta[4]))
@@ -194,12 +198,13 @@ def test_mantel_ordinal_chi_square_by_hand_and_polytomous_flag():
 
 
 def test_polytomous_dif_is_flagged_by_simulation():
-    from engine.simulate import simulate_bank, simulate_responses
+    from engine.irt.simulation import simulate_bank, simulate_responses
 
     rng = np.random.default_rng(14)
     bank = simulate_bank(8, "gpcm", rng)
-    harder = ItemParameters.from_arrays(bank.item_ids, "gpcm", a=bank.a,
-                                        thresholds=bank.thresholds + np.where(np.arange(8) == 2, 1.0, 0.0)[:, None])
+    harder = ItemParameters.from_arrays(
+        bank.item_ids, "gpcm", a=bank.a, thresholds=bank.thresholds + np.where(np.arange(8) == 2, 1.0, 0.0)[:, None]
+    )
     ref = simulate_responses(bank, rng.normal(0, 1, 1500), rng).to_table()
     foc = simulate_responses(harder, rng.normal(-0.3, 1, 1500), rng).to_table()
     res = mantel_haenszel(np.vstack([ref, foc]), np.repeat(["R", "F"], 1500), "R", "F")
@@ -218,15 +223,15 @@ def test_a_single_student_stratum_changes_nothing():
 @pytest.mark.parametrize("model", ["2pl", "3pl", "grm", "gpcm"])
 @pytest.mark.parametrize("shared", [True, False])
 def test_lr_gradient_matches_finite_differences(model, shared):
-    from engine.dif import _lr_problem
-    from engine.quadrature import normal_grid
-    from engine.simulate import simulate_bank, simulate_responses
+    from engine.analysis.dif import _lr_problem
+    from engine.irt.quadrature import normal_grid
+    from engine.irt.simulation import simulate_bank, simulate_responses
 
     rng = np.random.default_rng(31)
     bank = simulate_bank(4, model, rng, n_categories=3)
     resp = simulate_responses(bank, rng.normal(size=80), rng, missing_rate=0.1)
     nodes, _ = normal_grid(21)
-    from engine.likelihood import grid_log_likelihood
+    from engine.irt.likelihood import grid_log_likelihood
 
     log_anchor = grid_log_likelihood(resp.select_items([1, 2, 3]), bank.subset([1, 2, 3]), nodes)
     y = np.full(80, -1)
@@ -246,9 +251,9 @@ def test_lr_gradient_matches_finite_differences(model, shared):
 @pytest.mark.parametrize("model", ["2pl", "grm"])
 @pytest.mark.parametrize("shared", [True, False])
 def test_joint_gradient_matches_finite_differences(model, shared):
-    from engine.dif import _joint_problem
-    from engine.quadrature import normal_grid
-    from engine.simulate import simulate_bank, simulate_responses
+    from engine.analysis.dif import _joint_problem
+    from engine.irt.quadrature import normal_grid
+    from engine.irt.simulation import simulate_bank, simulate_responses
 
     rng = np.random.default_rng(37)
     bank = simulate_bank(4, model, rng, n_categories=3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.fit import (
+from engine.analysis.fit import (
     _collapse_cells,
     free_parameter_counts,
     infit_outfit,
@@ -15,8 +15,8 @@ from engine.fit import (
     summed_score_likelihood,
     sx2,
 )
-from engine.parameters import ItemParameters
-from engine.responses import ResponseMatrix
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
 
 # mirt: itemfit(mirt(LSAT7, 1)) and M2(...)
 MIRT_SX2 = np.array([4.749, 14.453, 1.270, 5.238, 0.941])
@@ -90,9 +90,13 @@ def test_misaligned_items_are_refused(lsat7_responses, lsat7_params):
 
 def test_free_parameter_counts():
     p = ItemParameters.from_arrays(
-        ["r", "o", "t", "g"], ["rasch", "1pl", "3pl", "grm"],
-        a=[1, 1, 1.2, 1.0], b=[0, 0, 0, np.nan], c=[0, 0, 0.2, np.nan],
-        thresholds=[[np.nan] * 3, [np.nan] * 3, [np.nan] * 3, [-1, 0, 1]], n_categories=[2, 2, 2, 4],
+        ["r", "o", "t", "g"],
+        ["rasch", "1pl", "3pl", "grm"],
+        a=[1, 1, 1.2, 1.0],
+        b=[0, 0, 0, np.nan],
+        c=[0, 0, 0.2, np.nan],
+        thresholds=[[np.nan] * 3, [np.nan] * 3, [np.nan] * 3, [-1, 0, 1]],
+        n_categories=[2, 2, 2, 4],
     )
     assert free_parameter_counts(p).tolist() == [1, 2, 3, 4]
 
@@ -153,8 +157,13 @@ def test_person_fit_lz_is_standardized_and_flags_aberrant_patterns():
 def test_person_fit_matches_a_naive_loop():
     rng = np.random.default_rng(2)
     params = ItemParameters.from_arrays(
-        ["a", "b", "c"], ["2pl", "3pl", "gpcm"], a=[1.2, 0.8, 1.5], b=[0.3, -0.5, np.nan], c=[0, 0.2, np.nan],
-        thresholds=[[np.nan, np.nan], [np.nan, np.nan], [-0.5, 0.7]], n_categories=[2, 2, 3],
+        ["a", "b", "c"],
+        ["2pl", "3pl", "gpcm"],
+        a=[1.2, 0.8, 1.5],
+        b=[0.3, -0.5, np.nan],
+        c=[0, 0.2, np.nan],
+        thresholds=[[np.nan, np.nan], [np.nan, np.nan], [-0.5, 0.7]],
+        n_categories=[2, 2, 3],
     )
     x = np.array([[1, 0, 2], [0, 1, np.nan], [1, np.nan, 0], [0, 0, 1]], dtype=float)
     theta = rng.normal(size=4)
@@ -187,7 +196,7 @@ def test_sx2_nominal_rate_under_the_true_model():
     from scipy.stats import chi2
 
     pvals = []
-    for rep in range(8):
+    for _rep in range(8):
         _, x = _simulate_2pl(rng, a, b, 1500)
         res = sx2(ResponseMatrix.from_dense(x, item_ids=params.item_ids), params)
         pvals.append(chi2.sf(res.sx2, res.df + 2))
@@ -237,7 +246,7 @@ def test_m2_under_the_true_model_is_chi_square():
     b = rng.normal(size=j)
     params = ItemParameters.from_arrays([f"I{i}" for i in range(j)], "2pl", a=a, b=b)
     stats = []
-    for rep in range(10):
+    for _rep in range(10):
         _, x = _simulate_2pl(rng, a, b, 2000)
         fit = m2(ResponseMatrix.from_dense(x, item_ids=params.item_ids), params)
         stats.append(fit.m2)
@@ -255,7 +264,7 @@ def test_m2_without_degrees_of_freedom_is_refused():
 
 
 def test_ordinal_moment_covariance_matches_brute_force():
-    from engine.fit import _margin_covariance
+    from engine.analysis.fit import _margin_covariance
 
     rng = np.random.default_rng(19)
     q, j = 5, 4
@@ -274,13 +283,13 @@ def test_ordinal_moment_covariance_matches_brute_force():
 
 
 def test_ordinal_m2_is_chi_square_after_calibration():
-    from engine.calibrate import calibrate
-    from engine.simulate import simulate_bank, simulate_responses
+    from engine.irt.calibration import calibrate
+    from engine.irt.simulation import simulate_bank, simulate_responses
 
     rng = np.random.default_rng(23)
     bank = simulate_bank(10, "grm", rng, n_categories=3)
     stats = []
-    for rep in range(5):
+    for _rep in range(5):
         resp = simulate_responses(bank, rng.normal(size=1500), rng)
         fit = m2(resp, calibrate(resp, "grm", se=False).params)
         stats.append(fit.m2)
@@ -290,7 +299,7 @@ def test_ordinal_m2_is_chi_square_after_calibration():
 
 
 def test_margin_covariance_matches_brute_force():
-    from engine.fit import _margin_covariance
+    from engine.analysis.fit import _margin_covariance
 
     rng = np.random.default_rng(9)
     q, j = 7, 5
@@ -322,12 +331,18 @@ def test_m2_counts_rasch_latent_sd_and_common_slope():
 
 
 def test_response_probabilities_match_the_grid():
-    from engine.fit import response_probabilities
+    from engine.analysis.fit import response_probabilities
 
     rng = np.random.default_rng(6)
     params = ItemParameters.from_arrays(
-        ["a", "b", "c"], ["4pl", "grm", "gpcm"], a=[1.2, 0.8, 1.5], b=[0.3, np.nan, np.nan], c=[0.2, np.nan, np.nan],
-        d=[0.9, np.nan, np.nan], thresholds=[[np.nan] * 2, [-1, 1], [-0.5, 0.5]], n_categories=[2, 3, 3],
+        ["a", "b", "c"],
+        ["4pl", "grm", "gpcm"],
+        a=[1.2, 0.8, 1.5],
+        b=[0.3, np.nan, np.nan],
+        c=[0.2, np.nan, np.nan],
+        d=[0.9, np.nan, np.nan],
+        thresholds=[[np.nan] * 2, [-1, 1], [-0.5, 0.5]],
+        n_categories=[2, 3, 3],
     )
     items = rng.integers(0, 3, 40)
     theta = rng.normal(size=40)
@@ -336,7 +351,7 @@ def test_response_probabilities_match_the_grid():
 
 
 def test_sx2_and_m2_with_our_own_calibration_match_mirt(lsat7_responses):
-    from engine.calibrate import calibrate
+    from engine.irt.calibration import calibrate
 
     params = calibrate(lsat7_responses, "2pl", se=False).params
     np.testing.assert_allclose(sx2(lsat7_responses, params).sx2, MIRT_SX2, atol=0.005)
@@ -346,8 +361,8 @@ def test_sx2_and_m2_with_our_own_calibration_match_mirt(lsat7_responses):
 
 def test_item_zh_matches_mirt_on_lsat7(lsat7_responses):
     # mirt's tests pin itemfit(mod, 'Zh') for the LSAT7 2PL at EAP scores
-    from engine.calibrate import calibrate
-    from engine.scoring import score
+    from engine.irt.calibration import calibrate
+    from engine.irt.scoring import score
 
     params = calibrate(lsat7_responses, "2pl", se=False).params
     theta = score(lsat7_responses, params, "eap").theta
@@ -357,7 +372,7 @@ def test_item_zh_matches_mirt_on_lsat7(lsat7_responses):
 
 def test_lsat6_rasch_m2_matches_mirt(lsat6):
     # mirt's tests: M2 of the LSAT6 Rasch model 5.291576 on 9 df (5 b + the latent variance)
-    from engine.calibrate import calibrate
+    from engine.irt.calibration import calibrate
 
     np.testing.assert_allclose(lsat6.to_table().mean(axis=0), [0.924, 0.709, 0.553, 0.763, 0.870])
     fit = calibrate(lsat6, "rasch", se=False)
@@ -373,12 +388,14 @@ def test_lsat6_rasch_m2_matches_mirt(lsat6):
 
 def test_sx2_after_a_fit_with_a_missing_cell_matches_mirt(lsat7_responses):
     # mirt's tests: LSAT7 with data[1, 1] missing, itemfit(na.rm = TRUE)$S_X2[1] = 4.8448539
-    from engine.calibrate import calibrate
+    from engine.irt.calibration import calibrate
 
     table = lsat7_responses.to_table()
     table[0, 0] = np.nan
     ids, items = lsat7_responses.student_ids, lsat7_responses.item_ids
-    params = calibrate(ResponseMatrix.from_table(table, ids, items, n_categories=2, sparse=False), "2pl", se=False).params
+    params = calibrate(
+        ResponseMatrix.from_table(table, ids, items, n_categories=2, sparse=False), "2pl", se=False
+    ).params
     keep = ~np.isnan(table).any(axis=1)
     complete = ResponseMatrix.from_dense(table[keep], ids[keep], items, n_categories=2)
     assert sx2(complete, params).sx2[0] == pytest.approx(4.8448539, abs=0.01)
@@ -386,9 +403,9 @@ def test_sx2_after_a_fit_with_a_missing_cell_matches_mirt(lsat7_responses):
 
 def test_yen_q1_matches_mirt_on_lsat7(lsat7_responses):
     # mirt's tests: itemfit(mod, 'X2') for the LSAT7 2PL at EAP scores, 10 groups, df 8
-    from engine.calibrate import calibrate
-    from engine.fit import x2_q1
-    from engine.scoring import score
+    from engine.analysis.fit import x2_q1
+    from engine.irt.calibration import calibrate
+    from engine.irt.scoring import score
 
     params = calibrate(lsat7_responses, "2pl", se=False).params
     theta = score(lsat7_responses, params, "eap").theta
@@ -398,8 +415,8 @@ def test_yen_q1_matches_mirt_on_lsat7(lsat7_responses):
 
 
 def test_yen_q1_works_on_sparse_data_and_holds_its_level():
-    from engine.fit import x2_q1
-    from engine.simulate import simulate_bank, simulate_responses
+    from engine.analysis.fit import x2_q1
+    from engine.irt.simulation import simulate_bank, simulate_responses
 
     rng = np.random.default_rng(41)
     bank = simulate_bank(40, "2pl", rng)
@@ -415,9 +432,9 @@ def test_yen_q1_works_on_sparse_data_and_holds_its_level():
 
 
 def test_plausible_value_q1_holds_its_level_where_eap_q1_does_not():
-    from engine.fit import pv_q1, x2_q1
-    from engine.scoring import score
-    from engine.simulate import simulate_bank, simulate_responses
+    from engine.analysis.fit import pv_q1, x2_q1
+    from engine.irt.scoring import score
+    from engine.irt.simulation import simulate_bank, simulate_responses
 
     rng = np.random.default_rng(43)
     bank = simulate_bank(30, "2pl", rng)
@@ -432,8 +449,8 @@ def test_plausible_value_q1_holds_its_level_where_eap_q1_does_not():
 
 
 def test_plausible_value_q1_finds_a_misfitting_item():
-    from engine.fit import pv_q1
-    from engine.scoring import score
+    from engine.analysis.fit import pv_q1
+    from engine.irt.scoring import score
 
     rng = np.random.default_rng(44)
     j = 20

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.calibrate import calibrate
-from engine.linking import (
+from engine.analysis.linking import (
     LINKING_METHODS,
     calibrate_new_items,
     common_items,
@@ -15,8 +14,9 @@ from engine.linking import (
     stocking_lord,
     transform_parameters,
 )
-from engine.parameters import ItemParameters
-from engine.simulate import simulate_bank, simulate_responses
+from engine.irt.calibration import calibrate
+from engine.irt.parameters import ItemParameters
+from engine.irt.simulation import simulate_bank, simulate_responses
 
 
 def _mixed_bank(rng) -> ItemParameters:
@@ -44,10 +44,14 @@ def test_exact_transform_is_recovered(method):
 def test_transform_parameters_maps_curves():
     # P(theta_from; from) == P(A theta_from + B; to) for every model family
     src = _mixed_bank(np.random.default_rng(2))
-    src = ItemParameters(**{**src.__dict__, "se": {"a": np.full(12, 0.1), "b": np.full(12, 0.2), "c": np.full(12, 0.03)}})
+    src = ItemParameters(
+        **{**src.__dict__, "se": {"a": np.full(12, 0.1), "b": np.full(12, 0.2), "c": np.full(12, 0.03)}}
+    )
     tgt = transform_parameters(src, 0.8, 0.7)
     theta = np.linspace(-3, 3, 13)
-    np.testing.assert_allclose(src.category_probabilities(theta), tgt.category_probabilities(0.8 * theta + 0.7), atol=1e-12)
+    np.testing.assert_allclose(
+        src.category_probabilities(theta), tgt.category_probabilities(0.8 * theta + 0.7), atol=1e-12
+    )
     assert tgt.c[:8] == pytest.approx(src.c[:8])
     assert tgt.se["a"] == pytest.approx(0.1 / 0.8)
     assert tgt.se["b"] == pytest.approx(0.2 * 0.8)
@@ -68,12 +72,16 @@ def test_characteristic_curve_methods_find_the_brute_force_minimum():
     src = _mixed_bank(rng)
     noisy = transform_parameters(src, 1.2, 0.3)
     noisy = ItemParameters.from_arrays(
-        noisy.item_ids, noisy.model, a=noisy.a * np.exp(rng.normal(0, 0.15, 12)),
-        b=noisy.b + rng.normal(0, 0.2, 12), c=noisy.c, thresholds=noisy.thresholds + rng.normal(0, 0.2, (12, 1)),
+        noisy.item_ids,
+        noisy.model,
+        a=noisy.a * np.exp(rng.normal(0, 0.15, 12)),
+        b=noisy.b + rng.normal(0, 0.2, 12),
+        c=noisy.c,
+        thresholds=noisy.thresholds + rng.normal(0, 0.2, (12, 1)),
         n_categories=noisy.n_categories,
     )
     theta = np.linspace(-4, 4, 41)
-    w = np.exp(-theta**2 / 2)
+    w = np.exp(-(theta**2) / 2)
     w /= w.sum()
     hb = haebara(src, noisy, theta=theta, weights=w)
     sl = stocking_lord(src, noisy, theta=theta, weights=w)
@@ -113,8 +121,10 @@ def test_fixed_parameter_calibration_puts_new_items_on_the_bank_scale():
     bank = simulate_bank(40, "2pl", rng)
     pretest = simulate_bank(10, "2pl", rng, prefix="N")
     everything = ItemParameters.from_arrays(
-        np.concatenate([bank.item_ids[:30], pretest.item_ids]), "2pl",
-        a=np.concatenate([bank.a[:30], pretest.a]), b=np.concatenate([bank.b[:30], pretest.b]),
+        np.concatenate([bank.item_ids[:30], pretest.item_ids]),
+        "2pl",
+        a=np.concatenate([bank.a[:30], pretest.a]),
+        b=np.concatenate([bank.b[:30], pretest.b]),
     )
     resp = simulate_responses(everything, rng.normal(0.5, 1.2, 3000), rng)
     fit = calibrate_new_items(resp, bank, "2pl", se=False)

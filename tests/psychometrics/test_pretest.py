@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.fit import response_probabilities
-from engine.linking import calibrate_new_items
-from engine.parameters import ItemParameters
-from engine.pretest import choose_pretest_items, plan_pretest, seed_positions
-from engine.responses import ResponseMatrix
-from engine.simulate import simulate_bank
+from engine.adaptive.pretest import choose_pretest_items, plan_pretest, seed_positions
+from engine.analysis.fit import response_probabilities
+from engine.analysis.linking import calibrate_new_items
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
+from engine.irt.simulation import simulate_bank
 
 
 def test_positions_are_distinct_increasing_and_never_first():
@@ -58,13 +58,16 @@ def test_seeded_pretest_data_calibrates_new_items_onto_the_bank_scale():
     assert answered.max() - answered.min() <= 1  # balanced samples
     student, item = np.array(student), np.array(item)
     everything = ItemParameters.from_arrays(
-        np.concatenate([bank.item_ids, new.item_ids]), "2pl",
-        a=np.concatenate([bank.a, new.a]), b=np.concatenate([bank.b, new.b]),
+        np.concatenate([bank.item_ids, new.item_ids]),
+        "2pl",
+        a=np.concatenate([bank.a, new.a]),
+        b=np.concatenate([bank.b, new.b]),
     )
     prob = response_probabilities(everything, item, theta[student])[:, 1]
     score = (rng.random(len(item)) < prob).astype(int)
-    resp = ResponseMatrix.from_long(student, item, score, n_students=n, n_items=70,
-                                    item_ids=everything.item_ids, n_categories=2)
+    resp = ResponseMatrix.from_long(
+        student, item, score, n_students=n, n_items=70, item_ids=everything.item_ids, n_categories=2
+    )
     fit = calibrate_new_items(resp, bank, "2pl", se=False)
     est = fit.params.subset(np.arange(60, 70))
     assert abs(np.mean(est.b - new.b)) < 0.1

@@ -8,15 +8,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.dif import mantel_haenszel
-from engine.fit import _collapse_cells
-from engine.linking import transform_parameters
-from engine.parameters import ItemParameters
+from engine.analysis.dif import mantel_haenszel
+from engine.analysis.fit import _collapse_cells
+from engine.analysis.linking import transform_parameters
+from engine.irt.parameters import ItemParameters
 
 
 @given(
-    st.floats(0.3, 3.0), st.floats(-2.0, 2.0),
-    arrays(np.float64, 3, elements=st.floats(0.3, 2.5)), arrays(np.float64, 3, elements=st.floats(-2.0, 2.0)),
+    st.floats(0.3, 3.0),
+    st.floats(-2.0, 2.0),
+    arrays(np.float64, 3, elements=st.floats(0.3, 2.5)),
+    arrays(np.float64, 3, elements=st.floats(-2.0, 2.0)),
 )
 def test_linking_transform_round_trips(A, B, a, b):
     params = ItemParameters.from_arrays(["x", "y", "z"], "2pl", a=a, b=b)

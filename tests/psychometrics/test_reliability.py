@@ -6,10 +6,15 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from engine.parameters import ItemParameters
-from engine.reliability import empirical_reliability, form_information, information_curves, marginal_reliability
-from engine.scoring import score
-from engine.simulate import simulate_bank, simulate_responses
+from engine.analysis.reliability import (
+    empirical_reliability,
+    form_information,
+    information_curves,
+    marginal_reliability,
+)
+from engine.irt.parameters import ItemParameters
+from engine.irt.scoring import score
+from engine.irt.simulation import simulate_bank, simulate_responses
 
 
 def test_rasch_information_closed_form():

@@ -27,7 +27,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
-from engine.parameters import ItemParameters
+from engine.irt.parameters import ItemParameters
 from itembank.calibrations import import_parameters, make_live
 from itembank.db import make_engine
 from itembank.items import create_item
@@ -46,8 +46,18 @@ SECRET = "test-secret-" + "k" * 40
 PASSWORD = "correct horse battery"
 OBJECTIVES = ("7.RP.A.2", "7.RP.A.3", "7.EE.B.4")
 TABLES = (
-    "response", "mastery", "check_session", "item_parameter", "calibration", "enrollment",
-    '"user"', "school_class", "item", "student", "teacher", "standard",
+    "response",
+    "mastery",
+    "check_session",
+    "item_parameter",
+    "calibration",
+    "enrollment",
+    '"user"',
+    "school_class",
+    "item",
+    "student",
+    "teacher",
+    "standard",
 )
 
 
@@ -129,30 +139,60 @@ def _items_for(session: Session, objective: str, rng: np.random.Generator) -> li
     for n in range(10):
         x, y = int(rng.integers(2, 20)), int(rng.integers(2, 20))
         item = create_item(
-            session, id=f"{slug}-sc{n}", objective=objective, interaction="single_choice",
-            stem=f"What is {x} + {y}?", choices=[{"id": c, "text": str(x + y + d)} for c, d in zip("ABCD", (0, 1, -1, 2))],
-            key="A", rationale=f"{x} + {y} = {x + y}.", dok=1 + n % 3, status="operational",
+            session,
+            id=f"{slug}-sc{n}",
+            objective=objective,
+            interaction="single_choice",
+            stem=f"What is {x} + {y}?",
+            choices=[{"id": c, "text": str(x + y + d)} for c, d in zip("ABCD", (0, 1, -1, 2))],
+            key="A",
+            rationale=f"{x} + {y} = {x + y}.",
+            dok=1 + n % 3,
+            status="operational",
         )
         ids.append(item.id)
     for n in range(2):
         x = int(rng.integers(2, 9))
         item = create_item(
-            session, id=f"{slug}-ne{n}", objective=objective, interaction="numeric_entry",
-            stem=f"What is {x} times 1.5?", key=x * 1.5, tolerance=0.01, rationale=f"{x} x 1.5 = {x * 1.5}.",
-            dok=2, status="operational",
+            session,
+            id=f"{slug}-ne{n}",
+            objective=objective,
+            interaction="numeric_entry",
+            stem=f"What is {x} times 1.5?",
+            key=x * 1.5,
+            tolerance=0.01,
+            rationale=f"{x} x 1.5 = {x * 1.5}.",
+            dok=2,
+            status="operational",
         )
         ids.append(item.id)
     for n in range(2):
         item = create_item(
-            session, id=f"{slug}-ms{n}", objective=objective, interaction="multiple_select",
-            stem="Which numbers are even?", choices=[{"id": c, "text": t} for c, t in zip("ABCD", ("2", "3", "4", "5"))],
-            key=["A", "C"], rationale="2 and 4 are divisible by 2.", dok=2, status="operational",
+            session,
+            id=f"{slug}-ms{n}",
+            objective=objective,
+            interaction="multiple_select",
+            stem="Which numbers are even?",
+            choices=[{"id": c, "text": t} for c, t in zip("ABCD", ("2", "3", "4", "5"))],
+            key=["A", "C"],
+            rationale="2 and 4 are divisible by 2.",
+            dok=2,
+            status="operational",
         )
         ids.append(item.id)
-    rubric = [{"score": s, "label": lab, "criteria": f"{lab} the standard."} for s, lab in enumerate(("Does not meet", "Partially meets", "Meets", "Exceeds"))]
+    rubric = [
+        {"score": s, "label": lab, "criteria": f"{lab} the standard."}
+        for s, lab in enumerate(("Does not meet", "Partially meets", "Meets", "Exceeds"))
+    ]
     item = create_item(
-        session, id=f"{slug}-cr0", objective=objective, interaction="constructed_response",
-        stem="Explain how you would find the unit rate.", rubric=rubric, dok=3, status="operational",
+        session,
+        id=f"{slug}-cr0",
+        objective=objective,
+        interaction="constructed_response",
+        stem="Explain how you would find the unit rate.",
+        rubric=rubric,
+        dok=3,
+        status="operational",
     )
     ids.append(item.id)
     return ids
@@ -172,16 +212,21 @@ def build_world(engine, password_hash: str, seed: int = 7) -> World:
             ("7.EE.B", "Solve problems with equations", "indicator", "7.EE"),
             ("7.EE.B.4", "Write and solve equations", "objective", "7.EE.B"),
         ):
-            standards[code] = create_standard(s, framework="G7", code=code, title=title, level=level, parent_code=parent).id
+            standards[code] = create_standard(
+                s, framework="G7", code=code, title=title, level=level, parent_code=parent
+            ).id
         items = {obj: _items_for(s, obj, rng) for obj in OBJECTIVES}
         all_ids = [i for ids in items.values() for i in ids]
         poly = np.array([i.endswith("cr0") for i in all_ids])
         thr = np.full((len(all_ids), 3), np.nan)
         thr[poly] = np.sort(rng.normal(0, 1, (poly.sum(), 3)), axis=1) + np.array([-0.6, 0.0, 0.6])
         params = ItemParameters.from_arrays(
-            all_ids, np.where(poly, "grm", "2pl"),
-            a=rng.uniform(0.8, 2.0, len(all_ids)), b=np.where(poly, np.nan, rng.normal(0, 1, len(all_ids))),
-            thresholds=thr, n_categories=np.where(poly, 4, 2),
+            all_ids,
+            np.where(poly, "grm", "2pl"),
+            a=rng.uniform(0.8, 2.0, len(all_ids)),
+            b=np.where(poly, np.nan, rng.normal(0, 1, len(all_ids))),
+            thresholds=thr,
+            n_categories=np.where(poly, 4, 2),
         )
         cal = import_parameters(s, params)
         make_live(s, cal.id)
@@ -189,7 +234,10 @@ def build_world(engine, password_hash: str, seed: int = 7) -> World:
         t2 = create_teacher(s, name="Bo Teacher").id
         c1 = create_class(s, name="7A", teacher_id=t1, grade=7).id
         c2 = create_class(s, name="7B", teacher_id=t2, grade=7).id
-        studs = [create_student(s, external_id=f"S{n:03d}", first_name=f"First{n}", last_name=f"Last{n}", grade=7).id for n in range(8)]
+        studs = [
+            create_student(s, external_id=f"S{n:03d}", first_name=f"First{n}", last_name=f"Last{n}", grade=7).id
+            for n in range(8)
+        ]
         for sid in studs[:5]:
             enroll(s, c1, sid)
         for sid in studs[5:]:
@@ -203,7 +251,15 @@ def build_world(engine, password_hash: str, seed: int = 7) -> World:
             ("student", "student", studs[0], None),
             ("student2", "student", studs[5], None),
         ):
-            u = create_user(s, username=name, password=PASSWORD, role=role, student_id=sid, teacher_id=tid, password_hash=password_hash)
+            u = create_user(
+                s,
+                username=name,
+                password=PASSWORD,
+                role=role,
+                student_id=sid,
+                teacher_id=tid,
+                password_hash=password_hash,
+            )
             users[name] = TokenClaims(u.id, name, role, sid, tid)
         s.commit()
     return World(engine, cal.id, t1, t2, c1, c2, studs[:5], studs[5:], users, items, standards)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.security import LoginThrottle, create_token, decode_token, InvalidToken
+from service.security import InvalidToken, LoginThrottle, create_token, decode_token
 from tests.service.conftest import PASSWORD, SECRET, make_settings
 
 
@@ -23,8 +23,13 @@ def test_login_and_me(client, world):
     assert body["token_type"] == "bearer" and body["expires_in"] == 60 * 60
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
-    assert me.json() == {"id": world.users["teacher"].user_id, "username": "teacher", "role": "teacher",
-                         "student_id": None, "teacher_id": world.teacher1}
+    assert me.json() == {
+        "id": world.users["teacher"].user_id,
+        "username": "teacher",
+        "role": "teacher",
+        "student_id": None,
+        "teacher_id": world.teacher1,
+    }
 
 
 def test_student_me_links_student(client, world):
@@ -48,7 +53,7 @@ def test_no_token_401_and_garbage_token_401(client):
 
 
 def test_expired_token_is_401(client, world):
-    old = datetime.now(timezone.utc) - timedelta(hours=3)
+    old = datetime.now(UTC) - timedelta(hours=3)
     token = create_token(world.users["admin"], SECRET, 60, now=old)
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 

@@ -111,7 +111,9 @@ def test_different_answer_to_an_answered_item_is_409(client, world, as_user):
     body = start(client, world, h).json()
     check_id, item = body["check_id"], body["item"]
     client.post(f"{CHECKS}/{check_id}/responses", json={"item_id": item["id"], "answer": right(world, item)}, headers=h)
-    r = client.post(f"{CHECKS}/{check_id}/responses", json={"item_id": item["id"], "answer": wrong(world, item)}, headers=h)
+    r = client.post(
+        f"{CHECKS}/{check_id}/responses", json={"item_id": item["id"], "answer": wrong(world, item)}, headers=h
+    )
     assert r.status_code == 409 and "already answered" in r.json()["detail"]
     assert n_responses(world, check_id=check_id) == 1
 
@@ -153,14 +155,25 @@ def test_answer_of_the_wrong_form_for_the_item_is_422(client, world, as_user):
     assert n_responses(world) == 0
 
 
-@pytest.mark.parametrize("body", [{"student_id": 1}, {"standard": "7.RP.A"}, {"student_id": "x", "standard": "7.RP.A"}, {"student_id": 1, "standard": ""}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"student_id": 1},
+        {"standard": "7.RP.A"},
+        {"student_id": "x", "standard": "7.RP.A"},
+        {"student_id": 1, "standard": ""},
+    ],
+)
 def test_start_body_422(client, world, as_user, body):
     assert client.post(CHECKS, json=body, headers=as_user("admin")).status_code == 422
 
 
 def test_unknown_standard_and_student_are_404(client, world, as_user):
     h = as_user("admin")
-    assert client.post(CHECKS, json={"student_id": world.students1[0], "standard": "9.ZZ.Q.9"}, headers=h).status_code == 404
+    assert (
+        client.post(CHECKS, json={"student_id": world.students1[0], "standard": "9.ZZ.Q.9"}, headers=h).status_code
+        == 404
+    )
     assert client.post(CHECKS, json={"student_id": 99999, "standard": "7.RP.A"}, headers=h).status_code == 404
     assert client.get(f"{CHECKS}/99999", headers=h).status_code == 404
     assert client.post(f"{CHECKS}/99999/responses", json={"item_id": "a", "answer": "A"}, headers=h).status_code == 404
@@ -171,7 +184,11 @@ def test_students_only_touch_their_own_checks(client, world, as_user):
     assert start(client, world, as_user("student"), student=world.students2[0]).status_code == 403
     other = as_user("student2")
     item = mine["item"]
-    r = client.post(f"{CHECKS}/{mine['check_id']}/responses", json={"item_id": item["id"], "answer": right(world, item)}, headers=other)
+    r = client.post(
+        f"{CHECKS}/{mine['check_id']}/responses",
+        json={"item_id": item["id"], "answer": right(world, item)},
+        headers=other,
+    )
     assert r.status_code == 403
     assert client.get(f"{CHECKS}/{mine['check_id']}", headers=other).status_code == 403
     assert n_responses(world) == 0
@@ -192,13 +209,27 @@ def test_a_new_check_does_not_repeat_recent_items(client, world, as_user):
         while item is not None:
             assert item["id"] not in seen
             seen.add(item["id"])
-            r = client.post(f"{CHECKS}/{body['check_id']}/responses", json={"item_id": item["id"], "answer": right(world, item)}, headers=h)
+            r = client.post(
+                f"{CHECKS}/{body['check_id']}/responses",
+                json={"item_id": item["id"], "answer": right(world, item)},
+                headers=h,
+            )
             item = r.json()["next_item"]
 
 
 def test_check_on_a_standard_without_items_is_422(client, world, as_user):
     h = as_user("admin")
-    client.post("/api/v1/standards", json={"framework": "G7", "code": "7.EE.B.3", "title": "Multi-step problems", "level": "objective", "parent_code": "7.EE.B"}, headers=h)
+    client.post(
+        "/api/v1/standards",
+        json={
+            "framework": "G7",
+            "code": "7.EE.B.3",
+            "title": "Multi-step problems",
+            "level": "objective",
+            "parent_code": "7.EE.B",
+        },
+        headers=h,
+    )
     r = client.post(CHECKS, json={"student_id": world.students1[0], "standard": "7.EE.B.3"}, headers=h)
     assert r.status_code == 422
 
@@ -218,7 +249,11 @@ def test_response_mastery_and_check_commit_together(world, as_user, app, monkeyp
 
         monkeypatch.setattr(checks_mod, "AnswerOutcome", boom)  # fails after every write of the answer
         item = body["item"]
-        r = client.post(f"{CHECKS}/{body['check_id']}/responses", json={"item_id": item["id"], "answer": right(world, item)}, headers=h)
+        r = client.post(
+            f"{CHECKS}/{body['check_id']}/responses",
+            json={"item_id": item["id"], "answer": right(world, item)},
+            headers=h,
+        )
         assert r.status_code == 500
     with Session(world.engine) as s:
         assert s.exec(select(func.count()).select_from(Response)).one() == 0

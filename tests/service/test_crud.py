@@ -9,7 +9,17 @@ P = "/api/v1"
 
 def test_standard_lifecycle(client, world, as_user):
     h = as_user("psychometrician")
-    r = client.post(f"{P}/standards", json={"framework": "G7", "code": "7.RP.A.1", "title": "Unit rates", "level": "objective", "parent_code": "7.RP.A"}, headers=h)
+    r = client.post(
+        f"{P}/standards",
+        json={
+            "framework": "G7",
+            "code": "7.RP.A.1",
+            "title": "Unit rates",
+            "level": "objective",
+            "parent_code": "7.RP.A",
+        },
+        headers=h,
+    )
     assert r.status_code == 201, r.text
     made = r.json()
     assert made["parent_id"] == world.standards["7.RP.A"] and made["parent_code"] == "7.RP.A"
@@ -44,7 +54,10 @@ def test_standards_paging_and_filters(client, world, as_user):
         ({"framework": "G7", "code": "", "title": "x", "level": "competency"}, "code"),
         ({"framework": "G7", "code": "7.Q", "level": "competency"}, "title"),
         ({"framework": "G7", "code": "7.Q", "title": "x", "level": "competency", "colour": "red"}, "colour"),
-        ({"framework": "G7", "code": "7.Q.1", "title": "x", "level": "objective", "parent_code": "7.RP"}, "parent_code"),
+        (
+            {"framework": "G7", "code": "7.Q.1", "title": "x", "level": "objective", "parent_code": "7.RP"},
+            "parent_code",
+        ),
         ({"framework": "G7", "code": "7.Q.1", "title": "x", "level": "indicator"}, "parent_code"),
         ({"framework": "G7", "code": "7.RP", "title": "dup", "level": "competency"}, "code"),
     ],
@@ -60,9 +73,14 @@ def test_standard_422_names_the_field(client, world, as_user, body, field):
 def test_item_lifecycle_and_versions(client, world, as_user):
     h = as_user("psychometrician")
     body = {
-        "id": "NEW-1", "stem": "Which fraction equals 0.5?", "interaction": "single_choice",
-        "choices": [{"id": "A", "text": "1/2"}, {"id": "B", "text": "1/3"}], "key": "A",
-        "rationale": "1 divided by 2 is 0.5.", "objective": "7.RP.A.2", "dok": 1,
+        "id": "NEW-1",
+        "stem": "Which fraction equals 0.5?",
+        "interaction": "single_choice",
+        "choices": [{"id": "A", "text": "1/2"}, {"id": "B", "text": "1/3"}],
+        "key": "A",
+        "rationale": "1 divided by 2 is 0.5.",
+        "objective": "7.RP.A.2",
+        "dok": 1,
     }
     r = client.post(f"{P}/items", json=body, headers=h)
     assert r.status_code == 201, r.text
@@ -91,9 +109,23 @@ def test_items_list_by_standard_and_paging(client, world, as_user):
 @pytest.mark.parametrize(
     "patch,field",
     [
-        ({"interaction": "single_choice", "choices": [{"id": "A", "text": "1"}, {"id": "B", "text": "2"}], "key": "C"}, "key"),
+        (
+            {
+                "interaction": "single_choice",
+                "choices": [{"id": "A", "text": "1"}, {"id": "B", "text": "2"}],
+                "key": "C",
+            },
+            "key",
+        ),
         ({"interaction": "single_choice", "choices": [{"id": "A", "text": "1"}], "key": "A"}, "choices"),
-        ({"interaction": "multiple_select", "choices": [{"id": "A", "text": "1"}, {"id": "B", "text": "2"}], "key": "A"}, "key"),
+        (
+            {
+                "interaction": "multiple_select",
+                "choices": [{"id": "A", "text": "1"}, {"id": "B", "text": "2"}],
+                "key": "A",
+            },
+            "key",
+        ),
         ({"interaction": "numeric_entry", "key": "seven"}, "key"),
         ({"interaction": "constructed_response", "rubric": [{"score": 0, "label": "x", "criteria": "y"}]}, "rubric"),
         ({"interaction": "drag_drop", "key": 1}, "interaction"),
@@ -116,11 +148,17 @@ def test_people_and_classes(client, world, as_user):
     c = client.post(f"{P}/classes", json={"name": "7C", "teacher_id": t["id"], "grade": 7}, headers=h)
     assert c.status_code == 201
     c = c.json()
-    s = client.post(f"{P}/students", json={"external_id": "NEW9", "first_name": "Nia", "last_name": "Okafor"}, headers=h).json()
+    s = client.post(
+        f"{P}/students", json={"external_id": "NEW9", "first_name": "Nia", "last_name": "Okafor"}, headers=h
+    ).json()
     roster = client.post(f"{P}/classes/{c['id']}/students", json={"student_id": s["id"]}, headers=h).json()
     assert [x["id"] for x in roster] == [s["id"]]
     assert client.get(f"{P}/classes/{c['id']}", headers=h).json()["n_students"] == 1
-    u = client.post(f"{P}/users", json={"username": "cy", "password": "a good long pw", "role": "teacher", "teacher_id": t["id"]}, headers=h)
+    u = client.post(
+        f"{P}/users",
+        json={"username": "cy", "password": "a good long pw", "role": "teacher", "teacher_id": t["id"]},
+        headers=h,
+    )
     assert u.status_code == 201
     login = client.post(f"{P}/auth/token", data={"username": "cy", "password": "a good long pw"}).json()["access_token"]
     mine = client.get(f"{P}/classes", headers={"Authorization": f"Bearer {login}"}).json()
@@ -158,7 +196,15 @@ def test_duplicate_student_and_unknown_teacher(client, world, as_user):
 def test_openapi_docs(client):
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/v1/auth/token", "/api/v1/me", "/api/v1/checks", "/api/v1/checks/{check_id}/responses",
-                 "/api/v1/students/{student_id}/mastery", "/api/v1/classes/{class_id}/mastery",
-                 "/api/v1/classes/{class_id}/morning-work", "/api/v1/calibrations", "/api/v1/calibrations/{calibration_id}"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/checks",
+        "/api/v1/checks/{check_id}/responses",
+        "/api/v1/students/{student_id}/mastery",
+        "/api/v1/classes/{class_id}/mastery",
+        "/api/v1/classes/{class_id}/morning-work",
+        "/api/v1/calibrations",
+        "/api/v1/calibrations/{calibration_id}",
+    ):
         assert path in paths

@@ -72,14 +72,23 @@ def test_standards_csv_import_any_order(client, world, as_user):
 BAD_ITEM_FILES = [
     ("", "line 1"),
     ("id,objective,interaction,stem,key\nX1,7.RP.A.2,single_choice,Q?,A\n", "line 2, column choices"),
-    ("id,objective,interaction,stem,key,choice_A,choice_B\nX1,7.RP.A.2,single_choice,Q?,A,1,2\nX2,9.ZZ,single_choice,Q?,A,1,2\n", "line 3, column objective"),
+    (
+        "id,objective,interaction,stem,key,choice_A,choice_B\nX1,7.RP.A.2,single_choice,Q?,A,1,2\nX2,9.ZZ,single_choice,Q?,A,1,2\n",
+        "line 3, column objective",
+    ),
     ("id,objective,interaction,stem,key,dok\nX1,7.RP.A.2,numeric_entry,Q?,abc,1\n", "line 2, column key"),
     ("id,objective,interaction,stem,key,dok\nX1,7.RP.A.2,numeric_entry,Q?,3,9\n", "line 2, column dok"),
     ("id,objective,interaction,stem,key,key\nX1,7.RP.A.2,numeric_entry,Q?,3,3\n", "line 1, column key"),
-    ("id,objective,interaction,stem,key\nX1,7.RP.A.2,numeric_entry,Q?,3\nX1,7.RP.A.2,numeric_entry,Q?,4\n", "line 3, column id"),
+    (
+        "id,objective,interaction,stem,key\nX1,7.RP.A.2,numeric_entry,Q?,3\nX1,7.RP.A.2,numeric_entry,Q?,4\n",
+        "line 3, column id",
+    ),
     ("id,objective,interaction,stem,key\nX1,7.RP.A.2,numeric_entry,Q?\n", "line 2"),
     ("id,objective,interaction,stem,key\n7RPA2-sc0,7.RP.A.2,numeric_entry,Q?,3\n", "line 2, column interaction"),
-    ('{"items": [{"id": "X1", "objective": "7.RP.A.2", "interaction": "numeric_entry", "stem": "Q?", "key": 2}, {"id": "X2"}]}', "items[1], column objective"),
+    (
+        '{"items": [{"id": "X1", "objective": "7.RP.A.2", "interaction": "numeric_entry", "stem": "Q?", "key": 2}, {"id": "X2"}]}',
+        "items[1], column objective",
+    ),
     ('{"items": [', "invalid JSON"),
 ]
 
@@ -154,7 +163,10 @@ def test_parameters_export_and_import(client, world, as_user):
     assert r.status_code == 201, r.text
     new = r.json()
     assert new["status"] == "done" and new["n_items"] == sum(len(v) for v in world.items.values())
-    old = {p["item_id"]: p for p in client.get(f"{P}/calibrations/{world.calibration_id}/parameters?limit=200", headers=h).json()}
+    old = {
+        p["item_id"]: p
+        for p in client.get(f"{P}/calibrations/{world.calibration_id}/parameters?limit=200", headers=h).json()
+    }
     got = {p["item_id"]: p for p in client.get(f"{P}/calibrations/{new['id']}/parameters?limit=200", headers=h).json()}
     for iid, p in old.items():
         assert got[iid]["a"] == pytest.approx(p["a"], rel=1e-5)  # the CSV keeps 6 significant digits

@@ -26,4 +26,3 @@ def test_only_keepers_of_the_bank(client, world, as_user):
             assert r.status_code == 403
         assert client.get(f"{P}/calibrations/{world.calibration_id}/{route}").status_code == 401
         assert client.get(f"{P}/calibrations/999999/{route}", headers=as_user("admin")).status_code == 404
-

@@ -63,8 +63,15 @@ def matrix(request, password_hash):
         scratch["leaver"] = leaver
         item = s.get(Item, world.items["7.EE.B.4"][-1])  # the rubric item
         scratch["response"] = record_response(
-            s, dedupe_key="matrix/cr", student_id=world.students1[0], item_id=item.id, item_version=1,
-            answer="I wrote an equation.", score=None, correct=None, source="entry",
+            s,
+            dedupe_key="matrix/cr",
+            student_id=world.students1[0],
+            item_id=item.id,
+            item_version=1,
+            answer="I wrote an equation.",
+            score=None,
+            correct=None,
+            source="entry",
         ).id
         s.commit()
     app = create_app(make_settings(), engine=engine)
@@ -102,18 +109,59 @@ def _cases():
         ("standards list", ALL, 200, lambda w, s: ("GET", f"{P}/standards", {})),
         ("standards read", ALL, 200, lambda w, s: ("GET", f"{P}/standards/{w.standards['7.RP']}", {})),
         ("standards export", ALL, 200, lambda w, s: ("GET", f"{P}/standards/export", {})),
-        ("standards create", KEEPERS, 201, lambda w, s: ("POST", f"{P}/standards", {"json": {"framework": "G7", "code": f"7.Z{u()}", "title": "New", "level": "competency"}})),
-        ("standards update", KEEPERS, 200, lambda w, s: ("PATCH", f"{P}/standards/{s['standard']}", {"json": {"title": "Scratch"}})),
+        (
+            "standards create",
+            KEEPERS,
+            201,
+            lambda w, s: (
+                "POST",
+                f"{P}/standards",
+                {"json": {"framework": "G7", "code": f"7.Z{u()}", "title": "New", "level": "competency"}},
+            ),
+        ),
+        (
+            "standards update",
+            KEEPERS,
+            200,
+            lambda w, s: ("PATCH", f"{P}/standards/{s['standard']}", {"json": {"title": "Scratch"}}),
+        ),
         ("standards retire", KEEPERS, 200, lambda w, s: ("POST", f"{P}/standards/{s['standard']}/retire", {})),
-        ("standards import", KEEPERS, 200, lambda w, s: ("POST", f"{P}/standards/import", {"files": {"file": ("s.csv", std_csv)}})),
+        (
+            "standards import",
+            KEEPERS,
+            200,
+            lambda w, s: ("POST", f"{P}/standards/import", {"files": {"file": ("s.csv", std_csv)}}),
+        ),
         ("items list", STAFF, 200, lambda w, s: ("GET", f"{P}/items", {})),
         ("items read", STAFF, 200, lambda w, s: ("GET", f"{P}/items/7RPA2-sc0", {})),
-        ("items create", KEEPERS, 201, lambda w, s: ("POST", f"{P}/items", {"json": {"id": f"new-{u()}", "stem": "2 + 3?", "interaction": "numeric_entry", "key": 5, "objective": "7.RP.A.2"}})),
+        (
+            "items create",
+            KEEPERS,
+            201,
+            lambda w, s: (
+                "POST",
+                f"{P}/items",
+                {
+                    "json": {
+                        "id": f"new-{u()}",
+                        "stem": "2 + 3?",
+                        "interaction": "numeric_entry",
+                        "key": 5,
+                        "objective": "7.RP.A.2",
+                    }
+                },
+            ),
+        ),
         ("items update", KEEPERS, 200, lambda w, s: ("PATCH", f"{P}/items/7RPA3-sc9", {"json": {"dok": 2}})),
         ("items retire", KEEPERS, 200, lambda w, s: ("POST", f"{P}/items/7RPA3-sc8/retire", {})),
         ("items parameters", KEEPERS, 200, lambda w, s: ("GET", f"{P}/items/7RPA2-sc0/parameters", {})),
         ("items export", KEEPERS, 200, lambda w, s: ("GET", f"{P}/items/export?format=json", {})),
-        ("items import", KEEPERS, 200, lambda w, s: ("POST", f"{P}/items/import", {"files": {"file": ("i.json", item_json)}})),
+        (
+            "items import",
+            KEEPERS,
+            200,
+            lambda w, s: ("POST", f"{P}/items/import", {"files": {"file": ("i.json", item_json)}}),
+        ),
         ("students list", STAFF, 200, lambda w, s: ("GET", f"{P}/students", {})),
         ("students create", ADMIN, 201, lambda w, s: ("POST", f"{P}/students", {"json": {"external_id": f"N{u()}"}})),
         ("students read own", ALL, 200, lambda w, s: ("GET", f"{P}/students/{w.students1[0]}", {})),
@@ -127,37 +175,119 @@ def _cases():
         ("teachers read own", STAFF, 200, lambda w, s: ("GET", f"{P}/teachers/{w.teacher1}", {})),
         ("teachers read other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/teachers/{w.teacher2}", {})),
         ("users list", ADMIN, 200, lambda w, s: ("GET", f"{P}/users", {})),
-        ("users create", ADMIN, 201, lambda w, s: ("POST", f"{P}/users", {"json": {"username": f"u{u()}", "password": "long enough pw", "role": "psychometrician"}})),
+        (
+            "users create",
+            ADMIN,
+            201,
+            lambda w, s: (
+                "POST",
+                f"{P}/users",
+                {"json": {"username": f"u{u()}", "password": "long enough pw", "role": "psychometrician"}},
+            ),
+        ),
         ("classes list", STAFF, 200, lambda w, s: ("GET", f"{P}/classes", {})),
-        ("classes create", ADMIN, 201, lambda w, s: ("POST", f"{P}/classes", {"json": {"name": "7Z", "teacher_id": w.teacher1}})),
+        (
+            "classes create",
+            ADMIN,
+            201,
+            lambda w, s: ("POST", f"{P}/classes", {"json": {"name": "7Z", "teacher_id": w.teacher1}}),
+        ),
         ("classes read own", STAFF, 200, lambda w, s: ("GET", f"{P}/classes/{w.class1}", {})),
         ("classes read other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/classes/{w.class2}", {})),
         ("classes update", ADMIN, 200, lambda w, s: ("PATCH", f"{P}/classes/{s['class']}", {"json": {"grade": 7}})),
         ("classes retire", ADMIN, 200, lambda w, s: ("POST", f"{P}/classes/{s['class']}/retire", {})),
         ("class students", STAFF, 200, lambda w, s: ("GET", f"{P}/classes/{w.class1}/students", {})),
         ("class students other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/classes/{w.class2}/students", {})),
-        ("class enroll", ADMIN, 201, lambda w, s: ("POST", f"{P}/classes/{s['class']}/students", {"json": {"student_id": s["student"]}})),
+        (
+            "class enroll",
+            ADMIN,
+            201,
+            lambda w, s: ("POST", f"{P}/classes/{s['class']}/students", {"json": {"student_id": s["student"]}}),
+        ),
         ("class unenroll", ADMIN, 204, lambda w, s: ("DELETE", f"{P}/classes/{s['class']}/students/{s['leaver']}", {})),
         ("class mastery", STAFF, 200, lambda w, s: ("GET", f"{P}/classes/{w.class1}/mastery", {})),
         ("class mastery other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/classes/{w.class2}/mastery", {})),
-        ("morning work", STAFF, 200, lambda w, s: ("POST", f"{P}/classes/{w.class1}/morning-work", {"json": {"standard": "7.RP.A.2", "items_per_tier": 2}})),
-        ("morning work other", KEEPERS, 200, lambda w, s: ("POST", f"{P}/classes/{w.class2}/morning-work", {"json": {"standard": "7.RP.A.2", "items_per_tier": 2}})),
-        ("checks start own", ALL, 201, lambda w, s: ("POST", f"{P}/checks", {"json": {"student_id": w.students1[0], "standard": "7.RP.A.2"}})),
-        ("checks start other", KEEPERS, 201, lambda w, s: ("POST", f"{P}/checks", {"json": {"student_id": w.students2[0], "standard": "7.RP.A.2"}})),
+        (
+            "morning work",
+            STAFF,
+            200,
+            lambda w, s: (
+                "POST",
+                f"{P}/classes/{w.class1}/morning-work",
+                {"json": {"standard": "7.RP.A.2", "items_per_tier": 2}},
+            ),
+        ),
+        (
+            "morning work other",
+            KEEPERS,
+            200,
+            lambda w, s: (
+                "POST",
+                f"{P}/classes/{w.class2}/morning-work",
+                {"json": {"standard": "7.RP.A.2", "items_per_tier": 2}},
+            ),
+        ),
+        (
+            "checks start own",
+            ALL,
+            201,
+            lambda w, s: ("POST", f"{P}/checks", {"json": {"student_id": w.students1[0], "standard": "7.RP.A.2"}}),
+        ),
+        (
+            "checks start other",
+            KEEPERS,
+            201,
+            lambda w, s: ("POST", f"{P}/checks", {"json": {"student_id": w.students2[0], "standard": "7.RP.A.2"}}),
+        ),
         ("checks read own", ALL, 200, "check-read"),
         ("checks answer own", ALL, 200, "check-answer"),
-        ("responses create own", ALL, 201, lambda w, s: ("POST", f"{P}/responses", {"json": {"student_id": w.students1[0], "item_id": "7RPA2-cr0", "answer": "The unit rate is the price of one."}})),
+        (
+            "responses create own",
+            ALL,
+            201,
+            lambda w, s: (
+                "POST",
+                f"{P}/responses",
+                {
+                    "json": {
+                        "student_id": w.students1[0],
+                        "item_id": "7RPA2-cr0",
+                        "answer": "The unit rate is the price of one.",
+                    }
+                },
+            ),
+        ),
         ("responses list", ALL, 200, lambda w, s: ("GET", f"{P}/responses", {})),
         ("responses read own", ALL, 200, lambda w, s: ("GET", f"{P}/responses/{s['response']}", {})),
         ("responses score", STAFF, 201, "rescore"),
-        ("responses import", KEEPERS, 200, lambda w, s: ("POST", f"{P}/responses/import", {"files": {"file": ("r.csv", resp_csv)}})),
+        (
+            "responses import",
+            KEEPERS,
+            200,
+            lambda w, s: ("POST", f"{P}/responses/import", {"files": {"file": ("r.csv", resp_csv)}}),
+        ),
         ("calibrations start", KEEPERS, 202, lambda w, s: ("POST", f"{P}/calibrations", {"json": {"model": "2pl"}})),
         ("calibrations list", KEEPERS, 200, lambda w, s: ("GET", f"{P}/calibrations", {})),
         ("calibrations read", KEEPERS, 200, lambda w, s: ("GET", f"{P}/calibrations/{w.calibration_id}", {})),
         ("calibrations live", KEEPERS, 200, lambda w, s: ("POST", f"{P}/calibrations/{w.calibration_id}/live", {})),
-        ("calibrations parameters", KEEPERS, 200, lambda w, s: ("GET", f"{P}/calibrations/{w.calibration_id}/parameters", {})),
-        ("calibrations parameters csv", KEEPERS, 200, lambda w, s: ("GET", f"{P}/calibrations/{w.calibration_id}/parameters.csv", {})),
-        ("calibrations import", KEEPERS, 201, lambda w, s: ("POST", f"{P}/calibrations/import", {"files": {"file": ("p.csv", params_csv)}})),
+        (
+            "calibrations parameters",
+            KEEPERS,
+            200,
+            lambda w, s: ("GET", f"{P}/calibrations/{w.calibration_id}/parameters", {}),
+        ),
+        (
+            "calibrations parameters csv",
+            KEEPERS,
+            200,
+            lambda w, s: ("GET", f"{P}/calibrations/{w.calibration_id}/parameters.csv", {}),
+        ),
+        (
+            "calibrations import",
+            KEEPERS,
+            201,
+            lambda w, s: ("POST", f"{P}/calibrations/import", {"files": {"file": ("p.csv", params_csv)}}),
+        ),
     ]
 
 
@@ -176,7 +306,9 @@ def _build(kind, world, scratch, client):
         return "POST", f"{P}/checks/{check_id}/responses", {"json": {"item_id": item.id, "answer": key}}
     if kind == "rescore":
         # score the newest version of the scratch response
-        rows = client.get(f"{P}/responses?item_id=7EEB4-cr0&student_id={world.students1[0]}", headers=auth(world, "admin")).json()["items"]
+        rows = client.get(
+            f"{P}/responses?item_id=7EEB4-cr0&student_id={world.students1[0]}", headers=auth(world, "admin")
+        ).json()["items"]
         newest = max(r["id"] for r in rows)
         return "POST", f"{P}/responses/{newest}/score", {"json": {"score": 2, "note": "matrix"}}
     raise AssertionError(kind)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session, func, select
 
-from engine.simulate import simulate_responses
+from engine.irt.simulation import simulate_responses
 from itembank.bank import load_parameters
 from itembank.responses import import_responses
 from itembank.tables import Item, Mastery, Response
@@ -50,7 +50,9 @@ def test_calibration_job_and_going_live(client, world, as_user, app):
     assert done["n_responses"] == added and done["progress"] == 1.0
     assert done["n_items"] == truth.n_items
     assert 0.0 <= done["settings"]["min_responses"] and done["created_by"] == world.users["psychometrician"].user_id
-    params = {p["item_id"]: p for p in client.get(f"{P}/calibrations/{done['id']}/parameters?limit=200", headers=h).json()}
+    params = {
+        p["item_id"]: p for p in client.get(f"{P}/calibrations/{done['id']}/parameters?limit=200", headers=h).json()
+    }
     dich = [i for i in truth.item_ids if truth.n_categories[truth.index_of[i]] == 2]
     b_true = np.array([truth.b[truth.index_of[i]] for i in dich])
     b_hat = np.array([params[i]["b"] for i in dich])
@@ -68,7 +70,9 @@ def test_calibration_job_and_going_live(client, world, as_user, app):
     listed = client.get(f"{P}/calibrations", headers=h).json()["items"]
     assert [c["live"] for c in listed if c["id"] == world.calibration_id] == [False]
     # a check started now runs on the new calibration
-    start = client.post(f"{P}/checks", json={"student_id": world.students1[0], "standard": "7.RP.A.2"}, headers=as_user("student"))
+    start = client.post(
+        f"{P}/checks", json={"student_id": world.students1[0], "standard": "7.RP.A.2"}, headers=as_user("student")
+    )
     assert start.status_code == 201
 
 
@@ -81,7 +85,15 @@ def test_failed_calibration_reports_why(client, world, as_user):
     assert live.status_code == 422
 
 
-@pytest.mark.parametrize("body,field", [({"model": "5pl"}, "model"), ({"item_ids": []}, "item_ids"), ({"item_ids": ["NOPE"]}, "item_ids"), ({"min_responses": 0}, "min_responses")])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"model": "5pl"}, "model"),
+        ({"item_ids": []}, "item_ids"),
+        ({"item_ids": ["NOPE"]}, "item_ids"),
+        ({"min_responses": 0}, "min_responses"),
+    ],
+)
 def test_calibration_422(client, world, as_user, body, field):
     r = client.post(f"{P}/calibrations", json=body, headers=as_user("psychometrician"))
     assert r.status_code == 422
@@ -92,10 +104,26 @@ def test_morning_work_tiers(client, world, as_user):
     h = as_user("teacher")
     # two students show mastery, one struggles
     with Session(world.engine) as s:
-        for sid, theta, band in ((world.students1[0], 1.8, "green"), (world.students1[1], 1.5, "green"), (world.students1[2], -1.4, "red")):
-            s.add(Mastery(student_id=sid, standard_id=world.standards["7.RP.A.2"], theta=theta, se=0.4, band=band, p_mastery=0.5, n_evidence=5))
+        for sid, theta, band in (
+            (world.students1[0], 1.8, "green"),
+            (world.students1[1], 1.5, "green"),
+            (world.students1[2], -1.4, "red"),
+        ):
+            s.add(
+                Mastery(
+                    student_id=sid,
+                    standard_id=world.standards["7.RP.A.2"],
+                    theta=theta,
+                    se=0.4,
+                    band=band,
+                    p_mastery=0.5,
+                    n_evidence=5,
+                )
+            )
         s.commit()
-    r = client.post(f"{P}/classes/{world.class1}/morning-work", json={"standard": "7.RP.A.2", "items_per_tier": 3}, headers=h)
+    r = client.post(
+        f"{P}/classes/{world.class1}/morning-work", json={"standard": "7.RP.A.2", "items_per_tier": 3}, headers=h
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert [t["name"] for t in body["tiers"]] == ["red", "yellow", "green"]
@@ -113,58 +141,96 @@ def test_morning_work_tiers(client, world, as_user):
         from itembank.bank import BankCache
 
         bank = BankCache().load(world.engine)
+
     def mean_b(tier):
         ids = [i["id"] for i in tier["items"]]
         idx = [bank.params.index_of[i] for i in ids]
-        return float(np.nanmean(np.where(np.isfinite(bank.params.b[idx]), bank.params.b[idx], bank.params.thresholds[idx, 1])))
+        return float(
+            np.nanmean(np.where(np.isfinite(bank.params.b[idx]), bank.params.b[idx], bank.params.thresholds[idx, 1]))
+        )
+
     red, green = body["tiers"][0], body["tiers"][2]
     assert mean_b(green) > mean_b(red)
 
 
 def test_morning_work_avoids_recent_items(client, world, as_user):
     h = as_user("teacher")
-    first = client.post(f"{P}/classes/{world.class1}/morning-work", json={"standard": "7.EE.B.4", "items_per_tier": 3}, headers=h).json()
+    first = client.post(
+        f"{P}/classes/{world.class1}/morning-work", json={"standard": "7.EE.B.4", "items_per_tier": 3}, headers=h
+    ).json()
     given = [i["id"] for t in first["tiers"] for i in t["items"]]
     # every student of the class answered those items today
     with Session(world.engine) as s:
         for sid in world.students1:
             for iid in set(given):
-                s.add(Response(dedupe_key=f"t/{sid}/{iid}", student_id=sid, item_id=iid, score=1, correct=True, source="entry"))
+                s.add(
+                    Response(
+                        dedupe_key=f"t/{sid}/{iid}", student_id=sid, item_id=iid, score=1, correct=True, source="entry"
+                    )
+                )
         s.commit()
-    again = client.post(f"{P}/classes/{world.class1}/morning-work", json={"standard": "7.EE.B.4", "items_per_tier": 3}, headers=h).json()
+    again = client.post(
+        f"{P}/classes/{world.class1}/morning-work", json={"standard": "7.EE.B.4", "items_per_tier": 3}, headers=h
+    ).json()
     assert not {i["id"] for t in again["tiers"] for i in t["items"]} & set(given)
 
 
 def test_morning_work_422_and_404(client, world, as_user):
     h = as_user("teacher")
-    assert client.post(f"{P}/classes/{world.class1}/morning-work", json={"standard": "7.RP.A.2", "items_per_tier": 0}, headers=h).status_code == 422
-    assert client.post(f"{P}/classes/{world.class1}/morning-work", json={"items_per_tier": 2}, headers=h).status_code == 422
-    assert client.post(f"{P}/classes/{world.class1}/morning-work", json={"standard": "NOPE"}, headers=h).status_code == 404
+    assert (
+        client.post(
+            f"{P}/classes/{world.class1}/morning-work", json={"standard": "7.RP.A.2", "items_per_tier": 0}, headers=h
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(f"{P}/classes/{world.class1}/morning-work", json={"items_per_tier": 2}, headers=h).status_code
+        == 422
+    )
+    assert (
+        client.post(f"{P}/classes/{world.class1}/morning-work", json={"standard": "NOPE"}, headers=h).status_code == 404
+    )
 
 
 def test_rubric_scoring_supersedes_and_updates_mastery(client, world, as_user):
     student, teacher = as_user("student"), as_user("teacher")
     sid = world.students1[0]
-    r = client.post(f"{P}/responses?client_key=essay-1", json={"student_id": sid, "item_id": "7RPA2-cr0", "answer": "I found the unit rate by dividing."}, headers=student)
+    r = client.post(
+        f"{P}/responses?client_key=essay-1",
+        json={"student_id": sid, "item_id": "7RPA2-cr0", "answer": "I found the unit rate by dividing."},
+        headers=student,
+    )
     assert r.status_code == 201, r.text
     first = r.json()
     assert first["score"] is None and first["source"] == "entry"
     # the same client key again: no second row
-    again = client.post(f"{P}/responses?client_key=essay-1", json={"student_id": sid, "item_id": "7RPA2-cr0", "answer": "I found the unit rate by dividing."}, headers=student)
+    again = client.post(
+        f"{P}/responses?client_key=essay-1",
+        json={"student_id": sid, "item_id": "7RPA2-cr0", "answer": "I found the unit rate by dividing."},
+        headers=student,
+    )
     assert again.json()["id"] == first["id"]
     waiting = client.get(f"{P}/responses?awaiting_score=true", headers=teacher).json()
     assert [x["id"] for x in waiting["items"]] == [first["id"]]
-    scored = client.post(f"{P}/responses/{first['id']}/score", json={"score": 3, "note": "clear reasoning"}, headers=teacher)
+    scored = client.post(
+        f"{P}/responses/{first['id']}/score", json={"score": 3, "note": "clear reasoning"}, headers=teacher
+    )
     assert scored.status_code == 201, scored.text
     s1 = scored.json()
     assert s1["supersedes_id"] == first["id"] and s1["score"] == 3 and s1["scored_by"] == world.users["teacher"].user_id
-    m_high = {c["code"]: c for c in client.get(f"{P}/students/{sid}/mastery", headers=student).json()["standards"]}["7.RP.A.2"]
+    m_high = {c["code"]: c for c in client.get(f"{P}/students/{sid}/mastery", headers=student).json()["standards"]}[
+        "7.RP.A.2"
+    ]
     assert m_high["n_evidence"] == 1
     # scoring the superseded row again is refused; the newest row can be re-scored
     assert client.post(f"{P}/responses/{first['id']}/score", json={"score": 1}, headers=teacher).status_code == 409
-    s2 = client.post(f"{P}/responses/{s1['id']}/score", json={"score": 0, "note": "rubric misread"}, headers=teacher).json()
+    s2 = client.post(
+        f"{P}/responses/{s1['id']}/score", json={"score": 0, "note": "rubric misread"}, headers=teacher
+    ).json()
     assert s2["supersedes_id"] == s1["id"]
-    m_low = {c["code"]: c for c in client.get(f"{P}/students/{sid}/mastery", headers=student).json()["standards"]}["7.RP.A.2"]
+    m_low = {c["code"]: c for c in client.get(f"{P}/students/{sid}/mastery", headers=student).json()["standards"]}[
+        "7.RP.A.2"
+    ]
     assert m_low["theta"] < m_high["theta"] and m_low["n_evidence"] == 1
     # append-only: all three rows are kept
     with Session(world.engine) as s:
@@ -177,14 +243,28 @@ def test_rubric_scoring_supersedes_and_updates_mastery(client, world, as_user):
 
 
 def test_teacher_cannot_score_other_classes(client, world, as_user):
-    r = client.post(f"{P}/responses", json={"student_id": world.students2[0], "item_id": "7RPA2-cr0", "answer": "text"}, headers=as_user("student2"))
+    r = client.post(
+        f"{P}/responses",
+        json={"student_id": world.students2[0], "item_id": "7RPA2-cr0", "answer": "text"},
+        headers=as_user("student2"),
+    )
     assert r.status_code == 201
-    assert client.post(f"{P}/responses/{r.json()['id']}/score", json={"score": 2}, headers=as_user("teacher")).status_code == 403
-    assert client.post(f"{P}/responses/{r.json()['id']}/score", json={"score": 2}, headers=as_user("teacher2")).status_code == 201
+    assert (
+        client.post(f"{P}/responses/{r.json()['id']}/score", json={"score": 2}, headers=as_user("teacher")).status_code
+        == 403
+    )
+    assert (
+        client.post(f"{P}/responses/{r.json()['id']}/score", json={"score": 2}, headers=as_user("teacher2")).status_code
+        == 201
+    )
 
 
 def test_entry_response_of_a_self_scoring_item_is_scored(client, world, as_user):
-    r = client.post(f"{P}/responses", json={"student_id": world.students1[0], "item_id": "7RPA2-ne0", "answer": 1.0}, headers=as_user("teacher"))
+    r = client.post(
+        f"{P}/responses",
+        json={"student_id": world.students1[0], "item_id": "7RPA2-ne0", "answer": 1.0},
+        headers=as_user("teacher"),
+    )
     assert r.status_code == 201
     with Session(world.engine) as s:
         key = s.get(Item, "7RPA2-ne0").key

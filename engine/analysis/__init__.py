@@ -1,0 +1,2 @@
+"""Psychometric analysis: classical item statistics, item/person/model fit,
+differential item functioning, scale linking and reliability."""

@@ -1,0 +1,1 @@
+"""Fixed forms: assembly of parallel forms by mixed-integer programming."""

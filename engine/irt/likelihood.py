@@ -1,0 +1,55 @@
+"""Log-likelihood of every student's answers on a theta grid.
+
+``log P(x_i | theta_q) = sum_j log P_j(x_ij | theta_q)`` over answered items
+is :meth:`engine.irt.responses.ResponseMatrix.gather` of the table of log
+category probabilities: matrix products on dense (BLAS) and sparse
+(scipy.sparse) data alike, in log space throughout.  This is the E-step's
+and EAP scoring's hot kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
+
+__all__ = ["grid_log_likelihood", "check_aligned"]
+
+_TINY = 1e-300
+
+
+def grid_log_likelihood(responses: ResponseMatrix, params: ItemParameters, nodes: np.ndarray) -> np.ndarray:
+    """Log-likelihood of each student's answers at each node.
+
+    Parameters
+    ----------
+    responses : ResponseMatrix
+        N students x J items; its columns must match ``params`` item for item.
+    params : ItemParameters
+        J items.
+    nodes : ndarray, shape (Q,)
+
+    Returns
+    -------
+    ndarray, shape (N, Q)
+    """
+    check_aligned(responses, params)
+    return responses.gather(np.log(np.maximum(params.category_probabilities(nodes), _TINY)))
+
+
+def check_aligned(responses: ResponseMatrix, params: ItemParameters) -> None:
+    """Raise ValueError unless responses and parameters describe the same items."""
+    if responses.n_items != params.n_items or not np.array_equal(responses.item_ids, params.item_ids):
+        raise ValueError(
+            "responses and item parameters should list the same items in the same order "
+            f"(got {responses.n_items} response columns and {params.n_items} parameter rows); "
+            "use responses.align(params.item_ids)"
+        )
+    over = responses.n_categories > params.n_categories
+    if np.any(over):
+        j = int(np.argmax(over))
+        raise ValueError(
+            f"item {params.item_ids[j]}: responses use {responses.n_categories[j]} categories "
+            f"but the parameters have {params.n_categories[j]}"
+        )
