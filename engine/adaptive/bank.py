@@ -25,22 +25,26 @@ attached with :meth:`AdaptiveBank.with_exposure_control`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
 from engine.irt.parameters import ItemParameters
 
-__all__ = ["AdaptiveBank", "DEFAULT_NODES", "DEFAULT_LIMITS"]
+__all__ = ["AdaptiveBank", "Ranking", "DEFAULT_NODES", "DEFAULT_LIMITS"]
 
 #: Default grid: 121 nodes on [-6, 6] (step 0.1).
 DEFAULT_NODES = 121
 DEFAULT_LIMITS = (-6.0, 6.0)
 _FLOOR = 1e-300
 
+#: ``(order, start, overall, rank_order, rank_overall, category)`` of :meth:`AdaptiveBank.ranking`.
+Ranking = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
-def _codes(values, j: int, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+
+def _codes(values: Sequence[object] | np.ndarray | None, j: int, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
     """Integer codes (J,) and their sorted labels for per-item labels."""
     if values is None:
         return np.zeros(j, dtype=np.int64), ("all",)
@@ -88,7 +92,12 @@ class AdaptiveBank:
     dok: np.ndarray
     dok_names: tuple[str, ...]
     control: np.ndarray
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    #: Lazily built, immutable derived tables (rankings, log tables), keyed by what built them.
+    _cache: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
+    # plain attributes for the hot path (no property chains per call), set in __post_init__
+    _j: int = field(init=False, repr=False, compare=False)
+    _powers: np.ndarray = field(init=False, repr=False, compare=False)
+    _midpoints: np.ndarray = field(init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------ build
     @classmethod
@@ -97,7 +106,7 @@ class AdaptiveBank:
         params: ItemParameters,
         *,
         objectives: Sequence[str] | np.ndarray | None = None,
-        dok: Sequence | np.ndarray | None = None,
+        dok: Sequence[object] | np.ndarray | None = None,
         n_nodes: int = DEFAULT_NODES,
         limits: tuple[float, float] = DEFAULT_LIMITS,
     ) -> AdaptiveBank:
@@ -152,7 +161,12 @@ class AdaptiveBank:
             control=np.ones(j),
         )
 
-    def prepare(self, criteria=("max-info", "target-p"), p_target: float = 0.75, with_dok=(False,)) -> AdaptiveBank:
+    def prepare(
+        self,
+        criteria: Sequence[str] = ("max-info", "target-p"),
+        p_target: float = 0.75,
+        with_dok: Sequence[bool] = (False,),
+    ) -> AdaptiveBank:
         """Build the selection rankings now (e.g. when the service loads the bank).
 
         They are otherwise built on first use and cached; building twice from
@@ -164,7 +178,7 @@ class AdaptiveBank:
                 self.ranking(criterion, p_target, dok)
         return self
 
-    def with_exposure_control(self, control) -> AdaptiveBank:
+    def with_exposure_control(self, control: Sequence[float] | np.ndarray) -> AdaptiveBank:
         """The same bank with Sympson-Hetter control parameters ``control`` (J,)."""
         control = np.asarray(control, dtype=float)
         if control.shape != (self.n_items,):
@@ -175,11 +189,7 @@ class AdaptiveBank:
 
     # ------------------------------------------------------------ facts
     def __post_init__(self) -> None:
-        # plain attributes for the hot path (no property chains per call)
         object.__setattr__(self, "_j", int(self.params.n_items))
-        object.__setattr__(self, "_lo", float(self.nodes[0]))
-        object.__setattr__(self, "_inv_step", 1.0 / float(self.nodes[1] - self.nodes[0]))
-        object.__setattr__(self, "_qmax", float(self.nodes.size - 1))
         object.__setattr__(self, "_powers", np.column_stack([self.nodes, self.nodes * self.nodes]))
         object.__setattr__(self, "_midpoints", 0.5 * (self.nodes[1:] + self.nodes[:-1]))
 
@@ -242,7 +252,7 @@ class AdaptiveBank:
         return self.objective, self.n_objectives
 
     # ------------------------------------------------------------ rankings
-    def ranking(self, criterion: str, p_target: float = 0.75, with_dok: bool = False):
+    def ranking(self, criterion: str, p_target: float = 0.75, with_dok: bool = False) -> Ranking:
         """Items ranked best-first at every node, grouped by content category.
 
         Returns

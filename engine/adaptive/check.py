@@ -3,19 +3,19 @@
 The service runs one check per student and standard across HTTP requests.
 Each request does::
 
-    bank = ...                                   # AdaptiveBank, cached per calibration version
-    state = CheckState.from_json(stored)       # load
-    result = session.answer(bank, state, item_id, score)   # record -> estimate -> stop? -> next
-    stored = result.state.to_json()              # persist with the response, one transaction
+    bank = ...                                         # AdaptiveBank, cached per calibration version
+    state = CheckState.from_json(stored)               # load
+    result = check.answer(bank, state, item_id, score) # record -> estimate -> stop? -> next
+    stored = result.state.to_json()                    # persist with the response, one transaction
     # reply: result.estimate (theta, se, band, p_mastery), result.next_item,
     #        result.done, result.stop_reason
 
 and a new check is::
 
-    state = session.start(bank, standard="7.RP.A", policy=policy, bands=scheme,
-                          prior_mean=m, prior_sd=s, seed=check_seed,
-                          objectives=("7.RP.A.1", "7.RP.A.2"), recent=recent_item_ids)
-    state, item_id = session.next_item(bank, state)
+    state = check.start(bank, standard="7.RP.A", policy=policy, bands=scheme,
+                        prior_mean=m, prior_sd=s, seed=check_seed,
+                        objectives=("7.RP.A.1", "7.RP.A.2"), recent=recent_item_ids)
+    state, item_id = check.next_item(bank, state)
 
 ``bank`` is an :class:`~engine.adaptive.bank.AdaptiveBank` (keep one per
 calibration version), or an :class:`~engine.irt.parameters.ItemParameters` table,
@@ -75,7 +75,7 @@ __all__ = [
 _FORMAT = 1
 
 
-def _as_bank(bank) -> AdaptiveBank:
+def _as_bank(bank: AdaptiveBank | ItemParameters) -> AdaptiveBank:
     """An AdaptiveBank as is; an ItemParameters table compiled (and cached on it)."""
     if isinstance(bank, AdaptiveBank):
         return bank
@@ -254,7 +254,8 @@ def start(
     )
 
 
-def _posterior(bank: AdaptiveBank, state: CheckState):
+def _posterior(bank: AdaptiveBank, state: CheckState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The posterior (1, Q) from the prior and the answers, with the answered items and scores (1, L)."""
     prior = post_ops.normal_prior(bank, state.prior_mean, state.prior_sd)
     items = bank.positions(state.items)[None, :]
     scores = np.asarray(state.scores, dtype=np.int64)[None, :]
@@ -280,7 +281,8 @@ def _estimate(bank: AdaptiveBank, state: CheckState, post: np.ndarray) -> Estima
     )
 
 
-def _choose(bank: AdaptiveBank, state: CheckState, post, items) -> int:
+def _choose(bank: AdaptiveBank, state: CheckState, post: np.ndarray, items: np.ndarray) -> int:
+    """Position of the next item (``-1`` when nothing of the blueprint is left)."""
     policy = state.policy
     theta, _ = post_ops.moments(bank, post)
     recent = bank.positions(state.recent)[None, :]
@@ -321,7 +323,10 @@ def status(bank: AdaptiveBank | ItemParameters, state: CheckState) -> tuple[bool
     return _status(bank, state, post, items, scores)[:2]
 
 
-def _status(bank, state, post, items, scores) -> tuple[bool, str | None, int]:
+def _status(
+    bank: AdaptiveBank, state: CheckState, post: np.ndarray, items: np.ndarray, scores: np.ndarray
+) -> tuple[bool, str | None, int]:
+    """Whether the check is over, why, and otherwise the next item's position."""
     rule = state.policy.stopping
     theta, se = post_ops.moments(bank, post)
     llr = sprt_llr(bank, rule, items, scores) if rule.classify == "sprt" else None
@@ -344,7 +349,10 @@ def next_item(bank: AdaptiveBank | ItemParameters, state: CheckState) -> tuple[C
     return _next(bank, state, *_posterior(bank, state))
 
 
-def _next(bank, state, post, items, scores) -> tuple[CheckState, str | None]:
+def _next(
+    bank: AdaptiveBank, state: CheckState, post: np.ndarray, items: np.ndarray, scores: np.ndarray
+) -> tuple[CheckState, str | None]:
+    """The state with the next item pending (or finished), and that item's id."""
     done, reason, pos = _status(bank, state, post, items, scores)
     if done:
         return replace(state, finished=reason), None

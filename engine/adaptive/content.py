@@ -14,7 +14,7 @@ category per row (``-1``: no restriction).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,12 +55,12 @@ class Blueprint:
     dok: tuple[tuple[str, float], ...] = ()
 
     @classmethod
-    def uniform(cls, objectives) -> Blueprint:
+    def uniform(cls, objectives: Iterable[str]) -> Blueprint:
         """Equal shares over ``objectives``."""
-        objectives = [str(o) for o in objectives]
-        if not objectives:
+        names = [str(o) for o in objectives]
+        if not names:
             raise ValueError("a blueprint needs at least one objective")
-        return cls(tuple((o, 1.0) for o in objectives))
+        return cls(tuple((o, 1.0) for o in names))
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Blueprint:

@@ -185,7 +185,7 @@ def pick(
     if policy.method == "randomesque":
         return pick_randomesque(candidates[:, : policy.k], rng)
     if keys is None:
-        keys = rng.integers(0, 2**63, size=candidates.shape[0], dtype=np.uint64)
+        keys = rng.integers(0, 2**63, size=len(candidates), dtype=np.uint64)
     return pick_sympson_hetter(candidates, control, keys, rng)[0]
 
 

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-def normal_prior(bank: AdaptiveBank, mean, sd) -> np.ndarray:
+def normal_prior(bank: AdaptiveBank, mean: float | np.ndarray, sd: float | np.ndarray) -> np.ndarray:
     """Normal prior weights on the grid.
 
     Parameters
@@ -113,7 +113,7 @@ def moments(bank: AdaptiveBank, posterior: np.ndarray) -> tuple[np.ndarray, np.n
     return mean, np.sqrt(np.maximum(m[:, 1] - mean * mean, 0.0))
 
 
-def prob_above(bank: AdaptiveBank, posterior: np.ndarray, cut) -> np.ndarray:
+def prob_above(bank: AdaptiveBank, posterior: np.ndarray, cut: float | np.ndarray) -> np.ndarray:
     """Posterior probability that theta is at or above ``cut``.
 
     The grid cell containing the cut is split linearly, so the result moves

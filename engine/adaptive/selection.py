@@ -36,6 +36,7 @@ Two equivalent code paths, chosen by size, both vectorized over rows:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 
@@ -101,7 +102,12 @@ def pad_rows(rows: np.ndarray, values: np.ndarray, n_rows: int, width: int | Non
 
 
 def recently_seen(
-    student: np.ndarray, item: np.ndarray, seen_at: np.ndarray, now, window: float, n_students: int
+    student: np.ndarray,
+    item: np.ndarray,
+    seen_at: np.ndarray,
+    now: float | np.ndarray,
+    window: float,
+    n_students: int,
 ) -> np.ndarray:
     """Items each student saw within ``window`` before ``now``, as a blocked array.
 
@@ -149,7 +155,16 @@ def _compact(cand: np.ndarray, valid: np.ndarray, depth: int) -> np.ndarray:
     return np.where(ok, out, -1)
 
 
-def _ranked(bank, rule, q, blocked, required, with_dok, depth) -> np.ndarray:
+def _ranked(
+    bank: AdaptiveBank,
+    rule: SelectionRule,
+    q: np.ndarray,
+    blocked: np.ndarray,
+    required: np.ndarray | None,
+    with_dok: bool,
+    depth: int,
+) -> np.ndarray:
+    """The ranked path: ``depth`` best eligible items per row from the bank's per-node rankings, (n, depth)."""
     order, start, overall, rank_order, rank_overall, category = bank.ranking(rule.name, rule.p_target, with_dok)
     j = bank._j
     n = q.size
@@ -190,7 +205,7 @@ def _ranked(bank, rule, q, blocked, required, with_dok, depth) -> np.ndarray:
     return _compact(np.where(valid, cand, -1), valid, depth)
 
 
-def _kl_tables(bank: AdaptiveBank, stride: int):
+def _kl_tables(bank: AdaptiveBank, stride: int) -> tuple[np.ndarray, np.ndarray]:
     """``log P`` on every ``stride``-th node, ``(Q', (J+1) K)``, and ``sum_k P log P`` on all nodes, ``(Q, J+1)``."""
     key = ("kl-table", stride)
     hit = bank._cache.get(key)
@@ -205,7 +220,7 @@ def _kl_tables(bank: AdaptiveBank, stride: int):
     return hit
 
 
-def _criterion(bank, rule, q, posterior) -> np.ndarray:
+def _criterion(bank: AdaptiveBank, rule: SelectionRule, q: np.ndarray, posterior: np.ndarray | None) -> np.ndarray:
     """Criterion (larger is better) for rows at nodes ``q``, shape (n, J + 1)."""
     if rule.name == "max-info":
         crit = bank.info[q]
@@ -226,11 +241,20 @@ def _criterion(bank, rule, q, posterior) -> np.ndarray:
     return crit
 
 
-def _dense(bank, rule, q, blocked, required, with_dok, depth, posterior) -> np.ndarray:
+def _dense(
+    bank: AdaptiveBank,
+    rule: SelectionRule,
+    q: np.ndarray,
+    blocked: np.ndarray,
+    required: np.ndarray | None,
+    with_dok: bool,
+    depth: int,
+    posterior: np.ndarray | None,
+) -> np.ndarray:
+    """The dense path: the criterion for every (row, item) pair in row chunks, best ``depth`` per row, (n, depth)."""
     n = q.size
     j = bank.n_items
     depth = min(depth, j)
-    key = bank.content_key(with_dok)[0] if required is not None else None
     out = np.full((n, depth), -1, dtype=np.int64)
     chunk = max(1, _DENSE_CELLS // (j + 1))
     for lo in range(0, n, chunk):  # a loop over row chunks, bounded memory
@@ -238,7 +262,8 @@ def _dense(bank, rule, q, blocked, required, with_dok, depth, posterior) -> np.n
         rows = np.arange(sl.stop - sl.start)
         crit = _criterion(bank, rule, q[sl], None if posterior is None else posterior[sl])
         crit[rows[:, None], blocked[sl]] = -np.inf
-        if key is not None:
+        if required is not None:
+            key = bank.content_key(with_dok)[0]
             r = required[sl]
             off = (r[:, None] >= 0) & (key[None, :] != r[:, None])
             crit[:, :j][off] = -np.inf
@@ -317,6 +342,42 @@ def candidates(
     return _ranked(bank, rule, q, blocked, required, with_dok, min(depth, bank.n_items))
 
 
+@overload
+def select(
+    bank: AdaptiveBank,
+    theta: np.ndarray,
+    blocked: np.ndarray,
+    *,
+    rule: SelectionRule = SelectionRule(),
+    exposure: ExposurePolicy = ExposurePolicy(),
+    required: np.ndarray | None = None,
+    with_dok: bool = False,
+    posterior: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    keys: np.ndarray | None = None,
+    dense: bool | None = None,
+    return_tried: Literal[False] = False,
+) -> np.ndarray: ...
+
+
+@overload
+def select(
+    bank: AdaptiveBank,
+    theta: np.ndarray,
+    blocked: np.ndarray,
+    *,
+    rule: SelectionRule = SelectionRule(),
+    exposure: ExposurePolicy = ExposurePolicy(),
+    required: np.ndarray | None = None,
+    with_dok: bool = False,
+    posterior: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    keys: np.ndarray | None = None,
+    dense: bool | None = None,
+    return_tried: Literal[True],
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 def select(
     bank: AdaptiveBank,
     theta: np.ndarray,
@@ -331,7 +392,7 @@ def select(
     keys: np.ndarray | None = None,
     dense: bool | None = None,
     return_tried: bool = False,
-):
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """The next item of each row.
 
     Parameters are those of :func:`candidates`, plus ``exposure`` (the
@@ -361,8 +422,17 @@ def select(
             if required.shape != theta.shape:
                 raise ValueError(f"required should have shape ({theta.size},), got {required.shape}")
         return _ranked(bank, rule, bank.node_index(theta), blocked, required, with_dok, 1)[:, 0]
-    args = dict(rule=rule, required=required, with_dok=with_dok, posterior=posterior, dense=dense)
-    cand = candidates(bank, theta, blocked, depth=exposure.depth, **args)
+    cand = candidates(
+        bank,
+        theta,
+        blocked,
+        rule=rule,
+        depth=exposure.depth,
+        required=required,
+        with_dok=with_dok,
+        posterior=posterior,
+        dense=dense,
+    )
     if exposure.method != "sympson-hetter":
         chosen = pick(exposure, cand, bank.control, rng)
         if return_tried:
@@ -378,7 +448,7 @@ def select(
     blocked = np.asarray(blocked, dtype=np.int64)
     rows = np.arange(theta.size)
     chosen = np.full(theta.size, -1, dtype=np.int64)
-    tried_parts = []
+    tried_parts: list[np.ndarray] = []
     depth = exposure.depth
     while True:  # a loop over search depths (rarely more than one pass)
         n_valid = (cand >= 0).sum(axis=1)
@@ -393,8 +463,17 @@ def select(
             break
         rows = rows[~done]
         depth = min(depth * 4, bank.n_items)
-        sub = {k: (v[rows] if isinstance(v, np.ndarray) else v) for k, v in args.items()}
-        cand = candidates(bank, theta[rows], blocked[rows], depth=depth, **sub)
+        cand = candidates(
+            bank,
+            theta[rows],
+            blocked[rows],
+            rule=rule,
+            depth=depth,
+            required=None if required is None else required[rows],
+            with_dok=with_dok,
+            posterior=None if posterior is None else posterior[rows],
+            dense=dense,
+        )
     if return_tried:
         return chosen, np.unique(np.concatenate(tried_parts), axis=0)
     return chosen

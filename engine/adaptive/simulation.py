@@ -116,8 +116,8 @@ def simulate_cat(
     policy: CatPolicy,
     rng: np.random.Generator,
     *,
-    prior_mean=0.0,
-    prior_sd=1.0,
+    prior_mean: float | np.ndarray = 0.0,
+    prior_sd: float | np.ndarray = 1.0,
     recent: np.ndarray | None = None,
 ) -> CatSimulation:
     """Run ``N`` simulated students through ``policy`` on ``bank``.
@@ -172,7 +172,7 @@ def simulate_cat(
     reason = np.zeros(n, dtype=np.int64)
     tried_pairs: list[np.ndarray] = []
 
-    def retire(gone: np.ndarray, why: np.ndarray) -> None:
+    def retire(gone: np.ndarray, why: np.ndarray | int) -> None:
         """Write back the students in mask ``gone`` and drop them from the active state."""
         nonlocal post, th, sd, lr, blk, sc, truth, keys, active
         idx = active[gone]
