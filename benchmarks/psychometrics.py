@@ -24,8 +24,8 @@ from engine.irt.calibration import calibrate
 from engine.irt.parameters import ItemParameters
 from engine.irt.responses import ResponseMatrix
 from engine.irt.simulation import simulate_bank, simulate_responses
-from itembank.analysis_io import read_choices, read_key
 from itembank.io import read_responses
+from reporting.analysis_files import read_choices, read_key
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 MIRT_SX2 = [4.749, 14.453, 1.270, 5.238, 0.941]

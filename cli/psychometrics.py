@@ -19,8 +19,8 @@ from engine.analysis.reliability import empirical_reliability, information_curve
 from engine.irt.parameters import ItemParameters
 from engine.irt.responses import ResponseMatrix
 from engine.irt.scoring import score as run_scoring
-from itembank.analysis_io import read_choices, read_groups, read_key, write_table
 from itembank.io import FileFormatError, read_parameters, read_responses, write_parameters
+from reporting.analysis_files import read_choices, read_groups, read_key, write_table
 
 
 def _load(responses: Path, params: Path) -> tuple[ResponseMatrix, ItemParameters]:
@@ -531,7 +531,7 @@ def report(
     max_plots: int = typer.Option(60, help="Most items with curves drawn (most serious flags first)."),
 ) -> None:
     """Write a self-contained HTML report: parameters, fit, DIF, classical statistics and plots."""
-    from itembank.report import build_report
+    from reporting.psychometric_report import build_report
 
     if (choices is None) != (key is None):
         fail("--choices and --key go together")

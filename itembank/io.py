@@ -37,6 +37,8 @@ __all__ = [
     "write_scores",
     "read_model_map",
     "write_responses",
+    "read_csv_rows",
+    "write_csv_atomically",
 ]
 
 
@@ -44,8 +46,28 @@ class FileFormatError(ValueError):
     """A CSV file that cannot be used; the message names the line and column."""
 
 
-def _rows(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (line number, cells) of a CSV file; blank lines skipped."""
+def read_csv_rows(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Read a CSV file checked for shape, for the readers of every CSV format.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A UTF-8 CSV file (a byte-order mark is allowed).
+
+    Returns
+    -------
+    header : list of str
+        The column names, stripped; none empty, none repeated.
+    body : list of (int, list of str)
+        The file line number and the cells of each data row, every row as
+        wide as the header; blank lines are skipped.
+
+    Raises
+    ------
+    FileFormatError
+        A missing, empty, non-UTF-8 or malformed file, or a row of the wrong
+        width, named by line and column.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"{path}: no such file")
@@ -104,7 +126,7 @@ def read_responses(path: str | os.PathLike, *, n_categories: dict[str, int] | No
     ------
     FileFormatError
     """
-    header, body = _rows(path)
+    header, body = read_csv_rows(path)
     if header[0] != "student_id":
         raise FileFormatError(f"{path}: line 1, column 1: the first column should be 'student_id', got {header[0]!r}")
     if not body:
@@ -250,7 +272,7 @@ def read_parameters(path: str | os.PathLike) -> ItemParameters:
     ------
     FileFormatError
     """
-    header, body = _rows(path)
+    header, body = read_csv_rows(path)
     if header[:2] != ["item_id", "model"]:
         raise FileFormatError(
             f"{path}: line 1: the header should start with 'item_id,model', got {','.join(header[:2])!r}"
@@ -330,7 +352,21 @@ def read_parameters(path: str | os.PathLike) -> ItemParameters:
     return table
 
 
-def _atomic_write(path: str | os.PathLike, header: list[str], rows: Iterable[list]) -> None:
+def write_csv_atomically(path: str | os.PathLike, header: list[str], rows: Iterable[list]) -> None:
+    """Write a CSV file whole or not at all.
+
+    The rows go to a temporary file beside ``path`` that is renamed into
+    place, so a failed write leaves no partial file (and an existing file
+    untouched); missing parent folders are created.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    header : list of str
+        The column names.
+    rows : iterable of list
+        The cells of each row, already formatted as text.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -370,7 +406,7 @@ def write_parameters(path: str | os.PathLike, params: ItemParameters) -> None:
         ]
         values += [params.se[name][j] for name in se_cols]
         rows.append([params.item_ids[j], params.model[j]] + [_fmt(float(v)) for v in values])
-    _atomic_write(path, header, rows)
+    write_csv_atomically(path, header, rows)
 
 
 def write_scores(path: str | os.PathLike, student_ids, theta, se, standard=None) -> None:
@@ -382,12 +418,12 @@ def write_scores(path: str | os.PathLike, student_ids, theta, se, standard=None)
         if standard is not None:
             row.append(standard[i])
         rows.append(row)
-    _atomic_write(path, header, rows)
+    write_csv_atomically(path, header, rows)
 
 
 def read_model_map(path: str | os.PathLike) -> dict[str, str]:
     """Read ``item_id,model`` rows (a mixed bank's models)."""
-    header, body = _rows(path)
+    header, body = read_csv_rows(path)
     if header[:2] != ["item_id", "model"] or len(header) != 2:
         raise FileFormatError(f"{path}: line 1: the header should be 'item_id,model'")
     out: dict[str, str] = {}
@@ -413,7 +449,7 @@ def write_responses(path: str | os.PathLike, responses: ResponseMatrix, *, layou
             [responses.student_ids[s], responses.item_ids[j], int(y)]
             for s, j, y in zip(responses.student, responses.item, responses.score)
         )
-        _atomic_write(path, ["student_id", "item_id", "score"], rows)
+        write_csv_atomically(path, ["student_id", "item_id", "score"], rows)
         return
     if layout != "wide":
         raise ValueError(f"layout should be 'wide', 'long' or 'auto', got {layout!r}")
@@ -421,4 +457,4 @@ def write_responses(path: str | os.PathLike, responses: ResponseMatrix, *, layou
     rows = (
         [sid] + ["" if np.isnan(v) else str(int(v)) for v in table[i]] for i, sid in enumerate(responses.student_ids)
     )
-    _atomic_write(path, ["student_id"] + list(responses.item_ids), rows)
+    write_csv_atomically(path, ["student_id"] + list(responses.item_ids), rows)

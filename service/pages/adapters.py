@@ -8,34 +8,21 @@ engine's or itembank's own functions; no psychometrics is written here.
   :func:`itembank.checks` replays an answer).
 * :func:`student_history` - a student's checks per standard with their
   trajectories (the history chart of a student's page).
-* :func:`bank_analysis` - per item statistics and fit flags of a
-  calibration (:func:`itembank.report.analyze` and
-  :func:`itembank.report.item_flags` on
-  :func:`itembank.responses.response_matrix`), cached per calibration.
-* :func:`item_figures` - an item's curve and information plots
-  (:mod:`itembank.plots`).
 * :func:`assemble_exit_tickets` - fixed forms on a standard
   (:func:`engine.forms.assembly.assemble_forms` on the live bank's items).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlmodel import Session, select
 
 from engine.adaptive import check as adaptive_check
-from engine.analysis.reliability import information_curves
 from engine.forms.assembly import assemble_forms
-from itembank.bank import ItemContent, NoLiveBank, OperationalBank, load_parameters
+from itembank.bank import ItemContent, OperationalBank
 from itembank.errors import Invalid
-from itembank.plots import icc_figure, information_figure, observed_proportions, to_svg
-from itembank.report import ReportData, analyze, item_flags
-from itembank.responses import response_matrix
 from itembank.tables import Check, CheckStatus, Standard
 
 __all__ = [
@@ -43,9 +30,6 @@ __all__ = [
     "check_trajectory",
     "StandardHistory",
     "student_history",
-    "BankAnalysis",
-    "bank_analysis",
-    "item_figures",
     "ExitTicket",
     "assemble_exit_tickets",
     "student_checks",
@@ -119,91 +103,6 @@ def student_history(session: Session, banks, student_id: int) -> list[StandardHi
         cuts, labels = schemes[sid]
         out.append(StandardHistory(std, cuts, labels, hist))
     return sorted(out, key=lambda h: h.standard.code)
-
-
-# --------------------------------------------------------- bank analysis
-@dataclass(frozen=True)
-class ItemStats:
-    n: int
-    p_value: float
-    rit: float
-    infit: float
-    outfit: float
-    sx2_p: float | None
-    flags: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class BankAnalysis:
-    calibration_id: int
-    data: ReportData
-    stats: dict[str, ItemStats]
-    position: dict[str, int]
-
-
-#: analyses per database engine (weakly held) and calibration: (time made, analysis)
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-#: seconds an analysis is reused before it is recomputed with the newer responses
-CACHE_SECONDS = 300.0
-
-
-def bank_analysis(session: Session, calibration_id: int) -> BankAnalysis | None:
-    """Statistics and fit flags of every item of a calibration (None without responses).
-
-    The calibration's parameters against the effective scored responses to
-    its items, through :func:`itembank.report.analyze` (EAP scores,
-    infit/outfit, classical statistics, S-X2 when the data are complete).
-    Reused for :data:`CACHE_SECONDS` per database and calibration.
-    """
-    bind = session.get_bind()
-    with _LOCK:
-        hit = _CACHE.get(bind, {}).get(int(calibration_id))
-        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return hit[1]
-        try:
-            params = load_parameters(session, calibration_id)
-            matrix = response_matrix(session, item_ids=params.item_ids.tolist())
-        except (Invalid, NoLiveBank):
-            return None
-        keep = np.flatnonzero(np.isin(params.item_ids, matrix.item_ids))
-        params = params.subset(keep)
-        matrix = matrix.align(params.item_ids.tolist())
-        try:
-            data = analyze(matrix, params, title=f"calibration {calibration_id}")
-        except ValueError:  # too little data for the statistics (e.g. one student)
-            return None
-        flags = item_flags(data)
-        c = data.classical
-        stats = {}
-        for j, iid in enumerate(params.item_ids.tolist()):
-            stats[iid] = ItemStats(
-                n=int(matrix.responses_per_item[j]),
-                p_value=float(c.p_value[j]),
-                rit=float(c.corrected_item_total[j]),
-                infit=float(data.infit.infit[j]),
-                outfit=float(data.infit.outfit[j]),
-                sx2_p=None if data.sx2 is None else float(data.sx2.p[j]),
-                flags=tuple(flags[iid]),
-            )
-        out = BankAnalysis(int(calibration_id), data, stats, {iid: j for j, iid in enumerate(params.item_ids.tolist())})
-        _CACHE.setdefault(bind, {})[int(calibration_id)] = (time.monotonic(), out)
-        return out
-
-
-def item_figures(analysis: BankAnalysis, item_id: str) -> dict[str, str]:
-    """Inline SVGs of an item: its curve with observed proportions, its information."""
-    j = analysis.position.get(item_id)
-    if j is None:
-        return {}
-    data = analysis.data
-    params = data.params
-    observed = observed_proportions(data.responses, data.theta, params.n_categories - 1)
-    curves = information_curves(params.subset([j]), np.linspace(-4, 4, 121))
-    return {
-        "icc": to_svg(icc_figure(params, j, observed, title=f"{item_id}: expected score")),
-        "information": to_svg(information_figure(curves, title=f"{item_id}: information and CSEM")),
-    }
 
 
 # ----------------------------------------------------------- exit tickets

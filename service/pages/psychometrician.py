@@ -2,8 +2,8 @@
 
 Items and calibrations come from the API's route functions
 (:mod:`service.routers.items`, :mod:`service.routers.calibrations`); the
-statistics and fit flags from :func:`service.pages.adapters.bank_analysis`
-(itembank's report functions on the stored responses).
+statistics and fit flags from :func:`reporting.bank_analysis.bank_analysis`
+(the psychometric report's analysis on the stored responses).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from itembank.bank import NoLiveBank
 from itembank.items import list_items
-from itembank.report import FLAG_RULES
 from itembank.standards import find_standard, list_standards
+from reporting.bank_analysis import bank_analysis, item_figures
+from reporting.psychometric_report import FLAG_RULES
 from service.deps import BankDep, JobsDep, PageParams, SessionDep
-from service.pages.adapters import bank_analysis, item_figures
 from service.pages.common import BankPage, PageRoute, render
 from service.routers import calibrations as calibrations_api
 from service.routers import items as items_api

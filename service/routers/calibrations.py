@@ -16,10 +16,10 @@ from itembank.bank import load_parameters
 from itembank.calibrations import count_parameters, create_calibration, get_calibration, import_parameters, make_live
 from itembank.errors import Invalid
 from itembank.io import FileFormatError, read_parameters, write_parameters
-from itembank.report import render_html
 from itembank.tables import Calibration, CalibrationStatus, ItemParameter
+from reporting.bank_analysis import bank_analysis
+from reporting.psychometric_report import render_html
 from service.deps import BankKeepers, JobsDep, Page, SessionDep
-from service.pages.adapters import bank_analysis
 from service.routers.files import read_upload
 from service.schemas import CalibrationCreate, CalibrationPublic, ItemFitPublic, Paged, ParametersPublic
 

@@ -33,7 +33,7 @@ def lsat7_params():
 @pytest.fixture(scope="session")
 def sat12_choices():
     """(item ids, (600, 32) chosen options with NaN, keys) of SAT12."""
-    from itembank.analysis_io import read_choices, read_key
+    from reporting.analysis_files import read_choices, read_key
 
     _, items, table = read_choices(DATA / "sat12_choices.csv")
     key = read_key(DATA / "sat12_key.csv")

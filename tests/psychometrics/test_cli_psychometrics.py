@@ -220,7 +220,7 @@ def test_fit_runs_as_a_real_command(tmp_path, data_dir, lsat7_params_csv):
 
 def test_report_library_call_with_distractors_and_plot_cap(data_dir, sat12_choices):
     from itembank.io import read_responses
-    from itembank.report import analyze, render_html
+    from reporting.psychometric_report import analyze, render_html
 
     items, table, key = sat12_choices
     resp = read_responses(data_dir / "sat12_binary.csv")

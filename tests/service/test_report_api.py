@@ -1,6 +1,6 @@
 """The psychometrician's fit table and calibration report through the API.
 
-The analysis behind them (:func:`service.pages.adapters.bank_analysis`) is
+The analysis behind them (:func:`reporting.bank_analysis.bank_analysis`) is
 exercised with real answers by the bank pages' tests; here: who may call
 them, and the message when a calibration has no answers to analyse.
 """

@@ -22,14 +22,14 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from itembank.io import FileFormatError, _atomic_write, _rows
+from itembank.io import FileFormatError, read_csv_rows, write_csv_atomically
 
 __all__ = ["read_groups", "read_choices", "read_key", "write_table", "format_cell"]
 
 
 def read_groups(path: str | os.PathLike) -> dict[str, str]:
     """Read ``student_id,group`` rows into a dict."""
-    header, body = _rows(path)
+    header, body = read_csv_rows(path)
     if header[:2] != ["student_id", "group"] or len(header) != 2:
         raise FileFormatError(f"{path}: line 1: the header should be 'student_id,group', got {','.join(header)!r}")
     if not body:
@@ -57,7 +57,7 @@ def read_choices(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.nd
     choices : ndarray of float, shape (N, J)
         Option codes, NaN for omitted.
     """
-    header, body = _rows(path)
+    header, body = read_csv_rows(path)
     if header[0] != "student_id":
         raise FileFormatError(f"{path}: line 1, column 1: the first column should be 'student_id', got {header[0]!r}")
     if len(header) < 2:
@@ -93,7 +93,7 @@ def read_choices(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.nd
 
 def read_key(path: str | os.PathLike) -> dict[str, int]:
     """Read ``item_id,key`` rows into a dict of keyed options."""
-    header, body = _rows(path)
+    header, body = read_csv_rows(path)
     if header[:2] != ["item_id", "key"] or len(header) != 2:
         raise FileFormatError(f"{path}: line 1: the header should be 'item_id,key', got {','.join(header)!r}")
     out: dict[str, int] = {}
@@ -141,4 +141,4 @@ def write_table(path: str | os.PathLike | None, header: Sequence[str], rows: Ite
         writer.writerows(cells)
         sys.stdout.write(buf.getvalue())
         return
-    _atomic_write(path, list(header), cells)
+    write_csv_atomically(path, list(header), cells)

@@ -40,7 +40,7 @@ from engine.analysis.reliability import (
 from engine.irt.parameters import ItemParameters
 from engine.irt.responses import ResponseMatrix
 from engine.irt.scoring import score
-from itembank.plots import (
+from reporting.figures import (
     ability_figure,
     dif_figure,
     distractor_figure,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from itembank.analysis_io import format_cell, read_choices, read_groups, read_key, write_table
 from itembank.io import FileFormatError
+from reporting.analysis_files import format_cell, read_choices, read_groups, read_key, write_table
 
 
 def write(tmp_path, name, text):
