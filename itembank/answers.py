@@ -5,34 +5,87 @@ An answer's form follows the item's interaction:
 ``single_choice``
     one choice id (``"B"``); correct when it is the key.
 ``multiple_select``
-    a list of distinct choice ids; correct when the set equals the key's set.
+    a non-empty list of distinct choice ids; correct when the set equals the
+    key's set (all or nothing).
 ``numeric_entry``
-    a number; correct when within the item's tolerance of the key.
+    a number, or a number as a student types it (``"3/4"``, ``"−2.5"``,
+    ``"1 1/2"``, ``"1,250"``, ``"$4.50"``, ``"8%"``); correct when within the
+    item's tolerance of the key.
 ``constructed_response``
     text; not scored here: it waits for a teacher's rubric score.
 
+Choice ids are read without regard to surrounding spaces or case (``" b "``
+is ``"B"``) as long as that names exactly one choice.  An answer that cannot
+be read is refused (:class:`InvalidAnswer`), never scored wrong: an empty
+multiple-select answer is refused too, since it is a submit without a
+selection, not a considered answer (every multiple-select key is non-empty).
 Self-scoring items are dichotomous (score 0 or 1).
+
+The scorer reads plain item data (:class:`ScorableItem`); the bank's
+``ItemContent`` is one.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from fractions import Fraction
+from numbers import Real
+from typing import Any, Protocol
 
 from itembank.tables import Interaction
 
-if TYPE_CHECKING:  # pragma: no cover
-    from itembank.bank import ItemContent
-
-__all__ = ["InvalidAnswer", "ScoredAnswer", "score_answer", "normalize_answer", "validate_key", "canonical_key"]
+__all__ = [
+    "InvalidAnswer",
+    "ScorableItem",
+    "ScoredAnswer",
+    "score_answer",
+    "normalize_answer",
+    "read_number",
+    "validate_key",
+    "canonical_key",
+]
 
 #: Slack added to a numeric tolerance for floating-point representation.
 _EPS = 1e-9
 
+#: A typed number: sign, optional ``$``, then a mixed number, a fraction or a
+#: decimal (thousands grouped by commas or not), then an optional ``%``.
+_NUMBER = re.compile(
+    r"""(?P<sign>[-+]?)\$?
+    (?:
+        (?P<whole>\d+)\s+(?P<mixed_num>\d+)/(?P<mixed_den>\d+)
+      | (?P<num>\d+)/(?P<den>\d+)
+      | (?P<decimal>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)
+    )
+    %?""",
+    re.VERBOSE,
+)
+
 
 class InvalidAnswer(ValueError):
     """The answer does not have the form the item's interaction needs."""
+
+
+class ScorableItem(Protocol):
+    """What the scorer reads of an item."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def interaction(self) -> str: ...
+
+    @property
+    def choices(self) -> Sequence[dict]: ...
+
+    @property
+    def key(self) -> Any: ...
+
+    @property
+    def tolerance(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -54,36 +107,105 @@ def canonical_key(interaction: str, key: Any) -> Any:
     return key
 
 
-def _choice_ids(item: ItemContent) -> list[str]:
-    return [str(c["id"]) for c in item.choices]
+def read_number(text: str) -> float:
+    """The value of a number as a student types it.
+
+    Parameters
+    ----------
+    text : str
+        ``"12"``, ``"−2.5"`` (typographic or ASCII minus), ``"3/4"``,
+        ``"-1 1/2"``, ``"1,250.5"`` (commas only as thousands separators),
+        ``"$4.50"`` or ``"8%"`` (read as 8: the stem says the unit);
+        surrounding spaces are ignored.
+
+    Returns
+    -------
+    float
+        The value, computed exactly and rounded once.
+
+    Raises
+    ------
+    InvalidAnswer
+        When ``text`` is not such a number (``"twelve"``, ``"3,5"``, ``"1/0"``)
+        or too large for a float.
+    """
+    typed = text.strip().replace("\u2212", "-")
+    if not typed:
+        raise InvalidAnswer("the answer is empty; type a number")
+    match = _NUMBER.fullmatch(typed)
+    if match is None or match["den"] == "0" or match["mixed_den"] == "0":
+        raise InvalidAnswer(f"could not read {text!r} as a number (examples: 12, -2.5, 3/4, 1 1/2)")
+    if match["whole"] is not None:
+        value = int(match["whole"]) + Fraction(int(match["mixed_num"]), int(match["mixed_den"]))
+    elif match["num"] is not None:
+        value = Fraction(int(match["num"]), int(match["den"]))
+    else:
+        value = Fraction(match["decimal"].replace(",", ""))
+    try:
+        return float(-value if match["sign"] == "-" else value)
+    except OverflowError:
+        raise InvalidAnswer(f"{text!r} is too large a number") from None
 
 
-def normalize_answer(item: ItemContent, answer: Any) -> Any:
-    """The canonical form of ``answer`` for ``item``; :class:`InvalidAnswer` if malformed."""
+def _choice_id(item: ScorableItem, answer: str) -> str:
+    """The id of the choice ``answer`` names: exactly, else ignoring spaces and case if that is unambiguous."""
+    ids = [str(c["id"]) for c in item.choices]
+    if answer in ids:
+        return answer
+    folded = answer.strip().casefold()
+    named = [i for i in ids if i.strip().casefold() == folded]
+    if len(named) != 1:
+        raise InvalidAnswer(f"item {item.id} has no choice {answer!r}; choices are {', '.join(ids)}")
+    return named[0]
+
+
+def _number(item: ScorableItem, answer: Any) -> float:
+    if isinstance(answer, str):
+        return read_number(answer)
+    if isinstance(answer, bool) or not isinstance(answer, Real):
+        raise InvalidAnswer(f"item {item.id} takes a number, got {type(answer).__name__}")
+    try:
+        value = float(answer)
+    except OverflowError:
+        raise InvalidAnswer(f"item {item.id} takes a finite number") from None
+    if not math.isfinite(value):
+        raise InvalidAnswer(f"item {item.id} takes a finite number")
+    return value
+
+
+def normalize_answer(item: ScorableItem, answer: Any) -> Any:
+    """The canonical form of ``answer`` for ``item``; :class:`InvalidAnswer` if malformed.
+
+    Parameters
+    ----------
+    item : ScorableItem
+        The item answered.
+    answer : str or list of str or float
+        A choice id; a list (tuple or set) of choice ids; a number (int,
+        float, Fraction) or a typed number (:func:`read_number`); text.
+
+    Returns
+    -------
+    str or list of str or float
+        The choice's id as the item spells it; the sorted list of ids; the
+        number as a float; the text unchanged.
+    """
     kind = item.interaction
     if kind == Interaction.single_choice.value:
         if not isinstance(answer, str):
             raise InvalidAnswer(f"item {item.id} takes one choice id (a string), got {type(answer).__name__}")
-        if answer not in _choice_ids(item):
-            raise InvalidAnswer(f"item {item.id} has no choice {answer!r}; choices are {', '.join(_choice_ids(item))}")
-        return answer
+        return _choice_id(item, answer)
     if kind == Interaction.multiple_select.value:
-        if not isinstance(answer, list) or not all(isinstance(a, str) for a in answer):
+        if not isinstance(answer, (list, tuple, set, frozenset)) or not all(isinstance(a, str) for a in answer):
             raise InvalidAnswer(f"item {item.id} takes a list of choice ids")
         if not answer:
             raise InvalidAnswer(f"item {item.id}: select at least one choice")
-        if len(set(answer)) != len(answer):
+        chosen = [_choice_id(item, a) for a in answer]
+        if len(set(chosen)) != len(chosen):
             raise InvalidAnswer(f"item {item.id}: a choice is selected twice")
-        unknown = [a for a in answer if a not in _choice_ids(item)]
-        if unknown:
-            raise InvalidAnswer(f"item {item.id} has no choice {unknown[0]!r}")
-        return sorted(answer)
+        return sorted(chosen)
     if kind == Interaction.numeric_entry.value:
-        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-            raise InvalidAnswer(f"item {item.id} takes a number, got {type(answer).__name__}")
-        if not math.isfinite(float(answer)):
-            raise InvalidAnswer(f"item {item.id} takes a finite number")
-        return float(answer)
+        return _number(item, answer)
     if kind == Interaction.constructed_response.value:
         if not isinstance(answer, str) or not answer.strip():
             raise InvalidAnswer(f"item {item.id} takes a written answer (non-empty text)")
@@ -91,7 +213,7 @@ def normalize_answer(item: ItemContent, answer: Any) -> Any:
     raise InvalidAnswer(f"item {item.id} has an unknown interaction {kind!r}")
 
 
-def score_answer(item: ItemContent, answer: Any) -> ScoredAnswer:
+def score_answer(item: ScorableItem, answer: Any) -> ScoredAnswer:
     """Check ``answer`` against ``item`` and score it.
 
     Raises

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -69,6 +71,78 @@ def test_constructed_response_waits_for_a_teacher():
     assert got.score is None and got.correct is None
 
 
+@pytest.mark.parametrize("answer", ["b", " B ", "b "])
+def test_single_choice_id_ignores_case_and_spaces(answer):
+    got = score_answer(item("single_choice", "B"), answer)
+    assert got.correct and got.answer == "B"
+
+
+def test_multiple_select_ids_ignore_case_and_spaces():
+    got = score_answer(item("multiple_select", ["A", "C"]), ["c", " a"])
+    assert got.correct and got.answer == ["A", "C"]
+
+
+def test_a_choice_id_in_another_case_is_read_only_when_it_names_one_choice():
+    choices = ({"id": "a", "text": "lower"}, {"id": "A", "text": "upper"}, {"id": "b", "text": "other"})
+    assert score_answer(item("single_choice", "a", choices=choices), "a").correct
+    assert not score_answer(item("single_choice", "a", choices=choices), "A").correct  # exact id first
+    assert score_answer(item("single_choice", "b", choices=choices), "B").answer == "b"
+    with pytest.raises(InvalidAnswer):  # "Aa" could be either choice
+        score_answer(item("single_choice", "aa", choices=({"id": "aa", "text": "x"}, {"id": "AA", "text": "y"})), "Aa")
+
+
+def test_the_same_choice_twice_in_another_case_is_refused():
+    with pytest.raises(InvalidAnswer, match="twice"):
+        score_answer(item("multiple_select", ["A"]), ["A", "a"])
+
+
+def test_an_empty_multiple_select_answer_is_refused_not_scored_wrong():
+    """A submit without a selection is no answer: the student is asked to pick (every key is non-empty)."""
+    with pytest.raises(InvalidAnswer, match="at least one"):
+        score_answer(item("multiple_select", ["A"]), [])
+
+
+@pytest.mark.parametrize(
+    "typed,value",
+    [
+        ("3/4", 0.75),
+        (" 0.750 ", 0.75),
+        ("\u22122.5", -2.5),
+        ("-2.5", -2.5),
+        ("+2.5", 2.5),
+        ("9/4", 2.25),
+        ("2 1/4", 2.25),
+        ("-2 1/4", -2.25),
+        ("\u22129/4", -2.25),
+        ("1,250.5", 1250.5),
+        ("$4.50", 4.5),
+        ("-$3.25", -3.25),
+        ("8%", 8.0),
+        (".5", 0.5),
+    ],
+)
+def test_numeric_entry_reads_a_number_as_a_student_types_it(typed, value):
+    got = score_answer(item("numeric_entry", value, 1e-6), typed)
+    assert got.correct and got.answer == value
+    assert not score_answer(item("numeric_entry", value + 1, 1e-6), typed).correct
+
+
+@given(n=st.integers(-(10**6), 10**6), d=st.integers(1, 1000), key=st.floats(-1e3, 1e3, allow_nan=False))
+def test_a_typed_fraction_scores_as_its_value(n, d, key):
+    numeric = item("numeric_entry", key, 0.01)
+    assert score_answer(numeric, f"{n}/{d}") == score_answer(numeric, n / d)
+
+
+def test_numeric_entry_takes_exact_fractions():
+    assert score_answer(item("numeric_entry", 2.25, 0), Fraction(9, 4)).answer == 2.25
+
+
+@pytest.mark.parametrize("answer", [10**400, "9" * 400], ids=["int", "typed"])
+def test_a_number_too_large_for_a_float_is_refused_not_an_error(answer):
+    with pytest.raises(InvalidAnswer):
+        score_answer(item("numeric_entry", 3.0), answer)
+
+
 @pytest.mark.parametrize(
     "interaction,key,answer",
     [
@@ -79,7 +153,14 @@ def test_constructed_response_waits_for_a_teacher():
         ("multiple_select", ["A"], []),
         ("multiple_select", ["A"], ["A", "A"]),
         ("multiple_select", ["A"], ["A", "Q"]),
-        ("numeric_entry", 3.0, "3"),
+        ("numeric_entry", 3.0, "three"),
+        ("numeric_entry", 3.0, ""),
+        ("numeric_entry", 3.0, "3,5"),
+        ("numeric_entry", 3.0, "1/0"),
+        ("numeric_entry", 3.0, "1 2"),
+        ("numeric_entry", 3.0, "nan"),
+        ("numeric_entry", 3.0, ["3"]),
+        ("numeric_entry", 3.0, None),
         ("numeric_entry", 3.0, True),
         ("numeric_entry", 3.0, float("inf")),
         ("constructed_response", None, "   "),
