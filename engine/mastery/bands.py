@@ -20,9 +20,11 @@ with no evidence gets ``-1``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
 from engine.irt.parameters import ItemParameters
@@ -75,21 +77,21 @@ class BandScheme:
             raise ValueError(f"{len(cuts)} cuts need {len(cuts) + 1} labels, got {len(self.labels)}")
 
     @classmethod
-    def tiers(cls, cuts) -> BandScheme:
+    def tiers(cls, cuts: Iterable[float]) -> BandScheme:
         """Default labels for 2 or 3 cuts."""
-        cuts = tuple(cuts)
-        return cls(cuts, THREE_TIERS if len(cuts) == 2 else FOUR_TIERS)
+        values = tuple(cuts)
+        return cls(values, THREE_TIERS if len(values) == 2 else FOUR_TIERS)
 
     @property
     def mastery_cut(self) -> float:
         """The yellow | green cut."""
         return self.cuts[1]
 
-    def codes(self, theta) -> np.ndarray:
+    def codes(self, theta: ArrayLike) -> np.ndarray:
         """Band code of each theta (0 = lowest), same shape."""
         return band_codes(theta, self.cuts)
 
-    def names(self, theta) -> np.ndarray:
+    def names(self, theta: ArrayLike) -> np.ndarray:
         """Band name of each theta, ndarray of str."""
         return np.asarray(self.labels, dtype=object)[self.codes(theta)]
 
@@ -101,12 +103,14 @@ class BandScheme:
         return cls(tuple(data["cuts"]), tuple(data["labels"]))
 
 
-def band_codes(theta, cuts) -> np.ndarray:
+def band_codes(theta: ArrayLike, cuts: ArrayLike) -> np.ndarray:
     """Number of cuts at or below each theta: the band code (0 = lowest)."""
     return np.searchsorted(np.asarray(cuts, dtype=float), np.asarray(theta, dtype=float), side="right")
 
 
-def cuts_from_percent(params: ItemParameters, percents, limits: tuple[float, float] = (-8.0, 8.0)) -> tuple[float, ...]:
+def cuts_from_percent(
+    params: ItemParameters, percents: Iterable[float], limits: tuple[float, float] = (-8.0, 8.0)
+) -> tuple[float, ...]:
     """Theta cuts where the standard's TCC reaches each expected percent.
 
     Parameters

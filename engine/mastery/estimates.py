@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import sparse
 from scipy.optimize import minimize_scalar
 
@@ -46,22 +47,25 @@ __all__ = [
 ]
 
 
-def _check_long(bank: AdaptiveBank, student, item, score, n_students):
-    student = np.asarray(student, dtype=np.int64)
-    item = np.asarray(item, dtype=np.int64)
-    score = np.asarray(score, dtype=np.int64)
-    if not (student.shape == item.shape == score.shape) or student.ndim != 1:
+def _check_long(
+    bank: AdaptiveBank, student: ArrayLike, item: ArrayLike, score: ArrayLike, n_students: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Long-format answers as int64 arrays (R,), checked against the bank and the number of students."""
+    s = np.asarray(student, dtype=np.int64)
+    i = np.asarray(item, dtype=np.int64)
+    x = np.asarray(score, dtype=np.int64)
+    if not (s.shape == i.shape == x.shape) or s.ndim != 1:
         raise ValueError(
-            f"student, item and score should be 1-d arrays of one length, got {student.shape}, {item.shape}, {score.shape}"
+            f"student, item and score should be 1-d arrays of one length, got {s.shape}, {i.shape}, {x.shape}"
         )
-    if student.size and (student.min() < 0 or student.max() >= n_students):
+    if s.size and (s.min() < 0 or s.max() >= n_students):
         raise ValueError(f"student indices should lie in 0..{n_students - 1}")
-    if item.size and (item.min() < 0 or item.max() >= bank.n_items):
+    if i.size and (i.min() < 0 or i.max() >= bank.n_items):
         raise ValueError(f"item positions should lie in 0..{bank.n_items - 1}")
-    if np.any((score < 0) | (score >= bank.n_categories[item])):
-        bad = np.flatnonzero((score < 0) | (score >= bank.n_categories[item]))[0]
-        raise ValueError(f"score {score[bad]} out of range for item {bank.item_ids[item[bad]]}")
-    return student, item, score
+    if np.any((x < 0) | (x >= bank.n_categories[i])):
+        bad = np.flatnonzero((x < 0) | (x >= bank.n_categories[i]))[0]
+        raise ValueError(f"score {x[bad]} out of range for item {bank.item_ids[i[bad]]}")
+    return s, i, x
 
 
 def _log_table(bank: AdaptiveBank) -> np.ndarray:

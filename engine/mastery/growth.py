@@ -128,8 +128,8 @@ def drift_filter(
     *,
     sigma: float,
     now: np.ndarray | float | None = None,
-    prior_mean=0.0,
-    prior_sd=1.0,
+    prior_mean: float | np.ndarray = 0.0,
+    prior_sd: float | np.ndarray = 1.0,
 ) -> GrowthEstimate:
     """Ability now under random-walk drift, from time-stamped answers.
 

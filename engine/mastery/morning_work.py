@@ -22,6 +22,7 @@ runs over the ``items_per_tier`` positions only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +59,12 @@ class MorningWork:
     member_tier: np.ndarray
     student_items: np.ndarray | None = None
 
-    def tiers(self, item_ids, member_student_ids, band_labels=("red", "yellow", "green")) -> list[dict]:
+    def tiers(
+        self,
+        item_ids: Sequence[str] | np.ndarray,
+        member_student_ids: Sequence[str] | np.ndarray,
+        band_labels: Sequence[str] = ("red", "yellow", "green"),
+    ) -> list[dict]:
         """JSON-ready tiers: ``{group, band, theta, students, items}`` per tier.
 
         Parameters
@@ -69,11 +75,11 @@ class MorningWork:
             Student id of each membership row.
         band_labels : sequence of str
         """
-        item_ids = np.asarray(item_ids, dtype=object)
+        ids = np.asarray(item_ids, dtype=object)
         students = np.asarray(member_student_ids, dtype=object)
         order = np.argsort(self.member_tier, kind="stable")
         bounds = np.searchsorted(self.member_tier[order], np.arange(self.tier_group.size + 1))
-        out = []
+        out: list[dict] = []
         for t in range(self.tier_group.size):  # a loop over tiers to build the reply
             items = self.tier_items[t]
             out.append(
@@ -82,13 +88,21 @@ class MorningWork:
                     "band": str(band_labels[int(self.tier_band[t])]),
                     "theta": float(self.tier_theta[t]),
                     "students": [str(x) for x in students[order[bounds[t] : bounds[t + 1]]]],
-                    "items": [str(x) for x in item_ids[items[items >= 0]]],
+                    "items": [str(x) for x in ids[items[items >= 0]]],
                 }
             )
         return out
 
 
-def _spread_select(bank, rule_for_row, theta, standard_of_row, blocked, n, obj_standard):
+def _spread_select(
+    bank: AdaptiveBank,
+    rule_for_row: Sequence[tuple[float, np.ndarray]],
+    theta: np.ndarray,
+    standard_of_row: np.ndarray,
+    blocked: np.ndarray,
+    n: int,
+    obj_standard: np.ndarray,
+) -> np.ndarray:
     """``n`` items per row at the row's target, spread over its standard's objectives."""
     rows = theta.size
     n_obj = bank.n_objectives
@@ -119,6 +133,7 @@ def _spread_select(bank, rule_for_row, theta, standard_of_row, blocked, n, obj_s
 
 
 def _distinct(items: np.ndarray) -> np.ndarray:
+    """Each row's distinct items (``-1`` padded), sorted, same shape."""
     s = np.sort(items, axis=1)
     dup = np.zeros_like(s, dtype=bool)
     dup[:, 1:] = (s[:, 1:] == s[:, :-1]) & (s[:, 1:] >= 0)
@@ -135,7 +150,7 @@ def morning_work(
     member_band: np.ndarray,
     *,
     items_per_tier: int = 5,
-    p_target=0.75,
+    p_target: float | Sequence[float] = 0.75,
     n_bands: int = 3,
     recent_student: np.ndarray | None = None,
     recent_item: np.ndarray | None = None,
