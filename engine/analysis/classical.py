@@ -78,7 +78,10 @@ class ItemStatistics:
     total_sd: float
 
 
-def _check_scores(scores, item_ids, max_scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check_scores(
+    scores: ArrayLike, item_ids: Sequence[str] | np.ndarray | None, max_scores: ArrayLike | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores (N, J) as float with NaN missing, item ids (J,) and maximum scores (J,), checked."""
     x = np.asarray(scores, dtype=float)
     if x.ndim != 2:
         raise ValueError(f"scores should have the shape (n_students, n_items), got {x.shape}")
@@ -103,7 +106,9 @@ def _check_scores(scores, item_ids, max_scores) -> tuple[np.ndarray, np.ndarray,
     return x, ids, m
 
 
-def _pearson(n, sx, sy, sxx, syy, sxy) -> np.ndarray:
+def _pearson(
+    n: float | np.ndarray, sx: np.ndarray, sy: np.ndarray, sxx: np.ndarray, syy: np.ndarray, sxy: np.ndarray
+) -> np.ndarray:
     """Correlations from sums (vectorized); NaN when a variance is zero."""
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = sxy - sx * sy / n
@@ -143,7 +148,7 @@ def cronbach_alpha(scores: ArrayLike) -> float:
 
 
 def item_statistics(
-    scores: ArrayLike, item_ids: Sequence[str] | None = None, max_scores: ArrayLike | None = None
+    scores: ArrayLike, item_ids: Sequence[str] | np.ndarray | None = None, max_scores: ArrayLike | None = None
 ) -> ItemStatistics:
     """Classical item statistics of a scored response matrix.
 
@@ -151,7 +156,7 @@ def item_statistics(
     ----------
     scores : array_like, shape (N, J)
         Item scores (0/1 or 0..K-1), NaN for not answered.
-    item_ids : sequence of str, shape (J,), optional
+    item_ids : sequence or ndarray of str, shape (J,), optional
     max_scores : array_like, shape (J,), optional
         Highest possible score of each item (K - 1); default the highest
         observed score (at least 1).
@@ -346,7 +351,7 @@ def ability_groups(total: np.ndarray, n_groups: int) -> np.ndarray:
 def distractor_analysis(
     choices: ArrayLike,
     key: ArrayLike,
-    item_ids: Sequence[str] | None = None,
+    item_ids: Sequence[str] | np.ndarray | None = None,
     *,
     n_groups: int = 5,
     min_gap: float = 0.0,
@@ -360,7 +365,7 @@ def distractor_analysis(
         for omitted.
     key : array_like of int, shape (J,)
         The keyed option of each item.
-    item_ids : sequence of str, shape (J,), optional
+    item_ids : sequence or ndarray of str, shape (J,), optional
     n_groups : int
         Ability groups by total number correct (default 5: quintiles).
     min_gap : float

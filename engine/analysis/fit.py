@@ -63,13 +63,25 @@ def _complete_table(responses: ResponseMatrix, what: str) -> np.ndarray:
     return x
 
 
-def rmsea(x2, df, n) -> np.ndarray:
-    """mirt's RMSEA: ``sqrt(max(X2/df - 1, 0) / (N - 1))``, NaN where df <= 0."""
-    x2 = np.asarray(x2, dtype=float)
-    df = np.asarray(df, dtype=float)
+def rmsea(x2: ArrayLike, df: ArrayLike, n: float) -> np.ndarray:
+    """mirt's RMSEA: ``sqrt(max(X2/df - 1, 0) / (N - 1))``, NaN where df <= 0.
+
+    Parameters
+    ----------
+    x2, df : array_like, shape (J,) or scalar
+        Fit statistics and their degrees of freedom.
+    n : float
+        Number of students.
+
+    Returns
+    -------
+    ndarray, shape of ``x2``
+    """
+    stat = np.asarray(x2, dtype=float)
+    dof = np.asarray(df, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.sqrt(np.maximum(x2 / df - 1.0, 0.0) / (n - 1.0))
-    return np.where(df > 0, out, np.nan)
+        out = np.sqrt(np.maximum(stat / dof - 1.0, 0.0) / (n - 1.0))
+    return np.where(dof > 0, out, np.nan)
 
 
 def free_parameter_counts(params: ItemParameters) -> np.ndarray:
@@ -422,7 +434,7 @@ def x2_q1(
     kmax = params.max_categories
     g_resp = group[responses.student]
     cell = responses.item * n_groups + g_resp
-    counts = np.zeros((j * n_groups, kmax))
+    counts: np.ndarray = np.zeros((j * n_groups, kmax))
     np.add.at(counts, (cell, responses.score), 1.0)
     counts = counts.reshape(j, n_groups, kmax)
     n_cell = counts.sum(axis=2)  # (J, G)
@@ -551,7 +563,9 @@ def response_probabilities(params: ItemParameters, item: np.ndarray, theta: np.n
     return out
 
 
-def _response_moments(responses: ResponseMatrix, params: ItemParameters, theta: np.ndarray):
+def _response_moments(
+    responses: ResponseMatrix, params: ItemParameters, theta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per answered cell: expected score, variance, 4th central moment, log P(x), and the
     first two moments of log P, each of shape ``(n_responses,)`` in the order of
     ``responses.student / responses.item``.
@@ -572,7 +586,8 @@ def _response_moments(responses: ResponseMatrix, params: ItemParameters, theta: 
     )
 
 
-def _check_theta(theta, n: int) -> np.ndarray:
+def _check_theta(theta: ArrayLike, n: int) -> np.ndarray:
+    """Ability estimates (n,), NaN refused, infinite ones moved just past the finite range."""
     t = np.asarray(theta, dtype=float).reshape(-1)
     if t.shape != (n,):
         raise ValueError(f"theta should have one value per student ({n}), got {t.shape[0]}")
@@ -619,7 +634,10 @@ class InfitOutfit:
     zh: np.ndarray
 
 
-def _mean_squares(index, n_groups, resid2, var, c4):
+def _mean_squares(
+    index: np.ndarray, n_groups: int, resid2: np.ndarray, var: np.ndarray, c4: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per group of ``index``: counts, infit, outfit and their Wilson-Hilferty z, each (n_groups,)."""
     cnt = np.bincount(index, minlength=n_groups).astype(float)
     z2 = resid2 / var
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -631,7 +649,7 @@ def _mean_squares(index, n_groups, resid2, var, c4):
     return cnt, infit, outfit, _wilson_hilferty(infit, q_in), _wilson_hilferty(outfit, q_out)
 
 
-def infit_outfit(responses: ResponseMatrix, params: ItemParameters, theta) -> InfitOutfit:
+def infit_outfit(responses: ResponseMatrix, params: ItemParameters, theta: ArrayLike) -> InfitOutfit:
     """Item infit and outfit mean squares at given ability estimates.
 
     With ``E`` and ``W`` the model's expected score and variance of a
@@ -665,7 +683,9 @@ def infit_outfit(responses: ResponseMatrix, params: ItemParameters, theta) -> In
     return InfitOutfit(params.item_ids.copy(), n.astype(int), infit, outfit, zi, zo, zh)
 
 
-def _standardized_loglik(index, n_groups, logp, ent, ent2) -> np.ndarray:
+def _standardized_loglik(
+    index: np.ndarray, n_groups: int, logp: np.ndarray, ent: np.ndarray, ent2: np.ndarray
+) -> np.ndarray:
     """``(l0 - E l0) / sqrt(Var l0)`` summed by ``index`` (students: lz; items: Zh)."""
     l0 = np.bincount(index, logp, n_groups)
     mu = np.bincount(index, ent, n_groups)
@@ -699,7 +719,7 @@ class PersonFit:
     z_outfit: np.ndarray
 
 
-def person_fit(responses: ResponseMatrix, params: ItemParameters, theta) -> PersonFit:
+def person_fit(responses: ResponseMatrix, params: ItemParameters, theta: ArrayLike) -> PersonFit:
     """Person fit statistics at given ability estimates.
 
     ``lz = (l0 - E[l0]) / sqrt(Var[l0])`` with ``l0 = sum_j log P_j(x_ij)``,

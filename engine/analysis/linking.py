@@ -20,15 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 
 from engine.irt.models import GRADED, LOGISTIC, PARTIAL
-from engine.irt.parameters import ItemParameters
+from engine.irt.parameters import ItemGroup, ItemParameters
 from engine.irt.quadrature import normal_grid
 from engine.irt.responses import ResponseMatrix
+
+if TYPE_CHECKING:
+    from engine.irt.calibration import CalibrationResult
 
 __all__ = [
     "LinkingConstants",
@@ -67,7 +71,9 @@ class LinkingConstants:
     criterion: float = float("nan")
 
 
-def common_items(source: ItemParameters, target: ItemParameters, common: Sequence[str] | None = None) -> np.ndarray:
+def common_items(
+    source: ItemParameters, target: ItemParameters, common: Sequence[str] | np.ndarray | None = None
+) -> np.ndarray:
     """Ids of the common items (in ``source`` order), checked for agreement.
 
     Raises ValueError when fewer than 2 are shared, or when a common item has
@@ -89,7 +95,7 @@ def common_items(source: ItemParameters, target: ItemParameters, common: Sequenc
     return np.array(ids, dtype=str)
 
 
-def _locations(params: ItemParameters, ids) -> np.ndarray:
+def _locations(params: ItemParameters, ids: Sequence[str] | np.ndarray) -> np.ndarray:
     """All location parameters (b, or b1..b{K-1}) of the items, flattened."""
     pos = np.array([params.index_of[i] for i in ids])
     b = params.b[pos]
@@ -98,7 +104,9 @@ def _locations(params: ItemParameters, ids) -> np.ndarray:
     return vals
 
 
-def mean_sigma(source: ItemParameters, target: ItemParameters, common: Sequence[str] | None = None) -> LinkingConstants:
+def mean_sigma(
+    source: ItemParameters, target: ItemParameters, common: Sequence[str] | np.ndarray | None = None
+) -> LinkingConstants:
     """Mean-sigma linking on the common items' location parameters.
 
     ``A = sd(b_to) / sd(b_from)``, ``B = mean(b_to) - A mean(b_from)``.
@@ -111,7 +119,9 @@ def mean_sigma(source: ItemParameters, target: ItemParameters, common: Sequence[
     return LinkingConstants(a, float(bt.mean() - a * bf.mean()), "mean-sigma", ids)
 
 
-def mean_mean(source: ItemParameters, target: ItemParameters, common: Sequence[str] | None = None) -> LinkingConstants:
+def mean_mean(
+    source: ItemParameters, target: ItemParameters, common: Sequence[str] | np.ndarray | None = None
+) -> LinkingConstants:
     """Mean-mean linking: ``A = mean(a_from) / mean(a_to)``, ``B = mean(b_to) - A mean(b_from)``."""
     ids = common_items(source, target, common)
     af = source.a[[source.index_of[i] for i in ids]]
@@ -121,7 +131,7 @@ def mean_mean(source: ItemParameters, target: ItemParameters, common: Sequence[s
     return LinkingConstants(a, float(bt.mean() - a * bf.mean()), "mean-mean", ids)
 
 
-def _transformed_eta(group, A: float, B: float) -> np.ndarray:
+def _transformed_eta(group: ItemGroup, A: float, B: float) -> np.ndarray:
     """Internal parameters of a group after ``theta_to = A theta_from + B``."""
     eta = group.eta.copy()
     a = eta[:, 0]
@@ -136,34 +146,48 @@ def _transformed_eta(group, A: float, B: float) -> np.ndarray:
     return eta
 
 
-def _curve_tables(source: ItemParameters, target: ItemParameters, ids, theta):
+def _curve_tables(
+    source: ItemParameters, target: ItemParameters, ids: np.ndarray, theta: np.ndarray
+) -> tuple[ItemParameters, np.ndarray]:
+    """The source table restricted to ``ids``, and the target's category probabilities (Q, C, K) on ``theta``."""
     src = source.subset([source.index_of[i] for i in ids])
     tgt = target.subset([target.index_of[i] for i in ids])
     return src, tgt.category_probabilities(theta)
 
 
-def _source_probs(src: ItemParameters, theta, A, B) -> np.ndarray:
+def _source_probs(src: ItemParameters, theta: np.ndarray, A: float, B: float) -> np.ndarray:
+    """Category probabilities (Q, C, K) of the source items moved to the target scale by ``A, B``."""
     out = np.zeros((len(theta), src.n_items, src.max_categories))
     for g in src.groups:
         out[:, g.index, : g.n_categories] = g.family.probabilities(theta, _transformed_eta(g, A, B), g.n_categories)
     return out
 
 
-def _characteristic_curve(source, target, common, theta, weights, method, criterion) -> LinkingConstants:
+def _characteristic_curve(
+    source: ItemParameters,
+    target: ItemParameters,
+    common: Sequence[str] | np.ndarray | None,
+    theta: ArrayLike | None,
+    weights: ArrayLike | None,
+    method: str,
+    criterion: str,
+) -> LinkingConstants:
+    """Haebara (``criterion="haebara"``) or Stocking-Lord linking constants on a weighted theta grid."""
     ids = common_items(source, target, common)
     if theta is None:
-        theta, log_w = normal_grid(61, (-6.0, 6.0))
+        grid, log_w = normal_grid(61, (-6.0, 6.0))
         weights = np.exp(log_w)
-    theta = np.asarray(theta, dtype=float).reshape(-1)
-    w = np.full(len(theta), 1.0 / len(theta)) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
-    if w.shape != theta.shape or np.any(w < 0):
+    else:
+        grid = np.asarray(theta, dtype=float).reshape(-1)
+    w = np.full(len(grid), 1.0 / len(grid)) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
+    if w.shape != grid.shape or np.any(w < 0):
         raise ValueError("weights should be non-negative, one per theta point")
-    src, p_to = _curve_tables(source, target, ids, theta)
+    src, p_to = _curve_tables(source, target, ids, grid)
     cats = np.arange(p_to.shape[-1], dtype=float)
 
-    def loss(v):
+    def loss(v: np.ndarray) -> float:
         A, B = np.exp(v[0]), v[1]
-        p_from = _source_probs(src, theta, A, B)
+        p_from = _source_probs(src, grid, A, B)
         if criterion == "haebara":
             return float(w @ np.sum((p_to - p_from) ** 2, axis=(1, 2)))
         diff = (p_to - p_from) @ cats  # (Q, C) expected-score differences
@@ -180,7 +204,7 @@ def _characteristic_curve(source, target, common, theta, weights, method, criter
 def haebara(
     source: ItemParameters,
     target: ItemParameters,
-    common: Sequence[str] | None = None,
+    common: Sequence[str] | np.ndarray | None = None,
     *,
     theta: ArrayLike | None = None,
     weights: ArrayLike | None = None,
@@ -209,7 +233,7 @@ def haebara(
 def stocking_lord(
     source: ItemParameters,
     target: ItemParameters,
-    common: Sequence[str] | None = None,
+    common: Sequence[str] | np.ndarray | None = None,
     *,
     theta: ArrayLike | None = None,
     weights: ArrayLike | None = None,
@@ -223,7 +247,10 @@ def stocking_lord(
 
 
 def link(
-    source: ItemParameters, target: ItemParameters, method: str = "stocking-lord", common: Sequence[str] | None = None
+    source: ItemParameters,
+    target: ItemParameters,
+    method: str = "stocking-lord",
+    common: Sequence[str] | np.ndarray | None = None,
 ) -> LinkingConstants:
     """Linking constants by ``method`` (one of :data:`LINKING_METHODS`)."""
     key = method.lower().replace("_", "-")
@@ -265,9 +292,9 @@ def transform_parameters(params: ItemParameters, A: float, B: float) -> ItemPara
 def calibrate_new_items(
     responses: ResponseMatrix,
     bank: ItemParameters,
-    model="2pl",
-    **options,
-):
+    model: str | Sequence[str] = "2pl",
+    **options: Any,
+) -> CalibrationResult:
     """Fixed-parameter calibration of new items onto the bank's scale.
 
     Every item of ``responses`` that the bank knows is an anchor held at its

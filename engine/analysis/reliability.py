@@ -31,21 +31,23 @@ __all__ = [
 ]
 
 
-def _positions(params: ItemParameters, items) -> np.ndarray:
+def _positions(params: ItemParameters, items: Sequence[str | int] | np.ndarray | None) -> np.ndarray:
+    """Positions (n,) of ``items`` given as ids or positions; every item when None."""
     if items is None:
         return np.arange(params.n_items)
-    items = np.atleast_1d(np.asarray(items))
-    if items.dtype.kind in "iu":
-        if np.any((items < 0) | (items >= params.n_items)):
+    chosen = np.atleast_1d(np.asarray(items))
+    if chosen.dtype.kind in "iu":
+        if np.any((chosen < 0) | (chosen >= params.n_items)):
             raise ValueError(f"item positions should be in 0..{params.n_items - 1}")
-        return items.astype(int)
-    missing = [i for i in items.astype(str) if i not in params.index_of]
+        return chosen.astype(int)
+    missing = [i for i in chosen.astype(str) if i not in params.index_of]
     if missing:
         raise ValueError(f"unknown item {missing[0]}")
-    return np.array([params.index_of[i] for i in items.astype(str)], dtype=int)
+    return np.array([params.index_of[i] for i in chosen.astype(str)], dtype=int)
 
 
-def _theta(theta) -> np.ndarray:
+def _theta(theta: ArrayLike) -> np.ndarray:
+    """``theta`` as a 1-d array of finite numbers."""
     t = np.atleast_1d(np.asarray(theta, dtype=float))
     if t.ndim != 1 or not np.all(np.isfinite(t)):
         raise ValueError("theta should be a 1-d array of finite numbers")
@@ -74,7 +76,7 @@ class InformationCurves:
 
 
 def information_curves(
-    params: ItemParameters, theta: ArrayLike | None = None, items: Sequence | None = None
+    params: ItemParameters, theta: ArrayLike | None = None, items: Sequence[str | int] | np.ndarray | None = None
 ) -> InformationCurves:
     """Item information, test information and CSEM on a grid.
 
@@ -100,14 +102,16 @@ def information_curves(
     return InformationCurves(t, sub.item_ids.copy(), info, total, csem)
 
 
-def form_information(params: ItemParameters, theta: ArrayLike, items: Sequence | None = None) -> np.ndarray:
+def form_information(
+    params: ItemParameters, theta: ArrayLike, items: Sequence[str | int] | np.ndarray | None = None
+) -> np.ndarray:
     """Test information ``sum_j I_j(theta)`` of a form, shape ``(Q,)``."""
     return information_curves(params, theta, items).test_information
 
 
 def marginal_reliability(
     params: ItemParameters,
-    items: Sequence | None = None,
+    items: Sequence[str | int] | np.ndarray | None = None,
     *,
     mean: float = 0.0,
     sd: float = 1.0,

@@ -65,8 +65,13 @@ class AssembledForms:
     gap: float = float("nan")
 
 
-def _bounds_rows(codes, limits: Mapping[int, tuple[int, int]], j, f, what):
-    rows, lo, hi = [], [], []
+def _bounds_rows(
+    codes: np.ndarray, limits: Mapping[int, tuple[int, int]], f: int, what: str
+) -> tuple[list[np.ndarray], list[int], list[int]]:
+    """Constraint rows (variable indices), lower and upper bounds: items per code on each of ``f`` forms."""
+    rows: list[np.ndarray] = []
+    lo: list[int] = []
+    hi: list[int] = []
     for code, (a, b) in limits.items():
         members = np.flatnonzero(codes == int(code))
         if members.size == 0 and a > 0:
@@ -147,17 +152,18 @@ def assemble_forms(
     j = params.n_items
     f = int(n_forms)
     length = int(length)
-    theta = np.atleast_1d(np.asarray(theta, dtype=float))
+    points = np.atleast_1d(np.asarray(theta, dtype=float))
     if f < 1 or length < 1:
         raise ValueError(f"n_forms and length should be at least 1, got {n_forms} and {length}")
-    if theta.ndim != 1 or theta.size == 0 or np.any(~np.isfinite(theta)):
+    if points.ndim != 1 or points.size == 0 or np.any(~np.isfinite(points)):
         raise ValueError("theta should be a non-empty list of finite points")
     if objective not in ("maximin", "target"):
         raise ValueError(f"objective should be 'maximin' or 'target', got {objective!r}")
+    target_info = np.full(points.size, np.nan)  # read by the "target" objective only
     if objective == "target":
-        if target is None or np.shape(target) != theta.shape:
-            raise ValueError(f"target should give one information value per theta point ({theta.size})")
-        target = np.asarray(target, dtype=float)
+        if target is None or np.shape(target) != points.shape:
+            raise ValueError(f"target should give one information value per theta point ({points.size})")
+        target_info = np.asarray(target, dtype=float)
     if not 0 < parallel_weight < 1:
         raise ValueError(f"parallel_weight should lie in (0, 1), got {parallel_weight}")
     if not 0 <= int(max_overlap) <= length:
@@ -165,8 +171,8 @@ def assemble_forms(
     eligible = np.ones(j, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
     if eligible.shape != (j,):
         raise ValueError(f"eligible should have shape ({j},), got {eligible.shape}")
-    info = params.information(theta)  # (T, J)
-    t_pts = theta.size
+    info = params.information(points)  # (T, J)
+    t_pts = points.size
 
     # variables: x[j, f] at j * F + f, then pair overlaps z, then the scalar t / y
     pairs = [(a, b) for a in range(f) for b in range(a + 1, f)] if 0 < max_overlap < length else []
@@ -204,14 +210,14 @@ def assemble_forms(
                 if nu:
                     add(np.concatenate([items * f + form, [uvar[k]]]), np.concatenate([info[k], [-1.0]]), -np.inf, 0.0)
             else:
-                add(c, np.concatenate([info[k], [-1.0]]), -np.inf, target[k])
-                add(c, np.concatenate([info[k], [1.0]]), target[k], np.inf)
+                add(c, np.concatenate([info[k], [-1.0]]), -np.inf, target_info[k])
+                add(c, np.concatenate([info[k], [1.0]]), target_info[k], np.inf)
     for name, codes, limits in (("objective", objectives, objective_limits), ("DOK level", dok, dok_limits)):
         if limits:
             if codes is None or np.shape(codes) != (j,):
                 raise ValueError(f"{name} limits need one {name} code per item")
             codes = np.asarray(codes, dtype=np.int64)
-            for c, a, b in zip(*_bounds_rows(codes, limits, j, f, name)):
+            for c, a, b in zip(*_bounds_rows(codes, limits, f, name)):
                 add(c, np.ones(c.size), a, b)
     for group in enemies:
         g = np.unique(np.asarray(group, dtype=np.int64))
