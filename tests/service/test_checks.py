@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from itembank.tables import Check, Item, Mastery, Response
@@ -260,3 +261,28 @@ def test_response_mastery_and_check_commit_together(world, as_user, app, monkeyp
         assert s.exec(select(func.count()).select_from(Mastery)).one() == 0
         check = s.get(Check, body["check_id"])
         assert check.n_answered == 0 and check.current_item_id == item["id"]
+
+
+def test_an_answer_losing_every_race_is_409(client, world, as_user, monkeypatch):
+    """Three conflicting commits in a row: the client is told to try again, not given a 500."""
+    import service.routers.checks as checks_router
+
+    h = as_user("student")
+    body = start(client, world, h).json()
+    attempts = []
+
+    def always_conflicts(*args, **kwargs):
+        attempts.append(1)
+        raise IntegrityError("INSERT INTO response", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(checks_router, "answer_check", always_conflicts)
+    item = body["item"]
+    r = client.post(
+        f"{CHECKS}/{body['check_id']}/responses",
+        json={"item_id": item["id"], "answer": right(world, item)},
+        headers=h,
+    )
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == "the check changed while answering; try again"
+    assert len(attempts) == 3
+    assert n_responses(world, check_id=body["check_id"]) == 0
