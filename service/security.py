@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -74,6 +75,11 @@ def decode_token(token: str, secret: str) -> TokenClaims:
 class LoginThrottle:
     """Failed-login counting and short lockouts per username.
 
+    The tables stay bounded: a username's failures are forgotten once they
+    have left the window, its lockout once it is over, and beyond
+    ``max_usernames`` entries the oldest go first (so a spray of made-up
+    usernames costs memory only up to the cap).
+
     Parameters
     ----------
     max_failures : int
@@ -81,22 +87,39 @@ class LoginThrottle:
     window : float
     lockout : float
         Seconds the username stays locked.
+    max_usernames : int
+        Most usernames with recent failures remembered at once (and most
+        lockouts).
     clock : callable
         Monotonic clock (injectable for tests).
     """
 
-    def __init__(self, max_failures: int = 5, window: float = 300.0, lockout: float = 60.0, clock=time.monotonic):
+    def __init__(
+        self,
+        max_failures: int = 5,
+        window: float = 300.0,
+        lockout: float = 60.0,
+        max_usernames: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_failures = max_failures
         self.window = window
         self.lockout = lockout
+        self.max_usernames = max_usernames
         self._clock = clock
-        self._failures: dict[str, deque] = {}
-        self._locked_until: dict[str, float] = {}
+        # both ordered by when they expire (the window and the lockout are constant): oldest first
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._locked_until: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
     def _key(username: str) -> str:
         return username.strip().lower()
+
+    def __len__(self) -> int:
+        """Usernames with recent failures or a lockout."""
+        with self._lock:
+            return len(self._failures.keys() | self._locked_until.keys())
 
     def retry_after(self, username: str) -> float:
         """Seconds until ``username`` may try again (0 when not locked)."""
@@ -108,13 +131,19 @@ class LoginThrottle:
         """Count a failed login; lock the username when over the limit."""
         key, now = self._key(username), self._clock()
         with self._lock:
-            q = self._failures.setdefault(key, deque())
+            self._forget_expired(now)
+            q = self._failures.pop(key, deque())
             q.append(now)
-            while q and q[0] < now - self.window:
+            while q[0] < now - self.window:
                 q.popleft()
             if len(q) >= self.max_failures:
+                self._locked_until.pop(key, None)
                 self._locked_until[key] = now + self.lockout
-                q.clear()
+            else:
+                self._failures[key] = q
+            for table in (self._failures, self._locked_until):
+                while len(table) > self.max_usernames:
+                    table.popitem(last=False)
 
     def success(self, username: str) -> None:
         """Forget the failures of ``username``."""
@@ -122,3 +151,13 @@ class LoginThrottle:
         with self._lock:
             self._failures.pop(key, None)
             self._locked_until.pop(key, None)
+
+    def _forget_expired(self, now: float) -> None:
+        """Drop failures that have left the window and lockouts that are over."""
+        while self._failures:
+            oldest = next(iter(self._failures.values()))
+            if oldest[-1] >= now - self.window:
+                break
+            self._failures.popitem(last=False)
+        while self._locked_until and next(iter(self._locked_until.values())) <= now:
+            self._locked_until.popitem(last=False)

@@ -38,12 +38,17 @@ def test_student_me_links_student(client, world):
     assert me["role"] == "student" and me["student_id"] == world.students1[0]
 
 
-@pytest.mark.parametrize("username,password", [("teacher", "wrong password"), ("nobody", PASSWORD), ("teacher", "")])
+@pytest.mark.parametrize("username,password", [("teacher", "wrong password"), ("nobody", PASSWORD)])
 def test_bad_login_is_401(client, username, password):
     r = login(client, username, password)
-    assert r.status_code in (401, 422)
-    if r.status_code == 401:
-        assert r.json()["detail"] == "wrong username or password"
+    assert r.status_code == 401
+    assert r.json()["detail"] == "wrong username or password"
+
+
+def test_login_without_a_password_is_422_naming_the_field(client):
+    r = login(client, "teacher", "")
+    assert r.status_code == 422
+    assert [d["loc"] for d in r.json()["detail"]] == [["body", "password"]]
 
 
 def test_no_token_401_and_garbage_token_401(client):
@@ -86,6 +91,34 @@ def test_throttle_window_and_lockout_end():
     assert throttle.retry_after("ann") == pytest.approx(30)
     now[0] = 41.5
     assert throttle.retry_after("ann") == 0
+
+
+def test_throttle_forgets_failures_once_their_window_and_lockout_are_over():
+    now = [0.0]
+    throttle = LoginThrottle(max_failures=2, window=10, lockout=30, clock=lambda: now[0])
+    throttle.failure("ann")
+    throttle.failure("ann")  # locked until 30
+    throttle.failure("bo")
+    assert len(throttle) == 2
+    now[0] = 25.0  # bo's failure left the window; ann is still locked
+    throttle.failure("cy")
+    assert len(throttle) == 2 and throttle.retry_after("ann") == pytest.approx(5)
+    now[0] = 40.0  # ann's lockout is over, cy's failure left the window
+    throttle.failure("dee")
+    assert len(throttle) == 1
+
+
+def test_throttle_table_stays_bounded_under_many_usernames():
+    now = [0.0]
+    throttle = LoginThrottle(max_failures=3, window=300, lockout=60, max_usernames=100, clock=lambda: now[0])
+    for n in range(5_000):  # a spray of distinct usernames within one window
+        now[0] = n * 0.01
+        throttle.failure(f"user{n}")
+        assert len(throttle) <= 100
+    # the most recent usernames are the ones remembered
+    throttle.failure("user4999")
+    throttle.failure("user4999")
+    assert throttle.retry_after("user4999") == pytest.approx(60)
 
 
 def test_token_round_trip_and_tamper(world):
