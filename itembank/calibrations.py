@@ -13,8 +13,8 @@ with the settings' ``poly_model`` (default ``grm``): one run, one scale.
 
 from __future__ import annotations
 
+import logging
 import math
-import traceback
 from collections.abc import Callable
 
 import numpy as np
@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 DICHOTOMOUS = ("rasch", "1pl", "2pl", "3pl", "4pl")
+
+logger = logging.getLogger(__name__)
 
 
 def get_calibration(session: Session, calibration_id: int) -> Calibration:
@@ -288,10 +290,13 @@ def run_calibration(
             )
             session.commit()
     except Exception as err:  # recorded on the row, not raised: this runs as a job
-        message = str(err) if isinstance(err, (Invalid, ValueError)) else f"{type(err).__name__}: {err}"
+        expected = isinstance(err, (Invalid, ValueError))
+        message = str(err) if expected else f"{type(err).__name__}: {err}"
         _set(engine, calibration_id, status=CalibrationStatus.failed.value, error=message[:2000], finished_at=utcnow())
-        if not isinstance(err, (Invalid, ValueError)):
-            traceback.print_exc()
+        if expected:
+            logger.warning("calibration %d failed: %s", calibration_id, message)
+        else:
+            logger.error("calibration %d failed: %s", calibration_id, message, exc_info=err)
     with Session(engine) as session:
         return get_calibration(session, calibration_id)
 
