@@ -33,7 +33,6 @@ class JobRunner:
         self._engine = engine
         self._bank = bank
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calibration")
-        self._futures: dict[int, Future] = {}
 
     def submit_calibration(self, calibration_id: int, *, make_live_when_done: bool = False) -> Future:
         """Queue calibration ``calibration_id`` (already committed as queued)."""
@@ -46,15 +45,7 @@ class JobRunner:
                     session.commit()
                 self._bank.load(self._engine)
 
-        future = self._pool.submit(job)
-        self._futures[calibration_id] = future
-        return future
-
-    def wait(self, calibration_id: int, timeout: float | None = None) -> None:
-        """Block until the job of ``calibration_id`` ends (tests, CLI)."""
-        future = self._futures.get(calibration_id)
-        if future is not None:
-            future.result(timeout=timeout)
+        return self._pool.submit(job)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
