@@ -1,8 +1,10 @@
-"""Plots of a calibration, drawn with matplotlib (Agg, no display needed).
+"""Plots of a calibration, drawn with matplotlib's object API.
 
-Each function returns a :class:`matplotlib.figure.Figure`; :func:`to_svg`
-turns it into an inline SVG string for the HTML report (text kept as text, so
-files stay small) and :func:`save_png` writes a PNG for a quick look.
+Each function returns a :class:`matplotlib.figure.Figure` built directly
+(never through ``pyplot``, whose global figure manager is not safe in the
+threaded server, and no display is needed); :func:`to_svg` turns it into an
+inline SVG string for the HTML report (text kept as text, so files stay
+small) and :func:`save_png` writes a PNG for a quick look.
 
 * :func:`observed_proportions` — students binned by ability estimate, the
   mean item score per bin (the dots over an item characteristic curve).
@@ -11,24 +13,28 @@ files stay small) and :func:`save_png` writes a PNG for a quick look.
 * :func:`information_figure` — item and test information with the CSEM.
 * :func:`distractor_figure` — per option, the proportion choosing it in each
   ability group (the key drawn bold).
+* :func:`ability_figure` — ability estimates against the latent density,
+  and person fit.
+* :func:`dif_figure` — an item's observed scores by group at equal ability.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import threading
 from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from engine.analysis.classical import DistractorAnalysis  # noqa: E402
-from engine.analysis.reliability import InformationCurves  # noqa: E402
-from engine.irt.parameters import ItemParameters  # noqa: E402
-from engine.irt.responses import ResponseMatrix  # noqa: E402
+from engine.analysis.classical import DistractorAnalysis
+from engine.analysis.reliability import InformationCurves
+from engine.irt.parameters import ItemParameters
+from engine.irt.responses import ResponseMatrix
 
 __all__ = [
     "ObservedProportions",
@@ -63,7 +69,9 @@ class ObservedProportions:
     n: np.ndarray
 
 
-def observed_proportions(responses: ResponseMatrix, theta, max_scores, n_bins: int = 10) -> ObservedProportions:
+def observed_proportions(
+    responses: ResponseMatrix, theta: ArrayLike, max_scores: ArrayLike, n_bins: int = 10
+) -> ObservedProportions:
     """Bin students into ``n_bins`` equal-count groups by ``theta``; mean score per bin and item.
 
     Parameters
@@ -96,12 +104,12 @@ def observed_proportions(responses: ResponseMatrix, theta, max_scores, n_bins: i
 
 
 def _figure(width: float = 3.4, height: float = 2.5) -> Figure:
-    fig = plt.figure(figsize=(width, height), dpi=100)
+    fig = Figure(figsize=(width, height), dpi=100)
     fig.patch.set_facecolor("white")
     return fig
 
 
-def _style(ax, xlabel: str, ylabel: str) -> None:
+def _style(ax: Axes, xlabel: str, ylabel: str) -> None:
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
@@ -115,7 +123,7 @@ def icc_figure(
     j: int,
     observed: ObservedProportions | None = None,
     *,
-    theta=None,
+    theta: ArrayLike | None = None,
     title: str | None = None,
 ) -> Figure:
     """Expected score curve of item ``j`` (scaled to 0-1) with observed bin means.
@@ -173,7 +181,7 @@ def information_figure(curves: InformationCurves, *, title: str = "Information a
     right.set_ylim(0, min(top * 1.05, 3.0))
     right.spines["top"].set_visible(False)
     lines = ax.get_lines()[-1:] + right.get_lines()
-    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=7, frameon=False, loc="upper right")
+    ax.legend(lines, [str(ln.get_label()) for ln in lines], fontsize=7, frameon=False, loc="upper right")
     ax.set_title(title, fontsize=10)
     fig.tight_layout(pad=0.5)
     return fig
@@ -208,7 +216,9 @@ def distractor_figure(analysis: DistractorAnalysis, j: int, *, title: str | None
     return fig
 
 
-def ability_figure(theta, lz=None, *, latent_mean: float = 0.0, latent_sd: float = 1.0) -> Figure:
+def ability_figure(
+    theta: ArrayLike, lz: ArrayLike | None = None, *, latent_mean: float = 0.0, latent_sd: float = 1.0
+) -> Figure:
     """Histogram of ability estimates with the latent normal density; lz histogram beside it.
 
     Parameters
@@ -248,8 +258,8 @@ def dif_figure(
     params: ItemParameters,
     j: int,
     responses: ResponseMatrix,
-    theta,
-    groups,
+    theta: ArrayLike,
+    groups: ArrayLike,
     reference: str,
     focal: str,
     *,
@@ -304,17 +314,36 @@ def dif_figure(
     return fig
 
 
+#: matplotlib's SVG settings are process-wide rcParams, so one SVG is written at a time
+_SVG_LOCK = threading.Lock()
+
+
 def to_svg(fig: Figure) -> str:
-    """Inline SVG text of a figure (closes the figure)."""
+    """Inline SVG text of a figure, text kept as text and ids reproducible.
+
+    Parameters
+    ----------
+    fig : Figure
+
+    Returns
+    -------
+    str
+        The ``<svg>`` element (no XML declaration), ready to inline in HTML.
+    """
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "masterycat"}):
+    with _SVG_LOCK, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "masterycat"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
-    plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
 
-def save_png(fig: Figure, path, dpi: int = 110) -> None:
-    """Write a PNG of the figure (closes the figure)."""
+def save_png(fig: Figure, path: str | os.PathLike, dpi: int = 110) -> None:
+    """Write a PNG of the figure.
+
+    Parameters
+    ----------
+    fig : Figure
+    path : str or os.PathLike
+    dpi : int
+    """
     fig.savefig(path, format="png", dpi=dpi)
-    plt.close(fig)
