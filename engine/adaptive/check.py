@@ -263,7 +263,17 @@ def _posterior(bank: AdaptiveBank, state: CheckState) -> tuple[np.ndarray, np.nd
 
 
 def estimate(bank: AdaptiveBank | ItemParameters, state: CheckState) -> Estimate:
-    """EAP theta, posterior SD, band and P(theta >= mastery cut)."""
+    """EAP theta, posterior SD, band and P(theta >= mastery cut).
+
+    Parameters
+    ----------
+    bank : AdaptiveBank or ItemParameters
+    state : CheckState
+
+    Returns
+    -------
+    Estimate
+    """
     bank = _as_bank(bank)
     post, _, _ = _posterior(bank, state)
     return _estimate(bank, state, post)
@@ -315,7 +325,19 @@ def _choose(bank: AdaptiveBank, state: CheckState, post: np.ndarray, items: np.n
 
 
 def status(bank: AdaptiveBank | ItemParameters, state: CheckState) -> tuple[bool, str | None]:
-    """Whether the check is over, and the reason (a name of :data:`REASONS`)."""
+    """Whether the check is over, and why.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank or ItemParameters
+    state : CheckState
+
+    Returns
+    -------
+    done : bool
+    reason : str or None
+        A name of :data:`REASONS` when done.
+    """
     bank = _as_bank(bank)
     if state.finished is not None:
         return True, state.finished
@@ -340,7 +362,19 @@ def _status(
 
 
 def next_item(bank: AdaptiveBank | ItemParameters, state: CheckState) -> tuple[CheckState, str | None]:
-    """The next item id (None when done), and the state with it pending."""
+    """The next item id, and the state with it pending.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank or ItemParameters
+    state : CheckState
+
+    Returns
+    -------
+    state : CheckState
+    item_id : str or None
+        None when the check is done.
+    """
     bank = _as_bank(bank)
     if state.pending is not None:
         return state, state.pending
@@ -362,6 +396,18 @@ def _next(
 
 def record(bank: AdaptiveBank | ItemParameters, state: CheckState, item_id: str, score: int) -> CheckState:
     """The state after a scored answer.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank or ItemParameters
+    state : CheckState
+    item_id : str
+    score : int
+        Category 0..K-1 of the item.
+
+    Returns
+    -------
+    CheckState
 
     Raises
     ------
@@ -391,7 +437,20 @@ def record(bank: AdaptiveBank | ItemParameters, state: CheckState, item_id: str,
 
 
 def answer(bank: AdaptiveBank | ItemParameters, state: CheckState, item_id: str, score: int) -> StepResult:
-    """Record an answer, then estimate, check stopping and pick the next item."""
+    """Record an answer, then estimate, check stopping and pick the next item.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank or ItemParameters
+    state : CheckState
+    item_id : str
+    score : int
+        Category 0..K-1 of the item.
+
+    Returns
+    -------
+    StepResult
+    """
     bank = _as_bank(bank)
     state = record(bank, state, item_id, score)
     post, items, scores = _posterior(bank, state)  # once per request

@@ -173,10 +173,25 @@ def pick(
     rng: np.random.Generator | None,
     keys: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One item per row under ``policy`` (see the module docstring), shape (N,).
+    """One item per row under ``policy`` (see the module docstring).
 
-    ``keys`` (uint64, (N,)) are the per-student Sympson-Hetter lottery keys;
-    without them fresh keys are drawn from ``rng`` (no memory across calls).
+    Parameters
+    ----------
+    policy : ExposurePolicy
+    candidates : ndarray of int, shape (N, m)
+        Best-first, valid entries first, ``-1`` padded.
+    control : ndarray, shape (J,)
+        Sympson-Hetter control parameters.
+    rng : numpy.random.Generator or None
+        Needed by randomesque and Sympson-Hetter.
+    keys : ndarray of uint64, shape (N,), optional
+        Per-student Sympson-Hetter lottery keys; without them fresh keys are
+        drawn from ``rng`` (no memory across calls).
+
+    Returns
+    -------
+    ndarray of int, shape (N,)
+        Chosen item (``-1`` for a row without candidates).
     """
     if policy.method == "none":
         return candidates[:, 0]

@@ -95,7 +95,18 @@ def from_responses(bank: AdaptiveBank, prior: np.ndarray, items: np.ndarray, sco
 
 
 def log_likelihood(bank: AdaptiveBank, items: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Log-likelihood on the grid of padded answers, shape (N, Q)."""
+    """Log-likelihood on the grid of padded answers.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank
+    items, scores : ndarray of int, shape (N, L)
+        Answered item positions and scores; ``-1`` pads unused slots.
+
+    Returns
+    -------
+    ndarray, shape (N, Q)
+    """
     items = np.asarray(items, dtype=np.intp)
     scores = np.where(items < 0, 0, np.asarray(scores, dtype=np.intp))
     return np.log(bank.prob[items, scores]).sum(axis=1)

@@ -119,6 +119,26 @@ def plan_pretest(
     Fewer items are planned when the pool (after ``exclude``) is smaller than
     ``n_pretest``.  The caller counts a planned item in ``answered`` only
     once it is answered.
+
+    Parameters
+    ----------
+    pool_ids : sequence of str, shape (M,)
+        Items in pretest status eligible for this check.
+    answered : array_like of int, shape (M,)
+        Responses collected so far per item.
+    max_items : int
+        Longest check (operational plus pretest items).
+    n_pretest : int
+        Pretest items per check.
+    rng : numpy.random.Generator
+    exclude : iterable of str
+        Items this student saw recently.
+    earliest : int
+        First position allowed (1: never the opening item).
+
+    Returns
+    -------
+    PretestPlan
     """
     chosen = choose_pretest_items(pool_ids, answered, n_pretest, rng, exclude=exclude)
     positions = seed_positions(max_items, len(chosen), rng, earliest=earliest)

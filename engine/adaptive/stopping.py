@@ -111,15 +111,39 @@ class StoppingRule:
 
 
 def sprt_bounds(alpha: float, beta: float) -> tuple[float, float]:
-    """Wald's (lower, upper) bounds on the log-likelihood ratio."""
+    """Wald's (lower, upper) bounds on the log-likelihood ratio.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        SPRT error rates (alpha: a non-master classified as master; beta:
+        the reverse).
+
+    Returns
+    -------
+    (float, float)
+        ``log(beta / (1 - alpha))`` and ``log((1 - beta) / alpha)``.
+    """
     return float(np.log(beta / (1 - alpha))), float(np.log((1 - beta) / alpha))
 
 
 def sprt_table(bank: AdaptiveBank, cut: float, delta: float) -> np.ndarray:
-    """Per-answer log-likelihood ratios, shape (J + 1, Kmax).
+    """Per-answer log-likelihood ratios.
 
     ``table[j, k] = log P_j(k | cut + delta) - log P_j(k | cut - delta)``;
     the sentinel row ``J`` is zero.  Cached on the bank.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank
+    cut : float
+        The mastery cut on theta.
+    delta : float
+        Half-width of the indifference region around ``cut``.
+
+    Returns
+    -------
+    ndarray, shape (J + 1, Kmax)
     """
     key = ("sprt", float(cut), float(delta))
     hit = bank._cache.get(key)
@@ -133,7 +157,20 @@ def sprt_table(bank: AdaptiveBank, cut: float, delta: float) -> np.ndarray:
 
 
 def sprt_llr(bank: AdaptiveBank, rule: StoppingRule, items: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """SPRT log-likelihood ratio of padded answers ``(N, L)``, shape (N,)."""
+    """SPRT log-likelihood ratio of padded answers.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank
+    rule : StoppingRule
+        Its ``cut`` and ``indifference`` define the two hypotheses.
+    items, scores : ndarray of int, shape (N, L)
+        Answered item positions and scores; ``-1`` pads unused slots.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+    """
     items = np.asarray(items, dtype=np.intp)
     scores = np.where(items < 0, 0, np.asarray(scores, dtype=np.intp))
     return sprt_table(bank, rule.cut, rule.indifference)[items, scores].sum(axis=1)
@@ -186,10 +223,22 @@ def evaluate(
 
 
 def classify(rule: StoppingRule, theta: np.ndarray, llr: np.ndarray | None = None) -> np.ndarray:
-    """Mastery decision (theta >= cut), bool (N,).
+    """Mastery decision (theta >= cut).
 
     Under ``sprt`` a crossed bound decides; otherwise (and for an SPRT that
     ended undecided) the estimate is compared with the cut.
+
+    Parameters
+    ----------
+    rule : StoppingRule
+    theta : ndarray, shape (N,)
+        Final estimates.
+    llr : ndarray, shape (N,), optional
+        SPRT log-likelihood ratios.
+
+    Returns
+    -------
+    ndarray of bool, shape (N,)
     """
     decision = np.asarray(theta) >= rule.cut
     if rule.classify == "sprt" and llr is not None:

@@ -76,8 +76,21 @@ def common_items(
 ) -> np.ndarray:
     """Ids of the common items (in ``source`` order), checked for agreement.
 
-    Raises ValueError when fewer than 2 are shared, or when a common item has
-    a different model or number of categories in the two tables.
+    Parameters
+    ----------
+    source, target : ItemParameters
+    common : sequence of str, shape (C,), optional
+        Default every item in both tables.
+
+    Returns
+    -------
+    ndarray of str, shape (C,)
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 items are shared, or a common item has a different model
+        or number of categories in the two tables.
     """
     if common is None:
         ids = [i for i in source.item_ids.tolist() if i in target.index_of]
@@ -110,6 +123,17 @@ def mean_sigma(
     """Mean-sigma linking on the common items' location parameters.
 
     ``A = sd(b_to) / sd(b_from)``, ``B = mean(b_to) - A mean(b_from)``.
+
+    Parameters
+    ----------
+    source, target : ItemParameters
+        ``theta_to = A theta_from + B`` puts ``source`` on ``target``'s scale.
+    common : sequence of str, shape (C,), optional
+        Default every item in both tables.
+
+    Returns
+    -------
+    LinkingConstants
     """
     ids = common_items(source, target, common)
     bf, bt = _locations(source, ids), _locations(target, ids)
@@ -122,7 +146,19 @@ def mean_sigma(
 def mean_mean(
     source: ItemParameters, target: ItemParameters, common: Sequence[str] | np.ndarray | None = None
 ) -> LinkingConstants:
-    """Mean-mean linking: ``A = mean(a_from) / mean(a_to)``, ``B = mean(b_to) - A mean(b_from)``."""
+    """Mean-mean linking: ``A = mean(a_from) / mean(a_to)``, ``B = mean(b_to) - A mean(b_from)``.
+
+    Parameters
+    ----------
+    source, target : ItemParameters
+        ``theta_to = A theta_from + B`` puts ``source`` on ``target``'s scale.
+    common : sequence of str, shape (C,), optional
+        Default every item in both tables.
+
+    Returns
+    -------
+    LinkingConstants
+    """
     ids = common_items(source, target, common)
     af = source.a[[source.index_of[i] for i in ids]]
     at = target.a[[target.index_of[i] for i in ids]]
@@ -242,6 +278,18 @@ def stocking_lord(
 
     Minimizes ``sum_q w_q (sum_j E_j(theta_q; to) - sum_j E_j(theta_q; from*))^2``
     (expected scores of the common items) over ``A, B``; grid as :func:`haebara`.
+
+    Parameters
+    ----------
+    source, target : ItemParameters
+    common : sequence of str, shape (C,), optional
+        Default every item in both tables.
+    theta : array_like, shape (Q,), optional
+    weights : array_like, shape (Q,), optional
+
+    Returns
+    -------
+    LinkingConstants
     """
     return _characteristic_curve(source, target, common, theta, weights, "stocking-lord", "stocking-lord")
 
@@ -252,7 +300,20 @@ def link(
     method: str = "stocking-lord",
     common: Sequence[str] | np.ndarray | None = None,
 ) -> LinkingConstants:
-    """Linking constants by ``method`` (one of :data:`LINKING_METHODS`)."""
+    """Linking constants by ``method``.
+
+    Parameters
+    ----------
+    source, target : ItemParameters
+    method : str
+        One of :data:`LINKING_METHODS`.
+    common : sequence of str, shape (C,), optional
+        Default every item in both tables.
+
+    Returns
+    -------
+    LinkingConstants
+    """
     key = method.lower().replace("_", "-")
     funcs = {"mean-sigma": mean_sigma, "mean-mean": mean_mean, "haebara": haebara, "stocking-lord": stocking_lord}
     if key not in funcs:

@@ -105,7 +105,19 @@ def information_curves(
 def form_information(
     params: ItemParameters, theta: ArrayLike, items: Sequence[str | int] | np.ndarray | None = None
 ) -> np.ndarray:
-    """Test information ``sum_j I_j(theta)`` of a form, shape ``(Q,)``."""
+    """Test information ``sum_j I_j(theta)`` of a form.
+
+    Parameters
+    ----------
+    params : ItemParameters
+    theta : array_like, shape (Q,)
+    items : sequence of str or int, optional
+        The form (ids or positions); default every item.
+
+    Returns
+    -------
+    ndarray, shape (Q,)
+    """
     return information_curves(params, theta, items).test_information
 
 

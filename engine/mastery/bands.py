@@ -104,7 +104,18 @@ class BandScheme:
 
 
 def band_codes(theta: ArrayLike, cuts: ArrayLike) -> np.ndarray:
-    """Number of cuts at or below each theta: the band code (0 = lowest)."""
+    """Number of cuts at or below each theta: the band code (0 = lowest).
+
+    Parameters
+    ----------
+    theta : array_like, any shape
+    cuts : array_like, shape (C,)
+        Ascending cuts.
+
+    Returns
+    -------
+    ndarray of int, shape of ``theta``
+    """
     return np.searchsorted(np.asarray(cuts, dtype=float), np.asarray(theta, dtype=float), side="right")
 
 

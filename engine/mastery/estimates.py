@@ -114,7 +114,19 @@ def standard_log_likelihood(
 
 
 def transition(bank: AdaptiveBank, rho: float) -> np.ndarray:
-    """``T[g, q] ∝ N(theta_q; rho theta_g, 1 - rho^2)``, rows sum to 1, shape (Q, Q)."""
+    """Gaussian transition on the grid: ``T[g, q] ∝ N(theta_q; rho theta_g, 1 - rho^2)``.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank
+    rho : float
+        Correlation of a standard's ability with the general ability, in [0, 1).
+
+    Returns
+    -------
+    ndarray, shape (Q, Q)
+        Rows sum to 1.
+    """
     rho = float(rho)
     if not 0.0 <= rho < 1.0:
         raise ValueError(f"rho should lie in [0, 1), got {rho}")

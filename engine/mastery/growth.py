@@ -210,7 +210,23 @@ def estimate_drift(
     n_students: int,
     bounds: tuple[float, float] = (1e-4, 1.0),
 ) -> float:
-    """Drift SD per sqrt(day) maximizing the filter's marginal likelihood."""
+    """Drift SD per sqrt(day) maximizing the filter's marginal likelihood.
+
+    Parameters
+    ----------
+    bank : AdaptiveBank
+    student, item, score : ndarray of int, shape (R,)
+        Long-form answers (student index, item position, score).
+    time : ndarray, shape (R,)
+        Day of each answer.
+    n_students : int
+    bounds : (float, float)
+        Search interval of the drift SD.
+
+    Returns
+    -------
+    float
+    """
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
     res = minimize_scalar(
         lambda ls: -drift_filter(bank, student, item, score, time, n_students, sigma=float(np.exp(ls))).log_marginal,
