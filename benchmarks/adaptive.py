@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.scenarios import simulate_correlated_standards, simulate_school  # noqa: E402
 from engine.adaptive import posterior as post_ops  # noqa: E402
 from engine.adaptive.bank import AdaptiveBank  # noqa: E402
 from engine.adaptive.content import Blueprint, kingsbury_zara  # noqa: E402
@@ -167,25 +168,25 @@ def ours_many(bank: AdaptiveBank, n_students: int, seed: int = 2):
 
 def school(seed: int = 3):
     """1,000 students in 40 classes, 20 standards x 4 objectives x 25 items, 3 tiers."""
-    rng = np.random.default_rng(seed)
-    s, o, per = 20, 4, 25
-    j = s * o * per
-    obj = np.repeat(np.arange(s * o), per)
-    params = ItemParameters.from_arrays(
-        [f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.1, 0.3, j), b=rng.normal(0, 1, j)
+    sc = simulate_school(
+        np.random.default_rng(seed),
+        n_standards=20,
+        objectives_per_standard=4,
+        items_per_objective=25,
+        n_students=1000,
+        n_classes=40,
+        recent_per_student=40,
     )
-    bank = AdaptiveBank.from_parameters(params, objectives=[f"o{x:03d}" for x in obj])
-    n, c = 1000, 40
-    cls = np.arange(n) % c
-    group_standard = np.tile(np.arange(s), c)
-    mg = (cls[:, None] * s + np.arange(s)[None, :]).ravel()
-    ms = np.repeat(np.arange(n), s)
-    th = rng.normal(size=n * s)
-    band = band_codes(th, (-0.5, 0.5))
-    rs = np.repeat(np.arange(n), 40)
-    ri = rng.integers(0, j, rs.size)
-    args = (bank, obj // o, group_standard, mg, ms, th, band)
-    kw = dict(items_per_tier=5, recent_student=rs, recent_item=ri)
+    args = (
+        sc.bank,
+        sc.item_standard,
+        sc.group_standard,
+        sc.member_group,
+        sc.member_student,
+        sc.member_theta,
+        sc.member_band,
+    )
+    kw = dict(items_per_tier=5, recent_student=sc.recent_student, recent_item=sc.recent_item)
     t = time.perf_counter()
     morning_work(*args, **kw)  # first call includes building the target-p ranking
     first = time.perf_counter() - t
@@ -425,19 +426,10 @@ def mastery_study(seed: int = 7) -> dict:
     from engine.mastery.growth import drift_filter, estimate_drift
 
     rng = np.random.default_rng(seed)
-    s, per, n, rho = 8, 20, 3000, 0.8
-    j = s * per
-    params = ItemParameters.from_arrays(
-        [f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j), b=rng.normal(0, 1, j)
-    )
-    bank = AdaptiveBank.from_parameters(params, objectives=[f"s{k // per}" for k in range(j)])
-    g = rng.normal(size=n)
-    theta = rho * g[:, None] + np.sqrt(1 - rho**2) * rng.normal(size=(n, s))
-    n_ans = rng.integers(1, 6, size=(n, s))
-    order = np.argsort(rng.random((n, s, per)), axis=2)
-    stu, std, pos = np.nonzero(np.arange(per)[None, None, :] < n_ans[:, :, None])
-    item = std * per + order[stu, std, pos]
-    score = (rng.random(item.size) < params.pair_probabilities(theta[stu, std], item)[:, 1]).astype(int)
+    s, n, rho = 8, 3000, 0.8
+    data = simulate_correlated_standards(rng, n_students=n, n_standards=s, items_per_standard=20, rho=rho)
+    bank, theta, n_ans = data.bank, data.theta, data.n_answers
+    stu, item, score = data.student, data.item, data.score
     t = time.perf_counter()
     eb = standard_estimates(bank, stu, item, score, n)
     eb_s = time.perf_counter() - t

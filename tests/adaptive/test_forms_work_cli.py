@@ -9,33 +9,36 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from engine.adaptive.bank import AdaptiveBank
+from benchmarks.scenarios import simulate_school
 from engine.forms.assembly import assemble_forms
 from engine.irt.parameters import ItemParameters
-from engine.mastery.bands import band_codes
 from engine.mastery.morning_work import morning_work
 
 
 @pytest.fixture(scope="module")
 def school():
-    rng = np.random.default_rng(0)
-    s, o, per = 4, 3, 15
-    j = s * o * per
-    obj = np.repeat(np.arange(s * o), per)
-    params = ItemParameters.from_arrays(
-        [f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.1, 0.3, j), b=rng.normal(0, 1, j)
+    """The benchmark's school, small: 60 students in 3 classes, 4 standards x 3 objectives x 15 items."""
+    sc = simulate_school(
+        np.random.default_rng(0),
+        n_standards=4,
+        objectives_per_standard=3,
+        items_per_objective=15,
+        n_students=60,
+        n_classes=3,
+        recent_per_student=6,
     )
-    bank = AdaptiveBank.from_parameters(params, objectives=[f"o{x:02d}" for x in obj])
-    n, c = 60, 3
-    cls = np.arange(n) % c
-    group_standard = np.tile(np.arange(s), c)
-    mg = (cls[:, None] * s + np.arange(s)[None, :]).ravel()
-    ms = np.repeat(np.arange(n), s)
-    th = rng.normal(size=n * s)
-    band = band_codes(th, (-0.5, 0.5))
-    rs = np.repeat(np.arange(n), 6)
-    ri = rng.integers(0, j, rs.size)
-    return bank, obj // o, obj, group_standard, mg, ms, th, band, rs, ri
+    return (
+        sc.bank,
+        sc.item_standard,
+        sc.item_objective,
+        sc.group_standard,
+        sc.member_group,
+        sc.member_student,
+        sc.member_theta,
+        sc.member_band,
+        sc.recent_student,
+        sc.recent_item,
+    )
 
 
 def test_morning_work_tiers(school):

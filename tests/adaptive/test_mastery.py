@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import logit
 
+from benchmarks.scenarios import simulate_correlated_standards
 from engine.adaptive import posterior as post_ops
 from engine.adaptive.bank import AdaptiveBank
 from engine.irt.parameters import ItemParameters
@@ -50,24 +51,11 @@ def test_rollup_rules_against_loops():
 
 @pytest.fixture(scope="module")
 def standards_data():
-    rng = np.random.default_rng(0)
-    s, per, n, rho = 8, 20, 1500, 0.8
-    j = s * per
-    params = ItemParameters.from_arrays(
-        [f"i{k}" for k in range(j)], "2pl", a=rng.lognormal(0.2, 0.25, j), b=rng.normal(0, 1, j)
+    """The benchmark's correlated standards, smaller: 1,500 students, 8 standards of 20 items, rho 0.8."""
+    data = simulate_correlated_standards(
+        np.random.default_rng(0), n_students=1500, n_standards=8, items_per_standard=20, rho=0.8
     )
-    bank = AdaptiveBank.from_parameters(params, objectives=[f"s{k // per}" for k in range(j)])
-    g = rng.normal(size=n)
-    theta = rho * g[:, None] + np.sqrt(1 - rho**2) * rng.normal(size=(n, s))
-    n_ans = rng.integers(1, 6, size=(n, s))
-    # answers: the first n_ans items of a random order of each standard's items
-    order = np.argsort(rng.random((n, s, per)), axis=2)
-    take = np.arange(per)[None, None, :] < n_ans[:, :, None]
-    stu, std, pos = np.nonzero(take)
-    item = std * per + order[stu, std, pos]
-    p = params.pair_probabilities(theta[stu, std], item)[:, 1]
-    score = (rng.random(item.size) < p).astype(int)
-    return bank, theta, n_ans, stu, item, score
+    return data.bank, data.theta, data.n_answers, data.student, data.item, data.score
 
 
 def test_empirical_bayes_beats_standard_alone(standards_data):
