@@ -63,7 +63,7 @@ def serve(
     engine = _engine(None)
     try:
         if demo:
-            from itembank.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
+            from demo.district import DEMO_PASSWORD, DEMO_USERS, seed_demo
 
             upgrade(engine)
             created = seed_demo(engine, progress=lambda msg: print(f"demo: {msg}", file=sys.stderr))

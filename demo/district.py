@@ -2,10 +2,10 @@
 
 :func:`seed_demo` builds, once and in one transaction:
 
-1. the CCSS Grade 7 mathematics framework (competencies, performance
-   indicators, learning objectives) and its items from
-   :mod:`itembank.demo_content` (single choice, multiple select, numeric
-   entry, rubric-scored constructed response), all operational;
+1. the CCSS Grade 7 mathematics framework (competencies, indicators,
+   objectives) and its items from :mod:`demo.content` (single choice,
+   multiple select, numeric entry, rubric-scored constructed response), all
+   operational;
 2. a district's response history: ``n_history`` students (default 3000) who
    each worked on four objectives, six items apiece, over the last months,
    drawn from generating parameters (slopes ~ lognormal, difficulties from
@@ -33,15 +33,15 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from demo import content
 from engine.irt.parameters import ItemParameters
-from itembank import demo_content
-from itembank.bank import build_bank
+from itembank.bank import ItemContent, build_bank
 from itembank.calibrations import calibratable, calibrate_dropping_misfits, mastery_rho, save_parameters
 from itembank.checks import answer_check, load_check, start_check
 from itembank.items import create_item
 from itembank.passwords import hash_password
 from itembank.people import create_class, create_student, create_teacher, create_user, enroll
-from itembank.responses import record_response, rescore
+from itembank.responses import record_response, rescore, response_matrix
 from itembank.standards import create_standard, find_standard
 from itembank.tables import Calibration, CalibrationStatus, Item, Response, Student, User, utcnow
 
@@ -51,13 +51,6 @@ DEMO_PASSWORD = "demo"
 DEMO_USERS = ("teacher", "student", "psychometrician", "admin")
 #: Standards the school's students have taken checks on.
 CHECK_STANDARDS = ("7.RP.A.2", "7.RP.A.3", "7.NS.A.1", "7.EE.B.4")
-_LEVELS = {"competency": "competency", "performance_indicator": "indicator", "learning_objective": "objective"}
-_INTERACTIONS = {
-    "single_choice": "single_choice",
-    "multiple_select": "multiple_select",
-    "numeric": "numeric_entry",
-    "rubric": "constructed_response",
-}
 _FIRST = (
     "Aaliyah",
     "Mateo",
@@ -141,25 +134,26 @@ def demo_exists(session: Session) -> bool:
     return session.exec(select(User.id).where(User.username == "admin")).first() is not None
 
 
-def _content(session: Session) -> list:
-    for s in demo_content.standards():
+def _store_content(session: Session) -> list[content.ItemSpec]:
+    """Store the framework and the items as they are written; the items in bank order."""
+    for s in content.standards():
         create_standard(
             session,
             framework=s.framework,
             code=s.code,
             title=s.title,
-            level=_LEVELS[s.level],
+            level=s.level,
             parent_code=s.parent_code,
         )
-    specs = demo_content.items()
+    specs = content.items()
     for it in specs:
         key = list(it.key) if isinstance(it.key, tuple) else it.key
         create_item(
             session,
             id=it.code,
             objective=it.objective,
-            framework=demo_content.FRAMEWORK,
-            interaction=_INTERACTIONS[it.interaction],
+            framework=content.FRAMEWORK,
+            interaction=it.interaction,
             stem=it.stem,
             choices=[{"id": c.id, "text": c.text} for c in it.choices],
             key=key,
@@ -258,8 +252,6 @@ def _history(
 
 
 def _calibrate(session: Session, created_by: int | None) -> Calibration:
-    from itembank.responses import response_matrix
-
     matrix = response_matrix(session)
     matrix = matrix.select_items(calibratable(matrix, 20))
     models = np.where(matrix.n_categories > 2, "grm", "2pl")
@@ -294,14 +286,15 @@ def _calibrate(session: Session, created_by: int | None) -> Calibration:
     return cal
 
 
-def _answer_for(content, correct: bool, rng: np.random.Generator):
-    key = content.key
+def _answer_for(item: ItemContent, correct: bool, rng: np.random.Generator) -> str | list[str] | float:
+    """The key, or a wrong answer of the item's form."""
+    key = item.key
     if correct:
         return key
-    if content.interaction == "single_choice":
-        return str(rng.choice([c["id"] for c in content.choices if c["id"] != key]))
-    if content.interaction == "multiple_select":
-        ids = [c["id"] for c in content.choices]
+    if item.interaction == "single_choice":
+        return str(rng.choice([c["id"] for c in item.choices if c["id"] != key]))
+    if item.interaction == "multiple_select":
+        ids = [c["id"] for c in item.choices]
         wrong = [c for c in ids if c not in key]
         return sorted(set(key[:-1]) | {wrong[0]}) if wrong else key[:-1] or [ids[0]]
     return float(key) + float(rng.choice([-2, -1, 1, 2, 10]))
@@ -344,7 +337,7 @@ def _school(
     n_answers = 0
     for n, st in enumerate(students):
         for code in CHECK_STANDARDS:
-            standard = find_standard(session, code, demo_content.FRAMEWORK)
+            standard = find_standard(session, code, content.FRAMEWORK)
             theta = 0.8 * g[n] + 0.6 * rng.normal()
             out = start_check(
                 session,
@@ -403,7 +396,7 @@ def seed_demo(
         if demo_exists(session):
             return False
         say("standards and items")
-        specs = _content(session)
+        specs = _store_content(session)
         truth = _generating_parameters(specs, rng)
         say(f"response history of {n_history} students")
         n = _history(session, specs, truth, n_history, rng)

@@ -1,45 +1,47 @@
-"""Demo content of the demo district: the CCSS Grade 7 mathematics framework and its items.
+"""The demo district's content: the CCSS Grade 7 mathematics framework and its items.
 
-Everything here is plain Python (standard library only) and deterministic, so
-the demo bank, the tests and the simulated response history agree.
+Deterministic Python (the standard library, and the bank's vocabulary from
+:mod:`itembank.tables`), so the demo bank, the tests and the simulated
+response history agree. Items are written in the bank's own terms: a
+district stores them as they are and :mod:`itembank.answers` scores them.
 
 Public API
 ----------
 standards() -> list[StandardSpec]
     The framework as a three-level hierarchy: competencies (domains such as
-    ``7.RP``), performance indicators (clusters such as ``7.RP.A``) and
-    learning objectives (standards such as ``7.RP.A.2``), parents first.
+    ``7.RP``), indicators (clusters such as ``7.RP.A``) and objectives
+    (standards such as ``7.RP.A.2``), parents first.
 items(seed=7) -> list[ItemSpec]
-    About 580 items covering all 24 learning objectives (at least 20 each,
-    about 45 of them rubric-scored), generated from about 130 templates with
-    varied numbers and real classroom contexts. Keys
-    are computed from the numbers with exact fractions; distractors come from
-    typical mistakes. Interactions: ``single_choice``, ``multiple_select``,
-    ``numeric`` (key with a ``tolerance``) and ``rubric`` (4 levels scored by a
-    teacher, ``n_categories = 4``). Each item has a rationale, a DOK level and
-    a ``difficulty_hint`` (rough Rasch b, for simulating responses).
-score_answer(item, answer) -> int
-    0/1 score of a self-scoring item. Multiple select is all-or-nothing (the
-    selected set must equal the key set). Numeric answers may be numbers or
-    strings such as ``"−2.5"``, ``"3/4"`` or ``"1 1/2"``.
-check_answer(item, answer)
-    Validates and normalizes an answer; raises ``ValueError`` on a bad form.
-check_rubric_score(item, score) -> int
-    Validates a teacher's rubric score 0..3.
+    About 580 items covering all 24 objectives (at least 20 each, about 45
+    of them constructed response), generated from about 130 templates with
+    varied numbers and real classroom contexts. Keys are computed from the
+    numbers with exact fractions; distractors come from typical mistakes.
+    Interactions: ``single_choice``, ``multiple_select``, ``numeric_entry``
+    (key with a ``tolerance``) and ``constructed_response`` (4 rubric levels
+    scored by a teacher, ``n_categories = 4``). Each item has a rationale, a
+    DOK level and a ``difficulty_hint`` (rough Rasch b, for simulating
+    responses).
+
+Modules: :mod:`~demo.content.framework` (the standards),
+:mod:`~demo.content.item_kit` (number formatting, drafts, the template
+registry), one module of templates per CCSS domain
+(:mod:`~demo.content.ratios_proportions`, :mod:`~demo.content.number_system`,
+:mod:`~demo.content.expressions_equations`, :mod:`~demo.content.geometry`,
+:mod:`~demo.content.statistics_probability`), :mod:`~demo.content.generate`
+(templates to items) and :mod:`~demo.content.specs` (the records).
 
 Examples
 --------
->>> from itembank import demo_content as dc
->>> bank = dc.items()
->>> item = next(i for i in bank if i.interaction == "single_choice")
->>> dc.score_answer(item, item.key)
-1
+>>> from demo import content
+>>> item = next(i for i in content.items() if i.interaction == "single_choice")
+>>> item.key in [c.id for c in item.choices]
+True
 """
 
 from __future__ import annotations
 
+from .framework import build_standards
 from .generate import generate, objective_slug
-from .scoring import check_answer, check_rubric_score, score_answer
 from .specs import (
     FRAMEWORK,
     INTERACTIONS,
@@ -50,7 +52,6 @@ from .specs import (
     RubricLevel,
     StandardSpec,
 )
-from .standards import build_standards
 
 DEFAULT_SEED = 7
 
@@ -64,11 +65,8 @@ __all__ = [
     "ItemSpec",
     "RubricLevel",
     "StandardSpec",
-    "check_answer",
-    "check_rubric_score",
     "items",
     "objective_slug",
-    "score_answer",
     "standards",
 ]
 
@@ -79,7 +77,7 @@ def standards() -> list[StandardSpec]:
     Returns
     -------
     list of StandardSpec
-        5 competencies, 9 performance indicators and 24 learning objectives.
+        5 competencies, 9 indicators and 24 objectives.
     """
     return build_standards()
 

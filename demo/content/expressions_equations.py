@@ -6,7 +6,7 @@ import math
 import random
 from fractions import Fraction as F
 
-from ._kit import (
+from .item_kit import (
     DIVIDE,
     MINUS,
     TIMES,
@@ -27,7 +27,7 @@ from ._kit import (
     single,
     template,
 )
-from ._rp import NAMES
+from .ratios_proportions import NAMES
 
 VARS = ("x", "n", "m", "y", "p", "t")
 

@@ -7,6 +7,8 @@ are learning objectives. Titles are short paraphrases of the official text
 
 from __future__ import annotations
 
+from itembank.tables import StandardLevel
+
 from .specs import StandardSpec
 
 _DOMAINS: tuple[tuple[str, str], ...] = (
@@ -137,14 +139,14 @@ def build_standards() -> list[StandardSpec]:
     """
     out: list[StandardSpec] = []
     for dcode, dtitle in _DOMAINS:
-        out.append(StandardSpec(dcode, dtitle, "competency", None))
+        out.append(StandardSpec(dcode, dtitle, StandardLevel.competency.value, None))
         for ccode, ctitle in _CLUSTERS:
             if _parent(ccode) != dcode:
                 continue
-            out.append(StandardSpec(ccode, ctitle, "performance_indicator", dcode))
+            out.append(StandardSpec(ccode, ctitle, StandardLevel.indicator.value, dcode))
             for scode, stitle in _STANDARDS:
                 if _parent(scode) == ccode:
-                    out.append(StandardSpec(scode, stitle, "learning_objective", ccode))
+                    out.append(StandardSpec(scode, stitle, StandardLevel.objective.value, ccode))
     return out
 
 

@@ -6,10 +6,18 @@ import random
 import re
 from functools import lru_cache
 
-from . import _ee, _g, _ns, _rp, _sp  # noqa: F401  (importing registers the templates)
-from ._kit import MINUS, REGISTRY, Draft, Reroll, Template
+from itembank.tables import Interaction
+
+from . import (  # noqa: F401  (importing registers the templates)
+    expressions_equations,
+    geometry,
+    number_system,
+    ratios_proportions,
+    statistics_probability,
+)
+from .framework import OBJECTIVE_ORDER
+from .item_kit import MINUS, REGISTRY, Draft, Reroll, Template
 from .specs import RUBRIC_LABELS, Choice, ItemSpec, RubricLevel
-from .standards import OBJECTIVE_ORDER
 
 MAX_ATTEMPTS = 2000
 SPREAD = 1.8
@@ -60,8 +68,8 @@ def _to_item(code: str, t: Template, d: Draft) -> ItemSpec:
     if d.options is not None:
         choices = tuple(Choice(CHOICE_IDS[i], _tidy(text)) for i, (text, _) in enumerate(d.options))
         ids = [CHOICE_IDS[i] for i, (_, ok) in enumerate(d.options) if ok]
-        key = ids[0] if d.interaction == "single_choice" else tuple(ids)
-    elif d.interaction == "numeric":
+        key = ids[0] if d.interaction == Interaction.single_choice.value else tuple(ids)
+    elif d.interaction == Interaction.numeric_entry.value:
         assert d.answer is not None
         key = float(d.answer)
     else:
@@ -71,15 +79,15 @@ def _to_item(code: str, t: Template, d: Draft) -> ItemSpec:
         code=code,
         objective=t.objective,
         stem=_tidy(d.stem),
-        interaction=d.interaction,  # type: ignore[arg-type]
+        interaction=d.interaction,
         choices=choices,
         key=key,
         rationale=_tidy(d.rationale),
         dok=d.dok,
         difficulty_hint=round(max(-3.0, min(3.0, SPREAD * (d.difficulty + number_load(d.stem)))), 2),
-        tolerance=d.tolerance if d.interaction == "numeric" else None,
+        tolerance=d.tolerance if d.interaction == Interaction.numeric_entry.value else None,
         rubric=rubric_levels,
-        n_categories=4 if d.interaction == "rubric" else 2,
+        n_categories=4 if d.interaction == Interaction.constructed_response.value else 2,
         template=t.name,
     )
 

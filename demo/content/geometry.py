@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction as F
 
-from ._kit import (
+from .item_kit import (
     DIVIDE,
     PI,
     TIMES,
@@ -23,7 +23,7 @@ from ._kit import (
     single,
     template,
 )
-from ._rp import NAMES
+from .ratios_proportions import NAMES
 
 # --------------------------------------------------------------------------- 7.G.A.1
 

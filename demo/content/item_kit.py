@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from itembank.tables import Interaction
+
 MINUS = "\u2212"
 TIMES = "\u00d7"
 DIVIDE = "\u00f7"
@@ -143,9 +145,11 @@ def lin(coef: Number, var: str, const: Number = 0) -> str:
 class Draft:
     """What a template returns; the generator turns it into an :class:`ItemSpec`.
 
-    ``options`` holds ``(text, correct)`` pairs in display order for choice
-    items; ``answer`` is the exact key of a numeric item; ``rubric`` the four
-    criteria texts for scores 0..3.
+    ``interaction`` is one of the bank's interactions
+    (:class:`itembank.tables.Interaction`); ``options`` holds ``(text,
+    correct)`` pairs in display order for choice items; ``answer`` is the
+    exact key of a numeric-entry item; ``rubric`` the four criteria texts of a
+    constructed-response item for scores 0..3.
     """
 
     stem: str
@@ -194,7 +198,7 @@ def single(
     opts = [(key, True)] + [(d, False) for d in ds[: n_options - 1]]
     if shuffle:
         rng.shuffle(opts)
-    return Draft(stem, "single_choice", rationale, dok, difficulty, options=opts)
+    return Draft(stem, Interaction.single_choice.value, rationale, dok, difficulty, options=opts)
 
 
 def multi(
@@ -218,7 +222,7 @@ def multi(
     if len(set(texts)) != len(texts) or not correct or not incorrect:
         raise Reroll("degenerate option list")
     rng.shuffle(opts)
-    return Draft(stem, "multiple_select", rationale, dok, difficulty, options=opts)
+    return Draft(stem, Interaction.multiple_select.value, rationale, dok, difficulty, options=opts)
 
 
 def numeric(
@@ -230,7 +234,9 @@ def numeric(
     tolerance: float = 1e-6,
 ) -> Draft:
     """Draft a numeric-entry item with its exact answer and tolerance."""
-    return Draft(stem, "numeric", rationale, dok, difficulty, answer=Fraction(answer), tolerance=tolerance)
+    return Draft(
+        stem, Interaction.numeric_entry.value, rationale, dok, difficulty, answer=Fraction(answer), tolerance=tolerance
+    )
 
 
 def rubric(
@@ -241,7 +247,7 @@ def rubric(
     difficulty: float,
 ) -> Draft:
     """Draft a constructed-response item with its 4-level criteria (scores 0..3)."""
-    return Draft(stem, "rubric", exemplar, dok, difficulty, rubric=levels)
+    return Draft(stem, Interaction.constructed_response.value, exemplar, dok, difficulty, rubric=levels)
 
 
 # --------------------------------------------------------------------------- registry

@@ -6,7 +6,7 @@ import math
 import random
 from fractions import Fraction as F
 
-from ._kit import (
+from .item_kit import (
     DIVIDE,
     MINUS,
     TIMES,
@@ -23,7 +23,7 @@ from ._kit import (
     single,
     template,
 )
-from ._rp import NAMES
+from .ratios_proportions import NAMES
 
 CITIES = ("Fargo", "Duluth", "Anchorage", "Bismarck", "Minneapolis", "Buffalo", "Marquette", "Burlington")
 

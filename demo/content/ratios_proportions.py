@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction as F
 
-from ._kit import (
+from .item_kit import (
     DIVIDE,
     TIMES,
     Draft,

@@ -1,18 +1,21 @@
-"""Frozen records of the demo content: standards, choices, rubric levels, items."""
+"""Frozen records of the demo content: standards, choices, rubric levels, items.
+
+They are written in the bank's own vocabulary: standard levels and item
+interactions are the values of :class:`itembank.tables.StandardLevel` and
+:class:`itembank.tables.Interaction`, so the district stores them as they are.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+
+from itembank.tables import SELF_SCORING, Interaction, StandardLevel
 
 FRAMEWORK = "CCSS-M Grade 7"
 """Name of the standards framework the demo content belongs to."""
 
-Level = Literal["competency", "performance_indicator", "learning_objective"]
-Interaction = Literal["single_choice", "multiple_select", "numeric", "rubric"]
-
-LEVELS: tuple[str, ...] = ("competency", "performance_indicator", "learning_objective")
-INTERACTIONS: tuple[str, ...] = ("single_choice", "multiple_select", "numeric", "rubric")
+LEVELS: tuple[str, ...] = tuple(level.value for level in StandardLevel)
+INTERACTIONS: tuple[str, ...] = tuple(interaction.value for interaction in Interaction)
 RUBRIC_LABELS: tuple[str, ...] = ("Does not meet", "Partially meets", "Meets", "Exceeds")
 
 
@@ -27,8 +30,9 @@ class StandardSpec:
         ``"7.RP.A.2"`` (standard).
     title : str
         Short faithful paraphrase of the official title.
-    level : {"competency", "performance_indicator", "learning_objective"}
-        Domain, cluster and standard respectively.
+    level : {"competency", "indicator", "objective"}
+        Domain, cluster and standard respectively (competency, performance
+        indicator, learning objective).
     parent_code : str or None
         Code of the parent node; ``None`` for a competency.
     framework : str
@@ -37,7 +41,7 @@ class StandardSpec:
 
     code: str
     title: str
-    level: Level
+    level: str
     parent_code: str | None
     framework: str = FRAMEWORK
 
@@ -72,15 +76,18 @@ class ItemSpec:
         Code of the learning objective (standard), e.g. ``"7.RP.A.2"``.
     stem : str
         Plain-text question; negative numbers use the minus sign ``"−"``.
-    interaction : {"single_choice", "multiple_select", "numeric", "rubric"}
+    interaction : {"single_choice", "multiple_select", "numeric_entry", "constructed_response"}
         How the student answers and how the item is scored.
     choices : tuple of Choice
-        Options with ids ``"A"``, ``"B"``, ...; empty for numeric and rubric items.
+        Options with ids ``"A"``, ``"B"``, ...; empty for numeric-entry and
+        constructed-response items.
     key : str or tuple of str or float or None
         A choice id (single choice), the sorted tuple of correct choice ids
-        (multiple select), a number (numeric) or ``None`` (rubric).
+        (multiple select), a number (numeric entry) or ``None`` (constructed
+        response).
     rationale : str
-        Worked solution shown as feedback; for rubric items an exemplar response.
+        Worked solution shown as feedback; for constructed-response items an
+        exemplar response.
     dok : int
         Webb's depth of knowledge, 1..4.
     difficulty_hint : float
@@ -90,11 +97,14 @@ class ItemSpec:
         fractions, long decimals, large numbers), stretched to a realistic
         spread (standard deviation about 0.9) and clipped to [-3, 3].
     tolerance : float or None
-        Largest accepted absolute error of a numeric answer; ``None`` otherwise.
+        Largest accepted absolute error of a numeric-entry answer; ``None``
+        otherwise.
     rubric : tuple of RubricLevel
-        The four levels 0..3 written for this task; empty unless rubric.
+        The four levels 0..3 written for this task; empty unless constructed
+        response.
     n_categories : int
-        Number of score categories: 2 for self-scoring items, 4 for rubric items.
+        Number of score categories: 2 for self-scoring items, 4 for
+        constructed-response items (rubric-scored by a teacher).
     template : str
         Name of the template that generated the item (for tests and audits).
     """
@@ -102,7 +112,7 @@ class ItemSpec:
     code: str
     objective: str
     stem: str
-    interaction: Interaction
+    interaction: str
     choices: tuple[Choice, ...]
     key: str | tuple[str, ...] | float | None
     rationale: str
@@ -115,8 +125,8 @@ class ItemSpec:
 
     @property
     def self_scoring(self) -> bool:
-        """True when the item can be scored automatically (everything but rubric)."""
-        return self.interaction != "rubric"
+        """True when the item can be scored automatically (everything but constructed response)."""
+        return self.interaction in {interaction.value for interaction in SELF_SCORING}
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready dict (lists instead of tuples)."""

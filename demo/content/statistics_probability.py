@@ -6,7 +6,7 @@ import random
 from fractions import Fraction as F
 from itertools import product
 
-from ._kit import (
+from .item_kit import (
     DIVIDE,
     MINUS,
     TIMES,
@@ -23,7 +23,7 @@ from ._kit import (
     single,
     template,
 )
-from ._rp import NAMES
+from .ratios_proportions import NAMES
 
 # --------------------------------------------------------------------------- 7.SP.A.2
 

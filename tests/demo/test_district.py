@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
+from demo.district import CHECK_STANDARDS, DEMO_USERS, seed_demo
 from itembank.answers import score_answer
 from itembank.bank import BankCache, ItemContent
 from itembank.db import make_engine
-from itembank.demo import CHECK_STANDARDS, DEMO_USERS, seed_demo
 from itembank.migrate import upgrade
 from itembank.passwords import verify_password
 from itembank.tables import Calibration, Check, Enrollment, Item, Mastery, SchoolClass, Standard, Student, User

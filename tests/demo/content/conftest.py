@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from itembank import demo_content as dc
+from demo import content as dc
 
 
 @pytest.fixture(scope="session")

@@ -6,16 +6,16 @@ import re
 
 import pytest
 
-from itembank import demo_content as dc
+from demo import content as dc
 
 STANDARDS = dc.standards()
 BY_CODE = {s.code: s for s in STANDARDS}
 PATTERNS = {
     "competency": re.compile(r"^7\.(RP|NS|EE|G|SP)$"),
-    "performance_indicator": re.compile(r"^7\.(RP|NS|EE|G|SP)\.[A-C]$"),
-    "learning_objective": re.compile(r"^7\.(RP|NS|EE|G|SP)\.[A-C]\.[1-8]$"),
+    "indicator": re.compile(r"^7\.(RP|NS|EE|G|SP)\.[A-C]$"),
+    "objective": re.compile(r"^7\.(RP|NS|EE|G|SP)\.[A-C]\.[1-8]$"),
 }
-PARENT_LEVEL = {"performance_indicator": "competency", "learning_objective": "performance_indicator"}
+PARENT_LEVEL = {"indicator": "competency", "objective": "indicator"}
 
 
 def test_codes_are_unique() -> None:
@@ -24,7 +24,7 @@ def test_codes_are_unique() -> None:
 
 def test_counts_per_level() -> None:
     counts = {lvl: sum(s.level == lvl for s in STANDARDS) for lvl in dc.LEVELS}
-    assert counts == {"competency": 5, "performance_indicator": 9, "learning_objective": 24}
+    assert counts == {"competency": 5, "indicator": 9, "objective": 24}
 
 
 @pytest.mark.parametrize("spec", STANDARDS, ids=lambda s: s.code)
@@ -56,4 +56,4 @@ def test_known_titles() -> None:
 
 def test_every_item_objective_is_a_learning_objective(bank: list[dc.ItemSpec]) -> None:
     for item in bank:
-        assert BY_CODE[item.objective].level == "learning_objective"
+        assert BY_CODE[item.objective].level == "objective"

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itembank import demo_content as dc
+from demo import content as dc
 
 BANK = dc.items()
 CODE_RE = re.compile(r"^7(RP|NS|EE|G|SP)[A-C][1-8]-\d{4}$")
@@ -35,7 +35,7 @@ def test_at_least_12_objectives_with_20_items_each() -> None:
 
 
 def test_at_least_20_rubric_items_across_objectives() -> None:
-    rubric = [i for i in BANK if i.interaction == "rubric"]
+    rubric = [i for i in BANK if i.interaction == "constructed_response"]
     assert len(rubric) >= 20
     assert len({i.objective for i in rubric}) >= 12
 
@@ -43,7 +43,7 @@ def test_at_least_20_rubric_items_across_objectives() -> None:
 def test_interaction_mix() -> None:
     counts = Counter(i.interaction for i in BANK)
     assert set(counts) == set(dc.INTERACTIONS)
-    assert counts["single_choice"] > counts["numeric"] > counts["multiple_select"] > 0
+    assert counts["single_choice"] > counts["numeric_entry"] > counts["multiple_select"] > 0
     assert counts["single_choice"] > len(BANK) / 2
 
 
@@ -122,7 +122,7 @@ def test_item_is_well_formed(item: dc.ItemSpec) -> None:
         assert set(item.key) <= set(ids) and list(item.key) == sorted(set(item.key))
         assert len(set(texts)) == len(texts)
         assert item.n_categories == 2
-    elif item.interaction == "numeric":
+    elif item.interaction == "numeric_entry":
         assert not item.choices
         assert isinstance(item.key, float) and math.isfinite(item.key)
         assert item.tolerance is not None and 0 <= item.tolerance <= 0.01
@@ -140,14 +140,14 @@ def test_to_dict_is_json_ready() -> None:
     for item in (
         BANK[0],
         next(i for i in BANK if i.interaction == "multiple_select"),
-        next(i for i in BANK if i.interaction == "rubric"),
+        next(i for i in BANK if i.interaction == "constructed_response"),
     ):
         d = json.loads(json.dumps(item.to_dict()))
         assert d["code"] == item.code and d["interaction"] == item.interaction
         assert len(d["choices"]) == len(item.choices)
         if item.interaction == "multiple_select":
             assert d["key"] == list(item.key)  # type: ignore[arg-type]
-        if item.interaction == "rubric":
+        if item.interaction == "constructed_response":
             assert [r["score"] for r in d["rubric"]] == [0, 1, 2, 3]
 
 
@@ -157,7 +157,7 @@ def _digest(items: list[dc.ItemSpec]) -> str:
 
 def test_same_items_in_a_fresh_process_with_another_hash_seed() -> None:
     script = (
-        "import hashlib, json; from itembank import demo_content as dc; "
+        "import hashlib, json; from demo import content as dc; "
         "print(hashlib.sha256(json.dumps([i.to_dict() for i in dc.items()], ensure_ascii=False).encode()).hexdigest())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
@@ -172,7 +172,7 @@ def test_difficulty_hints_vary_within_objective(objective: str) -> None:
 
 
 def test_number_load_examples() -> None:
-    from itembank.demo_content.generate import number_load
+    from demo.content.generate import number_load
 
     assert number_load("Find 3 + 4.") == 0
     assert number_load("Find −3 + 4.") == pytest.approx(0.15)

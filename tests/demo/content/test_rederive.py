@@ -4,7 +4,9 @@ Each checker reads the numbers back out of the item's *text* (not the
 generator's internals), recomputes the answer with ``fractions.Fraction`` or
 by brute-force enumeration, and compares it with the stored key: the value of
 the key choice for single-choice items, the key number for numeric items and
-the set of correct options for multiple-select items.
+the set of correct options for multiple-select items. The bank's scorer
+(:mod:`itembank.answers`) then marks that key right, typed as a student would
+type it, and every other answer of the item's form wrong.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itembank import demo_content as dc
+from demo import content as dc
+from itembank.answers import score_answer
+
+from .scorable import scorable
 
 BANK = dc.items()
 NUM = r"−?\$?\d[\d,]*(?:\.\d+)?(?: \d+/\d+|/\d+)?"
@@ -47,7 +52,7 @@ def key_text(item: dc.ItemSpec) -> str:
 
 def key_value(item: dc.ItemSpec) -> Fraction:
     """The number shown in the key choice (single choice) or the numeric key."""
-    if item.interaction == "numeric":
+    if item.interaction == "numeric_entry":
         return Fraction(item.key).limit_denominator(10**6)  # type: ignore[arg-type]
     return nums(key_text(item))[0]
 
@@ -799,13 +804,36 @@ def test_many_items_have_numeric_choices() -> None:
     assert sum(map(_numeric_choices, BANK)) >= 150
 
 
-@pytest.mark.parametrize("item", CASES, ids=lambda i: i.code)
-def test_key_rederived_from_stem(item: dc.ItemSpec) -> None:
-    """The key agrees with an independent computation; numeric options are distinct values."""
+def scored_as_keyed(item: dc.ItemSpec) -> None:
+    """The bank's scorer marks the key right and the other answers of the item's form wrong."""
+    content = scorable(item)
+    if item.interaction == "numeric_entry":
+        exact = key_value(item)
+        assert score_answer(content, item.key).correct
+        assert score_answer(content, f"{exact.numerator}/{exact.denominator}".replace("-", "−")).correct
+        assert not score_answer(content, item.key + max(2 * content.tolerance, 0.01)).correct  # type: ignore[operator]
+    elif item.interaction == "single_choice":
+        assert [score_answer(content, c.id).correct for c in item.choices] == [c.id == item.key for c in item.choices]
+    else:
+        key = set(item.key)  # type: ignore[arg-type]
+        assert score_answer(content, sorted(key)).correct
+        for choice in item.choices:
+            flipped = key ^ {choice.id}
+            assert not flipped or not score_answer(content, sorted(flipped)).correct
+
+
+def rederive(item: dc.ItemSpec) -> None:
+    """The key agrees with an independent computation and the bank scores it right; numeric options are distinct."""
     if item.template in CHECKERS:
         CHECKERS[item.template](item)
     if _numeric_choices(item):
         _distinct_values(item)
+    scored_as_keyed(item)
+
+
+@pytest.mark.parametrize("item", CASES, ids=lambda i: i.code)
+def test_key_rederived_from_stem(item: dc.ItemSpec) -> None:
+    rederive(item)
 
 
 @settings(max_examples=4, deadline=None)
@@ -813,7 +841,5 @@ def test_key_rederived_from_stem(item: dc.ItemSpec) -> None:
 def test_keys_rederived_for_other_seeds(seed: int) -> None:
     """The same independent checks hold for banks generated from other seeds."""
     for item in dc.items(seed):
-        if item.template in CHECKERS:
-            CHECKERS[item.template](item)
-        if _numeric_choices(item):
-            _distinct_values(item)
+        if item.template in CHECKERS or _numeric_choices(item):
+            rederive(item)
