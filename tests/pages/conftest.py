@@ -8,8 +8,6 @@ multiple select, one rubric item), a live calibration, teacher 1 with class
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,8 +16,6 @@ from itembank.migrate import upgrade
 from itembank.passwords import hash_password
 from service.app import create_app
 from tests.service.conftest import PASSWORD, build_world, make_settings
-
-warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
 @pytest.fixture(scope="session")

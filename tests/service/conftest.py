@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import uuid
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,8 +37,6 @@ from itembank.standards import create_standard
 from service.app import create_app
 from service.security import TokenClaims, create_token
 from service.settings import Settings
-
-warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 PG_ADMIN_URL = os.environ.get("MASTERYCAT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-" + "k" * 40
