@@ -7,7 +7,7 @@ practice PostgreSQL through psycopg 3 (``postgresql+psycopg://user@host/db``).
 Sessions never commit on their own: :func:`transaction` opens one unit of
 work that commits when the block ends without error and rolls back
 otherwise, so a response, its check's new state and the student's mastery
-update land together or not at all (DESIGN.md section 6).
+update land together or not at all (docs/architecture.md, Storage).
 """
 
 from __future__ import annotations

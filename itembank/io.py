@@ -1,4 +1,4 @@
-"""Reading and writing the CSV formats of DESIGN.md section 4.
+"""Reading and writing the CSV formats of docs/architecture.md (Data formats).
 
 * Responses, wide: ``student_id,<item_id>,…``; a cell is a category score
   0..K-1 or empty for not administered.

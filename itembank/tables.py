@@ -196,7 +196,7 @@ class Calibration(SQLModel, table=True):
 
 
 class ItemParameter(SQLModel, table=True):
-    """An item's parameters in one calibration (DESIGN.md section 3 metric)."""
+    """An item's parameters in one calibration (the metric of docs/architecture.md, Psychometric conventions)."""
 
     __tablename__ = "item_parameter"
 

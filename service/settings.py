@@ -2,7 +2,7 @@
 
 Variables are prefixed ``MASTERYCAT_`` (``MASTERYCAT_SECRET_KEY``,
 ``MASTERYCAT_TOKEN_MINUTES`` …); the database URL is read from
-``DATABASE_URL`` as DESIGN.md says (``MASTERYCAT_DATABASE_URL`` also works).
+``DATABASE_URL`` as docs/architecture.md (Storage) says (``MASTERYCAT_DATABASE_URL`` also works).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Item response functions: one protocol, three families, seven model names.
 
-Every model of DESIGN.md section 3 is a member of one of three *families*,
+Every model of docs/architecture.md (Psychometric conventions) is a member of one of three *families*,
 each written once and vectorized over a theta grid and over the items of the
 family:
 

@@ -1,7 +1,7 @@
 """Item parameter tables: the reported IRT parameters and their engine form.
 
-:class:`ItemParameters` is the table a person reads and writes (DESIGN.md
-section 4: ``item_id, model, a, b, c, d, b1, b2, …``), in mirt's
+:class:`ItemParameters` is the table a person reads and writes (docs/architecture.md,
+Data formats: ``item_id, model, a, b, c, d, b1, b2, …``), in mirt's
 ``IRTpars = TRUE`` metric.  Internally the engine works per *group* of items
 that share a family and a number of categories (:class:`ItemGroup`), on the
 slope-intercept parameters of :mod:`engine.irt.models`; so every computation over

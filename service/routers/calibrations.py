@@ -111,7 +111,11 @@ def parameters(calibration_id: int, session: SessionDep, _: BankKeepers, page: P
     return [ParametersPublic(**r.model_dump()) for r in rows]
 
 
-@router.get("/{calibration_id}/parameters.csv", summary="The parameters of a calibration as CSV (DESIGN.md section 4)")
+@router.get(
+    "/{calibration_id}/parameters.csv",
+    summary="The parameters of a calibration as CSV (item_id, model, a, b, c, d, b1, …)",
+    description="The item parameters CSV of docs/architecture.md (Data formats); se_ columns where the run computed them.",
+)
 def parameters_csv(calibration_id: int, session: SessionDep, _: BankKeepers):
     get_calibration(session, calibration_id)
     params = load_parameters(session, calibration_id)

@@ -7,8 +7,8 @@
   psychometrician or an admin scores or re-scores a response; the new row
   supersedes the old one, and the student's mastery is recomputed, in one
   transaction.
-* ``POST /responses/import``: a wide or long responses CSV (DESIGN.md
-  section 4); all or nothing.
+* ``POST /responses/import``: a wide or long responses CSV (docs/architecture.md,
+  Data formats); all or nothing.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The CLI contract of DESIGN.md section 5 for calibrate, score and simulate."""
+"""The CLI contract of docs/architecture.md (Command line) for calibrate, score and simulate."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from scipy.special import expit, logsumexp, softmax
 
 
 def _item_probs(kind: str, theta: np.ndarray, par: np.ndarray, k: int) -> np.ndarray:
-    """(Q, K) probabilities of one item written from the formulas of DESIGN.md."""
+    """(Q, K) probabilities of one item written from the formulas of docs/architecture.md."""
     if kind == "2pl":
         p = expit(par[0] * (theta - par[1]))
         return np.column_stack([1 - p, p])

@@ -1,4 +1,4 @@
-"""CSV formats of DESIGN.md section 4: round trips and bad files named by line and column."""
+"""CSV formats of docs/architecture.md (Data formats): round trips and bad files named by line and column."""
 
 from __future__ import annotations
 
