@@ -12,15 +12,15 @@ import typer
 from cli.common import app, fail, print_json
 from engine.analysis.classical import distractor_analysis, response_item_statistics
 from engine.analysis.dif import irt_lr_dif, mantel_haenszel
-from engine.analysis.fit import infit_outfit, m2, person_fit, pv_q1, sx2, x2_q1
 from engine.analysis.linking import LINKING_METHODS, transform_parameters
 from engine.analysis.linking import link as run_link
-from engine.analysis.reliability import empirical_reliability, information_curves, marginal_reliability
+from engine.analysis.reliability import information_curves, marginal_reliability
 from engine.irt.parameters import ItemParameters
 from engine.irt.responses import ResponseMatrix
 from engine.irt.scoring import score as run_scoring
 from itembank.io import FileFormatError, read_parameters, read_responses, write_parameters
 from reporting.analysis_files import read_choices, read_groups, read_key, write_table
+from reporting.fit_analysis import RESIDUAL_SCORES, FitAnalysis, analyze_fit
 
 
 def _load(responses: Path, params: Path) -> tuple[ResponseMatrix, ItemParameters]:
@@ -31,28 +31,6 @@ def _load(responses: Path, params: Path) -> tuple[ResponseMatrix, ItemParameters
     if unknown:
         raise ValueError(f"{responses}: item {unknown[0]!r} is not in the parameters file {params}")
     return data, table.subset([table.index_of[i] for i in data.item_ids])
-
-
-def _latent(
-    data: ResponseMatrix, table: ItemParameters, mean: float | None, sd: float | None
-) -> tuple[float, float, str]:
-    """The calibration's latent distribution: given, or estimated for an all-Rasch bank.
-
-    A parameters CSV does not carry the latent distribution.  Rasch
-    calibrations estimate its sd, so for an all-Rasch bank with neither
-    value given the mean and sd are re-estimated from the data with every
-    item held at its parameters; other banks default to N(0, 1).
-    """
-    if mean is None and sd is None and np.all(table.model == "rasch"):
-        from engine.irt.calibration import calibrate
-
-        fit = calibrate(data, "rasch", anchors=table, se=False, latent="free")
-        return float(fit.latent_mean), float(fit.latent_sd), "estimated (Rasch)"
-    mean = 0.0 if mean is None else mean
-    sd = 1.0 if sd is None else sd
-    if not sd > 0:
-        raise ValueError("--latent-sd must be positive")
-    return float(mean), float(sd), "given"
 
 
 def _student_groups(data: ResponseMatrix, groups: Path) -> np.ndarray:
@@ -105,80 +83,18 @@ def fit(
 ) -> None:
     """Item fit (S-X2, Yen's Q1 and its plausible-value form, infit, outfit, Zh), person fit, overall M2."""
     residual_scores = residual_scores.lower()
-    if residual_scores not in ("wle", "mle", "eap"):
+    if residual_scores not in RESIDUAL_SCORES:
         fail(f"--residual-scores should be wle, mle or eap, got {residual_scores!r}")
+    _check_latent_sd(latent_sd)
     start = time.perf_counter()
     try:
         data, table = _load(responses, params)
-        latent_mean, latent_sd, latent_source = _latent(data, table, latent_mean, latent_sd)
-        est = run_scoring(data, table, "eap", prior_mean=latent_mean, prior_sd=latent_sd)
-        person = est if residual_scores == "eap" else run_scoring(data, table, residual_scores)
-        io_fit = infit_outfit(data, table, person.theta)
-        q1 = x2_q1(data, table, est.theta)
-        pv = pv_q1(data, table, est.theta, est.se, np.random.default_rng(seed))
-        notes = []
-        if data.is_complete:
-            s = sx2(data, table, latent_mean=latent_mean, latent_sd=latent_sd)
-            stat, df, p, rm = s.sx2, s.df, s.p, s.rmsea
-        else:
-            nan = np.full(table.n_items, np.nan)
-            stat, df, p, rm = nan, np.zeros(table.n_items, dtype=int), nan, nan
-            notes.append("S-X2 and M2 need complete data (every student answered every item): left empty")
-        overall = None
-        if data.is_complete:
-            try:
-                overall = m2(data, table, latent_mean=latent_mean, latent_sd=latent_sd)
-            except ValueError as err:
-                notes.append(f"M2: {err}")
-        rows = [
-            [
-                table.item_ids[j],
-                table.model[j],
-                io_fit.n[j],
-                stat[j],
-                df[j] if np.isfinite(stat[j]) else None,
-                p[j],
-                rm[j],
-                io_fit.infit[j],
-                io_fit.outfit[j],
-                io_fit.z_infit[j],
-                io_fit.z_outfit[j],
-                io_fit.zh[j],
-                q1.x2[j],
-                q1.df[j] if np.isfinite(q1.x2[j]) else None,
-                q1.p[j],
-                pv.x2[j],
-                pv.df[j],
-                pv.p[j],
-            ]
-            for j in range(table.n_items)
-        ]
-        write_table(
-            out,
-            [
-                "item_id",
-                "model",
-                "n",
-                "sx2",
-                "df",
-                "p",
-                "rmsea",
-                "infit",
-                "outfit",
-                "z_infit",
-                "z_outfit",
-                "zh",
-                "q1",
-                "q1_df",
-                "q1_p",
-                "pv_q1",
-                "pv_q1_df",
-                "pv_q1_p",
-            ],
-            rows,
+        result = analyze_fit(
+            data, table, latent_mean=latent_mean, latent_sd=latent_sd, seed=seed, residual_scores=residual_scores
         )
+        write_table(out, FIT_COLUMNS, _fit_rows(result, table))
         if persons is not None:
-            pf = person_fit(data, table, person.theta)
+            pf, person = result.persons, result.person_scores
             write_table(
                 persons,
                 ["student_id", "theta", "se", "n", "lz", "infit", "outfit"],
@@ -189,8 +105,10 @@ def fit(
             )
     except (FileFormatError, ValueError) as err:
         fail(str(err))
-    flagged = [str(table.item_ids[j]) for j in range(table.n_items) if np.isfinite(p[j]) and p[j] < 0.01]
-    pv_flagged = [str(table.item_ids[j]) for j in range(table.n_items) if np.isfinite(pv.p[j]) and pv.p[j] < 0.01]
+    overall = result.model_fit
+    sx2_p = np.full(table.n_items, np.nan) if result.sx2 is None else result.sx2.p
+    flagged = [str(iid) for iid, p in zip(table.item_ids.tolist(), sx2_p) if np.isfinite(p) and p < 0.01]
+    pv_flagged = [str(iid) for iid, p in zip(table.item_ids.tolist(), result.pv_q1.p) if np.isfinite(p) and p < 0.01]
     summary = {
         "n_students": int(data.n_students),
         "n_items": int(table.n_items),
@@ -201,12 +119,12 @@ def fit(
         "m2_statistic": None if overall is None else overall.statistic,
         "sx2_flagged": flagged,
         "pv_q1_flagged": pv_flagged,
-        "empirical_reliability": empirical_reliability(est.theta, est.se),
-        "marginal_reliability": marginal_reliability(table, mean=latent_mean, sd=latent_sd),
-        "latent_mean": latent_mean,
-        "latent_sd": latent_sd,
-        "latent": latent_source,
-        "notes": notes,
+        "empirical_reliability": result.empirical_reliability,
+        "marginal_reliability": result.marginal_reliability,
+        "latent_mean": result.latent.mean,
+        "latent_sd": result.latent.sd,
+        "latent": result.latent.source,
+        "notes": list(result.notes),
         "seconds": time.perf_counter() - start,
     }
     if as_json:
@@ -217,8 +135,67 @@ def fit(
             f"item fit of {table.n_items} items on {data.n_students} students{m2_text}; "
             f"S-X2 p < .01: {', '.join(flagged) or 'none'} -> {out}"
         )
-        for note in notes:
+        for note in result.notes:
             typer.echo(f"note: {note}", err=True)
+
+
+#: Columns of the item fit table of ``masterycat fit``.
+FIT_COLUMNS = [
+    "item_id",
+    "model",
+    "n",
+    "sx2",
+    "df",
+    "p",
+    "rmsea",
+    "infit",
+    "outfit",
+    "z_infit",
+    "z_outfit",
+    "zh",
+    "q1",
+    "q1_df",
+    "q1_p",
+    "pv_q1",
+    "pv_q1_df",
+    "pv_q1_p",
+]
+
+
+def _fit_rows(result: FitAnalysis, table: ItemParameters) -> list[list]:
+    """One row of :data:`FIT_COLUMNS` per item; S-X2 cells empty on incomplete data."""
+    nan = np.full(table.n_items, np.nan)
+    s = result.sx2
+    stat, df, p, rm = (nan, nan, nan, nan) if s is None else (s.sx2, s.df, s.p, s.rmsea)
+    io_fit, q1, pv = result.infit, result.q1, result.pv_q1
+    return [
+        [
+            table.item_ids[j],
+            table.model[j],
+            io_fit.n[j],
+            stat[j],
+            df[j] if np.isfinite(stat[j]) else None,
+            p[j],
+            rm[j],
+            io_fit.infit[j],
+            io_fit.outfit[j],
+            io_fit.z_infit[j],
+            io_fit.z_outfit[j],
+            io_fit.zh[j],
+            q1.x2[j],
+            q1.df[j] if np.isfinite(q1.x2[j]) else None,
+            q1.p[j],
+            pv.x2[j],
+            pv.df[j],
+            pv.p[j],
+        ]
+        for j in range(table.n_items)
+    ]
+
+
+def _check_latent_sd(latent_sd: float | None) -> None:
+    if latent_sd is not None and not latent_sd > 0:
+        fail("--latent-sd must be positive")
 
 
 # --------------------------------------------------------------------- dif
@@ -531,16 +508,16 @@ def report(
     max_plots: int = typer.Option(60, help="Most items with curves drawn (most serious flags first)."),
 ) -> None:
     """Write a self-contained HTML report: parameters, fit, DIF, classical statistics and plots."""
-    from reporting.psychometric_report import build_report
+    from reporting.psychometric_report import build_report  # matplotlib: loaded only for the report
 
     if (choices is None) != (key is None):
         fail("--choices and --key go together")
     if max_plots < 0:
         fail("--max-plots must be 0 or more")
+    _check_latent_sd(latent_sd)
     start = time.perf_counter()
     try:
         data, table = _load(responses, params)
-        latent_mean, latent_sd, _ = _latent(data, table, latent_mean, latent_sd)
         labels = ref = foc = None
         if groups is not None:
             labels = _student_groups(data, groups)

@@ -113,7 +113,7 @@ def read_key(path: str | os.PathLike) -> dict[str, int]:
     return out
 
 
-def format_cell(value) -> str:
+def format_cell(value: object) -> str:
     """A CSV cell: numbers to 6 significant digits, NaN/None empty, bools as 0/1."""
     if value is None:
         return ""

@@ -133,9 +133,9 @@ def bank_analysis(session: Session, calibration_id: int) -> BankAnalysis | None:
                 n=int(matrix.responses_per_item[j]),
                 p_value=float(c.p_value[j]),
                 rit=float(c.corrected_item_total[j]),
-                infit=float(data.infit.infit[j]),
-                outfit=float(data.infit.outfit[j]),
-                sx2_p=None if data.sx2 is None else float(data.sx2.p[j]),
+                infit=float(data.fit.infit.infit[j]),
+                outfit=float(data.fit.infit.outfit[j]),
+                sx2_p=None if data.fit.sx2 is None else float(data.fit.sx2.p[j]),
                 flags=tuple(flags[iid]),
             )
         out = BankAnalysis(int(calibration_id), data, stats, {iid: j for j, iid in enumerate(params.item_ids.tolist())})
@@ -162,7 +162,7 @@ def item_figures(analysis: BankAnalysis, item_id: str) -> dict[str, str]:
         return {}
     data = analysis.data
     params = data.params
-    observed = observed_proportions(data.responses, data.theta, params.n_categories - 1)
+    observed = observed_proportions(data.responses, data.fit.eap.theta, params.n_categories - 1)
     curves = information_curves(params.subset([j]), np.linspace(-4, 4, 121))
     return {
         "icc": to_svg(icc_figure(params, j, observed, title=f"{item_id}: expected score")),

@@ -1,45 +1,33 @@
 """A self-contained HTML report of a calibration.
 
-:func:`analyze` computes everything a psychometrician checks (EAP scores,
-S-X2, infit/outfit, M2, reliability, information, classical statistics,
-Mantel-Haenszel DIF, distractor analysis) into a :class:`ReportData`;
-:func:`render_html` lays it out as one HTML page with inline SVG plots (item
-characteristic curves with observed proportions, information and CSEM,
-distractor curves) and no external resources; :func:`build_report` does both.
-The CLI (``masterycat report``) and the service call the same functions.
+:func:`analyze` computes everything a psychometrician checks (the fit
+statistics of :func:`reporting.fit_analysis.analyze_fit`: EAP scores, S-X2,
+PV-Q1, infit/outfit, M2, person fit, reliability; plus information,
+classical statistics, Mantel-Haenszel DIF, distractor analysis) into a
+:class:`ReportData`; :func:`item_flags` names what each item trips of
+:data:`FLAG_RULES`; :func:`render_html` lays it out as one HTML page with
+inline SVG plots (item characteristic curves with observed proportions,
+information and CSEM, distractor curves) and no external resources;
+:func:`build_report` does both.  The CLI (``masterycat report``), the API
+and the bank pages call the same functions.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from engine.analysis.classical import DistractorAnalysis, ItemStatistics, distractor_analysis, response_item_statistics
 from engine.analysis.dif import MantelHaenszelResult, mantel_haenszel
-from engine.analysis.fit import (
-    InfitOutfit,
-    ModelFit,
-    PersonFit,
-    Q1Result,
-    SX2Result,
-    infit_outfit,
-    m2,
-    person_fit,
-    pv_q1,
-    sx2,
-)
-from engine.analysis.reliability import (
-    InformationCurves,
-    empirical_reliability,
-    information_curves,
-    marginal_reliability,
-)
+from engine.analysis.reliability import InformationCurves, information_curves
 from engine.irt.parameters import ItemParameters
 from engine.irt.responses import ResponseMatrix
-from engine.irt.scoring import score
 from reporting.figures import (
     ability_figure,
     dif_figure,
@@ -49,8 +37,9 @@ from reporting.figures import (
     observed_proportions,
     to_svg,
 )
+from reporting.fit_analysis import FitAnalysis, analyze_fit
 
-__all__ = ["ReportData", "analyze", "render_html", "build_report", "FLAG_RULES"]
+__all__ = ["ReportData", "DifAnalysis", "analyze", "item_flags", "render_html", "build_report", "FLAG_RULES"]
 
 #: What the report flags, in words shown on the page.
 FLAG_RULES = {
@@ -67,31 +56,56 @@ _SEVERITY = {"miskey": 3, "dif": 3, "sx2": 2, "q1": 2, "infit": 1, "rit": 1}
 
 
 @dataclass(frozen=True)
+class DifAnalysis:
+    """Mantel-Haenszel DIF between two groups of students.
+
+    Attributes
+    ----------
+    reference, focal : str
+        The groups compared.
+    group_labels : ndarray of str, shape (N,)
+        Each student's group ("" for none).
+    mantel_haenszel : MantelHaenszelResult
+        Per item.
+    """
+
+    reference: str
+    focal: str
+    group_labels: np.ndarray
+    mantel_haenszel: MantelHaenszelResult
+
+
+@dataclass(frozen=True)
 class ReportData:
-    """Everything the report shows (arrays in the parameter table's item order)."""
+    """Everything the report shows (arrays in the parameter table's item order).
+
+    Attributes
+    ----------
+    title : str
+    params : ItemParameters
+        J items.
+    responses : ResponseMatrix
+        N students x J items.
+    fit : FitAnalysis
+        Abilities, item, person and model fit, reliability.
+    notes : tuple of str
+        The fit analysis's notes and the report's own.
+    classical : ItemStatistics
+    curves : InformationCurves
+        Item and test information on 121 points of [-4, 4].
+    dif : DifAnalysis or None
+    distractors : DistractorAnalysis or None
+    """
 
     title: str
     params: ItemParameters
     responses: ResponseMatrix
-    theta: np.ndarray
-    theta_se: np.ndarray
-    sx2: SX2Result | None
-    model_fit: ModelFit | None
-    notes: tuple
-    infit: InfitOutfit
-    q1: Q1Result
-    persons: PersonFit
+    fit: FitAnalysis
+    notes: tuple[str, ...]
     classical: ItemStatistics
     curves: InformationCurves
-    marginal_reliability: float
-    empirical_reliability: float
-    dif: MantelHaenszelResult | None
-    dif_groups: tuple | None
-    group_labels: np.ndarray | None
+    dif: DifAnalysis | None
     distractors: DistractorAnalysis | None
-    latent_mean: float
-    latent_sd: float
-    residual_scores: str = "wle"
 
 
 def analyze(
@@ -99,12 +113,12 @@ def analyze(
     params: ItemParameters,
     *,
     title: str = "Calibration report",
-    groups=None,
+    groups: ArrayLike | None = None,
     reference: str | None = None,
     focal: str | None = None,
-    choices=None,
-    latent_mean: float = 0.0,
-    latent_sd: float = 1.0,
+    choices: tuple[Sequence[str] | np.ndarray, np.ndarray, ArrayLike] | None = None,
+    latent_mean: float | None = None,
+    latent_sd: float | None = None,
     seed: int = 0,
     residual_scores: str = "wle",
 ) -> ReportData:
@@ -113,15 +127,19 @@ def analyze(
     Parameters
     ----------
     responses : ResponseMatrix
-        The calibration data, columns aligned with ``params``.
+        The calibration data, N students x J items, columns aligned with ``params``.
     params : ItemParameters
+        J items.
+    title : str
     groups : array_like of str, shape (N,), optional
         Group label per student ("" for none) for the DIF section.
     reference, focal : str, optional
         The two groups compared.
-    choices : (item_ids, choices (N, J'), key (J',)), optional
+    choices : (item_ids (J',), choices (N, J'), key (J',)), optional
         Options chosen, rows in the order of ``responses.student_ids``.
-    latent_mean, latent_sd : float
+    latent_mean, latent_sd : float, optional
+        The calibration's latent distribution (default N(0, 1), estimated
+        for an all-Rasch table: :func:`reporting.fit_analysis.latent_distribution`).
     seed : int
         Seed of the plausible values of PV-Q1.
     residual_scores : {"wle", "mle", "eap"}
@@ -132,36 +150,24 @@ def analyze(
     -------
     ReportData
     """
-    if responses.n_items != params.n_items or not np.array_equal(responses.item_ids, params.item_ids):
-        raise ValueError("responses and parameters should list the same items in the same order")
-    notes = []
-    if residual_scores not in ("wle", "mle", "eap"):
-        raise ValueError(f"residual_scores should be wle, mle or eap, got {residual_scores!r}")
-    est = score(responses, params, "eap", prior_mean=latent_mean, prior_sd=latent_sd)
-    person = est if residual_scores == "eap" else score(responses, params, residual_scores)
-    s = fit_all = None
-    if responses.is_complete:
-        s = sx2(responses, params, latent_mean=latent_mean, latent_sd=latent_sd)
-        try:
-            fit_all = m2(responses, params, latent_mean=latent_mean, latent_sd=latent_sd)
-        except ValueError as err:
-            notes.append(f"M2 not computed: {err}")
-    else:
-        notes.append(
-            "S-X2 and M2 need complete data; this calibration has missing cells, so item fit rests on "
-            "plausible-value Q1 and infit/outfit."
-        )
-    io_fit = infit_outfit(responses, params, person.theta)
-    classical = response_item_statistics(responses)
-    curves = information_curves(params, np.linspace(-4, 4, 121))
-    mh = None
+    fit = analyze_fit(
+        responses, params, latent_mean=latent_mean, latent_sd=latent_sd, seed=seed, residual_scores=residual_scores
+    )
+    notes = list(fit.notes)
+    dif = None
     if groups is not None and reference is not None and focal is not None:
         matching = None
         if not responses.is_complete:
-            edges = np.quantile(est.theta, np.linspace(0, 1, 11)[1:-1])
-            matching = np.searchsorted(edges, est.theta, side="right")
+            theta = fit.eap.theta
+            edges = np.quantile(theta, np.linspace(0, 1, 11)[1:-1])
+            matching = np.searchsorted(edges, theta, side="right")
             notes.append("DIF strata are EAP deciles (the data are incomplete).")
-        mh = mantel_haenszel(responses, groups, reference, focal, matching=matching)
+        dif = DifAnalysis(
+            reference,
+            focal,
+            np.asarray(groups, dtype=object).astype(str),
+            mantel_haenszel(responses, groups, reference, focal, matching=matching),
+        )
     da = None
     if choices is not None:
         ids, opts, key = choices
@@ -170,40 +176,38 @@ def analyze(
         title=title,
         params=params,
         responses=responses,
-        theta=est.theta,
-        theta_se=est.se,
-        sx2=s,
-        model_fit=fit_all,
+        fit=fit,
         notes=tuple(notes),
-        infit=io_fit,
-        q1=pv_q1(responses, params, est.theta, est.se, np.random.default_rng(seed)),
-        persons=person_fit(responses, params, person.theta),
-        classical=classical,
-        curves=curves,
-        marginal_reliability=marginal_reliability(params, mean=latent_mean, sd=latent_sd),
-        empirical_reliability=empirical_reliability(est.theta, est.se),
-        dif=mh,
-        dif_groups=None if mh is None else (reference, focal),
-        group_labels=None if mh is None else np.asarray(groups, dtype=object).astype(str),
+        classical=response_item_statistics(responses),
+        curves=information_curves(params, np.linspace(-4, 4, 121)),
+        dif=dif,
         distractors=da,
-        latent_mean=latent_mean,
-        latent_sd=latent_sd,
-        residual_scores=residual_scores,
     )
 
 
 def item_flags(data: ReportData) -> dict[str, list[str]]:
-    """Flag names per item id (see :data:`FLAG_RULES`)."""
+    """Flag names per item id (see :data:`FLAG_RULES`).
+
+    Parameters
+    ----------
+    data : ReportData
+
+    Returns
+    -------
+    dict of str to list of str
+        Every item id of ``data.params``, in order, with its flags (possibly none).
+    """
     ids = data.params.item_ids.tolist()
+    fit = data.fit
     flags: dict[str, list[str]] = {i: [] for i in ids}
     for j, iid in enumerate(ids):
-        if data.sx2 is not None and np.isfinite(data.sx2.p[j]) and data.sx2.p[j] < 0.01:
+        if fit.sx2 is not None and np.isfinite(fit.sx2.p[j]) and fit.sx2.p[j] < 0.01:
             flags[iid].append("sx2")
-        if data.sx2 is None and np.isfinite(data.q1.p[j]) and data.q1.p[j] < 0.01:
+        if fit.sx2 is None and np.isfinite(fit.pv_q1.p[j]) and fit.pv_q1.p[j] < 0.01:
             flags[iid].append("q1")
-        if not (0.7 <= data.infit.infit[j] <= 1.3 and 0.7 <= data.infit.outfit[j] <= 1.3):
+        if not (0.7 <= fit.infit.infit[j] <= 1.3 and 0.7 <= fit.infit.outfit[j] <= 1.3):
             flags[iid].append("infit")
-        if data.dif is not None and data.dif.ets_class[j] in ("B", "C", "BB", "CC"):
+        if data.dif is not None and data.dif.mantel_haenszel.ets_class[j] in ("B", "C", "BB", "CC"):
             flags[iid].append("dif")
         if np.isfinite(data.classical.corrected_item_total[j]) and data.classical.corrected_item_total[j] < 0.15:
             flags[iid].append("rit")
@@ -239,7 +243,7 @@ tr.flag td{background:#fff3f0}
 """
 
 
-def _fmt(v, digits: int = 3) -> str:
+def _fmt(v: Any, digits: int = 3) -> str:
     if v is None:
         return ""
     if isinstance(v, (str, np.str_)):
@@ -254,7 +258,7 @@ def _fmt(v, digits: int = 3) -> str:
     return f"{v:.{digits}f}"
 
 
-def _table(header: list[str], rows: list[list], flagged: list[bool] | None = None) -> str:
+def _table(header: list[str], rows: list[list[str]], flagged: list[bool] | None = None) -> str:
     head = "".join(
         f'<th class="id">{html.escape(h)}</th>' if i == 0 else f"<th>{html.escape(h)}</th>"
         for i, h in enumerate(header)
@@ -294,23 +298,23 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
         ("students", f"{data.responses.n_students}"),
         ("items", f"{p.n_items}"),
         ("responses", f"{data.responses.n_responses}"),
-        ("marginal reliability", _fmt(data.marginal_reliability)),
-        ("empirical reliability (EAP)", _fmt(data.empirical_reliability)),
+        ("marginal reliability", _fmt(data.fit.marginal_reliability)),
+        ("empirical reliability (EAP)", _fmt(data.fit.empirical_reliability)),
         ("coefficient alpha", _fmt(data.classical.alpha)),
     ]
-    if data.model_fit is not None:
-        mf = data.model_fit
+    if data.fit.model_fit is not None:
+        mf = data.fit.model_fit
         cards.append((f"{mf.statistic} (df, p)", f"{mf.m2:.2f} ({mf.df}, {_fmt(mf.p)})"))
         cards.append(("RMSEA", _fmt(mf.rmsea)))
     cards.append(("items flagged", f"{n_flagged}"))
-    lz = data.persons.lz
+    lz = data.fit.persons.lz
     cards.append(
         ("students with lz < -1.645", f"{int(np.sum(lz < -1.645))} ({np.mean(lz[np.isfinite(lz)] < -1.645):.1%})")
     )
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(data.title)}</title><style>{_CSS}</style></head><body>",
-        f"<header><h1>{html.escape(data.title)}</h1><p>models: {html.escape(models)} &middot; latent N({data.latent_mean:g}, {data.latent_sd:g}&sup2;) &middot; generated {html.escape(when)}</p></header><main>",
+        f"<header><h1>{html.escape(data.title)}</h1><p>models: {html.escape(models)} &middot; latent N({data.fit.latent.mean:g}, {data.fit.latent.sd:g}&sup2;) &middot; generated {html.escape(when)}</p></header><main>",
         "<h2>Summary</h2><div class='cards'>",
         *[f"<div class='card'><div class='v'>{v}</div><div class='k'>{html.escape(k)}</div></div>" for k, v in cards],
         "</div>",
@@ -333,7 +337,11 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
         "<h2>Students</h2><p class='note'>EAP estimates against the calibration's latent distribution, and the "
         "standardized log-likelihood lz of each student's answers (large negative values: aberrant patterns; "
         "about 5 % fall below -1.645 when the model fits).</p><div class='wide'>",
-        to_svg(ability_figure(data.theta, data.persons.lz, latent_mean=data.latent_mean, latent_sd=data.latent_sd)),
+        to_svg(
+            ability_figure(
+                data.fit.eap.theta, data.fit.persons.lz, latent_mean=data.fit.latent.mean, latent_sd=data.fit.latent.sd
+            )
+        ),
         "</div>",
     ]
 
@@ -359,7 +367,7 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
     out += ["<h2>Item parameters</h2>", _table(header, rows, [bool(flags[i]) for i in ids])]
 
     # fit
-    s = data.sx2
+    s = data.fit.sx2
     rows = []
     for j in range(p.n_items):
         rows.append(
@@ -369,14 +377,14 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
                 _fmt(s.df[j] if s else None),
                 _fmt(s.p[j] if s else None),
                 _fmt(s.rmsea[j] if s else None),
-                _fmt(data.q1.x2[j], 2),
-                _fmt(data.q1.df[j], 1),
-                _fmt(data.q1.p[j]),
-                _fmt(data.infit.infit[j]),
-                _fmt(data.infit.outfit[j]),
-                _fmt(data.infit.z_infit[j], 2),
-                _fmt(data.infit.z_outfit[j], 2),
-                _fmt(data.infit.zh[j], 2),
+                _fmt(data.fit.pv_q1.x2[j], 2),
+                _fmt(data.fit.pv_q1.df[j], 1),
+                _fmt(data.fit.pv_q1.p[j]),
+                _fmt(data.fit.infit.infit[j]),
+                _fmt(data.fit.infit.outfit[j]),
+                _fmt(data.fit.infit.z_infit[j], 2),
+                _fmt(data.fit.infit.z_outfit[j], 2),
+                _fmt(data.fit.infit.zh[j], 2),
                 _tags(flags[ids[j]]),
             ]
         )
@@ -385,7 +393,7 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
         "<p class='note'>S-X2: Orlando-Thissen summed-score statistic (cells collapsed as in mirt). "
         "PV-Q1: Yen's statistic over ten ability groups on plausible values, averaged over 30 draws "
         "(works with missing data; Q1 on EAP scores rejects good items far too often). "
-        f"Infit/outfit: mean squares at {data.residual_scores.upper()} scores "
+        f"Infit/outfit: mean squares at {data.fit.residual_scores.upper()} scores "
         "(expected 1; estimated abilities pull them a little below). "
         "Zh: standardized log-likelihood of the "
         "item's responses (mirt's Zh).</p>",
@@ -412,29 +420,29 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
     ]
 
     # classical
-    c = data.classical
+    classical = data.classical
     rows = [
         [
             html.escape(ids[j]),
-            _fmt(c.n[j]),
-            _fmt(c.p_value[j]),
-            _fmt(c.point_biserial[j]),
-            _fmt(c.corrected_item_total[j]),
-            _fmt(c.alpha_if_deleted[j]),
+            _fmt(classical.n[j]),
+            _fmt(classical.p_value[j]),
+            _fmt(classical.point_biserial[j]),
+            _fmt(classical.corrected_item_total[j]),
+            _fmt(classical.alpha_if_deleted[j]),
         ]
         for j in range(p.n_items)
     ]
     out += [
         "<h2>Classical item statistics</h2>",
-        f"<p class='note'>Coefficient alpha {_fmt(c.alpha)} on {c.n_complete} complete records; "
-        f"total score mean {c.total_mean:.2f}, sd {c.total_sd:.2f}.</p>",
+        f"<p class='note'>Coefficient alpha {_fmt(classical.alpha)} on {classical.n_complete} complete records; "
+        f"total score mean {classical.total_mean:.2f}, sd {classical.total_sd:.2f}.</p>",
         _table(["item", "n", "p-value", "item-total r", "corrected r", "alpha if deleted"], rows),
     ]
 
     # DIF
     if data.dif is not None:
-        d = data.dif
-        ref, foc = data.dif_groups
+        d = data.dif.mantel_haenszel
+        ref, foc = data.dif.reference, data.dif.focal
         rows = [
             [
                 html.escape(ids[j]),
@@ -464,7 +472,7 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
         ]
 
     # per-item plots
-    obs = observed_proportions(data.responses, data.theta, p.n_categories - 1)
+    obs = observed_proportions(data.responses, data.fit.eap.theta, p.n_categories - 1)
     da_pos = {} if data.distractors is None else {iid: k for k, iid in enumerate(data.distractors.item_ids.tolist())}
     out.append(
         "<h2>Item characteristic curves</h2><p class='note'>Curve: the model. Dots: observed mean score of "
@@ -479,10 +487,12 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
         iid = ids[j]
         cls = "item flagged" if flags[iid] else "item"
         out.append(f"<div class='{cls}'>{to_svg(icc_figure(p, j, obs, title=f'{iid} ({p.model[j]})'))}")
-        if "dif" in flags[iid]:
-            ref, foc = data.dif_groups
-            out.append(to_svg(dif_figure(p, j, data.responses, data.theta, data.group_labels, ref, foc)))
-        if iid in da_pos:
+        if data.dif is not None and "dif" in flags[iid]:
+            dif = data.dif
+            out.append(
+                to_svg(dif_figure(p, j, data.responses, data.fit.eap.theta, dif.group_labels, dif.reference, dif.focal))
+            )
+        if data.distractors is not None and iid in da_pos:
             out.append(to_svg(distractor_figure(data.distractors, da_pos[iid])))
         out.append(f"<div>{_tags(flags[iid])}</div></div>")
     out.append("</div>")
@@ -492,8 +502,21 @@ def render_html(data: ReportData, *, generated: str | None = None, max_item_plot
     return "\n".join(out)
 
 
-def build_report(responses: ResponseMatrix, params: ItemParameters, **options) -> str:
-    """:func:`analyze` then :func:`render_html`; returns the HTML text."""
+def build_report(responses: ResponseMatrix, params: ItemParameters, **options: Any) -> str:
+    """:func:`analyze` then :func:`render_html`; returns the HTML text.
+
+    Parameters
+    ----------
+    responses : ResponseMatrix
+    params : ItemParameters
+    **options
+        Keywords of :func:`analyze`, and ``generated`` and ``max_item_plots``
+        of :func:`render_html`.
+
+    Returns
+    -------
+    str
+    """
     generated = options.pop("generated", None)
     max_item_plots = options.pop("max_item_plots", 60)
     return render_html(analyze(responses, params, **options), generated=generated, max_item_plots=max_item_plots)
