@@ -2,21 +2,47 @@
 
 ``log P(x_i | theta_q) = sum_j log P_j(x_ij | theta_q)`` over answered items
 is :meth:`engine.irt.responses.ResponseMatrix.gather` of the table of log
-category probabilities: matrix products on dense (BLAS) and sparse
-(scipy.sparse) data alike, in log space throughout.  This is the E-step's
-and EAP scoring's hot kernel.
+category probabilities (:func:`log_probability_table`): matrix products on
+dense (BLAS) and sparse (scipy.sparse) data alike, in log space throughout.
+This is the E-step's and EAP scoring's hot kernel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from engine.irt.parameters import ItemParameters
+from engine.irt.parameters import ItemGroup, ItemParameters
 from engine.irt.responses import ResponseMatrix
 
-__all__ = ["grid_log_likelihood", "check_aligned"]
+__all__ = ["grid_log_likelihood", "log_probability_table", "check_aligned"]
 
 _TINY = 1e-300
+
+
+def log_probability_table(groups: Sequence[ItemGroup], nodes: np.ndarray, n_items: int, kmax: int) -> np.ndarray:
+    """``log P_j(x = k | theta_q)`` of every item on the grid.
+
+    Parameters
+    ----------
+    groups : sequence of ItemGroup
+        The items, by family (their ``eta`` are the parameters used).
+    nodes : ndarray, shape (Q,)
+    n_items : int
+        J, the items the groups' indices point into.
+    kmax : int
+        The largest number of categories.
+
+    Returns
+    -------
+    ndarray, shape (Q, J, Kmax)
+        Zero past an item's number of categories (never gathered).
+    """
+    table = np.zeros((len(nodes), n_items, kmax))
+    for g in groups:
+        table[:, g.index, : g.n_categories] = np.log(np.maximum(g.probabilities(nodes), _TINY))
+    return table
 
 
 def grid_log_likelihood(responses: ResponseMatrix, params: ItemParameters, nodes: np.ndarray) -> np.ndarray:
@@ -35,7 +61,8 @@ def grid_log_likelihood(responses: ResponseMatrix, params: ItemParameters, nodes
     ndarray, shape (N, Q)
     """
     check_aligned(responses, params)
-    return responses.gather(np.log(np.maximum(params.category_probabilities(nodes), _TINY)))
+    nodes = np.atleast_1d(np.asarray(nodes, dtype=float))
+    return responses.gather(log_probability_table(params.groups, nodes, params.n_items, params.max_categories))
 
 
 def check_aligned(responses: ResponseMatrix, params: ItemParameters) -> None:

@@ -102,6 +102,18 @@ def test_lsat7_one_pl_matches_mirt_constrained_slopes(lsat7):
     assert fit.params.se["a"][0] == pytest.approx((1.138 - 0.885) / (2 * Z975), rel=0.15)
 
 
+def test_one_pl_is_rasch_with_its_latent_sd_as_the_common_slope(lsat7):
+    """The 1PL's latent distribution is N(0, 1): the Rasch sd and its SE become the common slope's."""
+    _, responses = lsat7
+    one_pl, rasch = calibrate(responses, "1pl"), calibrate(responses, "rasch")
+    assert one_pl.latent_sd == 1.0 and one_pl.latent_mean == 0.0 and one_pl.latent_se == {}
+    np.testing.assert_allclose(one_pl.params.a, rasch.latent_sd, rtol=1e-12)
+    np.testing.assert_allclose(one_pl.params.se["a"], rasch.latent_se["sd"], rtol=1e-12)
+    np.testing.assert_allclose(one_pl.params.b, rasch.params.b / rasch.latent_sd, rtol=1e-12)
+    assert one_pl.loglik == pytest.approx(rasch.loglik, abs=1e-12)
+    assert one_pl.groups[0].sd == 1.0 and np.isnan(one_pl.groups[0].sd_se)
+
+
 def test_lsat7_3pl_matches_mirt(lsat7):
     _, responses = lsat7
     fit = calibrate(responses, "3pl")

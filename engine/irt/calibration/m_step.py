@@ -1,0 +1,196 @@
+"""The M-step: new item parameters and latent distributions from the expected counts.
+
+Items are independent given the expected counts ``r[q, j, k]``, so each
+group's items take Fisher-scoring steps together, as batched small linear
+systems, with step halving so that each item's expected complete-data
+log-posterior never decreases (:func:`m_step_items`).  Each population's
+latent mean and log sd, where free, maximize the expected log prior weights
+of its students (:func:`m_step_latent`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from scipy.optimize import minimize
+
+from engine.irt.calibration.estimation_scale import from_phi, to_phi, valid_parameters
+from engine.irt.calibration.priors import ItemPriors
+from engine.irt.parallel import THREADS, thread_map
+from engine.irt.parameters import ItemGroup
+from engine.irt.quadrature import normal_log_weights
+
+__all__ = ["item_objective", "restrict", "m_step_items", "m_step_latent"]
+
+_TINY = 1e-300
+
+
+def item_objective(
+    group: ItemGroup, eta: np.ndarray, counts: np.ndarray, nodes: np.ndarray, priors: ItemPriors
+) -> np.ndarray:
+    """Expected complete-data log-posterior of each item, shape (n,); -inf where ``eta`` (n, p) is invalid.
+
+    ``counts`` (Q, n, K) are the expected category counts of the group's items.
+    """
+    p = group.family.probabilities(nodes, eta, group.n_categories)
+    value = np.einsum("qnk,qnk->n", counts, np.log(np.maximum(p, _TINY))) + priors.log_density(group, eta)
+    return np.where(valid_parameters(group, eta), value, -np.inf)
+
+
+def restrict(group: ItemGroup, rows: np.ndarray) -> ItemGroup:
+    """The group restricted to some of its items (``rows``, positions in the group)."""
+    return replace(group, index=group.index[rows], eta=group.eta[rows], free=group.free[rows])
+
+
+def _scoring_step(
+    group: ItemGroup, eta: np.ndarray, counts: np.ndarray, nodes: np.ndarray, priors: ItemPriors
+) -> np.ndarray:
+    """One Fisher-scoring step on the estimation scale for each item, (n, p).
+
+    Only the parameters free for some item of the group enter the linear
+    systems (a 2PL item solves 2 x 2, not 4 x 4).
+    """
+    n, npar = eta.shape
+    active = np.flatnonzero(group.free.any(axis=0))
+    free = group.free[:, active]
+    m = len(active)
+    grad, info = group.family.score_and_information(nodes, eta, group.n_categories, counts, active)
+    # chain rule to the estimation scale (asymptotes on the logit scale)
+    chain = np.ones((n, m))
+    for x, col in enumerate(active):
+        if col in group.logit:
+            chain[:, x] = np.where(group.free[:, col], eta[:, col] * (1.0 - eta[:, col]), 1.0)
+    grad *= chain
+    info *= chain[:, :, None] * chain[:, None, :]
+    prior_grad, prior_curve = priors.gradient_and_curvature(group, eta)
+    grad += prior_grad[:, active]
+    info[:, np.arange(m), np.arange(m)] += prior_curve[:, active]
+    eye = np.eye(m)
+    info = np.where(free[:, :, None] & free[:, None, :], info, eye[None])
+    grad = np.where(free, grad, 0.0)
+    # a ridge relative to the item's information keeps the system well
+    # conditioned when an asymptote sits at its boundary (logit -> -inf)
+    scale_info = np.trace(info, axis1=1, axis2=2) / m
+    info += (1e-6 * scale_info + 1e-9)[:, None, None] * eye[None]
+    step = np.zeros((n, npar))
+    step[:, active] = np.clip(np.linalg.solve(info, grad[..., None])[..., 0], -2.0, 2.0)
+    return step
+
+
+def _m_step_group(
+    group: ItemGroup,
+    eta: np.ndarray,
+    counts: np.ndarray,
+    nodes: np.ndarray,
+    priors: ItemPriors,
+    n_newton: int = 10,
+    tol: float = 1e-7,
+) -> np.ndarray:
+    """Fisher-scoring steps for every item of a group at once, (n, p).
+
+    A step-halving line search keeps each item's expected complete-data
+    log-likelihood from decreasing.  Items leave the working set once their
+    step is below ``tol``, and the line search re-evaluates only the items
+    whose step is not yet accepted, so late EM cycles touch few items.
+    """
+    eta = eta.copy()
+    work = np.flatnonzero(group.free.any(axis=1))
+    if len(work) == 0:
+        return eta
+    current = np.full(len(eta), -np.inf)
+    current[work] = item_objective(restrict(group, work), eta[work], counts[:, work], nodes, priors)
+    for _ in range(n_newton):
+        sub, sub_eta, sub_counts = restrict(group, work), eta[work], counts[:, work]
+        step = _scoring_step(sub, sub_eta, sub_counts, nodes, priors)
+        phi = to_phi(sub, sub_eta)
+        scale = np.ones(len(work))
+        size = np.max(np.abs(step), axis=1)
+        settled = size < tol
+        work, step, phi, scale, size = work[~settled], step[~settled], phi[~settled], scale[~settled], size[~settled]
+        sub, sub_counts = restrict(sub, np.flatnonzero(~settled)), sub_counts[:, ~settled]
+        pending = np.arange(len(work))
+        for _ in range(12):
+            part = restrict(sub, pending)
+            trial = from_phi(part, phi[pending] + scale[pending, None] * step[pending])
+            value = item_objective(part, trial, sub_counts[:, pending], nodes, priors)
+            # rounding of a sum over the grid: compare to a relative tolerance
+            ok = value >= current[work[pending]] - 1e-11 * (1.0 + np.abs(current[work[pending]]))
+            eta[work[pending[ok]]] = trial[ok]
+            current[work[pending[ok]]] = value[ok]
+            pending = pending[~ok]
+            if len(pending) == 0:
+                break
+            scale[pending] *= 0.5
+        work = work[scale * size >= tol]
+        if len(work) == 0:
+            break
+    return eta
+
+
+def m_step_items(
+    group: ItemGroup,
+    eta: np.ndarray,
+    counts: np.ndarray,
+    nodes: np.ndarray,
+    priors: ItemPriors,
+    chunk_items: int = 4000,
+) -> np.ndarray:
+    """New internal parameters (n, p) of a group's items from their expected counts (Q, n, K).
+
+    Large groups are split into blocks of items, one thread per core.
+    """
+    n = len(eta)
+    if n < 2 * chunk_items or THREADS == 1:
+        return _m_step_group(group, eta, counts, nodes, priors)
+    edges = np.linspace(0, n, THREADS + 1).astype(int)
+    parts = thread_map(
+        lambda k: _m_step_group(
+            restrict(group, np.arange(edges[k], edges[k + 1])),
+            eta[edges[k] : edges[k + 1]],
+            counts[:, edges[k] : edges[k + 1]],
+            nodes,
+            priors,
+        ),
+        range(THREADS),
+    )
+    return np.concatenate(parts)
+
+
+def _latent_objective(latent: np.ndarray, nodes: np.ndarray, node_counts: np.ndarray) -> float:
+    """Expected log prior weight of a population's students under N(mean, exp(log sd)^2)."""
+    lw = normal_log_weights(nodes, latent[0], np.exp(latent[1]))
+    return float(node_counts @ lw)
+
+
+def m_step_latent(latent: np.ndarray, free: np.ndarray, nodes: np.ndarray, node_counts: np.ndarray) -> np.ndarray:
+    """New ``(mean, log sd)`` of one population's latent distribution, shape (2,).
+
+    Parameters
+    ----------
+    latent : ndarray, shape (2,)
+        Current ``(mean, log sd)``; fixed entries are kept.
+    free : ndarray of bool, shape (2,)
+    nodes : ndarray, shape (Q,)
+    node_counts : ndarray, shape (Q,)
+        Expected number of the population's students at each node.
+    """
+    if not free.any():
+        return latent
+    total = node_counts.sum()
+    mean = float(node_counts @ nodes / total) if free[0] else latent[0]
+    var = float(node_counts @ (nodes - mean) ** 2 / total)
+    start = np.array([mean, 0.5 * np.log(max(var, 1e-4))])
+    if not free[1]:
+        start[1] = latent[1]
+
+    # the moment estimates are exact for a continuous normal; refine on the grid
+    def negative(v: np.ndarray) -> float:
+        x = start.copy()
+        x[free] = v
+        return -_latent_objective(x, nodes, node_counts)
+
+    res = minimize(negative, start[free], method="BFGS", options={"gtol": 1e-9})
+    out = start.copy()
+    out[free] = res.x
+    return out

@@ -1,0 +1,361 @@
+"""Standard errors: the observed information of the marginal likelihood by Louis' identity.
+
+``I = E[-d2 log f] - sum_i Cov_post(d log f_i)``: the complete-data
+information minus the posterior covariance of each student's complete-data
+score.  ``louis`` builds the full matrix over every free parameter (items and
+latent distributions) and inverts it; ``block`` keeps each item's diagonal
+block (and the latent block), for banks too large for the full matrix.  The
+covariance on the estimation scale is carried to the reported parameters by
+the delta method (:func:`se_table`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.irt.calibration.e_step import EStep
+from engine.irt.calibration.estimation_scale import from_phi, phi_jacobian, to_phi
+from engine.irt.calibration.layout import ParameterLayout
+from engine.irt.calibration.populations import Populations
+from engine.irt.calibration.priors import ItemPriors
+from engine.irt.models import GRADED, LOGISTIC
+from engine.irt.parallel import thread_map
+from engine.irt.parameters import ItemGroup, ItemParameters, group_positions
+from engine.irt.quadrature import normal_log_weights
+from engine.irt.responses import ResponseMatrix
+
+__all__ = ["Covariance", "covariance", "se_table", "SE_METHODS"]
+
+SE_METHODS = ("auto", "louis", "block", "none")
+_TINY = 1e-300
+#: ``auto`` picks ``louis`` while N * Q * P^2 stays below this.
+_LOUIS_LIMIT = 2e9
+
+
+@dataclass(frozen=True)
+class Covariance:
+    """Covariance of the estimates on the estimation scale.
+
+    Attributes
+    ----------
+    item : list of ndarray, shape (n, p, p)
+        Per item group; zero rows and columns for fixed parameters.
+    cross : list of ndarray, shape (n, p, G, 2)
+        Per item group, the covariances of item and latent parameters
+        (zero for ``block``).
+    latent : ndarray, shape (G, 2, 2)
+        Per population, over ``(mean, log sd)``; zero where fixed.
+    method : str
+        ``louis`` or ``block``.
+    """
+
+    item: list[np.ndarray]
+    cross: list[np.ndarray]
+    latent: np.ndarray
+    method: str
+
+
+def _item_gradient(
+    group: ItemGroup, eta: np.ndarray, counts: np.ndarray, nodes: np.ndarray, priors: ItemPriors
+) -> np.ndarray:
+    """Gradient of the expected complete-data log-posterior in phi, (n, p)."""
+    p = group.family.probabilities(nodes, eta, group.n_categories)
+    jac = phi_jacobian(group, nodes, eta)
+    grad = np.einsum("qnk,qnkp->np", counts / np.maximum(p, _TINY), jac)
+    return np.asarray(grad + priors.gradient_and_curvature(group, eta)[0])
+
+
+def _complete_hessian(
+    group: ItemGroup, eta: np.ndarray, counts: np.ndarray, nodes: np.ndarray, priors: ItemPriors, h: float = 1e-5
+) -> np.ndarray:
+    """Hessian of the expected complete-data log-likelihood in phi, (n, p, p).
+
+    Central differences of the analytic gradient, one parameter index at a
+    time for all items of the group (items are independent).
+    """
+    n, npar = eta.shape
+    phi = to_phi(group, eta)
+    hess = np.zeros((n, npar, npar))
+    for m in range(npar):
+        if not group.free[:, m].any():
+            continue
+        up, down = phi.copy(), phi.copy()
+        up[:, m] += h
+        down[:, m] -= h
+        g_up = _item_gradient(group, from_phi(group, up), counts, nodes, priors)
+        g_down = _item_gradient(group, from_phi(group, down), counts, nodes, priors)
+        hess[:, :, m] = (g_up - g_down) / (2 * h)
+    return 0.5 * (hess + np.transpose(hess, (0, 2, 1)))
+
+
+def _latent_scores(latent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """d log w_q / d(mean, log sd) on the grid, shape (Q, 2), for one population's ``(mean, log sd)``."""
+    sd = np.exp(latent[1])
+    w = np.exp(normal_log_weights(nodes, latent[0], sd))
+    z = (nodes - latent[0]) / sd
+    d_mean = z / sd
+    d_logsd = z * z
+    return np.column_stack([d_mean - w @ d_mean, d_logsd - w @ d_logsd])
+
+
+def _latent_hessian(
+    latent: np.ndarray, nodes: np.ndarray, node_counts: np.ndarray, free: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
+    """Hessian (2, 2) of one population's expected log prior weights in ``(mean, log sd)``."""
+    out = np.zeros((2, 2))
+    for m in range(2):
+        if not free[m]:
+            continue
+        up, down = latent.copy(), latent.copy()
+        up[m] += h
+        down[m] -= h
+        out[:, m] = (node_counts @ _latent_scores(up, nodes) - node_counts @ _latent_scores(down, nodes)) / (2 * h)
+    return 0.5 * (out + out.T)
+
+
+def _category_scores(group: ItemGroup, eta: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """d log P_k / d phi on the grid, shape (Q, n, K, p)."""
+    p = group.family.probabilities(nodes, eta, group.n_categories)
+    return np.asarray(phi_jacobian(group, nodes, eta) / np.maximum(p, _TINY)[..., None])
+
+
+def covariance(
+    responses: ResponseMatrix,
+    layout: ParameterLayout,
+    populations: Populations,
+    etas: Sequence[np.ndarray],
+    latent: np.ndarray,
+    nodes: np.ndarray,
+    estep: EStep,
+    priors: ItemPriors,
+    method: str,
+) -> Covariance:
+    """Observed-information covariance of the free parameters (Louis' identity).
+
+    Parameters
+    ----------
+    responses : ResponseMatrix
+    layout : ParameterLayout
+    populations : Populations
+    etas : sequence of ndarray, shape (n, p) each
+        The estimates, per item group.
+    latent : ndarray, shape (G, 2)
+        The estimated ``(mean, log sd)`` of each population.
+    nodes : ndarray, shape (Q,)
+    estep : EStep
+        The E-step at the estimates.
+    priors : ItemPriors
+    method : {"auto", "louis", "block"}
+
+    Returns
+    -------
+    Covariance
+    """
+    n_free, q = layout.size, len(nodes)
+    if method == "auto":
+        method = "louis" if responses.n_students * q * n_free**2 <= _LOUIS_LIMIT else "block"
+    post, counts = estep.posterior, estep.counts
+    n_pop = layout.n_populations
+    lat_free = layout.latent_free
+    lat_slice = slice(layout.n_item_free, layout.size)
+    # (G, Q, L): each population's latent scores in its own columns of the latent block
+    lat_scores = np.zeros((n_pop, q, layout.size - layout.n_item_free))
+    lat_complete = np.zeros((layout.size - layout.n_item_free,) * 2)
+    for pop in range(n_pop):
+        cols = layout.latent_columns[pop][lat_free[pop]] - layout.n_item_free
+        lat_scores[pop][:, cols] = _latent_scores(latent[pop], nodes)[:, lat_free[pop]]
+        hessian = _latent_hessian(latent[pop], nodes, estep.node_counts[pop], lat_free[pop])
+        lat_complete[np.ix_(cols, cols)] = -hessian[np.ix_(lat_free[pop], lat_free[pop])]
+    complete = [
+        -_complete_hessian(g, eta, counts[:, g.index, : g.n_categories], nodes, priors)
+        for g, eta in zip(layout.groups, etas)
+    ]
+    scores = [_category_scores(g, eta, nodes) for g, eta in zip(layout.groups, etas)]
+    group_of, row_of = group_positions(layout.groups, responses.n_items)
+    stud, item, score = responses.student, responses.item, responses.score
+    obs_group = group_of[item]
+
+    if method == "louis":
+        info = np.zeros((n_free, n_free))
+        s_total = np.zeros((responses.n_students, n_free))
+        for qi in range(q):
+            gq = np.zeros((responses.n_students, n_free))
+            for gi, g in enumerate(layout.groups):
+                sel = obs_group == gi
+                rows, st, sc = row_of[item[sel]], stud[sel], score[sel]
+                for m in range(g.free.shape[1]):
+                    col = layout.columns[gi][rows, m]
+                    ok = col >= 0
+                    gq[st[ok], col[ok]] = scores[gi][qi, rows[ok], sc[ok], m]
+            gq[:, lat_slice] = lat_scores[:, qi][populations.code]
+            weighted = gq * post[:, qi : qi + 1]
+            info -= gq.T @ weighted
+            s_total += weighted
+        info += s_total.T @ s_total
+        for cols, block in zip(layout.columns, complete):
+            for a in range(block.shape[1]):
+                for b in range(block.shape[2]):
+                    ok = (cols[:, a] >= 0) & (cols[:, b] >= 0)
+                    info[cols[ok, a], cols[ok, b]] += block[ok, a, b]
+        info[lat_slice, lat_slice] += lat_complete
+        full = _safe_inverse(info)
+        item_cov, cross = [], []
+        for g, cols in zip(layout.groups, layout.columns):
+            safe = np.where(cols >= 0, cols, 0)
+            c = full[safe[:, :, None], safe[:, None, :]]
+            c *= (cols >= 0)[:, :, None] & (cols >= 0)[:, None, :]
+            item_cov.append(c)
+            x = np.zeros(g.free.shape + lat_free.shape)
+            x[..., lat_free] = full[safe][:, :, lat_slice]
+            x *= (cols >= 0)[:, :, None, None]
+            cross.append(x)
+        return Covariance(item_cov, cross, _latent_blocks(full, layout), method)
+
+    # block: each item's diagonal block of the exact information, chunked over answers
+    item_cov, cross = [], []
+    for gi, g in enumerate(layout.groups):
+        sc = scores[gi]
+        cnt = counts[:, g.index, : g.n_categories]
+        block = complete[gi] - np.einsum("qnk,qnkp,qnkr->npr", cnt, sc, sc)
+        block += _score_outer_products(responses, post, sc, g, gi, obs_group, row_of)
+        both = g.free[:, :, None] & g.free[:, None, :]
+        eye = np.eye(block.shape[1])[None]
+        inv = _safe_inverse(np.where(both, block, eye))
+        item_cov.append(np.where(both, inv, 0.0))
+        cross.append(np.zeros(g.free.shape + lat_free.shape))
+    latent_full = np.zeros((n_free, n_free))
+    if lat_free.any():
+        lat_info = lat_complete.copy()
+        s_lat = np.zeros((responses.n_students, lat_complete.shape[0]))
+        for pop in range(n_pop):
+            members = populations.members(pop)
+            s_lat[members] = post[members] @ lat_scores[pop]
+            lat_info -= lat_scores[pop].T @ (estep.node_counts[pop][:, None] * lat_scores[pop])
+        lat_info += s_lat.T @ s_lat
+        latent_full[lat_slice, lat_slice] = _safe_inverse(lat_info)
+    return Covariance(item_cov, cross, _latent_blocks(latent_full, layout), method)
+
+
+def _latent_blocks(full: np.ndarray, layout: ParameterLayout) -> np.ndarray:
+    """Each population's (2, 2) block of a covariance over the packed vector, (G, 2, 2), zero where fixed."""
+    out = np.zeros(layout.latent_free.shape + (2,))
+    for g, (free, cols) in enumerate(zip(layout.latent_free, layout.latent_columns)):
+        out[g][np.ix_(free, free)] = full[np.ix_(cols[free], cols[free])]
+    return out
+
+
+def _score_outer_products(
+    responses: ResponseMatrix,
+    post: np.ndarray,
+    scores: np.ndarray,
+    group: ItemGroup,
+    gi: int,
+    obs_group: np.ndarray,
+    row_of: np.ndarray,
+    chunk: int = 100_000,
+) -> np.ndarray:
+    """Sum over students of s_ij s_ij^T for the items of one group, (n, p, p).
+
+    ``s_ij = sum_q post_iq d log P_j(x_ij | theta_q) / d phi`` is student i's
+    marginal score for item j.  Dense data: one matrix product per group;
+    sparse data: chunks of answers, never an (N, J) array.
+    """
+    n, npar = len(group.index), scores.shape[-1]
+    active = np.flatnonzero(group.free.any(axis=0))
+    out = np.zeros((n, npar, npar))
+    if responses.dense is not None:
+        q = scores.shape[0]
+        x = responses.dense[:, group.index]
+        picked = np.zeros((post.shape[0], n, len(active)))
+        for k in range(scores.shape[2]):
+            per_cat = (post @ np.ascontiguousarray(scores[:, :, k][..., active]).reshape(q, -1)).reshape(picked.shape)
+            picked += (x == k)[:, :, None] * per_cat
+        out[:, active[:, None], active[None, :]] = np.einsum("inp,inr->npr", picked, picked, optimize=True)
+        return out
+    # (n, K, m, Q): one contiguous row of grid values per item, category and parameter
+    table = np.ascontiguousarray(scores[..., active].transpose(1, 2, 3, 0))
+    members = np.flatnonzero(obs_group == gi)
+
+    def chunk_sums(start: int) -> np.ndarray:
+        sel = members[start : start + chunk]
+        rows = row_of[responses.item[sel]]
+        weights = post[responses.student[sel]][:, :, None]  # (o, Q, 1)
+        per_obs = np.matmul(table[rows, responses.score[sel]], weights)[:, :, 0]  # (o, m)
+        sums = np.zeros((n, len(active), len(active)))
+        for x in range(len(active)):
+            for y in range(x, len(active)):
+                sums[:, x, y] = sums[:, y, x] = np.bincount(rows, per_obs[:, x] * per_obs[:, y], minlength=n)
+        return sums
+
+    total = sum(thread_map(chunk_sums, range(0, len(members), chunk)))
+    out[:, active[:, None], active[None, :]] = total
+    return out
+
+
+def _safe_inverse(info: np.ndarray) -> np.ndarray:
+    """Inverse of a (batch of) information matrix; pseudo-inverse if singular."""
+    try:
+        return np.asarray(np.linalg.inv(info))
+    except np.linalg.LinAlgError:
+        return np.asarray(np.linalg.pinv(info))
+
+
+def _reported(group: ItemGroup, eta: np.ndarray) -> np.ndarray:
+    """Reported parameters of a group, (n, R): (a, b, c, d) or (a, b1..b{K-1})."""
+    a = eta[:, :1]
+    if group.family is LOGISTIC:
+        return np.column_stack([a, -eta[:, 1] / eta[:, 0], eta[:, 2], eta[:, 3]])
+    if group.family is GRADED:
+        return np.column_stack([a, -eta[:, 1:] / a])
+    steps = np.diff(np.column_stack([np.zeros(len(eta)), eta[:, 1:]]), axis=1)
+    return np.column_stack([a, -steps / a])
+
+
+def _reported_se(group: ItemGroup, eta: np.ndarray, cov: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Delta-method standard errors of the reported parameters, (n, R), from the covariance (n, p, p)."""
+    phi = to_phi(group, eta)
+    base = _reported(group, eta)
+    jac = np.zeros(base.shape + (phi.shape[1],))
+    for m in range(phi.shape[1]):
+        if not group.free[:, m].any():
+            continue
+        up, down = phi.copy(), phi.copy()
+        up[:, m] += h
+        down[:, m] -= h
+        jac[:, :, m] = (_reported(group, from_phi(group, up)) - _reported(group, from_phi(group, down))) / (2 * h)
+    var = np.einsum("nrp,npq,nrq->nr", jac, cov, jac)
+    return np.sqrt(np.maximum(var, 0.0))
+
+
+def se_table(
+    params: ItemParameters, groups: Sequence[ItemGroup], etas: Sequence[np.ndarray], cov: Covariance
+) -> dict[str, np.ndarray]:
+    """Standard errors by reported column name, each (J,); NaN where not estimated."""
+    j = params.n_items
+    out = {name: np.full(j, np.nan) for name in ("a", "b", "c", "d")}
+    for m in range(1, params.thresholds.shape[1] + 1):
+        out[f"b{m}"] = np.full(j, np.nan)
+    for g, eta, c in zip(groups, etas, cov.item):
+        se = _reported_se(g, eta, c)
+        names = (
+            ("a", "b", "c", "d") if g.family is LOGISTIC else ("a",) + tuple(f"b{m}" for m in range(1, g.n_categories))
+        )
+        estimated = _estimated_columns(g)
+        for r, name in enumerate(names):
+            out[name][g.index] = np.where(estimated[:, r], se[:, r], np.nan)
+    return out
+
+
+def _estimated_columns(group: ItemGroup) -> np.ndarray:
+    """Which reported columns depend on a free parameter, (n, R)."""
+    f = group.free
+    if group.family is LOGISTIC:
+        location = f[:, 0] | f[:, 1]
+        return np.column_stack([f[:, 0], location, f[:, 2], f[:, 3]])
+    if group.family is GRADED:
+        return np.column_stack([f[:, 0], f[:, 1:] | f[:, :1]])
+    prev = np.column_stack([np.zeros(len(f), dtype=bool), f[:, 1:-1]])
+    return np.column_stack([f[:, 0], f[:, 1:] | prev | f[:, :1]])
