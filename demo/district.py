@@ -34,9 +34,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from demo import content
+from engine.irt.calibration import calibratable_items, calibrate_dropping_misfits
 from engine.irt.parameters import ItemParameters
 from itembank.bank import ItemContent, build_bank
-from itembank.calibrations import calibratable, calibrate_dropping_misfits, mastery_rho, save_parameters
+from itembank.calibrations import mastery_rho, save_parameters
 from itembank.checks import answer_check, load_check, start_check
 from itembank.items import create_item
 from itembank.passwords import hash_password
@@ -253,7 +254,7 @@ def _history(
 
 def _calibrate(session: Session, created_by: int | None) -> Calibration:
     matrix = response_matrix(session)
-    matrix = matrix.select_items(calibratable(matrix, 20))
+    matrix = matrix.select_items(calibratable_items(matrix, 20))
     models = np.where(matrix.n_categories > 2, "grm", "2pl")
     result, matrix, dropped = calibrate_dropping_misfits(matrix, models, max_iter=500, se=True)
     rho = mastery_rho(session, result.params, matrix, seed=7)

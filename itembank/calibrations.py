@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from engine.adaptive.bank import AdaptiveBank
-from engine.irt.calibration import calibrate
+from engine.irt.calibration import calibratable_items, calibrate_dropping_misfits
 from engine.irt.parameters import ItemParameters
 from engine.mastery.estimates import estimate_rho, standard_log_likelihood
 from itembank.errors import Invalid, NotFound
@@ -40,8 +40,6 @@ __all__ = [
     "import_parameters",
     "count_parameters",
     "mastery_rho",
-    "calibratable",
-    "calibrate_dropping_misfits",
 ]
 
 DICHOTOMOUS = ("rasch", "1pl", "2pl", "3pl", "4pl")
@@ -167,44 +165,6 @@ def mastery_rho(session: Session, params: ItemParameters, matrix, *, seed: int =
     return float(estimate_rho(bank, loglik))
 
 
-def calibratable(matrix, min_responses: int = 1) -> np.ndarray:
-    """Positions of the items with at least ``min_responses`` answers and every category used.
-
-    Calibration cannot estimate a threshold whose category nobody scored;
-    such items wait for more data (they get no parameters in this run).
-    """
-    used = np.zeros((matrix.n_items, int(matrix.n_categories.max(initial=2))), dtype=bool)
-    used[matrix.item, matrix.score] = True
-    inside = np.arange(used.shape[1])[None, :] < matrix.n_categories[:, None]
-    every = np.all(used | ~inside, axis=1)
-    return np.flatnonzero((matrix.responses_per_item >= int(min_responses)) & every)
-
-
-def calibrate_dropping_misfits(matrix, models, *, max_drops: int = 20, **kwargs):
-    """:func:`engine.irt.calibration.calibrate`, leaving out items whose slope turns non-positive.
-
-    An item whose estimated discrimination is not positive (its answers do
-    not rise with ability: often a wrong key) has no place in an operational
-    bank, so such items are dropped (all at once) and the run repeated, at
-    most ``max_drops`` items in all.
-
-    Returns
-    -------
-    (CalibrationResult, matrix used, list of dropped item ids)
-    """
-    models = np.asarray(models, dtype=object)
-    dropped: list[str] = []
-    while True:
-        one = models[0] if np.all(models == models[0]) else list(models)
-        result = calibrate(matrix, one, **kwargs)
-        bad = result.params.a <= 0
-        if not bad.any() or len(dropped) + int(bad.sum()) > max_drops:
-            return result, matrix, dropped
-        dropped.extend(result.params.item_ids[bad].tolist())
-        keep = np.flatnonzero(~np.isin(matrix.item_ids, result.params.item_ids[bad]))
-        matrix, models = matrix.select_items(keep), models[keep]
-
-
 #: log(a) ~ N(0, 0.5^2) unless a run's settings say otherwise
 DEFAULT_SLOPE_PRIOR = (0.0, 0.5)
 
@@ -231,7 +191,7 @@ def run_calibration(
     try:
         with Session(engine) as session:
             matrix = response_matrix(session, item_ids=settings.get("item_ids"), statuses=settings.get("statuses"))
-        keep = calibratable(matrix, int(settings.get("min_responses", 1)))
+        keep = calibratable_items(matrix, int(settings.get("min_responses", 1)))
         if keep.size == 0:
             raise Invalid(
                 f"no item has at least {settings.get('min_responses')} scored responses in every score category"
