@@ -128,7 +128,7 @@ async def import_(session: SessionDep, _: BankKeepers, file: Annotated[UploadFil
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
     known = dict(session.exec(select(Item.id, Item.n_categories)).all())
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (file.filename or "responses.csv")
+        path = Path(tmp) / "responses.csv"  # never the client's file name: it may climb out
         path.write_text(text, encoding="utf-8")
         try:
             matrix = read_responses(path, n_categories=known)
