@@ -27,10 +27,12 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 __all__ = [
     "utcnow",
+    "UtcDateTime",
     "StandardLevel",
     "Interaction",
     "ItemStatus",
@@ -62,12 +64,36 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator):
+    """A point in time, stored and read back as timezone-aware UTC on every backend.
+
+    PostgreSQL keeps the offset (``timestamptz``) but answers in the session's
+    time zone; SQLite keeps the wall time without one and answers naive
+    datetimes.  Values are converted to UTC on the way in (a naive value is
+    taken to be UTC already) and come back with ``tzinfo=UTC``, so every
+    timestamp the service returns carries its offset.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _ts(**kw) -> Any:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kw)
+    return Field(default_factory=utcnow, sa_type=UtcDateTime, **kw)
 
 
 def _opt_ts(**kw) -> Any:
-    return Field(default=None, sa_type=DateTime(timezone=True), **kw)
+    return Field(default=None, sa_type=UtcDateTime, **kw)
 
 
 def _json(default_factory=None, nullable: bool = True) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 P = "/api/v1"
@@ -208,3 +210,42 @@ def test_openapi_docs(client):
         "/api/v1/calibrations/{calibration_id}",
     ):
         assert path in paths
+
+
+def _timestamps(doc, found):
+    """Every value of a ``*_at`` or ``last_assessed`` key anywhere in a JSON document."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if (key.endswith("_at") or key == "last_assessed") and value is not None:
+                found.append((key, value))
+            _timestamps(value, found)
+    elif isinstance(doc, list):
+        for value in doc:
+            _timestamps(value, found)
+    return found
+
+
+def test_every_timestamp_carries_its_utc_offset(client, world, as_user):
+    """SQLite hands back naive datetimes: the API must still say they are UTC (RFC 3339 date-time)."""
+    h = as_user("admin")
+    started = client.post(f"{P}/checks", json={"student_id": world.students1[0], "standard": "7.RP.A.2"}, headers=h)
+    assert started.status_code == 201, started.text
+    check_id = started.json()["check_id"]
+    item = started.json()["item"]
+    answer = item["choices"][0]["id"] if item["choices"] else 1
+    answered = client.post(
+        f"{P}/checks/{check_id}/responses", json={"item_id": item["id"], "answer": answer}, headers=h
+    )
+    assert answered.status_code == 200, answered.text
+    docs = [
+        client.get(f"{P}/calibrations/{world.calibration_id}", headers=h).json(),
+        client.get(f"{P}/calibrations", headers=h).json(),
+        client.get(f"{P}/checks/{check_id}", headers=h).json(),
+        client.get(f"{P}/responses?student_id={world.students1[0]}", headers=h).json(),
+        client.get(f"{P}/students/{world.students1[0]}/mastery", headers=h).json(),
+        client.get(f"{P}/classes/{world.class1}/mastery", headers=h).json(),
+    ]
+    found = _timestamps(docs, [])
+    assert {key for key, _ in found} >= {"created_at", "started_at", "answered_at", "recorded_at", "last_assessed"}
+    for key, value in found:
+        assert datetime.fromisoformat(value).utcoffset() == timedelta(0), (key, value)
