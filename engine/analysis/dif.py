@@ -6,10 +6,13 @@
   the continuity-corrected MH chi-square, and the ETS A / B / C classes;
   optionally purified (flagged items leave the matching score).
 * :func:`irt_lr_dif` — an IRT likelihood-ratio test for suspected items with
-  anchor items: the anchors keep their bank parameters, each group gets its
-  own latent mean and sd, and the studied item is fitted with one parameter
-  set for both groups (null) or one per group (DIF); ``G2 = 2 (ll1 - ll0)``
-  on as many df as the item has free parameters.
+  anchor items, on the multiple-group calibration
+  (:func:`engine.irt.calibration.calibrate` with ``groups``): each group gets
+  its own latent mean and sd, the anchors keep their bank parameters (or are
+  re-estimated, equal across groups), and the studied item is calibrated with
+  one parameter set for both groups (compact model) or one per group
+  (augmented model); ``G2 = 2 (ll1 - ll0)`` on as many df as the item has
+  free parameters.
 
 A negative delta (alpha > 1 is the reverse) means the item is harder for the
 focal group than for reference students of the same matching score.
@@ -18,16 +21,15 @@ focal group than for reference students of the same matching score.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import minimize
 from scipy.stats import chi2, norm
 
-from engine.irt.likelihood import grid_log_likelihood
+from engine.irt.calibration import CalibrationResult, calibrate
 from engine.irt.parameters import ItemParameters
-from engine.irt.quadrature import normal_grid
 from engine.irt.responses import ResponseMatrix
 
 __all__ = [
@@ -164,14 +166,15 @@ class _Sums:
     q_f: np.ndarray
 
 
-def _strata_sums(item, stratum, score, is_ref, n_items) -> _Sums:
+def _strata_sums(item: np.ndarray, stratum: np.ndarray, score: np.ndarray, is_ref: np.ndarray, n_items: int) -> _Sums:
+    """Per (item, stratum) sums of each group from the answers' item, stratum, score and group, each (R,)."""
     stratum = stratum - stratum.min()
     n_strata = int(stratum.max()) + 1
     size = n_items * n_strata
     flat = item * n_strata + stratum
     y = score.astype(float)
 
-    def tab(mask, weights=None):
+    def tab(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         out = np.bincount(flat[mask], None if weights is None else weights[mask], size)
         return out.reshape(n_items, n_strata).astype(float)
 
@@ -179,7 +182,7 @@ def _strata_sums(item, stratum, score, is_ref, n_items) -> _Sums:
     return _Sums(tab(ref), tab(foc), tab(ref, y), tab(foc, y), tab(ref, y * y), tab(foc, y * y))
 
 
-def _mh_statistics(t: _Sums):
+def _mh_statistics(t: _Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Dichotomous MH (odds ratio, RBG SE of its log, corrected chi-square),
     Mantel's ordinal chi-square and the SMD, per item."""
     a, c = t.s_r, t.s_f  # reference right, focal right
@@ -275,7 +278,7 @@ def mantel_haenszel(
         student, item = np.nonzero(answered)
         y = x[student, item].astype(np.int64)
         complete = bool(answered.all())
-        default_ids = [f"I{i + 1}" for i in range(j)]
+        default_ids = np.array([f"I{i + 1}" for i in range(j)])
     labels = np.asarray(groups, dtype=object).reshape(-1)
     if labels.shape != (n,):
         raise ValueError(f"groups should have one label per student ({n}), got {labels.shape[0]}")
@@ -307,7 +310,7 @@ def mantel_haenszel(
     student, item, y = student[use], item[use], y[use]
     is_ref = ref[student]
 
-    def run(stratum):
+    def run(stratum: np.ndarray) -> tuple[np.ndarray, ...]:
         odds, se_log, mh, mantel, smd, es = _mh_statistics(_strata_sums(item, stratum, y, is_ref, j))
         with np.errstate(invalid="ignore", divide="ignore"):
             delta = np.where(dich, DELTA_SCALE * np.log(odds), np.nan)
@@ -361,6 +364,7 @@ class LRDIFResult:
     df : ndarray of int, shape (S,)
     p : ndarray, shape (S,)
     loglik_null, loglik_dif : ndarray, shape (S,)
+        Log-likelihood of the compact (null: no DIF) and augmented (DIF) models.
     reference, focal : ItemParameters
         The studied items' parameters estimated in each group (DIF model).
     common : ItemParameters
@@ -368,7 +372,7 @@ class LRDIFResult:
     latent_mean, latent_sd : ndarray, shape (S, 2)
         Reference and focal latent distribution under the null model.
     anchors : ndarray of str
-        The anchor items (parameters held at their bank values).
+        The anchor items (held at their bank values unless re-estimated).
     """
 
     item_ids: np.ndarray
@@ -383,212 +387,6 @@ class LRDIFResult:
     latent_mean: np.ndarray
     latent_sd: np.ndarray
     anchors: np.ndarray
-
-
-def _item_bounds(group, free: np.ndarray) -> list[tuple[float, float]]:
-    lo = np.full(group.eta.shape[1], -np.inf)
-    hi = np.full(group.eta.shape[1], np.inf)
-    lo[0], hi[0] = 1e-3, 25.0  # slope
-    if group.family.name == "logistic":
-        lo[2:], hi[2:] = 1e-6, 1.0 - 1e-6  # asymptotes
-    return list(zip(lo[free], hi[free]))
-
-
-def _logsumexp_rows(x: np.ndarray) -> np.ndarray:
-    """``log(sum(exp(x), axis=1))`` as an (n, 1) column (plain numpy, fast on small rows)."""
-    m = x.max(axis=1, keepdims=True)
-    return m + np.log(np.exp(x - m).sum(axis=1, keepdims=True))
-
-
-def _lr_problem(log_anchor, y, in_group, item_group, eta0, free, nodes, shared):
-    """The negative marginal log-likelihood of one studied item with two groups.
-
-    Anchors are fixed (their log-likelihood ``log_anchor`` (N, Q) is given);
-    free: each group's latent mean and log sd, and the studied item's free
-    parameters (one set, or one per group).  The gradient is the posterior
-    expectation of the complete-data score (Fisher's identity).
-
-    Returns
-    -------
-    objective : callable v -> (value, gradient)
-    v0 : ndarray
-        Start: N(0, 1) in both groups, the item at ``eta0``.
-    bounds : list of (low, high)
-    unpack : callable v -> (means (2,), sds (2,), [eta_ref, eta_foc])
-    """
-    k = item_group.n_categories
-    family = item_group.family
-    answered = y >= 0
-    onehot = np.zeros((len(y), k))
-    onehot[answered, y[answered]] = 1.0
-    nf = len(free)
-    n_sets = 1 if shared else 2
-
-    def unpack(v):
-        means, log_sds = v[[0, 2]], v[[1, 3]]
-        etas = []
-        for g in range(n_sets):
-            e = eta0.copy()
-            e[0, free] = v[4 + g * nf : 4 + (g + 1) * nf]
-            etas.append(e)
-        if shared:
-            etas = etas * 2
-        return means, np.exp(log_sds), etas
-
-    anchor_by_group = [log_anchor[in_group[g]] for g in range(2)]
-    onehot_by_group = [onehot[in_group[g]] for g in range(2)]
-
-    def objective(v):
-        means, sds, etas = unpack(v)
-        total, grad = 0.0, np.zeros_like(v)
-        for g in range(2):
-            oh = onehot_by_group[g]
-            p = np.maximum(family.probabilities(nodes, etas[g], k)[:, 0, :], 1e-300)  # (Q, K)
-            z = (nodes - means[g]) / sds[g]
-            w = -0.5 * z * z
-            log_prior = w - _logsumexp_rows(w[None, :])[0, 0]
-            lj = anchor_by_group[g] + oh @ np.log(p).T + log_prior[None, :]
-            norm_ = _logsumexp_rows(lj)
-            total += float(norm_.sum())
-            post = np.exp(lj - norm_)
-            node_counts = post.sum(axis=0)  # (Q,)
-            prior = np.exp(log_prior)
-            grad[2 * g] = node_counts @ (z - prior @ z) / sds[g]
-            grad[2 * g + 1] = node_counts @ (z * z - prior @ (z * z))
-            counts = post.T @ oh  # (Q, K)
-            jac = family.param_jacobian(nodes, etas[g], k)[:, 0, :, :]  # (Q, K, p)
-            at = 4 + (0 if shared else g * nf)
-            grad[at : at + nf] += np.einsum("qk,qkp->p", counts / p, jac)[free]
-        return -total, -grad
-
-    v0 = np.concatenate([[0.0, 0.0, 0.0, 0.0], np.tile(eta0[0, free], n_sets)])
-    bounds = [(-6.0, 6.0), (-3.0, 3.0)] * 2 + _item_bounds(item_group, free) * n_sets
-    return objective, v0, bounds, unpack
-
-
-def _lr_fit(log_anchor, y, in_group, item_group, eta0, free, nodes, shared, tol, max_iter):
-    """Maximize :func:`_lr_problem`; returns (loglik, etas, means, sds)."""
-    objective, v0, bounds, unpack = _lr_problem(log_anchor, y, in_group, item_group, eta0, free, nodes, shared)
-    res = minimize(
-        objective,
-        v0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": max_iter, "ftol": tol * 1e-3, "gtol": 1e-7},
-    )
-    means, sds, etas = unpack(res.x)
-    return -float(res.fun), etas, means, sds
-
-
-def _joint_problem(resp_by_group, table: ItemParameters, studied: int, studied_free, nodes, shared):
-    """Negative marginal log-likelihood of the two-group model with estimated anchors.
-
-    ``resp_by_group`` holds the reference and focal students' responses to
-    the items of ``table`` (anchors then the studied item at position
-    ``studied``).  Free: every anchor's free parameters (equal across
-    groups), the studied item's (shared, or one set per group), and the focal
-    group's latent mean and log sd; the reference group is N(0, 1).  The
-    gradient is the posterior expectation of the complete-data score.
-
-    Returns
-    -------
-    objective, v0, bounds, unpack
-        ``unpack(v) -> (focal mean, focal sd, [groups of the reference, groups of the focal])``.
-    """
-    groups = table.groups
-    entries = []  # (group number, row, parameter, parameter set: -1 both, 0 reference, 1 focal)
-    for gi, grp in enumerate(groups):
-        for row, item in enumerate(grp.index):
-            cols = studied_free if item == studied else np.flatnonzero(grp.free[row])
-            for m in cols:
-                if item == studied and not shared:
-                    entries += [(gi, row, m, 0), (gi, row, m, 1)]
-                else:
-                    entries.append((gi, row, m, -1))
-    ent = np.array(entries, dtype=np.int64).reshape(-1, 4)
-    v0 = np.concatenate([[0.0, 0.0], [groups[gi].eta[row, m] for gi, row, m, _ in ent]])
-    bounds = [(-6.0, 6.0), (-3.0, 3.0)]
-    for gi, _row, m, _ in ent:
-        if m == 0:
-            bounds.append((1e-3, 25.0))
-        elif groups[gi].family.name == "logistic" and m >= 2:
-            bounds.append((1e-6, 1.0 - 1e-6))
-        else:
-            bounds.append((None, None))
-    z0 = nodes
-    w0 = -0.5 * z0 * z0
-    log_prior_ref = w0 - _logsumexp_rows(w0[None, :])[0, 0]
-
-    def unpack(v):
-        etas = [[grp.eta.copy() for grp in groups] for _ in range(2)]
-        for value, (gi, row, m, which) in zip(v[2:], ent):
-            for sset in (0, 1) if which < 0 else (which,):
-                etas[sset][gi][row, m] = value
-        return float(v[0]), float(np.exp(v[1])), etas
-
-    kmax = table.max_categories
-
-    def objective(v):
-        mean, sd, etas = unpack(v)
-        total, grad = 0.0, np.zeros_like(v)
-        for sset in range(2):
-            resp = resp_by_group[sset]
-            probs = np.zeros((len(nodes), table.n_items, kmax))
-            for grp, eta in zip(groups, etas[sset]):
-                probs[:, grp.index, : grp.n_categories] = grp.family.probabilities(nodes, eta, grp.n_categories)
-            logp = np.log(np.maximum(probs, 1e-300))
-            if sset == 0:
-                log_prior = log_prior_ref
-            else:
-                z = (nodes - mean) / sd
-                w = -0.5 * z * z
-                log_prior = w - _logsumexp_rows(w[None, :])[0, 0]
-            lj = resp.gather(logp) + log_prior[None, :]
-            norm_ = _logsumexp_rows(lj)
-            total += float(norm_.sum())
-            post = np.exp(lj - norm_)
-            if sset == 1:
-                node_counts = post.sum(axis=0)
-                prior = np.exp(log_prior)
-                grad[0] = node_counts @ (z - prior @ z) / sd
-                grad[1] = node_counts @ (z * z - prior @ (z * z))
-            counts = resp.scatter(post, kmax)  # expected counts r[q, j, k]
-            for gi, (grp, eta) in enumerate(zip(groups, etas[sset])):
-                k = grp.n_categories
-                jac = grp.family.param_jacobian(nodes, eta, k)  # (Q, n, K, p)
-                ratio = counts[:, grp.index, :k] / probs[:, grp.index, :k]
-                g_eta = np.einsum("qnk,qnkp->np", ratio, jac)
-                sel = (ent[:, 0] == gi) & ((ent[:, 3] < 0) | (ent[:, 3] == sset))
-                grad[2 + np.flatnonzero(sel)] += g_eta[ent[sel, 1], ent[sel, 2]]
-        return -total, -grad
-
-    return objective, v0, bounds, unpack
-
-
-def _joint_fit(resp_by_group, table, studied, studied_free, nodes, shared, tol, max_iter):
-    """Maximize :func:`_joint_problem`.
-
-    Returns (loglik, [studied eta reference, focal], means (2,), sds (2,), fitted table of the null model).
-    """
-    objective, v0, bounds, unpack = _joint_problem(resp_by_group, table, studied, studied_free, nodes, shared)
-    res = minimize(
-        objective,
-        v0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": max_iter * 10, "ftol": tol * 1e-3, "gtol": 1e-7},
-    )
-    mean, sd, etas = unpack(res.x)
-    locate = [
-        (gi, int(np.flatnonzero(grp.index == studied)[0]))
-        for gi, grp in enumerate(table.groups)
-        if np.any(grp.index == studied)
-    ][0]
-    studied_etas = [etas[sset][locate[0]][locate[1] : locate[1] + 1] for sset in range(2)]
-    fitted = table.with_groups(tuple(grp.with_eta(eta) for grp, eta in zip(table.groups, etas[0])))
-    return -float(res.fun), studied_etas, np.array([0.0, mean]), np.array([1.0, sd]), fitted
 
 
 def irt_lr_dif(
@@ -607,10 +405,13 @@ def irt_lr_dif(
 ) -> LRDIFResult:
     """IRT likelihood-ratio DIF test of ``studied`` items against anchors.
 
-    For each studied item, two models are fitted by maximum marginal
-    likelihood: the studied item with one parameter set for both groups
-    (null) and with one per group (DIF); ``G2 = 2 (ll_DIF - ll_null)`` is
-    referred to chi-square on the item's number of free parameters.
+    For each studied item, two two-group models are calibrated by marginal
+    maximum likelihood (:func:`engine.irt.calibration.calibrate` with
+    ``groups``): the compact model, the studied item with one parameter set
+    for both groups, and the augmented model, the studied item free across
+    groups (one set per group); ``G2 = 2 (ll_augmented - ll_compact)`` is
+    referred to chi-square on the item's number of free parameters.  Items
+    neither studied nor anchors are left out of the models.
 
     * ``estimate_anchors=False`` (default): the anchors keep their
       parameters from ``params`` (the bank's scale) and both groups get a
@@ -619,7 +420,9 @@ def irt_lr_dif(
       ``multipleGroup`` with ``invariance = c(anchors, "free_means",
       "free_var")``: the anchors are re-estimated, equal across groups, the
       reference group is N(0, 1) and the focal group's mean and sd are free.
-      Items neither studied nor anchors are left out of the model.
+
+    A studied 1PL item is tested with its own slope (as a 2PL item): one
+    item cannot share a slope with anchors held fixed.
 
     Parameters
     ----------
@@ -639,7 +442,8 @@ def irt_lr_dif(
     n_nodes : int
         Quadrature nodes on [-6, 6].
     tol, max_iter :
-        Convergence tolerance and iteration limit of the optimizer.
+        Convergence tolerance (largest parameter change of an EM step) and
+        most EM steps of each calibration.
 
     Returns
     -------
@@ -669,66 +473,110 @@ def irt_lr_dif(
         raise ValueError("the test needs at least one anchor item")
     keep = np.flatnonzero(ref | foc)
     sub = responses.select_students(keep)
-    in_group = [ref[keep], foc[keep]]
-    nodes, _ = normal_grid(n_nodes, (-6.0, 6.0))
+    labels = g[keep].astype(str)
     apos = np.array([params.index_of[a] for a in anchor_ids])
-    log_anchor = grid_log_likelihood(sub.select_items(apos), params.subset(apos), nodes)
 
-    res = {k: [] for k in ("g2", "df", "p", "l0", "l1", "eref", "efoc", "ecom", "mean", "sd")}
-    for item in studied:  # a handful of suspected items, each its own pair of fits
+    tests = []
+    for item in studied:  # a handful of suspected items, each its own pair of calibrations
         j = params.index_of[item]
-        one = params.subset([j])
-        grp = one.groups[0]
-        free = np.flatnonzero(grp.free[0])
-        if one.model[0] == "1pl":
-            free = np.union1d(free, [0])
-        y = np.full(sub.n_students, -1, dtype=np.int64)
-        m = sub.item == j
-        y[sub.student[m]] = sub.score[m]
-        for gi in range(2):
-            if not np.any(y[in_group[gi]] >= 0):
-                raise ValueError(f"item {item}: nobody in the {'reference' if gi == 0 else 'focal'} group answered it")
-        if estimate_anchors:
-            items = np.concatenate([apos, [j]])
-            joint_resp = [sub.select_students(np.flatnonzero(in_group[gi])).select_items(items) for gi in range(2)]
-            start = params.subset(items)
-            l0, e0, mu, sd, fitted = _joint_fit(joint_resp, start, len(items) - 1, free, nodes, True, tol, max_iter)
-            l1, e1, _, _, _ = _joint_fit(joint_resp, fitted, len(items) - 1, free, nodes, False, tol, max_iter)
-        else:
-            l0, e0, mu, sd = _lr_fit(log_anchor, y, in_group, grp, grp.eta, free, nodes, True, tol, max_iter)
-            l1, e1, _, _ = _lr_fit(log_anchor, y, in_group, grp, e0[0], free, nodes, False, tol, max_iter)
-        g2 = max(2.0 * (l1 - l0), 0.0)
-        res["g2"].append(g2)
-        res["df"].append(len(free))
-        res["p"].append(float(chi2.sf(g2, len(free))))
-        res["l0"].append(l0)
-        res["l1"].append(l1)
-        res["ecom"].append(e0[0][0])
-        res["eref"].append(e1[0][0])
-        res["efoc"].append(e1[1][0])
-        res["mean"].append(mu)
-        res["sd"].append(sd)
+        answered = np.zeros(sub.n_students, dtype=bool)
+        answered[sub.student[sub.item == j]] = True
+        for label, name in ((reference, "reference"), (focal, "focal")):
+            if not np.any(answered & (labels == str(label))):
+                raise ValueError(f"item {item}: nobody in the {name} group answered it")
+        positions = np.concatenate([apos, [j]])
+        tests.append(
+            _lr_test(
+                sub.select_items(positions),
+                params.subset(positions),
+                labels,
+                str(reference),
+                estimate_anchors,
+                dict(n_nodes=n_nodes, tol=tol, max_iter=max_iter, se=False),
+            )
+        )
 
-    spos = np.array([params.index_of[s] for s in studied])
-    table = params.subset(spos)
+    table = params.subset(np.array([params.index_of[s] for s in studied]))
 
-    def as_table(rows):
-        groups_new = []
-        for grp in table.groups:
-            groups_new.append(grp.with_eta(np.vstack([rows[i] for i in grp.index])))
-        return table.with_groups(tuple(groups_new))
+    def as_table(rows: list[np.ndarray]) -> ItemParameters:
+        return table.with_groups(tuple(grp.with_eta(np.vstack([rows[i] for i in grp.index])) for grp in table.groups))
 
     return LRDIFResult(
         item_ids=table.item_ids.copy(),
-        g2=np.array(res["g2"]),
-        df=np.array(res["df"], dtype=int),
-        p=np.array(res["p"]),
-        loglik_null=np.array(res["l0"]),
-        loglik_dif=np.array(res["l1"]),
-        reference=as_table(res["eref"]),
-        focal=as_table(res["efoc"]),
-        common=as_table(res["ecom"]),
-        latent_mean=np.array(res["mean"]),
-        latent_sd=np.array(res["sd"]),
+        g2=np.array([t.g2 for t in tests]),
+        df=np.array([t.df for t in tests], dtype=int),
+        p=np.array([float(chi2.sf(t.g2, t.df)) for t in tests]),
+        loglik_null=np.array([t.compact.loglik for t in tests]),
+        loglik_dif=np.array([t.augmented.loglik for t in tests]),
+        reference=as_table([_studied_eta(t.augmented.groups[0].params) for t in tests]),
+        focal=as_table([_studied_eta(t.augmented.groups[1].params) for t in tests]),
+        common=as_table([_studied_eta(t.compact.params) for t in tests]),
+        latent_mean=np.array([[grp.mean for grp in t.compact.groups] for t in tests]),
+        latent_sd=np.array([[grp.sd for grp in t.compact.groups] for t in tests]),
         anchors=np.array(anchor_ids, dtype=str),
     )
+
+
+@dataclass(frozen=True)
+class _LRTest:
+    """The two calibrations of one studied item and their likelihood-ratio statistic."""
+
+    compact: CalibrationResult
+    augmented: CalibrationResult
+    g2: float
+    df: int
+
+
+def _as_calibrated(table: ItemParameters) -> ItemParameters:
+    """The anchors-then-studied-item table as calibrated: 1PL items as 2PL (the studied item's own slope)."""
+    return replace(table, model=np.where(table.model == "1pl", "2pl", table.model))
+
+
+def _lr_test(
+    responses: ResponseMatrix,
+    table: ItemParameters,
+    labels: np.ndarray,
+    reference: str,
+    estimate_anchors: bool,
+    options: dict[str, Any],
+) -> _LRTest:
+    """Compact and augmented two-group calibrations of the last item of ``table`` against the others.
+
+    Parameters
+    ----------
+    responses : ResponseMatrix
+        N students x (anchors, then the studied item).
+    table : ItemParameters
+        Their parameters (the anchors' values, the studied item's start).
+    labels : ndarray of str, shape (N,)
+    reference : str
+    estimate_anchors : bool
+    options : dict
+        Passed to :func:`~engine.irt.calibration.calibrate`.
+    """
+    last = table.n_items - 1
+    studied = str(table.item_ids[last])
+    calibrated = _as_calibrated(table)
+    anchor_table = calibrated.subset(np.arange(last))
+    if estimate_anchors:
+        # anchors equal across groups, re-estimated; a 1PL bank's anchors keep their common slope
+        slopes_held = {str(i): {"a"} for i, m in zip(table.item_ids[:last], table.model[:last]) if m == "1pl"}
+        setting: dict[str, Any] = dict(start=calibrated, fixed=slopes_held, latent="fixed")
+    else:
+        setting = dict(start=calibrated, anchors=anchor_table)
+    models = calibrated.model.tolist()
+    compact = calibrate(responses, models, groups=labels, reference=reference, **setting, **options)
+    setting["start"] = compact.params
+    augmented = calibrate(
+        responses, models, groups=labels, reference=reference, free_items=[studied], **setting, **options
+    )
+    group_of, row_of = calibrated.group_positions
+    df = int(calibrated.groups[group_of[last]].free[row_of[last]].sum())
+    return _LRTest(compact, augmented, max(2.0 * (augmented.loglik - compact.loglik), 0.0), df)
+
+
+def _studied_eta(fitted: ItemParameters) -> np.ndarray:
+    """Internal parameters (1, p) of the studied item: the last row of a fitted table."""
+    group_of, row_of = fitted.group_positions
+    last = fitted.n_items - 1
+    return np.asarray(fitted.groups[group_of[last]].eta[row_of[last] : row_of[last] + 1])

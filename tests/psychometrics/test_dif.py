@@ -220,53 +220,23 @@ def test_a_single_student_stratum_changes_nothing():
         assert getattr(more, name)[0] == pytest.approx(getattr(base, name)[0], rel=1e-12), name
 
 
-@pytest.mark.parametrize("model", ["2pl", "3pl", "grm", "gpcm"])
-@pytest.mark.parametrize("shared", [True, False])
-def test_lr_gradient_matches_finite_differences(model, shared):
-    from engine.analysis.dif import _lr_problem
-    from engine.irt.quadrature import normal_grid
-    from engine.irt.simulation import simulate_bank, simulate_responses
+def test_lr_dif_logliks_are_the_naive_two_group_marginal_likelihoods(lr_inputs, lr_result):
+    """The compact model's loglik, at its estimates, written out item by item (anchors at their bank values)."""
+    from tests.engine.test_calibrate_groups import naive_group_loglik
 
-    rng = np.random.default_rng(31)
-    bank = simulate_bank(4, model, rng, n_categories=3)
-    resp = simulate_responses(bank, rng.normal(size=80), rng, missing_rate=0.1)
-    nodes, _ = normal_grid(21)
-    from engine.irt.likelihood import grid_log_likelihood
-
-    log_anchor = grid_log_likelihood(resp.select_items([1, 2, 3]), bank.subset([1, 2, 3]), nodes)
-    y = np.full(80, -1)
-    m = resp.item == 0
-    y[resp.student[m]] = resp.score[m]
-    grp = bank.subset([0]).groups[0]
-    free = np.flatnonzero(grp.free[0])
-    in_group = [np.arange(80) < 40, np.arange(80) >= 40]
-    objective, v0, _, _ = _lr_problem(log_anchor, y, in_group, grp, grp.eta, free, nodes, shared)
-    v = v0 + rng.normal(0, 0.05, v0.size)
-    _, grad = objective(v)
-    h = 1e-6
-    numeric = np.array([(objective(v + h * e)[0] - objective(v - h * e)[0]) / (2 * h) for e in np.eye(v.size)])
-    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.parametrize("model", ["2pl", "grm"])
-@pytest.mark.parametrize("shared", [True, False])
-def test_joint_gradient_matches_finite_differences(model, shared):
-    from engine.analysis.dif import _joint_problem
-    from engine.irt.quadrature import normal_grid
-    from engine.irt.simulation import simulate_bank, simulate_responses
-
-    rng = np.random.default_rng(37)
-    bank = simulate_bank(4, model, rng, n_categories=3)
-    resp = simulate_responses(bank, rng.normal(size=60), rng, missing_rate=0.1)
-    nodes, _ = normal_grid(15)
-    by_group = [resp.select_students(np.arange(30)), resp.select_students(np.arange(30, 60))]
-    free = np.flatnonzero(bank.groups[0].free[0])
-    objective, v0, _, _ = _joint_problem(by_group, bank, 3, free, nodes, shared)
-    v = v0 + rng.normal(0, 0.05, v0.size)
-    _, grad = objective(v)
-    h = 1e-6
-    numeric = np.array([(objective(v + h * e)[0] - objective(v - h * e)[0]) / (2 * h) for e in np.eye(v.size)])
-    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+    resp, params, groups = lr_inputs
+    nodes = np.linspace(-6, 6, 61)
+    for s, item in enumerate(lr_result.item_ids.tolist()):
+        others = [i for i in range(12) if i not in (0, 1, 2)]
+        positions = [*others, params.index_of[item]]
+        studied = lr_result.common.subset([s])
+        table = ItemParameters.from_arrays(
+            params.item_ids[positions], "2pl", a=[*params.a[others], studied.a[0]], b=[*params.b[others], studied.b[0]]
+        )
+        latent = {g: (lr_result.latent_mean[s, k], lr_result.latent_sd[s, k]) for k, g in enumerate(("R", "F"))}
+        data = resp.to_table()[:, positions]
+        naive = naive_group_loglik(data, groups, {"R": table, "F": table}, latent, nodes)
+        assert lr_result.loglik_null[s] == pytest.approx(naive, abs=1e-6)
 
 
 def test_lr_dif_with_estimated_anchors(lr_inputs):

@@ -19,7 +19,7 @@ from engine.irt.calibration.estimation_scale import from_phi, to_phi, valid_para
 from engine.irt.calibration.priors import ItemPriors
 from engine.irt.parallel import THREADS, thread_map
 from engine.irt.parameters import ItemGroup
-from engine.irt.quadrature import normal_log_weights
+from engine.irt.quadrature import normal_log_weights, normal_log_weights_gradient
 
 __all__ = ["item_objective", "restrict", "m_step_items", "m_step_latent"]
 
@@ -157,10 +157,11 @@ def m_step_items(
     return np.concatenate(parts)
 
 
-def _latent_objective(latent: np.ndarray, nodes: np.ndarray, node_counts: np.ndarray) -> float:
-    """Expected log prior weight of a population's students under N(mean, exp(log sd)^2)."""
-    lw = normal_log_weights(nodes, latent[0], np.exp(latent[1]))
-    return float(node_counts @ lw)
+def _latent_objective(latent: np.ndarray, nodes: np.ndarray, node_counts: np.ndarray) -> tuple[float, np.ndarray]:
+    """Expected log prior weight of a population's students under N(mean, exp(log sd)^2), and its gradient (2,)."""
+    mean, sd = latent[0], np.exp(latent[1])
+    value = float(node_counts @ normal_log_weights(nodes, mean, sd))
+    return value, node_counts @ normal_log_weights_gradient(nodes, mean, sd)
 
 
 def m_step_latent(latent: np.ndarray, free: np.ndarray, nodes: np.ndarray, node_counts: np.ndarray) -> np.ndarray:
@@ -185,12 +186,13 @@ def m_step_latent(latent: np.ndarray, free: np.ndarray, nodes: np.ndarray, node_
         start[1] = latent[1]
 
     # the moment estimates are exact for a continuous normal; refine on the grid
-    def negative(v: np.ndarray) -> float:
+    def negative(v: np.ndarray) -> tuple[float, np.ndarray]:
         x = start.copy()
         x[free] = v
-        return -_latent_objective(x, nodes, node_counts)
+        value, gradient = _latent_objective(x, nodes, node_counts)
+        return -value, -gradient[free]
 
-    res = minimize(negative, start[free], method="BFGS", options={"gtol": 1e-9})
+    res = minimize(negative, start[free], jac=True, method="BFGS", options={"gtol": 1e-9})
     out = start.copy()
     out[free] = res.x
     return out

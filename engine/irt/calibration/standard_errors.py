@@ -24,7 +24,7 @@ from engine.irt.calibration.priors import ItemPriors
 from engine.irt.models import GRADED, LOGISTIC
 from engine.irt.parallel import thread_map
 from engine.irt.parameters import ItemGroup, ItemParameters, group_positions
-from engine.irt.quadrature import normal_log_weights
+from engine.irt.quadrature import normal_log_weights_gradient
 from engine.irt.responses import ResponseMatrix
 
 __all__ = ["Covariance", "covariance", "se_table", "SE_METHODS"]
@@ -91,28 +91,22 @@ def _complete_hessian(
     return 0.5 * (hess + np.transpose(hess, (0, 2, 1)))
 
 
-def _latent_scores(latent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-    """d log w_q / d(mean, log sd) on the grid, shape (Q, 2), for one population's ``(mean, log sd)``."""
-    sd = np.exp(latent[1])
-    w = np.exp(normal_log_weights(nodes, latent[0], sd))
-    z = (nodes - latent[0]) / sd
-    d_mean = z / sd
-    d_logsd = z * z
-    return np.column_stack([d_mean - w @ d_mean, d_logsd - w @ d_logsd])
-
-
 def _latent_hessian(
     latent: np.ndarray, nodes: np.ndarray, node_counts: np.ndarray, free: np.ndarray, h: float = 1e-5
 ) -> np.ndarray:
     """Hessian (2, 2) of one population's expected log prior weights in ``(mean, log sd)``."""
     out = np.zeros((2, 2))
+
+    def scores(at: np.ndarray) -> np.ndarray:
+        return normal_log_weights_gradient(nodes, at[0], np.exp(at[1]))
+
     for m in range(2):
         if not free[m]:
             continue
         up, down = latent.copy(), latent.copy()
         up[m] += h
         down[m] -= h
-        out[:, m] = (node_counts @ _latent_scores(up, nodes) - node_counts @ _latent_scores(down, nodes)) / (2 * h)
+        out[:, m] = (node_counts @ scores(up) - node_counts @ scores(down)) / (2 * h)
     return 0.5 * (out + out.T)
 
 
@@ -166,7 +160,8 @@ def covariance(
     lat_complete = np.zeros((layout.size - layout.n_item_free,) * 2)
     for pop in range(n_pop):
         cols = layout.latent_columns[pop][lat_free[pop]] - layout.n_item_free
-        lat_scores[pop][:, cols] = _latent_scores(latent[pop], nodes)[:, lat_free[pop]]
+        gradient = normal_log_weights_gradient(nodes, latent[pop][0], np.exp(latent[pop][1]))
+        lat_scores[pop][:, cols] = gradient[:, lat_free[pop]]
         hessian = _latent_hessian(latent[pop], nodes, estep.node_counts[pop], lat_free[pop])
         lat_complete[np.ix_(cols, cols)] = -hessian[np.ix_(lat_free[pop], lat_free[pop])]
     complete = [
