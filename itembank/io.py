@@ -16,12 +16,14 @@ temporary file renamed into place, so a failed write leaves no partial file.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -38,21 +40,127 @@ __all__ = [
     "read_model_map",
     "write_responses",
     "read_csv_rows",
+    "iter_csv_records",
+    "read_csv_header",
     "write_csv_atomically",
 ]
 
 
 class FileFormatError(ValueError):
-    """A CSV file that cannot be used; the message names the line and column."""
+    """A CSV file that cannot be used; the message names the file, the line and the column.
+
+    Parameters
+    ----------
+    message : str
+        The whole message, starting with the file's name.
+    problem : str, optional
+        The message without the file's name (what a service shows about an
+        upload whose server-side name means nothing to the client); default
+        ``message``.
+    """
+
+    def __init__(self, message: str, *, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.problem = message if problem is None else problem
 
 
-def read_csv_rows(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, list[str]]]]:
+#: A CSV source: a file's path, or a binary file object positioned at its start.
+CsvSource = str | os.PathLike | BinaryIO
+
+
+def _bad(source: object, problem: str) -> FileFormatError:
+    """The error for ``problem`` in the file ``source`` (its path, or ``upload`` for a file object)."""
+    label = source if isinstance(source, (str, os.PathLike)) else "upload"
+    return FileFormatError(f"{label}: {problem}", problem=problem)
+
+
+def _first_undecodable_line(stream: BinaryIO) -> tuple[int, int]:
+    """The line (1-based) and the byte within it (1-based) of the first bytes that are not UTF-8."""
+    stream.seek(0)
+    line = 0
+    for line, raw in enumerate(stream, start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            return line, err.start + 1
+    return line, 0
+
+
+def iter_csv_records(stream: BinaryIO, source: object = None) -> Iterator[tuple[int, list[str]]]:
+    """Yield the line number and the cells of each non-blank row of a UTF-8 CSV byte stream.
+
+    The rows are decoded as they are read, so a file of any size is read in
+    bounded memory; a byte-order mark is allowed, and LF, CRLF and CR line
+    ends may be mixed.
+
+    Parameters
+    ----------
+    stream : binary file object
+        Seekable, positioned at the start of the file; left open.
+    source : path or None
+        Names the file in error messages (None: an upload).
+
+    Yields
+    ------
+    line : int
+        The file line on which the row ends.
+    cells : list of str
+        The row's cells as written (not stripped).
+
+    Raises
+    ------
+    FileFormatError
+        Bytes that are not UTF-8 (naming their line) or malformed CSV.
+    """
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    undecodable = False
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield reader.line_num, row
+    except UnicodeDecodeError:
+        undecodable = True
+    except csv.Error as err:
+        raise _bad(source, f"line {reader.line_num}: not a valid CSV file ({err})") from None
+    finally:
+        if not stream.closed:
+            text.detach()  # leaves ``stream`` open for the caller
+    if undecodable:
+        line, byte = _first_undecodable_line(stream)
+        raise _bad(source, f"line {line}: not UTF-8 text (byte {byte} of the line); save the file as UTF-8")
+
+
+def read_csv_header(source: object, records: Iterator[tuple[int, list[str]]]) -> list[str]:
+    """The first row of ``records``, checked as a header: column names stripped, none empty, none repeated.
+
+    Raises
+    ------
+    FileFormatError
+        An empty file, an empty or a repeated column name.
+    """
+    first = next(records, None)
+    if first is None:
+        raise _bad(source, "the file is empty")
+    header = [h.strip() for h in first[1]]
+    seen = set()
+    for col, name in enumerate(header, start=1):
+        if not name:
+            raise _bad(source, f"line 1, column {col}: empty column name")
+        if name in seen:
+            raise _bad(source, f"line 1, column {col}: duplicate column {name!r}")
+        seen.add(name)
+    return header
+
+
+def read_csv_rows(path: CsvSource) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Read a CSV file checked for shape, for the readers of every CSV format.
 
     Parameters
     ----------
-    path : str or os.PathLike
-        A UTF-8 CSV file (a byte-order mark is allowed).
+    path : str, os.PathLike or binary file object
+        A UTF-8 CSV file (a byte-order mark is allowed), or an open binary
+        file positioned at its start (an upload).
 
     Returns
     -------
@@ -68,31 +176,24 @@ def read_csv_rows(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, l
         A missing, empty, non-UTF-8 or malformed file, or a row of the wrong
         width, named by line and column.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileFormatError(f"{path}: no such file")
+    if not isinstance(path, (str, os.PathLike)):
+        return _checked_rows(path, path)
+    if not Path(path).is_file():
+        raise _bad(path, "no such file")
+    with open(path, "rb") as stream:
+        return _checked_rows(stream, path)
+
+
+def _checked_rows(stream: BinaryIO, source: object) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    records = iter_csv_records(stream, source)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
-    except UnicodeDecodeError as err:
-        raise FileFormatError(f"{path}: not a UTF-8 text file ({err.reason})") from None
-    except csv.Error as err:
-        raise FileFormatError(f"{path}: not a valid CSV file ({err})") from None
-    if not rows:
-        raise FileFormatError(f"{path}: the file is empty")
-    header = [h.strip() for h in rows[0][1]]
-    seen = set()
-    for col, name in enumerate(header, start=1):
-        if not name:
-            raise FileFormatError(f"{path}: line 1, column {col}: empty column name")
-        if name in seen:
-            raise FileFormatError(f"{path}: line 1, column {col}: duplicate column {name!r}")
-        seen.add(name)
-    body = rows[1:]
+        header = read_csv_header(source, records)
+        body = list(records)
+    finally:
+        records.close()
     for line, row in body:
         if len(row) != len(header):
-            raise FileFormatError(f"{path}: line {line}: {len(row)} cells, expected {len(header)} as in the header")
+            raise _bad(source, f"line {line}: {len(row)} cells, expected {len(header)} as in the header")
     return header, body
 
 
@@ -101,13 +202,13 @@ def _score(path, line, column, text) -> int:
     try:
         value = float(text)
     except ValueError:
-        raise FileFormatError(f"{path}: line {line}, column {column}: {text!r} is not a score") from None
+        raise _bad(path, f"line {line}, column {column}: {text!r} is not a score") from None
     if not math.isfinite(value) or value != int(value) or value < 0:
-        raise FileFormatError(f"{path}: line {line}, column {column}: {text!r} is not a category score (0, 1, 2, …)")
+        raise _bad(path, f"line {line}, column {column}: {text!r} is not a category score (0, 1, 2, …)")
     return int(value)
 
 
-def read_responses(path: str | os.PathLike, *, n_categories: dict[str, int] | None = None) -> ResponseMatrix:
+def read_responses(path: CsvSource, *, n_categories: dict[str, int] | None = None) -> ResponseMatrix:
     """Read a wide or long responses CSV.
 
     Parameters
@@ -128,13 +229,13 @@ def read_responses(path: str | os.PathLike, *, n_categories: dict[str, int] | No
     """
     header, body = read_csv_rows(path)
     if header[0] != "student_id":
-        raise FileFormatError(f"{path}: line 1, column 1: the first column should be 'student_id', got {header[0]!r}")
+        raise _bad(path, f"line 1, column 1: the first column should be 'student_id', got {header[0]!r}")
     if not body:
-        raise FileFormatError(f"{path}: no responses after the header")
+        raise _bad(path, "no responses after the header")
     if header[1:3] == ["item_id", "score"]:
         return _read_long(path, header, body, n_categories)
     if len(header) < 2:
-        raise FileFormatError(f"{path}: line 1: no item columns")
+        raise _bad(path, "line 1: no item columns")
     return _read_wide(path, header, body, n_categories)
 
 
@@ -143,9 +244,9 @@ def _check_students(path, body, column=0):
     for line, row in body:
         sid = row[column].strip()
         if not sid:
-            raise FileFormatError(f"{path}: line {line}, column {column + 1}: empty student_id")
+            raise _bad(path, f"line {line}, column {column + 1}: empty student_id")
         if sid in seen:
-            raise FileFormatError(f"{path}: line {line}: student {sid!r} appears again (first on line {seen[sid]})")
+            raise _bad(path, f"line {line}: student {sid!r} appears again (first on line {seen[sid]})")
         seen[sid] = line
 
 
@@ -156,9 +257,9 @@ def _categories_for(path, item_ids, top, n_categories):
     for iid, t in zip(item_ids, top):
         k = n_categories.get(iid)
         if k is None:
-            raise FileFormatError(f"{path}: unknown item {iid!r}")
+            raise _bad(path, f"unknown item {iid!r}")
         if t >= k:
-            raise FileFormatError(f"{path}: item {iid}: score {t} is out of range 0..{k - 1}")
+            raise _bad(path, f"item {iid}: score {t} is out of range 0..{k - 1}")
         out.append(k)
     return out
 
@@ -177,13 +278,14 @@ def _read_wide(path, header, body, n_categories) -> ResponseMatrix:
         unknown = [iid for iid in item_ids if iid not in n_categories]
         if unknown:
             col = item_ids.index(unknown[0]) + 2
-            raise FileFormatError(f"{path}: line 1, column {col}: unknown item {unknown[0]!r}")
+            raise _bad(path, f"line 1, column {col}: unknown item {unknown[0]!r}")
         limits = np.array([n_categories[iid] for iid in item_ids])
         over = ~np.isnan(table) & (table >= limits[None, :])
         if over.any():
             i, j = np.argwhere(over)[0]
-            raise FileFormatError(
-                f"{path}: line {body[i][0]}, column {item_ids[j]}: score {int(table[i, j])} is out of range 0..{limits[j] - 1}"
+            raise _bad(
+                path,
+                f"line {body[i][0]}, column {item_ids[j]}: score {int(table[i, j])} is out of range 0..{limits[j] - 1}",
             )
     top = np.nanmax(np.where(np.isnan(table), -1, table), axis=0).astype(int)
     k = _categories_for(path, item_ids, top, n_categories)
@@ -195,7 +297,7 @@ def _read_long(path, header, body, n_categories) -> ResponseMatrix:
     allowed = {"student_id", "item_id", "score", "administered_at"}
     extra = [h for h in header if h not in allowed]
     if extra:
-        raise FileFormatError(f"{path}: line 1: unexpected column {extra[0]!r} in a long responses file")
+        raise _bad(path, f"line 1: unexpected column {extra[0]!r} in a long responses file")
     students: dict[str, int] = {}
     items: dict[str, int] = {}
     s_idx, i_idx, scores = [], [], []
@@ -203,25 +305,21 @@ def _read_long(path, header, body, n_categories) -> ResponseMatrix:
     for line, row in body:
         sid, iid = row[0].strip(), row[1].strip()
         if not sid:
-            raise FileFormatError(f"{path}: line {line}, column student_id: empty student_id")
+            raise _bad(path, f"line {line}, column student_id: empty student_id")
         if not iid:
-            raise FileFormatError(f"{path}: line {line}, column item_id: empty item_id")
+            raise _bad(path, f"line {line}, column item_id: empty item_id")
         value = _score(path, line, "score", row[2])
         if n_categories is not None:
             k = n_categories.get(iid)
             if k is None:
-                raise FileFormatError(f"{path}: line {line}, column item_id: unknown item {iid!r}")
+                raise _bad(path, f"line {line}, column item_id: unknown item {iid!r}")
             if value >= k:
-                raise FileFormatError(
-                    f"{path}: line {line}, column score: score {value} is out of range 0..{k - 1} for item {iid}"
-                )
+                raise _bad(path, f"line {line}, column score: score {value} is out of range 0..{k - 1} for item {iid}")
         si = students.setdefault(sid, len(students))
         ii = items.setdefault(iid, len(items))
         key = (si, ii)
         if key in first:
-            raise FileFormatError(
-                f"{path}: line {line}: student {sid!r} answered item {iid!r} again (first on line {first[key]})"
-            )
+            raise _bad(path, f"line {line}: student {sid!r} answered item {iid!r} again (first on line {first[key]})")
         first[key] = line
         s_idx.append(si)
         i_idx.append(ii)
@@ -249,18 +347,18 @@ def _number(path, line, column, text, *, required: bool) -> float:
     text = text.strip()
     if not text:
         if required:
-            raise FileFormatError(f"{path}: line {line}, column {column}: a number is required")
+            raise _bad(path, f"line {line}, column {column}: a number is required")
         return math.nan
     try:
         value = float(text)
     except ValueError:
-        raise FileFormatError(f"{path}: line {line}, column {column}: {text!r} is not a number") from None
+        raise _bad(path, f"line {line}, column {column}: {text!r} is not a number") from None
     if not math.isfinite(value):
-        raise FileFormatError(f"{path}: line {line}, column {column}: {text!r} is not a finite number")
+        raise _bad(path, f"line {line}, column {column}: {text!r} is not a finite number")
     return value
 
 
-def read_parameters(path: str | os.PathLike) -> ItemParameters:
+def read_parameters(path: CsvSource) -> ItemParameters:
     """Read an item parameters CSV (``item_id,model,a,b,c,d,b1,…``).
 
     Dichotomous items need ``b`` (``a`` defaults to 1 for rasch/1pl, ``c``
@@ -274,20 +372,18 @@ def read_parameters(path: str | os.PathLike) -> ItemParameters:
     """
     header, body = read_csv_rows(path)
     if header[:2] != ["item_id", "model"]:
-        raise FileFormatError(
-            f"{path}: line 1: the header should start with 'item_id,model', got {','.join(header[:2])!r}"
-        )
+        raise _bad(path, f"line 1: the header should start with 'item_id,model', got {','.join(header[:2])!r}")
     if not body:
-        raise FileFormatError(f"{path}: no items after the header")
+        raise _bad(path, "no items after the header")
     known = {"a", "b", "c", "d"}
     thr_cols = sorted((h for h in header if len(h) > 1 and h[0] == "b" and h[1:].isdigit()), key=lambda h: int(h[1:]))
     expected = [f"b{m}" for m in range(1, len(thr_cols) + 1)]
     if thr_cols != expected:
-        raise FileFormatError(f"{path}: line 1: threshold columns should be b1..b{len(thr_cols)} without gaps")
+        raise _bad(path, f"line 1: threshold columns should be b1..b{len(thr_cols)} without gaps")
     se_cols = [h for h in header if h.startswith("se_")]
     for col, name in enumerate(header, start=1):
         if name not in known | set(thr_cols) | set(se_cols) | {"item_id", "model"}:
-            raise FileFormatError(f"{path}: line 1, column {col}: unknown column {name!r}")
+            raise _bad(path, f"line 1, column {col}: unknown column {name!r}")
     pos = {h: i for i, h in enumerate(header)}
     ids, models, ks = [], [], []
     a, b, c, d = [], [], [], []
@@ -301,24 +397,24 @@ def read_parameters(path: str | os.PathLike) -> ItemParameters:
     for r, (line, row) in enumerate(body):
         iid = row[0].strip()
         if not iid:
-            raise FileFormatError(f"{path}: line {line}, column item_id: empty item_id")
+            raise _bad(path, f"line {line}, column item_id: empty item_id")
         if iid in seen:
-            raise FileFormatError(f"{path}: line {line}: item {iid!r} appears again (first on line {seen[iid]})")
+            raise _bad(path, f"line {line}: item {iid!r} appears again (first on line {seen[iid]})")
         seen[iid] = line
         model = row[1].strip().lower()
         if model not in MODEL_NAMES:
-            raise FileFormatError(
-                f"{path}: line {line}, column model: unknown model {row[1]!r} (expected one of {', '.join(MODEL_NAMES)})"
+            raise _bad(
+                path, f"line {line}, column model: unknown model {row[1]!r} (expected one of {', '.join(MODEL_NAMES)})"
             )
         values = [_number(path, line, name, cell(row, name), required=False) for name in thr_cols]
         filled = [v for v in values if not math.isnan(v)]
         if any(math.isnan(v) for v in values[: len(filled)]):
-            raise FileFormatError(f"{path}: line {line}: thresholds b1..b{len(filled)} must be filled without gaps")
+            raise _bad(path, f"line {line}: thresholds b1..b{len(filled)} must be filled without gaps")
         polytomous = len(filled) > 0
         if polytomous and model in ("1pl", "2pl", "3pl", "4pl"):
-            raise FileFormatError(f"{path}: line {line}: model {model} is dichotomous but thresholds b1.. are filled")
+            raise _bad(path, f"line {line}: model {model} is dichotomous but thresholds b1.. are filled")
         if model in ("grm", "gpcm") and not polytomous and not cell(row, "b").strip():
-            raise FileFormatError(f"{path}: line {line}, column b1: {model} items need thresholds b1, b2, …")
+            raise _bad(path, f"line {line}, column b1: {model} items need thresholds b1, b2, …")
         slope_needed = model not in ("rasch",)
         av = _number(path, line, "a", cell(row, "a"), required=slope_needed and model != "1pl")
         if polytomous:
@@ -346,7 +442,7 @@ def read_parameters(path: str | os.PathLike) -> ItemParameters:
         item = str(err).split(":")[0].replace("item ", "")
         line = seen.get(item)
         where = f"line {line}: " if line else ""
-        raise FileFormatError(f"{path}: {where}{err}") from None
+        raise _bad(path, f"{where}{err}") from None
     if se:
         table = replace(table, se=se)
     return table
@@ -425,14 +521,14 @@ def read_model_map(path: str | os.PathLike) -> dict[str, str]:
     """Read ``item_id,model`` rows (a mixed bank's models)."""
     header, body = read_csv_rows(path)
     if header[:2] != ["item_id", "model"] or len(header) != 2:
-        raise FileFormatError(f"{path}: line 1: the header should be 'item_id,model'")
+        raise _bad(path, "line 1: the header should be 'item_id,model'")
     out: dict[str, str] = {}
     for line, row in body:
         iid, model = row[0].strip(), row[1].strip().lower()
         if model not in MODEL_NAMES:
-            raise FileFormatError(f"{path}: line {line}, column model: unknown model {row[1]!r}")
+            raise _bad(path, f"line {line}, column model: unknown model {row[1]!r}")
         if iid in out:
-            raise FileFormatError(f"{path}: line {line}: item {iid!r} appears again")
+            raise _bad(path, f"line {line}: item {iid!r} appears again")
         out[iid] = model
     return out
 

@@ -20,7 +20,7 @@ from itembank.tables import Calibration, CalibrationStatus, ItemParameter
 from reporting.bank_analysis import bank_analysis
 from reporting.psychometric_report import render_html
 from service.deps import BankKeepers, JobsDep, Page, SessionDep
-from service.routers.files import read_upload
+from service.routers.files import upload_stream
 from service.schemas import CalibrationCreate, CalibrationPublic, ItemFitPublic, Paged, ParametersPublic
 
 router = APIRouter(prefix="/calibrations", tags=["calibrations"])
@@ -62,17 +62,13 @@ def list_(session: SessionDep, _: BankKeepers, page: Page):
     status_code=201,
     summary="Import an item parameters CSV as a calibration",
 )
-async def import_(
+def import_(
     session: SessionDep, user: BankKeepers, file: Annotated[UploadFile, File(description="item parameters CSV")]
 ):
-    text, _ = await read_upload(file, "csv")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "parameters.csv"
-        path.write_text(text, encoding="utf-8")
-        try:
-            params = read_parameters(path)
-        except FileFormatError as err:
-            raise Invalid(str(err), "file") from None
+    try:
+        params = read_parameters(upload_stream(file))
+    except FileFormatError as err:
+        raise Invalid(err.problem, "file") from None
     row = import_parameters(session, params, created_by=user.user_id, source=file.filename or "")
     session.commit()
     return calibration_public(session, row)

@@ -156,3 +156,14 @@ def test_score_refuses_unknown_item(tmp_path, data_dir):
     params.write_text("item_id,model,a,b,c,d\nItem_1,2pl,1,0,,\n")
     result = run("score", data_dir / "lsat7.csv", "--params", params, "--out", tmp_path / "s.csv")
     assert result.returncode == 2 and "unknown item 'Item_2'" in result.stderr
+
+
+def test_file_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"student_id,i1,i2\ns1,0,1\ns\xe9bastien,1,0\n")
+    result = run("calibrate", path, "--out", tmp_path / "out.csv")
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"masterycat: error: {path}: line 3: not UTF-8 text (byte 2 of the line); save the file as UTF-8"
+    )

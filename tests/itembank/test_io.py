@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,26 @@ def test_bad_parameter_files(tmp_path, case):
     path.write_text(text)
     with pytest.raises(FileFormatError, match=message):
         read_parameters(path)
+
+
+def test_not_utf8_names_line_and_byte_past_the_first_buffer(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"student_id,x\n" + b"s1,1\n" * 5000 + b"s\xff2,0\n")
+    with pytest.raises(FileFormatError, match=r"line 5002: not UTF-8 text \(byte 2 of the line\)"):
+        read_responses(path)
+
+
+def test_mixed_line_ends_and_a_byte_order_mark_read_alike(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"\xef\xbb\xbfstudent_id,x,y\r\ns1,1,0\ns2,0,1\rs3,1,1\r\n")
+    table = read_responses(path)
+    assert table.student_ids.tolist() == ["s1", "s2", "s3"]
+    assert table.to_table().tolist() == [[1, 0], [0, 1], [1, 1]]
+
+
+def test_upload_stream_is_read_like_a_file_and_named_as_the_upload():
+    stream = io.BytesIO(b"item_id,model,a,b\ni1,2pl,x,0\n")
+    with pytest.raises(FileFormatError) as caught:
+        read_parameters(stream)
+    assert caught.value.problem == "line 2, column a: 'x' is not a number"
+    assert not stream.closed

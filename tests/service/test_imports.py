@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 
 import pytest
 from sqlmodel import Session, func, select
@@ -188,3 +189,22 @@ def test_bad_parameters_file_changes_nothing(client, world, as_user, text):
     r = upload(client, f"{P}/calibrations/import", "p.csv", text, h)
     assert r.status_code == 422, r.text
     assert counts(world) == before
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("item_id,model,a,b\n7RPA2-sc0,2pl,one,0\n", "line 2, column a: 'one' is not a number"),
+        ("item_id,model,a,b\n7RPA2-sc0,2pl,1,0\n7RPA2-sc1,2pl,\xff,0\n", "line 3: not UTF-8 text"),
+    ],
+)
+def test_parameters_import_error_names_the_line_not_a_server_path(client, world, as_user, text, message):
+    r = client.post(
+        f"{P}/calibrations/import",
+        files={"file": ("p.csv", text.encode("latin-1"))},
+        headers=as_user("admin"),
+    )
+    assert r.status_code == 422, r.text
+    msg = r.json()["detail"][0]["msg"]
+    assert msg.startswith(message), msg
+    assert tempfile.gettempdir() not in msg and "parameters.csv" not in msg
