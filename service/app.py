@@ -5,7 +5,8 @@ Nothing is built at import time.  The lifespan opens the database engine
 starts the background job runner and a poll that reloads the bank when
 another process changed it; routers per resource are mounted under
 ``/api/v1``, and the server-rendered pages (``service.pages``, when that
-package exists) at the root.  OpenAPI is at ``/docs``.
+package exists) at the root.  OpenAPI is at ``/docs`` (:mod:`service.api_docs`).
+Every response carries the security headers of :mod:`service.security_headers`.
 
 Item-bank errors become HTTP errors in one place: unknown ids 404,
 conflicting state 409, rule violations 422 with the field named.
@@ -29,8 +30,10 @@ from itembank.answers import InvalidAnswer
 from itembank.bank import BankCache, NoLiveBank
 from itembank.db import make_engine
 from itembank.errors import Conflict, Invalid, NotFound
+from service.api_docs import add_api_docs
 from service.jobs import JobRunner
 from service.security import LoginThrottle
+from service.security_headers import SecurityHeaders
 from service.settings import Settings, get_settings
 
 __all__ = ["create_app", "API_PREFIX"]
@@ -129,7 +132,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         summary="Item bank and adaptive checks for mastery-based learning",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors, hsts=settings.hsts)
+    add_api_docs(app, settings.frame_ancestors)
     app.state.settings = settings
     app.state.bank = BankCache()
     app.state.throttle = LoginThrottle(

@@ -10,9 +10,11 @@ from __future__ import annotations
 import secrets
 import warnings
 from functools import lru_cache
+from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from itembank.db import database_url
 
@@ -44,6 +46,15 @@ class Settings(BaseSettings):
         How often each process checks whether the live bank changed in the
         database (another worker made a calibration live, items were
         edited); 0 turns the poll off.
+    frame_ancestors : list of str
+        Origins (``https://lms.example.org``) allowed to show the pages in a
+        frame, such as the LMSs registered for LTI launches; empty (the
+        default) denies framing to everyone.  From the environment: origins
+        separated by commas or spaces.
+    hsts : bool
+        Send ``Strict-Transport-Security`` on every response, also when the
+        request does not look like HTTPS (a TLS proxy in front that does not
+        forward the scheme); it is always sent on HTTPS requests.
     """
 
     model_config = SettingsConfigDict(env_prefix="MASTERYCAT_", extra="ignore")
@@ -61,11 +72,32 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=200, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
     bank_refresh_seconds: float = Field(default=5.0, ge=0)
+    frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    hsts: bool = False
 
     @field_validator("database_url")
     @classmethod
     def _normalize_url(cls, v: str) -> str:
         return database_url(v)
+
+    @field_validator("frame_ancestors", mode="before")
+    @classmethod
+    def _split_origins(cls, v: object) -> object:
+        return v.replace(",", " ").split() if isinstance(v, str) else v
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _origins_only(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.hostname
+                or origin != f"{parts.scheme}://{parts.netloc}"
+                or any(c in origin for c in " ;,'\"")
+            ):
+                raise ValueError(f"a frame ancestor is an origin such as https://lms.example.org, not {origin!r}")
+        return origins
 
     def model_post_init(self, __context) -> None:
         if not self.secret_key:
