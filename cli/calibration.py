@@ -26,6 +26,7 @@ from itembank.io import (
     write_responses,
     write_scores,
 )
+from reporting.analysis_files import read_groups
 
 
 def _check_choice(name: str, value: str, allowed) -> str:
@@ -71,6 +72,14 @@ def calibrate(
     anchors: Path | None = typer.Option(
         None, help="Parameters CSV of items held fixed (linking onto the bank's scale)."
     ),
+    groups: Path | None = typer.Option(
+        None,
+        help="student_id,group CSV: a multiple-group calibration (each group its own latent mean and sd, "
+        "items equal across groups; --out holds the items, --json the groups).",
+    ),
+    reference: str | None = typer.Option(
+        None, help="With --groups: the group on N(0, 1) (unless anchors set the scale); default the largest."
+    ),
     se: bool = typer.Option(True, "--se/--no-se", help="Compute standard errors."),
     tol: float = typer.Option(1e-4, help="Convergence: largest parameter change of one EM step (mirt's TOL)."),
     max_iter: int = typer.Option(2000, help="Most EM steps."),
@@ -111,12 +120,17 @@ def calibrate(
                 fail(f"{models}: item {unknown[0]!r} has no responses column")
             per_item = np.array([mapping.get(i, model) for i in data.item_ids], dtype=object)
         anchor_table = read_parameters(anchors) if anchors is not None else None
+        labels = _student_groups(groups, data.student_ids) if groups is not None else None
+        if reference is not None and labels is None:
+            fail("--reference needs --groups")
         with _progress("calibrating", max_iter) as progress, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             result = run_calibration(
                 data,
                 per_item.astype(str),
                 anchors=anchor_table,
+                groups=labels,
+                reference=reference,
                 se=se,
                 tol=tol,
                 max_iter=max_iter,
@@ -144,6 +158,21 @@ def calibrate(
             f"loglik {result.loglik:.3f}, {result.iterations} EM steps, "
             f"{'converged' if result.converged else 'NOT converged'}, {result.seconds:.2f} s -> {out}"
         )
+        if labels is not None:
+            for g in result.groups:
+                typer.echo(
+                    f"group {g.label} ({g.n_students} students): latent mean {g.mean:.3f}, sd {g.sd:.3f}"
+                    + ("" if np.isnan(g.mean_se) else f" (se {g.mean_se:.3f}, {g.sd_se:.3f})")
+                )
+
+
+def _student_groups(path: Path, student_ids: np.ndarray) -> np.ndarray:
+    """Each student's group from a ``student_id,group`` file, (N,); every student must have one."""
+    mapping = read_groups(path)
+    missing = [s for s in student_ids.tolist() if s not in mapping]
+    if missing:
+        raise FileFormatError(f"{path}: no group for student {missing[0]!r} of the responses")
+    return np.array([mapping[s] for s in student_ids.tolist()], dtype=object)
 
 
 def _calibrate_vi(responses: Path, out: Path, model: str, epochs: int, as_json: bool) -> None:

@@ -167,3 +167,67 @@ def test_file_not_utf8_names_the_line(tmp_path):
         result.stderr.strip()
         == f"masterycat: error: {path}: line 3: not UTF-8 text (byte 2 of the line); save the file as UTF-8"
     )
+
+
+@pytest.fixture
+def two_groups(tmp_path):
+    """Responses of two groups, the second abler (mean 0.6, sd 1.2), and its groups file."""
+    from engine.irt.responses import ResponseMatrix
+    from engine.irt.simulation import simulate_bank, simulate_responses
+    from itembank.io import write_responses
+
+    rng = np.random.default_rng(61)
+    bank = simulate_bank(12, "2pl", rng)
+    table = np.vstack(
+        [simulate_responses(bank, rng.normal(mean, sd, 1500), rng).to_table() for mean, sd in ((0, 1), (0.6, 1.2))]
+    )
+    students = [f"S{i}" for i in range(3000)]
+    responses = tmp_path / "r.csv"
+    write_responses(responses, ResponseMatrix.from_table(table, students, bank.item_ids, sparse=False))
+    groups = tmp_path / "g.csv"
+    groups.write_text(
+        "student_id,group\n" + "".join(f"{s},{'A' if i < 1500 else 'B'}\n" for i, s in enumerate(students))
+    )
+    return responses, groups
+
+
+def test_calibrate_with_groups_estimates_each_group_latent_distribution(tmp_path, two_groups):
+    responses, groups = two_groups
+    out = tmp_path / "p.csv"
+    result = run("calibrate", responses, "--groups", groups, "--reference", "A", "--out", out, "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    ref, foc = summary["groups"]
+    assert (ref["group"], ref["mean"], ref["sd"], ref["se_mean"]) == ("A", 0.0, 1.0, None)
+    assert foc["group"] == "B" and foc["n_students"] == 1500 and foc["se_sd"] > 0
+    assert foc["mean"] == pytest.approx(0.6, abs=0.12) and foc["sd"] == pytest.approx(1.2, abs=0.12)
+    assert summary["n_free"] == 2 * 12 + 2 and read_parameters(out).n_items == 12
+    text = run("calibrate", responses, "--groups", groups, "--out", out)
+    assert text.returncode == 0 and "group B (1500 students): latent mean" in text.stdout
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("student_id,cohort\nS0,A\n", "line 1: the header should be 'student_id,group'"),
+        ("student_id,group\nS0,A\nS0,B\n", "line 3: student 'S0' appears again"),
+        ("student_id,group\nS0,A\n", "no group for student 'S1' of the responses"),
+    ],
+)
+def test_calibrate_refuses_a_bad_groups_file(tmp_path, two_groups, content, message):
+    responses, _ = two_groups
+    groups, out = tmp_path / "bad.csv", tmp_path / "p.csv"
+    groups.write_text(content)
+    result = run("calibrate", responses, "--groups", groups, "--out", out)
+    assert result.returncode == 2 and not out.exists()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(groups) in lines[0] and message in lines[0]
+
+
+def test_calibrate_reference_needs_groups_and_a_known_group(tmp_path, two_groups):
+    responses, groups = two_groups
+    out = tmp_path / "p.csv"
+    assert "--reference needs --groups" in run("calibrate", responses, "--reference", "A", "--out", out).stderr
+    result = run("calibrate", responses, "--groups", groups, "--reference", "Z", "--out", out)
+    assert result.returncode == 2 and "no student is in the reference group 'Z'" in result.stderr
+    assert not out.exists()
