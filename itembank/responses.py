@@ -216,6 +216,19 @@ def response_matrix(
     )
 
 
+#: Values bound in one statement: PostgreSQL takes at most 65,535 parameters, SQLite 32,766.
+IN_BATCH = 10_000
+
+
+def _in_batches(session: Session, column, key, values: list) -> dict:
+    """``{key: column}`` of the rows whose ``key`` is one of ``values``, asked :data:`IN_BATCH` values at a time."""
+    found: dict = {}
+    for start in range(0, len(values), IN_BATCH):
+        chunk = values[start : start + IN_BATCH]
+        found.update(session.exec(select(key, column).where(key.in_(chunk))).all())
+    return found
+
+
 def import_responses(session: Session, matrix: ResponseMatrix, *, digest: str, create_students: bool = True) -> int:
     """Store a responses file read by :func:`itembank.io.read_responses`.
 
@@ -224,7 +237,7 @@ def import_responses(session: Session, matrix: ResponseMatrix, *, digest: str, c
     in its categories, or nothing is written.  Cells already imported from a
     file with the same ``digest`` are skipped.  Returns the rows added.
     """
-    items = dict(session.exec(select(Item.id, Item.n_categories).where(Item.id.in_(matrix.item_ids.tolist()))).all())
+    items = _in_batches(session, Item.n_categories, Item.id, matrix.item_ids.tolist())
     for col, iid in enumerate(matrix.item_ids.tolist(), start=2):
         if iid not in items:
             raise Invalid(f"line 1, column {col}: unknown item {iid}", "file")
@@ -238,7 +251,7 @@ def import_responses(session: Session, matrix: ResponseMatrix, *, digest: str, c
             "file",
         )
     ext_ids = matrix.student_ids.tolist()
-    known = dict(session.exec(select(Student.external_id, Student.id).where(Student.external_id.in_(ext_ids))).all())
+    known = _in_batches(session, Student.id, Student.external_id, ext_ids)
     missing = [e for e in ext_ids if e not in known]
     if missing and not create_students:
         raise Invalid(f"unknown student {missing[0]}", "file")
@@ -250,10 +263,8 @@ def import_responses(session: Session, matrix: ResponseMatrix, *, digest: str, c
                 for e in missing
             ],
         )
-        known.update(
-            dict(session.exec(select(Student.external_id, Student.id).where(Student.external_id.in_(missing))).all())
-        )
-    versions = dict(session.exec(select(Item.id, Item.version).where(Item.id.in_(matrix.item_ids.tolist()))).all())
+        known.update(_in_batches(session, Student.id, Student.external_id, missing))
+    versions = _in_batches(session, Item.version, Item.id, matrix.item_ids.tolist())
     prefix = f"import/{digest}/"
     done = set(session.exec(select(Response.dedupe_key).where(Response.dedupe_key.like(prefix + "%"))).all())
     now = utcnow()
