@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.adaptive.bank import AdaptiveBank
+from engine.irt.quadrature import log_normalizer, normal_log_weights
 
 __all__ = [
     "normal_prior",
@@ -44,11 +45,7 @@ def normal_prior(bank: AdaptiveBank, mean: float | np.ndarray, sd: float | np.nd
         raise ValueError("prior mean should be finite")
     if np.any(~np.isfinite(sd) | (sd <= 0)):
         raise ValueError("prior sd should be a positive number")
-    z = (bank.nodes[None, :] - mean[:, None]) / sd[:, None]
-    logw = -0.5 * z * z
-    logw -= logw.max(axis=1, keepdims=True)
-    w = np.exp(logw)
-    return w / w.sum(axis=1, keepdims=True)
+    return np.exp(normal_log_weights(bank.nodes, mean, sd))
 
 
 def update(bank: AdaptiveBank, posterior: np.ndarray, items: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -89,9 +86,7 @@ def from_responses(bank: AdaptiveBank, prior: np.ndarray, items: np.ndarray, sco
     scores = np.where(items < 0, 0, np.asarray(scores, dtype=np.intp))
     loglik = np.log(bank.prob[items, scores]).sum(axis=1)  # (N, Q)
     logpost = np.log(np.maximum(prior, 1e-300)) + loglik
-    logpost -= logpost.max(axis=1, keepdims=True)
-    post = np.exp(logpost)
-    return post / post.sum(axis=1, keepdims=True)
+    return np.exp(logpost - log_normalizer(logpost))
 
 
 def log_likelihood(bank: AdaptiveBank, items: np.ndarray, scores: np.ndarray) -> np.ndarray:

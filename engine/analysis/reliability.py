@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from engine.irt.parameters import ItemParameters
+from engine.irt.quadrature import normal_log_weights
 
 __all__ = [
     "InformationCurves",
@@ -154,8 +155,7 @@ def marginal_reliability(
     if not sd > 0:
         raise ValueError(f"sd should be positive, got {sd}")
     z = np.linspace(limits[0], limits[1], int(n_nodes))
-    w = np.exp(-0.5 * z * z)
-    w /= w.sum()
+    w = np.exp(normal_log_weights(z))
     info = form_information(params, mean + sd * z, items)
     err = w @ (1.0 / np.maximum(info, 1e-10))
     return float(sd * sd / (sd * sd + err))

@@ -34,7 +34,7 @@ import numpy as np
 
 from engine.irt.likelihood import check_aligned, grid_log_likelihood
 from engine.irt.parameters import ItemParameters
-from engine.irt.quadrature import normal_grid
+from engine.irt.quadrature import log_normalizer, normal_grid, normal_log_weights
 from engine.irt.responses import ResponseMatrix
 
 __all__ = ["score", "ScoreResult", "SCORING_METHODS", "eap"]
@@ -86,11 +86,8 @@ def eap(
     sd = np.broadcast_to(np.asarray(prior_sd, dtype=float), (responses.n_students,))
     if np.any(~(sd > 0)):
         raise ValueError("prior_sd should be positive")
-    z = (nodes[None, :] - mean[:, None]) / sd[:, None]
-    log_post = grid_log_likelihood(responses, params, nodes) - 0.5 * z * z
-    log_post -= log_post.max(axis=1, keepdims=True)
-    post = np.exp(log_post)
-    post /= post.sum(axis=1, keepdims=True)
+    log_post = grid_log_likelihood(responses, params, nodes) + normal_log_weights(nodes, mean, sd)
+    post = np.exp(log_post - log_normalizer(log_post))
     theta = post @ nodes
     var = post @ (nodes**2) - theta**2
     return theta, np.sqrt(np.maximum(var, 0.0))

@@ -25,6 +25,7 @@ from scipy import sparse
 from scipy.optimize import minimize_scalar
 
 from engine.adaptive.bank import AdaptiveBank
+from engine.irt.quadrature import log_normalizer, normal_log_weights
 
 __all__ = ["GrowthEstimate", "sittings", "drift_filter", "estimate_drift", "drift_kernel"]
 
@@ -175,9 +176,7 @@ def drift_filter(
     nodes = bank.nodes
     mean = np.broadcast_to(np.asarray(prior_mean, dtype=float), (n_students,))
     sd = np.broadcast_to(np.asarray(prior_sd, dtype=float), (n_students,))
-    logp = -0.5 * ((nodes[None, :] - mean[:, None]) / sd[:, None]) ** 2
-    post = np.exp(logp - logp.max(axis=1, keepdims=True))
-    post /= post.sum(axis=1, keepdims=True)
+    post = np.exp(normal_log_weights(nodes, mean, sd))
     log_marginal = 0.0
     last = np.full(n_students, np.nan)
     for j in range(k):  # a loop over sitting positions
@@ -185,12 +184,11 @@ def drift_filter(
         if sigma > 0 and j > 0:
             gap = np.where(has, times[:, j] - np.where(np.isfinite(last), last, times[:, j]), 0.0)
             post[has] = _predict(bank, post[has], sigma * sigma * gap[has])
-        ll = loglik[has, j]
-        m = ll.max(axis=1, keepdims=True)
-        new = post[has] * np.exp(ll - m)
-        total = new.sum(axis=1, keepdims=True)
-        log_marginal += float(np.sum(np.log(total) + m))
-        post[has] = new / total
+        with np.errstate(divide="ignore"):  # a node the drift has not reached has weight 0
+            log_joint = np.log(post[has]) + loglik[has, j]
+        log_total = log_normalizer(log_joint)
+        log_marginal += float(np.sum(log_total))
+        post[has] = np.exp(log_joint - log_total)
         last = np.where(has, times[:, j], last)
     if now is not None and sigma > 0:
         gap = np.maximum(np.broadcast_to(np.asarray(now, dtype=float), (n_students,)) - np.nan_to_num(last, nan=0.0), 0)
