@@ -9,7 +9,9 @@ together by the caller.
 
 Rules enforced here (each a :class:`~itembank.errors.Conflict`, HTTP 409):
 an answer must be to the item the check served; a check that ended takes no
-answer; an item answered before takes no different answer.  Resubmitting the
+answer; an item answered before takes no different answer; an item the
+student answered elsewhere since the check started (in another check that
+served it too, whose feedback showed its key) is not taken.  Resubmitting the
 identical answer returns the original result and writes nothing
 (``dedupe_key = check/<id>/<item>``).
 
@@ -21,11 +23,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import Session, select
 
 from engine.adaptive import check as adaptive_check
@@ -186,6 +188,7 @@ class CheckRow:
     state: dict
     current_item_id: str | None
     stop_reason: str | None
+    started_at: datetime
 
 
 _LOAD_CHECK = select(
@@ -197,8 +200,19 @@ _LOAD_CHECK = select(
     _CHECK.c.state,
     _CHECK.c.current_item_id,
     _CHECK.c.stop_reason,
+    _CHECK.c.started_at,
 ).where(_CHECK.c.id == bindparam("check_id"))
 _LOAD_CHECK_LOCKED = _LOAD_CHECK.with_for_update()
+_ANSWERED_ELSEWHERE = (
+    select(_RESPONSE.c.id)
+    .where(
+        _RESPONSE.c.student_id == bindparam("student_id"),
+        _RESPONSE.c.item_id == bindparam("item_id"),
+        or_(_RESPONSE.c.check_id.is_(None), _RESPONSE.c.check_id != bindparam("check_id")),
+        _RESPONSE.c.answered_at >= bindparam("since"),
+    )
+    .limit(1)
+)
 _PREVIOUS = select(_RESPONSE.c.id, _RESPONSE.c.answer, _RESPONSE.c.score, _RESPONSE.c.correct).where(
     _RESPONSE.c.dedupe_key == bindparam("key")
 )
@@ -421,8 +435,9 @@ def answer_check(session: Session, bank: OperationalBank, check: CheckRow, item_
     Raises
     ------
     Conflict
-        Not the served item, a finished check, or a different answer to an
-        item already answered.
+        Not the served item, a finished check, a different answer to an
+        item already answered, or an item answered in another check since
+        this one started.
     InvalidAnswer
         The answer does not fit the item's interaction.
     """
@@ -433,6 +448,12 @@ def answer_check(session: Session, bank: OperationalBank, check: CheckRow, item_
         raise Conflict(f"check {check.id} has ended ({check.stop_reason}); start a new check")
     if item_id != check.current_item_id:
         raise Conflict(f"item {item_id} is not the item this check served ({check.current_item_id})")
+    elsewhere = {"student_id": check.student_id, "item_id": item_id, "check_id": check.id, "since": check.started_at}
+    if session.connection().execute(_ANSWERED_ELSEWHERE, elsewhere).first() is not None:
+        raise Conflict(
+            f"item {item_id} was answered in another check since this one started, so its key is known; "
+            "start a new check"
+        )
     content = bank.content[item_id]
     scored = score_answer(content, answer)
     step = adaptive_check.answer(bank.adaptive, state, item_id, scored.score)

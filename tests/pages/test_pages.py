@@ -292,7 +292,7 @@ def test_scoring_queue_scores_through_the_api_function(login, world, client):
     r = client.post(
         "/api/v1/responses",
         json={"student_id": sid, "item_id": item, "answer": "I divided 12 by 3 to get 4 per hour."},
-        headers=auth(world, "student"),
+        headers=auth(world, "teacher"),
     )
     assert r.status_code == 201, r.text
     rid = r.json()["id"]

@@ -286,3 +286,27 @@ def test_an_answer_losing_every_race_is_409(client, world, as_user, monkeypatch)
     assert r.json()["detail"] == "the check changed while answering; try again"
     assert len(attempts) == 3
     assert n_responses(world, check_id=body["check_id"]) == 0
+
+
+def test_a_key_learned_in_one_check_is_not_taken_in_another(client, world, as_user):
+    """Two checks serving the same item: the key shown as feedback in one must not score the other."""
+    h = as_user("student")
+    first = start(client, world, h, standard="7.RP.A.2").json()
+    for _ in range(30):
+        second = start(client, world, h, standard="7.RP.A.2").json()
+        if second["item"]["id"] == first["item"]["id"]:
+            break
+    else:
+        pytest.fail("no second check served the same first item")
+    item = first["item"]
+    shown = client.post(
+        f"{CHECKS}/{first['check_id']}/responses", json={"item_id": item["id"], "answer": wrong(world, item)}, headers=h
+    )
+    assert shown.status_code == 200 and shown.json()["feedback"]["key"] == key_of(world, item["id"])
+    r = client.post(
+        f"{CHECKS}/{second['check_id']}/responses",
+        json={"item_id": item["id"], "answer": shown.json()["feedback"]["key"]},
+        headers=h,
+    )
+    assert r.status_code == 409 and "another check" in r.json()["detail"], r.text
+    assert n_responses(world, check_id=second["check_id"]) == 0

@@ -242,8 +242,8 @@ def _cases():
         ("checks read own", ALL, 200, "check-read"),
         ("checks answer own", ALL, 200, "check-answer"),
         (
-            "responses create own",
-            ALL,
+            "responses create",
+            STAFF,
             201,
             lambda w, s: (
                 "POST",

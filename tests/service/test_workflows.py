@@ -193,12 +193,13 @@ def test_morning_work_422_and_404(client, world, as_user):
 
 
 def test_rubric_scoring_supersedes_and_updates_mastery(client, world, as_user):
+    """A teacher enters a student's written answer, scores it, re-scores it."""
     student, teacher = as_user("student"), as_user("teacher")
     sid = world.students1[0]
     r = client.post(
         f"{P}/responses?client_key=essay-1",
         json={"student_id": sid, "item_id": "7RPA2-cr0", "answer": "I found the unit rate by dividing."},
-        headers=student,
+        headers=teacher,
     )
     assert r.status_code == 201, r.text
     first = r.json()
@@ -207,7 +208,7 @@ def test_rubric_scoring_supersedes_and_updates_mastery(client, world, as_user):
     again = client.post(
         f"{P}/responses?client_key=essay-1",
         json={"student_id": sid, "item_id": "7RPA2-cr0", "answer": "I found the unit rate by dividing."},
-        headers=student,
+        headers=teacher,
     )
     assert again.json()["id"] == first["id"]
     waiting = client.get(f"{P}/responses?awaiting_score=true", headers=teacher).json()
@@ -246,7 +247,7 @@ def test_teacher_cannot_score_other_classes(client, world, as_user):
     r = client.post(
         f"{P}/responses",
         json={"student_id": world.students2[0], "item_id": "7RPA2-cr0", "answer": "text"},
-        headers=as_user("student2"),
+        headers=as_user("teacher2"),
     )
     assert r.status_code == 201
     assert (
@@ -271,3 +272,19 @@ def test_entry_response_of_a_self_scoring_item_is_scored(client, world, as_user)
     assert r.json()["correct"] == (abs(1.0 - key) <= 0.01) and r.json()["score"] in (0, 1)
     with Session(world.engine) as s:
         assert s.exec(select(func.count()).select_from(Mastery)).one() == 1
+
+
+@pytest.mark.parametrize("item_id", ["7RPA2-sc0", "7RPA2-ne0", "7RPA2-ms0", "7RPA2-cr0"])
+def test_a_student_records_no_response_outside_a_check(client, world, as_user, item_id):
+    """Recording answers outside a check told a student whether each was correct: trying A, B, C found the key."""
+    h = as_user("student")
+    before = client.get(f"{P}/responses?limit=200", headers=as_user("admin")).json()["total"]
+    for answer in ("A", "B", "C", 1.0, ["A", "C"], "my written answer"):
+        r = client.post(
+            f"{P}/responses", json={"student_id": world.students1[0], "item_id": item_id, "answer": answer}, headers=h
+        )
+        assert r.status_code == 403, r.text
+        assert "correct" not in r.text and "score" not in r.json()
+    assert client.get(f"{P}/responses?limit=200", headers=as_user("admin")).json()["total"] == before
+    with Session(world.engine) as s:
+        assert s.exec(select(func.count()).select_from(Mastery)).one() == 0
