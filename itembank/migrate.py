@@ -31,11 +31,34 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str:
-    """Migrate the database of ``engine`` to ``revision``; returns the new revision."""
+    """Migrate the database of ``engine`` to ``revision``; returns the new revision.
+
+    One transaction.  On SQLite, which alters a table by rebuilding it,
+    foreign keys are off while migrating (dropping the old copy of a table
+    others refer to would break them) and every one is checked before the
+    commit.
+
+    Raises
+    ------
+    RuntimeError
+        When the migrated SQLite database has rows whose foreign keys point nowhere.
+    """
     cfg = alembic_config(engine)
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:  # the pragma is a no-op inside a transaction: set it before one begins
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, revision)
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                    raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     return current_revision(engine) or ""
 
 

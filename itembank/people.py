@@ -1,9 +1,16 @@
-"""Students, teachers, classes, enrollments and user logins."""
+"""Students, teachers, classes, enrollments and user logins.
+
+A class's teachers are its lead (``SchoolClass.teacher_id``) and every
+teacher assigned to it (:class:`itembank.district.ClassTeacher`, several for
+a co-taught class); a teacher sees the classes they teach in either way.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, func, or_, select
 
+from itembank.district import ClassTeacher, Guardian
 from itembank.errors import Invalid, NotFound
 from itembank.passwords import hash_password
 from itembank.tables import Enrollment, Role, SchoolClass, Student, Teacher, User
@@ -20,11 +27,18 @@ __all__ = [
     "enroll",
     "unenroll",
     "class_student_ids",
+    "teaches_class",
     "teacher_has_student",
     "create_user",
     "find_user",
     "student_name",
 ]
+
+
+def _taught_by(teacher_id: int) -> ColumnElement[bool]:
+    """The condition on :class:`SchoolClass` rows: ``teacher_id`` teaches the class."""
+    assigned = select(ClassTeacher.class_id).where(ClassTeacher.teacher_id == teacher_id)
+    return or_(SchoolClass.teacher_id == teacher_id, SchoolClass.id.in_(assigned))
 
 
 def get_student(session: Session, student_id: int) -> Student:
@@ -65,7 +79,7 @@ def list_students(
     if teacher_id is not None or class_id is not None:
         sub = select(Enrollment.student_id).join(SchoolClass, SchoolClass.id == Enrollment.class_id)
         if teacher_id is not None:
-            sub = sub.where(SchoolClass.teacher_id == teacher_id)
+            sub = sub.where(_taught_by(teacher_id))
         if class_id is not None:
             sub = sub.where(Enrollment.class_id == class_id)
         stmt = stmt.where(Student.id.in_(sub))
@@ -120,7 +134,7 @@ def list_classes(
 ) -> tuple[list[SchoolClass], int]:
     stmt = select(SchoolClass)
     if teacher_id is not None:
-        stmt = stmt.where(SchoolClass.teacher_id == teacher_id)
+        stmt = stmt.where(_taught_by(teacher_id))
     if student_id is not None:
         stmt = stmt.where(SchoolClass.id.in_(select(Enrollment.class_id).where(Enrollment.student_id == student_id)))
     if not include_retired:
@@ -160,12 +174,18 @@ def unenroll(session: Session, class_id: int, student_id: int) -> None:
     session.flush()
 
 
+def teaches_class(session: Session, teacher_id: int, class_id: int) -> bool:
+    """Whether the teacher leads the class or is assigned to it."""
+    stmt = select(SchoolClass.id).where(SchoolClass.id == class_id, _taught_by(teacher_id))
+    return session.exec(stmt).first() is not None
+
+
 def teacher_has_student(session: Session, teacher_id: int, student_id: int) -> bool:
     """Whether the student is enrolled in one of the teacher's classes."""
     stmt = (
         select(Enrollment.student_id)
         .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
-        .where(SchoolClass.teacher_id == teacher_id, Enrollment.student_id == student_id)
+        .where(_taught_by(teacher_id), Enrollment.student_id == student_id)
     )
     return session.exec(stmt).first() is not None
 
@@ -182,9 +202,10 @@ def create_user(
     role: str,
     student_id: int | None = None,
     teacher_id: int | None = None,
+    guardian_id: int | None = None,
     password_hash: str | None = None,
 ) -> User:
-    """Add a login; a student login links a student, a teacher login a teacher."""
+    """Add a login; a student login links a student, a teacher login a teacher, a guardian login a guardian."""
     if role not in {r.value for r in Role}:
         raise Invalid(f"role must be one of {', '.join(r.value for r in Role)}", "role")
     if find_user(session, username) is not None:
@@ -201,12 +222,20 @@ def create_user(
         get_teacher(session, teacher_id)
     elif teacher_id is not None:
         raise Invalid("only a teacher login links a teacher", "teacher_id")
+    if role == Role.guardian.value:
+        if guardian_id is None:
+            raise Invalid("a guardian login needs guardian_id", "guardian_id")
+        if session.get(Guardian, guardian_id) is None:
+            raise NotFound(f"no guardian with id {guardian_id}")
+    elif guardian_id is not None:
+        raise Invalid("only a guardian login links a guardian", "guardian_id")
     row = User(
         username=username,
         password_hash=password_hash or hash_password(password),
         role=role,
         student_id=student_id,
         teacher_id=teacher_id,
+        guardian_id=guardian_id,
     )
     session.add(row)
     session.flush()

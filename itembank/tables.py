@@ -9,7 +9,8 @@ Calibration
     by whom) and :class:`ItemParameter` (one row per item and calibration).
 People
     :class:`User` (login and role), :class:`Student`, :class:`Teacher`,
-    :class:`SchoolClass`, :class:`Enrollment`.
+    :class:`SchoolClass`, :class:`Enrollment`; the district's schools,
+    terms, courses, co-teachers and guardians are in :mod:`itembank.district`.
 Evidence
     :class:`Check` (an adaptive session with its serialized engine state),
     :class:`Response` (append-only: a re-score is a new row that supersedes
@@ -135,6 +136,7 @@ class Role(str, Enum):
     psychometrician = "psychometrician"
     teacher = "teacher"
     student = "student"
+    guardian = "guardian"
 
 
 class CheckStatus(str, Enum):
@@ -242,7 +244,10 @@ class ItemParameter(SQLModel, table=True):
 
 # ------------------------------------------------------------------- people
 class User(SQLModel, table=True):
-    """A login; ``student_id`` / ``teacher_id`` link it to its record."""
+    """A login; ``student_id`` / ``teacher_id`` / ``guardian_id`` link it to its record.
+
+    ``sourced_id`` is the roster's id of the person (:mod:`itembank.district`).
+    """
 
     __tablename__ = "user"
 
@@ -252,6 +257,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)
     student_id: int | None = Field(default=None, foreign_key="student.id")
     teacher_id: int | None = Field(default=None, foreign_key="teacher.id")
+    guardian_id: int | None = Field(default=None, foreign_key="guardian.id")
+    sourced_id: str | None = Field(default=None, max_length=255, unique=True, index=True)
     active: bool = Field(default=True)
     created_at: datetime = _ts()
 
@@ -262,6 +269,7 @@ class Student(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     #: the district's student id, used in response CSV files
     external_id: str = Field(max_length=64, unique=True, index=True)
+    sourced_id: str | None = Field(default=None, max_length=255, unique=True, index=True)
     first_name: str = Field(default="", max_length=100)
     last_name: str = Field(default="", max_length=100)
     grade: int | None = None
@@ -275,15 +283,22 @@ class Teacher(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     email: str = Field(default="", max_length=200)
+    sourced_id: str | None = Field(default=None, max_length=255, unique=True, index=True)
     created_at: datetime = _ts()
 
 
 class SchoolClass(SQLModel, table=True):
+    """A class; its teachers are the lead (``teacher_id``, None for a class no
+    one teaches yet) and the assignments of :class:`itembank.district.ClassTeacher`."""
+
     __tablename__ = "school_class"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
-    teacher_id: int = Field(foreign_key="teacher.id", index=True)
+    teacher_id: int | None = Field(default=None, foreign_key="teacher.id", index=True)
+    sourced_id: str | None = Field(default=None, max_length=255, unique=True, index=True)
+    school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
+    course_id: int | None = Field(default=None, foreign_key="course.id", index=True)
     grade: int | None = None
     subject: str = Field(default="mathematics", max_length=100)
     retired: bool = Field(default=False)
@@ -295,6 +310,7 @@ class Enrollment(SQLModel, table=True):
 
     class_id: int = Field(foreign_key="school_class.id", primary_key=True)
     student_id: int = Field(foreign_key="student.id", primary_key=True, index=True)
+    sourced_id: str | None = Field(default=None, max_length=255, unique=True, index=True)
     created_at: datetime = _ts()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import HTTPException, status
 from sqlmodel import Session
 
-from itembank.people import get_class, get_student, teacher_has_student
+from itembank.people import get_class, get_student, teacher_has_student, teaches_class
 from itembank.tables import SchoolClass, Student
 from service.security import TokenClaims
 
@@ -64,6 +64,6 @@ def class_for(session: Session, user: TokenClaims, class_id: int) -> SchoolClass
     row = get_class(session, class_id)
     if is_bank_keeper(user):
         return row
-    if user.role == "teacher" and row.teacher_id == user.teacher_id:
+    if user.role == "teacher" and user.teacher_id is not None and teaches_class(session, user.teacher_id, class_id):
         return row
     raise forbid(f"class {class_id} is not one of your classes")

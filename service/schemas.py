@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 
 T = TypeVar("T")
 
-RoleName = Literal["admin", "psychometrician", "teacher", "student"]
+RoleName = Literal["admin", "psychometrician", "teacher", "student", "guardian"]
 LevelName = Literal["competency", "indicator", "objective"]
 InteractionName = Literal["single_choice", "multiple_select", "numeric_entry", "constructed_response"]
 StatusName = Literal["draft", "pretest", "operational", "retired"]
@@ -233,7 +233,8 @@ class ClassUpdate(BaseModel):
 class ClassPublic(BaseModel):
     id: int
     name: str
-    teacher_id: int
+    #: the lead teacher; None for a class a roster lists without a teacher
+    teacher_id: int | None
     grade: int | None
     subject: str
     retired: bool

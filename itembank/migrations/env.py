@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 from sqlmodel import SQLModel, create_engine
 
-import itembank.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import itembank.tables  # noqa: F401  (importing itembank registers every table on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -21,8 +21,8 @@ def test_migrations_match_models(db_engine):
 
 
 def test_upgrade_is_idempotent_and_at_head(db_engine):
-    assert current_revision(db_engine) == head_revision() == "0002"
-    assert upgrade(db_engine) == "0002"
+    assert current_revision(db_engine) == head_revision() == "0003_district"
+    assert upgrade(db_engine) == "0003_district"
     names = set(inspect(db_engine).get_table_names())
     assert {
         "standard",
@@ -37,6 +37,14 @@ def test_upgrade_is_idempotent_and_at_head(db_engine):
         "check_session",
         "response",
         "mastery",
+        "school",
+        "academic_session",
+        "course",
+        "class_term",
+        "class_teacher",
+        "teacher_school",
+        "guardian",
+        "guardian_student",
         "alembic_version",
     } <= names
 
@@ -46,7 +54,7 @@ def test_step_by_step_upgrade_from_empty():
     assert current_revision(engine) is None
     assert upgrade(engine, "0001") == "0001"
     assert "mastery_rho" not in {c["name"] for c in inspect(engine).get_columns("calibration")}
-    assert upgrade(engine) == "0002"
+    assert upgrade(engine, "0002") == "0002"
     assert "mastery_rho" in {c["name"] for c in inspect(engine).get_columns("calibration")}
 
 

@@ -55,6 +55,10 @@ TABLES = (
     "student",
     "teacher",
     "standard",
+    "school",
+    "academic_session",
+    "course",
+    "guardian",
 )
 
 
