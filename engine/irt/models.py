@@ -54,7 +54,9 @@ class ItemFamily(Protocol):
     with the same number of categories K, p internal parameters).
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The family's name (``logistic``, ``graded``, ``partial``)."""
 
     def n_params(self, n_categories: int) -> int:
         """Number of internal parameters of an item with ``n_categories``."""
@@ -71,7 +73,7 @@ class ItemFamily(Protocol):
         """``(P, dP/dtheta, d2P/dtheta2)``, each ``(Q, n, K)``."""
 
     def score_and_information(
-        self, theta: FloatArray, eta: FloatArray, n_categories: int, counts: FloatArray, columns: FloatArray
+        self, theta: FloatArray, eta: FloatArray, n_categories: int, counts: FloatArray, columns: np.ndarray
     ) -> tuple[FloatArray, FloatArray]:
         """Gradient and Fisher information of ``sum_qk counts log P_k``.
 
@@ -93,8 +95,19 @@ def _theta_matrix(theta: FloatArray) -> FloatArray:
     return theta if theta.ndim == 2 else theta.reshape(-1, 1)
 
 
-def jacobian_score_and_information(family, theta, eta, n_categories, counts, columns):
-    """The generic :meth:`ItemFamily.score_and_information`, from the Jacobian."""
+def jacobian_score_and_information(
+    family: ItemFamily,
+    theta: FloatArray,
+    eta: FloatArray,
+    n_categories: int,
+    counts: FloatArray,
+    columns: np.ndarray,
+) -> tuple[FloatArray, FloatArray]:
+    """The generic :meth:`ItemFamily.score_and_information`, from the Jacobian.
+
+    Gradient (n, m) and information (n, m, m) over the m internal parameters
+    ``columns`` of the n items ``eta`` (n, p), from expected counts (Q, n, K).
+    """
     p = np.maximum(family.probabilities(theta, eta, n_categories), _TINY)
     jac = family.param_jacobian(theta, eta, n_categories)[..., columns]
     ratio = counts / p
@@ -123,7 +136,10 @@ class LogisticFamily:
     def n_params(self, n_categories: int) -> int:
         return 4
 
-    def _parts(self, theta: FloatArray, eta: FloatArray):
+    def _parts(
+        self, theta: FloatArray, eta: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Theta as a matrix, the parameters as (1, n) rows, and the logistic ``s`` (Q, n)."""
         theta = _theta_matrix(theta)
         a, delta, c, d = (eta[:, m][None, :] for m in range(4))
         s = expit(a * theta + delta)
@@ -145,7 +161,9 @@ class LogisticFamily:
         np.negative(jac[..., 1, :], out=jac[..., 0, :])
         return jac
 
-    def score_and_information(self, theta, eta, n_categories, counts, columns):
+    def score_and_information(
+        self, theta: FloatArray, eta: FloatArray, n_categories: int, counts: FloatArray, columns: np.ndarray
+    ) -> tuple[FloatArray, FloatArray]:
         """Closed form: with P = P(x=1), ``u = (r_1 - N P) / (P (1 - P))`` and
         ``v = N / (P (1 - P))``, the gradient is ``sum_q u dP`` and the
         information ``sum_q v dP dP'`` (no per-category arrays)."""
@@ -168,7 +186,9 @@ class LogisticFamily:
                 info[:, x, y] = info[:, y, x] = np.einsum("qn,qn->n", weighted, parts[y])
         return grad, info
 
-    def theta_derivatives(self, theta: FloatArray, eta: FloatArray, n_categories: int = 2):
+    def theta_derivatives(
+        self, theta: FloatArray, eta: FloatArray, n_categories: int = 2
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         _, a, c, d, s = self._parts(theta, eta)
         p1 = c + (d - c) * s
         ds = (d - c) * s * (1.0 - s)
@@ -194,7 +214,7 @@ class GradedFamily:
     def n_params(self, n_categories: int) -> int:
         return n_categories
 
-    def _cumulative(self, theta: FloatArray, eta: FloatArray):
+    def _cumulative(self, theta: FloatArray, eta: FloatArray) -> FloatArray:
         """Cumulative probabilities padded with 1 and 0: ``(Q, n, K + 1)``."""
         z = (eta[:, 0][None, :] * _theta_matrix(theta))[..., None] + eta[None, :, 1:]
         star = expit(z)
@@ -217,10 +237,14 @@ class GradedFamily:
         jac[..., idx - 1, idx] = -w[..., 1:-1]
         return jac
 
-    def score_and_information(self, theta, eta, n_categories, counts, columns):
+    def score_and_information(
+        self, theta: FloatArray, eta: FloatArray, n_categories: int, counts: FloatArray, columns: np.ndarray
+    ) -> tuple[FloatArray, FloatArray]:
         return jacobian_score_and_information(self, theta, eta, n_categories, counts, columns)
 
-    def theta_derivatives(self, theta: FloatArray, eta: FloatArray, n_categories: int):
+    def theta_derivatives(
+        self, theta: FloatArray, eta: FloatArray, n_categories: int
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         star = self._cumulative(theta, eta)
         a = eta[:, 0][None, :, None]
         w = star * (1.0 - star)
@@ -251,7 +275,8 @@ class PartialCreditFamily:
         s = (eta[:, 0][None, :] * _theta_matrix(theta))[..., None] * k + d[None, :, :]
         return softmax(s, axis=-1)
 
-    def _moments(self, p: FloatArray, n_categories: int):
+    def _moments(self, p: FloatArray, n_categories: int) -> tuple[FloatArray, FloatArray]:
+        """Deviation of each category from the mean score (..., K) and the score variance (...)."""
         k = np.arange(n_categories, dtype=float)
         mean = p @ k
         dev = k - mean[..., None]
@@ -270,10 +295,14 @@ class PartialCreditFamily:
         jac[..., 1:] = outer
         return jac
 
-    def score_and_information(self, theta, eta, n_categories, counts, columns):
+    def score_and_information(
+        self, theta: FloatArray, eta: FloatArray, n_categories: int, counts: FloatArray, columns: np.ndarray
+    ) -> tuple[FloatArray, FloatArray]:
         return jacobian_score_and_information(self, theta, eta, n_categories, counts, columns)
 
-    def theta_derivatives(self, theta: FloatArray, eta: FloatArray, n_categories: int):
+    def theta_derivatives(
+        self, theta: FloatArray, eta: FloatArray, n_categories: int
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         p = self.probabilities(theta, eta, n_categories)
         dev, var = self._moments(p, n_categories)
         a = eta[:, 0][None, :, None]

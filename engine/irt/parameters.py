@@ -10,10 +10,12 @@ a mixed bank is a loop over at most a handful of groups, never over items.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from engine.irt.models import GRADED, LOGISTIC, ItemFamily, ModelSpec, model_spec
 
@@ -57,8 +59,8 @@ class ItemGroup:
         return self.family.probabilities(theta, self.eta, self.n_categories)
 
 
-def group_positions(groups, n_items: int) -> tuple[np.ndarray, np.ndarray]:
-    """For each of ``n_items`` items, its group number and row in the group."""
+def group_positions(groups: Sequence[ItemGroup], n_items: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``n_items`` items, its group number and row in the group, each ``(J,)``."""
     group_of = np.empty(n_items, dtype=int)
     row_of = np.empty(n_items, dtype=int)
     for gi, g in enumerate(groups):
@@ -140,15 +142,15 @@ class ItemParameters:
     @classmethod
     def from_arrays(
         cls,
-        item_ids,
-        model,
+        item_ids: ArrayLike,
+        model: str | ArrayLike,
         *,
-        a=None,
-        b=None,
-        c=None,
-        d=None,
-        thresholds=None,
-        n_categories=None,
+        a: ArrayLike | None = None,
+        b: ArrayLike | None = None,
+        c: ArrayLike | None = None,
+        d: ArrayLike | None = None,
+        thresholds: ArrayLike | None = None,
+        n_categories: ArrayLike | None = None,
     ) -> ItemParameters:
         """Build a table from per-item arrays, filling the defaults.
 
@@ -162,7 +164,7 @@ class ItemParameters:
         models = np.asarray([model] * j if isinstance(model, str) else model, dtype=object).astype(str)
         models = np.char.lower(models)
 
-        def col(v, default):
+        def col(v: ArrayLike | None, default: float) -> np.ndarray:
             if v is None:
                 return np.full(j, default, dtype=float)
             return np.broadcast_to(np.asarray(v, dtype=float), (j,)).copy()
@@ -201,9 +203,9 @@ class ItemParameters:
         """Map from item id to its position."""
         return {iid: i for i, iid in enumerate(self.item_ids.tolist())}
 
-    def subset(self, positions) -> ItemParameters:
+    def subset(self, positions: ArrayLike) -> ItemParameters:
         """The table restricted to ``positions`` (array of int or bool)."""
-        pos = np.arange(self.n_items)[positions]
+        pos = np.arange(self.n_items)[np.asarray(positions)]
         return ItemParameters(
             item_ids=self.item_ids[pos],
             model=self.model[pos],
@@ -284,7 +286,7 @@ class ItemParameters:
                     thr[idx, : g.n_categories - 1] = locations
         return replace(self, a=a, b=b, c=c, d=d, thresholds=thr, se=dict(se or {}))
 
-    def category_probabilities(self, theta) -> np.ndarray:
+    def category_probabilities(self, theta: ArrayLike) -> np.ndarray:
         """P(x = k | theta) for every item, shape ``(Q, J, Kmax)`` (0 past K)."""
         theta = np.atleast_1d(np.asarray(theta, dtype=float))
         out = np.zeros((theta.size, self.n_items, self.max_categories))
@@ -292,7 +294,7 @@ class ItemParameters:
             out[:, g.index, : g.n_categories] = g.probabilities(theta)
         return out
 
-    def pair_probabilities(self, theta, items) -> np.ndarray:
+    def pair_probabilities(self, theta: ArrayLike, items: ArrayLike) -> np.ndarray:
         """``P(x = k | theta[i])`` of item ``items[i]`` for each pair i.
 
         Parameters
@@ -317,7 +319,7 @@ class ItemParameters:
                 out[sel, : g.n_categories] = paired[0]
         return out
 
-    def information(self, theta) -> np.ndarray:
+    def information(self, theta: ArrayLike) -> np.ndarray:
         """Fisher item information at ``theta``, shape ``(Q, J)``.
 
         ``I_j(theta) = sum_k (dP_jk/dtheta)^2 / P_jk``.
@@ -329,7 +331,7 @@ class ItemParameters:
             out[:, g.index] = np.sum(d1 * d1 / np.maximum(p, 1e-300), axis=-1)
         return out
 
-    def expected_score(self, theta) -> np.ndarray:
+    def expected_score(self, theta: ArrayLike) -> np.ndarray:
         """Expected item score sum_k k P_k(theta), shape ``(Q, J)``."""
         p = self.category_probabilities(theta)
         return p @ np.arange(p.shape[-1], dtype=float)

@@ -25,11 +25,13 @@ CSR one-hot indicator with a column per item and category, never densified.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from engine.irt.parallel import THREADS, thread_map
 
@@ -59,11 +61,11 @@ class Design:
         products than a CSC view).
     """
 
-    indicator: object
-    observed: object
+    indicator: np.ndarray | sp.csr_array
+    observed: np.ndarray | None
     column_item: np.ndarray
     column_category: np.ndarray
-    indicator_t: object = None
+    indicator_t: sp.csr_array | None = None
 
     def sparse_product(self, transposed: bool, dense: np.ndarray) -> np.ndarray:
         """``indicator @ dense`` (or ``indicator.T @ dense``) for a CSR indicator.
@@ -74,11 +76,12 @@ class Design:
         blocks = self._blocks(transposed)
         return np.vstack(thread_map(lambda block: np.asarray(block @ dense), blocks))
 
-    def _blocks(self, transposed: bool) -> list:
+    def _blocks(self, transposed: bool) -> list[sp.csr_array]:
+        """Row blocks of the (transposed) CSR indicator, one per thread, built once."""
         key = "t" if transposed else "n"
         cache = self.__dict__.setdefault("_block_cache", {})
         if key not in cache:
-            matrix = self.indicator_t if transposed else self.indicator
+            matrix: sp.csr_array = self.indicator_t if transposed else self.indicator
             n = matrix.shape[0]
             parts = THREADS if matrix.nnz >= _PARALLEL_NNZ else 1
             edges = np.linspace(0, n, parts + 1).astype(int)
@@ -116,16 +119,16 @@ class ResponseMatrix:
     item: np.ndarray
     score: np.ndarray
     dense: np.ndarray | None = None
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[str, Design] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------- builders
     @classmethod
     def from_dense(
         cls,
-        scores,
-        student_ids=None,
-        item_ids=None,
-        n_categories=None,
+        scores: ArrayLike,
+        student_ids: ArrayLike | None = None,
+        item_ids: ArrayLike | None = None,
+        n_categories: ArrayLike | None = None,
     ) -> ResponseMatrix:
         """From an ``(N, J)`` array of scores; NaN or negative means missing.
 
@@ -155,15 +158,15 @@ class ResponseMatrix:
     @classmethod
     def from_long(
         cls,
-        student,
-        item,
-        score,
+        student: ArrayLike,
+        item: ArrayLike,
+        score: ArrayLike,
         *,
         n_students: int | None = None,
         n_items: int | None = None,
-        student_ids=None,
-        item_ids=None,
-        n_categories=None,
+        student_ids: ArrayLike | None = None,
+        item_ids: ArrayLike | None = None,
+        n_categories: ArrayLike | None = None,
         dense: bool = False,
     ) -> ResponseMatrix:
         """From long arrays of ``(student index, item index, score)``.
@@ -196,7 +199,13 @@ class ResponseMatrix:
 
     @classmethod
     def from_table(
-        cls, table, student_ids, item_ids, *, n_categories=None, sparse: bool | None = None
+        cls,
+        table: ArrayLike,
+        student_ids: ArrayLike,
+        item_ids: ArrayLike,
+        *,
+        n_categories: ArrayLike | None = None,
+        sparse: bool | None = None,
     ) -> ResponseMatrix:
         """From a wide float table (NaN = missing), dense or sparse.
 
@@ -225,7 +234,18 @@ class ResponseMatrix:
         )
 
     @classmethod
-    def _build(cls, shape, s, j, y, student_ids, item_ids, n_categories, dense):
+    def _build(
+        cls,
+        shape: tuple[int, int],
+        s: np.ndarray,
+        j: np.ndarray,
+        y: np.ndarray,
+        student_ids: ArrayLike | None,
+        item_ids: ArrayLike | None,
+        n_categories: ArrayLike | None,
+        dense: np.ndarray | None,
+    ) -> ResponseMatrix:
+        """The matrix of long arrays (sorted by student then item), ids and categories checked."""
         n, m = shape
         student_ids = np.asarray(
             [f"S{i + 1}" for i in range(n)] if student_ids is None else student_ids, dtype=object
@@ -291,7 +311,7 @@ class ResponseMatrix:
         out[self.student, self.item] = self.score
         return out
 
-    def select_items(self, positions) -> ResponseMatrix:
+    def select_items(self, positions: ArrayLike) -> ResponseMatrix:
         """The matrix restricted to the items at ``positions`` (array of int)."""
         pos = np.asarray(positions, dtype=np.int64)
         remap = np.full(self.n_items, -1)
@@ -308,7 +328,7 @@ class ResponseMatrix:
             dense,
         )
 
-    def select_students(self, positions) -> ResponseMatrix:
+    def select_students(self, positions: ArrayLike) -> ResponseMatrix:
         """The matrix restricted to the students at ``positions`` (array of int, in that order)."""
         pos = np.asarray(positions, dtype=np.int64)
         remap = np.full(self.n_students, -1)
@@ -321,7 +341,7 @@ class ResponseMatrix:
             self.student_ids[pos], self.item_ids, self.n_categories, student[order], item[order], score[order], dense
         )
 
-    def align(self, item_ids) -> ResponseMatrix:
+    def align(self, item_ids: Sequence[str] | np.ndarray) -> ResponseMatrix:
         """Columns reordered to ``item_ids`` (every one must be present)."""
         index = {iid: i for i, iid in enumerate(self.item_ids.tolist())}
         missing = [iid for iid in item_ids if iid not in index]

@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from engine.irt.likelihood import check_aligned, grid_log_likelihood
 from engine.irt.parameters import ItemParameters
@@ -67,8 +68,8 @@ def eap(
     responses: ResponseMatrix,
     params: ItemParameters,
     *,
-    prior_mean=0.0,
-    prior_sd=1.0,
+    prior_mean: ArrayLike = 0.0,
+    prior_sd: ArrayLike = 1.0,
     n_nodes: int = 61,
     theta_limits: tuple[float, float] = (-6.0, 6.0),
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -142,7 +143,7 @@ def score(
 # --------------------------------------------------------------------------
 
 
-def _grid_tables(params: ItemParameters, nodes: np.ndarray):
+def _grid_tables(params: ItemParameters, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per item and category on the grid: d log P / d theta, and per item I and J.
 
     Returns score (G, J, Kmax), info (G, J), warm (G, J).
@@ -161,7 +162,9 @@ def _grid_tables(params: ItemParameters, nodes: np.ndarray):
     return score_tab, info, warm
 
 
-def _per_student(responses: ResponseMatrix, params: ItemParameters, theta: np.ndarray):
+def _per_student(
+    responses: ResponseMatrix, params: ItemParameters, theta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Score function, information and Warm's J at each student's own theta, each (N,)."""
     n = responses.n_students
     total_score, total_info, total_warm = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -182,7 +185,16 @@ def _per_student(responses: ResponseMatrix, params: ItemParameters, theta: np.nd
     return total_score, total_info, total_warm
 
 
-def _estimating(method, s, info, warm, theta, prior_mean, prior_sd):
+def _estimating(
+    method: str,
+    s: np.ndarray,
+    info: np.ndarray,
+    warm: np.ndarray,
+    theta: np.ndarray,
+    prior_mean: float,
+    prior_sd: float,
+) -> np.ndarray:
+    """The function whose root is the estimate: the score (MLE), plus the prior's (MAP) or Warm's term (WLE)."""
     if method == "mle":
         return s
     if method == "map":
@@ -190,7 +202,20 @@ def _estimating(method, s, info, warm, theta, prior_mean, prior_sd):
     return s + warm / (2.0 * np.maximum(info, _TINY))
 
 
-def _root_estimates(responses, params, method, prior_mean, prior_sd, n_nodes, theta_limits):
+def _root_estimates(
+    responses: ResponseMatrix,
+    params: ItemParameters,
+    method: str,
+    prior_mean: float,
+    prior_sd: float,
+    n_nodes: int,
+    theta_limits: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """MLE, MAP or WLE estimates and standard errors, each (N,): the root of the estimating function.
+
+    The grid brackets each student's root (the sign change with the highest
+    objective); bisection on the student's own theta refines it.
+    """
     nodes, _ = normal_grid(max(n_nodes, 61), theta_limits)
     score_tab, info_tab, warm_tab = _grid_tables(params, nodes)
     s_grid = responses.gather(score_tab)  # (N, G): sum of d log P / d theta
@@ -199,7 +224,7 @@ def _root_estimates(responses, params, method, prior_mean, prior_sd, n_nodes, th
     f_grid = _estimating(method, s_grid, info_grid, warm_grid, nodes[None, :], prior_mean, prior_sd)
     objective = grid_log_likelihood(responses, params, nodes)
     if method == "map":
-        objective = objective - 0.5 * ((nodes[None, :] - prior_mean) / prior_sd) ** 2
+        objective = objective + normal_log_weights(nodes, prior_mean, prior_sd)
     elif method == "wle":
         objective = objective + 0.5 * np.log(np.maximum(info_grid, _TINY))
 

@@ -10,6 +10,7 @@ large bank (drawn without ever building the dense matrix).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from engine.irt.models import MODEL_NAMES
 from engine.irt.parameters import ItemParameters
@@ -87,7 +88,7 @@ def draw_categories(probabilities: np.ndarray, rng: np.random.Generator) -> np.n
 
 def simulate_responses(
     params: ItemParameters,
-    theta,
+    theta: ArrayLike,
     rng: np.random.Generator | int | None = None,
     *,
     missing_rate: float = 0.0,
@@ -155,7 +156,7 @@ def simulate_learning(
     start_mean: float = -0.5,
     gain: float = 1.5,
     share: float = 0.5,
-):
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Students who may relearn between sittings (growth-model studies).
 
     Abilities start at ``N(start_mean, 1)``; a ``share`` of the students gain

@@ -1,4 +1,4 @@
-"""What a calibration returns: :class:`CalibrationResult` (with a :class:`GroupEstimate` per population), and the warning it may raise."""
+"""What a calibration returns: :class:`CalibrationResult`, a :class:`GroupEstimate` per group, a warning."""
 
 from __future__ import annotations
 
