@@ -6,17 +6,19 @@ so a page request is authorized exactly like an API request with that
 bearer token.  A request without a valid cookie is redirected to the login
 page; a user of the wrong role gets a 403 page.
 
-Page routes use :class:`PageRoute`, which turns the errors the API turns into
-JSON (``HTTPException``, the item bank's ``NotFound`` / ``Conflict`` /
-``Invalid``, ``NoLiveBank``, ``InvalidAnswer``, request validation) into HTML
-pages with the same status code.
+Page routes use :class:`PageRoute`, which refuses a form that may be forged
+(:mod:`service.pages.csrf`: every request but a GET needs the form token
+:func:`render` puts in every page, and must not come from another site) and
+turns the errors the API turns into JSON (``HTTPException``, the item bank's
+``NotFound`` / ``Conflict`` / ``Invalid``, ``NoLiveBank``, ``InvalidAnswer``,
+request validation) into HTML pages with the same status code.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +29,7 @@ from fastapi.templating import Jinja2Templates
 from itembank.answers import InvalidAnswer
 from itembank.bank import NoLiveBank
 from itembank.errors import Conflict, Invalid, NotFound
+from service.pages.csrf import CSRF_COOKIE, CSRF_FIELD, SAFE_METHODS, forgery_problem, form_token, new_csrf_value
 from service.security import InvalidToken, TokenClaims, decode_token
 
 __all__ = [
@@ -115,19 +118,10 @@ def claims_from_cookie(request: Request) -> TokenClaims | None:
 
 
 def page_user(request: Request) -> TokenClaims:
-    """The logged-in user of a page request (else redirect to login).
-
-    A form POST must come from this site: when the browser says where it
-    came from (``Origin``), it must be this host (SameSite=Lax already keeps
-    the cookie off cross-site POSTs; this is a second lock).
-    """
+    """The logged-in user of a page request (else redirect to login)."""
     user = claims_from_cookie(request)
     if user is None:
         raise LoginRequired()
-    if request.method == "POST":
-        origin = request.headers.get("origin")
-        if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host", request.url.netloc):
-            raise HTTPException(status_code=403, detail="this form was sent from another site")
     request.state.user = user
     return user
 
@@ -166,10 +160,24 @@ def home_for(role: str) -> str:
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
-    """Render template ``name`` with the user in the context."""
-    ctx = {"user": getattr(request.state, "user", None) or claims_from_cookie(request), "path": request.url.path}
+    """Render template ``name`` with the user and the form token (``csrf_token``) in the context.
+
+    The token's cookie is set on the response when the browser has none yet.
+    """
+    csrf_value = request.cookies.get(CSRF_COOKIE) or new_csrf_value()
+    token = form_token(request.app.state.settings.secret_key, csrf_value, request.cookies.get(COOKIE, ""))
+    ctx = {
+        "user": getattr(request.state, "user", None) or claims_from_cookie(request),
+        "path": request.url.path,
+        CSRF_FIELD: token,
+    }
     ctx.update(context or {})
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    if csrf_value != request.cookies.get(CSRF_COOKIE):
+        response.set_cookie(
+            CSRF_COOKIE, csrf_value, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/"
+        )
+    return response
 
 
 _TITLES = {
@@ -203,6 +211,10 @@ class PageRoute(APIRoute):
 
         async def handler(request: Request):
             try:
+                if request.method not in SAFE_METHODS:
+                    problem = await forgery_problem(request, request.cookies.get(COOKIE, ""))
+                    if problem:
+                        return error_page(request, status.HTTP_403_FORBIDDEN, problem)
                 return await original(request)
             except LoginRequired:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
