@@ -23,12 +23,13 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, insert
+from sqlalchemy import and_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, exists, func, select
 
 from engine.irt.responses import ResponseMatrix
 from itembank.errors import Conflict, Invalid, NotFound
+from itembank.response_import import CheckedResponses, known_items, store_responses
 from itembank.tables import Item, Response, Student, utcnow
 
 __all__ = [
@@ -216,82 +217,42 @@ def response_matrix(
     )
 
 
-#: Values bound in one statement: PostgreSQL takes at most 65,535 parameters, SQLite 32,766.
-IN_BATCH = 10_000
-
-
-def _in_batches(session: Session, column, key, values: list) -> dict:
-    """``{key: column}`` of the rows whose ``key`` is one of ``values``, asked :data:`IN_BATCH` values at a time."""
-    found: dict = {}
-    for start in range(0, len(values), IN_BATCH):
-        chunk = values[start : start + IN_BATCH]
-        found.update(session.exec(select(key, column).where(key.in_(chunk))).all())
-    return found
-
-
 def import_responses(session: Session, matrix: ResponseMatrix, *, digest: str, create_students: bool = True) -> int:
-    """Store a responses file read by :func:`itembank.io.read_responses`.
+    """Store a responses matrix (e.g. read by :func:`itembank.io.read_responses`).
 
     Students are matched by external id (created when missing, unless
     ``create_students`` is False); every item must exist and every score lie
-    in its categories, or nothing is written.  Cells already imported from a
-    file with the same ``digest`` are skipped.  Returns the rows added.
+    in its categories, or nothing is written.  A matrix already imported
+    under the same ``digest`` adds nothing.  Returns the rows added.  Files
+    are imported by :mod:`itembank.response_import`, which this shares its
+    writer with.
     """
-    items = _in_batches(session, Item.n_categories, Item.id, matrix.item_ids.tolist())
+    items = known_items(session)
     for col, iid in enumerate(matrix.item_ids.tolist(), start=2):
         if iid not in items:
             raise Invalid(f"line 1, column {col}: unknown item {iid}", "file")
-    k = np.array([items[i] for i in matrix.item_ids.tolist()])
+    index = np.array([items[i].index for i in matrix.item_ids.tolist()], dtype=np.int32)
+    k = np.array([items[i].n_categories for i in matrix.item_ids.tolist()])
     over = matrix.score >= k[matrix.item]
     if np.any(over):
         bad = int(np.argmax(over))
         iid = matrix.item_ids[matrix.item[bad]]
         raise Invalid(
-            f"student {matrix.student_ids[matrix.student[bad]]}, item {iid}: score {matrix.score[bad]} is out of range 0..{items[iid] - 1}",
+            f"student {matrix.student_ids[matrix.student[bad]]}, item {iid}: score {matrix.score[bad]} is out of range 0..{items[iid].n_categories - 1}",
             "file",
         )
-    ext_ids = matrix.student_ids.tolist()
-    known = _in_batches(session, Student.id, Student.external_id, ext_ids)
-    missing = [e for e in ext_ids if e not in known]
-    if missing and not create_students:
-        raise Invalid(f"unknown student {missing[0]}", "file")
-    if missing:
-        session.execute(
-            insert(Student),
-            [
-                {"external_id": e, "first_name": "", "last_name": "", "retired": False, "created_at": utcnow()}
-                for e in missing
-            ],
-        )
-        known.update(_in_batches(session, Student.id, Student.external_id, missing))
-    versions = _in_batches(session, Item.version, Item.id, matrix.item_ids.tolist())
-    prefix = f"import/{digest}/"
-    done = set(session.exec(select(Response.dedupe_key).where(Response.dedupe_key.like(prefix + "%"))).all())
-    now = utcnow()
-    rows = []
-    for s, j, y in zip(matrix.student.tolist(), matrix.item.tolist(), matrix.score.tolist()):
-        ext, iid = ext_ids[s], matrix.item_ids[j]
-        key = f"{prefix}{ext}/{iid}"
-        if key in done:
-            continue
-        rows.append(
-            {
-                "dedupe_key": key,
-                "student_id": known[ext],
-                "item_id": iid,
-                "item_version": versions[iid],
-                "answer": None,
-                "score": int(y),
-                "correct": (bool(y == 1) if items[iid] == 2 else None),
-                "source": "import",
-                "note": "",
-                "answered_at": now,
-                "recorded_at": now,
-            }
-        )
-    if rows:
-        session.execute(insert(Response), rows)
-    return len(rows)
+    ordered = sorted(items.items(), key=lambda pair: pair[1].index)
+    checked = CheckedResponses(
+        digest=digest,
+        student_ids=matrix.student_ids.tolist(),
+        item_ids=[iid for iid, _ in ordered],
+        student=np.asarray(matrix.student, dtype=np.int32),
+        item=index[matrix.item],
+        score=np.asarray(matrix.score, dtype=np.int16),
+        n_categories=np.array([known.n_categories for _, known in ordered]),
+        version=np.array([known.version for _, known in ordered]),
+    )
+    return store_responses(session, checked, create_students=create_students).added
 
 
 def list_responses(

@@ -15,28 +15,26 @@
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, UploadFile
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
 from itembank.answers import score_answer
 from itembank.bank import ItemContent, NoLiveBank
 from itembank.errors import Conflict, Invalid
-from itembank.io import FileFormatError, read_responses
+from itembank.io import FileFormatError
 from itembank.items import get_item
 from itembank.mastery_store import refresh_mastery
 from itembank.people import class_student_ids, list_classes
-from itembank.responses import find_by_key, get_response, import_responses, list_responses, record_response, rescore
-from itembank.tables import Item, ItemStatus
+from itembank.response_import import check_responses_file, known_items, store_responses
+from itembank.responses import find_by_key, get_response, list_responses, record_response, rescore
+from itembank.tables import ItemStatus
 from service.access import forbid, student_for
 from service.deps import BankDep, BankKeepers, CurrentUser, Page, SessionDep, Staff
-from service.routers.files import read_upload
+from service.routers.files import upload_stream
+from service.routers.params import CodeQuery, IdQuery, ResponseIdPath
 from service.schemas import Paged, RescoreIn, ResponseCreate, ResponsePublic
 
 router = APIRouter(prefix="/responses", tags=["responses"])
@@ -55,7 +53,7 @@ def _refresh(session, bank, student_id: int, item_id: str) -> None:
 
 
 @router.post("", response_model=ResponsePublic, status_code=201, summary="Record a response outside a check")
-def create(body: ResponseCreate, session: SessionDep, user: Staff, bank: BankDep, client_key: str | None = None):
+def create(body: ResponseCreate, session: SessionDep, user: Staff, bank: BankDep, client_key: CodeQuery = None):
     student_for(session, user, body.student_id)
     item = get_item(session, body.item_id)
     if item.status not in (ItemStatus.pretest.value, ItemStatus.operational.value):
@@ -93,9 +91,9 @@ def list_(
     session: SessionDep,
     user: CurrentUser,
     page: Page,
-    student_id: int | None = None,
-    item_id: str | None = None,
-    check_id: int | None = None,
+    student_id: IdQuery = None,
+    item_id: CodeQuery = None,
+    check_id: IdQuery = None,
     awaiting_score: bool = False,
 ):
     student_ids = None
@@ -123,25 +121,18 @@ def list_(
 
 
 @router.post("/import", summary="Import a wide or long responses CSV; all or nothing")
-async def import_(session: SessionDep, _: BankKeepers, file: Annotated[UploadFile, File(description="responses CSV")]):
-    text, _fmt = await read_upload(file, "csv")
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-    known = dict(session.exec(select(Item.id, Item.n_categories)).all())
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "responses.csv"  # never the client's file name: it may climb out
-        path.write_text(text, encoding="utf-8")
-        try:
-            matrix = read_responses(path, n_categories=known)
-        except FileFormatError as err:
-            message = str(err).replace(str(path) + ": ", "")
-            raise Invalid(message, "file") from None
-    added = import_responses(session, matrix, digest=digest)
+def import_(session: SessionDep, _: BankKeepers, file: Annotated[UploadFile, File(description="responses CSV")]):
+    try:
+        checked = check_responses_file(upload_stream(file), known_items(session))
+    except FileFormatError as err:
+        raise Invalid(err.problem, "file") from None
+    stored = store_responses(session, checked)
     session.commit()
-    return {"added": added, "students": int(matrix.n_students), "items": int(matrix.n_items)}
+    return {"added": stored.added, "students": stored.students, "items": stored.items}
 
 
 @router.get("/{response_id}", response_model=ResponsePublic, summary="Read a response")
-def read(response_id: int, session: SessionDep, user: CurrentUser):
+def read(response_id: ResponseIdPath, session: SessionDep, user: CurrentUser):
     row = get_response(session, response_id)
     student_for(session, user, row.student_id)
     return response_public(row)
@@ -153,7 +144,7 @@ def read(response_id: int, session: SessionDep, user: CurrentUser):
     status_code=201,
     summary="Score or re-score a response (a new row supersedes the old one)",
 )
-def score(response_id: int, body: RescoreIn, session: SessionDep, user: Staff, bank: BankDep):
+def score(response_id: ResponseIdPath, body: RescoreIn, session: SessionDep, user: Staff, bank: BankDep):
     old = get_response(session, response_id)
     if user.role == "teacher":
         student_for(session, user, old.student_id)

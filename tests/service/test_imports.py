@@ -140,8 +140,10 @@ def test_responses_long_and_wide_import(client, world, as_user):
     "text,where",
     [
         ("student_id,item_id,score\nS000,NOPE,1\n", "NOPE"),
-        # itembank.io names the item but not the line for an out-of-range score
-        ("student_id,item_id,score\nS000,7RPA2-sc0,1\nS001,7RPA2-sc0,2\n", "score 2 is out of range"),
+        (
+            "student_id,item_id,score\nS000,7RPA2-sc0,1\nS001,7RPA2-sc0,2\n",
+            "line 3, column score: score 2 is out of range",
+        ),
         ("student_id,item_id,score\nS000,7RPA2-sc0,x\n", "line 2"),
         ("student_id,7RPA2-sc0,7RPA2-sc0\nS000,1,0\n", "line 1"),
         ("", ""),
