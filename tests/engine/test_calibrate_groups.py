@@ -180,3 +180,26 @@ def test_a_freed_item_nobody_in_a_group_answered_is_dropped_or_refused():
     fit = calibrate(data, "2pl", groups=labels, reference="G0", free_items=["I3"], drop_inestimable=True, se=False)
     assert fit.dropped_items == ("I3",) and "I3" not in fit.params.item_ids.tolist()
     assert fit.groups[1].params.item_ids.tolist() == fit.params.item_ids.tolist()
+
+
+@pytest.mark.parametrize("free", [(True, True), (False, True)])
+def test_latent_m_step_reaches_the_maximum_of_the_expected_log_weights(free):
+    from scipy.optimize import minimize
+
+    from engine.irt.calibration.m_step import m_step_latent
+    from engine.irt.quadrature import normal_log_weights
+
+    nodes = np.linspace(-6, 6, 61)
+    counts = 800 * np.exp(normal_log_weights(nodes, 0.7, 1.3)) + np.random.default_rng(5).uniform(0, 3, 61)
+    mask = np.array(free)
+    found = m_step_latent(np.array([0.0, 0.0]), mask, nodes, counts)
+
+    def negative(v):
+        x = np.zeros(2)
+        x[mask] = v
+        return -counts @ normal_log_weights(nodes, x[0], np.exp(x[1]))
+
+    best = minimize(negative, np.zeros(mask.sum()), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12})
+    np.testing.assert_allclose(found[mask], best.x, atol=1e-6)
+    if not free[0]:
+        assert found[0] == 0.0
