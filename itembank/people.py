@@ -16,6 +16,7 @@ from itembank.passwords import hash_password
 from itembank.tables import Enrollment, Role, SchoolClass, Student, Teacher, User
 
 __all__ = [
+    "NO_PASSWORD",
     "get_student",
     "create_student",
     "list_students",
@@ -33,6 +34,11 @@ __all__ = [
     "find_user",
     "student_name",
 ]
+
+
+#: The password hash of a login that has no password yet (made from a roster): no password
+#: verifies against it, so the login is unusable until an admin sets one.
+NO_PASSWORD = "!"
 
 
 def _taught_by(teacher_id: int) -> ColumnElement[bool]:
@@ -204,8 +210,12 @@ def create_user(
     teacher_id: int | None = None,
     guardian_id: int | None = None,
     password_hash: str | None = None,
+    demo: bool = False,
 ) -> User:
-    """Add a login; a student login links a student, a teacher login a teacher, a guardian login a guardian."""
+    """Add a login; a student login links a student, a teacher login a teacher, a guardian login a guardian.
+
+    ``demo`` marks a demo login, which only a server in demo mode accepts.
+    """
     if role not in {r.value for r in Role}:
         raise Invalid(f"role must be one of {', '.join(r.value for r in Role)}", "role")
     if find_user(session, username) is not None:
@@ -236,6 +246,7 @@ def create_user(
         student_id=student_id,
         teacher_id=teacher_id,
         guardian_id=guardian_id,
+        demo=demo,
     )
     session.add(row)
     session.flush()
