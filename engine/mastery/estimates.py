@@ -34,6 +34,7 @@ from scipy import sparse
 from scipy.optimize import minimize_scalar
 
 from engine.adaptive.bank import AdaptiveBank
+from engine.irt.quadrature import log_normalizer, normal_log_weights
 from engine.mastery.growth import drift_filter, estimate_drift
 
 __all__ = [
@@ -137,20 +138,15 @@ def transition(bank: AdaptiveBank, rho: float) -> np.ndarray:
     return t / t.sum(axis=1, keepdims=True)
 
 
-def _normalize_exp(logw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """exp(logw) normalized on the last axis, and log of the normalizer."""
-    m = logw.max(axis=-1, keepdims=True)
-    w = np.exp(logw - m)
-    total = w.sum(axis=-1, keepdims=True)
-    return w / total, (np.log(total) + m)[..., 0]
+def _normalize_exp(logw: np.ndarray) -> np.ndarray:
+    """exp(logw) normalized on the last axis (the grid)."""
+    return np.exp(logw - log_normalizer(logw))
 
 
 def _leave_one_out(bank: AdaptiveBank, loglik: np.ndarray) -> np.ndarray:
     """p(g | answers on the other standards), shape (N, S, Q)."""
-    nodes = bank.nodes
-    logprior = -0.5 * nodes * nodes
-    rest = loglik.sum(axis=1, keepdims=True) - loglik + logprior
-    return _normalize_exp(rest)[0]
+    rest = loglik.sum(axis=1, keepdims=True) - loglik + normal_log_weights(bank.nodes)
+    return _normalize_exp(rest)
 
 
 def _marginal(bank: AdaptiveBank, loglik: np.ndarray, other: np.ndarray, rho: float) -> float:
@@ -268,11 +264,10 @@ def standard_estimates(
         rho = estimate_rho(bank, loglik)
     rho = float(rho)
     if rho == 0.0:
-        nodes = bank.nodes
-        prior = np.broadcast_to(_normalize_exp(-0.5 * nodes * nodes)[0], loglik.shape)
+        prior = np.broadcast_to(np.exp(normal_log_weights(bank.nodes)), loglik.shape)
     else:
         prior = _leave_one_out(bank, loglik) @ transition(bank, rho)
-    post, _ = _normalize_exp(np.log(np.maximum(prior, 1e-300)) + loglik)
+    post = _normalize_exp(np.log(np.maximum(prior, 1e-300)) + loglik)
     nodes = bank.nodes
     theta = post @ nodes
     se = np.sqrt(np.maximum(post @ (nodes * nodes) - theta * theta, 0.0))
