@@ -17,7 +17,11 @@ JSON
 An import is all or nothing: every row is parsed and checked, and the first
 problem is raised as :class:`CatalogFormatError` naming the line (CSV) or
 the entry (JSON) and the column; the caller's transaction is then rolled
-back, so nothing is written.  Existing standards (framework, code) and items
+back, so nothing is written.  Every field is checked against its column
+before the database sees it (:mod:`itembank.text_rules`: text of the right
+type and length, no control characters, item ids of letters, digits and
+``. _ : -``; DOK and tolerance numbers in range), so SQLite and PostgreSQL
+take and refuse the same files.  Existing standards (framework, code) and items
 (id) are updated; new ones are created.
 """
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from sqlmodel import Session, select
@@ -35,6 +40,7 @@ from itembank.errors import Invalid, NotFound
 from itembank.items import create_item, update_item
 from itembank.standards import LEVELS, check_parent, create_standard, find_standard
 from itembank.tables import Item, Standard
+from itembank.text_rules import CODE_LENGTH, ITEM_ID_LENGTH, ITEM_ID_PATTERN, text_problem
 
 __all__ = [
     "CatalogFormatError",
@@ -66,7 +72,15 @@ class CatalogFormatError(Invalid):
 def _csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
     if not text.strip():
         raise CatalogFormatError("line 1", "(header)", "the file is empty")
-    reader = csv.reader(io.StringIO(text))
+    # newline="": a line ends at \r\n, \n or \r, whatever mix a file was saved with
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _csv_table(reader)
+    except csv.Error as err:
+        raise CatalogFormatError(f"line {reader.line_num}", "(file)", f"not a valid CSV file ({err})") from None
+
+
+def _csv_table(reader) -> tuple[list[str], list[tuple[int, dict]]]:
     header = [h.strip() for h in next(reader)]
     seen = set()
     for col, name in enumerate(header, start=1):
@@ -162,6 +176,72 @@ def _item_from_csv(where: str, row: dict, header: list[str]) -> dict:
     }
 
 
+#: Text fields of an entry: (column, longest, may span lines); None for no limit
+_STANDARD_TEXT = (
+    ("framework", CODE_LENGTH, False),
+    ("code", CODE_LENGTH, False),
+    ("title", 500, False),
+    ("level", 16, False),
+    ("parent_code", CODE_LENGTH, False),
+    ("description", None, True),
+)
+_ITEM_TEXT = (
+    ("id", ITEM_ID_LENGTH, False),
+    ("objective", CODE_LENGTH, False),
+    ("framework", CODE_LENGTH, False),
+    ("interaction", 32, False),
+    ("stem", None, True),
+    ("rationale", None, True),
+    ("status", 16, False),
+)
+_ITEM_ID = re.compile(ITEM_ID_PATTERN)
+
+
+def _check_text(where: str, entry: dict, fields) -> None:
+    for column, longest, multiline in fields:
+        value = entry.get(column)
+        if value is None:
+            continue
+        problem = text_problem(value, max_length=longest, multiline=multiline)
+        if problem:
+            raise CatalogFormatError(where, column, problem)
+
+
+def _check_standard(where: str, standard: dict) -> None:
+    """Refuse a standard whose fields do not fit their columns."""
+    _check_text(where, standard, _STANDARD_TEXT)
+
+
+def _check_item(where: str, item: dict) -> None:
+    """Refuse an item whose fields do not fit their columns (JSON values may be of any type)."""
+    _check_text(where, item, _ITEM_TEXT)
+    if not _ITEM_ID.match(item["id"]):
+        raise CatalogFormatError(where, "id", f"{item['id']!r}: use letters, digits and . _ : - only")
+    choices = item.get("choices") or []
+    if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+        raise CatalogFormatError(where, "choices", 'must be a list of {"id", "text"} objects')
+    for n, choice in enumerate(choices):
+        for column, longest, multiline in (("id", 16, False), ("text", None, True)):
+            problem = text_problem(choice.get(column), max_length=longest, multiline=multiline)
+            if problem:
+                raise CatalogFormatError(where, f"choices[{n}].{column}", problem)
+    rubric = item.get("rubric")
+    if rubric is not None:
+        if not isinstance(rubric, list) or not all(isinstance(r, dict) for r in rubric):
+            raise CatalogFormatError(where, "rubric", 'must be a list of {"score", "label", "criteria"} objects')
+        for n, level in enumerate(rubric):
+            for column, longest, multiline in (("label", 200, False), ("criteria", None, True)):
+                problem = text_problem(level.get(column), max_length=longest, multiline=multiline)
+                if problem:
+                    raise CatalogFormatError(where, f"rubric[{n}].{column}", problem)
+    dok = item.get("dok", 1)
+    if isinstance(dok, bool) or not isinstance(dok, int) or not 1 <= dok <= 4:
+        raise CatalogFormatError(where, "dok", f"must be a whole number 1..4, got {dok!r:.40}")
+    tolerance = item.get("tolerance", 0.0)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < float("inf"):
+        raise CatalogFormatError(where, "tolerance", f"must be a number 0 or more, got {tolerance!r:.40}")
+
+
 def read_catalog(text: str, fmt: str) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
     """Parse a catalog file into ``(where, standard)`` and ``(where, item)`` lists.
 
@@ -188,6 +268,7 @@ def read_catalog(text: str, fmt: str) -> tuple[list[tuple[str, dict]], list[tupl
                 for col in required:
                     if entry.get(col) in (None, ""):
                         raise CatalogFormatError(where, col, "missing value")
+                (_check_standard if name == "standards" else _check_item)(where, entry)
                 if name == "standards" and entry["level"] not in LEVELS:
                     raise CatalogFormatError(where, "level", f"must be one of {', '.join(LEVELS)}")
                 out.append((where, dict(entry)))
@@ -196,9 +277,19 @@ def read_catalog(text: str, fmt: str) -> tuple[list[tuple[str, dict]], list[tupl
         raise CatalogFormatError("file", "(format)", f"format must be csv or json, got {fmt!r}")
     header, rows = _csv_rows(text)
     if set(_REQUIRED_STANDARD) <= set(header) and "interaction" not in header:
-        return [(f"line {ln}", _standard_from_csv(f"line {ln}", r)) for ln, r in rows], []
+        standards = []
+        for line, row in rows:
+            standard = _standard_from_csv(f"line {line}", row)
+            _check_standard(f"line {line}", standard)
+            standards.append((f"line {line}", standard))
+        return standards, []
     if set(_REQUIRED_ITEM) <= set(header):
-        return [], [(f"line {ln}", _item_from_csv(f"line {ln}", r, header)) for ln, r in rows]
+        items = []
+        for line, row in rows:
+            item = _item_from_csv(f"line {line}", row, header)
+            _check_item(f"line {line}", item)
+            items.append((f"line {line}", item))
+        return [], items
     raise CatalogFormatError(
         "line 1",
         "(header)",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session, func, select
 
 from itembank.errors import Invalid, NotFound
-from itembank.tables import Standard, StandardLevel
+from itembank.tables import MAX_INT_ID, Standard, StandardLevel
 
 __all__ = [
     "LEVELS",
@@ -46,7 +46,7 @@ def find_standard(session: Session, code: str, framework: str | None = None) -> 
     if framework:
         stmt = stmt.where(Standard.framework == framework)
     rows = session.exec(stmt).all()
-    if not rows and code.isdigit() and framework is None:
+    if not rows and code.isascii() and code.isdigit() and framework is None and int(code) <= MAX_INT_ID:
         return get_standard(session, int(code))
     if not rows:
         where = f" in framework {framework}" if framework else ""

@@ -34,6 +34,8 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "utcnow",
     "UtcDateTime",
+    "MAX_INT_ID",
+    "MAX_BIGINT",
     "StandardLevel",
     "Interaction",
     "ItemStatus",
@@ -58,6 +60,12 @@ __all__ = [
 
 #: 64-bit ids on PostgreSQL; SQLite's rowid (``INTEGER PRIMARY KEY``) is 64-bit already.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+#: The largest value of an ``INTEGER`` key on every backend (PostgreSQL's 4-byte
+#: integer): a larger id names no row, and PostgreSQL refuses to compare it.
+MAX_INT_ID = 2**31 - 1
+#: The largest ``BIGINT`` (response ids; SQLite's integers; row offsets).
+MAX_BIGINT = 2**63 - 1
 
 
 def utcnow() -> datetime:

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from itembank.bank import BankCache
+from itembank.tables import MAX_BIGINT
 from service.jobs import JobRunner
 from service.security import InvalidToken, TokenClaims, decode_token
 from service.settings import Settings
@@ -125,7 +126,7 @@ class PageParams:
         self,
         request: Request,
         limit: Annotated[int, Query(ge=1, description="page size")] = 50,
-        offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_BIGINT, description="rows to skip")] = 0,
     ) -> None:
         top = request.app.state.settings.max_page_size
         if limit > top:

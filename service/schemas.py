@@ -4,14 +4,24 @@ Per resource: ``XCreate`` (body in), ``XUpdate`` (partial body in) and
 ``XPublic`` (body out); the table models of :mod:`itembank.tables` never leave
 the service.  ``ItemStudentView`` is the only form of an item a student ever
 receives before answering it: no key, rationale or parameters.
+
+What comes in is checked here, the same for SQLite and PostgreSQL: ids
+within the range of their columns (:data:`Id`, :data:`ResponseId`), text no
+longer than its column, and no control characters: none in ids, codes and
+names (:data:`OneLine`), only tabs and line breaks in longer text
+(:data:`Text`).  PostgreSQL cannot store a NUL character and SQLite stored
+it silently; both now answer 422 naming the field.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, StringConstraints, field_validator
+
+from itembank.tables import MAX_BIGINT, MAX_INT_ID
+from itembank.text_rules import CODE_LENGTH, ITEM_ID_LENGTH, ITEM_ID_PATTERN, ONE_LINE_PATTERN, TEXT_PATTERN
 
 T = TypeVar("T")
 
@@ -22,8 +32,27 @@ StatusName = Literal["draft", "pretest", "operational", "retired"]
 ModelName = Literal["rasch", "1pl", "2pl", "3pl", "4pl", "grm", "gpcm"]
 Band = Literal["green", "yellow", "red"]
 
+#: One line (ids, codes, names, titles) and longer text: the rules of :mod:`itembank.text_rules`
+OneLine = Annotated[str, StringConstraints(pattern=ONE_LINE_PATTERN)]
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+#: A framework, a standard's code, a student's external id, a reference to an item
+Code = Annotated[str, StringConstraints(min_length=1, max_length=CODE_LENGTH, pattern=ONE_LINE_PATTERN)]
+#: The id of a row of an ``INTEGER`` key (standards, people, classes, checks, calibrations)
+Id = Annotated[int, Field(ge=1, le=MAX_INT_ID)]
+#: The id of a response (a ``BIGINT`` key)
+ResponseId = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
+#: A count or a score stored in an ``INTEGER`` column
+Count = Annotated[int, Field(ge=0, le=MAX_INT_ID)]
+
 #: An answer: a choice id, a list of choice ids, a number, or text (constructed response)
-Answer = StrictStr | list[StrictStr] | StrictInt | StrictFloat
+Answer = (
+    Annotated[StrictStr, StringConstraints(max_length=20_000, pattern=TEXT_PATTERN)]
+    | Annotated[
+        list[Annotated[StrictStr, StringConstraints(max_length=16, pattern=ONE_LINE_PATTERN)]], Field(max_length=64)
+    ]
+    | StrictInt
+    | StrictFloat
+)
 
 
 class Paged(BaseModel, Generic[T]):
@@ -51,19 +80,19 @@ class Me(BaseModel):
 class StandardCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    framework: str = Field(min_length=1, max_length=64)
-    code: str = Field(min_length=1, max_length=64)
-    title: str = Field(min_length=1, max_length=500)
-    description: str = ""
+    framework: Code
+    code: Code
+    title: OneLine = Field(min_length=1, max_length=500)
+    description: Text = ""
     level: LevelName
-    parent_code: str | None = Field(default=None, description="code of the parent in the same framework")
+    parent_code: Code | None = Field(default=None, description="code of the parent in the same framework")
 
 
 class StandardUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-    description: str | None = None
+    title: OneLine | None = Field(default=None, min_length=1, max_length=500)
+    description: Text | None = None
 
 
 class StandardPublic(BaseModel):
@@ -82,31 +111,31 @@ class StandardPublic(BaseModel):
 class Choice(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, max_length=16)
-    text: str = Field(min_length=1)
+    id: OneLine = Field(min_length=1, max_length=16)
+    text: Text = Field(min_length=1)
 
 
 class RubricLevel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     score: int = Field(ge=0, le=3)
-    label: str = Field(min_length=1)
-    criteria: str = Field(min_length=1)
+    label: OneLine = Field(min_length=1, max_length=200)
+    criteria: Text = Field(min_length=1)
 
 
 class ItemCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
-    stem: str = Field(min_length=1)
+    id: str | None = Field(default=None, min_length=1, max_length=ITEM_ID_LENGTH, pattern=ITEM_ID_PATTERN)
+    stem: Text = Field(min_length=1)
     interaction: InteractionName
     choices: list[Choice] = []
     key: Any = None
     tolerance: float = Field(default=0.0, ge=0)
-    rationale: str = ""
+    rationale: Text = ""
     rubric: list[RubricLevel] | None = None
-    objective: str = Field(min_length=1, description="code of the item's learning objective")
-    framework: str | None = Field(default=None, description="the objective's framework when codes are ambiguous")
+    objective: Code = Field(description="code of the item's learning objective")
+    framework: Code | None = Field(default=None, description="the objective's framework when codes are ambiguous")
     dok: int = Field(default=1, ge=1, le=4)
     status: StatusName = "draft"
 
@@ -114,13 +143,13 @@ class ItemCreate(BaseModel):
 class ItemUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    stem: str | None = Field(default=None, min_length=1)
+    stem: Text | None = Field(default=None, min_length=1)
     choices: list[Choice] | None = None
     key: Any = None
     tolerance: float | None = Field(default=None, ge=0)
-    rationale: str | None = None
+    rationale: Text | None = None
     rubric: list[RubricLevel] | None = None
-    objective: str | None = None
+    objective: Code | None = None
     dok: int | None = Field(default=None, ge=1, le=4)
     status: StatusName | None = None
 
@@ -176,17 +205,17 @@ class ImportReport(BaseModel):
 class StudentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    external_id: str = Field(min_length=1, max_length=64)
-    first_name: str = Field(default="", max_length=100)
-    last_name: str = Field(default="", max_length=100)
+    external_id: Code
+    first_name: OneLine = Field(default="", max_length=100)
+    last_name: OneLine = Field(default="", max_length=100)
     grade: int | None = Field(default=None, ge=0, le=13)
 
 
 class StudentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    first_name: str | None = Field(default=None, max_length=100)
-    last_name: str | None = Field(default=None, max_length=100)
+    first_name: OneLine | None = Field(default=None, max_length=100)
+    last_name: OneLine | None = Field(default=None, max_length=100)
     grade: int | None = Field(default=None, ge=0, le=13)
 
 
@@ -202,8 +231,8 @@ class StudentPublic(BaseModel):
 class TeacherCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(default="", max_length=200)
+    name: OneLine = Field(min_length=1, max_length=200)
+    email: OneLine = Field(default="", max_length=200)
 
 
 class TeacherPublic(BaseModel):
@@ -215,19 +244,19 @@ class TeacherPublic(BaseModel):
 class ClassCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    teacher_id: int
+    name: OneLine = Field(min_length=1, max_length=200)
+    teacher_id: Id
     grade: int | None = Field(default=None, ge=0, le=13)
-    subject: str = Field(default="mathematics", max_length=100)
+    subject: OneLine = Field(default="mathematics", max_length=100)
 
 
 class ClassUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    teacher_id: int | None = None
+    name: OneLine | None = Field(default=None, min_length=1, max_length=200)
+    teacher_id: Id | None = None
     grade: int | None = Field(default=None, ge=0, le=13)
-    subject: str | None = Field(default=None, max_length=100)
+    subject: OneLine | None = Field(default=None, max_length=100)
 
 
 class ClassPublic(BaseModel):
@@ -244,7 +273,7 @@ class ClassPublic(BaseModel):
 class EnrollmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    student_id: int
+    student_id: Id
 
 
 class UserCreate(BaseModel):
@@ -253,8 +282,8 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
     password: str = Field(min_length=8, max_length=200)
     role: RoleName
-    student_id: int | None = None
-    teacher_id: int | None = None
+    student_id: Id | None = None
+    teacher_id: Id | None = None
 
 
 class UserPublic(BaseModel):
@@ -270,9 +299,9 @@ class UserPublic(BaseModel):
 class CheckCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    student_id: int
-    standard: str = Field(min_length=1, description="a standard's code (its framework's) or numeric id")
-    framework: str | None = None
+    student_id: Id
+    standard: Code = Field(description="a standard's code (its framework's) or numeric id")
+    framework: Code | None = None
 
 
 class Estimate(BaseModel):
@@ -293,7 +322,7 @@ class CheckStarted(BaseModel):
 class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    item_id: str = Field(min_length=1, max_length=64)
+    item_id: Code
     answer: Answer
 
 
@@ -333,16 +362,16 @@ class ResponseCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    student_id: int
-    item_id: str = Field(min_length=1, max_length=64)
+    student_id: Id
+    item_id: Code
     answer: Answer
 
 
 class RescoreIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    score: int = Field(ge=0, description="rubric level 0..K-1")
-    note: str = ""
+    score: Count = Field(description="rubric level 0..K-1")
+    note: Text = Field(default="", max_length=2000)
 
 
 class ResponsePublic(BaseModel):
@@ -403,8 +432,8 @@ class ClassGrid(BaseModel):
 class MorningWorkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    standard: str = Field(min_length=1)
-    framework: str | None = None
+    standard: Code
+    framework: Code | None = None
     items_per_tier: int = Field(default=3, ge=1, le=20)
 
 
@@ -432,9 +461,9 @@ class CalibrationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: ModelName = "2pl"
-    item_ids: list[str] | None = Field(default=None, description="items to calibrate; default all with responses")
+    item_ids: list[Code] | None = Field(default=None, description="items to calibrate; default all with responses")
     statuses: list[StatusName] = Field(default_factory=lambda: ["pretest", "operational"])
-    min_responses: int = Field(default=20, ge=1)
+    min_responses: int = Field(default=20, ge=1, le=MAX_INT_ID)
     make_live: bool = False
 
     @field_validator("item_ids")

@@ -21,6 +21,7 @@ from reporting.bank_analysis import bank_analysis
 from reporting.psychometric_report import render_html
 from service.deps import BankKeepers, JobsDep, Page, SessionDep
 from service.routers.files import upload_stream
+from service.routers.params import IdPath
 from service.schemas import CalibrationCreate, CalibrationPublic, ItemFitPublic, Paged, ParametersPublic
 
 router = APIRouter(prefix="/calibrations", tags=["calibrations"])
@@ -77,7 +78,7 @@ def import_(
 @router.get(
     "/{calibration_id}", response_model=CalibrationPublic, summary="A calibration's status, progress and results"
 )
-def read(calibration_id: int, session: SessionDep, _: BankKeepers):
+def read(calibration_id: IdPath, session: SessionDep, _: BankKeepers):
     session.expire_all()
     return calibration_public(session, get_calibration(session, calibration_id))
 
@@ -85,7 +86,7 @@ def read(calibration_id: int, session: SessionDep, _: BankKeepers):
 @router.post(
     "/{calibration_id}/live", response_model=CalibrationPublic, summary="Make a finished calibration the live bank"
 )
-def go_live(calibration_id: int, session: SessionDep, _: BankKeepers, request: Request):
+def go_live(calibration_id: IdPath, session: SessionDep, _: BankKeepers, request: Request):
     row = make_live(session, calibration_id)
     session.commit()
     request.app.state.bank.load(request.app.state.engine)
@@ -95,7 +96,7 @@ def go_live(calibration_id: int, session: SessionDep, _: BankKeepers, request: R
 @router.get(
     "/{calibration_id}/parameters", response_model=list[ParametersPublic], summary="The parameters of a calibration"
 )
-def parameters(calibration_id: int, session: SessionDep, _: BankKeepers, page: Page):
+def parameters(calibration_id: IdPath, session: SessionDep, _: BankKeepers, page: Page):
     get_calibration(session, calibration_id)
     rows = session.exec(
         select(ItemParameter)
@@ -112,7 +113,7 @@ def parameters(calibration_id: int, session: SessionDep, _: BankKeepers, page: P
     summary="The parameters of a calibration as CSV (item_id, model, a, b, c, d, b1, …)",
     description="The item parameters CSV of docs/architecture.md (Data formats); se_ columns where the run computed them.",
 )
-def parameters_csv(calibration_id: int, session: SessionDep, _: BankKeepers):
+def parameters_csv(calibration_id: IdPath, session: SessionDep, _: BankKeepers):
     get_calibration(session, calibration_id)
     params = load_parameters(session, calibration_id)
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,7 +136,7 @@ def _analysis(session, calibration_id: int):
     response_model=list[ItemFitPublic],
     summary="Item fit, classical statistics and flags of a calibration's items",
 )
-def item_fit(calibration_id: int, session: SessionDep, _: BankKeepers):
+def item_fit(calibration_id: IdPath, session: SessionDep, _: BankKeepers):
     found = _analysis(session, calibration_id)
     return [ItemFitPublic(item_id=iid, **vars(stats)) for iid, stats in sorted(found.stats.items())]
 
@@ -145,5 +146,5 @@ def item_fit(calibration_id: int, session: SessionDep, _: BankKeepers):
     response_class=HTMLResponse,
     summary="The calibration report: parameters, fit, DIF flags, classical statistics, plots (self-contained HTML)",
 )
-def report(calibration_id: int, session: SessionDep, _: BankKeepers):
+def report(calibration_id: IdPath, session: SessionDep, _: BankKeepers):
     return HTMLResponse(render_html(_analysis(session, calibration_id).data))

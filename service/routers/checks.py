@@ -18,6 +18,7 @@ from itembank.standards import find_standard
 from itembank.tables import Check, Standard
 from service.access import may_see_student
 from service.deps import BankDep, CurrentUser, EngineDep, SessionDep
+from service.routers.params import IdPath
 from service.schemas import (
     AnswerIn,
     AnswerResult,
@@ -105,7 +106,7 @@ def _owned(session, user, check) -> None:
     response_model=AnswerResult,
     summary="Answer the served item; get feedback and the next item",
 )
-def respond(check_id: int, body: AnswerIn, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
+def respond(check_id: IdPath, body: AnswerIn, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
     for _attempt in range(_ATTEMPTS):
         try:
             check = load_check(session, check_id, for_update=True)
@@ -121,7 +122,7 @@ def respond(check_id: int, body: AnswerIn, session: SessionDep, user: CurrentUse
 
 
 @router.get("/{check_id}", response_model=CheckPublic, summary="A check's status, current item and estimate")
-def read(check_id: int, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
+def read(check_id: IdPath, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
     check = get_check(session, check_id)
     _owned(session, user, check)
     current = None

@@ -9,6 +9,7 @@ from itembank.people import class_student_ids, create_class, enroll, get_class, 
 from itembank.tables import Enrollment, SchoolClass, Student
 from service.access import class_for, forbid
 from service.deps import Admin, Page, SessionDep, Staff
+from service.routers.params import IdPath, IdQuery
 from service.routers.people import student_public
 from service.schemas import ClassCreate, ClassPublic, ClassUpdate, EnrollmentCreate, Paged, StudentPublic
 
@@ -29,7 +30,7 @@ def class_public(session, row: SchoolClass, counts: dict[int, int] | None = None
 
 
 @router.get("", response_model=Paged[ClassPublic], summary="List classes (a teacher: only theirs)")
-def list_(session: SessionDep, user: Staff, page: Page, teacher_id: int | None = None, include_retired: bool = False):
+def list_(session: SessionDep, user: Staff, page: Page, teacher_id: IdQuery = None, include_retired: bool = False):
     if user.role == "teacher":
         if user.teacher_id is None:
             raise forbid("this teacher login is not linked to a teacher")
@@ -62,12 +63,12 @@ def create(body: ClassCreate, session: SessionDep, _: Admin):
 
 
 @router.get("/{class_id}", response_model=ClassPublic, summary="Read a class")
-def read(class_id: int, session: SessionDep, user: Staff):
+def read(class_id: IdPath, session: SessionDep, user: Staff):
     return class_public(session, class_for(session, user, class_id))
 
 
 @router.patch("/{class_id}", response_model=ClassPublic, summary="Update a class")
-def update(class_id: int, body: ClassUpdate, session: SessionDep, _: Admin):
+def update(class_id: IdPath, body: ClassUpdate, session: SessionDep, _: Admin):
     row = get_class(session, class_id)
     changes = body.model_dump(exclude_unset=True)
     if changes.get("teacher_id") is not None:
@@ -81,7 +82,7 @@ def update(class_id: int, body: ClassUpdate, session: SessionDep, _: Admin):
 
 
 @router.post("/{class_id}/retire", response_model=ClassPublic, summary="Retire a class")
-def retire(class_id: int, session: SessionDep, _: Admin):
+def retire(class_id: IdPath, session: SessionDep, _: Admin):
     row = get_class(session, class_id)
     row.retired = True
     session.add(row)
@@ -90,7 +91,7 @@ def retire(class_id: int, session: SessionDep, _: Admin):
 
 
 @router.get("/{class_id}/students", response_model=list[StudentPublic], summary="The students of a class")
-def students(class_id: int, session: SessionDep, user: Staff):
+def students(class_id: IdPath, session: SessionDep, user: Staff):
     class_for(session, user, class_id)
     ids = class_student_ids(session, class_id)
     rows = (
@@ -102,13 +103,13 @@ def students(class_id: int, session: SessionDep, user: Staff):
 
 
 @router.post("/{class_id}/students", response_model=list[StudentPublic], status_code=201, summary="Enroll a student")
-def add_student(class_id: int, body: EnrollmentCreate, session: SessionDep, _: Admin):
+def add_student(class_id: IdPath, body: EnrollmentCreate, session: SessionDep, _: Admin):
     enroll(session, class_id, body.student_id)
     session.commit()
     return students(class_id, session, _)
 
 
 @router.delete("/{class_id}/students/{student_id}", status_code=204, summary="Unenroll a student")
-def remove_student(class_id: int, student_id: int, session: SessionDep, _: Admin):
+def remove_student(class_id: IdPath, student_id: IdPath, session: SessionDep, _: Admin):
     unenroll(session, class_id, student_id)
     session.commit()

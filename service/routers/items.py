@@ -20,6 +20,7 @@ from itembank.standards import find_standard
 from itembank.tables import Item, ItemParameter, Standard
 from service.deps import BankKeepers, Page, SessionDep, Staff
 from service.routers.files import read_upload
+from service.routers.params import CodeQuery, ItemIdPath
 from service.schemas import (
     InteractionName,
     ItemCreate,
@@ -68,7 +69,7 @@ def list_(
     _: Staff,
     page: Page,
     status: StatusName | None = None,
-    standard: Annotated[str | None, Query(description="code of a standard: items under it")] = None,
+    standard: Annotated[CodeQuery, Query(description="code of a standard: items under it")] = None,
     interaction: InteractionName | None = None,
 ):
     standard_id = find_standard(session, standard).id if standard else None
@@ -121,13 +122,13 @@ async def import_(
 
 
 @router.get("/{item_id}", response_model=ItemPublic, summary="Read an item (with its key)")
-def read(item_id: str, session: SessionDep, _: Staff):
+def read(item_id: ItemIdPath, session: SessionDep, _: Staff):
     row = get_item(session, item_id)
     return item_public(row, _codes(session, [row]).get(row.objective_id))
 
 
 @router.patch("/{item_id}", response_model=ItemPublic, summary="Edit an item (content edits raise its version)")
-def update(item_id: str, body: ItemUpdate, session: SessionDep, _: BankKeepers, request: Request):
+def update(item_id: ItemIdPath, body: ItemUpdate, session: SessionDep, _: BankKeepers, request: Request):
     changes = body.model_dump(exclude_unset=True)
     if "choices" in changes and changes["choices"] is not None:
         changes["choices"] = [c.model_dump() for c in body.choices]
@@ -141,7 +142,7 @@ def update(item_id: str, body: ItemUpdate, session: SessionDep, _: BankKeepers, 
 
 
 @router.post("/{item_id}/retire", response_model=ItemPublic, summary="Retire an item")
-def retire(item_id: str, session: SessionDep, _: BankKeepers, request: Request):
+def retire(item_id: ItemIdPath, session: SessionDep, _: BankKeepers, request: Request):
     row = update_item(session, item_id, {"status": "retired"})
     session.commit()
     _reload_bank(request)
@@ -151,7 +152,7 @@ def retire(item_id: str, session: SessionDep, _: BankKeepers, request: Request):
 @router.get(
     "/{item_id}/parameters", response_model=list[ParametersPublic], summary="An item's parameters in every calibration"
 )
-def parameters(item_id: str, session: SessionDep, _: BankKeepers):
+def parameters(item_id: ItemIdPath, session: SessionDep, _: BankKeepers):
     get_item(session, item_id)
     rows = session.exec(
         select(ItemParameter).where(ItemParameter.item_id == item_id).order_by(ItemParameter.calibration_id)

@@ -14,6 +14,7 @@ from itembank.standards import find_standard
 from itembank.tables import Student
 from service.access import class_for, student_for
 from service.deps import BankDep, CurrentUser, SessionDep, Staff
+from service.routers.params import CodeQuery, IdPath
 from service.schemas import (
     ClassGrid,
     GridStandard,
@@ -49,7 +50,7 @@ def cell_public(c: ReportCell) -> MasteryCell:
     response_model=StudentMastery,
     summary="A student's mastery per standard, rolled up the hierarchy",
 )
-def student_mastery(student_id: int, session: SessionDep, user: CurrentUser):
+def student_mastery(student_id: IdPath, session: SessionDep, user: CurrentUser):
     student_for(session, user, student_id)
     return StudentMastery(
         student_id=student_id, standards=[cell_public(c) for c in student_report(session, student_id)]
@@ -60,11 +61,11 @@ def student_mastery(student_id: int, session: SessionDep, user: CurrentUser):
     "/classes/{class_id}/mastery", response_model=ClassGrid, summary="The tracker grid: students x standards with bands"
 )
 def class_mastery(
-    class_id: int,
+    class_id: IdPath,
     session: SessionDep,
     user: Staff,
     level: Literal["objective", "indicator", "competency", "all"] = "objective",
-    framework: str | None = None,
+    framework: CodeQuery = None,
 ):
     class_for(session, user, class_id)
     ids = class_student_ids(session, class_id)
@@ -84,7 +85,7 @@ def class_mastery(
     response_model=MorningWork,
     summary="Three tiers of morning work for a class on a standard (with keys)",
 )
-def morning_work(class_id: int, body: MorningWorkIn, session: SessionDep, user: Staff, bank: BankDep):
+def morning_work(class_id: IdPath, body: MorningWorkIn, session: SessionDep, user: Staff, bank: BankDep):
     class_for(session, user, class_id)
     standard = find_standard(session, body.standard, body.framework)
     ids = class_student_ids(session, class_id)

@@ -13,6 +13,7 @@ from itembank.people import create_student, create_teacher, create_user, get_stu
 from itembank.tables import Teacher, User
 from service.access import forbid, student_for
 from service.deps import Admin, CurrentUser, Page, SessionDep, Staff
+from service.routers.params import IdPath, IdQuery
 from service.schemas import (
     Paged,
     StudentCreate,
@@ -42,7 +43,7 @@ def student_public(row) -> StudentPublic:
     "/students", response_model=Paged[StudentPublic], summary="List students (a teacher: their classes' students)"
 )
 def list_students_(
-    session: SessionDep, user: Staff, page: Page, class_id: int | None = None, include_retired: bool = False
+    session: SessionDep, user: Staff, page: Page, class_id: IdQuery = None, include_retired: bool = False
 ):
     teacher_id = user.teacher_id if user.role == "teacher" else None
     if user.role == "teacher" and teacher_id is None:
@@ -66,12 +67,12 @@ def create_student_(body: StudentCreate, session: SessionDep, _: Admin):
 
 
 @router.get("/students/{student_id}", response_model=StudentPublic, summary="Read a student")
-def read_student(student_id: int, session: SessionDep, user: CurrentUser):
+def read_student(student_id: IdPath, session: SessionDep, user: CurrentUser):
     return student_public(student_for(session, user, student_id))
 
 
 @router.patch("/students/{student_id}", response_model=StudentPublic, summary="Update a student")
-def update_student(student_id: int, body: StudentUpdate, session: SessionDep, _: Admin):
+def update_student(student_id: IdPath, body: StudentUpdate, session: SessionDep, _: Admin):
     row = get_student(session, student_id)
     for name, value in body.model_dump(exclude_unset=True).items():
         setattr(row, name, value if value is not None or name == "grade" else getattr(row, name))
@@ -81,7 +82,7 @@ def update_student(student_id: int, body: StudentUpdate, session: SessionDep, _:
 
 
 @router.post("/students/{student_id}/retire", response_model=StudentPublic, summary="Retire a student")
-def retire_student(student_id: int, session: SessionDep, _: Admin):
+def retire_student(student_id: IdPath, session: SessionDep, _: Admin):
     row = get_student(session, student_id)
     row.retired = True
     session.add(row)
@@ -109,7 +110,7 @@ def create_teacher_(body: TeacherCreate, session: SessionDep, _: Admin):
 
 
 @router.get("/teachers/{teacher_id}", response_model=TeacherPublic, summary="Read a teacher")
-def read_teacher(teacher_id: int, session: SessionDep, user: Staff):
+def read_teacher(teacher_id: IdPath, session: SessionDep, user: Staff):
     if user.role == "teacher" and user.teacher_id != teacher_id:
         raise forbid("a teacher reads only their own record")
     row = get_teacher(session, teacher_id)

@@ -12,6 +12,7 @@ from itembank.standards import create_standard, get_standard, list_standards
 from itembank.tables import Standard
 from service.deps import BankKeepers, CurrentUser, Page, SessionDep
 from service.routers.files import read_upload
+from service.routers.params import CodeQuery, IdPath, IdQuery
 from service.schemas import LevelName, Paged, StandardCreate, StandardPublic, StandardUpdate
 
 router = APIRouter(prefix="/standards", tags=["standards"])
@@ -42,9 +43,9 @@ def list_(
     session: SessionDep,
     _: CurrentUser,
     page: Page,
-    framework: str | None = None,
+    framework: CodeQuery = None,
     level: LevelName | None = None,
-    parent_id: int | None = None,
+    parent_id: IdQuery = None,
     include_retired: bool = False,
 ):
     rows, total = list_standards(
@@ -71,7 +72,7 @@ def create(body: StandardCreate, session: SessionDep, _: BankKeepers):
 
 
 @router.get("/export", summary="Export standards as CSV or JSON")
-def export(session: SessionDep, _: CurrentUser, format: Literal["csv", "json"] = "csv", framework: str | None = None):
+def export(session: SessionDep, _: CurrentUser, format: Literal["csv", "json"] = "csv", framework: CodeQuery = None):
     if format == "csv":
         return Response(export_standards_csv(session, framework), media_type="text/csv")
     text = export_json(session, framework=framework)
@@ -95,12 +96,12 @@ async def import_(
 
 
 @router.get("/{standard_id}", response_model=StandardPublic, summary="Read a standard")
-def read(standard_id: int, session: SessionDep, _: CurrentUser):
+def read(standard_id: IdPath, session: SessionDep, _: CurrentUser):
     return public(session, get_standard(session, standard_id))
 
 
 @router.patch("/{standard_id}", response_model=StandardPublic, summary="Update a standard's title or description")
-def update(standard_id: int, body: StandardUpdate, session: SessionDep, _: BankKeepers):
+def update(standard_id: IdPath, body: StandardUpdate, session: SessionDep, _: BankKeepers):
     row = get_standard(session, standard_id)
     for name, value in body.model_dump(exclude_unset=True).items():
         if value is not None:
@@ -111,7 +112,7 @@ def update(standard_id: int, body: StandardUpdate, session: SessionDep, _: BankK
 
 
 @router.post("/{standard_id}/retire", response_model=StandardPublic, summary="Retire a standard")
-def retire(standard_id: int, session: SessionDep, _: BankKeepers):
+def retire(standard_id: IdPath, session: SessionDep, _: BankKeepers):
     row = get_standard(session, standard_id)
     row.retired = True
     session.add(row)
