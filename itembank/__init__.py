@@ -5,4 +5,5 @@ people tables of :mod:`itembank.tables` refer to the district's
 (:mod:`itembank.district`) by foreign key.
 """
 
+from itembank import assessments as _assessments  # noqa: F401
 from itembank import district as _district  # noqa: F401
