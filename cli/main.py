@@ -10,6 +10,7 @@ from __future__ import annotations
 from cli import (
     adaptive,  # noqa: F401  (registers simulate-cat)
     calibration,  # noqa: F401  (registers calibrate, score, simulate)
+    interop,  # noqa: F401  (registers import and export)
     psychometrics,  # noqa: F401  (registers fit, dif, items, link, information, report)
     server,  # noqa: F401  (registers serve, db upgrade)
 )

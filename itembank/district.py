@@ -34,10 +34,10 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from itembank.tables import utcnow
+from itembank.tables import UtcDateTime, utcnow
 
 __all__ = [
     "SessionType",
@@ -61,7 +61,7 @@ def _sourced_id() -> Any:
 
 
 def _ts() -> Any:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    return Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 def _json_list() -> Any:

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
         Send ``Strict-Transport-Security`` on every response, also when the
         request does not look like HTTPS (a TLS proxy in front that does not
         forward the scheme); it is always sent on HTTPS requests.
+    import_max_mb : float
+        Largest roster, standards file or item package an import accepts
+        (OneRoster, CASE, QTI), in MB; a zip may expand to at most 200
+        times its size and 10 times this.
     """
 
     model_config = SettingsConfigDict(env_prefix="MASTERYCAT_", extra="ignore")
@@ -74,6 +78,7 @@ class Settings(BaseSettings):
     bank_refresh_seconds: float = Field(default=5.0, ge=0)
     frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
     hsts: bool = False
+    import_max_mb: float = Field(default=50.0, gt=0, le=2048)
 
     @field_validator("database_url")
     @classmethod

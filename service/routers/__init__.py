@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from service.routers import auth, calibrations, checks, classes, items, mastery, people, responses, standards
+from service.routers import (
+    auth,
+    calibrations,
+    checks,
+    classes,
+    interop,
+    items,
+    mastery,
+    people,
+    responses,
+    standards,
+)
 
 ROUTERS = [
     auth.router,
@@ -13,6 +24,7 @@ ROUTERS = [
     calibrations.router,
     checks.router,
     responses.router,
+    interop.router,
     mastery.router,
 ]
 

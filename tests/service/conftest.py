@@ -59,6 +59,7 @@ TABLES = (
     "academic_session",
     "course",
     "guardian",
+    "case_document",
 )
 
 
