@@ -17,6 +17,8 @@ from cli.common import app, fail, print_json
 
 import_app = typer.Typer(help="Import rosters (OneRoster), standards (CASE) and items (QTI).", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+export_app = typer.Typer(help="Export standards (CASE) and items (QTI).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 _MB = 1024 * 1024
 
@@ -83,3 +85,89 @@ def import_oneroster(
 ) -> None:
     """Import a OneRoster roster (bulk or delta): schools, terms, courses, classes, people, logins, enrollments."""
     _run("oneroster", path, dry_run=dry_run, as_json=as_json, url=url, max_mb=max_mb)
+
+
+def _case_options(framework: str | None, levels: str | None, objective_depth: int | None) -> dict:
+    from interop.options import case_options
+
+    try:
+        return case_options(framework=framework, levels=levels, objective_depth=objective_depth)
+    except ValueError as err:
+        fail(str(err))
+
+
+@import_app.command("case")
+def import_case(
+    path: Path = typer.Argument(..., help="a CASE 1.0 or 1.1 CFPackage (JSON)"),
+    framework: str = typer.Option(
+        None, "--framework", help="the framework's name in masterycat (default: as before, else the document's title)"
+    ),
+    levels: str = typer.Option(
+        None,
+        "--levels",
+        help="the CFItemTypes of competencies, indicators and objectives, e.g. Domain,Cluster,Standard "
+        "(default: placed by depth)",
+    ),
+    objective_depth: int = typer.Option(
+        None,
+        "--objective-depth",
+        help="with placement by depth: the objectives' depth (default: the shallowest leaf's)",
+    ),
+    dry_run: bool = _DRY_RUN,
+    as_json: bool = _JSON,
+    url: str = _URL,
+    max_mb: float = _MAX_MB,
+) -> None:
+    """Import a CASE framework into the standards (competency > indicator > objective)."""
+    options = _case_options(framework, levels, objective_depth)
+    _run("case", path, dry_run=dry_run, as_json=as_json, url=url, max_mb=max_mb, options=options)
+
+
+def _write_atomically(out: Path, data: bytes) -> None:
+    """Write ``out`` whole or not at all (a temporary file beside it, then renamed)."""
+    import os
+    import tempfile
+
+    if not out.parent.is_dir():
+        fail(f"no such folder: {out.parent}")
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(data)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@export_app.command("case")
+def export_case_command(
+    out: Path = typer.Option(..., "--out", help="the CASE 1.1 CFPackage to write (JSON)"),
+    framework: str = typer.Option(None, "--framework", help="the framework (default: the only one there is)"),
+    url: str = _URL,
+) -> None:
+    """Export a standards framework as a CASE 1.1 CFPackage."""
+    import json
+
+    from sqlmodel import Session, select
+
+    from interop.case.exporting import export_case
+    from itembank.errors import NotFound
+    from itembank.tables import Standard
+
+    engine = _engine(url)
+    with Session(engine) as session:
+        if framework is None:
+            names = sorted(set(session.exec(select(Standard.framework)).all()))
+            if len(names) != 1:
+                fail(f"name the framework with --framework: the bank has {', '.join(names) or 'none'}")
+            framework = names[0]
+        try:
+            package = export_case(session, framework)
+        except NotFound as err:
+            fail(str(err))
+    engine.dispose()
+    _write_atomically(out, json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8"))
+    print(
+        f"{out}: framework {framework}, {len(package['CFItems'])} items, {len(package['CFAssociations'])} associations"
+    )

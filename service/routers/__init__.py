@@ -25,6 +25,7 @@ ROUTERS = [
     checks.router,
     responses.router,
     interop.router,
+    interop.exports_router,
     mastery.router,
 ]
 

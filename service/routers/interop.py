@@ -15,29 +15,33 @@ The client's file name is shown in the history, never used as a path.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, HTTPException, Path, Query, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Response, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from interop.case.exporting import export_case
+from interop.options import case_options
 from interop.package import MB, Limits, human_size
 from interop.report import ImportReport
 from interop.runs import ImportRequest, apply_run, run_import
+from itembank.errors import Invalid
 from itembank.import_runs import ImportRun, get_run, list_runs
 from service.access import forbid
-from service.deps import BankKeepers, EngineDep, Page, SessionDep, SettingsDep
+from service.deps import BankKeepers, CurrentUser, EngineDep, Page, SessionDep, SettingsDep
 from service.schemas import Paged
 from service.security import TokenClaims
 from service.settings import Settings
 
-__all__ = ["router", "limits_for", "display_name", "FormatName"]
+__all__ = ["router", "exports_router", "limits_for", "display_name", "FormatName"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
-FormatName = Literal["oneroster"]
+FormatName = Literal["oneroster", "case"]
 #: who may import each format
 IMPORTERS_OF = {"oneroster": ("admin",), "case": ("admin", "psychometrician"), "qti": ("admin", "psychometrician")}
 RunIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="an import's id in the history")]
@@ -117,6 +121,18 @@ def display_name(filename: str | None) -> str:
     return _UNSAFE.sub("", name).strip()[:200] or "upload"
 
 
+def _options(fmt: str, **given: Any) -> dict[str, Any]:
+    """The import's options, checked; a 422 naming an option the format does not take or a bad value."""
+    allowed = {"oneroster": set(), "case": {"framework", "levels", "objective_depth"}}[fmt]
+    for name, value in given.items():
+        if value not in (None, "") and name not in allowed:
+            raise Invalid(f"a {fmt} import takes no {name}", name)
+    try:
+        return case_options(**given) if fmt == "case" else {}
+    except ValueError as err:
+        raise Invalid(str(err), "options") from None
+
+
 def may_import(user: TokenClaims, fmt: str) -> None:
     if user.role not in IMPORTERS_OF[fmt]:
         raise forbid(f"importing {fmt} needs the role {' or '.join(IMPORTERS_OF[fmt])}; you are {user.role}")
@@ -186,8 +202,17 @@ async def import_(
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="the roster zip, CASE JSON or QTI package or item")],
     dry_run: Annotated[bool, Form(description="report what would be done; write nothing")] = False,
+    framework: Annotated[
+        str | None, Form(max_length=64, description="CASE: the framework's name in masterycat")
+    ] = None,
+    levels: Annotated[
+        str | None,
+        Form(max_length=620, description="CASE: the CFItemTypes of competencies, indicators, objectives (A,B,C)"),
+    ] = None,
+    objective_depth: Annotated[int | None, Form(ge=3, le=20, description="CASE: the objectives' depth")] = None,
 ):
     may_import(user, format)
+    options = _options(format, framework=framework, levels=levels, objective_depth=objective_depth)
     limits = limits_for(settings)
     data = await run_in_threadpool(read_capped, file, limits.max_bytes)
     request = ImportRequest(
@@ -195,9 +220,37 @@ async def import_(
         data,
         display_name(file.filename),
         dry_run=dry_run,
+        options=options,
         user_id=user.user_id,
         limits=limits,
         keep_payload=True,
     )
     outcome = await run_in_threadpool(run_import, engine, request)
     return report_public(outcome.report, outcome.run_id)
+
+
+def _file_slug(name: str) -> str:
+    """A name fit for a download's file name (letters, digits, ``.``, ``_`` and ``-``)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "export"
+
+
+exports_router = APIRouter(prefix="/exports", tags=["imports"])
+
+
+@exports_router.get(
+    "/case",
+    summary="A standards framework as a CASE 1.1 CFPackage (JSON download)",
+    responses={200: {"content": {"application/json": {}}}, 404: {"description": "no standards in the framework"}},
+)
+def export_case_download(
+    session: SessionDep,
+    _: CurrentUser,
+    framework: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")],
+):
+    package = export_case(session, framework)
+    body = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{_file_slug(framework)}-case.json"'},
+    )

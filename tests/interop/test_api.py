@@ -128,3 +128,40 @@ def test_the_history_is_not_for_teachers(client, as_user):
 def test_an_unknown_format_is_a_422(client, as_user):
     response = _post(client, as_user("admin"), zipped(district()), fmt="csv")
     assert response.status_code == 422
+
+
+def test_case_through_the_api_by_a_psychometrician(client, as_user, world):
+    from tests.interop.case_files import as_bytes, framework
+
+    psychometrician = as_user("psychometrician")
+    response = client.post(
+        f"{P}/imports/case",
+        files={"file": ("state.json", as_bytes(framework()), "application/json")},
+        data={"framework": "TSM", "levels": "Domain, Cluster, Standard"},
+        headers=psychometrician,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["counts"]["standard"]["created"] == 8
+    download = client.get(f"{P}/exports/case", params={"framework": "TSM"}, headers=as_user("teacher"))
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == 'attachment; filename="TSM-case.json"'
+    assert len(download.json()["CFItems"]) == 11
+    missing = client.get(f"{P}/exports/case", params={"framework": "none"}, headers=psychometrician)
+    assert (missing.status_code, missing.json()["detail"]) == (404, "no standards in framework none")
+
+
+@pytest.mark.parametrize(
+    "fmt,data,message",
+    [
+        ("oneroster", {"framework": "X"}, "a oneroster import takes no framework"),
+        ("case", {"levels": "A,B"}, "levels should name three CFItemTypes separated by commas, got 'A,B'"),
+        ("case", {"levels": "A,B,C", "objective_depth": "4"}, "give levels or objective depth, not both"),
+    ],
+    ids=["option-of-another-format", "two-levels", "both"],
+)
+def test_bad_options_are_a_422(client, as_user, fmt, data, message):
+    response = client.post(
+        f"{P}/imports/{fmt}", files={"file": ("f", b"{}", "application/json")}, data=data, headers=as_user("admin")
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == message

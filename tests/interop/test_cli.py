@@ -82,3 +82,57 @@ def test_a_database_not_at_head_is_exit_2(tmp_path):
     result = runner.invoke(app, ["import", "oneroster", str(tmp_path), "--url", url])
     assert result.exit_code == 2
     assert "run masterycat db upgrade" in result.output
+
+
+def test_import_and_export_case(tmp_path, url):
+    from tests.interop.case_files import as_bytes, framework
+
+    (tmp_path / "case.json").write_bytes(as_bytes(framework()))
+    result = runner.invoke(
+        app, ["import", "case", str(tmp_path / "case.json"), "--url", url, "--framework", "TSM", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["counts"]["standard"]["created"] == 8
+    out = tmp_path / "out.json"
+    exported = runner.invoke(app, ["export", "case", "--out", str(out), "--url", url])
+    assert exported.exit_code == 0, exported.output
+    assert exported.output == f"{out}: framework TSM, 11 items, 11 associations\n"
+    again = runner.invoke(app, ["import", "case", str(out), "--url", url, "--json"])
+    assert json.loads(again.output)["changed"] is False
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["--levels", "Domain,Cluster"],
+            "masterycat: error: levels should name three CFItemTypes separated by commas, got 'Domain,Cluster'\n",
+        ),
+        (["--objective-depth", "2"], "masterycat: error: objective depth should be 3 to 20, got 2\n"),
+        (
+            ["--framework", "x" * 65],
+            f"masterycat: error: framework should be 1 to 64 characters on one line, got {'x' * 65!r}\n",
+        ),
+    ],
+    ids=["two-levels", "shallow", "long-name"],
+)
+def test_bad_case_options_are_exit_2(tmp_path, url, args, message):
+    (tmp_path / "case.json").write_text("{}")
+    result = runner.invoke(app, ["import", "case", str(tmp_path / "case.json"), "--url", url, *args])
+    assert (result.exit_code, result.output) == (2, message)
+
+
+def test_a_refused_case_file_is_exit_2_and_no_export_file_is_left(tmp_path, url):
+    (tmp_path / "case.json").write_text('{"CFDocument": {"identifier": 5}}')
+    result = runner.invoke(app, ["import", "case", str(tmp_path / "case.json"), "--url", url])
+    assert (result.exit_code, result.output) == (
+        2,
+        "masterycat: error: case.json: at CFDocument.identifier: expected text, got int\n",
+    )
+    out = tmp_path / "none.json"
+    result = runner.invoke(app, ["export", "case", "--out", str(out), "--url", url])
+    assert (result.exit_code, result.output) == (
+        2,
+        "masterycat: error: name the framework with --framework: the bank has none\n",
+    )
+    assert not out.exists()
