@@ -48,6 +48,7 @@ __all__ = [
     "store_responses",
     "file_digest",
     "already_imported",
+    "import_responses_file",
 ]
 
 #: Longest student id the student table holds.
@@ -491,8 +492,43 @@ def store_responses(session: Session, checked: CheckedResponses, *, create_stude
     if session.get_bind().dialect.name == "postgresql":
         _copy_rows(session, checked, student_db, now.isoformat())
     else:
-        stamp_type = Response.__table__.c.answered_at.type
         dialect = session.get_bind().dialect
-        stamp = stamp_type.bind_processor(dialect)
-        _insert_rows(session, checked, student_db, stamp(now) if stamp else now)
+        stored_as = Response.__table__.c.answered_at.type.dialect_impl(dialect).bind_processor(dialect)
+        _insert_rows(session, checked, student_db, stored_as(now) if stored_as else now)
     return StoredResponses(added=checked.n_answers, students_created=len(missing), **counts)
+
+
+def import_responses_file(
+    session: Session,
+    stream: BinaryIO,
+    *,
+    on_progress: Callable[[float], None] | None = None,
+    on_writing: Callable[[], None] | None = None,
+) -> dict[str, int]:
+    """Check a whole responses file, then store it in the caller's transaction (not committed).
+
+    Parameters
+    ----------
+    session : Session
+    stream : binary file object
+        The file, seekable, at its start.
+    on_progress : callable, optional
+        Called with the fraction of the file checked.
+    on_writing : callable, optional
+        Called once the whole file passed, before anything is written.
+
+    Returns
+    -------
+    dict
+        ``added``, ``students``, ``items``, ``students_created``
+        (:class:`StoredResponses`).
+
+    Raises
+    ------
+    FileFormatError
+        The file's first problem, naming the line and the column.
+    """
+    checked = check_responses_file(stream, known_items(session), on_progress=on_progress)
+    if on_writing is not None:
+        on_writing()
+    return store_responses(session, checked).as_report()

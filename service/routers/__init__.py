@@ -7,7 +7,7 @@ from service.routers import (
     calibrations,
     checks,
     classes,
-    interop,
+    imports,
     items,
     mastery,
     people,
@@ -24,8 +24,7 @@ ROUTERS = [
     calibrations.router,
     checks.router,
     responses.router,
-    interop.router,
-    interop.exports_router,
+    imports.router,
     mastery.router,
 ]
 

@@ -14,10 +14,12 @@ from fastapi import HTTPException, UploadFile
 
 from itembank.errors import Invalid
 
-__all__ = ["read_upload", "upload_stream", "MAX_UPLOAD"]
+__all__ = ["read_upload", "upload_stream", "imported_at_once", "MAX_UPLOAD", "SYNC_IMPORT_BYTES"]
 
 #: Largest accepted upload, bytes.
 MAX_UPLOAD = 50 * 1024 * 1024
+#: Largest upload imported within its request; a larger one becomes a background job.
+SYNC_IMPORT_BYTES = 1024 * 1024
 
 
 def _check_size(file: UploadFile) -> None:
@@ -42,6 +44,12 @@ def upload_stream(file: UploadFile) -> BinaryIO:
     _check_size(file)
     file.file.seek(0)
     return file.file
+
+
+def imported_at_once(file: UploadFile) -> bool:
+    """Whether the upload is small enough to import within its request (else: a background job)."""
+    size = file.size if file.size is not None else file.file.seek(0, 2)
+    return size <= SYNC_IMPORT_BYTES
 
 
 async def read_upload(file: UploadFile, fmt: str | None) -> tuple[str, str]:

@@ -210,15 +210,3 @@ def test_parameters_import_error_names_the_line_not_a_server_path(client, world,
     msg = r.json()["detail"][0]["msg"]
     assert msg.startswith(message), msg
     assert tempfile.gettempdir() not in msg and "parameters.csv" not in msg
-
-
-def test_responses_of_more_students_than_a_statement_takes_parameters(client, world, as_user):
-    """83,335 students failed on PostgreSQL: one statement with a parameter per student (at most 65,535)."""
-    n = 66_000
-    text = "student_id,item_id,score\n" + "".join(f"B{s:06d},7RPA2-sc0,{s % 2}\n" for s in range(n))
-    before = counts(world)
-    r = upload(client, f"{P}/responses/import", "big.csv", text, as_user("psychometrician"))
-    assert r.status_code == 200, r.text[:500]
-    assert r.json() == {"added": n, "students": n, "items": 1}
-    after = counts(world)
-    assert (after["Response"] - before["Response"], after["Student"] - before["Student"]) == (n, n)
