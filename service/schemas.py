@@ -55,6 +55,26 @@ Answer = (
 )
 
 
+class ErrorMessage(BaseModel):
+    """The body of every error but a 422: what went wrong, in words."""
+
+    detail: str
+
+
+class FieldError(BaseModel):
+    """One problem of a request: where (``["body", "student_id"]``, ``["query", "limit"]``) and what."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrors(BaseModel):
+    """The body of a 422: every problem of the request, each naming its field."""
+
+    detail: list[FieldError]
+
+
 class Paged(BaseModel, Generic[T]):
     items: list[T]
     total: int

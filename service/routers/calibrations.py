@@ -20,11 +20,12 @@ from itembank.tables import Calibration, CalibrationStatus, ItemParameter
 from reporting.bank_analysis import bank_analysis
 from reporting.psychometric_report import render_html
 from service.deps import BankKeepers, JobsDep, Page, SessionDep
+from service.routers.errors import CSV_CONTENT, HTML_CONTENT, errors
 from service.routers.files import upload_stream
 from service.routers.params import IdPath
 from service.schemas import CalibrationCreate, CalibrationPublic, ItemFitPublic, Paged, ParametersPublic
 
-router = APIRouter(prefix="/calibrations", tags=["calibrations"])
+router = APIRouter(prefix="/calibrations", tags=["calibrations"], responses=errors(401, 422))
 
 
 def calibration_public(session, row: Calibration) -> CalibrationPublic:
@@ -33,7 +34,13 @@ def calibration_public(session, row: Calibration) -> CalibrationPublic:
     return CalibrationPublic(**data)
 
 
-@router.post("", response_model=CalibrationPublic, status_code=202, summary="Start a calibration of stored responses")
+@router.post(
+    "",
+    response_model=CalibrationPublic,
+    status_code=202,
+    summary="Start a calibration of stored responses",
+    responses=errors(400, 403),
+)
 def start(body: CalibrationCreate, session: SessionDep, user: BankKeepers, jobs: JobsDep):
     row = create_calibration(
         session,
@@ -48,7 +55,9 @@ def start(body: CalibrationCreate, session: SessionDep, user: BankKeepers, jobs:
     return calibration_public(session, row)
 
 
-@router.get("", response_model=Paged[CalibrationPublic], summary="List calibrations, newest first")
+@router.get(
+    "", response_model=Paged[CalibrationPublic], summary="List calibrations, newest first", responses=errors(403)
+)
 def list_(session: SessionDep, _: BankKeepers, page: Page):
     total = session.exec(select(func.count()).select_from(Calibration)).one()
     rows = session.exec(select(Calibration).order_by(Calibration.id.desc()).offset(page.offset).limit(page.limit)).all()
@@ -76,7 +85,10 @@ def import_(
 
 
 @router.get(
-    "/{calibration_id}", response_model=CalibrationPublic, summary="A calibration's status, progress and results"
+    "/{calibration_id}",
+    response_model=CalibrationPublic,
+    summary="A calibration's status, progress and results",
+    responses=errors(403, 404),
 )
 def read(calibration_id: IdPath, session: SessionDep, _: BankKeepers):
     session.expire_all()
@@ -84,7 +96,10 @@ def read(calibration_id: IdPath, session: SessionDep, _: BankKeepers):
 
 
 @router.post(
-    "/{calibration_id}/live", response_model=CalibrationPublic, summary="Make a finished calibration the live bank"
+    "/{calibration_id}/live",
+    response_model=CalibrationPublic,
+    summary="Make a finished calibration the live bank",
+    responses=errors(403, 404),
 )
 def go_live(calibration_id: IdPath, session: SessionDep, _: BankKeepers, request: Request):
     row = make_live(session, calibration_id)
@@ -94,7 +109,10 @@ def go_live(calibration_id: IdPath, session: SessionDep, _: BankKeepers, request
 
 
 @router.get(
-    "/{calibration_id}/parameters", response_model=list[ParametersPublic], summary="The parameters of a calibration"
+    "/{calibration_id}/parameters",
+    response_model=list[ParametersPublic],
+    summary="The parameters of a calibration",
+    responses=errors(403, 404),
 )
 def parameters(calibration_id: IdPath, session: SessionDep, _: BankKeepers, page: Page):
     get_calibration(session, calibration_id)
@@ -112,6 +130,8 @@ def parameters(calibration_id: IdPath, session: SessionDep, _: BankKeepers, page
     "/{calibration_id}/parameters.csv",
     summary="The parameters of a calibration as CSV (item_id, model, a, b, c, d, b1, …)",
     description="The item parameters CSV of docs/architecture.md (Data formats); se_ columns where the run computed them.",
+    response_class=Response,
+    responses={**errors(403, 404), 200: {"description": "The parameters CSV", "content": CSV_CONTENT}},
 )
 def parameters_csv(calibration_id: IdPath, session: SessionDep, _: BankKeepers):
     get_calibration(session, calibration_id)
@@ -135,6 +155,7 @@ def _analysis(session, calibration_id: int):
     "/{calibration_id}/fit",
     response_model=list[ItemFitPublic],
     summary="Item fit, classical statistics and flags of a calibration's items",
+    responses=errors(403, 404, 409),
 )
 def item_fit(calibration_id: IdPath, session: SessionDep, _: BankKeepers):
     found = _analysis(session, calibration_id)
@@ -143,8 +164,9 @@ def item_fit(calibration_id: IdPath, session: SessionDep, _: BankKeepers):
 
 @router.get(
     "/{calibration_id}/report",
-    response_class=HTMLResponse,
+    response_class=Response,
     summary="The calibration report: parameters, fit, DIF flags, classical statistics, plots (self-contained HTML)",
+    responses={**errors(403, 404, 409), 200: {"description": "The report page", "content": HTML_CONTENT}},
 )
 def report(calibration_id: IdPath, session: SessionDep, _: BankKeepers):
     return HTMLResponse(render_html(_analysis(session, calibration_id).data))

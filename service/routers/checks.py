@@ -18,6 +18,7 @@ from itembank.standards import find_standard
 from itembank.tables import Check, Standard
 from service.access import may_see_student
 from service.deps import BankDep, CurrentUser, EngineDep, SessionDep
+from service.routers.errors import errors
 from service.routers.params import IdPath
 from service.schemas import (
     AnswerIn,
@@ -30,7 +31,7 @@ from service.schemas import (
     ItemStudentView,
 )
 
-router = APIRouter(prefix="/checks", tags=["checks"])
+router = APIRouter(prefix="/checks", tags=["checks"], responses=errors(401, 422))
 
 _ATTEMPTS = 3  # commits tried when concurrent answers to one check collide, before a 409
 
@@ -61,7 +62,13 @@ def _estimate(check: Check) -> Estimate | None:
     return Estimate(theta=check.theta, se=check.se, band=check.band, p_mastery=check.p_mastery)
 
 
-@router.post("", response_model=CheckStarted, status_code=201, summary="Start an adaptive check on a standard")
+@router.post(
+    "",
+    response_model=CheckStarted,
+    status_code=201,
+    summary="Start an adaptive check on a standard",
+    responses=errors(400, 403, 404, 409),
+)
 def start(body: CheckCreate, session: SessionDep, user: CurrentUser, bank: BankDep):
     if user.role == "student" and user.student_id != body.student_id:
         raise HTTPException(status_code=403, detail="a student starts checks only for themselves")
@@ -105,6 +112,7 @@ def _owned(session, user, check) -> None:
     "/{check_id}/responses",
     response_model=AnswerResult,
     summary="Answer the served item; get feedback and the next item",
+    responses=errors(400, 403, 404, 409),
 )
 def respond(check_id: IdPath, body: AnswerIn, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
     for _attempt in range(_ATTEMPTS):
@@ -121,7 +129,12 @@ def respond(check_id: IdPath, body: AnswerIn, session: SessionDep, user: Current
     raise HTTPException(status_code=409, detail="the check changed while answering; try again")
 
 
-@router.get("/{check_id}", response_model=CheckPublic, summary="A check's status, current item and estimate")
+@router.get(
+    "/{check_id}",
+    response_model=CheckPublic,
+    summary="A check's status, current item and estimate",
+    responses=errors(403, 404),
+)
 def read(check_id: IdPath, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
     check = get_check(session, check_id)
     _owned(session, user, check)

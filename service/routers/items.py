@@ -19,6 +19,7 @@ from itembank.items import create_item, get_item, list_items, update_item
 from itembank.standards import find_standard
 from itembank.tables import Item, ItemParameter, Standard
 from service.deps import BankKeepers, Page, SessionDep, Staff
+from service.routers.errors import CSV_CONTENT, errors
 from service.routers.files import read_upload
 from service.routers.params import CodeQuery, ItemIdPath
 from service.schemas import (
@@ -31,7 +32,7 @@ from service.schemas import (
     StatusName,
 )
 
-router = APIRouter(prefix="/items", tags=["items"])
+router = APIRouter(prefix="/items", tags=["items"], responses=errors(401, 422))
 
 
 def item_public(item: Item, objective_code: str | None) -> ItemPublic:
@@ -63,7 +64,7 @@ def _reload_bank(request: Request) -> None:
     request.app.state.bank.load(request.app.state.engine)
 
 
-@router.get("", response_model=Paged[ItemPublic], summary="List items")
+@router.get("", response_model=Paged[ItemPublic], summary="List items", responses=errors(403, 404))
 def list_(
     session: SessionDep,
     _: Staff,
@@ -85,7 +86,7 @@ def list_(
     )
 
 
-@router.post("", response_model=ItemPublic, status_code=201, summary="Create an item")
+@router.post("", response_model=ItemPublic, status_code=201, summary="Create an item", responses=errors(400, 403, 404))
 def create(body: ItemCreate, session: SessionDep, _: BankKeepers, request: Request):
     data = body.model_dump()
     data["choices"] = [c.model_dump() for c in body.choices]
@@ -97,7 +98,11 @@ def create(body: ItemCreate, session: SessionDep, _: BankKeepers, request: Reque
     return item_public(row, _codes(session, [row]).get(row.objective_id))
 
 
-@router.get("/export", summary="Export items as CSV or JSON (with keys)")
+@router.get(
+    "/export",
+    summary="Export items as CSV or JSON (with keys)",
+    responses={**errors(403), 200: {"content": CSV_CONTENT}},
+)
 def export(
     session: SessionDep, _: BankKeepers, format: Literal["csv", "json"] = "csv", status: StatusName | None = None
 ):
@@ -106,7 +111,9 @@ def export(
     return {"items": json.loads(export_json(session, status=status))["items"]}
 
 
-@router.post("/import", summary="Import items (and standards) from CSV or JSON; all or nothing")
+@router.post(
+    "/import", summary="Import items (and standards) from CSV or JSON; all or nothing", responses=errors(400, 403, 413)
+)
 async def import_(
     session: SessionDep,
     _: BankKeepers,
@@ -121,13 +128,18 @@ async def import_(
     return counts
 
 
-@router.get("/{item_id}", response_model=ItemPublic, summary="Read an item (with its key)")
+@router.get("/{item_id}", response_model=ItemPublic, summary="Read an item (with its key)", responses=errors(403, 404))
 def read(item_id: ItemIdPath, session: SessionDep, _: Staff):
     row = get_item(session, item_id)
     return item_public(row, _codes(session, [row]).get(row.objective_id))
 
 
-@router.patch("/{item_id}", response_model=ItemPublic, summary="Edit an item (content edits raise its version)")
+@router.patch(
+    "/{item_id}",
+    response_model=ItemPublic,
+    summary="Edit an item (content edits raise its version)",
+    responses=errors(400, 403, 404),
+)
 def update(item_id: ItemIdPath, body: ItemUpdate, session: SessionDep, _: BankKeepers, request: Request):
     changes = body.model_dump(exclude_unset=True)
     if "choices" in changes and changes["choices"] is not None:
@@ -141,7 +153,7 @@ def update(item_id: ItemIdPath, body: ItemUpdate, session: SessionDep, _: BankKe
     return item_public(row, _codes(session, [row]).get(row.objective_id))
 
 
-@router.post("/{item_id}/retire", response_model=ItemPublic, summary="Retire an item")
+@router.post("/{item_id}/retire", response_model=ItemPublic, summary="Retire an item", responses=errors(403, 404))
 def retire(item_id: ItemIdPath, session: SessionDep, _: BankKeepers, request: Request):
     row = update_item(session, item_id, {"status": "retired"})
     session.commit()
@@ -150,7 +162,10 @@ def retire(item_id: ItemIdPath, session: SessionDep, _: BankKeepers, request: Re
 
 
 @router.get(
-    "/{item_id}/parameters", response_model=list[ParametersPublic], summary="An item's parameters in every calibration"
+    "/{item_id}/parameters",
+    response_model=list[ParametersPublic],
+    summary="An item's parameters in every calibration",
+    responses=errors(403, 404),
 )
 def parameters(item_id: ItemIdPath, session: SessionDep, _: BankKeepers):
     get_item(session, item_id)

@@ -14,6 +14,7 @@ from itembank.standards import find_standard
 from itembank.tables import Student
 from service.access import class_for, student_for
 from service.deps import BankDep, CurrentUser, SessionDep, Staff
+from service.routers.errors import errors
 from service.routers.params import CodeQuery, IdPath
 from service.schemas import (
     ClassGrid,
@@ -28,7 +29,7 @@ from service.schemas import (
     TierStudent,
 )
 
-router = APIRouter(tags=["mastery"])
+router = APIRouter(tags=["mastery"], responses=errors(401, 422))
 
 
 def cell_public(c: ReportCell) -> MasteryCell:
@@ -49,6 +50,7 @@ def cell_public(c: ReportCell) -> MasteryCell:
     "/students/{student_id}/mastery",
     response_model=StudentMastery,
     summary="A student's mastery per standard, rolled up the hierarchy",
+    responses=errors(403, 404),
 )
 def student_mastery(student_id: IdPath, session: SessionDep, user: CurrentUser):
     student_for(session, user, student_id)
@@ -58,7 +60,10 @@ def student_mastery(student_id: IdPath, session: SessionDep, user: CurrentUser):
 
 
 @router.get(
-    "/classes/{class_id}/mastery", response_model=ClassGrid, summary="The tracker grid: students x standards with bands"
+    "/classes/{class_id}/mastery",
+    response_model=ClassGrid,
+    summary="The tracker grid: students x standards with bands",
+    responses=errors(403, 404),
 )
 def class_mastery(
     class_id: IdPath,
@@ -84,6 +89,7 @@ def class_mastery(
     "/classes/{class_id}/morning-work",
     response_model=MorningWork,
     summary="Three tiers of morning work for a class on a standard (with keys)",
+    responses=errors(400, 403, 404, 409),
 )
 def morning_work(class_id: IdPath, body: MorningWorkIn, session: SessionDep, user: Staff, bank: BankDep):
     class_for(session, user, class_id)

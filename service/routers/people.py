@@ -13,6 +13,7 @@ from itembank.people import create_student, create_teacher, create_user, get_stu
 from itembank.tables import Teacher, User
 from service.access import forbid, student_for
 from service.deps import Admin, CurrentUser, Page, SessionDep, Staff
+from service.routers.errors import errors
 from service.routers.params import IdPath, IdQuery
 from service.schemas import (
     Paged,
@@ -25,7 +26,7 @@ from service.schemas import (
     UserPublic,
 )
 
-router = APIRouter(tags=["people"])
+router = APIRouter(tags=["people"], responses=errors(401, 422))
 
 
 def student_public(row) -> StudentPublic:
@@ -40,7 +41,10 @@ def student_public(row) -> StudentPublic:
 
 
 @router.get(
-    "/students", response_model=Paged[StudentPublic], summary="List students (a teacher: their classes' students)"
+    "/students",
+    response_model=Paged[StudentPublic],
+    summary="List students (a teacher: their classes' students)",
+    responses=errors(403),
 )
 def list_students_(
     session: SessionDep, user: Staff, page: Page, class_id: IdQuery = None, include_retired: bool = False
@@ -59,19 +63,25 @@ def list_students_(
     return Paged(items=[student_public(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/students", response_model=StudentPublic, status_code=201, summary="Create a student")
+@router.post(
+    "/students", response_model=StudentPublic, status_code=201, summary="Create a student", responses=errors(400, 403)
+)
 def create_student_(body: StudentCreate, session: SessionDep, _: Admin):
     row = create_student(session, **body.model_dump())
     session.commit()
     return student_public(row)
 
 
-@router.get("/students/{student_id}", response_model=StudentPublic, summary="Read a student")
+@router.get(
+    "/students/{student_id}", response_model=StudentPublic, summary="Read a student", responses=errors(403, 404)
+)
 def read_student(student_id: IdPath, session: SessionDep, user: CurrentUser):
     return student_public(student_for(session, user, student_id))
 
 
-@router.patch("/students/{student_id}", response_model=StudentPublic, summary="Update a student")
+@router.patch(
+    "/students/{student_id}", response_model=StudentPublic, summary="Update a student", responses=errors(400, 403, 404)
+)
 def update_student(student_id: IdPath, body: StudentUpdate, session: SessionDep, _: Admin):
     row = get_student(session, student_id)
     for name, value in body.model_dump(exclude_unset=True).items():
@@ -81,7 +91,12 @@ def update_student(student_id: IdPath, body: StudentUpdate, session: SessionDep,
     return student_public(row)
 
 
-@router.post("/students/{student_id}/retire", response_model=StudentPublic, summary="Retire a student")
+@router.post(
+    "/students/{student_id}/retire",
+    response_model=StudentPublic,
+    summary="Retire a student",
+    responses=errors(403, 404),
+)
 def retire_student(student_id: IdPath, session: SessionDep, _: Admin):
     row = get_student(session, student_id)
     row.retired = True
@@ -90,7 +105,7 @@ def retire_student(student_id: IdPath, session: SessionDep, _: Admin):
     return student_public(row)
 
 
-@router.get("/teachers", response_model=Paged[TeacherPublic], summary="List teachers")
+@router.get("/teachers", response_model=Paged[TeacherPublic], summary="List teachers", responses=errors(403))
 def list_teachers(session: SessionDep, _: Admin, page: Page):
     total = session.exec(select(func.count()).select_from(Teacher)).one()
     rows = session.exec(select(Teacher).order_by(Teacher.name, Teacher.id).offset(page.offset).limit(page.limit)).all()
@@ -102,14 +117,18 @@ def list_teachers(session: SessionDep, _: Admin, page: Page):
     )
 
 
-@router.post("/teachers", response_model=TeacherPublic, status_code=201, summary="Create a teacher")
+@router.post(
+    "/teachers", response_model=TeacherPublic, status_code=201, summary="Create a teacher", responses=errors(400, 403)
+)
 def create_teacher_(body: TeacherCreate, session: SessionDep, _: Admin):
     row = create_teacher(session, **body.model_dump())
     session.commit()
     return TeacherPublic(id=row.id, name=row.name, email=row.email)
 
 
-@router.get("/teachers/{teacher_id}", response_model=TeacherPublic, summary="Read a teacher")
+@router.get(
+    "/teachers/{teacher_id}", response_model=TeacherPublic, summary="Read a teacher", responses=errors(403, 404)
+)
 def read_teacher(teacher_id: IdPath, session: SessionDep, user: Staff):
     if user.role == "teacher" and user.teacher_id != teacher_id:
         raise forbid("a teacher reads only their own record")
@@ -128,14 +147,16 @@ def user_public(row: User) -> UserPublic:
     )
 
 
-@router.get("/users", response_model=Paged[UserPublic], summary="List logins")
+@router.get("/users", response_model=Paged[UserPublic], summary="List logins", responses=errors(403))
 def list_users(session: SessionDep, _: Admin, page: Page):
     total = session.exec(select(func.count()).select_from(User)).one()
     rows = session.exec(select(User).order_by(User.username).offset(page.offset).limit(page.limit)).all()
     return Paged(items=[user_public(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/users", response_model=UserPublic, status_code=201, summary="Create a login")
+@router.post(
+    "/users", response_model=UserPublic, status_code=201, summary="Create a login", responses=errors(400, 403, 404)
+)
 def create_user_(body: UserCreate, session: SessionDep, _: Admin):
     row = create_user(session, **body.model_dump())
     session.commit()

@@ -10,8 +10,7 @@
   supersedes the old one, and the student's mastery is recomputed, in one
   transaction.
 * ``POST /responses/import``: a wide or long responses CSV (docs/architecture.md,
-  Data formats); all or nothing; a large file as a background job
-  (:mod:`service.routers.imports`).
+  Data formats); all or nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, UploadFile
-from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from itembank.answers import score_answer
@@ -30,17 +28,17 @@ from itembank.io import FileFormatError
 from itembank.items import get_item
 from itembank.mastery_store import refresh_mastery
 from itembank.people import class_student_ids, list_classes
-from itembank.response_import import import_responses_file
+from itembank.response_import import check_responses_file, known_items, store_responses
 from itembank.responses import find_by_key, get_response, list_responses, record_response, rescore
 from itembank.tables import ItemStatus
 from service.access import forbid, student_for
-from service.deps import BankDep, BankKeepers, CurrentUser, JobsDep, Page, SessionDep, Staff
-from service.routers.files import SYNC_IMPORT_BYTES, imported_at_once, upload_stream
-from service.routers.imports import ACCEPTED, start_import_job
+from service.deps import BankDep, BankKeepers, CurrentUser, Page, SessionDep, Staff
+from service.routers.errors import errors
+from service.routers.files import upload_stream
 from service.routers.params import CodeQuery, IdQuery, ResponseIdPath
 from service.schemas import Paged, RescoreIn, ResponseCreate, ResponsePublic
 
-router = APIRouter(prefix="/responses", tags=["responses"])
+router = APIRouter(prefix="/responses", tags=["responses"], responses=errors(401, 422))
 
 
 def response_public(row) -> ResponsePublic:
@@ -55,7 +53,13 @@ def _refresh(session, bank, student_id: int, item_id: str) -> None:
     refresh_mastery(session, live, student_id, item_id)
 
 
-@router.post("", response_model=ResponsePublic, status_code=201, summary="Record a response outside a check")
+@router.post(
+    "",
+    response_model=ResponsePublic,
+    status_code=201,
+    summary="Record a response outside a check",
+    responses=errors(400, 403, 404, 409),
+)
 def create(body: ResponseCreate, session: SessionDep, user: Staff, bank: BankDep, client_key: CodeQuery = None):
     student_for(session, user, body.student_id)
     item = get_item(session, body.item_id)
@@ -89,7 +93,12 @@ def create(body: ResponseCreate, session: SessionDep, user: Staff, bank: BankDep
     return response_public(row)
 
 
-@router.get("", response_model=Paged[ResponsePublic], summary="List responses (a teacher: their students')")
+@router.get(
+    "",
+    response_model=Paged[ResponsePublic],
+    summary="List responses (a teacher: their students')",
+    responses=errors(403, 404),
+)
 def list_(
     session: SessionDep,
     user: CurrentUser,
@@ -123,45 +132,18 @@ def list_(
     return Paged(items=[response_public(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
-class ResponsesImported(BaseModel):
-    """What a responses import wrote (the report of its job, for a large file)."""
-
-    added: int
-    students: int
-    items: int
-    students_created: int
-
-
-@router.post(
-    "/import",
-    response_model=ResponsesImported,
-    summary="Import a wide or long responses CSV; all or nothing",
-    description=(
-        f"A file up to {SYNC_IMPORT_BYTES // 1024} KB is imported at once: 200 with the report, or 422 naming "
-        "the line and the column of the first problem. A larger one is answered 202 with an import job, "
-        "imported in the background: follow it at GET /api/v1/imports/{id}. Importing the same file again "
-        "adds nothing."
-    ),
-    responses={**ACCEPTED, 413: {"description": "The file is larger than an import takes"}},
-)
-def import_(
-    session: SessionDep,
-    user: BankKeepers,
-    jobs: JobsDep,
-    file: Annotated[UploadFile, File(description="responses CSV")],
-):
-    upload = upload_stream(file)
-    if not imported_at_once(file):
-        return start_import_job(session, jobs, user, upload, kind="responses", importer=import_responses_file)
+@router.post("/import", summary="Import a wide or long responses CSV; all or nothing")
+def import_(session: SessionDep, _: BankKeepers, file: Annotated[UploadFile, File(description="responses CSV")]):
     try:
-        report = import_responses_file(session, upload)
+        checked = check_responses_file(upload_stream(file), known_items(session))
     except FileFormatError as err:
         raise Invalid(err.problem, "file") from None
+    stored = store_responses(session, checked)
     session.commit()
-    return report
+    return {"added": stored.added, "students": stored.students, "items": stored.items}
 
 
-@router.get("/{response_id}", response_model=ResponsePublic, summary="Read a response")
+@router.get("/{response_id}", response_model=ResponsePublic, summary="Read a response", responses=errors(403, 404))
 def read(response_id: ResponseIdPath, session: SessionDep, user: CurrentUser):
     row = get_response(session, response_id)
     student_for(session, user, row.student_id)
@@ -173,6 +155,7 @@ def read(response_id: ResponseIdPath, session: SessionDep, user: CurrentUser):
     response_model=ResponsePublic,
     status_code=201,
     summary="Score or re-score a response (a new row supersedes the old one)",
+    responses=errors(400, 403, 404, 409),
 )
 def score(response_id: ResponseIdPath, body: RescoreIn, session: SessionDep, user: Staff, bank: BankDep):
     old = get_response(session, response_id)

@@ -11,11 +11,12 @@ from itembank.catalog_io import export_json, export_standards_csv, import_catalo
 from itembank.standards import create_standard, get_standard, list_standards
 from itembank.tables import Standard
 from service.deps import BankKeepers, CurrentUser, Page, SessionDep
+from service.routers.errors import CSV_CONTENT, errors
 from service.routers.files import read_upload
 from service.routers.params import CodeQuery, IdPath, IdQuery
 from service.schemas import LevelName, Paged, StandardCreate, StandardPublic, StandardUpdate
 
-router = APIRouter(prefix="/standards", tags=["standards"])
+router = APIRouter(prefix="/standards", tags=["standards"], responses=errors(401, 422))
 
 
 def public(session, row: Standard, codes: dict[int, str] | None = None) -> StandardPublic:
@@ -64,14 +65,16 @@ def list_(
     return Paged(items=[public(session, r, codes) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("", response_model=StandardPublic, status_code=201, summary="Create a standard")
+@router.post(
+    "", response_model=StandardPublic, status_code=201, summary="Create a standard", responses=errors(400, 403, 404)
+)
 def create(body: StandardCreate, session: SessionDep, _: BankKeepers):
     row = create_standard(session, **body.model_dump())
     session.commit()
     return public(session, row)
 
 
-@router.get("/export", summary="Export standards as CSV or JSON")
+@router.get("/export", summary="Export standards as CSV or JSON", responses={200: {"content": CSV_CONTENT}})
 def export(session: SessionDep, _: CurrentUser, format: Literal["csv", "json"] = "csv", framework: CodeQuery = None):
     if format == "csv":
         return Response(export_standards_csv(session, framework), media_type="text/csv")
@@ -82,7 +85,7 @@ def export(session: SessionDep, _: CurrentUser, format: Literal["csv", "json"] =
     return {"standards": data["standards"]}
 
 
-@router.post("/import", summary="Import standards (CSV or JSON); all or nothing")
+@router.post("/import", summary="Import standards (CSV or JSON); all or nothing", responses=errors(400, 403, 413))
 async def import_(
     session: SessionDep,
     _: BankKeepers,
@@ -95,12 +98,17 @@ async def import_(
     return counts
 
 
-@router.get("/{standard_id}", response_model=StandardPublic, summary="Read a standard")
+@router.get("/{standard_id}", response_model=StandardPublic, summary="Read a standard", responses=errors(404))
 def read(standard_id: IdPath, session: SessionDep, _: CurrentUser):
     return public(session, get_standard(session, standard_id))
 
 
-@router.patch("/{standard_id}", response_model=StandardPublic, summary="Update a standard's title or description")
+@router.patch(
+    "/{standard_id}",
+    response_model=StandardPublic,
+    summary="Update a standard's title or description",
+    responses=errors(400, 403, 404),
+)
 def update(standard_id: IdPath, body: StandardUpdate, session: SessionDep, _: BankKeepers):
     row = get_standard(session, standard_id)
     for name, value in body.model_dump(exclude_unset=True).items():
@@ -111,7 +119,9 @@ def update(standard_id: IdPath, body: StandardUpdate, session: SessionDep, _: Ba
     return public(session, row)
 
 
-@router.post("/{standard_id}/retire", response_model=StandardPublic, summary="Retire a standard")
+@router.post(
+    "/{standard_id}/retire", response_model=StandardPublic, summary="Retire a standard", responses=errors(403, 404)
+)
 def retire(standard_id: IdPath, session: SessionDep, _: BankKeepers):
     row = get_standard(session, standard_id)
     row.retired = True

@@ -249,3 +249,20 @@ def test_every_timestamp_carries_its_utc_offset(client, world, as_user):
     assert {key for key, _ in found} >= {"created_at", "started_at", "answered_at", "recorded_at", "last_assessed"}
     for key, value in found:
         assert datetime.fromisoformat(value).utcoffset() == timedelta(0), (key, value)
+
+
+def test_openapi_documents_error_codes_and_csv(client):
+    """Clients rely on the OpenAPI: every error a route answers is listed with its body, CSV routes declare CSV."""
+    doc = client.get("/openapi.json").json()
+    paths = doc["paths"]
+    answer = paths["/api/v1/checks/{check_id}/responses"]["post"]["responses"]
+    assert set(answer) >= {"200", "400", "401", "403", "404", "409", "422"}
+    assert answer["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorMessage")
+    assert answer["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ValidationErrors")
+    csv_only = paths["/api/v1/calibrations/{calibration_id}/parameters.csv"]["get"]["responses"]
+    assert set(csv_only["200"]["content"]) == {"text/csv"}
+    assert set(csv_only["404"]["content"]) == {"application/json"}
+    for export in ("/api/v1/items/export", "/api/v1/standards/export"):
+        assert "text/csv" in paths[export]["get"]["responses"]["200"]["content"]
+    report = paths["/api/v1/calibrations/{calibration_id}/report"]["get"]["responses"]
+    assert set(report["200"]["content"]) == {"text/html"} and set(report["409"]["content"]) == {"application/json"}
