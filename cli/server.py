@@ -23,6 +23,15 @@ def _engine(url: str | None):
         fail(f"cannot open the database {database_url(url)}: {err}")
 
 
+def _has_demo_logins(engine) -> bool:
+    from sqlmodel import Session
+
+    from itembank.logins import has_demo_logins
+
+    with Session(engine) as session:
+        return has_demo_logins(session)
+
+
 @db_app.command("upgrade")
 def db_upgrade(
     url: str = typer.Option(None, "--url", help="database URL (default: $DATABASE_URL or sqlite:///masterycat.db)"),
@@ -44,7 +53,9 @@ def db_upgrade(
 
 @app.command("serve")
 def serve(
-    demo: bool = typer.Option(False, "--demo", help="seed a demo district (once) and enable the demo logins"),
+    demo: bool = typer.Option(
+        False, "--demo", help="seed a demo district (once) and accept the demo logins (refused without --demo)"
+    ),
     host: str = typer.Option("127.0.0.1", "--host", help="interface to listen on"),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port"),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="server processes"),
@@ -59,7 +70,8 @@ def serve(
     if not os.environ.get("MASTERYCAT_SECRET_KEY"):
         # one key shared by every worker of this server (tokens end when it stops)
         os.environ["MASTERYCAT_SECRET_KEY"] = secrets.token_urlsafe(48)
-    os.environ["MASTERYCAT_DEMO"] = "1" if demo else os.environ.get("MASTERYCAT_DEMO", "0")
+    # only --demo turns demo mode on: without it the demo logins are refused
+    os.environ["MASTERYCAT_DEMO"] = "1" if demo else "0"
     engine = _engine(None)
     try:
         if demo:
@@ -77,6 +89,8 @@ def serve(
             fail(
                 "the database schema is not up to date: run `masterycat db upgrade` first (or `masterycat serve --demo`)"
             )
+        elif _has_demo_logins(engine):
+            print("the demo logins of this database are refused: the server runs without --demo")
     except OperationalError as err:
         fail(f"cannot reach the database: {str(err.orig).splitlines()[0] if err.orig else err}")
     finally:

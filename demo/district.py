@@ -331,6 +331,7 @@ def _school(
             student_id=sid,
             teacher_id=tid,
             password_hash=password_hash,
+            demo=True,
         )
     bank = build_bank(session, cal.id)
     truth_index = truth.index_of

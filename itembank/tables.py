@@ -8,7 +8,8 @@ Calibration
     :class:`Calibration` (one run: model, settings, log-likelihood, when and
     by whom) and :class:`ItemParameter` (one row per item and calibration).
 People
-    :class:`User` (login and role), :class:`Student`, :class:`Teacher`,
+    :class:`User` (login and role), :class:`LoginFailures` (the login
+    throttle's memory), :class:`Student`, :class:`Teacher`,
     :class:`SchoolClass`, :class:`Enrollment`; the district's schools,
     terms, courses, co-teachers and guardians are in :mod:`itembank.district`.
 Evidence
@@ -48,6 +49,7 @@ __all__ = [
     "Calibration",
     "ItemParameter",
     "User",
+    "LoginFailures",
     "Student",
     "Teacher",
     "SchoolClass",
@@ -268,7 +270,27 @@ class User(SQLModel, table=True):
     guardian_id: int | None = Field(default=None, foreign_key="guardian.id")
     sourced_id: str | None = Field(default=None, max_length=255, unique=True, index=True)
     active: bool = Field(default=True)
+    #: a token carries the version it was issued under; raising it ends every
+    #: token of the login (log out, password change, deactivation)
+    token_version: int = Field(default=0)
+    #: a demo login (seeded by ``masterycat serve --demo``): accepted only in demo mode
+    demo: bool = Field(default=False)
     created_at: datetime = _ts()
+
+
+class LoginFailures(SQLModel, table=True):
+    """Recent failed logins of one throttle key (an account from a client address, or a client address).
+
+    ``level`` counts the failures, decaying with time at the throttle's rate;
+    ``updated`` is when it last rose (Unix seconds).  ``key`` is a digest, so
+    neither usernames nor addresses are stored.
+    """
+
+    __tablename__ = "login_failures"
+
+    key: str = Field(primary_key=True, max_length=64)
+    level: float
+    updated: float = Field(index=True)
 
 
 class Student(SQLModel, table=True):

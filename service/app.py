@@ -32,7 +32,7 @@ from itembank.db import make_engine
 from itembank.errors import Conflict, Invalid, NotFound
 from service.api_docs import add_api_docs
 from service.jobs import JobRunner
-from service.security import LoginThrottle
+from service.login_throttle import Backoff, LoginThrottle
 from service.security_headers import SecurityHeaders
 from service.settings import Settings, get_settings
 
@@ -140,7 +140,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.bank = BankCache()
     app.state.throttle = LoginThrottle(
-        settings.login_max_failures, settings.login_window_seconds, settings.login_lockout_seconds
+        account=Backoff(
+            settings.login_free_failures,
+            settings.login_failures_per_hour,
+            settings.login_first_wait_seconds,
+            settings.login_longest_wait_seconds,
+        ),
+        client=Backoff(
+            settings.login_client_free_failures,
+            settings.login_client_failures_per_hour,
+            settings.login_first_wait_seconds,
+            settings.login_longest_wait_seconds,
+        ),
+        forget_seconds=settings.login_forget_seconds,
     )
     _error_handlers(app)
     from service.routers import ROUTERS

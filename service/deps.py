@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from itembank.bank import BankCache
 from itembank.tables import MAX_BIGINT
 from service.jobs import JobRunner
-from service.security import InvalidToken, TokenClaims, decode_token
+from service.security import InvalidToken, TokenClaims, decode_token, login_is_current
 from service.settings import Settings
 
 __all__ = [
@@ -79,8 +79,15 @@ BankDep = Annotated[BankCache, Depends(get_bank)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
-async def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> TokenClaims:
-    """The claims of the bearer token; 401 when absent, invalid or expired."""
+async def get_current_user(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)], session: SessionDep
+) -> TokenClaims:
+    """The claims of the bearer token; 401 when absent, invalid, expired or no longer good.
+
+    A token is no longer good once its login has changed: deleted,
+    deactivated, a retired student's, logged out, a new password, or a demo
+    login on a server outside demo mode (:func:`service.security.login_is_current`).
+    """
     unauthorized = HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail="not logged in: send a valid bearer token from POST /api/v1/auth/token",
@@ -88,10 +95,18 @@ async def get_current_user(request: Request, token: Annotated[str | None, Depend
     )
     if not token:
         raise unauthorized
+    settings = request.app.state.settings
     try:
-        return decode_token(token, request.app.state.settings.secret_key)
+        claims = decode_token(token, settings.secret_key)
     except InvalidToken:
         raise unauthorized from None
+    if not await run_in_threadpool(login_is_current, session, claims, demo_mode=settings.demo):
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="this login has ended (logged out, changed or removed): log in again at POST /api/v1/auth/token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return claims
 
 
 CurrentUser = Annotated[TokenClaims, Depends(get_current_user)]

@@ -96,6 +96,13 @@ class Me(BaseModel):
     teacher_id: int | None
 
 
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+
+
 # ---------------------------------------------------------------- standards
 class StandardCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")

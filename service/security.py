@@ -1,28 +1,27 @@
-"""Access tokens (JWT, HS256) and the login throttle.
+"""Access tokens (JWT, HS256) and whether their login still stands.
 
-A token carries the user's id (``sub``), role and the id of their student or
-teacher record, and expires after ``Settings.token_minutes``; so authorizing a
-request needs no database read.
-
-:class:`LoginThrottle` slows down password guessing: after a number of
-failures for one username within a window, that username is locked for a
-while (even the right password is refused until the lock ends).  It lives in
-the process; behind several processes each keeps its own count, which still
-bounds the guessing rate per process.
+A token carries the user's id (``sub``), name, role, the id of their
+student or teacher record and the login's token version (``ver``), and
+expires after ``Settings.token_minutes``.  A valid signature is not enough:
+every request also checks, in one indexed lookup
+(:func:`itembank.logins.login_state`), that the login still exists and is
+active, still has that name, role and record, is not a retired student's,
+is not a demo login on a server outside demo mode, and has the token's
+version (logging out, or a password change, raises it: every token issued
+before ends at once).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from sqlmodel import Session
 
-__all__ = ["TokenClaims", "create_token", "decode_token", "InvalidToken", "LoginThrottle"]
+from itembank.logins import login_state
+
+__all__ = ["TokenClaims", "create_token", "decode_token", "InvalidToken", "login_is_current"]
 
 ALGORITHM = "HS256"
 
@@ -40,6 +39,8 @@ class TokenClaims:
     role: str
     student_id: int | None
     teacher_id: int | None
+    #: the login's token version when the token was issued
+    token_version: int = 0
 
 
 def create_token(claims: TokenClaims, secret: str, minutes: int, *, now: datetime | None = None) -> str:
@@ -51,6 +52,7 @@ def create_token(claims: TokenClaims, secret: str, minutes: int, *, now: datetim
         "role": claims.role,
         "student_id": claims.student_id,
         "teacher_id": claims.teacher_id,
+        "ver": claims.token_version,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=minutes)).timestamp()),
     }
@@ -60,104 +62,37 @@ def create_token(claims: TokenClaims, secret: str, minutes: int, *, now: datetim
 def decode_token(token: str, secret: str) -> TokenClaims:
     """The claims of a valid token; :class:`InvalidToken` otherwise."""
     try:
-        payload = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        payload = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "ver"]})
         return TokenClaims(
             user_id=int(payload["sub"]),
             username=str(payload["username"]),
             role=str(payload["role"]),
             student_id=payload.get("student_id"),
             teacher_id=payload.get("teacher_id"),
+            token_version=int(payload["ver"]),
         )
     except (jwt.PyJWTError, KeyError, ValueError, TypeError) as err:
         raise InvalidToken(str(err)) from None
 
 
-class LoginThrottle:
-    """Failed-login counting and short lockouts per username.
-
-    The tables stay bounded: a username's failures are forgotten once they
-    have left the window, its lockout once it is over, and beyond
-    ``max_usernames`` entries the oldest go first (so a spray of made-up
-    usernames costs memory only up to the cap).
+def login_is_current(session: Session, claims: TokenClaims, *, demo_mode: bool) -> bool:
+    """Whether the login ``claims`` speak for still stands as it did when the token was issued.
 
     Parameters
     ----------
-    max_failures : int
-        Failures within ``window`` seconds that trigger a lockout.
-    window : float
-    lockout : float
-        Seconds the username stays locked.
-    max_usernames : int
-        Most usernames with recent failures remembered at once (and most
-        lockouts).
-    clock : callable
-        Monotonic clock (injectable for tests).
+    session : Session
+        The request's session (one indexed read).
+    claims : TokenClaims
+        A validly signed, unexpired token's claims.
+    demo_mode : bool
+        Whether the server runs in demo mode (else demo logins are refused).
     """
-
-    def __init__(
-        self,
-        max_failures: int = 5,
-        window: float = 300.0,
-        lockout: float = 60.0,
-        max_usernames: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self.lockout = lockout
-        self.max_usernames = max_usernames
-        self._clock = clock
-        # both ordered by when they expire (the window and the lockout are constant): oldest first
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        self._locked_until: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _key(username: str) -> str:
-        return username.strip().lower()
-
-    def __len__(self) -> int:
-        """Usernames with recent failures or a lockout."""
-        with self._lock:
-            return len(self._failures.keys() | self._locked_until.keys())
-
-    def retry_after(self, username: str) -> float:
-        """Seconds until ``username`` may try again (0 when not locked)."""
-        with self._lock:
-            until = self._locked_until.get(self._key(username), 0.0)
-            return max(0.0, until - self._clock())
-
-    def failure(self, username: str) -> None:
-        """Count a failed login; lock the username when over the limit."""
-        key, now = self._key(username), self._clock()
-        with self._lock:
-            self._forget_expired(now)
-            q = self._failures.pop(key, deque())
-            q.append(now)
-            while q[0] < now - self.window:
-                q.popleft()
-            if len(q) >= self.max_failures:
-                self._locked_until.pop(key, None)
-                self._locked_until[key] = now + self.lockout
-            else:
-                self._failures[key] = q
-            for table in (self._failures, self._locked_until):
-                while len(table) > self.max_usernames:
-                    table.popitem(last=False)
-
-    def success(self, username: str) -> None:
-        """Forget the failures of ``username``."""
-        key = self._key(username)
-        with self._lock:
-            self._failures.pop(key, None)
-            self._locked_until.pop(key, None)
-
-    def _forget_expired(self, now: float) -> None:
-        """Drop failures that have left the window and lockouts that are over."""
-        while self._failures:
-            oldest = next(iter(self._failures.values()))
-            if oldest[-1] >= now - self.window:
-                break
-            self._failures.popitem(last=False)
-        while self._locked_until and next(iter(self._locked_until.values())) <= now:
-            self._locked_until.popitem(last=False)
+    state = login_state(session, claims.user_id)
+    return (
+        state is not None
+        and state.enabled
+        and (demo_mode or not state.demo)
+        and state.token_version == claims.token_version
+        and (state.username, state.role, state.student_id, state.teacher_id)
+        == (claims.username, claims.role, claims.student_id, claims.teacher_id)
+    )

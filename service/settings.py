@@ -35,9 +35,18 @@ class Settings(BaseSettings):
         Lifetime of an access token.
     demo : bool
         Demo mode (the demo logins exist only then).
-    login_max_failures, login_window_seconds, login_lockout_seconds
-        After ``login_max_failures`` failed logins for one username within
-        the window, that username is locked out for the lockout period.
+    login_free_failures, login_failures_per_hour
+        The login throttle (:mod:`service.login_throttle`) for one account
+        from one client address: failures allowed before any wait, and
+        failures forgotten per hour (about the attempts an hour allowed in
+        the long run).
+    login_client_free_failures, login_client_failures_per_hour
+        The same for one client address over all accounts.
+    login_first_wait_seconds, login_longest_wait_seconds
+        The wait after the first failure beyond the allowance; it doubles
+        with every further failure up to the longest.
+    login_forget_seconds
+        Failed logins on record are deleted this long after the last one.
     max_page_size : int
         Largest ``limit`` a list accepts.
     db_pool_size : int
@@ -70,9 +79,13 @@ class Settings(BaseSettings):
     secret_key: str = ""
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     demo: bool = False
-    login_max_failures: int = Field(default=5, ge=1)
-    login_window_seconds: float = Field(default=300.0, gt=0)
-    login_lockout_seconds: float = Field(default=60.0, ge=0)
+    login_free_failures: float = Field(default=5, ge=0)
+    login_failures_per_hour: float = Field(default=6, gt=0)
+    login_client_free_failures: float = Field(default=100, ge=0)
+    login_client_failures_per_hour: float = Field(default=100, gt=0)
+    login_first_wait_seconds: float = Field(default=1.0, gt=0)
+    login_longest_wait_seconds: float = Field(default=900.0, gt=0)
+    login_forget_seconds: float = Field(default=86_400.0, gt=0)
     max_page_size: int = Field(default=200, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
     bank_refresh_seconds: float = Field(default=5.0, ge=0)

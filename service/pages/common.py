@@ -25,12 +25,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
 
 from itembank.answers import InvalidAnswer
 from itembank.bank import NoLiveBank
 from itembank.errors import Conflict, Invalid, NotFound
+from service.deps import SessionDep
 from service.pages.csrf import CSRF_COOKIE, CSRF_FIELD, SAFE_METHODS, forgery_problem, form_token, new_csrf_value
-from service.security import InvalidToken, TokenClaims, decode_token
+from service.security import InvalidToken, TokenClaims, decode_token, login_is_current
 
 __all__ = [
     "COOKIE",
@@ -106,20 +108,30 @@ templates.env.filters["pct"] = _pct
 templates.env.filters["date"] = _date
 
 
-def claims_from_cookie(request: Request) -> TokenClaims | None:
-    """The claims of the session cookie, or None."""
+def claims_from_cookie(request: Request, session: Session | None = None) -> TokenClaims | None:
+    """The claims of the session cookie, or None (no cookie, or its login has ended: see ``get_current_user``).
+
+    The login is read with ``session`` (the request's), else a session of its own.
+    """
     token = request.cookies.get(COOKIE)
     if not token:
         return None
+    settings = request.app.state.settings
     try:
-        return decode_token(token, request.app.state.settings.secret_key)
+        claims = decode_token(token, settings.secret_key)
     except InvalidToken:
         return None
+    if session is None:
+        with Session(request.app.state.engine) as own:
+            current = login_is_current(own, claims, demo_mode=settings.demo)
+    else:
+        current = login_is_current(session, claims, demo_mode=settings.demo)
+    return claims if current else None
 
 
-def page_user(request: Request) -> TokenClaims:
+def page_user(request: Request, session: SessionDep) -> TokenClaims:
     """The logged-in user of a page request (else redirect to login)."""
-    user = claims_from_cookie(request)
+    user = claims_from_cookie(request, session)
     if user is None:
         raise LoginRequired()
     request.state.user = user
@@ -167,7 +179,7 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     csrf_value = request.cookies.get(CSRF_COOKIE) or new_csrf_value()
     token = form_token(request.app.state.settings.secret_key, csrf_value, request.cookies.get(COOKIE, ""))
     ctx = {
-        "user": getattr(request.state, "user", None) or claims_from_cookie(request),
+        "user": request.state.user if hasattr(request.state, "user") else claims_from_cookie(request),
         "path": request.url.path,
         CSRF_FIELD: token,
     }

@@ -2,7 +2,8 @@
 
 The login form calls the API's own login (:func:`service.routers.auth.login`:
 password check, throttle, token) and stores the token it returns in the
-session cookie.
+session cookie; logging out calls the API's log out (the token ends, not
+only the cookie).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ async def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ):
+    request.state.user = None  # the form is shown again only to someone not (yet) logged in
     context = {"next": _safe_next(next) or "", "username": username, "demo": settings.demo}
     if not username or not password:
         return render(request, "login.html", {**context, "error": "Type your username and your password."}, 422)
@@ -77,7 +79,11 @@ async def login(
 
 
 @router.post("/logout")
-def logout():
+def logout(request: Request, session: SessionDep):
+    """End the login's tokens (the API's log out) and forget the cookie."""
+    user = claims_from_cookie(request, session)
+    if user is not None:
+        auth.logout(user, session)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

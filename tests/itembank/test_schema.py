@@ -45,6 +45,7 @@ def test_upgrade_is_idempotent_and_at_head(db_engine):
         "teacher_school",
         "guardian",
         "guardian_student",
+        "login_failures",
         "alembic_version",
     } <= names
 

@@ -8,6 +8,7 @@ matter.  Calibration jobs are recorded, not run (dependency override).
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,7 +25,8 @@ from itembank.standards import create_standard, find_standard
 from itembank.tables import Item
 from service.app import create_app
 from service.deps import get_jobs
-from tests.service.conftest import TABLES, auth, build_world, make_settings
+from service.security import create_token
+from tests.service.conftest import SECRET, TABLES, auth, build_world, make_settings
 
 ROLES = ("admin", "psychometrician", "teacher", "student")
 ALL = set(ROLES)
@@ -328,6 +330,19 @@ def test_role_matrix(matrix, case, role):
         assert r.status_code == ok_status, (name, role, r.status_code, r.text)
     else:
         assert r.status_code == 403, (name, role, r.status_code, r.text)
+    assert r.headers["cache-control"] == "no-store" and r.headers["x-frame-options"] == "DENY", name
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_a_token_of_an_ended_login_is_refused_everywhere(matrix, case, role):
+    """A validly signed token whose login has moved on (logged out, new password) is 401 on every endpoint."""
+    world, scratch, client = matrix
+    name, _, _, builder = case
+    method, url, kwargs = builder(world, scratch) if callable(builder) else _build(builder, world, scratch, client)
+    ended = replace(world.users[role], token_version=world.users[role].token_version - 1)
+    r = client.request(method, url, headers={"Authorization": f"Bearer {create_token(ended, SECRET, 30)}"}, **kwargs)
+    assert r.status_code == 401, (name, role, r.status_code, r.text)
 
 
 @pytest.mark.parametrize("role", ROLES)
