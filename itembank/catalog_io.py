@@ -36,6 +36,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from itembank.answers import canonical_key
+from itembank.csv_cells import restore_cell, safe_row
 from itembank.errors import Invalid, NotFound
 from itembank.items import create_item, update_item
 from itembank.standards import LEVELS, check_parent, create_standard, find_standard
@@ -81,7 +82,7 @@ def _csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
 
 
 def _csv_table(reader) -> tuple[list[str], list[tuple[int, dict]]]:
-    header = [h.strip() for h in next(reader)]
+    header = [restore_cell(h.strip()) for h in next(reader)]
     seen = set()
     for col, name in enumerate(header, start=1):
         if not name:
@@ -98,7 +99,7 @@ def _csv_table(reader) -> tuple[list[str], list[tuple[int, dict]]]:
             raise CatalogFormatError(
                 f"line {line}", str(min(len(row), len(header)) + 1), f"expected {len(header)} cells, got {len(row)}"
             )
-        rows.append((line, dict(zip(header, (c.strip() for c in row)))))
+        rows.append((line, dict(zip(header, (restore_cell(c.strip()) for c in row)))))
     return header, rows
 
 
@@ -423,10 +424,10 @@ def _item_dicts(session: Session, status: str | None = None) -> list[dict]:
 
 def export_standards_csv(session: Session, framework: str | None = None) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=STANDARD_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(safe_row(STANDARD_COLUMNS))
     for s in _standard_dicts(session, framework):
-        writer.writerow({k: ("" if s[k] is None else s[k]) for k in STANDARD_COLUMNS})
+        writer.writerow(safe_row(s[k] for k in STANDARD_COLUMNS))
     return buf.getvalue()
 
 
@@ -439,8 +440,8 @@ def export_items_csv(session: Session, status: str | None = None) -> str:
                 choice_ids.append(c["id"])
     columns = [*ITEM_COLUMNS, *(f"choice_{c}" for c in choice_ids), "rubric_0", "rubric_1", "rubric_2", "rubric_3"]
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(safe_row(columns))
     for it in items:
         key = it["key"]
         if isinstance(key, list):
@@ -460,7 +461,7 @@ def export_items_csv(session: Session, status: str | None = None) -> str:
             row[f"choice_{c['id']}"] = c["text"]
         for level in it["rubric"] or []:
             row[f"rubric_{level['score']}"] = f"{level['label']}: {level['criteria']}"
-        writer.writerow(row)
+        writer.writerow(safe_row(row.get(name) for name in columns))
     return buf.getvalue()
 
 

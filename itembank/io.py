@@ -30,6 +30,7 @@ import numpy as np
 from engine.irt.models import MODEL_NAMES
 from engine.irt.parameters import ItemParameters
 from engine.irt.responses import ResponseMatrix
+from itembank.csv_cells import restore_cell, safe_row
 
 __all__ = [
     "FileFormatError",
@@ -187,8 +188,8 @@ def read_csv_rows(path: CsvSource) -> tuple[list[str], list[tuple[int, list[str]
 def _checked_rows(stream: BinaryIO, source: object) -> tuple[list[str], list[tuple[int, list[str]]]]:
     records = iter_csv_records(stream, source)
     try:
-        header = read_csv_header(source, records)
-        body = list(records)
+        header = [restore_cell(name) for name in read_csv_header(source, records)]
+        body = [(line, [restore_cell(cell) for cell in row]) for line, row in records]
     finally:
         records.close()
     for line, row in body:
@@ -461,7 +462,9 @@ def write_csv_atomically(path: str | os.PathLike, header: list[str], rows: Itera
     header : list of str
         The column names.
     rows : iterable of list
-        The cells of each row, already formatted as text.
+        The cells of each row, already formatted as text; cells a
+        spreadsheet would run as formulas are neutralized
+        (:mod:`itembank.csv_cells`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -469,8 +472,8 @@ def write_csv_atomically(path: str | os.PathLike, header: list[str], rows: Itera
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
+            writer.writerow(safe_row(header))
+            writer.writerows(safe_row(row) for row in rows)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

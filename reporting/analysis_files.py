@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from itembank.csv_cells import safe_row
 from itembank.io import FileFormatError, read_csv_rows, write_csv_atomically
 
 __all__ = ["read_groups", "read_choices", "read_key", "write_table", "format_cell"]
@@ -137,8 +138,8 @@ def write_table(path: str | os.PathLike | None, header: Sequence[str], rows: Ite
     if path is None:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(list(header))
-        writer.writerows(cells)
+        writer.writerow(safe_row(header))
+        writer.writerows(safe_row(row) for row in cells)
         sys.stdout.write(buf.getvalue())
         return
     write_csv_atomically(path, list(header), cells)

