@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from service.routers import (
+    assignments,
+    attempts,
     auth,
     calibrations,
     checks,
     classes,
+    forms,
     imports,
     items,
     mastery,
     people,
+    practice,
     responses,
     standards,
+    teams,
 )
 
 ROUTERS = [
@@ -26,6 +31,11 @@ ROUTERS = [
     responses.router,
     imports.router,
     mastery.router,
+    forms.router,
+    assignments.router,
+    attempts.router,
+    teams.router,
+    practice.router,
 ]
 
 __all__ = ["ROUTERS"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from itembank.assignments import free_practice_allowed
+from itembank.attempts import refuse_closed_check
 from itembank.bank import ItemContent
 from itembank.checks import AnswerOutcome, answer_check, check_bank, get_check, load_check, start_check
 from itembank.standards import find_standard
@@ -73,6 +75,10 @@ def start(body: CheckCreate, session: SessionDep, user: CurrentUser, bank: BankD
     if user.role == "student" and user.student_id != body.student_id:
         raise HTTPException(status_code=403, detail="a student starts checks only for themselves")
     may_see_student(session, user, body.student_id)
+    if user.role == "student" and not free_practice_allowed(session, body.student_id):
+        raise HTTPException(
+            status_code=403, detail="your teacher has turned off free practice: work on your assignments"
+        )
     standard = find_standard(session, body.standard, body.framework)
     outcome = start_check(session, bank.live, student_id=body.student_id, standard=standard, started_by=user.user_id)
     session.commit()
@@ -119,6 +125,7 @@ def respond(check_id: IdPath, body: AnswerIn, session: SessionDep, user: Current
         try:
             check = load_check(session, check_id, for_update=True)
             _owned(session, user, check)
+            refuse_closed_check(session, check_id)  # a check an assignment gave takes no answer after it closed
             outcome = answer_check(session, check_bank(bank, check, engine), check, body.item_id, body.answer)
             session.commit()
         except (IntegrityError, OperationalError):
