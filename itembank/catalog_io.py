@@ -31,16 +31,19 @@ import csv
 import io
 import json
 import re
-from typing import Any
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO
 
 from sqlmodel import Session, select
 
 from itembank.answers import canonical_key
 from itembank.csv_cells import restore_cell, safe_row
 from itembank.errors import Invalid, NotFound
-from itembank.items import create_item, update_item
+from itembank.io import iter_csv_records
+from itembank.items import check_content, create_item, update_item
 from itembank.standards import LEVELS, check_parent, create_standard, find_standard
-from itembank.tables import Item, Standard
+from itembank.tables import Item, Standard, StandardLevel
 from itembank.text_rules import CODE_LENGTH, ITEM_ID_LENGTH, ITEM_ID_PATTERN, text_problem
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "ITEM_COLUMNS",
     "read_catalog",
     "import_catalog",
+    "import_catalog_file",
     "export_standards_csv",
     "export_items_csv",
     "export_json",
@@ -70,19 +74,13 @@ class CatalogFormatError(Invalid):
 
 
 # ------------------------------------------------------------------ parsing
-def _csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
-    if not text.strip():
+def _csv_file(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """The checked header of a catalog CSV and an iterator over its rows (cells stripped), read as a stream."""
+    records = iter_csv_records(stream)
+    first = next(records, None)
+    if first is None:
         raise CatalogFormatError("line 1", "(header)", "the file is empty")
-    # newline="": a line ends at \r\n, \n or \r, whatever mix a file was saved with
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        return _csv_table(reader)
-    except csv.Error as err:
-        raise CatalogFormatError(f"line {reader.line_num}", "(file)", f"not a valid CSV file ({err})") from None
-
-
-def _csv_table(reader) -> tuple[list[str], list[tuple[int, dict]]]:
-    header = [restore_cell(h.strip()) for h in next(reader)]
+    header = [restore_cell(h.strip()) for h in first[1]]
     seen = set()
     for col, name in enumerate(header, start=1):
         if not name:
@@ -90,17 +88,18 @@ def _csv_table(reader) -> tuple[list[str], list[tuple[int, dict]]]:
         if name in seen:
             raise CatalogFormatError("line 1", name, "duplicate column")
         seen.add(name)
-    rows = []
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise CatalogFormatError(
-                f"line {line}", str(min(len(row), len(header)) + 1), f"expected {len(header)} cells, got {len(row)}"
-            )
-        rows.append((line, dict(zip(header, (restore_cell(c.strip()) for c in row)))))
-    return header, rows
+
+    def rows() -> Iterator[tuple[int, dict]]:
+        for line, row in records:
+            if len(row) != len(header):
+                raise CatalogFormatError(
+                    f"line {line}",
+                    str(min(len(row), len(header)) + 1),
+                    f"expected {len(header)} cells, got {len(row)}",
+                )
+            yield line, dict(zip(header, (restore_cell(c.strip()) for c in row)))
+
+    return header, rows()
 
 
 def _number(where: str, column: str, text: str) -> float:
@@ -276,21 +275,32 @@ def read_catalog(text: str, fmt: str) -> tuple[list[tuple[str, dict]], list[tupl
         return standards, items
     if fmt != "csv":
         raise CatalogFormatError("file", "(format)", f"format must be csv or json, got {fmt!r}")
-    header, rows = _csv_rows(text)
+    kind, entries = _csv_entries(io.BytesIO(text.encode("utf-8")))
+    listed = list(entries)
+    return (listed, []) if kind == "standards" else ([], listed)
+
+
+def _csv_entries(stream: BinaryIO) -> tuple[str, Iterator[tuple[str, dict]]]:
+    """``standards`` or ``items`` (by the header) and an iterator over the file's checked entries."""
+    header, rows = _csv_file(stream)
     if set(_REQUIRED_STANDARD) <= set(header) and "interaction" not in header:
-        standards = []
-        for line, row in rows:
-            standard = _standard_from_csv(f"line {line}", row)
-            _check_standard(f"line {line}", standard)
-            standards.append((f"line {line}", standard))
-        return standards, []
+
+        def standards() -> Iterator[tuple[str, dict]]:
+            for line, row in rows:
+                standard = _standard_from_csv(f"line {line}", row)
+                _check_standard(f"line {line}", standard)
+                yield f"line {line}", standard
+
+        return "standards", standards()
     if set(_REQUIRED_ITEM) <= set(header):
-        items = []
-        for line, row in rows:
-            item = _item_from_csv(f"line {line}", row, header)
-            _check_item(f"line {line}", item)
-            items.append((f"line {line}", item))
-        return [], items
+
+        def items() -> Iterator[tuple[str, dict]]:
+            for line, row in rows:
+                item = _item_from_csv(f"line {line}", row, header)
+                _check_item(f"line {line}", item)
+                yield f"line {line}", item
+
+        return "items", items()
     raise CatalogFormatError(
         "line 1",
         "(header)",
@@ -300,17 +310,94 @@ def read_catalog(text: str, fmt: str) -> tuple[list[tuple[str, dict]], list[tupl
 
 # ------------------------------------------------------------------ writing
 _ITEM_FIELDS = ("stem", "interaction", "choices", "key", "tolerance", "rationale", "rubric", "dok", "status")
+_COUNTS = ("standards_created", "standards_updated", "items_created", "items_updated")
+#: Items written between two flushes of the session
+ITEM_BATCH = 1000
 
 
-def import_catalog(session: Session, text: str, fmt: str) -> dict[str, int]:
-    """Parse and store a catalog file in the caller's transaction.
+class _Objectives:
+    """The bank's standards by code (and those a file adds), to resolve items' objectives without a query each.
 
-    Returns counts ``standards_created``, ``standards_updated``,
-    ``items_created``, ``items_updated``.  Any problem raises
-    :class:`CatalogFormatError` before the caller commits.
+    Resolves as :func:`itembank.standards.find_standard` does: by code, in a
+    framework when one is named, or by numeric id.
     """
-    standards, items = read_catalog(text, fmt)
-    counts = dict.fromkeys(("standards_created", "standards_updated", "items_created", "items_updated"), 0)
+
+    def __init__(self, session: Session) -> None:
+        self.by_code: dict[str, list[tuple[str, int | None, str]]] = defaultdict(list)
+        self.by_id: dict[int, tuple[str, str]] = {}
+        for sid, code, framework, level in session.exec(
+            select(Standard.id, Standard.code, Standard.framework, Standard.level)
+        ).all():
+            self.by_code[code].append((framework, sid, level))
+            self.by_id[sid] = (code, level)
+
+    def add(self, framework: str, code: str, level: str) -> None:
+        """A standard of the file being imported (stored before the items)."""
+        if not any(f == framework for f, _, _ in self.by_code[code]):
+            self.by_code[code].append((framework, None, level))
+
+    def objective(self, code: str, framework: str | None) -> int | None:
+        """The id of the learning objective ``code`` (None: one the file creates).
+
+        Raises
+        ------
+        NotFound
+            No such standard, or a code of several frameworks and none named.
+        Invalid
+            The standard is not a learning objective.
+        """
+        rows = [(sid, code, level) for f, sid, level in self.by_code.get(code, ()) if not framework or f == framework]
+        if not rows and framework is None and code.isascii() and code.isdigit() and int(code) in self.by_id:
+            rows = [(int(code), *self.by_id[int(code)])]
+        if not rows:
+            where = f" in framework {framework}" if framework else ""
+            raise NotFound(f"no standard with code {code}{where}")
+        if len(rows) > 1:
+            raise NotFound(f"standard code {code} is used by several frameworks; name the framework")
+        sid, found, level = rows[0]
+        if level != StandardLevel.objective.value:
+            raise Invalid(f"items attach to learning objectives; {found} is a {level}", "objective")
+        return sid
+
+
+def _check_items(session: Session, entries: Iterable[tuple[str, dict]], objectives: _Objectives) -> int:
+    """Refuse, before anything is written, every item a write would refuse; returns the entries checked.
+
+    Checks each entry's objective, that an existing item keeps its
+    interaction, and the content of new items and of updates that give every
+    content field (a CSV row does); an update that leaves fields out is
+    checked against the stored item when it is written.
+    """
+    existing = dict(session.exec(select(Item.id, Item.interaction)).all())
+    ids: set[str] = set()
+    for where, it in entries:
+        if it["id"] in ids:
+            raise CatalogFormatError(where, "id", f"item {it['id']} appears twice in the file")
+        ids.add(it["id"])
+        try:
+            objectives.objective(it["objective"], it.get("framework"))
+            interaction = existing.get(it["id"], it["interaction"])
+            if it["interaction"] != interaction:
+                raise Invalid(
+                    f"item {it['id']} is {interaction}; an import cannot change its interaction", "interaction"
+                )
+            if it["id"] not in existing or all(k in it for k in _ITEM_FIELDS):
+                check_content(
+                    interaction,
+                    [dict(c) for c in it.get("choices") or []],
+                    it.get("key"),
+                    it.get("rubric"),
+                    it.get("dok", 1),
+                    it.get("status", "draft"),
+                )
+        except NotFound as err:
+            raise CatalogFormatError(where, "objective", str(err)) from None
+        except (Invalid, TypeError, ValueError) as err:
+            raise CatalogFormatError(where, getattr(err, "field", None) or "(entry)", str(err)) from None
+    return len(ids)
+
+
+def _store_standards(session: Session, standards: list[tuple[str, dict]], counts: dict[str, int]) -> None:
     seen: set[tuple[str, str]] = set()
     for where, s in standards:
         if (s["framework"], s["code"]) in seen:
@@ -344,13 +431,19 @@ def import_catalog(session: Session, text: str, fmt: str) -> dict[str, int]:
         except (Invalid, NotFound) as err:
             column = getattr(err, "field", None) or "parent_code"
             raise CatalogFormatError(where, column, str(err)) from None
-    ids: set[str] = set()
-    for where, it in items:
-        if it["id"] in ids:
-            raise CatalogFormatError(where, "id", f"item {it['id']} appears twice in the file")
-        ids.add(it["id"])
+    session.flush()
+
+
+def _store_items(session: Session, entries: Iterable[tuple[str, dict]], counts: dict[str, int]) -> None:
+    """Create new items and update existing ones (content edits raise their version).
+
+    Written :data:`ITEM_BATCH` at a time and then let go of, so the session
+    does not hold the whole file's items.
+    """
+    existing = set(session.exec(select(Item.id)).all())
+    for n, (where, it) in enumerate(entries, start=1):
         try:
-            if session.get(Item, it["id"]) is None:
+            if it["id"] not in existing:
                 create_item(
                     session, **{k: it.get(k) for k in ("id", "objective", "framework", *_ITEM_FIELDS) if k in it}
                 )
@@ -360,21 +453,107 @@ def import_catalog(session: Session, text: str, fmt: str) -> dict[str, int]:
                 changes["objective"] = it["objective"]
                 if it.get("framework"):
                     changes["framework"] = it["framework"]
-                existing = session.get(Item, it["id"])
-                if it.get("interaction") and it["interaction"] != existing.interaction:
-                    raise Invalid(
-                        f"item {it['id']} is {existing.interaction}; an import cannot change its interaction",
-                        "interaction",
-                    )
                 update_item(session, it["id"], changes)
                 counts["items_updated"] += 1
         except NotFound as err:
             raise CatalogFormatError(where, "objective", str(err)) from None
         except (Invalid, TypeError, ValueError) as err:
-            column = getattr(err, "field", None) or "(entry)"
-            raise CatalogFormatError(where, column, str(err)) from None
+            raise CatalogFormatError(where, getattr(err, "field", None) or "(entry)", str(err)) from None
+        if n % ITEM_BATCH == 0:
+            session.flush()
+            session.expunge_all()
     session.flush()
+
+
+def _json_text(stream: BinaryIO) -> str:
+    data = stream.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise CatalogFormatError(f"line {line}", "(file)", "not UTF-8 text; save the file as UTF-8") from None
+
+
+def import_catalog_file(
+    session: Session,
+    stream: BinaryIO,
+    fmt: str,
+    *,
+    on_progress: Callable[[float], None] | None = None,
+    on_writing: Callable[[], None] | None = None,
+) -> dict[str, int]:
+    """Check a whole catalog file, then store it in the caller's transaction (not committed).
+
+    A CSV is read as a stream twice: once to check every row (against the
+    bank too: objectives, interactions, content), once to write, so a bad
+    last row is refused before anything is written and memory does not grow
+    with the file.  A JSON document is read whole.
+
+    Parameters
+    ----------
+    session : Session
+    stream : binary file object
+        The file, seekable, at its start.
+    fmt : {"csv", "json"}
+    on_progress : callable, optional
+        Called with the fraction of the file checked (CSV).
+    on_writing : callable, optional
+        Called once the whole file passed, before anything is written.
+
+    Returns
+    -------
+    dict
+        ``standards_created``, ``standards_updated``, ``items_created``,
+        ``items_updated``.
+
+    Raises
+    ------
+    CatalogFormatError
+        The first problem, naming the line (CSV) or the entry (JSON) and the column.
+    FileFormatError
+        A CSV that is not UTF-8 text or not CSV, naming the line.
+    """
+    counts = dict.fromkeys(_COUNTS, 0)
+    if fmt == "json":
+        standards, items = read_catalog(_json_text(stream), "json")
+        objectives = _Objectives(session)
+        for _, s in standards:
+            objectives.add(s["framework"], s["code"], s["level"])
+        _check_items(session, items, objectives)
+        if on_writing is not None:
+            on_writing()
+        _store_standards(session, standards, counts)
+        _store_items(session, items, counts)
+        return counts
+    if fmt != "csv":
+        raise CatalogFormatError("file", "(format)", f"format must be csv or json, got {fmt!r}")
+    size = max(stream.seek(0, 2), 1)
+    stream.seek(0)
+    kind, entries = _csv_entries(stream)
+    if kind == "standards":
+        standards = list(entries)
+        if on_writing is not None:
+            on_writing()
+        _store_standards(session, standards, counts)
+        return counts
+
+    def reporting(rows: Iterable[tuple[str, dict]]) -> Iterator[tuple[str, dict]]:
+        for n, row in enumerate(rows, start=1):
+            if on_progress is not None and n % 10_000 == 0:
+                on_progress(min(stream.tell() / size, 1.0))
+            yield row
+
+    _check_items(session, reporting(entries), _Objectives(session))
+    if on_writing is not None:
+        on_writing()
+    stream.seek(0)
+    _store_items(session, _csv_entries(stream)[1], counts)
     return counts
+
+
+def import_catalog(session: Session, text: str, fmt: str) -> dict[str, int]:
+    """Check and store a catalog file given as text (see :func:`import_catalog_file`)."""
+    return import_catalog_file(session, io.BytesIO(text.encode("utf-8")), fmt)
 
 
 def _standard_dicts(session: Session, framework: str | None = None) -> list[dict]:

@@ -12,9 +12,7 @@ from typing import BinaryIO
 
 from fastapi import HTTPException, UploadFile
 
-from itembank.errors import Invalid
-
-__all__ = ["read_upload", "upload_stream", "imported_at_once", "MAX_UPLOAD", "SYNC_IMPORT_BYTES"]
+__all__ = ["upload_stream", "upload_format", "imported_at_once", "MAX_UPLOAD", "SYNC_IMPORT_BYTES"]
 
 #: Largest accepted upload, bytes.
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -52,16 +50,8 @@ def imported_at_once(file: UploadFile) -> bool:
     return size <= SYNC_IMPORT_BYTES
 
 
-async def read_upload(file: UploadFile, fmt: str | None) -> tuple[str, str]:
-    """The upload's text and its format (``csv``/``json``, by name when not given)."""
-    _check_size(file)
-    await file.seek(0)
-    data = await file.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise Invalid(f"the file is not UTF-8 text (byte {err.start})", "file") from None
-    if fmt is None:
-        name = (file.filename or "").lower()
-        fmt = "json" if name.endswith(".json") else "csv"
-    return text, fmt
+def upload_format(file: UploadFile, fmt: str | None) -> str:
+    """The upload's format: ``fmt`` when given, else ``json`` for a ``.json`` name and ``csv`` otherwise."""
+    if fmt is not None:
+        return fmt
+    return "json" if (file.filename or "").lower().endswith(".json") else "csv"

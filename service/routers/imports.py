@@ -24,10 +24,11 @@ from sqlmodel import Session
 
 from itembank.import_jobs import Importer, ImportJob, create_import_job, get_import_job, list_import_jobs
 from service.deps import BankKeepers, JobsDep, Page, SessionDep
+from service.routers.files import SYNC_IMPORT_BYTES
 from service.schemas import Paged
 from service.security import TokenClaims
 
-__all__ = ["router", "ImportPublic", "import_public", "start_import_job", "ACCEPTED"]
+__all__ = ["router", "ImportPublic", "import_public", "start_import_job", "ACCEPTED", "IMPORT_DESCRIPTION"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -54,6 +55,15 @@ ACCEPTED = {
         "description": "A large file: imported by a background job; follow it at GET /api/v1/imports/{id}",
     }
 }
+
+
+#: How an import route answers, for its OpenAPI description.
+IMPORT_DESCRIPTION = (
+    f"A file up to {SYNC_IMPORT_BYTES // 1024} KB is imported at once: 200 with the report, or 422 naming the line "
+    "(or entry) and the column of the first problem. A larger one is answered 202 with an import job, imported in "
+    "the background: follow it at GET /api/v1/imports/{id}. Either way the file is checked whole before anything "
+    "is written, and a refused file writes nothing."
+)
 
 
 def import_public(row: ImportJob) -> ImportPublic:

@@ -8,19 +8,23 @@ these routes (they see items only through their checks).
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from sqlmodel import select
 
 from itembank.answers import canonical_key
-from itembank.catalog_io import export_items_csv, export_json, import_catalog
+from itembank.catalog_io import export_items_csv, export_json, import_catalog_file
+from itembank.errors import Invalid
+from itembank.io import FileFormatError
 from itembank.items import create_item, get_item, list_items, update_item
 from itembank.standards import find_standard
 from itembank.tables import Item, ItemParameter, Standard
-from service.deps import BankKeepers, Page, SessionDep, Staff
+from service.deps import BankKeepers, JobsDep, Page, SessionDep, Staff
 from service.routers.errors import CSV_CONTENT, errors
-from service.routers.files import read_upload
+from service.routers.files import imported_at_once, upload_format, upload_stream
+from service.routers.imports import ACCEPTED, IMPORT_DESCRIPTION, start_import_job
 from service.routers.params import CodeQuery, ItemIdPath
 from service.schemas import (
     InteractionName,
@@ -112,17 +116,26 @@ def export(
 
 
 @router.post(
-    "/import", summary="Import items (and standards) from CSV or JSON; all or nothing", responses=errors(400, 403, 413)
+    "/import",
+    summary="Import items (and standards) from CSV or JSON; all or nothing",
+    description=IMPORT_DESCRIPTION,
+    responses={**ACCEPTED, **errors(400, 403, 413)},
 )
-async def import_(
+def import_(
     session: SessionDep,
-    _: BankKeepers,
+    user: BankKeepers,
+    jobs: JobsDep,
     request: Request,
     file: Annotated[UploadFile, File(description="items CSV or catalog JSON")],
     format: Annotated[Literal["csv", "json"] | None, Query(description="default: by file name")] = None,
 ):
-    text, fmt = await read_upload(file, format)
-    counts = import_catalog(session, text, fmt)
+    upload, importer = upload_stream(file), partial(import_catalog_file, fmt=upload_format(file, format))
+    if not imported_at_once(file):
+        return start_import_job(session, jobs, user, upload, kind="items", importer=importer, reload_bank=True)
+    try:
+        counts = importer(session, upload)
+    except FileFormatError as err:
+        raise Invalid(err.problem, "file") from None
     session.commit()
     _reload_bank(request)
     return counts

@@ -10,7 +10,8 @@
   supersedes the old one, and the student's mastery is recomputed, in one
   transaction.
 * ``POST /responses/import``: a wide or long responses CSV (docs/architecture.md,
-  Data formats); all or nothing.
+  Data formats); all or nothing; a large file as a background job
+  (:mod:`service.routers.imports`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, UploadFile
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from itembank.answers import score_answer
@@ -28,13 +30,14 @@ from itembank.io import FileFormatError
 from itembank.items import get_item
 from itembank.mastery_store import refresh_mastery
 from itembank.people import class_student_ids, list_classes
-from itembank.response_import import check_responses_file, known_items, store_responses
+from itembank.response_import import import_responses_file
 from itembank.responses import find_by_key, get_response, list_responses, record_response, rescore
 from itembank.tables import ItemStatus
 from service.access import forbid, student_for
-from service.deps import BankDep, BankKeepers, CurrentUser, Page, SessionDep, Staff
+from service.deps import BankDep, BankKeepers, CurrentUser, JobsDep, Page, SessionDep, Staff
 from service.routers.errors import errors
-from service.routers.files import upload_stream
+from service.routers.files import imported_at_once, upload_stream
+from service.routers.imports import ACCEPTED, IMPORT_DESCRIPTION, start_import_job
 from service.routers.params import CodeQuery, IdQuery, ResponseIdPath
 from service.schemas import Paged, RescoreIn, ResponseCreate, ResponsePublic
 
@@ -132,15 +135,37 @@ def list_(
     return Paged(items=[response_public(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/import", summary="Import a wide or long responses CSV; all or nothing")
-def import_(session: SessionDep, _: BankKeepers, file: Annotated[UploadFile, File(description="responses CSV")]):
+class ResponsesImported(BaseModel):
+    """What a responses import wrote (the report of its job, for a large file)."""
+
+    added: int
+    students: int
+    items: int
+    students_created: int
+
+
+@router.post(
+    "/import",
+    response_model=ResponsesImported,
+    summary="Import a wide or long responses CSV; all or nothing",
+    description=IMPORT_DESCRIPTION + " Importing the same responses file again adds nothing.",
+    responses={**ACCEPTED, **errors(403, 413)},
+)
+def import_(
+    session: SessionDep,
+    user: BankKeepers,
+    jobs: JobsDep,
+    file: Annotated[UploadFile, File(description="responses CSV")],
+):
+    upload = upload_stream(file)
+    if not imported_at_once(file):
+        return start_import_job(session, jobs, user, upload, kind="responses", importer=import_responses_file)
     try:
-        checked = check_responses_file(upload_stream(file), known_items(session))
+        report = import_responses_file(session, upload)
     except FileFormatError as err:
         raise Invalid(err.problem, "file") from None
-    stored = store_responses(session, checked)
     session.commit()
-    return {"added": stored.added, "students": stored.students, "items": stored.items}
+    return report
 
 
 @router.get("/{response_id}", response_model=ResponsePublic, summary="Read a response", responses=errors(403, 404))

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from sqlmodel import select
 
-from itembank.catalog_io import export_json, export_standards_csv, import_catalog
+from itembank.catalog_io import export_json, export_standards_csv, import_catalog_file
+from itembank.errors import Invalid
+from itembank.io import FileFormatError
 from itembank.standards import create_standard, get_standard, list_standards
 from itembank.tables import Standard
-from service.deps import BankKeepers, CurrentUser, Page, SessionDep
+from service.deps import BankKeepers, CurrentUser, JobsDep, Page, SessionDep
 from service.routers.errors import CSV_CONTENT, errors
-from service.routers.files import read_upload
+from service.routers.files import imported_at_once, upload_format, upload_stream
+from service.routers.imports import ACCEPTED, IMPORT_DESCRIPTION, start_import_job
 from service.routers.params import CodeQuery, IdPath, IdQuery
 from service.schemas import LevelName, Paged, StandardCreate, StandardPublic, StandardUpdate
 
@@ -85,15 +89,26 @@ def export(session: SessionDep, _: CurrentUser, format: Literal["csv", "json"] =
     return {"standards": data["standards"]}
 
 
-@router.post("/import", summary="Import standards (CSV or JSON); all or nothing", responses=errors(400, 403, 413))
-async def import_(
+@router.post(
+    "/import",
+    summary="Import standards (CSV or JSON); all or nothing",
+    description=IMPORT_DESCRIPTION,
+    responses={**ACCEPTED, **errors(400, 403, 413)},
+)
+def import_(
     session: SessionDep,
-    _: BankKeepers,
+    user: BankKeepers,
+    jobs: JobsDep,
     file: Annotated[UploadFile, File(description="standards CSV or catalog JSON")],
     format: Annotated[Literal["csv", "json"] | None, Query(description="default: by file name")] = None,
 ):
-    text, fmt = await read_upload(file, format)
-    counts = import_catalog(session, text, fmt)
+    upload, importer = upload_stream(file), partial(import_catalog_file, fmt=upload_format(file, format))
+    if not imported_at_once(file):
+        return start_import_job(session, jobs, user, upload, kind="standards", importer=importer)
+    try:
+        counts = importer(session, upload)
+    except FileFormatError as err:
+        raise Invalid(err.problem, "file") from None
     session.commit()
     return counts
 

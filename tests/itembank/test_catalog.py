@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -13,6 +14,7 @@ from itembank.catalog_io import (
     export_json,
     export_standards_csv,
     import_catalog,
+    import_catalog_file,
     read_catalog,
 )
 from itembank.tables import Item
@@ -68,3 +70,38 @@ def test_a_late_bad_row_writes_nothing(world):
         s.rollback()
         assert err.value.where == "line 22" and err.value.column == "key"
         assert s.exec(select(func.count()).select_from(Item)).one() == before
+
+
+@pytest.mark.parametrize(
+    "last,where,column",
+    [
+        ("BAD,NO.SUCH,numeric_entry,Broken?,1", "line 202", "objective"),
+        ("BAD,7.RP.A,numeric_entry,Broken?,1", "line 202", "objective"),
+        ("7RPA2-sc0,7.RP.A.2,numeric_entry,Changed?,1", "line 202", "interaction"),
+        ("BAD,7.RP.A.2,single_choice,Broken?,A", "line 202", "choices"),
+    ],
+)
+def test_a_bad_last_row_is_refused_before_anything_is_written(world, last, where, column):
+    """The whole file is checked first, against the bank too: a bad last row costs no write at all."""
+    from sqlalchemy import event
+
+    text = (
+        "id,objective,interaction,stem,key\n"
+        + "".join(f"OK{n},7.RP.A.2,numeric_entry,What is {n} + 1?,{n + 1}\n" for n in range(200))
+        + last
+        + "\n"
+    )
+    writes = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement)
+
+    event.listen(world.engine, "before_cursor_execute", count)
+    try:
+        with Session(world.engine) as s, pytest.raises(CatalogFormatError) as err:
+            import_catalog_file(s, io.BytesIO(text.encode()), "csv")
+    finally:
+        event.remove(world.engine, "before_cursor_execute", count)
+    assert (err.value.where, err.value.column) == (where, column)
+    assert writes == []

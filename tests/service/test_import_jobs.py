@@ -184,3 +184,53 @@ def test_failed_job_rolls_back_and_says_why_without_internals(world, error, mess
     assert (row.status, row.error) == (ImportStatus.failed.value, message)
     with Session(world.engine) as s:
         assert s.exec(select(Student).where(Student.external_id == "HALFWAY")).first() is None
+
+
+def items_file(n: int, last_objective: str = "7.RP.A.2") -> str:
+    rows = "".join(
+        f"NEW-{k:04d},{'7.RP.A.2' if k < n - 1 else last_objective},numeric_entry,What is {k} + 1?,{k + 1}\n"
+        for k in range(n)
+    )
+    return "id,objective,interaction,stem,key\n" + rows
+
+
+def item_count(world) -> int:
+    from itembank.tables import Item
+
+    with Session(world.engine) as s:
+        return s.exec(select(func.count()).select_from(Item)).one()
+
+
+def test_large_items_file_is_a_job_and_the_bank_serves_its_items(client, world, as_user, small_sync_limit):
+    h = as_user("psychometrician")
+    before = item_count(world)
+    r = client.post(f"{P}/items/import", files={"file": ("items.csv", items_file(30).encode())}, headers=h)
+    assert r.status_code == 202, r.text
+    assert r.json()["kind"] == "items"
+    done = follow(client, r.headers["location"], h)
+    assert done["report"] == {"standards_created": 0, "standards_updated": 0, "items_created": 30, "items_updated": 0}
+    assert item_count(world) == before + 30
+    assert client.get(f"{P}/items/NEW-0029", headers=h).json()["key"] == 30
+
+
+def test_items_file_with_a_bad_last_line_fails_the_job_and_writes_nothing(client, world, as_user, small_sync_limit):
+    h = as_user("admin")
+    before = item_count(world)
+    data = items_file(30, last_objective="NO.SUCH")
+    r = client.post(f"{P}/items/import", files={"file": ("items.csv", data.encode())}, headers=h)
+    failed = follow(client, r.headers["location"], h)
+    assert failed["status"] == "failed"
+    assert failed["error"] == "line 31, column objective: no standard with code NO.SUCH"
+    assert item_count(world) == before
+
+
+def test_large_standards_file_is_a_job(client, world, as_user, small_sync_limit):
+    h = as_user("admin")
+    text = "framework,code,title,level,parent_code,description\n" + "".join(
+        f"G9,9.C{n},Competency {n},competency,,A competency of grade 9\n" for n in range(10)
+    )
+    r = client.post(f"{P}/standards/import", files={"file": ("s.csv", text.encode())}, headers=h)
+    assert r.status_code == 202, r.text
+    done = follow(client, r.headers["location"], h)
+    assert done["kind"] == "standards"
+    assert done["report"] == {"standards_created": 10, "standards_updated": 0, "items_created": 0, "items_updated": 0}
