@@ -124,7 +124,7 @@ class LoginThrottle:
             purge_failures(session, now - self.forget_seconds)
             account = add_failure(session, account_key, now, self.account.leak)
             client = add_failure(session, client_key, now, self.client.leak)
-        logger.info(
+        logger.warning(
             "failed login: username=%r client=%s recent failures: %.1f for this account, %.1f from this client",
             username[:64],
             address,
