@@ -31,7 +31,7 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from engine.irt.parallel import THREADS, thread_map
 
@@ -41,6 +41,8 @@ MISSING = -1
 #: Dense indicators above this many cells use float32 products (about twice
 #: as fast; relative error ~1e-7 in each student's log-likelihood).
 _SINGLE_PRECISION_CELLS = 1_000_000
+#: Sparse indicators with at least this many answers use a thread per core.
+_PARALLEL_NNZ = 200_000
 
 
 @dataclass(frozen=True)
@@ -56,41 +58,44 @@ class Design:
         Dense only: the observed mask, None when every cell is answered.
     column_item, column_category : ndarray of int, shape (C,)
         The item and category of each indicator column.
-    indicator_t : scipy.sparse.csr_array (C, N) or None
-        Sparse only: the transposed indicator, kept in CSR (4x faster
-        products than a CSC view).
     """
 
     indicator: np.ndarray | sp.csr_array
     observed: np.ndarray | None
     column_item: np.ndarray
     column_category: np.ndarray
-    indicator_t: sp.csr_array | None = None
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The precision of the products (float32 or float64)."""
+        return np.dtype(self.indicator.dtype)
 
     def sparse_product(self, transposed: bool, dense: np.ndarray) -> np.ndarray:
-        """``indicator @ dense`` (or ``indicator.T @ dense``) for a CSR indicator.
+        """``indicator @ dense`` (N, Q) for ``dense`` (C, Q), or ``indicator.T @ dense`` (C, Q) for ``dense`` (N, Q).
 
         scipy's sparse products run on one core but release the GIL, so the
-        rows are split into blocks computed on a thread per core.
+        students are split into blocks computed on a thread per core (the
+        transposed product sums the blocks' parts).  The transposed product
+        runs on the CSC view of each block: it reads the rows of ``dense`` in
+        order, several times faster than a CSR copy of the transpose.
         """
-        blocks = self._blocks(transposed)
-        return np.vstack(thread_map(lambda block: np.asarray(block @ dense), blocks))
+        blocks = self._blocks()
+        if not transposed:
+            return np.vstack(thread_map(lambda block: np.asarray(block[1] @ dense), blocks))
+        parts = thread_map(lambda block: np.asarray(block[1].T @ dense[block[0]]), blocks)
+        return np.asarray(sum(parts[1:], parts[0]))
 
-    def _blocks(self, transposed: bool) -> list[sp.csr_array]:
-        """Row blocks of the (transposed) CSR indicator, one per thread, built once."""
-        key = "t" if transposed else "n"
-        cache = self.__dict__.setdefault("_block_cache", {})
-        if key not in cache:
-            matrix: sp.csr_array = self.indicator_t if transposed else self.indicator
+    def _blocks(self) -> list[tuple[slice, sp.csr_array]]:
+        """Row blocks of the CSR indicator (their rows and the block), one per thread, built once."""
+        cache = self.__dict__.setdefault("_block_cache", [])
+        if not cache:
+            matrix: sp.csr_array = self.indicator
             n = matrix.shape[0]
             parts = THREADS if matrix.nnz >= _PARALLEL_NNZ else 1
             edges = np.linspace(0, n, parts + 1).astype(int)
-            cache[key] = [matrix[edges[i] : edges[i + 1]] for i in range(parts)]
-        return cache[key]
-
-
-#: Sparse indicators with at least this many answers use a thread per core.
-_PARALLEL_NNZ = 200_000
+            rows = [slice(int(edges[i]), int(edges[i + 1])) for i in range(parts)]
+            cache.extend((r, matrix[r]) for r in rows)
+        return cache
 
 
 @dataclass(frozen=True, eq=False)
@@ -350,11 +355,17 @@ class ResponseMatrix:
         return self.select_items([index[i] for i in item_ids])
 
     # ---------------------------------------------------- gather / scatter
-    def design(self) -> Design:
-        """The indicator matrices (built once, cached)."""
-        if "design" not in self._cache:
-            self._cache["design"] = self._make_design()
-        return self._cache["design"]
+    def default_precision(self) -> np.dtype:
+        """float32 for dense matrices above 1 million indicator cells, else float64."""
+        cells = self.n_students * int(np.sum(self.n_categories - 1))
+        return np.dtype(np.float32 if self.dense is not None and cells > _SINGLE_PRECISION_CELLS else np.float64)
+
+    def design(self, dtype: DTypeLike | None = None) -> Design:
+        """The indicator matrices in precision ``dtype`` (default :meth:`default_precision`), built once."""
+        key = np.dtype(dtype) if dtype is not None else self.default_precision()
+        if key.name not in self._cache:
+            self._cache[key.name] = self._make_design(key)
+        return self._cache[key.name]
 
     def gather(self, table: np.ndarray) -> np.ndarray:
         """``out[i, q] = sum over answered j of table[q, j, x_ij]``.
@@ -409,27 +420,30 @@ class ResponseMatrix:
             if d.observed is None
             else (d.observed.T @ w).T.astype(np.float64)
         )
-        starts = np.concatenate([[0], np.cumsum(self.n_categories - 1)[:-1]])
-        out[:, :, 0] = answered - np.add.reduceat(upper, starts, axis=1)  # columns are grouped by item
+        out[:, :, 0] = answered - self.sum_by_item(upper)
         return out
 
-    def _make_design(self) -> Design:
+    def sum_by_item(self, upper: np.ndarray) -> np.ndarray:
+        """Sums over each item's columns of a dense indicator's columns, (..., C) -> (..., J)."""
+        starts = np.concatenate([[0], np.cumsum(self.n_categories - 1)[:-1]])
+        return np.add.reduceat(upper, starts, axis=-1)  # columns are grouped by item
+
+    def _make_design(self, dtype: np.dtype) -> Design:
         k = self.n_categories
         if self.dense is None:
             offsets = np.concatenate([[0], np.cumsum(k)])
             column_item = np.repeat(np.arange(self.n_items), k)
             column_category = np.arange(int(offsets[-1])) - offsets[column_item]
             indicator = sp.csr_array(
-                (np.ones(self.n_responses), (self.student, offsets[self.item] + self.score)),
+                (np.ones(self.n_responses, dtype=dtype), (self.student, offsets[self.item] + self.score)),
                 shape=(self.n_students, int(offsets[-1])),
             )
-            return Design(indicator, None, column_item, column_category, sp.csr_array(indicator.T))
+            return Design(indicator, None, column_item, column_category)
         offsets = np.concatenate([[0], np.cumsum(k - 1)])
         n_cols = int(offsets[-1])
         column_item = np.repeat(np.arange(self.n_items), k - 1)
         column_category = np.arange(n_cols) - offsets[column_item] + 1
         pos = self.score > 0
-        dtype = np.float32 if self.n_students * n_cols > _SINGLE_PRECISION_CELLS else np.float64
         indicator = np.zeros((self.n_students, n_cols), dtype=dtype)
         indicator[self.student[pos], offsets[self.item[pos]] + self.score[pos] - 1] = 1.0
         observed = None if self.is_complete else (self.dense >= 0).astype(dtype)

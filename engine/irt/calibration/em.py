@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.irt.calibration.e_step import EStep, e_step
+from engine.irt.calibration.e_step import EStep, expected_counts
 from engine.irt.calibration.m_step import m_step_items, m_step_latent
 from engine.irt.calibration.problem import CalibrationProblem
 from engine.irt.calibration.result import ConvergenceWarning
+from engine.irt.likelihood import log_probability_table
 from engine.irt.quadrature import normal_log_weights
 
-__all__ = ["EMOutcome", "run_em", "latent_log_weights", "squarem_extrapolation"]
+__all__ = ["EMOutcome", "run_em", "expectation", "latent_log_weights", "squarem_extrapolation"]
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,15 @@ def expectation(problem: CalibrationProblem, x: np.ndarray, timings: dict[str, f
     """The E-step at the packed state ``x`` (P,), timed into ``timings``."""
     etas, latent = problem.layout.unpack(x)
     t = time.perf_counter()
-    log_weights = latent_log_weights(problem.nodes, latent)
-    out = e_step(problem.responses, problem.groups, etas, problem.nodes, log_weights, problem.kmax, problem.populations)
+    table = log_probability_table(
+        [g.with_eta(eta) for g, eta in zip(problem.groups, etas)], problem.nodes, problem.n_columns, problem.kmax
+    )
+    loglik, counts, node_counts = problem.students.map_sum(
+        expected_counts, table, latent_log_weights(problem.nodes, latent), problem.precision
+    )
     timings["e_step"] += time.perf_counter() - t
     timings["e_steps"] += 1
-    return out
+    return EStep(float(loglik), counts, node_counts)
 
 
 def maximization(problem: CalibrationProblem, x: np.ndarray, estep: EStep, timings: dict[str, float]) -> np.ndarray:

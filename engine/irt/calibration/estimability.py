@@ -19,8 +19,8 @@ __all__ = ["inestimable_items", "inestimable_reason", "calibratable_items"]
 def _category_use(responses: ResponseMatrix) -> tuple[np.ndarray, np.ndarray]:
     """Answers per item and category, and which categories the item has, each (J, Kmax)."""
     kmax = int(responses.n_categories.max(initial=2))
-    freq = np.zeros((responses.n_items, kmax), dtype=np.int64)
-    np.add.at(freq, (responses.item, responses.score), 1)
+    cells = responses.item * kmax + responses.score
+    freq = np.bincount(cells, minlength=responses.n_items * kmax).reshape(responses.n_items, kmax)
     inside = np.arange(kmax)[None, :] < responses.n_categories[:, None]
     return np.where(inside, freq, 0), inside
 

@@ -18,6 +18,7 @@ from engine.irt.calibration.layout import ParameterLayout
 from engine.irt.calibration.problem import CalibrationProblem
 from engine.irt.calibration.result import CalibrationResult, GroupEstimate
 from engine.irt.calibration.standard_errors import Covariance, covariance, se_table
+from engine.irt.likelihood import log_probability_table
 from engine.irt.parameters import ItemParameters
 
 __all__ = ["finish"]
@@ -45,22 +46,26 @@ def finish(
     """
     layout = problem.layout
     etas, latent = layout.unpack(outcome.x)
+    final_groups = tuple(g.with_eta(eta) for g, eta in zip(problem.groups, etas))
     cov = None
     if se_method != "none":
         t = time.perf_counter()
+        table = log_probability_table(final_groups, problem.nodes, problem.n_columns, problem.kmax)
+        log_weights = latent_log_weights(problem.nodes, latent)
         cov = covariance(
-            problem.responses,
+            problem.students,
             layout,
-            problem.populations,
             etas,
             latent,
             problem.nodes,
             outcome.estep,
             problem.priors,
             se_method,
+            table,
+            log_weights,
+            problem.precision,
         )
         timings["se"] = time.perf_counter() - t
-    final_groups = tuple(g.with_eta(eta) for g, eta in zip(problem.groups, etas))
     columns = problem.table.with_groups(final_groups)
     se = se_table(columns, final_groups, etas, cov) if cov is not None else {}
     means, sds = latent[:, 0].copy(), np.exp(latent[:, 1])

@@ -16,10 +16,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import logit
 
+from engine.irt.calibration.e_step import working_precision
 from engine.irt.calibration.estimability import inestimable_items, inestimable_reason
 from engine.irt.calibration.layout import ParameterLayout
 from engine.irt.calibration.populations import Populations
 from engine.irt.calibration.priors import ItemPriors
+from engine.irt.calibration.students import LocalStudents, StudentBlocks
 from engine.irt.models import LOGISTIC, model_spec
 from engine.irt.parameters import ItemGroup, ItemParameters
 from engine.irt.quadrature import normal_grid
@@ -63,6 +65,11 @@ class CalibrationProblem:
         For each extra column, the population whose answers it holds.
     dropped : tuple of str
         Items left out as inestimable.
+    students : StudentBlocks
+        Where the sums over students run (:mod:`.students`): the responses
+        in blocks, each with its students' populations.
+    precision : numpy dtype
+        Precision of the E-step's products (:func:`.e_step.working_precision`).
     """
 
     responses: ResponseMatrix
@@ -78,6 +85,13 @@ class CalibrationProblem:
     copy_of: np.ndarray
     copy_population: np.ndarray
     dropped: tuple[str, ...]
+    students: StudentBlocks
+    precision: np.dtype
+
+    @property
+    def n_columns(self) -> int:
+        """J', the response columns (items and their copies per population)."""
+        return len(self.table.item_ids)
 
 
 def set_up(
@@ -215,6 +229,8 @@ def set_up(
         copy_of=copy_of,
         copy_population=copy_population,
         dropped=dropped,
+        students=LocalStudents(rm, populations.code),
+        precision=working_precision(rm),
     )
 
 
@@ -298,8 +314,7 @@ def _starting_table(responses: ResponseMatrix, names: np.ndarray) -> ItemParamet
     j = responses.n_items
     k = responses.n_categories
     kmax = int(k.max())
-    freq = np.zeros((j, kmax))
-    np.add.at(freq, (responses.item, responses.score), 1.0)
+    freq = np.bincount(responses.item * kmax + responses.score, minlength=j * kmax).reshape(j, kmax).astype(float)
     freq += 0.5 * (np.arange(kmax)[None, :] < k[:, None])
     total = freq.sum(axis=1, keepdims=True)
     at_least = np.clip(np.cumsum(freq[:, ::-1], axis=1)[:, ::-1][:, 1:] / total, 0.01, 0.99)

@@ -19,13 +19,12 @@ import numpy as np
 from engine.irt.calibration.e_step import EStep
 from engine.irt.calibration.estimation_scale import from_phi, phi_jacobian, to_phi
 from engine.irt.calibration.layout import ParameterLayout
-from engine.irt.calibration.populations import Populations
 from engine.irt.calibration.priors import ItemPriors
+from engine.irt.calibration.score_products import item_block_products, louis_products
+from engine.irt.calibration.students import StudentBlocks
 from engine.irt.models import GRADED, LOGISTIC
-from engine.irt.parallel import thread_map
 from engine.irt.parameters import ItemGroup, ItemParameters, group_positions
 from engine.irt.quadrature import normal_log_weights_gradient
-from engine.irt.responses import ResponseMatrix
 
 __all__ = ["Covariance", "covariance", "se_table", "SE_METHODS"]
 
@@ -117,23 +116,25 @@ def _category_scores(group: ItemGroup, eta: np.ndarray, nodes: np.ndarray) -> np
 
 
 def covariance(
-    responses: ResponseMatrix,
+    students: StudentBlocks,
     layout: ParameterLayout,
-    populations: Populations,
     etas: Sequence[np.ndarray],
     latent: np.ndarray,
     nodes: np.ndarray,
     estep: EStep,
     priors: ItemPriors,
     method: str,
+    table: np.ndarray,
+    log_weights: np.ndarray,
+    precision: np.dtype,
 ) -> Covariance:
     """Observed-information covariance of the free parameters (Louis' identity).
 
     Parameters
     ----------
-    responses : ResponseMatrix
+    students : StudentBlocks
+        The responses, N students x J items.
     layout : ParameterLayout
-    populations : Populations
     etas : sequence of ndarray, shape (n, p) each
         The estimates, per item group.
     latent : ndarray, shape (G, 2)
@@ -143,6 +144,12 @@ def covariance(
         The E-step at the estimates.
     priors : ItemPriors
     method : {"auto", "louis", "block"}
+    table : ndarray, shape (Q, J, Kmax)
+        ``log P`` at the estimates.
+    log_weights : ndarray, shape (G, Q)
+        Each population's prior log weights at the estimates.
+    precision : numpy dtype
+        Precision of the item blocks' products (the full matrix is in double).
 
     Returns
     -------
@@ -150,14 +157,15 @@ def covariance(
     """
     n_free, q = layout.size, len(nodes)
     if method == "auto":
-        method = "louis" if responses.n_students * q * n_free**2 <= _LOUIS_LIMIT else "block"
-    post, counts = estep.posterior, estep.counts
+        method = "louis" if students.n_students * q * n_free**2 <= _LOUIS_LIMIT else "block"
+    counts = estep.counts
     n_pop = layout.n_populations
     lat_free = layout.latent_free
     lat_slice = slice(layout.n_item_free, layout.size)
+    n_lat = layout.size - layout.n_item_free
     # (G, Q, L): each population's latent scores in its own columns of the latent block
-    lat_scores = np.zeros((n_pop, q, layout.size - layout.n_item_free))
-    lat_complete = np.zeros((layout.size - layout.n_item_free,) * 2)
+    lat_scores = np.zeros((n_pop, q, n_lat))
+    lat_complete = np.zeros((n_lat, n_lat))
     for pop in range(n_pop):
         cols = layout.latent_columns[pop][lat_free[pop]] - layout.n_item_free
         gradient = normal_log_weights_gradient(nodes, latent[pop][0], np.exp(latent[pop][1]))
@@ -169,27 +177,13 @@ def covariance(
         for g, eta in zip(layout.groups, etas)
     ]
     scores = [_category_scores(g, eta, nodes) for g, eta in zip(layout.groups, etas)]
-    group_of, row_of = group_positions(layout.groups, responses.n_items)
-    stud, item, score = responses.student, responses.item, responses.score
-    obs_group = group_of[item]
 
     if method == "louis":
-        info = np.zeros((n_free, n_free))
-        s_total = np.zeros((responses.n_students, n_free))
-        for qi in range(q):
-            gq = np.zeros((responses.n_students, n_free))
-            for gi, g in enumerate(layout.groups):
-                sel = obs_group == gi
-                rows, st, sc = row_of[item[sel]], stud[sel], score[sel]
-                for m in range(g.free.shape[1]):
-                    col = layout.columns[gi][rows, m]
-                    ok = col >= 0
-                    gq[st[ok], col[ok]] = scores[gi][qi, rows[ok], sc[ok], m]
-            gq[:, lat_slice] = lat_scores[:, qi][populations.code]
-            weighted = gq * post[:, qi : qi + 1]
-            info -= gq.T @ weighted
-            s_total += weighted
-        info += s_total.T @ s_total
+        group_of, row_of = group_positions(layout.groups, table.shape[1])
+        outer, score_outer = students.map_sum(
+            louis_products, table, log_weights, scores, layout.columns, group_of, row_of, lat_scores, n_free
+        )
+        info = score_outer - outer
         for cols, block in zip(layout.columns, complete):
             for a in range(block.shape[1]):
                 for b in range(block.shape[2]):
@@ -209,13 +203,22 @@ def covariance(
             cross.append(x)
         return Covariance(item_cov, cross, _latent_blocks(full, layout), method)
 
-    # block: each item's diagonal block of the exact information, chunked over answers
+    # block: each item's diagonal block of the exact information
+    actives = [np.flatnonzero(g.free.any(axis=0)) for g in layout.groups]
+    lat_outer, *outer_blocks = students.map_sum(
+        item_block_products,
+        table,
+        log_weights,
+        [np.ascontiguousarray(sc[..., active]) for sc, active in zip(scores, actives)],
+        [g.index for g in layout.groups],
+        lat_scores,
+        precision,
+    )
     item_cov, cross = [], []
-    for gi, g in enumerate(layout.groups):
-        sc = scores[gi]
+    for g, sc, cnt_block, outer, active in zip(layout.groups, scores, complete, outer_blocks, actives):
         cnt = counts[:, g.index, : g.n_categories]
-        block = complete[gi] - np.einsum("qnk,qnkp,qnkr->npr", cnt, sc, sc)
-        block += _score_outer_products(responses, post, sc, g, gi, obs_group, row_of)
+        block = cnt_block - np.einsum("qnk,qnkp,qnkr->npr", cnt, sc, sc)
+        block[:, active[:, None], active[None, :]] += outer
         both = g.free[:, :, None] & g.free[:, None, :]
         eye = np.eye(block.shape[1])[None]
         inv = _safe_inverse(np.where(both, block, eye))
@@ -223,13 +226,9 @@ def covariance(
         cross.append(np.zeros(g.free.shape + lat_free.shape))
     latent_full = np.zeros((n_free, n_free))
     if lat_free.any():
-        lat_info = lat_complete.copy()
-        s_lat = np.zeros((responses.n_students, lat_complete.shape[0]))
+        lat_info = lat_complete + lat_outer
         for pop in range(n_pop):
-            members = populations.members(pop)
-            s_lat[members] = post[members] @ lat_scores[pop]
             lat_info -= lat_scores[pop].T @ (estep.node_counts[pop][:, None] * lat_scores[pop])
-        lat_info += s_lat.T @ s_lat
         latent_full[lat_slice, lat_slice] = _safe_inverse(lat_info)
     return Covariance(item_cov, cross, _latent_blocks(latent_full, layout), method)
 
@@ -239,54 +238,6 @@ def _latent_blocks(full: np.ndarray, layout: ParameterLayout) -> np.ndarray:
     out = np.zeros(layout.latent_free.shape + (2,))
     for g, (free, cols) in enumerate(zip(layout.latent_free, layout.latent_columns)):
         out[g][np.ix_(free, free)] = full[np.ix_(cols[free], cols[free])]
-    return out
-
-
-def _score_outer_products(
-    responses: ResponseMatrix,
-    post: np.ndarray,
-    scores: np.ndarray,
-    group: ItemGroup,
-    gi: int,
-    obs_group: np.ndarray,
-    row_of: np.ndarray,
-    chunk: int = 100_000,
-) -> np.ndarray:
-    """Sum over students of s_ij s_ij^T for the items of one group, (n, p, p).
-
-    ``s_ij = sum_q post_iq d log P_j(x_ij | theta_q) / d phi`` is student i's
-    marginal score for item j.  Dense data: one matrix product per group;
-    sparse data: chunks of answers, never an (N, J) array.
-    """
-    n, npar = len(group.index), scores.shape[-1]
-    active = np.flatnonzero(group.free.any(axis=0))
-    out = np.zeros((n, npar, npar))
-    if responses.dense is not None:
-        q = scores.shape[0]
-        x = responses.dense[:, group.index]
-        picked = np.zeros((post.shape[0], n, len(active)))
-        for k in range(scores.shape[2]):
-            per_cat = (post @ np.ascontiguousarray(scores[:, :, k][..., active]).reshape(q, -1)).reshape(picked.shape)
-            picked += (x == k)[:, :, None] * per_cat
-        out[:, active[:, None], active[None, :]] = np.einsum("inp,inr->npr", picked, picked, optimize=True)
-        return out
-    # (n, K, m, Q): one contiguous row of grid values per item, category and parameter
-    table = np.ascontiguousarray(scores[..., active].transpose(1, 2, 3, 0))
-    members = np.flatnonzero(obs_group == gi)
-
-    def chunk_sums(start: int) -> np.ndarray:
-        sel = members[start : start + chunk]
-        rows = row_of[responses.item[sel]]
-        weights = post[responses.student[sel]][:, :, None]  # (o, Q, 1)
-        per_obs = np.matmul(table[rows, responses.score[sel]], weights)[:, :, 0]  # (o, m)
-        sums = np.zeros((n, len(active), len(active)))
-        for x in range(len(active)):
-            for y in range(x, len(active)):
-                sums[:, x, y] = sums[:, y, x] = np.bincount(rows, per_obs[:, x] * per_obs[:, y], minlength=n)
-        return sums
-
-    total = sum(thread_map(chunk_sums, range(0, len(members), chunk)))
-    out[:, active[:, None], active[None, :]] = total
     return out
 
 
