@@ -224,20 +224,25 @@ def covariance(
         inv = _safe_inverse(np.where(both, block, eye))
         item_cov.append(np.where(both, inv, 0.0))
         cross.append(np.zeros(g.free.shape + lat_free.shape))
-    latent_full = np.zeros((n_free, n_free))
+    latent_cov = np.zeros((layout.size - layout.n_item_free,) * 2)  # the latent block only, never (P, P)
     if lat_free.any():
         lat_info = lat_complete + lat_outer
         for pop in range(n_pop):
             lat_info -= lat_scores[pop].T @ (estep.node_counts[pop][:, None] * lat_scores[pop])
-        latent_full[lat_slice, lat_slice] = _safe_inverse(lat_info)
-    return Covariance(item_cov, cross, _latent_blocks(latent_full, layout), method)
+        latent_cov[:] = _safe_inverse(lat_info)
+    return Covariance(item_cov, cross, _latent_blocks(latent_cov, layout, offset=layout.n_item_free), method)
 
 
-def _latent_blocks(full: np.ndarray, layout: ParameterLayout) -> np.ndarray:
-    """Each population's (2, 2) block of a covariance over the packed vector, (G, 2, 2), zero where fixed."""
+def _latent_blocks(cov: np.ndarray, layout: ParameterLayout, offset: int = 0) -> np.ndarray:
+    """Each population's (2, 2) block, (G, 2, 2), zero where fixed.
+
+    ``cov`` is a covariance over the packed vector from position ``offset`` on:
+    the whole vector (``offset=0``) or its latent part (``offset=n_item_free``).
+    """
     out = np.zeros(layout.latent_free.shape + (2,))
     for g, (free, cols) in enumerate(zip(layout.latent_free, layout.latent_columns)):
-        out[g][np.ix_(free, free)] = full[np.ix_(cols[free], cols[free])]
+        at = cols[free] - offset
+        out[g][np.ix_(free, free)] = cov[np.ix_(at, at)]
     return out
 
 
