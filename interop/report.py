@@ -25,8 +25,10 @@ class Action:
     updated = "updated"
     retired = "retired"
     unchanged = "unchanged"
+    #: one record of a file that is otherwise imported (an item the bank cannot score as written)
+    refused = "refused"
 
-    ALL = (created, updated, retired, unchanged)
+    ALL = (created, updated, retired, unchanged, refused)
 
 
 @dataclass(frozen=True)

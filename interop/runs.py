@@ -22,6 +22,7 @@ from interop.case.importing import import_case
 from interop.errors import ImportRefused
 from interop.oneroster.importing import import_roster
 from interop.package import Limits, open_package, read_limited
+from interop.qti.importing import import_qti
 from interop.report import ImportReport
 from itembank.errors import Conflict
 from itembank.import_runs import ImportRun, RunStatus, get_run, record_run
@@ -61,8 +62,20 @@ def _case(session: Session, source: Source, name: str, limits: Limits, options: 
     )
 
 
+def _qti(session: Session, source: Source, name: str, limits: Limits, options: dict[str, Any]) -> ImportReport:
+    standard_map = options.get("standard_map")
+    return import_qti(
+        session,
+        source,
+        name,
+        limits,
+        standard=options.get("standard"),
+        standard_map=standard_map.encode("utf-8") if standard_map is not None else None,
+    )
+
+
 #: The formats and their importers: ``importer(session, source, name, limits, options)``.
-FORMATS: dict[str, Importer] = {"oneroster": _oneroster, "case": _case}
+FORMATS: dict[str, Importer] = {"oneroster": _oneroster, "case": _case, "qti": _qti}
 
 
 @dataclass

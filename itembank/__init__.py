@@ -2,10 +2,15 @@
 
 Importing the package registers every table on ``SQLModel.metadata``: the
 people tables of :mod:`itembank.tables` refer to the district's
-(:mod:`itembank.district`) by foreign key, and the import jobs
-(:mod:`itembank.import_jobs`) live in a module of their own.
+(:mod:`itembank.district`) by foreign key; the import history
+(:mod:`itembank.import_runs`), the import jobs (:mod:`itembank.import_jobs`),
+the CASE records of frameworks (:mod:`itembank.case_records`) and the media
+of items (:mod:`itembank.item_assets`) live in modules of their own.
 """
 
 from itembank import assessments as _assessments  # noqa: F401
+from itembank import case_records as _case_records  # noqa: F401
 from itembank import district as _district  # noqa: F401
 from itembank import import_jobs as _import_jobs  # noqa: F401
+from itembank import import_runs as _import_runs  # noqa: F401
+from itembank import item_assets as _item_assets  # noqa: F401

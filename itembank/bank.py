@@ -68,6 +68,12 @@ class ItemContent:
     objective_id: int | None
     dok: int
     rubric: tuple[dict, ...] = ()
+    #: a match's targets; a gap match's gaps
+    targets: tuple[dict, ...] = ()
+    #: the stem as sanitized XHTML, when it is more than text
+    stem_html: str | None = None
+    #: partial credit (itembank.answers)
+    scoring: dict | None = None
 
     @classmethod
     def from_row(cls, item: Item) -> ItemContent:
@@ -84,6 +90,9 @@ class ItemContent:
             objective_id=item.objective_id,
             dok=item.dok,
             rubric=tuple(dict(r) for r in (item.rubric or [])),
+            targets=tuple(dict(t) for t in (item.targets or [])),
+            stem_html=item.stem_html,
+            scoring=dict(item.scoring) if item.scoring else None,
         )
 
     @property

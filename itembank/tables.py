@@ -128,10 +128,32 @@ class Interaction(str, Enum):
     multiple_select = "multiple_select"
     numeric_entry = "numeric_entry"
     constructed_response = "constructed_response"
+    #: a typed word or phrase, compared with the accepted answers
+    text_entry = "text_entry"
+    #: one choice for the blank in the stem
+    inline_choice = "inline_choice"
+    #: the choices put in order
+    order = "order"
+    #: each choice matched with one of the targets
+    match = "match"
+    #: the right spans of a passage selected (the choices are the spans)
+    hot_text = "hot_text"
+    #: each blank of the stem (the targets) filled with one of the choices
+    gap_match = "gap_match"
 
 
 #: Interactions scored by the machine (usable in adaptive checks).
-SELF_SCORING = (Interaction.single_choice, Interaction.multiple_select, Interaction.numeric_entry)
+SELF_SCORING = (
+    Interaction.single_choice,
+    Interaction.multiple_select,
+    Interaction.numeric_entry,
+    Interaction.text_entry,
+    Interaction.inline_choice,
+    Interaction.order,
+    Interaction.match,
+    Interaction.hot_text,
+    Interaction.gap_match,
+)
 
 
 class ItemStatus(str, Enum):
@@ -196,6 +218,13 @@ class Item(SQLModel, table=True):
     rationale: str = Field(default="")
     #: 4-level criteria of a rubric-scored item: ``[{"score": 0, "label": ..., "criteria": ...}, ...]``
     rubric: list | None = _json()
+    #: the second set of a match (the targets) or the blanks of a gap match: ``[{"id": ..., "text": ...}, ...]``
+    targets: list = _json(list, nullable=False)
+    #: the stem as sanitized XHTML (images, MathML, the places of blanks), when it is more than text
+    stem_html: str | None = Field(default=None)
+    #: partial credit (QTI's map_response): ``{"mapping": [[value, points], ...], "default": 0,
+    #: "lower": 0, "upper": 2, "step": 1}``; None: all or nothing (itembank.answers)
+    scoring: dict | None = _json()
     objective_id: int | None = Field(default=None, foreign_key="standard.id", index=True)
     dok: int = Field(default=1)
     status: str = Field(default=ItemStatus.draft.value, max_length=16, index=True)

@@ -27,7 +27,18 @@ T = TypeVar("T")
 
 RoleName = Literal["admin", "psychometrician", "teacher", "student", "guardian"]
 LevelName = Literal["competency", "indicator", "objective"]
-InteractionName = Literal["single_choice", "multiple_select", "numeric_entry", "constructed_response"]
+InteractionName = Literal[
+    "single_choice",
+    "multiple_select",
+    "numeric_entry",
+    "constructed_response",
+    "text_entry",
+    "inline_choice",
+    "order",
+    "match",
+    "hot_text",
+    "gap_match",
+]
 StatusName = Literal["draft", "pretest", "operational", "retired"]
 ModelName = Literal["rasch", "1pl", "2pl", "3pl", "4pl", "grm", "gpcm"]
 Band = Literal["green", "yellow", "red"]
@@ -198,6 +209,12 @@ class ItemPublic(BaseModel):
     status: StatusName
     version: int
     n_categories: int
+    #: a match's targets, a gap match's gaps
+    targets: list[Choice] = []
+    #: the stem as sanitized XHTML (images, MathML, blanks), when it is more than text
+    stem_html: str | None = None
+    #: partial credit (itembank.answers); None: all or nothing
+    scoring: dict[str, Any] | None = None
 
 
 class ItemStudentView(BaseModel):
@@ -207,7 +224,9 @@ class ItemStudentView(BaseModel):
     stem: str
     interaction: InteractionName
     choices: list[Choice]
-    answer_format: Literal["choice_id", "choice_ids", "number", "text"]
+    answer_format: Literal["choice_id", "choice_ids", "choice_order", "pairs", "number", "text"]
+    targets: list[Choice] = []
+    stem_html: str | None = None
 
 
 class ParametersPublic(BaseModel):

@@ -42,6 +42,12 @@ _FORMATS = {
     "multiple_select": "choice_ids",
     "numeric_entry": "number",
     "constructed_response": "text",
+    "text_entry": "text",
+    "inline_choice": "choice_id",
+    "order": "choice_order",
+    "match": "pairs",
+    "hot_text": "choice_ids",
+    "gap_match": "pairs",
 }
 
 
@@ -55,6 +61,8 @@ def student_view(item: ItemContent | None) -> ItemStudentView | None:
         interaction=item.interaction,
         choices=[{"id": c["id"], "text": c["text"]} for c in item.choices],
         answer_format=_FORMATS[item.interaction],
+        targets=[{"id": t["id"], "text": t["text"]} for t in item.targets],
+        stem_html=item.stem_html,
     )
 
 

@@ -53,7 +53,7 @@ class ChangeOut(BaseModel):
     """A record the import created, updated or retired (``fields``: those updated)."""
 
     kind: str
-    action: Literal["created", "updated", "retired", "unchanged"]
+    action: Literal["created", "updated", "retired", "unchanged", "refused"]
     key: str
     label: str
     fields: list[str]

@@ -36,7 +36,7 @@ def test_import_oneroster_dry_run_then_apply(tmp_path, url):
     assert dry.exit_code == 0, dry.output
     assert dry.output.splitlines()[:2] == [
         "dry run, nothing written (import 1)",
-        "  school: 2 created, 0 updated, 0 retired, 0 unchanged",
+        "  school: 2 created, 0 updated, 0 retired, 0 unchanged, 0 refused",
     ]
     assert _students(url) == 0
     applied = runner.invoke(app, ["import", "oneroster", str(path), "--url", url, "--json"])

@@ -21,8 +21,8 @@ def test_migrations_match_models(db_engine):
 
 
 def test_upgrade_is_idempotent_and_at_head(db_engine):
-    assert current_revision(db_engine) == head_revision() == "0003_district"
-    assert upgrade(db_engine) == "0003_district"
+    assert current_revision(db_engine) == head_revision() == "0009_items"
+    assert upgrade(db_engine) == "0009_items"
     names = set(inspect(db_engine).get_table_names())
     assert {
         "standard",
@@ -45,6 +45,10 @@ def test_upgrade_is_idempotent_and_at_head(db_engine):
         "teacher_school",
         "guardian",
         "guardian_student",
+        "import_run",
+        "case_document",
+        "case_item",
+        "item_asset",
         "login_failures",
         "alembic_version",
     } <= names

@@ -48,7 +48,7 @@ def test_full_check_end_to_end(client, world, as_user):
     assert r.status_code == 201, r.text
     body = r.json()
     check_id, item = body["check_id"], body["item"]
-    assert set(item) == {"id", "stem", "interaction", "choices", "answer_format"}
+    assert set(item) == {"id", "stem", "interaction", "choices", "answer_format", "targets", "stem_html"}
     seen, results = [], []
     for n in range(40):
         if item is None:
