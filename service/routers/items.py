@@ -55,6 +55,9 @@ def item_public(item: Item, objective_code: str | None) -> ItemPublic:
         status=item.status,
         version=item.version,
         n_categories=item.n_categories,
+        targets=item.targets or [],
+        stem_html=item.stem_html,
+        scoring=item.scoring,
     )
 
 
