@@ -15,14 +15,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from itembank.assignments import AssignmentSpec, create_assignment
+from itembank.attempts import start_attempt
 from itembank.bank import BankCache
 from itembank.checks import start_check
 from itembank.db import make_engine
+from itembank.district import School
+from itembank.forms import create_form, get_form
 from itembank.migrate import upgrade
 from itembank.people import create_class, create_student, enroll
 from itembank.responses import record_response
 from itembank.standards import create_standard, find_standard
 from itembank.tables import Item
+from itembank.teams import create_team
 from service.app import create_app
 from service.deps import get_jobs
 from service.security import create_token
@@ -405,3 +410,200 @@ def test_unknown_ids_are_404(matrix, method, url):
     world, _, client = matrix
     r = client.request(method, url, headers=auth(world, "admin"))
     assert r.status_code == 404 and r.json()["detail"]
+
+
+# ------------------------------------------- assessments given to classes (issue 11)
+TEACHING = {"admin", "teacher"}
+
+
+@pytest.fixture(scope="module")
+def assessments(matrix):
+    """A school, a team of the two teachers, a team form and an assignment of it to class 1 (by teacher 1)."""
+    world, _, _ = matrix
+    with Session(world.engine, expire_on_commit=False) as s:
+        school = School(name=f"Matrix School {uuid.uuid4().hex[:6]}")
+        s.add(school)
+        s.flush()
+        team = create_team(s, school_id=school.id, name="Grade 7", teacher_ids=[world.teacher1, world.teacher2])
+        sc = [i for i in world.items["7.RP.A.2"] if "-sc" in i]
+        form = create_form(
+            s, title="Matrix CFA", versions={"A": sc[:3], "B": sc[3:6]}, purpose="common_assessment", team_id=team.id
+        )
+        spec = AssignmentSpec(kind="form", title="Matrix CFA", form=form, class_ids=(world.class1,))
+        assignment = create_assignment(s, None, spec, teacher_id=world.teacher1, created_by=None)
+        draft = create_form(s, title="Draft", versions={"A": sc[6:8]}, owner_teacher_id=world.teacher1)
+        s.commit()
+        return {"team": team.id, "school": school.id, "form": form.id, "assignment": assignment.id, "draft": draft.id}
+
+
+def _fresh_attempt(world, scratch) -> int:
+    """A new assignment of the matrix form to class 1 and student 0's attempt at it."""
+    with Session(world.engine, expire_on_commit=False) as s:
+        spec = AssignmentSpec(kind="form", title="Fresh", form=get_form(s, scratch["form"]), class_ids=(world.class1,))
+        assignment = create_assignment(s, None, spec, teacher_id=world.teacher1, created_by=None)
+        attempt, _ = start_attempt(s, None, assignment, world.students1[0])
+        s.commit()
+        return attempt.id
+
+
+def _fresh_assignment(world, scratch) -> int:
+    with Session(world.engine, expire_on_commit=False) as s:
+        spec = AssignmentSpec(kind="form", title="Fresh", form=get_form(s, scratch["form"]), class_ids=(world.class1,))
+        row = create_assignment(s, None, spec, teacher_id=world.teacher1, created_by=None)
+        s.commit()
+        return row.id
+
+
+def _assessment_cases():
+    P = "/api/v1"
+    u = lambda: uuid.uuid4().hex[:8]  # noqa: E731
+    form_body = lambda w: {"title": "By hand", "versions": {"A": [w.items["7.RP.A.3"][0]]}}  # noqa: E731
+    assignment_body = lambda w, a: {  # noqa: E731
+        "kind": "form",
+        "form_id": a["form"],
+        "class_ids": [w.class1],
+        "feedback": "on_close",
+        "retakes": {"max": 1, "wait_days": 2},
+    }
+    return [
+        ("forms create", TEACHING, 201, lambda w, a: ("POST", f"{P}/forms", {"json": form_body(w)})),
+        ("forms list", TEACHING, 200, lambda w, a: ("GET", f"{P}/forms", {})),
+        ("forms read", TEACHING, 200, lambda w, a: ("GET", f"{P}/forms/{a['form']}", {})),
+        ("forms update", TEACHING, 200, lambda w, a: ("PATCH", f"{P}/forms/{a['draft']}", {"json": {"title": "D"}})),
+        ("forms revise", TEACHING, 201, lambda w, a: ("POST", f"{P}/forms/{a['form']}/revisions", {"json": {}})),
+        (
+            "assignments create",
+            TEACHING,
+            201,
+            lambda w, a: ("POST", f"{P}/assignments", {"json": assignment_body(w, a)}),
+        ),
+        ("assignments list", TEACHING, 200, lambda w, a: ("GET", f"{P}/assignments", {})),
+        (
+            "assignments read",
+            ALL - {"psychometrician"},
+            200,
+            lambda w, a: ("GET", f"{P}/assignments/{a['assignment']}", {}),
+        ),
+        (
+            "assignments extend",
+            TEACHING,
+            200,
+            lambda w, a: (
+                "PATCH",
+                f"{P}/assignments/{a['assignment']}",
+                {"json": {"closes_at": "2099-01-01T00:00:00Z"}},
+            ),
+        ),
+        ("assignments close", TEACHING, 200, "fresh-assignment-close"),
+        (
+            "assignments reopen",
+            TEACHING,
+            200,
+            lambda w, a: (
+                "POST",
+                f"{P}/assignments/{a['assignment']}/students/{w.students1[1]}/reopen",
+                {"json": {"closes_at": "2099-01-01T00:00:00Z"}},
+            ),
+        ),
+        (
+            "assignments retakes",
+            TEACHING,
+            200,
+            lambda w, a: (
+                "POST",
+                f"{P}/assignments/{a['assignment']}/retakes",
+                {"json": {"student_ids": [w.students1[2]]}},
+            ),
+        ),
+        (
+            "assignments progress",
+            TEACHING,
+            200,
+            lambda w, a: ("GET", f"{P}/assignments/{a['assignment']}/progress", {}),
+        ),
+        (
+            "assignments results",
+            TEACHING,
+            201,
+            lambda w, a: (
+                "POST",
+                f"{P}/assignments/{a['assignment']}/results",
+                {"json": {"answered_on": "2026-01-05", "rows": [{"student_id": w.students1[3], "answers": {}}]}},
+            ),
+        ),
+        (
+            "student to-do own",
+            ALL - {"psychometrician"},
+            200,
+            lambda w, a: ("GET", f"{P}/students/{w.students1[0]}/assignments", {}),
+        ),
+        ("attempts start", {"student"}, 201, "fresh-assignment-start"),
+        ("attempts read", ALL - {"psychometrician"}, 200, "fresh-attempt-read"),
+        ("attempts answer", {"student"}, 200, "fresh-attempt-answer"),
+        ("attempts submit", {"student"}, 200, "fresh-attempt-submit"),
+        (
+            "teams create",
+            ADMIN,
+            201,
+            lambda w, a: (
+                "POST",
+                f"{P}/teams",
+                {"json": {"school_id": a["school"], "name": f"T{u()}", "teacher_ids": [w.teacher1]}},
+            ),
+        ),
+        ("teams list", TEACHING, 200, lambda w, a: ("GET", f"{P}/teams", {})),
+        ("teams read", TEACHING, 200, lambda w, a: ("GET", f"{P}/teams/{a['team']}", {})),
+        ("team assessment", TEACHING, 200, lambda w, a: ("GET", f"{P}/teams/{a['team']}/assessments/{a['form']}", {})),
+        (
+            "team assessment csv",
+            TEACHING,
+            200,
+            lambda w, a: ("GET", f"{P}/teams/{a['team']}/assessments/{a['form']}.csv", {}),
+        ),
+        ("class practice read", TEACHING, 200, lambda w, a: ("GET", f"{P}/classes/{w.class1}/practice", {})),
+        (
+            "class practice update",
+            TEACHING,
+            200,
+            lambda w, a: ("PUT", f"{P}/classes/{w.class1}/practice", {"json": {"free_practice": True}}),
+        ),
+    ]
+
+
+ASSESSMENT_CASES = _assessment_cases()
+
+
+def _build_assessment(kind, world, scratch):
+    P = "/api/v1"
+    if kind == "fresh-assignment-close":
+        return "POST", f"{P}/assignments/{_fresh_assignment(world, scratch)}/close", {}
+    if kind == "fresh-assignment-start":
+        return "POST", f"{P}/assignments/{_fresh_assignment(world, scratch)}/attempts", {}
+    attempt = _fresh_attempt(world, scratch)
+    if kind == "fresh-attempt-read":
+        return "GET", f"{P}/attempts/{attempt}", {}
+    if kind == "fresh-attempt-answer":
+        item = [i for i in world.items["7.RP.A.2"] if "-sc" in i][0]
+        return "PUT", f"{P}/attempts/{attempt}/answers/{item}", {"json": {"answer": "B"}}
+    if kind == "fresh-attempt-submit":
+        return "POST", f"{P}/attempts/{attempt}/submit", {}
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("role", [*ROLES, None], ids=[*ROLES, "anonymous"])
+@pytest.mark.parametrize("case", ASSESSMENT_CASES, ids=[c[0] for c in ASSESSMENT_CASES])
+def test_assessment_role_matrix(matrix, assessments, case, role):
+    world, _, client = matrix
+    name, allowed, ok_status, builder = case
+    method, url, kwargs = (
+        builder(world, assessments) if callable(builder) else _build_assessment(builder, world, assessments)
+    )
+    headers = auth(world, role) if role else {}
+    r = client.request(method, url, headers=headers, **kwargs)
+    if role is None:
+        assert r.status_code == 401, (name, r.status_code, r.text)
+    elif role in allowed:
+        assert r.status_code == ok_status, (name, role, r.status_code, r.text)
+    else:
+        assert r.status_code == 403, (name, role, r.status_code, r.text)
+    assert r.headers["cache-control"] == "no-store", name
