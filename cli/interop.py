@@ -171,3 +171,66 @@ def export_case_command(
     print(
         f"{out}: framework {framework}, {len(package['CFItems'])} items, {len(package['CFAssociations'])} associations"
     )
+
+
+@import_app.command("qti")
+def import_qti_command(
+    path: Path = typer.Argument(
+        ..., help="a QTI item (XML), a QTI content package or a Canvas quiz export (zip or folder)"
+    ),
+    standard: str = typer.Option(None, "--standard", help="the objective of items whose package names none"),
+    standard_map: Path = typer.Option(
+        None, "--standard-map", help="a CSV item_identifier,standard_code placing each item (before --standard)"
+    ),
+    dry_run: bool = _DRY_RUN,
+    as_json: bool = _JSON,
+    url: str = _URL,
+    max_mb: float = _MAX_MB,
+) -> None:
+    """Import QTI 3.0, 2.1/2.2 or Canvas QTI 1.2 items into the bank (new items as drafts)."""
+    from interop.options import qti_options
+
+    mapping = None
+    if standard_map is not None:
+        if not standard_map.is_file():
+            fail(f"no such file: {standard_map}")
+        try:
+            mapping = standard_map.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            fail(f"{standard_map.name}: is not UTF-8 text")
+    try:
+        options = qti_options(standard=standard, standard_map=mapping)
+    except ValueError as err:
+        fail(str(err))
+    _run("qti", path, dry_run=dry_run, as_json=as_json, url=url, max_mb=max_mb, options=options)
+
+
+@export_app.command("qti")
+def export_qti_command(
+    out: Path = typer.Option(..., "--out", help="the QTI 3.0 content package to write (zip)"),
+    standard: list[str] = typer.Option(None, "--standard", help="only the items under this standard (repeat for more)"),
+    status: str = typer.Option(
+        None, "--status", help="only items of this status: draft, pretest, operational, retired"
+    ),
+    url: str = _URL,
+) -> None:
+    """Export items as a QTI 3.0 content package (with their media, standards and calibrated parameters)."""
+    from sqlmodel import Session
+
+    from interop.qti.exporting import export_qti, select_items
+    from itembank.errors import NotFound
+
+    if status is not None and status not in ("draft", "pretest", "operational", "retired"):
+        fail(f"--status should be draft, pretest, operational or retired, got {status!r}")
+    engine = _engine(url)
+    with Session(engine) as session:
+        try:
+            items = select_items(session, standards=standard or None, status=status)
+        except NotFound as err:
+            fail(str(err))
+        if not items:
+            fail("no item matches; nothing written")
+        package = export_qti(session, items)
+    engine.dispose()
+    _write_atomically(out, package)
+    print(f"{out}: {len(items)} items")

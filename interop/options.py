@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["case_options"]
+__all__ = ["case_options", "qti_options"]
 
 _ONE_LINE = re.compile(r"^[^\x00-\x1f\x7f]+$")
 
@@ -50,4 +50,24 @@ def case_options(
         if not 3 <= objective_depth <= 20:
             raise ValueError(f"objective depth should be 3 to 20, got {objective_depth}")
         options["objective_depth"] = objective_depth
+    return options
+
+
+def qti_options(*, standard: str | None = None, standard_map: str | None = None) -> dict[str, Any]:
+    """The options of a QTI import.
+
+    Parameters
+    ----------
+    standard : str, optional
+        The code of the objective of items whose package names none.
+    standard_map : str, optional
+        The text of a CSV ``item_identifier,standard_code`` (read at import, refused there naming its line).
+    """
+    options: dict[str, Any] = {}
+    if standard:
+        options["standard"] = _name(standard, "standard", 64)
+    if standard_map is not None:
+        if len(standard_map) > 5_000_000:
+            raise ValueError("the standard map is larger than 5 MB")
+        options["standard_map"] = standard_map
     return options

@@ -25,14 +25,15 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from interop.case.exporting import export_case
-from interop.options import case_options
+from interop.options import case_options, qti_options
 from interop.package import MB, Limits, human_size
+from interop.qti.exporting import export_qti, select_items
 from interop.report import ImportReport
 from interop.runs import ImportRequest, apply_run, run_import
-from itembank.errors import Invalid
+from itembank.errors import Invalid, NotFound
 from itembank.import_runs import ImportRun, get_run, list_runs
 from service.access import forbid
-from service.deps import BankKeepers, CurrentUser, EngineDep, Page, SessionDep, SettingsDep
+from service.deps import BankDep, BankKeepers, CurrentUser, EngineDep, Page, SessionDep, SettingsDep
 from service.schemas import Paged
 from service.security import TokenClaims
 from service.settings import Settings
@@ -41,7 +42,7 @@ __all__ = ["router", "exports_router", "limits_for", "display_name", "FormatName
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
-FormatName = Literal["oneroster", "case"]
+FormatName = Literal["oneroster", "case", "qti"]
 #: who may import each format
 IMPORTERS_OF = {"oneroster": ("admin",), "case": ("admin", "psychometrician"), "qti": ("admin", "psychometrician")}
 RunIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="an import's id in the history")]
@@ -123,12 +124,19 @@ def display_name(filename: str | None) -> str:
 
 def _options(fmt: str, **given: Any) -> dict[str, Any]:
     """The import's options, checked; a 422 naming an option the format does not take or a bad value."""
-    allowed = {"oneroster": set(), "case": {"framework", "levels", "objective_depth"}}[fmt]
+    allowed = {
+        "oneroster": set(),
+        "case": {"framework", "levels", "objective_depth"},
+        "qti": {"standard", "standard_map"},
+    }[fmt]
     for name, value in given.items():
         if value not in (None, "") and name not in allowed:
             raise Invalid(f"a {fmt} import takes no {name}", name)
+    taken = {name: value for name, value in given.items() if name in allowed}
     try:
-        return case_options(**given) if fmt == "case" else {}
+        if fmt == "case":
+            return case_options(**taken)
+        return qti_options(**taken) if fmt == "qti" else {}
     except ValueError as err:
         raise Invalid(str(err), "options") from None
 
@@ -181,11 +189,15 @@ def read(run_id: RunIdPath, session: SessionDep, user: BankKeepers):
     summary="Apply a dry run, on the file that was reported",
     responses={**_ERRORS, 409: {"description": "the import is not a dry run waiting to be applied"}},
 )
-async def apply(run_id: RunIdPath, session: SessionDep, user: BankKeepers, engine: EngineDep, settings: SettingsDep):
+async def apply(
+    run_id: RunIdPath, session: SessionDep, user: BankKeepers, engine: EngineDep, settings: SettingsDep, bank: BankDep
+):
     row = get_run(session, run_id)
     may_import(user, row.format)
     session.close()
     outcome = await run_in_threadpool(apply_run, engine, run_id, limits=limits_for(settings), user_id=user.user_id)
+    if outcome.report.format == "qti":
+        await run_in_threadpool(bank.refresh_if_stale, engine)
     return report_public(outcome.report, outcome.run_id)
 
 
@@ -199,6 +211,7 @@ async def import_(
     format: Annotated[FormatName, Path(description="the format of the file")],
     user: BankKeepers,
     engine: EngineDep,
+    bank: BankDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="the roster zip, CASE JSON or QTI package or item")],
     dry_run: Annotated[bool, Form(description="report what would be done; write nothing")] = False,
@@ -210,9 +223,29 @@ async def import_(
         Form(max_length=620, description="CASE: the CFItemTypes of competencies, indicators, objectives (A,B,C)"),
     ] = None,
     objective_depth: Annotated[int | None, Form(ge=3, le=20, description="CASE: the objectives' depth")] = None,
+    standard: Annotated[
+        str | None, Form(max_length=64, description="QTI: the objective of items whose package names none")
+    ] = None,
+    standard_map: Annotated[
+        UploadFile | None, File(description="QTI: a CSV item_identifier,standard_code placing each item")
+    ] = None,
 ):
     may_import(user, format)
-    options = _options(format, framework=framework, levels=levels, objective_depth=objective_depth)
+    mapping = None
+    if standard_map is not None:
+        raw = await run_in_threadpool(read_capped, standard_map, 5 * MB)
+        try:
+            mapping = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Invalid("the standard map is not UTF-8 text", "standard_map") from None
+    options = _options(
+        format,
+        framework=framework,
+        levels=levels,
+        objective_depth=objective_depth,
+        standard=standard,
+        standard_map=mapping,
+    )
     limits = limits_for(settings)
     data = await run_in_threadpool(read_capped, file, limits.max_bytes)
     request = ImportRequest(
@@ -226,6 +259,8 @@ async def import_(
         keep_payload=True,
     )
     outcome = await run_in_threadpool(run_import, engine, request)
+    if format == "qti" and not dry_run:
+        await run_in_threadpool(bank.refresh_if_stale, engine)
     return report_public(outcome.report, outcome.run_id)
 
 
@@ -253,4 +288,34 @@ def export_case_download(
         body,
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{_file_slug(framework)}-case.json"'},
+    )
+
+
+@exports_router.get(
+    "/qti",
+    summary="Items as a QTI 3.0 content package (zip download): media, standards, calibrated parameters",
+    responses={
+        200: {"content": {"application/zip": {}}},
+        404: {"description": "an unknown standard code, or no item matches"},
+    },
+)
+def export_qti_download(
+    session: SessionDep,
+    _: BankKeepers,
+    standard: Annotated[
+        list[str] | None,
+        Query(max_length=50, description="only the items under these standards (codes)"),
+    ] = None,
+    status: Annotated[Literal["draft", "pretest", "operational", "retired"] | None, Query()] = None,
+):
+    for code in standard or []:
+        if not 1 <= len(code) <= 64 or re.search(r"[\x00-\x1f\x7f]", code):
+            raise Invalid("a standard code is 1 to 64 characters on one line", "standard")
+    items = select_items(session, standards=standard or None, status=status)
+    if not items:
+        raise NotFound("no item matches; nothing to export")
+    return Response(
+        export_qti(session, items),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="masterycat-items-qti3.zip"'},
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -165,3 +168,33 @@ def test_bad_options_are_a_422(client, as_user, fmt, data, message):
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["msg"] == message
+
+
+def test_qti_through_the_api(client, as_user, world):
+    from tests.interop import qti_files as q
+
+    psychometrician = as_user("psychometrician")
+    response = client.post(
+        f"{P}/imports/qti",
+        files={
+            "file": ("items.zip", q.zipped({"a.xml": q.choice(), "b.xml": q.match()}), "application/zip"),
+            "standard_map": ("map.csv", b"item_identifier,standard_code\nmatch1,7.EE.B.4\n", "text/csv"),
+        },
+        data={"standard": "7.RP.A.2"},
+        headers=psychometrician,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["counts"]["item"]["created"] == 2
+    item = client.get(f"{P}/items/match1", headers=psychometrician).json()
+    assert (item["interaction"], item["objective"], item["targets"][0]) == (
+        "match",
+        "7.EE.B.4",
+        {"id": "one_two", "text": "1:2"},
+    )
+    download = client.get(f"{P}/exports/qti", params={"standard": "7.EE.B.4"}, headers=psychometrician)
+    assert download.status_code == 200 and download.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
+    assert "items/match1/match1.xml" in names and "imsmanifest.xml" in names
+    assert client.get(f"{P}/exports/qti", headers=as_user("teacher")).status_code == 403
+    missing = client.get(f"{P}/exports/qti", params={"standard": "NOPE"}, headers=psychometrician)
+    assert missing.status_code == 404

@@ -136,3 +136,51 @@ def test_a_refused_case_file_is_exit_2_and_no_export_file_is_left(tmp_path, url)
         "masterycat: error: name the framework with --framework: the bank has none\n",
     )
     assert not out.exists()
+
+
+def test_import_and_export_qti(tmp_path, url):
+    from sqlmodel import Session
+
+    from itembank.standards import create_standard
+    from tests.interop import qti_files as q
+
+    with Session(make_engine(url)) as s:
+        create_standard(s, framework="F", code="C1", title="c", level="competency")
+        create_standard(s, framework="F", code="I1", title="i", level="indicator", parent_code="C1")
+        create_standard(s, framework="F", code="O1", title="o", level="objective", parent_code="I1")
+        create_standard(s, framework="F", code="O2", title="o2", level="objective", parent_code="I1")
+        s.commit()
+    (tmp_path / "items.zip").write_bytes(
+        q.zipped({"a.xml": q.choice(), "b.xml": q.order(), "c.xml": q.custom_processing()})
+    )
+    (tmp_path / "map.csv").write_text("item_identifier,standard_code\norder1,O2\n")
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "qti",
+            str(tmp_path / "items.zip"),
+            "--standard",
+            "O1",
+            "--standard-map",
+            str(tmp_path / "map.csv"),
+            "--url",
+            url,
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["counts"]["item"] == {"created": 2, "updated": 0, "retired": 0, "unchanged": 0, "refused": 1}
+    out = tmp_path / "out.zip"
+    exported = runner.invoke(app, ["export", "qti", "--out", str(out), "--standard", "O2", "--url", url])
+    assert (exported.exit_code, exported.output) == (0, f"{out}: 1 items\n")
+    again = runner.invoke(app, ["import", "qti", str(out), "--url", url, "--json"])
+    assert json.loads(again.output)["counts"]["item"]["unchanged"] == 1
+    unknown = runner.invoke(app, ["import", "qti", str(tmp_path / "items.zip"), "--standard", "NOPE", "--url", url])
+    assert (unknown.exit_code, unknown.output) == (2, "masterycat: error: --standard: no standard with code NOPE\n")
+    none = runner.invoke(
+        app, ["export", "qti", "--out", str(tmp_path / "none.zip"), "--status", "retired", "--url", url]
+    )
+    assert (none.exit_code, none.output) == (2, "masterycat: error: no item matches; nothing written\n")
+    assert not (tmp_path / "none.zip").exists()
