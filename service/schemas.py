@@ -61,6 +61,16 @@ Answer = (
     | Annotated[
         list[Annotated[StrictStr, StringConstraints(max_length=16, pattern=ONE_LINE_PATTERN)]], Field(max_length=64)
     ]
+    # a match's or gap match's [choice id, target id] pairs
+    | Annotated[
+        list[
+            Annotated[
+                list[Annotated[StrictStr, StringConstraints(max_length=16, pattern=ONE_LINE_PATTERN)]],
+                Field(min_length=2, max_length=2),
+            ]
+        ],
+        Field(max_length=64),
+    ]
     | StrictInt
     | StrictFloat
 )

@@ -16,6 +16,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from itembank.assignments import free_practice_allowed
+from itembank.attempts import assigned_check_ids
 from itembank.bank import NoLiveBank
 from itembank.checks import check_bank, get_check
 from itembank.people import get_student, student_name
@@ -23,6 +25,8 @@ from itembank.standards import get_standard, list_standards
 from service.deps import BankDep, EngineDep, SessionDep
 from service.pages.adapters import student_checks
 from service.pages.common import PageRoute, StudentPage, render
+from service.pages.interactions import RICH_INTERACTIONS, answer_from_form, answer_words
+from service.routers import assignments as assignments_api
 from service.routers import checks as checks_api
 from service.routers import mastery as mastery_api
 from service.schemas import AnswerIn, CheckCreate
@@ -67,6 +71,21 @@ def _choice_text(item, key) -> str:
     return f"{key:g}" if isinstance(key, float) else str(key)
 
 
+def choice_text(item, key) -> str:
+    """An answer in words: the choice text(s), the number, or the text written."""
+    if item.interaction == "constructed_response":
+        return str(key)
+    return _choice_text(item, key)
+
+
+def read_answer(values: list[str], interaction: str):
+    """The API answer from a question's form fields (a written answer: its text), or a message for the student."""
+    if interaction == "constructed_response":
+        text = "\n".join(values).strip()
+        return (text, None) if text else (None, "Write your answer first.")
+    return _answer_from(values, interaction)
+
+
 def _available(session, bank) -> list:
     """Learning objectives that have self-scoring items in the live bank."""
     try:
@@ -79,15 +98,19 @@ def _available(session, bank) -> list:
 
 @router.get("")
 def home(request: Request, session: SessionDep, user: StudentPage, bank: BankDep):
+    todo = assignments_api.todo(user.student_id, session, user, bank)
     report = mastery_api.student_mastery(user.student_id, session, user)
     cells = {c.code: c for c in report.standards}
     mine = [c for c in report.standards if c.level == "objective"]
-    active = student_checks(session, user.student_id, active=True)
+    titles = {s.code: s.title for s in list_standards(session, level="objective", limit=10_000)[0]}
+    assigned = assigned_check_ids(session, user.student_id)
+    active = [c for c in student_checks(session, user.student_id, active=True) if c.id not in assigned]
     active_codes = {c.id: get_standard(session, c.standard_id).code for c in active}
     student = get_student(session, user.student_id)
     rank = {"red": 0, "yellow": 1, "green": 2, "blue": 3}
+    practice = free_practice_allowed(session, user.student_id)
     available = sorted(
-        _available(session, bank),
+        _available(session, bank) if practice else [],
         key=lambda s: (s.code not in cells, rank.get(cells[s.code].band, 9) if s.code in cells else 9, s.code),
     )
     return render(
@@ -95,9 +118,13 @@ def home(request: Request, session: SessionDep, user: StudentPage, bank: BankDep
         "student/home.html",
         {
             "name": student.first_name or student_name(student),
+            "todo": [t for t in todo if t.to_do],
+            "done": [t for t in todo if not t.to_do],
             "mine": mine,
+            "titles": titles,
             "cells": cells,
             "available": available,
+            "practice": practice,
             "active": active,
             "active_codes": active_codes,
         },
@@ -144,6 +171,8 @@ def check_page(
 
 def _answer_from(values: list[str], interaction: str):
     """The API answer from the form fields, or an error message for the student."""
+    if interaction in RICH_INTERACTIONS:
+        return answer_from_form(values, interaction)
     values = [v for v in values if v.strip()]
     if interaction == "single_choice":
         return (values[0], None) if len(values) == 1 else (None, "Pick one answer, then press Check my answer.")
@@ -183,7 +212,9 @@ def answer(
             "check_id": check_id,
             "standard": standard,
             "number": check.state["items"].index(item_id) + 1 if item_id in check.state["items"] else check.n_answered,
-            "correct_text": _choice_text(item, result.feedback.key),
-            "your_text": _choice_text(item, value),
+            "correct_text": (answer_words if interaction in RICH_INTERACTIONS else _choice_text)(
+                item, result.feedback.key
+            ),
+            "your_text": (answer_words if interaction in RICH_INTERACTIONS else _choice_text)(item, value),
         },
     )
