@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
-from sqlalchemy import func
+from sqlalchemy import Connection, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -57,6 +57,8 @@ STUDENT_ID_LENGTH: int = Student.__table__.c.external_id.type.length
 IN_BATCH = 10_000
 #: Rows written by one COPY chunk or one executemany.
 WRITE_BATCH = 50_000
+#: SQLite's page cache while an import writes, KB (the default is 2 MB).
+SQLITE_CACHE_KB = 64 * 1024
 #: Rows between two progress reports while checking.
 PROGRESS_ROWS = 100_000
 
@@ -437,10 +439,24 @@ def _insert_rows(session: Session, checked: CheckedResponses, student_db: list[i
     keys = [f"{prefix}{sid}/" for sid in checked.student_ids]
     columns = ", ".join(_COLUMNS)
     sql = f"INSERT INTO response ({columns}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+    connection = session.connection()
+    # the table's six indexes outgrow SQLite's default 2 MB page cache within a
+    # district's file; a larger cache while writing halves the time
+    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
+    try:
+        _insert_batches(connection, sql, checked, keys, student_db, stamp)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
+
+
+def _insert_batches(
+    connection: Connection, sql: str, checked: CheckedResponses, keys: list[str], student_db: list[int], stamp: object
+) -> None:
+    """Execute ``sql`` over the answers' rows, :data:`WRITE_BATCH` rows an ``executemany``."""
     items = checked.item_ids
     version = checked.version.tolist()
     dichotomous = (checked.n_categories == 2).tolist()
-    connection = session.connection()
     for start in range(0, checked.n_answers, WRITE_BATCH):
         stop = start + WRITE_BATCH
         rows = [
