@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.pages import assets, login, psychometrician, student, teacher
+from service.pages import admin, assets, login, psychometrician, student, teacher
 
 router = APIRouter(include_in_schema=False)
-for _module in (login, teacher, student, psychometrician, assets):
+for _module in (login, teacher, student, psychometrician, assets, admin):
     router.include_router(_module.router)
 
 __all__ = ["router"]

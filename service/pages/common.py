@@ -168,7 +168,7 @@ BankPage = Annotated[TokenClaims, Depends(page_role("psychometrician", "admin"))
 
 def home_for(role: str) -> str:
     """Where a user of ``role`` starts."""
-    return {"student": "/student", "psychometrician": "/bank", "admin": "/bank"}.get(role, "/teacher")
+    return {"student": "/student", "psychometrician": "/bank", "admin": "/admin"}.get(role, "/teacher")
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:

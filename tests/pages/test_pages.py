@@ -84,7 +84,7 @@ def test_login_returns_to_next_but_never_to_another_site(client):
 
 @pytest.mark.parametrize(
     "username, home",
-    [("teacher", "/teacher"), ("student", "/student"), ("psychometrician", "/bank"), ("admin", "/bank")],
+    [("teacher", "/teacher"), ("student", "/student"), ("psychometrician", "/bank"), ("admin", "/admin")],
 )
 def test_root_goes_to_each_roles_home(login, username, home):
     c = login(username)
