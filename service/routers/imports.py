@@ -15,22 +15,24 @@ from __future__ import annotations
 import shutil
 import tempfile
 from datetime import datetime
-from typing import Annotated, BinaryIO, Literal
+from typing import BinaryIO, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from itembank.import_jobs import Importer, ImportJob, create_import_job, get_import_job, list_import_jobs
 from service.deps import BankKeepers, JobsDep, Page, SessionDep
+from service.routers.errors import errors
 from service.routers.files import SYNC_IMPORT_BYTES
+from service.routers.params import IdPath
 from service.schemas import Paged
 from service.security import TokenClaims
 
 __all__ = ["router", "ImportPublic", "import_public", "start_import_job", "ACCEPTED", "IMPORT_DESCRIPTION"]
 
-router = APIRouter(prefix="/imports", tags=["imports"])
+router = APIRouter(prefix="/imports", tags=["imports"], responses=errors(401, 422))
 
 
 class ImportPublic(BaseModel):
@@ -101,17 +103,18 @@ def start_import_job(
     )
 
 
-@router.get("", response_model=Paged[ImportPublic], summary="List import jobs, newest first")
+@router.get("", response_model=Paged[ImportPublic], summary="List import jobs, newest first", responses=errors(403))
 def list_(session: SessionDep, _: BankKeepers, page: Page):
     rows, total = list_import_jobs(session, limit=page.limit, offset=page.offset)
     return Paged(items=[import_public(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.get("/{import_id}", response_model=ImportPublic, summary="An import job's progress, report or error")
-def read(
-    import_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="the id the import route answered")],
-    session: SessionDep,
-    _: BankKeepers,
-):
+@router.get(
+    "/{import_id}",
+    response_model=ImportPublic,
+    summary="An import job's progress, report or error",
+    responses=errors(403, 404),
+)
+def read(import_id: IdPath, session: SessionDep, _: BankKeepers):
     session.expire_all()
     return import_public(get_import_job(session, import_id))
