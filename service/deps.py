@@ -79,9 +79,19 @@ BankDep = Annotated[BankCache, Depends(get_bank)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
-async def get_current_user(
-    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)], session: SessionDep
-) -> TokenClaims:
+def _login_stands(engine: Engine, claims: TokenClaims, demo_mode: bool) -> bool:
+    """:func:`service.security.login_is_current` in a session of its own, closed at once.
+
+    The request's session would keep its pooled connection from here to the
+    end of the request, through the wait for a thread to run the route on: with
+    200 requests at once, requests holding connections waited for threads held
+    by requests waiting for connections, until the pool timed out (500s).
+    """
+    with Session(engine) as session:
+        return login_is_current(session, claims, demo_mode=demo_mode)
+
+
+async def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> TokenClaims:
     """The claims of the bearer token; 401 when absent, invalid, expired or no longer good.
 
     A token is no longer good once its login has changed: deleted,
@@ -100,7 +110,7 @@ async def get_current_user(
         claims = decode_token(token, settings.secret_key)
     except InvalidToken:
         raise unauthorized from None
-    if not await run_in_threadpool(login_is_current, session, claims, demo_mode=settings.demo):
+    if not await run_in_threadpool(_login_stands, request.app.state.engine, claims, settings.demo):
         raise HTTPException(
             status_code=status.HTTP_401_UNAUTHORIZED,
             detail="this login has ended (logged out, changed or removed): log in again at POST /api/v1/auth/token",
