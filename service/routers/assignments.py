@@ -113,7 +113,7 @@ def _title(body: AssignmentCreate, standard: Standard | None, form) -> str:
     response_model=AssignmentPublic,
     status_code=201,
     summary="Give a check on a standard, a form, or morning work to classes or students",
-    responses=errors(404, 409),
+    responses=errors(400, 404, 409),
 )
 def create(body: AssignmentCreate, session: SessionDep, user: Teaching, bank: BankDep):
     for class_id in body.class_ids or []:

@@ -24,6 +24,7 @@ from itembank.passwords import hash_password, verify_password
 from itembank.people import find_user
 from itembank.tables import User
 from service.deps import CurrentUser, SessionDep, SettingsDep
+from service.routers.errors import errors
 from service.schemas import Me, PasswordChange, Token
 from service.security import TokenClaims, create_token
 
@@ -117,6 +118,7 @@ def logout(user: CurrentUser, session: SessionDep) -> Response:
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Change your password: every token of this login ends; log in again",
     responses={
+        **errors(400),
         401: {"description": "not logged in"},
         403: {"description": "the current password is wrong"},
         429: {"description": "too many failed logins from this address: wait Retry-After seconds"},
@@ -137,7 +139,7 @@ def password(request: Request, body: PasswordChange, user: CurrentUser, session:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", response_model=Me, summary="The logged-in user")
+@router.get("/me", response_model=Me, summary="The logged-in user", responses=errors(401))
 def me(user: CurrentUser) -> Me:
     return Me(
         id=user.user_id, username=user.username, role=user.role, student_id=user.student_id, teacher_id=user.teacher_id

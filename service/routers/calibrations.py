@@ -71,6 +71,7 @@ def list_(session: SessionDep, _: BankKeepers, page: Page):
     response_model=CalibrationPublic,
     status_code=201,
     summary="Import an item parameters CSV as a calibration",
+    responses=errors(400, 403),
 )
 def import_(
     session: SessionDep, user: BankKeepers, file: Annotated[UploadFile, File(description="item parameters CSV")]

@@ -111,7 +111,7 @@ def _owner(session: Session, user, team_id: int | None) -> tuple[int | None, int
     response_model=FormPublic,
     status_code=201,
     summary="Save a form: assembled to a blueprint on a standard (parallel versions), or picked by hand",
-    responses=errors(404, 409),
+    responses=errors(400, 404, 409),
 )
 def create(body: FormCreate, session: SessionDep, user: Teaching, bank: BankDep):
     owner, team_id = _owner(session, user, body.team_id)

@@ -34,13 +34,14 @@ from itembank.errors import Invalid, NotFound
 from itembank.import_runs import ImportRun, get_run, list_runs
 from service.access import forbid
 from service.deps import BankDep, BankKeepers, CurrentUser, EngineDep, Page, SessionDep, SettingsDep
+from service.routers.errors import errors
 from service.schemas import Paged
 from service.security import TokenClaims
 from service.settings import Settings
 
 __all__ = ["router", "exports_router", "limits_for", "display_name", "FormatName"]
 
-router = APIRouter(prefix="/imports", tags=["imports"])
+router = APIRouter(prefix="/imports", tags=["imports"], responses=errors(401, 403))
 
 FormatName = Literal["oneroster", "case", "qti"]
 #: who may import each format
@@ -176,7 +177,12 @@ def list_(
     return Paged(items=[run_public(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.get("/runs/{run_id}", response_model=ImportRunOut, summary="An import of the history", responses=_ERRORS)
+@router.get(
+    "/runs/{run_id}",
+    response_model=ImportRunOut,
+    summary="An import of the history",
+    responses={**_ERRORS, **errors(404)},
+)
 def read(run_id: RunIdPath, session: SessionDep, user: BankKeepers):
     row = get_run(session, run_id)
     may_import(user, row.format)
@@ -187,7 +193,7 @@ def read(run_id: RunIdPath, session: SessionDep, user: BankKeepers):
     "/runs/{run_id}/apply",
     response_model=ImportReportOut,
     summary="Apply a dry run, on the file that was reported",
-    responses={**_ERRORS, 409: {"description": "the import is not a dry run waiting to be applied"}},
+    responses={**_ERRORS, **errors(404), 409: {"description": "the import is not a dry run waiting to be applied"}},
 )
 async def apply(
     run_id: RunIdPath, session: SessionDep, user: BankKeepers, engine: EngineDep, settings: SettingsDep, bank: BankDep
@@ -269,7 +275,7 @@ def _file_slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "export"
 
 
-exports_router = APIRouter(prefix="/exports", tags=["imports"])
+exports_router = APIRouter(prefix="/exports", tags=["imports"], responses=errors(401))
 
 
 @exports_router.get(
@@ -296,6 +302,7 @@ def export_case_download(
     summary="Items as a QTI 3.0 content package (zip download): media, standards, calibrated parameters",
     responses={
         200: {"content": {"application/zip": {}}},
+        **errors(403),
         404: {"description": "an unknown standard code, or no item matches"},
     },
 )

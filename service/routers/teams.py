@@ -54,7 +54,11 @@ def team_public(session: Session, team: Team) -> TeamPublic:
 
 
 @router.post(
-    "", response_model=TeamPublic, status_code=201, summary="Make a team of teachers in a school", responses=errors(404)
+    "",
+    response_model=TeamPublic,
+    status_code=201,
+    summary="Make a team of teachers in a school",
+    responses=errors(400, 404),
 )
 def create(body: TeamCreate, session: SessionDep, user: Admin):
     team = create_team(session, school_id=body.school_id, name=body.name, teacher_ids=list(body.teacher_ids))
