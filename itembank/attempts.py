@@ -71,6 +71,7 @@ __all__ = [
     "Outcome",
     "attempt_outcome",
     "refuse_closed_check",
+    "assigned_check_ids",
 ]
 
 
@@ -485,3 +486,9 @@ def refuse_closed_check(session: Session, check_id: int, now: datetime | None = 
     problem = window_problem(assignment, get_recipient(session, assignment.id, attempt.student_id), now or utcnow())
     if problem:
         raise Conflict(problem)
+
+
+def assigned_check_ids(session: Session, student_id: int) -> set[int]:
+    """The student's checks that are attempts at assignments (the rest they started on their own)."""
+    stmt = select(Attempt.check_id).where(Attempt.student_id == student_id, Attempt.check_id.is_not(None))
+    return set(session.exec(stmt).all())

@@ -11,10 +11,34 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.pages import admin, assets, login, psychometrician, student, teacher
+from service.pages import (
+    admin,
+    assets,
+    assignments,
+    forms,
+    login,
+    paper,
+    psychometrician,
+    student,
+    student_attempts,
+    teacher,
+    team_data,
+)
 
 router = APIRouter(include_in_schema=False)
-for _module in (login, teacher, student, psychometrician, assets, admin):
+for _module in (
+    login,
+    teacher,
+    forms,
+    assignments,
+    paper,
+    team_data,
+    student,
+    student_attempts,
+    psychometrician,
+    assets,
+    admin,
+):
     router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -15,16 +15,20 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
+from itembank.assignments import free_practice
 from itembank.people import get_student, student_name
 from itembank.standards import find_standard, list_standards
 from service.access import class_for, student_for
+from service.assessment_schemas import PracticeSetting
 from service.deps import BankDep, PageParams, SessionDep
 from service.pages.adapters import assemble_exit_tickets, student_history
 from service.pages.charts import history_chart
 from service.pages.common import PageRoute, TeacherPage, render
+from service.pages.forms import TeachingPage
 from service.routers import classes as classes_api
 from service.routers import items as items_api
 from service.routers import mastery as mastery_api
+from service.routers import practice as practice_api
 from service.routers import responses as responses_api
 from service.schemas import MorningWorkIn, RescoreIn
 
@@ -64,7 +68,20 @@ def _band_order(cell) -> float:
 def home(request: Request, session: SessionDep, user: TeacherPage):
     classes = _classes(request, session, user)
     waiting = responses_api.list_(session, user, _page(request, 1), awaiting_score=True).total
-    return render(request, "teacher/home.html", {"classes": classes, "waiting": waiting})
+    practice = {c.id: free_practice(session, c.id) for c in classes}
+    return render(request, "teacher/home.html", {"classes": classes, "waiting": waiting, "practice": practice})
+
+
+@router.post("/classes/{class_id}/practice")
+def set_practice(
+    request: Request,
+    class_id: int,
+    session: SessionDep,
+    user: TeachingPage,
+    free_practice: Annotated[bool, Form()],
+):
+    practice_api.update(class_id, PracticeSetting(free_practice=free_practice), session, user)
+    return RedirectResponse("/teacher", status_code=303)
 
 
 @router.get("/classes/{class_id}")

@@ -69,7 +69,7 @@ from service.routers.files import upload_stream
 from service.routers.params import IdPath, IdQuery
 from service.schemas import Paged
 
-__all__ = ["router", "assignment_public", "progress_public", "results_request_body"]
+__all__ = ["router", "assignment_public", "progress_public", "enter_results", "results_request_body"]
 
 router = APIRouter(tags=["assignments"], responses=errors(401, 403, 422))
 
@@ -407,18 +407,19 @@ async def _paper_rows(request: Request) -> tuple[Any, list[PaperRow]]:
 )
 async def results(assignment_id: IdPath, request: Request, session: SessionDep, user: Teaching, bank: BankDep):
     answered_on, rows = await _paper_rows(request)
+    return await run_in_threadpool(enter_results, session, user, bank, assignment_id, rows, answered_on)
 
-    def record() -> PaperReportPublic:
-        assignment = assignment_for(session, user, assignment_id)
-        reached = [r.student_id for r in recipients(session, assignment.id)]
-        allowed = set(own_student_ids(session, user, reached))
-        report = record_results(
-            session, bank.live, assignment, rows, answered_on=answered_on, entered_by=user.user_id, allowed=allowed
-        )
-        session.commit()
-        return PaperReportPublic(**report.__dict__)
 
-    return await run_in_threadpool(record)
+def enter_results(session: Session, user, bank, assignment_id: int, rows: list[PaperRow], answered_on: date):
+    """Write paper results of the user's own students (admins: anyone's) in one transaction."""
+    assignment = assignment_for(session, user, assignment_id)
+    reached = [r.student_id for r in recipients(session, assignment.id)]
+    allowed = set(own_student_ids(session, user, reached))
+    report = record_results(
+        session, bank.live, assignment, rows, answered_on=answered_on, entered_by=user.user_id, allowed=allowed
+    )
+    session.commit()
+    return PaperReportPublic(**report.__dict__)
 
 
 @router.get(

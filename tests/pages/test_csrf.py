@@ -17,8 +17,12 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 import service.pages
+from itembank.assessments import AssessmentForm, Assignment, AssignmentStudent, Attempt, AttemptAnswer, ClassSetting
+from itembank.assignments import AssignmentSpec, create_assignment, get_assignment
+from itembank.attempts import start_attempt
 from itembank.bank import load_parameters
 from itembank.calibrations import import_parameters
+from itembank.forms import create_form
 from itembank.responses import record_response
 from itembank.tables import Calibration, Check, Response
 from service.pages.common import COOKIE, PageRoute
@@ -30,13 +34,17 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "templates"
 
 
 def _written(world) -> tuple:
-    """What a form could have written: responses, checks, calibrations, the live one."""
+    """What a form could have written: responses, checks, calibrations, the live one, assessments given."""
     with Session(world.engine) as s:
         return (
             s.exec(select(func.count()).select_from(Response)).one(),
             s.exec(select(func.count()).select_from(Check)).one(),
             s.exec(select(func.count()).select_from(Calibration)).one(),
             s.exec(select(Calibration.id).where(Calibration.live)).all(),
+            *(
+                sorted(tuple(map(repr, row)) for row in s.exec(select(table)).all())
+                for table in (AssessmentForm, Assignment, AssignmentStudent, Attempt, AttemptAnswer, ClassSetting)
+            ),
         )
 
 
@@ -92,6 +100,92 @@ def _go_live(app, login, world):
     return login("psychometrician"), f"/bank/calibrations/{cid}/live", {}
 
 
+def _assignment(world, feedback="on_submit") -> int:
+    """A form of three items given to class 1 by teacher 1."""
+    with Session(world.engine, expire_on_commit=False) as s:
+        sc = [i for i in world.items["7.RP.A.2"] if "-sc" in i]
+        form = create_form(s, title="CSRF quiz", versions={"A": sc[:3]}, owner_teacher_id=world.teacher1)
+        spec = AssignmentSpec(kind="form", title="CSRF quiz", form=form, class_ids=(world.class1,), feedback=feedback)
+        row = create_assignment(s, None, spec, teacher_id=world.teacher1, created_by=None)
+        s.commit()
+        return row.id
+
+
+def _attempt(world) -> tuple[int, str]:
+    """Student 0's attempt at a new assignment, and its first question."""
+    assignment_id = _assignment(world)
+    with Session(world.engine, expire_on_commit=False) as s:
+        attempt, _ = start_attempt(s, None, get_assignment(s, assignment_id), world.students1[0])
+        s.commit()
+        return attempt.id, [i for i in world.items["7.RP.A.2"] if "-sc" in i][0]
+
+
+def _new_form(app, login, world):
+    data = {"title": "Ticket", "standard": "7.RP.A.2", "length": "3", "versions": "1", "dok2": "0", "dok3": "0"}
+    return login("teacher"), "/teacher/forms", data
+
+
+def _assign_form(app, login, world):
+    with Session(world.engine, expire_on_commit=False) as s:
+        form = create_form(
+            s, title="To give", versions={"A": world.items["7.RP.A.3"][:2]}, owner_teacher_id=world.teacher1
+        )
+        s.commit()
+    data = {"class_ids": [str(world.class1)], "feedback": "on_submit", "retakes": "0", "wait_days": "0"}
+    return login("teacher"), f"/teacher/forms/{form.id}/assign", data
+
+
+def _give_check(app, login, world):
+    data = {"kind": "check", "standard": "7.RP.A.2", "class_ids": [str(world.class1)], "feedback": "instant"}
+    return login("teacher"), "/teacher/assignments", data
+
+
+def _close(app, login, world):
+    return login("teacher"), f"/teacher/assignments/{_assignment(world)}/close", {}
+
+
+def _extend(app, login, world):
+    return login("teacher"), f"/teacher/assignments/{_assignment(world)}/extend", {"due_at": "2099-01-01T08:00"}
+
+
+def _reopen(app, login, world):
+    url = f"/teacher/assignments/{_assignment(world)}/students/{world.students1[1]}/reopen"
+    return login("teacher"), url, {"closes_at": "2099-01-01T08:00"}
+
+
+def _offer_retake(app, login, world):
+    return (
+        login("teacher"),
+        f"/teacher/assignments/{_assignment(world)}/retakes",
+        {"student_id": str(world.students1[1])},
+    )
+
+
+def _paper_results(app, login, world):
+    sid = world.students1[1]
+    data = {"answered_on": "2026-01-05", f"v-{sid}": "A", f"c-{sid}-1": "A"}
+    return login("teacher"), f"/teacher/assignments/{_assignment(world)}/results", data
+
+
+def _practice(app, login, world):
+    return login("teacher"), f"/teacher/classes/{world.class1}/practice", {"free_practice": "false"}
+
+
+def _start_assignment(app, login, world):
+    return login("student"), f"/student/assignments/{_assignment(world)}/start", {}
+
+
+def _save_answer(app, login, world):
+    attempt_id, item_id = _attempt(world)
+    data = {"q": "1", "item_id": item_id, "interaction": "single_choice", "answer": "B", "go": "2"}
+    return login("student"), f"/student/attempts/{attempt_id}/answer", data
+
+
+def _hand_in(app, login, world):
+    attempt_id, _ = _attempt(world)
+    return login("student"), f"/student/attempts/{attempt_id}/submit", {}
+
+
 FORMS = {
     "/login": _login_form,
     "/logout": _logout,
@@ -100,6 +194,18 @@ FORMS = {
     "/teacher/scoring/{response_id}": _score,
     "/bank/calibrations": _start_calibration,
     "/bank/calibrations/{calibration_id}/live": _go_live,
+    "/teacher/forms": _new_form,
+    "/teacher/forms/{form_id}/assign": _assign_form,
+    "/teacher/assignments": _give_check,
+    "/teacher/assignments/{assignment_id}/close": _close,
+    "/teacher/assignments/{assignment_id}/extend": _extend,
+    "/teacher/assignments/{assignment_id}/students/{student_id}/reopen": _reopen,
+    "/teacher/assignments/{assignment_id}/retakes": _offer_retake,
+    "/teacher/assignments/{assignment_id}/results": _paper_results,
+    "/teacher/classes/{class_id}/practice": _practice,
+    "/student/assignments/{assignment_id}/start": _start_assignment,
+    "/student/attempts/{attempt_id}/answer": _save_answer,
+    "/student/attempts/{attempt_id}/submit": _hand_in,
 }
 
 
@@ -158,16 +264,41 @@ def test_a_forged_form_is_refused_and_writes_nothing(app, client, login, world, 
         assert c.get("/", follow_redirects=False).headers["location"] != "/login"  # still logged in
 
 
-def test_every_page_form_route_is_covered():
-    """Every route of the page modules that is not a GET is one of the forms above."""
-    posted = set()
+def _page_form_routes() -> list[tuple[str, str]]:
+    """(method, path) of every route of the page modules that is not a GET."""
+    routes = []
+    for info in pkgutil.iter_modules(service.pages.__path__):
+        router = getattr(importlib.import_module(f"service.pages.{info.name}"), "router", None)
+        for route in getattr(router, "routes", []):
+            if isinstance(route, APIRoute):
+                routes += [(method, route.path) for method in sorted(set(route.methods) - {"GET", "HEAD"})]
+    return sorted(routes)
+
+
+PAGE_FORM_ROUTES = _page_form_routes()
+
+
+def test_every_page_form_route_is_a_page_route_and_the_forms_above_are_among_them():
     for info in pkgutil.iter_modules(service.pages.__path__):
         router = getattr(importlib.import_module(f"service.pages.{info.name}"), "router", None)
         for route in getattr(router, "routes", []):
             if isinstance(route, APIRoute) and set(route.methods) - {"GET", "HEAD"}:
-                assert isinstance(route, PageRoute), route.path
-                posted.add(route.path)
-    assert posted == set(FORMS)
+                assert isinstance(route, PageRoute), f"{route.path} does not check form tokens"
+    assert set(FORMS) <= {path for _, path in PAGE_FORM_ROUTES}
+
+
+@pytest.mark.parametrize("method,path", PAGE_FORM_ROUTES, ids=[f"{m} {p}" for m, p in PAGE_FORM_ROUTES])
+@pytest.mark.parametrize("way", ["no token", "foreign Origin"])
+def test_every_page_form_route_refuses_a_forged_post(app, login, world, method, path, way):
+    """Each page route that changes something, present and future, refuses a forged post before anything else."""
+    c = login("admin")
+    url = re.sub(r"\{[^}]+\}", "1", path)
+    data, headers = _forge(way, app, c, {})
+    before = _written(world)
+    r = c.request(method, url, data=data, headers=headers, follow_redirects=False)
+    assert r.status_code == 403, (method, path, r.status_code)
+    assert re.search(r"expired or did not come from this site|another site", r.text)
+    assert _written(world) == before
 
 
 @pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")))

@@ -1,0 +1,170 @@
+"""Teacher pages of forms: the list, a new form assembled to a blueprint, a form with its versions
+(and how each meets the blueprint), giving it to classes, and its print view (an answer sheet per
+version, then the teacher's key).
+
+The pages call :mod:`service.routers.forms` and :mod:`service.routers.assignments`, so the rules and
+the refusals are the API's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from itembank.attempts import item_contents
+from itembank.errors import Invalid
+from itembank.people import get_class
+from itembank.standards import list_standards
+from itembank.teams import team_class_ids, teams_of_teacher
+from service.assessment_schemas import AssignmentCreate, BlueprintIn, FormCreate, RetakesIn
+from service.deps import BankDep, PageParams, SessionDep
+from service.pages.common import PageRoute, page_role, render
+from service.routers import assignments as assignments_api
+from service.routers import classes as classes_api
+from service.routers import forms as forms_api
+from service.security import TokenClaims
+
+__all__ = ["router", "TeachingPage", "givable_classes", "assignment_fields"]
+
+router = APIRouter(prefix="/teacher/forms", route_class=PageRoute, include_in_schema=False)
+
+#: teachers and admins: the API's ``Teaching`` roles
+TeachingPage = Annotated[TokenClaims, Depends(page_role("teacher", "admin"))]
+
+
+def givable_classes(request: Request, session, user) -> list:
+    """The classes a teacher may give work to: theirs, then their teams' (an admin: every class)."""
+    mine = classes_api.list_(session, user, PageParams(request, limit=request.app.state.settings.max_page_size)).items
+    if user.role != "teacher":
+        return mine
+    seen = {c.id for c in mine}
+    extra = []
+    for team in teams_of_teacher(session, user.teacher_id):
+        for class_id in team_class_ids(session, team.id):
+            if class_id not in seen:
+                seen.add(class_id)
+                extra.append(get_class(session, class_id))
+    return mine + extra
+
+
+def _when(text: str, field: str) -> datetime | None:
+    """A ``datetime-local`` field (UTC), or None when empty."""
+    if not text.strip():
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid(f"{field}: {text!r} is not a date and time", field) from None
+
+
+def assignment_fields(
+    kind: str,
+    class_ids: list[int],
+    feedback: str,
+    due_at: str,
+    closes_at: str,
+    late_allowed: bool,
+    retakes: int,
+    wait_days: int,
+    retake_mode: str,
+    **extra,
+) -> AssignmentCreate:
+    """The API body of an assignment from a page's form fields (Invalid or a ValidationError names a bad field)."""
+    due, closes = _when(due_at, "due_at"), _when(closes_at, "closes_at")
+    return AssignmentCreate(
+        kind=kind,
+        class_ids=class_ids or None,
+        feedback=feedback,
+        due_at=due,
+        closes_at=closes,
+        late_allowed=late_allowed,
+        retakes=RetakesIn(max=retakes, wait_days=wait_days, mode=retake_mode),
+        **extra,
+    )
+
+
+@router.get("")
+def forms_page(request: Request, session: SessionDep, user: TeachingPage):
+    forms = forms_api.list_(session, user, PageParams(request, limit=request.app.state.settings.max_page_size))
+    standards, _ = list_standards(session, limit=10_000)
+    teams = teams_of_teacher(session, user.teacher_id) if user.role == "teacher" else []
+    return render(
+        request,
+        "teacher/forms.html",
+        {
+            "forms": forms.items,
+            "standards": [s for s in standards if s.level != "competency"],
+            "teams": teams,
+        },
+    )
+
+
+@router.post("")
+def new_form(
+    request: Request,
+    session: SessionDep,
+    user: TeachingPage,
+    bank: BankDep,
+    title: Annotated[str, Form(min_length=1, max_length=200)],
+    standard: Annotated[str, Form(min_length=1, max_length=64)],
+    purpose: Annotated[str, Form()] = "quiz",
+    team_id: Annotated[str, Form()] = "",
+    length: Annotated[int, Form(ge=1, le=60)] = 4,
+    versions: Annotated[int, Form(ge=1, le=8)] = 2,
+    dok2: Annotated[int, Form(ge=0, le=60)] = 0,
+    dok3: Annotated[int, Form(ge=0, le=60)] = 0,
+    written: Annotated[bool, Form()] = False,
+):
+    dok = {level: [n, length] for level, n in (("2", dok2), ("3", dok3)) if n}
+    body = FormCreate(
+        title=title,
+        purpose=purpose,
+        standard=standard,
+        team_id=int(team_id) if team_id.isdigit() else None,
+        blueprint=BlueprintIn(length=length, versions=versions, dok=dok, written=written),
+    )
+    form = forms_api.create(body, session, user, bank)
+    return RedirectResponse(f"/teacher/forms/{form.id}", status_code=303)
+
+
+@router.get("/{form_id}")
+def form_page(request: Request, form_id: int, session: SessionDep, user: TeachingPage):
+    form = forms_api.read(form_id, session, user)
+    return render(
+        request,
+        "teacher/form.html",
+        {"form": form, "classes": givable_classes(request, session, user)},
+    )
+
+
+@router.post("/{form_id}/assign")
+def assign_form(
+    request: Request,
+    form_id: int,
+    session: SessionDep,
+    user: TeachingPage,
+    bank: BankDep,
+    class_ids: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+    feedback: Annotated[str, Form()] = "on_submit",
+    due_at: Annotated[str, Form(max_length=32)] = "",
+    closes_at: Annotated[str, Form(max_length=32)] = "",
+    late_allowed: Annotated[bool, Form()] = False,
+    retakes: Annotated[int, Form(ge=0, le=10)] = 0,
+    wait_days: Annotated[int, Form(ge=0, le=365)] = 0,
+    retake_mode: Annotated[str, Form()] = "parallel",
+):
+    body = assignment_fields(
+        "form", class_ids, feedback, due_at, closes_at, late_allowed, retakes, wait_days, retake_mode, form_id=form_id
+    )
+    row = assignments_api.create(body, session, user, bank)
+    return RedirectResponse(f"/teacher/assignments/{row.id}", status_code=303)
+
+
+@router.get("/{form_id}/print")
+def print_form(request: Request, form_id: int, session: SessionDep, user: TeachingPage):
+    form = forms_api.read(form_id, session, user)
+    items = item_contents(session, [i.item_id for v in form.versions for i in v.items])
+    return render(request, "teacher/form_print.html", {"form": form, "contents": items})
