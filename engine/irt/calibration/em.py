@@ -1,5 +1,8 @@
 """The EM iteration: the fixed-point map ``x <- M(E(x))``, accelerated by SQUAREM.
 
+The map is parameter-expanded EM where the items can absorb the reference
+population's fixed scale (:mod:`.expansion`).
+
 Each cycle takes two EM steps from ``x`` (``x1 = F(x)``, ``x2 = F(x1)``) and
 extrapolates along them (:func:`squarem_extrapolation`, Varadhan & Roland,
 2008, scheme S3).  The extrapolated point replaces ``x2`` only when it is a
@@ -72,7 +75,11 @@ def expectation(problem: CalibrationProblem, x: np.ndarray, timings: dict[str, f
 
 
 def maximization(problem: CalibrationProblem, x: np.ndarray, estep: EStep, timings: dict[str, float]) -> np.ndarray:
-    """The M-step from the state ``x`` (P,) and its E-step: the next packed state (P,)."""
+    """The M-step from the state ``x`` (P,) and its E-step: the next packed state (P,).
+
+    With a parameter expansion (:mod:`.expansion`), the reference
+    population's fixed mean and sd are estimated too and absorbed by the items.
+    """
     layout = problem.layout
     etas, latent = layout.unpack(x)
     t = time.perf_counter()
@@ -86,6 +93,8 @@ def maximization(problem: CalibrationProblem, x: np.ndarray, estep: EStep, timin
             for row, free, counts in zip(latent, layout.latent_free, estep.node_counts)
         ]
     )
+    if problem.expansion.active:
+        new, new_latent = problem.expansion.apply(problem.groups, new, new_latent, problem.nodes, estep.node_counts[0])
     timings["m_step"] += time.perf_counter() - t
     return layout.pack(new, new_latent)
 
@@ -132,6 +141,11 @@ def run_em(
         x2 = maximization(problem, x1, est1, timings)
         iterations += 2
         change = float(np.max(np.abs(layout.natural(x2) - layout.natural(x1)), initial=0.0))
+        if change < tol:  # the last EM step settled: stop at its result, nothing to extrapolate
+            converged = True
+            x, est = x2, expectation(problem, x2, timings)
+            history.append(est.loglik)
+            break
         candidate, est_c = x2, None
         extrapolated = squarem_extrapolation(x, x1, x2) if accelerate else None
         if extrapolated is not None and layout.valid(extrapolated):
@@ -144,9 +158,6 @@ def run_em(
         history.append(est.loglik)
         if progress is not None:
             progress(iterations, est.loglik)
-        if change < tol:
-            converged = True
-            break
     if not converged:
         warnings.warn(
             f"EM did not converge in {max_iter} iterations (last change {change:.2e} > tol {tol:g})",

@@ -18,6 +18,7 @@ from scipy.special import logit
 
 from engine.irt.calibration.e_step import working_precision
 from engine.irt.calibration.estimability import inestimable_items, inestimable_reason
+from engine.irt.calibration.expansion import Expansion, expansion_of
 from engine.irt.calibration.layout import ParameterLayout
 from engine.irt.calibration.populations import Populations
 from engine.irt.calibration.priors import ItemPriors
@@ -70,6 +71,9 @@ class CalibrationProblem:
         in blocks, each with its students' populations.
     precision : numpy dtype
         Precision of the E-step's products (:func:`.e_step.working_precision`).
+    expansion : Expansion
+        The reference population's fixed latent parameters the items absorb
+        in each M-step (:mod:`.expansion`).
     """
 
     responses: ResponseMatrix
@@ -87,6 +91,7 @@ class CalibrationProblem:
     dropped: tuple[str, ...]
     students: StudentBlocks
     precision: np.dtype
+    expansion: Expansion
 
     @property
     def n_columns(self) -> int:
@@ -231,6 +236,7 @@ def set_up(
         dropped=dropped,
         students=LocalStudents(rm, populations.code),
         precision=working_precision(rm),
+        expansion=expansion_of(item_groups, latent_free, slope_prior is not None),
     )
 
 
