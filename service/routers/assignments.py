@@ -196,7 +196,7 @@ def read(assignment_id: IdPath, session: SessionDep, user: CurrentUser):
     "/assignments/{assignment_id}",
     response_model=AssignmentPublic,
     summary="Extend the assignment for everyone (a closed one opens again)",
-    responses=errors(404),
+    responses=errors(400, 404),
 )
 def extend(assignment_id: IdPath, body: AssignmentUpdate, session: SessionDep, user: Teaching):
     assignment = manages_assignment(session, user, assignment_id)
@@ -222,7 +222,7 @@ def close(assignment_id: IdPath, session: SessionDep, user: Teaching):
     "/assignments/{assignment_id}/students/{student_id}/reopen",
     response_model=AssignmentPublic,
     summary="Reopen (or extend) the assignment for one student until a time",
-    responses=errors(404),
+    responses=errors(400, 404),
 )
 def reopen(assignment_id: IdPath, student_id: IdPath, body: ReopenIn, session: SessionDep, user: Teaching):
     assignment = assignment_for(session, user, assignment_id)
@@ -246,7 +246,7 @@ def _progress_rows(session: Session, user, bank, assignment: Assignment) -> list
     "/assignments/{assignment_id}/retakes",
     response_model=RetakeOffered,
     summary='Offer a retake now to students (or to every "not yet" student) of yours',
-    responses=errors(404),
+    responses=errors(400, 404),
 )
 def retakes(assignment_id: IdPath, body: RetakeOfferIn, session: SessionDep, user: Teaching, bank: BankDep):
     assignment = assignment_for(session, user, assignment_id)
@@ -349,7 +349,10 @@ _DAY = TypeAdapter(date)
 
 def _validation(err: ValidationError, *where: str) -> RequestValidationError:
     return RequestValidationError(
-        [{**e, "loc": (*where, *e["loc"])} for e in err.errors(include_url=False, include_context=False)]
+        [
+            {**e, "loc": (*where, *e["loc"])}
+            for e in err.errors(include_url=False, include_context=False, include_input=False)
+        ]
     )
 
 

@@ -125,7 +125,7 @@ def read(attempt_id: IdPath, session: SessionDep, user: CurrentUser):
     "/attempts/{attempt_id}/answers/{item_id}",
     response_model=SavedAnswerPublic,
     summary="Save (or change) the answer to one question; with instant feedback it is scored at once",
-    responses=errors(404, 409),
+    responses=errors(400, 404, 409),
 )
 def answer(
     attempt_id: IdPath,

@@ -184,7 +184,7 @@ def read(form_id: IdPath, session: SessionDep, user: Teaching):
     "/{form_id}",
     response_model=FormPublic,
     summary="Change a form never given (a given form is locked: 409; revise it instead)",
-    responses=errors(404, 409),
+    responses=errors(400, 404, 409),
 )
 def update(form_id: IdPath, body: FormUpdate, session: SessionDep, user: Teaching):
     form = form_for(session, user, form_id)
@@ -198,7 +198,7 @@ def update(form_id: IdPath, body: FormUpdate, session: SessionDep, user: Teachin
     response_model=FormPublic,
     status_code=201,
     summary="The next version of a form, with the changes (the given form stays as it was)",
-    responses=errors(404),
+    responses=errors(400, 404),
 )
 def revise(form_id: IdPath, body: FormUpdate, session: SessionDep, user: Teaching):
     form = form_for(session, user, form_id)

@@ -27,7 +27,12 @@ def read(class_id: IdPath, session: SessionDep, user: Teaching):
     return PracticeSetting(free_practice=free_practice(session, class_id))
 
 
-@router.put("/{class_id}/practice", response_model=PracticeSetting, summary="Allow or stop free practice in a class")
+@router.put(
+    "/{class_id}/practice",
+    response_model=PracticeSetting,
+    summary="Allow or stop free practice in a class",
+    responses=errors(400),
+)
 def update(class_id: IdPath, body: PracticeSetting, session: SessionDep, user: Teaching):
     class_for(session, user, class_id)
     row = set_free_practice(session, class_id, body.free_practice)
