@@ -346,6 +346,20 @@ class ResponseMatrix:
             self.student_ids[pos], self.item_ids, self.n_categories, student[order], item[order], score[order], dense
         )
 
+    def student_range(self, start: int, stop: int) -> ResponseMatrix:
+        """The students ``start`` to ``stop - 1`` (a block of consecutive rows), without re-sorting."""
+        lo, hi = np.searchsorted(self.student, [start, stop])
+        dense = None if self.dense is None else self.dense[start:stop]
+        return ResponseMatrix(
+            self.student_ids[start:stop],
+            self.item_ids,
+            self.n_categories,
+            self.student[lo:hi] - start,
+            self.item[lo:hi],
+            self.score[lo:hi],
+            dense,
+        )
+
     def align(self, item_ids: Sequence[str] | np.ndarray) -> ResponseMatrix:
         """Columns reordered to ``item_ids`` (every one must be present)."""
         index = {iid: i for i, iid in enumerate(self.item_ids.tolist())}

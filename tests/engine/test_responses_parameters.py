@@ -106,3 +106,15 @@ def test_select_students_keeps_their_rows_in_order():
         assert list(sub.student_ids) == ["c", "a"]
         np.testing.assert_array_equal(np.nan_to_num(sub.to_table(), nan=-1), np.nan_to_num(table[[2, 0]], nan=-1))
         assert sub.is_sparse == sparse
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_range_of_students_is_the_same_as_selecting_them(sparse):
+    data = simulate_responses(simulate_bank(6, "grm", 3), np.linspace(-2, 2, 40), 4, missing_rate=0.3)
+    if sparse:
+        data = ResponseMatrix.from_table(data.to_table(), data.student_ids, data.item_ids, sparse=True)
+    part, chosen = data.student_range(9, 23), data.select_students(np.arange(9, 23))
+    assert part.is_sparse == sparse
+    for name in ("student_ids", "student", "item", "score"):
+        np.testing.assert_array_equal(getattr(part, name), getattr(chosen, name))
+    np.testing.assert_array_equal(part.to_table(), chosen.to_table())

@@ -33,6 +33,8 @@ __all__ = ["EStep", "working_precision", "student_posterior", "expected_counts",
 
 #: Above this many answered cells (dense: students x indicator columns) the products run in float32.
 SINGLE_PRECISION_CELLS = 1_000_000
+#: Lowest log posterior ratio kept in float32 (below it exp is subnormal).
+_FLOAT32_FLOOR = np.float32(-80.0)
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,37 @@ def _prior_rows(log_weights: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(log_weights.T[:, codes])
 
 
-def _softmax_nodes_first(joint: np.ndarray) -> np.ndarray:
-    """Normalize ``joint`` (Q, N) of log values into posteriors in place; each student's log marginal (N,)."""
-    top = joint.max(axis=0)
-    joint -= top
+def _softmax(joint: np.ndarray, nodes_axis: int) -> np.ndarray:
+    """Normalize ``joint`` of log values into posteriors over ``nodes_axis`` in place; log marginals (N,).
+
+    ``joint`` is (Q, N) with ``nodes_axis=0`` or (N, Q) with ``nodes_axis=1``.
+    """
+    top = joint.max(axis=0) if nodes_axis == 0 else _row_max(joint)
+    joint -= np.expand_dims(top, nodes_axis)
+    if joint.dtype == np.float32:
+        # exp below -87 is subnormal in float32, and every product with subnormals is several times
+        # slower; exp(-80) = 1.8e-35 of a student's total (at least 1) changes nothing
+        np.maximum(joint, _FLOAT32_FLOOR, out=joint)
     np.exp(joint, out=joint)
-    total = joint.sum(axis=0)
-    joint *= 1.0 / total
+    total = joint.sum(axis=nodes_axis)
+    joint *= np.expand_dims(1.0 / total, nodes_axis)
     return top.astype(np.float64) + np.log(total.astype(np.float64))
+
+
+def _row_max(values: np.ndarray) -> np.ndarray:
+    """Largest value of each row of ``values`` (N, Q), shape (N,).
+
+    By halving the columns with element-wise maxima: numpy's own reduction
+    along rows of a few dozen values is several times slower.
+    """
+    folded = values
+    while folded.shape[1] > 1:
+        half = folded.shape[1] // 2
+        top = np.maximum(folded[:, :half], folded[:, half : 2 * half])
+        if folded.shape[1] % 2:
+            top[:, 0] = np.maximum(top[:, 0], folded[:, -1])
+        folded = top
+    return folded[:, 0]
 
 
 def _dense_posterior(
@@ -99,7 +124,7 @@ def _dense_posterior(
     else:
         joint += base.astype(dtype) @ design.observed.T
         joint += prior.astype(dtype)
-    return joint, _softmax_nodes_first(joint)
+    return joint, _softmax(joint, 0)
 
 
 def _sparse_posterior(
@@ -110,7 +135,7 @@ def _sparse_posterior(
     columns = np.ascontiguousarray(table[:, design.column_item, design.column_category].T, dtype=dtype)
     joint = np.asarray(design.indicator @ columns)  # (N, Q)
     joint += _prior_rows(log_weights, codes).T.astype(dtype)
-    return joint, _softmax_nodes_first(joint.T)
+    return joint, _softmax(joint, 1)
 
 
 def student_posterior(

@@ -38,6 +38,10 @@ _CHUNK_ANSWERS = 100_000
 def _latent_scores_of(codes: np.ndarray, post: np.ndarray, latent_scores: np.ndarray) -> np.ndarray:
     """Each student's marginal score of the latent parameters, (N, L), from the posterior (N, Q)."""
     out = np.zeros((len(codes), latent_scores.shape[2]))
+    if latent_scores.shape[2] == 0:
+        return out
+    if latent_scores.shape[0] == 1:
+        return np.asarray(post @ latent_scores[0])
     for pop in range(latent_scores.shape[0]):
         members = codes == pop
         if members.any():
@@ -132,7 +136,7 @@ def item_block_products(
         Precision of the posterior and the products (sums in double).
     """
     post, _ = student_posterior(block, codes, table, log_weights, precision)
-    s_lat = _latent_scores_of(codes, post.astype(np.float64), latent_scores)
+    s_lat = _latent_scores_of(codes, post, latent_scores).astype(np.float64)
     dense = block.dense
     blocks = [
         _dense_outer(dense[:, index], post, sc) if dense is not None else _sparse_outer(block, post, sc, index)
@@ -172,24 +176,25 @@ def _dense_outer(x: np.ndarray, post: np.ndarray, scores: np.ndarray) -> np.ndar
 
 
 def _sparse_outer(block: ResponseMatrix, post: np.ndarray, scores: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``sum_i s_ij s_ij^T`` for a group's items (n, m, m) of a sparse block, in chunks of answers."""
+    """``sum_i s_ij s_ij^T`` for a group's items (n, m, m) of a sparse block, in chunks of answers.
+
+    Each answer's marginal score is the dot product of its student's
+    posterior with the grid values of its item and category.
+    """
     q, n, k, m = scores.shape
-    # (m, n, K, Q): one contiguous row of grid values per parameter, item and category
-    rows_of_grid = np.ascontiguousarray(scores.transpose(3, 1, 2, 0), dtype=post.dtype)
+    # (n, K, m, Q): a contiguous row of grid values per item, category and parameter
+    grid = np.ascontiguousarray(scores.transpose(1, 2, 3, 0), dtype=post.dtype)
     row_of = np.full(block.n_items, -1)
     row_of[index] = np.arange(n)
     members = np.flatnonzero(row_of[block.item] >= 0)
     out = np.zeros((n, m, m))
     for lo in range(0, len(members), _CHUNK_ANSWERS):
         sel = members[lo : lo + _CHUNK_ANSWERS]
-        rows, categories = row_of[block.item[sel]], block.score[sel]
-        weights = post[block.student[sel]]  # (o, Q)
-        per_answer = [
-            np.einsum("oq,oq->o", weights, rows_of_grid[a][rows, categories], dtype=np.float64) for a in range(m)
-        ]
+        rows = row_of[block.item[sel]]
+        per_answer = np.einsum("oq,omq->om", post[block.student[sel]], grid[rows, block.score[sel]])
         for a in range(m):
             for b in range(a, m):
-                out[:, a, b] += np.bincount(rows, per_answer[a] * per_answer[b], minlength=n)
+                out[:, a, b] += np.bincount(rows, per_answer[:, a] * per_answer[:, b].astype(np.float64), minlength=n)
     return _symmetric(out)
 
 

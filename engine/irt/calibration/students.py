@@ -76,18 +76,20 @@ class LocalStudents:
         N students x J items.
     codes : ndarray of int, shape (N,)
         Each student's population.
+    n_blocks : int, optional
+        Blocks of consecutive students; default one per thread for sparse
+        data of at least 200,000 answers, else one.
     """
 
-    def __init__(self, responses: ResponseMatrix, codes: np.ndarray) -> None:
+    def __init__(self, responses: ResponseMatrix, codes: np.ndarray, n_blocks: int | None = None) -> None:
         self._n_students = responses.n_students
-        parts = THREADS if responses.is_sparse and responses.n_responses >= _PARALLEL_ANSWERS else 1
+        parts = n_blocks or (THREADS if responses.is_sparse and responses.n_responses >= _PARALLEL_ANSWERS else 1)
         if parts == 1:
             self._blocks = [(responses, np.asarray(codes))]
             return
         edges = np.linspace(0, responses.n_students, parts + 1).astype(int)
         self._blocks = [
-            (responses.select_students(np.arange(lo, hi)), np.asarray(codes[lo:hi]))
-            for lo, hi in zip(edges[:-1], edges[1:])
+            (responses.student_range(lo, hi), np.asarray(codes[lo:hi])) for lo, hi in zip(edges[:-1], edges[1:])
         ]
 
     @property
