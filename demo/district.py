@@ -17,8 +17,13 @@
    (Periods 1-3) of 25 students, who have taken adaptive checks on four
    standards through the same code path as the API (so the tracker has
    bands), and written answers to a rubric item, half scored;
-5. logins ``admin``, ``psychometrician``, ``teacher``, ``student`` with the
-   password ``demo``; the student is in Period 1.
+5. the grade-7 math team: Ms. Rivera and Mr. Okafor (Period 4, 25 more
+   students), two common formative assessments given in all four classes
+   (Period 4 on paper), retakes, today's exit ticket and morning work
+   (:mod:`demo.assessments`);
+6. logins ``admin``, ``psychometrician``, ``teacher``, ``teacher2``
+   (Mr. Okafor), ``student`` with the password ``demo``; the student is in
+   Period 1.
 
 Everything is seeded: the same seed gives the same district.
 """
@@ -34,6 +39,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from demo import content
+from demo.assessments import seed_assessments
 from engine.irt.calibration import calibratable_items, calibrate_dropping_misfits
 from engine.irt.parameters import ItemParameters
 from itembank.bank import ItemContent, build_bank
@@ -49,7 +55,7 @@ from itembank.tables import Calibration, CalibrationStatus, Item, Response, Stud
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "CHECK_STANDARDS", "seed_demo", "demo_exists"]
 
 DEMO_PASSWORD = "demo"
-DEMO_USERS = ("teacher", "student", "psychometrician", "admin")
+DEMO_USERS = ("teacher", "teacher2", "student", "psychometrician", "admin")
 #: Standards the school's students have taken checks on.
 CHECK_STANDARDS = ("7.RP.A.2", "7.RP.A.3", "7.NS.A.1", "7.EE.B.4")
 _FIRST = (
@@ -378,7 +384,39 @@ def _school(
             )
             if n % 2 == 0:
                 rescore(session, row.id, int(rng.integers(1, 4)), scored_by=users["teacher"].id, note="scored in class")
-    return {"students": len(students), "check_answers": n_answers}
+    # the grade-7 math team's second teacher and their class, then the team's assessments
+    teacher2 = create_teacher(session, name="Mr. Daniel Okafor", email="d.okafor@lincoln-ms.example.org")
+    period4 = create_class(session, name="Grade 7 Math, Period 4", teacher_id=teacher2.id, grade=7)
+    taken = {(st.first_name, st.last_name) for st in students}
+    free = [pair for pair in names if pair not in taken]
+    newcomers = []
+    for n, pick in enumerate(rng.choice(len(free), 25, replace=False)):
+        first, last = free[pick]
+        st = create_student(session, external_id=f"LMS{76 + n:04d}", first_name=first, last_name=last, grade=7)
+        enroll(session, period4.id, st.id)
+        newcomers.append(st)
+    users["teacher2"] = create_user(
+        session,
+        username="teacher2",
+        password=DEMO_PASSWORD,
+        role="teacher",
+        teacher_id=teacher2.id,
+        password_hash=password_hash,
+        demo=True,
+    )
+    given = seed_assessments(
+        session,
+        bank,
+        truth,
+        school_name="Lincoln Middle School",
+        teachers=(teacher, teacher2),
+        classes=[*classes, period4],
+        students=[*students, *newcomers],
+        theta=np.concatenate([g, rng.normal(0.2, 1.0, 25)]),
+        users=users,
+        rng=rng,
+    )
+    return {"students": len(students) + len(newcomers), "check_answers": n_answers, **given}
 
 
 def seed_demo(

@@ -337,7 +337,7 @@ def window_problem(assignment: Assignment, recipient: AssignmentStudent, now: da
     ends = student_deadline(assignment, recipient)
     if ends is not None and now >= ends:
         late = "" if assignment.late_allowed or assignment.due_at is None else " (late work is not accepted)"
-        return f"assignment {assignment.id} closed on {_when(ends)}{late}; nothing was saved"
+        return f"assignment {assignment.id} closed on {_when(ends)}{late}"
     return None
 
 

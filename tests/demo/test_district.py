@@ -7,11 +7,15 @@ from sqlmodel import Session, func, select
 
 from demo.district import CHECK_STANDARDS, DEMO_USERS, seed_demo
 from itembank.answers import score_answer
+from itembank.assessments import Assignment, Attempt, Team
+from itembank.assignment_progress import assignment_progress
+from itembank.assignments import assignment_class_ids
 from itembank.bank import BankCache, ItemContent
 from itembank.db import make_engine
 from itembank.migrate import upgrade
 from itembank.passwords import verify_password
-from itembank.tables import Calibration, Check, Enrollment, Item, Mastery, SchoolClass, Standard, Student, User
+from itembank.tables import Calibration, Check, Enrollment, Item, Mastery, SchoolClass, Standard, Student, User, utcnow
+from itembank.teams import team_class_ids, team_teacher_ids
 
 
 @pytest.fixture(scope="module")
@@ -77,4 +81,33 @@ def test_school_logins_and_tracker(demo):
         bands = dict(s.exec(select(Mastery.band, func.count()).group_by(Mastery.band)).all())
         assert set(bands) == {"red", "yellow", "green"}
         named = s.exec(select(Student).where(Student.first_name != "")).all()
-        assert len(named) == 75
+        assert len(named) == 100  # Periods 1-3 and Mr. Okafor's Period 4
+
+
+def test_the_grade_7_team_common_assessments_exit_ticket_and_morning_work(demo):
+    """The team of two teachers and four classes, a CFA in all four (one on paper), retakes, today's work."""
+    with Session(demo) as s:
+        users = {u.username: u for u in s.exec(select(User)).all()}
+        (team,) = s.exec(select(Team)).all()
+        assert set(team_teacher_ids(s, team.id)) == {users["teacher"].teacher_id, users["teacher2"].teacher_id}
+        classes = team_class_ids(s, team.id)
+        assert len(classes) == 4 and all(s.get(SchoolClass, c).school_id == team.school_id for c in classes)
+        given = {a.title: a for a in s.exec(select(Assignment)).all()}
+        cfa = given["CFA 1: proportional relationships"]
+        assert set(assignment_class_ids(s, cfa.id)) == set(classes) and cfa.feedback == "on_close"
+        attempts = s.exec(select(Attempt).where(Attempt.assignment_id == cfa.id)).all()
+        firsts = [a for a in attempts if a.number == 1]
+        assert len(firsts) == 100 and sum(a.mode == "paper" for a in firsts) == 25
+        assert all(a.entered_by == users["teacher2"].id for a in firsts if a.mode == "paper")
+        days = {a.submitted_at.date() for a in firsts}
+        assert len(days) == 1 and (utcnow().date() - days.pop()).days == 14
+        retakes = [a for a in attempts if a.number == 2]
+        assert retakes and all(a.label == "B" for a in retakes)
+        ticket = given["Exit ticket: unit rates"]
+        statuses = [a.status for a in s.exec(select(Attempt).where(Attempt.assignment_id == ticket.id)).all()]
+        assert statuses.count("submitted") == 10 and statuses.count("in_progress") == 5
+        assert given["Morning work: percent problems"].kind == "morning_work"
+    bank = BankCache().load(demo)
+    with Session(demo) as s:
+        rows = assignment_progress(s, bank, cfa, [a.student_id for a in retakes])
+        assert sum(r.band == "green" for r in rows) >= len(retakes) // 2  # most retakers turned green
