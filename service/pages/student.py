@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from itembank.assignments import free_practice_allowed
 from itembank.attempts import assigned_check_ids
 from itembank.bank import NoLiveBank
-from itembank.checks import check_bank, get_check
+from itembank.checks import CHECK_POLICY, check_bank, get_check
 from itembank.people import get_student, student_name
 from itembank.standards import get_standard, list_standards
 from service.deps import BankDep, EngineDep, SessionDep
@@ -157,6 +157,8 @@ def _check_page(request, check_id, session, user, bank, engine, error: str | Non
             "error": error,
             "number": check.n_answered + 1,
             "n_right": sum(1 for x in scores if x),
+            "min_items": CHECK_POLICY.stopping.min_items,
+            "max_items": CHECK_POLICY.stopping.max_items,
         },
         status_code,
     )

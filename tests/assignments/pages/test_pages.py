@@ -203,3 +203,18 @@ def test_free_practice_off_hides_practice_on_the_students_home(world, login):
 def test_a_psychometrician_cannot_open_the_assignment_pages(login):
     r = login("psychometrician").get("/teacher/assignments")
     assert r.status_code == 403 and "teachers or admins" in r.text
+
+
+def test_an_assigned_check_opens_the_check_page_saying_how_far_along_it_is(world, login):
+    teacher = login("teacher")
+    r = teacher.post(
+        "/teacher/assignments",
+        data={"kind": "check", "standard": "7.RP.A.2", "class_ids": [str(world.class1)], "feedback": "instant"},
+        follow_redirects=False,
+    )
+    assignment_id = int(r.headers["location"].rsplit("/", 1)[1])
+    student = login("student")
+    url = student.post(f"/student/assignments/{assignment_id}/start", follow_redirects=False).headers["location"]
+    assert re.fullmatch(r"/student/checks/\d+", url)
+    page = student.get(url).text
+    assert "question 1" in page and "at least 4, at most 15: it stops as soon as your dot is clear" in page
