@@ -288,16 +288,13 @@ def test_every_page_form_route_is_a_page_route_and_the_forms_above_are_among_the
 
 
 @pytest.mark.parametrize("method,path", PAGE_FORM_ROUTES, ids=[f"{m} {p}" for m, p in PAGE_FORM_ROUTES])
-@pytest.mark.parametrize("way", ["no token", "foreign Origin"])
-def test_every_page_form_route_refuses_a_forged_post(app, login, world, method, path, way):
+def test_every_page_form_route_refuses_a_post_without_its_token(login, world, method, path):
     """Each page route that changes something, present and future, refuses a forged post before anything else."""
     c = login("admin")
-    url = re.sub(r"\{[^}]+\}", "1", path)
-    data, headers = _forge(way, app, c, {})
     before = _written(world)
-    r = c.request(method, url, data=data, headers=headers, follow_redirects=False)
+    r = c.request(method, re.sub(r"\{[^}]+\}", "1", path), data={}, follow_redirects=False)
     assert r.status_code == 403, (method, path, r.status_code)
-    assert re.search(r"expired or did not come from this site|another site", r.text)
+    assert "expired or did not come from this site" in r.text
     assert _written(world) == before
 
 
