@@ -278,11 +278,12 @@ def _check_wide(
 def _first_repeat(student: np.ndarray, item: np.ndarray, n_items: int) -> tuple[int, int] | None:
     """The positions (first, again) of the earliest answer that repeats a student's answer to an item."""
     keys = student.astype(np.int64) * n_items + item
+    ordered = np.sort(keys)
+    if not np.any(ordered[1:] == ordered[:-1]):
+        return None
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     repeated = np.flatnonzero(ordered[1:] == ordered[:-1])
-    if repeated.size == 0:
-        return None
     again = int(order[repeated + 1].min())
     first = int(np.flatnonzero(keys == keys[again])[0])
     return first, again
