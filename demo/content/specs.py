@@ -15,7 +15,16 @@ FRAMEWORK = "CCSS-M Grade 7"
 """Name of the standards framework the demo content belongs to."""
 
 LEVELS: tuple[str, ...] = tuple(level.value for level in StandardLevel)
-INTERACTIONS: tuple[str, ...] = tuple(interaction.value for interaction in Interaction)
+#: The interactions the demo's item templates write (the bank has more, which QTI imports bring).
+INTERACTIONS: tuple[str, ...] = tuple(
+    interaction.value
+    for interaction in (
+        Interaction.single_choice,
+        Interaction.multiple_select,
+        Interaction.numeric_entry,
+        Interaction.constructed_response,
+    )
+)
 RUBRIC_LABELS: tuple[str, ...] = ("Does not meet", "Partially meets", "Meets", "Exceeds")
 
 

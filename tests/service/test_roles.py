@@ -357,7 +357,7 @@ def test_students_never_see_keys_or_parameters(matrix, role):
     r = client.post("/api/v1/checks", json={"student_id": world.students1[0], "standard": "7.EE.B.4"}, headers=h)
     assert r.status_code == 201
     item = r.json()["item"]
-    assert set(item) == {"id", "stem", "interaction", "choices", "answer_format"}
+    assert set(item) == {"id", "stem", "interaction", "choices", "answer_format", "targets", "stem_html"}
     assert all(set(c) == {"id", "text"} for c in item["choices"])
     assert not _keys(r.json()) & {"key", "rationale", "a", "b", "c", "d", "thresholds", "se", "rubric", "parameters"}
 
