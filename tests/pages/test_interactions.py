@@ -133,3 +133,12 @@ def test_answers_in_words():
         targets = [{"id": "g1", "text": "Blank 1"}, {"id": "g2", "text": "Blank 2"}]
 
     assert answer_words(Gap, [["w1", "g1"], ["w2", "g2"]]) == "Blank 1: numerator; Blank 2: denominator"
+
+
+def test_the_bank_page_shows_a_rich_stem_targets_and_a_match_key(login, rich_objective):
+    c = login("psychometrician")
+    media = c.get("/bank/items/media1").text
+    assert '<img src="/assets/items/media1/images/graph.png"' in media and "<math>" in media
+    match = c.get("/bank/items/match1").text
+    assert '<span class="cid">one_two</span> 1:2' in match
+    assert "half → one_two; third → one_three" in match
