@@ -26,6 +26,7 @@ from engine.adaptive.bank import AdaptiveBank
 from engine.irt.calibration import calibratable_items, calibrate_dropping_misfits
 from engine.irt.parameters import ItemParameters
 from engine.mastery.estimates import estimate_rho, standard_log_likelihood
+from itembank.db import in_batches
 from itembank.errors import Invalid, NotFound
 from itembank.responses import response_matrix
 from itembank.tables import Calibration, CalibrationStatus, Item, ItemParameter, utcnow
@@ -285,7 +286,9 @@ def import_parameters(
     nothing is written.
     """
     ids = params.item_ids.tolist()
-    known = dict(session.exec(select(Item.id, Item.n_categories).where(Item.id.in_(ids))).all())
+    known = {}
+    for chunk in in_batches(ids):
+        known.update(session.exec(select(Item.id, Item.n_categories).where(Item.id.in_(chunk))).all())
     for row, iid in enumerate(ids, start=2):
         if iid not in known:
             raise Invalid(f"line {row}, column item_id: unknown item {iid}", "file")

@@ -13,7 +13,7 @@ update land together or not at all (docs/architecture.md, Storage).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -21,10 +21,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-__all__ = ["DEFAULT_URL", "database_url", "make_engine", "transaction", "is_sqlite"]
+__all__ = ["DEFAULT_URL", "IN_BATCH", "database_url", "make_engine", "transaction", "is_sqlite", "in_batches"]
 
 #: The default database: a SQLite file in the working directory.
 DEFAULT_URL = "sqlite:///masterycat.db"
+#: Values bound in one statement: PostgreSQL takes at most 65,535 parameters, SQLite 32,766.
+IN_BATCH = 10_000
+
+
+def in_batches(values: Sequence) -> Iterator[Sequence]:
+    """``values`` in slices of at most :data:`IN_BATCH`, for ``IN`` lists within every database's parameter limit."""
+    for start in range(0, len(values), IN_BATCH):
+        yield values[start : start + IN_BATCH]
 
 
 def database_url(url: str | None = None) -> str:

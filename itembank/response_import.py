@@ -35,6 +35,7 @@ from sqlalchemy import Connection, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from itembank.db import in_batches
 from itembank.errors import Invalid
 from itembank.io import FileFormatError, iter_csv_records, read_csv_header
 from itembank.tables import Item, Response, Student, utcnow
@@ -53,8 +54,6 @@ __all__ = [
 
 #: Longest student id the student table holds.
 STUDENT_ID_LENGTH: int = Student.__table__.c.external_id.type.length
-#: Values bound in one statement: PostgreSQL takes at most 65,535 parameters, SQLite 32,766.
-IN_BATCH = 10_000
 #: Rows written by one COPY chunk or one executemany.
 WRITE_BATCH = 50_000
 #: SQLite's page cache while an import writes, KB (the default is 2 MB).
@@ -369,8 +368,7 @@ def check_responses_file(
 # ------------------------------------------------------------------ writing
 def _student_ids(session: Session, external_ids: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for start in range(0, len(external_ids), IN_BATCH):
-        chunk = external_ids[start : start + IN_BATCH]
+    for chunk in in_batches(external_ids):
         found.update(session.exec(select(Student.external_id, Student.id).where(Student.external_id.in_(chunk))).all())
     return found
 
@@ -380,10 +378,9 @@ def _create_students(session: Session, external_ids: list[str]) -> None:
     dialect = session.get_bind().dialect.name
     build = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    for start in range(0, len(external_ids), IN_BATCH):
+    for chunk in in_batches(external_ids):
         rows = [
-            {"external_id": e, "first_name": "", "last_name": "", "retired": False, "created_at": now}
-            for e in external_ids[start : start + IN_BATCH]
+            {"external_id": e, "first_name": "", "last_name": "", "retired": False, "created_at": now} for e in chunk
         ]
         session.execute(build(Student).on_conflict_do_nothing(index_elements=["external_id"]), rows)
 
