@@ -18,8 +18,6 @@ from engine.irt.responses import ResponseMatrix
 
 __all__ = ["grid_log_likelihood", "log_probability_table", "check_aligned"]
 
-_TINY = 1e-300
-
 
 def log_probability_table(groups: Sequence[ItemGroup], nodes: np.ndarray, n_items: int, kmax: int) -> np.ndarray:
     """``log P_j(x = k | theta_q)`` of every item on the grid.
@@ -41,7 +39,7 @@ def log_probability_table(groups: Sequence[ItemGroup], nodes: np.ndarray, n_item
     """
     table = np.zeros((len(nodes), n_items, kmax))
     for g in groups:
-        table[:, g.index, : g.n_categories] = np.log(np.maximum(g.probabilities(nodes), _TINY))
+        table[:, g.index, : g.n_categories] = g.log_probabilities(nodes)
     return table
 
 

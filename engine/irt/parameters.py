@@ -58,6 +58,10 @@ class ItemGroup:
         """Category probabilities on ``theta``, shape ``(Q, n, K)``."""
         return self.family.probabilities(theta, self.eta, self.n_categories)
 
+    def log_probabilities(self, theta: np.ndarray) -> np.ndarray:
+        """Log category probabilities on ``theta`` (at least ``log(1e-300)``), shape ``(Q, n, K)``."""
+        return self.family.log_probabilities(theta, self.eta, self.n_categories)
+
 
 def group_positions(groups: Sequence[ItemGroup], n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """For each of ``n_items`` items, its group number and row in the group, each ``(J,)``."""

@@ -193,3 +193,25 @@ def test_pair_probabilities_are_the_diagonal_of_the_grid(model, k):
     paired = params.pair_probabilities(theta, items)
     grid = params.category_probabilities(theta)
     np.testing.assert_allclose(paired, grid[np.arange(9), items])
+
+
+@pytest.mark.parametrize("model,k", CASES)
+def test_log_probabilities_are_the_log_of_the_probabilities(model, k):
+    for group in bank(model, k, seed=12).groups:
+        expected = np.log(np.maximum(group.probabilities(THETA), 1e-300))
+        np.testing.assert_allclose(group.log_probabilities(THETA), expected, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("columns", [(0, 1), (1,), (0,)])
+def test_slope_intercept_kernel_matches_the_jacobian_formula(columns):
+    """2PL-like items (no asymptotes) take the matrix-product path of the M-step's kernel."""
+    from engine.irt.models import LOGISTIC, jacobian_score_and_information
+
+    (g,) = bank("2pl", 2).groups
+    counts = np.random.default_rng(3).random((len(THETA), len(g.index), 2)) * 10
+    cols = np.array(columns)
+    grad, info = LOGISTIC.score_and_information(THETA, g.eta, 2, counts, cols)
+    ref_grad, ref_info = jacobian_score_and_information(LOGISTIC, THETA, g.eta, 2, counts, cols)
+    assert grad.shape == (6, len(cols)) and info.shape == (6, len(cols), len(cols))
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(info, ref_info, rtol=1e-9, atol=1e-9)

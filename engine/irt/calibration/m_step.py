@@ -3,7 +3,11 @@
 Items are independent given the expected counts ``r[q, j, k]``, so each
 group's items take Fisher-scoring steps together, as batched small linear
 systems, with step halving so that each item's expected complete-data
-log-posterior never decreases (:func:`m_step_items`).  Each population's
+log-posterior never decreases (:func:`m_step_items`).  At most three steps
+an M-step (a generalized EM: the maximum of the expected complete-data
+log-posterior is approached, not reached, in early cycles; the fixed points
+are the same): ten steps spent twice the time for the same EM cycles on a
+10,000-item sparse bank.  Each population's
 latent mean and log sd, where free, maximize the expected log prior weights
 of its students (:func:`m_step_latent`).
 """
@@ -22,7 +26,6 @@ from engine.irt.quadrature import normal_log_weights, normal_log_weights_gradien
 
 __all__ = ["item_objective", "restrict", "m_step_items", "m_step_latent"]
 
-_TINY = 1e-300
 #: Fisher-scoring steps of a latent M-step at most, and the step size that ends them.
 _LATENT_STEPS = 50
 _LATENT_TOL = 1e-10
@@ -35,8 +38,8 @@ def item_objective(
 
     ``counts`` (Q, n, K) are the expected category counts of the group's items.
     """
-    p = group.family.probabilities(nodes, eta, group.n_categories)
-    value = np.einsum("qnk,qnk->n", counts, np.log(np.maximum(p, _TINY))) + priors.log_density(group, eta)
+    log_p = group.family.log_probabilities(nodes, eta, group.n_categories)
+    value = np.einsum("qnk,qnk->n", counts, log_p) + priors.log_density(group, eta)
     return np.where(valid_parameters(group, eta), value, -np.inf)
 
 
@@ -86,13 +89,13 @@ def _m_step_group(
     counts: np.ndarray,
     nodes: np.ndarray,
     priors: ItemPriors,
-    n_newton: int = 10,
+    n_newton: int = 3,
     tol: float = 1e-7,
 ) -> np.ndarray:
     """Fisher-scoring steps for every item of a group at once, (n, p).
 
-    A step-halving line search keeps each item's expected complete-data
-    log-likelihood from decreasing.  Items leave the working set once their
+    At most ``n_newton`` steps.  A step-halving line search keeps each
+    item's expected complete-data log-likelihood from decreasing.  Items leave the working set once their
     step is below ``tol``, and the line search re-evaluates only the items
     whose step is not yet accepted, so late EM cycles touch few items.
     """
