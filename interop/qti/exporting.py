@@ -8,7 +8,9 @@ tolerance as ``qti-equal`` with an absolute tolerance (read back by
 :mod:`interop.qti.qti2`).  The rationale is the item's modal feedback; a
 written answer's rubric its scorer's rubric block (``score | label |
 criteria``).  ``usagedata.xml`` (QTI usage data, ``ordinaryStatistic``)
-carries each item's parameters in the live calibration.  Imported again,
+carries each item's classical statistics (``classical.n``, the effective
+scored responses, and ``classical.mean_score``) and its parameters in the
+live calibration (``2pl.a``, ``2pl.b``...).  Imported again,
 the package gives the same items, keys and tolerances.
 """
 
@@ -21,14 +23,14 @@ from typing import Any
 
 import lxml.html
 from lxml import etree
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from interop.case.exporting import standard_identifier
 from interop.qti.body import ASSET_PREFIX
 from itembank.case_records import CaseItem, CaseRole
 from itembank.item_assets import item_assets
 from itembank.standards import descendant_ids, find_standard
-from itembank.tables import Calibration, Interaction, Item, ItemParameter, Standard
+from itembank.tables import Calibration, Interaction, Item, ItemParameter, Response, Standard
 
 __all__ = ["export_qti", "QTI3", "TEMPLATES"]
 
@@ -300,29 +302,42 @@ def _standard_guids(session: Session, standard: Standard | None) -> tuple[str, s
     return (standard.code, link.identifier if link else standard_identifier(standard.framework, standard.code))
 
 
-def _usage_data(session: Session, items: list[Item]) -> bytes | None:
-    calibration = session.exec(select(Calibration).where(Calibration.live == True)).first()  # noqa: E712
-    if calibration is None:
-        return None
-    parameters = session.exec(
-        select(ItemParameter).where(
-            ItemParameter.calibration_id == calibration.id, ItemParameter.item_id.in_([i.id for i in items])
-        )
+def _classical(session: Session, item_ids: list[str]) -> dict[str, tuple[int, float]]:
+    """Each item's number of effective scored responses and mean score."""
+    superseded = select(Response.supersedes_id).where(Response.supersedes_id.is_not(None))
+    rows = session.exec(
+        select(Response.item_id, func.count(), func.avg(Response.score))
+        .where(Response.item_id.in_(item_ids), Response.score.is_not(None), Response.id.not_in(superseded))
+        .group_by(Response.item_id)
     ).all()
-    if not parameters:
+    return {item_id: (int(n), float(mean)) for item_id, n, mean in rows}
+
+
+def _usage_data(session: Session, items: list[Item]) -> bytes | None:
+    """QTI usage data: each item's classical statistics and its parameters in the live calibration."""
+    ids = [i.id for i in items]
+    statistics: list[tuple[str, str, float, str]] = []
+    for item_id, (n, mean) in sorted(_classical(session, ids).items()):
+        context = "masterycat: effective scored responses"
+        statistics += [(item_id, "classical.n", float(n), context), (item_id, "classical.mean_score", mean, context)]
+    calibration = session.exec(select(Calibration).where(Calibration.live == True)).first()  # noqa: E712
+    if calibration is not None:
+        parameters = session.exec(
+            select(ItemParameter).where(ItemParameter.calibration_id == calibration.id, ItemParameter.item_id.in_(ids))
+        ).all()
+        context = f"masterycat calibration {calibration.id} ({calibration.model})"
+        for row in sorted(parameters, key=lambda p: p.item_id):
+            values: list[tuple[str, float]] = [("a", row.a)]
+            values += [(name, getattr(row, name)) for name in ("b", "c", "d") if getattr(row, name) is not None]
+            values += [(f"b{n + 1}", t) for n, t in enumerate(row.thresholds or [])]
+            statistics += [(row.item_id, f"{row.model}.{name}", float(number), context) for name, number in values]
+    if not statistics:
         return None
     root = etree.Element(f"{{{QTI21}}}usageData", {"glossary": GLOSSARY}, nsmap={None: QTI21})
-    context = f"masterycat calibration {calibration.id} ({calibration.model})"
-    for row in sorted(parameters, key=lambda p: p.item_id):
-        values: list[tuple[str, float]] = [("a", row.a)]
-        values += [(name, getattr(row, name)) for name in ("b", "c", "d") if getattr(row, name) is not None]
-        values += [(f"b{n + 1}", t) for n, t in enumerate(row.thresholds or [])]
-        for name, number in values:
-            statistic = etree.SubElement(
-                root, f"{{{QTI21}}}ordinaryStatistic", {"name": f"{row.model}.{name}", "context": context}
-            )
-            etree.SubElement(statistic, f"{{{QTI21}}}targetObject", {"identifier": row.item_id})
-            etree.SubElement(statistic, f"{{{QTI21}}}value").text = repr(float(number))
+    for item_id, name, number, context in statistics:
+        statistic = etree.SubElement(root, f"{{{QTI21}}}ordinaryStatistic", {"name": name, "context": context})
+        etree.SubElement(statistic, f"{{{QTI21}}}targetObject", {"identifier": item_id})
+        etree.SubElement(statistic, f"{{{QTI21}}}value").text = repr(number)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

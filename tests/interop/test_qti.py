@@ -16,7 +16,7 @@ from interop.qti.importing import import_qti
 from itembank.answers import score_answer
 from itembank.bank import ItemContent
 from itembank.item_assets import ItemAsset
-from itembank.tables import Item
+from itembank.tables import Item, ItemParameter
 from tests.interop import qti_files as q
 
 
@@ -318,3 +318,36 @@ def test_keys_and_tolerances_survive_the_round_trip(world):
 def _items(engine):
     with Session(engine) as s:
         return list(s.exec(select(Item)).all())
+
+
+def test_the_usage_data_carries_statistics_and_parameters(world):
+    from lxml import etree
+
+    from itembank.responses import record_response
+
+    with Session(world.engine) as s:
+        for n, score in enumerate((1, 0, 1)):
+            record_response(
+                s,
+                dedupe_key=f"t/{n}",
+                student_id=world.students1[n],
+                item_id="7RPA2-sc0",
+                item_version=1,
+                answer="A",
+                score=score,
+                correct=bool(score),
+                source="entry",
+            )
+        s.commit()
+    package = zipfile.ZipFile(io.BytesIO(_export(world.engine, standards=["7.RP.A.2"])))
+    root = etree.fromstring(package.read("usagedata.xml"))
+    values = {
+        (s.find("{*}targetObject").get("identifier"), s.get("name")): float(s.find("{*}value").text)
+        for s in root.iter("{*}ordinaryStatistic")
+    }
+    assert values[("7RPA2-sc0", "classical.n")] == 3
+    assert values[("7RPA2-sc0", "classical.mean_score")] == pytest.approx(2 / 3)
+    with Session(world.engine) as s:
+        parameter = s.get(ItemParameter, (world.calibration_id, "7RPA2-sc0"))
+    assert values[("7RPA2-sc0", "2pl.a")] == pytest.approx(parameter.a)
+    assert values[("7RPA2-sc0", "2pl.b")] == pytest.approx(parameter.b)
