@@ -31,7 +31,7 @@
       var text = WORDS[r.status] + (r.late ? " (late)" : "") + (r.mode === "paper" ? " · paper" : "");
       if (status.textContent !== text) {
         status.textContent = text;
-        status.className = "status status-" + r.status;
+        status.className = "progress-status progress-" + r.status;
       }
       tr.querySelector('[data-field="attempts"]').textContent = r.attempts;
       tr.querySelector('[data-field="points"]').textContent =
