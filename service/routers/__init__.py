@@ -11,6 +11,7 @@ from service.routers import (
     classes,
     forms,
     imports,
+    interop,
     items,
     mastery,
     people,
@@ -29,6 +30,8 @@ ROUTERS = [
     calibrations.router,
     checks.router,
     responses.router,
+    interop.router,  # before imports.router: /imports/runs is not an import job's id
+    interop.exports_router,
     imports.router,
     mastery.router,
     forms.router,
