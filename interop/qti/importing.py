@@ -177,6 +177,10 @@ class _QtiImport:
                 )
             )
 
+    def stimulus(self, path: str) -> etree._Element | None:
+        """The root of a shared stimulus file of the package (None when it has no such file)."""
+        return parse_xml(self.package.read(path), path) if path in self.files else None
+
     def items(self) -> list[tuple[str, str, QtiItem | ItemRefused, list[str]]]:
         """(file, QTI identifier, item or refusal, CASE identifiers) of every item of the package."""
         out: list[tuple[str, str, QtiItem | ItemRefused, list[str]]] = []
@@ -192,11 +196,18 @@ class _QtiImport:
                     raise ImportRefused("the item has no identifier", file=path)
                 try:
                     parsed: QtiItem | ItemRefused = read_assessment_item(
-                        root, item_id=bank_item_id(identifier), base=base, files=self.files, version=_version(root)
+                        root,
+                        item_id=bank_item_id(identifier),
+                        base=base,
+                        files=self.files,
+                        version=_version(root),
+                        stimuli=self.stimulus,
                     )
                 except ItemRefused as err:
                     parsed = err
                 out.append((path, identifier, parsed, guids))
+            elif local(root) in ("assessmentStimulus", "qti-assessment-stimulus"):
+                continue  # a shared stimulus: read with the items that refer to it
             elif "imsmanifest.xml" in self.package:
                 self.report.warn("a resource that is not a QTI item or quiz; not imported", file=path)
         if not out:

@@ -23,7 +23,9 @@ item.
 
 from __future__ import annotations
 
+import posixpath
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from math import gcd
 from typing import Any
@@ -261,7 +263,39 @@ def _number(value: Fraction) -> float | int:
     return int(value) if value.denominator == 1 else float(value)
 
 
-def read_assessment_item(root: etree._Element, *, item_id: str, base: str, files: set[str], version: str) -> QtiItem:
+def _with_stimuli(
+    root: etree._Element, body: etree._Element, base: str, stimuli: Callable[[str], etree._Element | None]
+) -> None:
+    """Put the body of each shared stimulus the item refers to before its own body (images made relative to it)."""
+    for ref in reversed(_children(root, "assessmentStimulusRef")):
+        href = ref.get("href", "")
+        path = posixpath.normpath(posixpath.join(base, href))
+        stimulus = stimuli(path) if href else None
+        if stimulus is None:
+            raise ItemRefused(f"its shared stimulus {href or '(no href)'} is not in the package")
+        if local(stimulus).startswith("qti-"):
+            _v3_to_v2(stimulus)
+        stimulus_body = _first(stimulus, "stimulusBody")
+        if stimulus_body is None:
+            raise ItemRefused(f"its shared stimulus {href} has no stimulus body")
+        folder = posixpath.dirname(path)
+        for image in (e for e in stimulus_body.iter() if isinstance(e.tag, str) and local(e) == "img"):
+            source = image.get("src", "")
+            if source and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", source):
+                image.set("src", posixpath.relpath(posixpath.join(folder, source), base or "."))
+        for n, child in enumerate(list(stimulus_body)):
+            body.insert(n, child)
+
+
+def read_assessment_item(
+    root: etree._Element,
+    *,
+    item_id: str,
+    base: str,
+    files: set[str],
+    version: str,
+    stimuli: Callable[[str], etree._Element | None] | None = None,
+) -> QtiItem:
     """The bank's form of a QTI 2.x or 3.0 ``assessmentItem``.
 
     Parameters
@@ -276,6 +310,8 @@ def read_assessment_item(root: etree._Element, *, item_id: str, base: str, files
         The package's files.
     version : str
         ``2`` or ``3``.
+    stimuli : callable, optional
+        The root of a shared stimulus file by its package path (None when absent).
 
     Raises
     ------
@@ -288,6 +324,8 @@ def read_assessment_item(root: etree._Element, *, item_id: str, base: str, files
     body = _first(root, "itemBody")
     if body is None:
         raise ItemRefused("it has no item body")
+    if stimuli is not None:
+        _with_stimuli(root, body, base, stimuli)
     interactions = [e for e in body.iter() if isinstance(e.tag, str) and local(e).endswith("Interaction")]
     if not interactions:
         raise ItemRefused("it has no interaction")

@@ -317,3 +317,35 @@ def canvas_quiz() -> bytes:
 <questestinterop xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2">
   <assessment ident="quiz1" title="Ratios quiz"><section ident="root_section">{"".join(items)}</section></assessment>
 </questestinterop>""".encode()
+
+
+def v3_with_stimulus() -> dict[str, bytes]:
+    """A QTI 3.0 package: an item referring to a shared stimulus (a passage with an image) in another folder."""
+    stimulus = b"""<?xml version="1.0" encoding="UTF-8"?>
+<qti-assessment-stimulus xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="trip" title="The trip">
+  <qti-stimulus-body><p>Maya drove 150 miles in 3 hours.</p><p><img src="media/map.png" alt="a map"/></p></qti-stimulus-body>
+</qti-assessment-stimulus>"""
+    item = b"""<?xml version="1.0" encoding="UTF-8"?>
+<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="trip1" title="Trip"
+    adaptive="false" time-dependent="false">
+  <qti-assessment-stimulus-ref identifier="trip" href="../stimuli/trip.xml" title="The trip"/>
+  <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="float">
+    <qti-correct-response><qti-value>50</qti-value></qti-correct-response>
+  </qti-response-declaration>
+  <qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float"/>
+  <qti-item-body><p>What was her speed, in miles per hour?</p><p><qti-text-entry-interaction response-identifier="RESPONSE"/></p></qti-item-body>
+  <qti-response-processing template="https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/match_correct.xml"/>
+</qti-assessment-item>"""
+    manifest = b"""<?xml version="1.0" encoding="UTF-8"?>
+<manifest xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1" identifier="m"><organizations/><resources>
+  <resource identifier="trip1" type="imsqti_item_xmlv3p0" href="items/trip1.xml"><file href="items/trip1.xml"/>
+    <dependency identifierref="trip"/></resource>
+  <resource identifier="trip" type="imsqti_stimulus_xmlv3p0" href="stimuli/trip.xml"><file href="stimuli/trip.xml"/>
+    <file href="stimuli/media/map.png"/></resource>
+</resources></manifest>"""
+    return {
+        "imsmanifest.xml": manifest,
+        "items/trip1.xml": item,
+        "stimuli/trip.xml": stimulus,
+        "stimuli/media/map.png": PNG,
+    }

@@ -351,3 +351,32 @@ def test_the_usage_data_carries_statistics_and_parameters(world):
         parameter = s.get(ItemParameter, (world.calibration_id, "7RPA2-sc0"))
     assert values[("7RPA2-sc0", "2pl.a")] == pytest.approx(parameter.a)
     assert values[("7RPA2-sc0", "2pl.b")] == pytest.approx(parameter.b)
+
+
+def test_a_shared_stimulus_is_part_of_the_stem(world):
+    report = run(world.engine, q.zipped(q.v3_with_stimulus()), name="p.zip", standard="7.RP.A.2")
+    assert [(c.kind, c.action, c.key) for c in report.changes if c.kind == "item"] == [("item", "created", "trip1")]
+    assert report.warnings == []
+    row = item(world.engine, "trip1")
+    assert row.stem == "Maya drove 150 miles in 3 hours. What was her speed, in miles per hour?"
+    assert '<img src="/assets/items/trip1/../stimuli/media/map.png"' not in row.stem_html
+    with Session(world.engine) as s:
+        (asset,) = s.exec(select(ItemAsset).where(ItemAsset.item_id == "trip1")).all()
+    assert f'<img src="/assets/items/trip1/{asset.path}" alt="a map">' in row.stem_html
+    assert asset.data == q.PNG
+    assert (row.interaction, row.key) == ("numeric_entry", 50.0)
+    # the stimulus travels inside the stem: exported and imported again, nothing changes
+    again = run(world.engine, _export(world.engine, standards=["7.RP.A.2"]), name="export.zip")
+    assert {c.action for c in again.changes if c.kind == "item"} == {"unchanged"}
+
+
+def test_a_missing_shared_stimulus_refuses_the_item(world):
+    files = q.v3_with_stimulus()
+    del files["stimuli/trip.xml"]
+    files["imsmanifest.xml"] = files["imsmanifest.xml"].replace(
+        b'href="stimuli/trip.xml"><file href="stimuli/trip.xml"/>', b">"
+    )
+    report = run(world.engine, q.zipped(files), name="p.zip", standard="7.RP.A.2")
+    assert [c.label for c in report.changes] == [
+        "items/trip1.xml: its shared stimulus ../stimuli/trip.xml is not in the package"
+    ]
