@@ -14,13 +14,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from itembank.standards import list_standards
+from itembank.tables import MAX_INT_ID
 from itembank.teams import teams_of_teacher
 from service.assessment_schemas import AssignmentUpdate, ReopenIn, RetakeOfferIn
 from service.deps import BankDep, PageParams, SessionDep
 from service.pages.common import PageRoute, render
-from service.pages.forms import TeachingPage, assignment_fields, givable_classes
+from service.pages.forms import TeachingPage, assignment_fields, body_of, givable_classes
 from service.routers import assignments as assignments_api
 from service.routers import classes as classes_api
+from service.routers.params import IdPath
 
 __all__ = ["router", "STATUS_WORDS"]
 
@@ -96,7 +98,7 @@ def give(
 
 @router.get("/{assignment_id}")
 def assignment_page(
-    request: Request, assignment_id: int, session: SessionDep, user: TeachingPage, bank: BankDep, done: str = ""
+    request: Request, assignment_id: IdPath, session: SessionDep, user: TeachingPage, bank: BankDep, done: str = ""
 ):
     assignment = assignments_api.read(assignment_id, session, user)
     progress = assignments_api.progress(assignment_id, session, user, bank)
@@ -121,14 +123,14 @@ def assignment_page(
 
 
 @router.get("/{assignment_id}/progress.json")
-def progress_json(assignment_id: int, session: SessionDep, user: TeachingPage, bank: BankDep):
+def progress_json(assignment_id: IdPath, session: SessionDep, user: TeachingPage, bank: BankDep):
     """The progress rows for the page's script (the API's body)."""
     progress = assignments_api.progress(assignment_id, session, user, bank)
     return JSONResponse(progress.model_dump(mode="json"))
 
 
 @router.post("/{assignment_id}/close")
-def close(request: Request, assignment_id: int, session: SessionDep, user: TeachingPage):
+def close(request: Request, assignment_id: IdPath, session: SessionDep, user: TeachingPage):
     assignments_api.close(assignment_id, session, user)
     return RedirectResponse(f"/teacher/assignments/{assignment_id}?done=closed", status_code=303)
 
@@ -136,13 +138,13 @@ def close(request: Request, assignment_id: int, session: SessionDep, user: Teach
 @router.post("/{assignment_id}/extend")
 def extend(
     request: Request,
-    assignment_id: int,
+    assignment_id: IdPath,
     session: SessionDep,
     user: TeachingPage,
     due_at: Annotated[str, Form(max_length=32)] = "",
     closes_at: Annotated[str, Form(max_length=32)] = "",
 ):
-    body = AssignmentUpdate.model_validate({"due_at": due_at or None, "closes_at": closes_at or None})
+    body = body_of(AssignmentUpdate, {"due_at": due_at or None, "closes_at": closes_at or None})
     assignments_api.extend(assignment_id, body, session, user)
     return RedirectResponse(f"/teacher/assignments/{assignment_id}?done=extended", status_code=303)
 
@@ -150,13 +152,13 @@ def extend(
 @router.post("/{assignment_id}/students/{student_id}/reopen")
 def reopen(
     request: Request,
-    assignment_id: int,
-    student_id: int,
+    assignment_id: IdPath,
+    student_id: IdPath,
     session: SessionDep,
     user: TeachingPage,
     closes_at: Annotated[str, Form(min_length=1, max_length=32)],
 ):
-    body = ReopenIn.model_validate({"closes_at": closes_at})
+    body = body_of(ReopenIn, {"closes_at": closes_at})
     assignments_api.reopen(assignment_id, student_id, body, session, user)
     return RedirectResponse(f"/teacher/assignments/{assignment_id}?done=reopened", status_code=303)
 
@@ -164,11 +166,11 @@ def reopen(
 @router.post("/{assignment_id}/retakes")
 def offer(
     request: Request,
-    assignment_id: int,
+    assignment_id: IdPath,
     session: SessionDep,
     user: TeachingPage,
     bank: BankDep,
-    student_id: Annotated[int | None, Form()] = None,
+    student_id: Annotated[int | None, Form(ge=1, le=MAX_INT_ID)] = None,
 ):
     body = RetakeOfferIn(student_ids=[student_id]) if student_id else RetakeOfferIn(not_yet=True)
     offered = assignments_api.retakes(assignment_id, body, session, user, bank)

@@ -12,27 +12,39 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, ValidationError
 
 from itembank.attempts import item_contents
 from itembank.errors import Invalid
 from itembank.people import get_class
 from itembank.standards import list_standards
 from itembank.teams import team_class_ids, teams_of_teacher
-from service.assessment_schemas import AssignmentCreate, BlueprintIn, FormCreate, RetakesIn
+from service.assessment_schemas import AssignmentCreate, FormCreate
 from service.deps import BankDep, PageParams, SessionDep
 from service.pages.common import PageRoute, page_role, render
 from service.routers import assignments as assignments_api
 from service.routers import classes as classes_api
 from service.routers import forms as forms_api
+from service.routers.params import IdPath
 from service.security import TokenClaims
 
-__all__ = ["router", "TeachingPage", "givable_classes", "assignment_fields"]
+__all__ = ["router", "TeachingPage", "givable_classes", "assignment_fields", "body_of"]
 
 router = APIRouter(prefix="/teacher/forms", route_class=PageRoute, include_in_schema=False)
 
 #: teachers and admins: the API's ``Teaching`` roles
 TeachingPage = Annotated[TokenClaims, Depends(page_role("teacher", "admin"))]
+
+
+def body_of(model: type[BaseModel], data: dict):
+    """The API body ``model`` of a page's form fields; a field the API refuses is a 422 page naming it."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        problems = err.errors(include_url=False, include_context=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in problems]) from None
 
 
 def givable_classes(request: Request, session, user) -> list:
@@ -74,15 +86,18 @@ def assignment_fields(
 ) -> AssignmentCreate:
     """The API body of an assignment from a page's form fields (Invalid or a ValidationError names a bad field)."""
     due, closes = _when(due_at, "due_at"), _when(closes_at, "closes_at")
-    return AssignmentCreate(
-        kind=kind,
-        class_ids=class_ids or None,
-        feedback=feedback,
-        due_at=due,
-        closes_at=closes,
-        late_allowed=late_allowed,
-        retakes=RetakesIn(max=retakes, wait_days=wait_days, mode=retake_mode),
-        **extra,
+    return body_of(
+        AssignmentCreate,
+        {
+            "kind": kind,
+            "class_ids": class_ids or None,
+            "feedback": feedback,
+            "due_at": due,
+            "closes_at": closes,
+            "late_allowed": late_allowed,
+            "retakes": {"max": retakes, "wait_days": wait_days, "mode": retake_mode},
+            **extra,
+        },
     )
 
 
@@ -119,19 +134,22 @@ def new_form(
     written: Annotated[bool, Form()] = False,
 ):
     dok = {level: [n, length] for level, n in (("2", dok2), ("3", dok3)) if n}
-    body = FormCreate(
-        title=title,
-        purpose=purpose,
-        standard=standard,
-        team_id=int(team_id) if team_id.isdigit() else None,
-        blueprint=BlueprintIn(length=length, versions=versions, dok=dok, written=written),
+    body = body_of(
+        FormCreate,
+        {
+            "title": title,
+            "purpose": purpose,
+            "standard": standard,
+            "team_id": team_id or None,
+            "blueprint": {"length": length, "versions": versions, "dok": dok, "written": written},
+        },
     )
     form = forms_api.create(body, session, user, bank)
     return RedirectResponse(f"/teacher/forms/{form.id}", status_code=303)
 
 
 @router.get("/{form_id}")
-def form_page(request: Request, form_id: int, session: SessionDep, user: TeachingPage):
+def form_page(request: Request, form_id: IdPath, session: SessionDep, user: TeachingPage):
     form = forms_api.read(form_id, session, user)
     return render(
         request,
@@ -143,7 +161,7 @@ def form_page(request: Request, form_id: int, session: SessionDep, user: Teachin
 @router.post("/{form_id}/assign")
 def assign_form(
     request: Request,
-    form_id: int,
+    form_id: IdPath,
     session: SessionDep,
     user: TeachingPage,
     bank: BankDep,
@@ -164,7 +182,7 @@ def assign_form(
 
 
 @router.get("/{form_id}/print")
-def print_form(request: Request, form_id: int, session: SessionDep, user: TeachingPage):
+def print_form(request: Request, form_id: IdPath, session: SessionDep, user: TeachingPage):
     form = forms_api.read(form_id, session, user)
     items = item_contents(session, [i.item_id for v in form.versions for i in v.items])
     return render(request, "teacher/form_print.html", {"form": form, "contents": items})

@@ -37,6 +37,7 @@ from service.pages.common import PageRoute, render
 from service.pages.forms import TeachingPage
 from service.routers.assignments import enter_results
 from service.routers.files import upload_stream
+from service.routers.params import IdPath
 
 __all__ = ["router"]
 
@@ -103,7 +104,7 @@ def _page(request, session, user, assignment_id, *, typed=None, day=None, error=
 
 
 @router.get("/{assignment_id}/results")
-def results_page(request: Request, assignment_id: int, session: SessionDep, user: TeachingPage, saved: str = ""):
+def results_page(request: Request, assignment_id: IdPath, session: SessionDep, user: TeachingPage, saved: str = ""):
     report = None
     if saved:
         parts = saved.split("-")
@@ -136,7 +137,7 @@ def _enter(request, session, user, bank, assignment_id, rows, day, typed=None):
 
 
 @router.post("/{assignment_id}/results")
-async def results_grid(request: Request, assignment_id: int, session: SessionDep, user: TeachingPage, bank: BankDep):
+async def results_grid(request: Request, assignment_id: IdPath, session: SessionDep, user: TeachingPage, bank: BankDep):
     form = await request.form()
     typed = {k: v for k, v in form.items() if isinstance(v, str) and len(v) <= 200}
     day = typed.get("answered_on", "")
@@ -180,7 +181,7 @@ async def results_grid(request: Request, assignment_id: int, session: SessionDep
 
 
 @router.get("/{assignment_id}/results-template.csv")
-def results_template(assignment_id: int, session: SessionDep, user: TeachingPage):
+def results_template(assignment_id: IdPath, session: SessionDep, user: TeachingPage):
     """A CSV to fill in: a row per student (their district id and version), a column per item."""
     assignment = assignment_for(session, user, assignment_id)
     grid = _grid(session, user, assignment)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from itembank.answers import InvalidAnswer
@@ -23,6 +23,7 @@ from service.deps import BankDep, SessionDep
 from service.pages.common import PageRoute, StudentPage, render
 from service.pages.student import choice_text, read_answer
 from service.routers import attempts as attempts_api
+from service.routers.params import IdPath
 
 __all__ = ["router"]
 
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/student", route_class=PageRoute, include_in_schema=F
 
 
 @router.post("/assignments/{assignment_id}/start")
-def start(request: Request, assignment_id: int, session: SessionDep, user: StudentPage, bank: BankDep):
+def start(request: Request, assignment_id: IdPath, session: SessionDep, user: StudentPage, bank: BankDep):
     attempt = attempts_api.start(assignment_id, Response(), session, user, bank)
     if attempt.check_id is not None:
         return RedirectResponse(f"/student/checks/{attempt.check_id}", status_code=303)
@@ -71,14 +72,20 @@ def _question_page(request, session, user, attempt_id: int, q: int, *, error=Non
 
 
 @router.get("/attempts/{attempt_id}")
-def attempt_page(request: Request, attempt_id: int, session: SessionDep, user: StudentPage, q: int = 1):
+def attempt_page(
+    request: Request,
+    attempt_id: IdPath,
+    session: SessionDep,
+    user: StudentPage,
+    q: Annotated[int, Query(ge=1, le=1000)] = 1,
+):
     return _question_page(request, session, user, attempt_id, q)
 
 
 @router.post("/attempts/{attempt_id}/answer")
 def answer(
     request: Request,
-    attempt_id: int,
+    attempt_id: IdPath,
     session: SessionDep,
     user: StudentPage,
     bank: BankDep,
@@ -102,6 +109,6 @@ def answer(
 
 
 @router.post("/attempts/{attempt_id}/submit")
-def submit(request: Request, attempt_id: int, session: SessionDep, user: StudentPage, bank: BankDep):
+def submit(request: Request, attempt_id: IdPath, session: SessionDep, user: StudentPage, bank: BankDep):
     attempts_api.submit(attempt_id, session, user, bank)
     return RedirectResponse(f"/student/attempts/{attempt_id}", status_code=303)

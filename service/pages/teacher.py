@@ -30,6 +30,7 @@ from service.routers import items as items_api
 from service.routers import mastery as mastery_api
 from service.routers import practice as practice_api
 from service.routers import responses as responses_api
+from service.routers.params import IdPath
 from service.schemas import MorningWorkIn, RescoreIn
 
 router = APIRouter(prefix="/teacher", route_class=PageRoute, include_in_schema=False)
@@ -75,7 +76,7 @@ def home(request: Request, session: SessionDep, user: TeacherPage):
 @router.post("/classes/{class_id}/practice")
 def set_practice(
     request: Request,
-    class_id: int,
+    class_id: IdPath,
     session: SessionDep,
     user: TeachingPage,
     free_practice: Annotated[bool, Form()],

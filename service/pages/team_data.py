@@ -17,6 +17,7 @@ from service.deps import BankDep, SessionDep
 from service.pages.common import PageRoute, render
 from service.pages.forms import TeachingPage
 from service.routers import teams as teams_api
+from service.routers.params import IdPath
 
 __all__ = ["router"]
 
@@ -43,13 +44,13 @@ def teams_page(request: Request, session: SessionDep, user: TeachingPage):
 
 # declared before the data view, whose path would otherwise take ``.csv`` for a form id
 @router.get("/{team_id}/assessments/{form_id}.csv")
-def team_csv(team_id: int, form_id: int, session: SessionDep, user: TeachingPage, bank: BankDep):
+def team_csv(team_id: IdPath, form_id: IdPath, session: SessionDep, user: TeachingPage, bank: BankDep):
     return teams_api.assessment_csv(team_id, form_id, session, user, bank)
 
 
 @router.get("/{team_id}/assessments/{form_id}")
 def team_assessment_page(
-    request: Request, team_id: int, form_id: int, session: SessionDep, user: TeachingPage, bank: BankDep
+    request: Request, team_id: IdPath, form_id: IdPath, session: SessionDep, user: TeachingPage, bank: BankDep
 ):
     view = teams_api.assessment(team_id, form_id, session, user, bank)
     team = teams_api.read(team_id, session, user)

@@ -218,3 +218,30 @@ def test_an_assigned_check_opens_the_check_page_saying_how_far_along_it_is(world
     assert re.fullmatch(r"/student/checks/\d+", url)
     page = student.get(url).text
     assert "question 1" in page and "at least 4, at most 15: it stops as soon as your dot is clear" in page
+
+
+@pytest.mark.parametrize(
+    "method,url,data",
+    [
+        ("GET", "/teacher/assignments/99999999999999999999", None),
+        ("GET", "/teacher/forms/99999999999999999999/print", None),
+        ("GET", "/teacher/teams/1/assessments/99999999999999999999", None),
+        ("POST", "/teacher/assignments", {"kind": "check", "standard": "7.RP.A.2", "class_ids": ["99999999999999"]}),
+        ("POST", "/teacher/assignments", {"kind": "nothing", "standard": "7.RP.A.2", "feedback": "instant"}),
+        ("POST", "/teacher/forms", {"title": "x", "standard": "7.RP.A.2", "purpose": "poster"}),
+    ],
+)
+def test_bad_page_input_is_a_422_page_not_a_500(login, method, url, data):
+    teacher = login("teacher")
+    r = teacher.request(method, url) if method == "GET" else teacher.post(url, data=data)
+    assert r.status_code == 422, r.text[:300]
+    assert "Please check what you sent" in r.text
+
+
+def test_a_bad_time_on_a_page_is_a_422_naming_it(world, login):
+    teacher = login("teacher")
+    assignment_id = _assign(teacher, _new_form(teacher, ""), [world.class1])
+    r = teacher.post(
+        f"/teacher/assignments/{assignment_id}/students/{world.students1[0]}/reopen", data={"closes_at": "next tuesday"}
+    )
+    assert r.status_code == 422 and "closes_at" in r.text
