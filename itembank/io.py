@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from engine.irt.models import MODEL_NAMES
 from engine.irt.parameters import ItemParameters
@@ -227,7 +230,18 @@ def read_responses(path: CsvSource, *, n_categories: dict[str, int] | None = Non
     Raises
     ------
     FileFormatError
+
+    Notes
+    -----
+    A file on disk is read by pyarrow's columnar CSV reader (several times
+    faster than row by row: 2 million answers in well under a second); a
+    file it cannot take as it is, or whose values break a rule, is read
+    again line by line, which names the line and the column of the problem.
     """
+    if isinstance(path, (str, os.PathLike)) and Path(path).is_file():
+        columnar = _read_responses_columnar(path, n_categories)
+        if columnar is not None:
+            return columnar
     header, body = read_csv_rows(path)
     if header[0] != "student_id":
         raise _bad(path, f"line 1, column 1: the first column should be 'student_id', got {header[0]!r}")
@@ -238,6 +252,116 @@ def read_responses(path: CsvSource, *, n_categories: dict[str, int] | None = Non
     if len(header) < 2:
         raise _bad(path, "line 1: no item columns")
     return _read_wide(path, header, body, n_categories)
+
+
+#: Columns of a long responses file.
+_LONG_COLUMNS = ("student_id", "item_id", "score", "administered_at")
+
+
+def _read_responses_columnar(path: str | os.PathLike, n_categories: dict[str, int] | None) -> ResponseMatrix | None:
+    """The responses of a well-formed file by pyarrow's columnar reader; None when the file breaks a rule.
+
+    Every rule of the line-by-line reader is checked on the columns; any
+    file that breaks one (or that pyarrow cannot parse: a short row, bytes
+    that are not UTF-8, a cell that is not a number) returns None, so that
+    :func:`read_responses` reads it line by line and names the problem.
+    """
+    with open(path, "rb") as stream:
+        records = iter_csv_records(stream, path)
+        try:
+            raw_header = read_csv_header(path, records)
+        except FileFormatError:
+            return None
+        finally:
+            records.close()
+    header = [restore_cell(name) for name in raw_header]
+    is_long = header[1:3] == ["item_id", "score"]
+    if header[0] != "student_id" or len(header) < 2 or (is_long and not set(header) <= set(_LONG_COLUMNS)):
+        return None
+    types = {name: pa.string() for name in header if name in ("student_id", "item_id", "administered_at")}
+    types.update({name: pa.float64() for name in header if name not in types})
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=[""], strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        return None
+    if table.num_rows == 0:
+        return None
+    students = _id_column(table["student_id"])
+    if students is None:
+        return None
+    if is_long:
+        return _long_columns(table, students, n_categories)
+    return _wide_columns(table, header[1:], students, n_categories)
+
+
+def _id_column(column: pa.ChunkedArray) -> pa.Array | None:
+    """An id column as the line reader reads it (stripped, neutralized cells restored); None if an id is empty."""
+    raw = column.combine_chunks()
+    if pc.any(pc.starts_with(raw, "'")).as_py():
+        raw = pa.array([restore_cell(text) for text in raw.to_pylist()], type=pa.string())
+    ids = pc.utf8_trim_whitespace(raw)
+    return None if pc.any(pc.equal(pc.utf8_length(ids), 0)).as_py() else ids
+
+
+def _category_scores(column: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
+    """Scores as float (NaN for empty cells); None unless every score is a category number 0, 1, 2, …."""
+    values = np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
+    given = values[~np.isnan(values)]
+    if not (np.all(np.isfinite(given)) and np.all(given >= 0) and np.all(given == np.round(given))):
+        return None
+    return values
+
+
+def _wide_columns(
+    table: pa.Table, item_ids: list[str], students: pa.Array, n_categories: dict[str, int] | None
+) -> ResponseMatrix | None:
+    """A wide file's responses from its columns, or None (see :func:`_read_responses_columnar`)."""
+    if len(pc.unique(students)) != len(students):
+        return None
+    scores = [_category_scores(table[name]) for name in item_ids]
+    if any(column is None for column in scores):
+        return None
+    try:
+        return ResponseMatrix.from_table(
+            np.column_stack(scores),
+            students.to_numpy(zero_copy_only=False),
+            item_ids,
+            n_categories=None if n_categories is None else [n_categories.get(i, 0) for i in item_ids],
+        )
+    except ValueError:  # an unknown item or a score out of range: the line-by-line reader names it
+        return None
+
+
+def _long_columns(table: pa.Table, students: pa.Array, n_categories: dict[str, int] | None) -> ResponseMatrix | None:
+    """A long file's responses from its columns, or None (see :func:`_read_responses_columnar`)."""
+    items = _id_column(table["item_id"])
+    scores = _category_scores(table["score"])
+    if items is None or scores is None or np.isnan(scores).any():
+        return None
+    student_codes, item_codes = students.dictionary_encode(), items.dictionary_encode()
+    item_ids = item_codes.dictionary.to_pylist()
+    score = scores.astype(np.int64)
+    n, j = len(student_codes.dictionary), len(item_ids)
+    try:
+        return ResponseMatrix.from_long(
+            student_codes.indices.to_numpy(),
+            item_codes.indices.to_numpy(),
+            score,
+            n_students=n,
+            n_items=j,
+            student_ids=student_codes.dictionary.to_numpy(zero_copy_only=False),
+            item_ids=item_ids,
+            n_categories=None if n_categories is None else [n_categories.get(i, 0) for i in item_ids],
+            dense=len(score) >= 0.5 * n * j,
+        )
+    except ValueError:  # a repeated answer, an unknown item, a score out of range: the line-by-line reader names it
+        return None
 
 
 def _check_students(path, body, column=0):
