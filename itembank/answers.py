@@ -27,6 +27,10 @@ An answer's form follows the item's interaction:
     choice; correct when the set of pairs is the key's.
 ``hot_text``
     a non-empty list of the ids of the spans chosen, as ``multiple_select``.
+``associate``
+    a non-empty list of ``[choice id, choice id]`` pairs of the choices that
+    go together (unordered: ``["B", "A"]`` is ``["A", "B"]``); correct when
+    the set of pairs is the key's.
 
 Partial credit (an item's ``scoring``, QTI's map_response): each distinct
 choice, pair or accepted text the answer gives earns its points (others the
@@ -229,6 +233,23 @@ def _pairs(item: ScorableItem, answer: Any) -> list[list[str]]:
     return sorted(pairs)
 
 
+def _associations(item: ScorableItem, answer: Any) -> list[list[str]]:
+    """``[[a, b], ...]`` unordered pairs of two different choices, each sorted, sorted, none twice."""
+    if not isinstance(answer, (list, tuple)) or not answer:
+        raise InvalidAnswer(f"item {item.id} takes a non-empty list of [choice id, choice id] pairs")
+    pairs = []
+    for pair in answer:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(isinstance(p, str) for p in pair):
+            raise InvalidAnswer(f"item {item.id} takes pairs of [choice id, choice id]")
+        first, second = sorted(_choice_id(item, p) for p in pair)
+        if first == second:
+            raise InvalidAnswer(f"item {item.id}: a choice is paired with itself")
+        pairs.append([first, second])
+    if len({tuple(p) for p in pairs}) != len(pairs):
+        raise InvalidAnswer(f"item {item.id}: a pair is given twice")
+    return sorted(pairs)
+
+
 def _text(answer: str, case_sensitive: bool) -> str:
     words = " ".join(answer.split())
     return words if case_sensitive else words.casefold()
@@ -265,6 +286,8 @@ def normalize_answer(item: ScorableItem, answer: Any) -> Any:
         return chosen
     if kind in (Interaction.match.value, Interaction.gap_match.value):
         return _pairs(item, answer)
+    if kind == Interaction.associate.value:
+        return _associations(item, answer)
     if kind == Interaction.numeric_entry.value:
         return _number(item, answer)
     if kind in (Interaction.constructed_response.value, Interaction.text_entry.value):
@@ -297,6 +320,8 @@ def score_answer(item: ScorableItem, answer: Any) -> ScoredAnswer:
         correct = [str(k) for k in item.key] == value
     elif kind in (Interaction.match.value, Interaction.gap_match.value):
         correct = sorted([str(a), str(b)] for a, b in item.key) == value
+    elif kind == Interaction.associate.value:
+        correct = sorted(sorted([str(a), str(b)]) for a, b in item.key) == value
     elif kind == Interaction.text_entry.value:
         case_sensitive = bool(scoring.get("case_sensitive"))
         correct = _text(value, case_sensitive) in {_text(str(k), case_sensitive) for k in item.key}
@@ -362,6 +387,19 @@ def validate_key(
             problems.append(("choices", "an order item needs at least 2 choices"))
         if not isinstance(key, list) or sorted(map(str, key)) != sorted(ids):
             problems.append(("key", "the key of an order item lists every choice id once, in order"))
+        return problems
+    if interaction == Interaction.associate.value:
+        if len(choices) < 2:
+            problems.append(("choices", "an associate item needs at least 2 choices"))
+        if (
+            not isinstance(key, list)
+            or not key
+            or not all(
+                isinstance(p, list) and len(p) == 2 and str(p[0]) in ids and str(p[1]) in ids and p[0] != p[1]
+                for p in key
+            )
+        ):
+            problems.append(("key", "the key of an associate item is a non-empty list of pairs of two choice ids"))
         return problems
     if interaction in (Interaction.match.value, Interaction.gap_match.value):
         if not choices or not targets:

@@ -140,6 +140,8 @@ class Interaction(str, Enum):
     hot_text = "hot_text"
     #: each blank of the stem (the targets) filled with one of the choices
     gap_match = "gap_match"
+    #: the choices that go together, paired (unordered pairs of one set)
+    associate = "associate"
 
 
 #: Interactions scored by the machine (usable in adaptive checks).
@@ -153,6 +155,7 @@ SELF_SCORING = (
     Interaction.match,
     Interaction.hot_text,
     Interaction.gap_match,
+    Interaction.associate,
 )
 
 

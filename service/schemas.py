@@ -38,6 +38,7 @@ InteractionName = Literal[
     "match",
     "hot_text",
     "gap_match",
+    "associate",
 ]
 StatusName = Literal["draft", "pretest", "operational", "retired"]
 ModelName = Literal["rasch", "1pl", "2pl", "3pl", "4pl", "grm", "gpcm"]

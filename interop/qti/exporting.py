@@ -50,6 +50,7 @@ _CARDINALITY = {
     Interaction.order.value: ("ordered", "identifier"),
     Interaction.match.value: ("multiple", "directedPair"),
     Interaction.gap_match.value: ("multiple", "directedPair"),
+    Interaction.associate.value: ("multiple", "pair"),
     Interaction.text_entry.value: ("single", "string"),
     Interaction.numeric_entry.value: ("single", "float"),
     Interaction.constructed_response.value: ("single", "string"),
@@ -235,6 +236,9 @@ def _body(body: etree._Element, item: Item) -> None:
         _choices(interaction, "qti-simple-choice", item.choices)
     elif kind == Interaction.order.value:
         _choices(_sub(body, "qti-order-interaction", interaction_attrs), "qti-simple-choice", item.choices)
+    elif kind == Interaction.associate.value:
+        interaction = _sub(body, "qti-associate-interaction", {**interaction_attrs, "max-associations": "0"})
+        _choices(interaction, "qti-simple-associable-choice", item.choices, **{"match-max": "0"})
     elif kind == Interaction.match.value:
         interaction = _sub(
             body, "qti-match-interaction", {**interaction_attrs, "max-associations": str(len(item.targets))}

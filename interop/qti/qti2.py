@@ -7,8 +7,8 @@ by the same code.
 
 Interactions taken: choice (single and multiple response), text entry
 (text, or a number), extended text (a written answer for the rubric queue),
-inline choice, order, match, hot text and gap match; others (associate,
-graphic, slider, upload, drawing...) refuse the item.  An item has one
+inline choice, order, match, associate, hot text and gap match; others
+(graphic, slider, upload, drawing...) refuse the item.  An item has one
 interaction.
 
 Response processing taken: the templates match_correct, map_response and
@@ -39,7 +39,7 @@ from itembank.tables import Interaction
 
 __all__ = ["read_assessment_item", "is_assessment_item", "DEFAULT_RUBRIC"]
 
-_CHOICE_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,16}$")
+_CHOICE_ID = re.compile(r"^[^\s\x00-\x1f\x7f]{1,16}$")
 _TEMPLATES = {"match_correct", "map_response", "map_response_point"}
 
 #: The rubric of an extended-text item (the bank's four levels; a rubric block's text becomes their criteria)
@@ -353,6 +353,11 @@ def read_assessment_item(
             item.interaction = Interaction.single_choice.value
         else:
             item.interaction = Interaction.multiple_select.value
+    elif kind == "associateInteraction":
+        elements = _descendants(interaction, "simpleAssociableChoice")
+        rename = _ids(elements, "C")
+        item.choices = [{"id": rename[e.get("identifier", "")], "text": _text(e) or "(image)"} for e in elements]
+        item.interaction = Interaction.associate.value
     elif kind == "hottextInteraction":
         elements = _descendants(interaction, "hottext")
         rename = _ids(elements, "H")
@@ -387,7 +392,10 @@ def read_assessment_item(
         raise ItemRefused(f"its {kind} is not an interaction masterycat has")
 
     def renamed(value: str) -> str:
-        return " ".join(rename.get(part, part) for part in value.split()) if rename else value
+        parts = [rename.get(part, part) for part in value.split()]
+        if item.interaction == Interaction.associate.value:
+            parts.sort()  # a pair of an associate item is unordered
+        return " ".join(parts)
 
     content = read_body(body, item_id, base, files, blank_ids=rename)
     item.stem, item.stem_html, item.assets = content.text, content.html, content.assets
@@ -423,7 +431,7 @@ def read_assessment_item(
         raise ItemRefused("it has no correct response")
     if item.interaction in (Interaction.single_choice.value, Interaction.inline_choice.value):
         item.key = correct[0]
-    elif item.interaction in (Interaction.match.value, Interaction.gap_match.value):
+    elif item.interaction in (Interaction.match.value, Interaction.gap_match.value, Interaction.associate.value):
         item.key = sorted(pair.split() for pair in correct)
     elif item.interaction == Interaction.text_entry.value:
         item.key = correct

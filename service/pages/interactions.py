@@ -4,7 +4,8 @@ The page draws each interaction with plain form controls, so it works
 without JavaScript, with a keyboard and on a phone: a text box (text
 entry), one drop-down (inline choice), a drop-down per position (order),
 a drop-down per target or blank (match, gap match: its options are
-``"<choice> <target>"``), check boxes (hot text).  Every control is named
+``"<choice> <target>"``), check boxes (hot text; associate: one box per
+possible pair, ``"<choice> <choice>"``).  Every control is named
 ``answer``; this module turns the values back into the API's answer.
 """
 
@@ -25,6 +26,7 @@ RICH_INTERACTIONS = frozenset(
         Interaction.match.value,
         Interaction.hot_text.value,
         Interaction.gap_match.value,
+        Interaction.associate.value,
     }
 )
 
@@ -44,6 +46,11 @@ def answer_from_form(values: list[str], interaction: str) -> tuple[Any, str | No
         return given, None
     if interaction == Interaction.hot_text.value:
         return (given, None) if given else (None, "Pick at least one part of the text, then press Check my answer.")
+    if interaction == Interaction.associate.value:
+        pairs = [v.split(" ") for v in given]
+        if not pairs or any(len(p) != 2 for p in pairs):
+            return None, "Pick at least one pair that goes together, then press Check my answer."
+        return pairs, None
     pairs = [v.rsplit(" ", 1) for v in given]
     if not pairs or any(len(p) != 2 for p in pairs):
         return None, "Fill at least one blank or match, then press Check my answer."
@@ -58,6 +65,8 @@ def answer_words(item: Any, value: Any) -> str:
         return ""
     if isinstance(value, str):
         return texts.get(value, value)
+    if value and isinstance(value[0], (list, tuple)) and item.interaction == Interaction.associate.value:
+        return "; ".join(f"{texts.get(str(a), a)} with {texts.get(str(b), b)}" for a, b in value)
     if value and isinstance(value[0], (list, tuple)):
         return "; ".join(f"{targets.get(str(t), t)}: {texts.get(str(c), c)}" for c, t in value)
     joiner = ", then " if item.interaction == Interaction.order.value else "; "

@@ -48,6 +48,7 @@ _FORMATS = {
     "match": "pairs",
     "hot_text": "choice_ids",
     "gap_match": "pairs",
+    "associate": "pairs",
 }
 
 

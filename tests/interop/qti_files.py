@@ -349,3 +349,19 @@ def v3_with_stimulus() -> dict[str, bytes]:
         "stimuli/trip.xml": stimulus,
         "stimuli/media/map.png": PNG,
     }
+
+
+def associate() -> bytes:
+    return item21(
+        "assoc1",
+        '<responseDeclaration identifier="RESPONSE" cardinality="multiple" baseType="pair">'
+        "<correctResponse><value>half two_fourths</value><value>third thirty3</value></correctResponse>"
+        '<mapping defaultValue="0" upperBound="2"><mapEntry mapKey="two_fourths half" mappedValue="1"/>'
+        '<mapEntry mapKey="third thirty3" mappedValue="1"/></mapping></responseDeclaration>',
+        '<associateInteraction responseIdentifier="RESPONSE" maxAssociations="2"><prompt>Pair the equal values.</prompt>'
+        '<simpleAssociableChoice identifier="half" matchMax="1">1/2</simpleAssociableChoice>'
+        '<simpleAssociableChoice identifier="third" matchMax="1">1/3</simpleAssociableChoice>'
+        '<simpleAssociableChoice identifier="two_fourths" matchMax="1">2/4</simpleAssociableChoice>'
+        '<simpleAssociableChoice identifier="thirty3" matchMax="1">0.333…</simpleAssociableChoice></associateInteraction>',
+        rp(MAP_RESPONSE),
+    )

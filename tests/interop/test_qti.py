@@ -106,6 +106,17 @@ def test_partial_credit_is_a_polytomous_score(world):
     assert score(world.engine, "match1", [["half", "one_two"], ["third", "one_three"]]) == (2, True)
     assert score(world.engine, "match1", [["half", "one_three"], ["third", "one_two"]]) == (0, False)
     assert score(world.engine, "match1", [["half", "one_two"]]) == (1, False)
+    run(world.engine, q.associate(), standard="7.RP.A.2")
+    row = item(world.engine, "assoc1")
+    assert (row.interaction, row.key, row.n_categories) == (
+        "associate",
+        [["half", "two_fourths"], ["third", "thirty3"]],
+        3,
+    )
+    assert row.scoring["mapping"] == [["half two_fourths", 1], ["third thirty3", 1]]  # pairs are unordered
+    assert score(world.engine, "assoc1", [["two_fourths", "half"], ["thirty3", "third"]]) == (2, True)
+    assert score(world.engine, "assoc1", [["half", "two_fourths"]]) == (1, False)
+    assert score(world.engine, "assoc1", [["half", "third"]]) == (0, False)
 
 
 def test_an_extended_text_item_waits_for_the_rubric(world):
@@ -267,6 +278,7 @@ def _export(engine, **selection) -> bytes:
 
 def test_the_bank_exported_and_imported_again_changes_nothing(world):
     for data in (
+        q.associate(),
         q.partial_choice(),
         q.match(),
         q.text_entry(),
@@ -290,7 +302,7 @@ def test_the_bank_exported_and_imported_again_changes_nothing(world):
         (c.key, c.fields) for c in report.changes if c.action != "unchanged"
     ]
     assert report.details["usage_statistics"] > 0
-    assert len([c for c in report.changes if c.kind == "item"]) == 45 + 10
+    assert len([c for c in report.changes if c.kind == "item"]) == 45 + 11
     # exporting again gives the same items
     again = zipfile.ZipFile(io.BytesIO(_export(world.engine)))
     first = zipfile.ZipFile(io.BytesIO(package))

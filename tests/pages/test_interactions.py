@@ -13,7 +13,7 @@ from itembank.tables import Item, ItemParameter
 from service.pages.interactions import answer_from_form, answer_words
 from tests.interop import qti_files as q
 
-NEW = ("order1", "match1", "text1", "inline1", "hot1", "gap1", "media1")
+NEW = ("order1", "match1", "text1", "inline1", "hot1", "gap1", "media1", "assoc1")
 
 
 @pytest.fixture
@@ -28,6 +28,7 @@ def rich_objective(world, app):
             "inline.xml": q.inline_choice(),
             "hot.xml": q.hot_text(),
             "gap.xml": q.gap_match(),
+            "assoc.xml": q.associate(),
             "items/media1.xml": q.with_media(),
             "items/images/graph.png": q.PNG,
         }
@@ -58,7 +59,7 @@ def rich_objective(world, app):
 
 def _right_form(item: Item) -> list[str]:
     """The form values a student who knows the answer sends."""
-    if item.interaction in ("match", "gap_match"):
+    if item.interaction in ("match", "gap_match", "associate"):
         return [f"{c} {t}" for c, t in item.key]
     if item.interaction in ("order", "hot_text"):
         return list(item.key)
@@ -85,6 +86,7 @@ def test_a_check_of_qti_items_draws_each_control_and_scores_the_answers(login, w
             "order": 'id="pos-3"',
             "match": 'value="half one_two"',
             "gap_match": 'value="w1 g1"',
+            "associate": 'value="half two_fourths"',
             "text_entry": 'class="text-input"',
             "inline_choice": '<option value="per">per</option>',
             "hot_text": 'class="hottext" data-choice="h2"',
@@ -120,6 +122,8 @@ def test_item_media_are_served_to_a_logged_in_user_only(login, client, rich_obje
         (["half one_two", ""], "match", ([["half", "one_two"]], None)),
         (["", ""], "gap_match", (None, "Fill at least one blank or match, then press Check my answer.")),
         ([], "hot_text", (None, "Pick at least one part of the text, then press Check my answer.")),
+        (["half two_fourths", "third thirty3"], "associate", ([["half", "two_fourths"], ["third", "thirty3"]], None)),
+        ([], "associate", (None, "Pick at least one pair that goes together, then press Check my answer.")),
     ],
 )
 def test_answers_from_the_form(values, interaction, expected):
