@@ -21,7 +21,7 @@ from itembank.errors import Invalid
 from itembank.people import get_class
 from itembank.standards import list_standards
 from itembank.teams import team_class_ids, teams_of_teacher
-from service.assessment_schemas import AssignmentCreate, FormCreate
+from service.assessment_schemas import AssignmentCreate, FormCreate, FormUpdate
 from service.deps import BankDep, PageParams, SessionDep
 from service.pages.common import PageRoute, page_role, render
 from service.routers import assignments as assignments_api
@@ -124,7 +124,7 @@ def new_form(
     user: TeachingPage,
     bank: BankDep,
     title: Annotated[str, Form(min_length=1, max_length=200)],
-    standard: Annotated[str, Form(min_length=1, max_length=64)],
+    standard: Annotated[str, Form(max_length=64)] = "",
     purpose: Annotated[str, Form()] = "quiz",
     team_id: Annotated[str, Form()] = "",
     length: Annotated[int, Form(ge=1, le=60)] = 4,
@@ -132,19 +132,53 @@ def new_form(
     dok2: Annotated[int, Form(ge=0, le=60)] = 0,
     dok3: Annotated[int, Form(ge=0, le=60)] = 0,
     written: Annotated[bool, Form()] = False,
+    items: Annotated[str, Form(max_length=20_000)] = "",
 ):
-    dok = {level: [n, length] for level, n in (("2", dok2), ("3", dok3)) if n}
-    body = body_of(
-        FormCreate,
-        {
-            "title": title,
-            "purpose": purpose,
-            "standard": standard,
-            "team_id": team_id or None,
-            "blueprint": {"length": length, "versions": versions, "dok": dok, "written": written},
-        },
-    )
-    form = forms_api.create(body, session, user, bank)
+    """A new form: picked by hand when ``items`` lists versions, else assembled to the blueprint fields."""
+    fields = {"title": title, "purpose": purpose, "standard": standard or None, "team_id": team_id or None}
+    if items.strip():
+        fields["versions"] = versions_from_text(items)
+    else:
+        dok = {level: [n, length] for level, n in (("2", dok2), ("3", dok3)) if n}
+        fields["blueprint"] = {"length": length, "versions": versions, "dok": dok, "written": written}
+    form = forms_api.create(body_of(FormCreate, fields), session, user, bank)
+    return RedirectResponse(f"/teacher/forms/{form.id}", status_code=303)
+
+
+def versions_from_text(text: str) -> dict[str, list[str]]:
+    """Versions written one a line, ``A: item, item, ...``.
+
+    Raises
+    ------
+    Invalid
+        A line without ``label:`` (the message names the line).
+    """
+    versions: dict[str, list[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, colon, rest = line.partition(":")
+        if not colon or not label.strip():
+            raise Invalid(f"items, line {number}: write a version as 'A: item id, item id, ...'", "items")
+        versions[label.strip()] = [i.strip() for i in rest.replace(";", ",").split(",") if i.strip()]
+    return versions
+
+
+@router.post("/{form_id}/items")
+def change_items(
+    request: Request,
+    form_id: IdPath,
+    session: SessionDep,
+    user: TeachingPage,
+    items: Annotated[str, Form(min_length=1, max_length=20_000)],
+    as_new_version: Annotated[bool, Form()] = False,
+):
+    """Change a form's items; a form already given is refused (409) unless saved as its next version."""
+    body = body_of(FormUpdate, {"versions": versions_from_text(items)})
+    if as_new_version:
+        form = forms_api.revise(form_id, body, session, user)
+    else:
+        form = forms_api.update(form_id, body, session, user)
     return RedirectResponse(f"/teacher/forms/{form.id}", status_code=303)
 
 

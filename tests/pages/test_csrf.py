@@ -17,7 +17,15 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 import service.pages
-from itembank.assessments import AssessmentForm, Assignment, AssignmentStudent, Attempt, AttemptAnswer, ClassSetting
+from itembank.assessments import (
+    AssessmentForm,
+    Assignment,
+    AssignmentStudent,
+    Attempt,
+    AttemptAnswer,
+    ClassSetting,
+    FormItem,
+)
 from itembank.assignments import AssignmentSpec, create_assignment, get_assignment
 from itembank.attempts import start_attempt
 from itembank.bank import load_parameters
@@ -43,7 +51,15 @@ def _written(world) -> tuple:
             s.exec(select(Calibration.id).where(Calibration.live)).all(),
             *(
                 sorted(tuple(map(repr, row)) for row in s.exec(select(table)).all())
-                for table in (AssessmentForm, Assignment, AssignmentStudent, Attempt, AttemptAnswer, ClassSetting)
+                for table in (
+                    AssessmentForm,
+                    FormItem,
+                    Assignment,
+                    AssignmentStudent,
+                    Attempt,
+                    AttemptAnswer,
+                    ClassSetting,
+                )
             ),
         )
 
@@ -125,6 +141,15 @@ def _new_form(app, login, world):
     return login("teacher"), "/teacher/forms", data
 
 
+def _change_form(app, login, world):
+    with Session(world.engine, expire_on_commit=False) as s:
+        form = create_form(
+            s, title="To change", versions={"A": world.items["7.RP.A.3"][:2]}, owner_teacher_id=world.teacher1
+        )
+        s.commit()
+    return login("teacher"), f"/teacher/forms/{form.id}/items", {"items": f"A: {world.items['7.RP.A.3'][3]}"}
+
+
 def _assign_form(app, login, world):
     with Session(world.engine, expire_on_commit=False) as s:
         form = create_form(
@@ -196,6 +221,7 @@ FORMS = {
     "/bank/calibrations/{calibration_id}/live": _go_live,
     "/teacher/forms": _new_form,
     "/teacher/forms/{form_id}/assign": _assign_form,
+    "/teacher/forms/{form_id}/items": _change_form,
     "/teacher/assignments": _give_check,
     "/teacher/assignments/{assignment_id}/close": _close,
     "/teacher/assignments/{assignment_id}/extend": _extend,

@@ -245,3 +245,29 @@ def test_a_bad_time_on_a_page_is_a_422_naming_it(world, login):
         f"/teacher/assignments/{assignment_id}/students/{world.students1[0]}/reopen", data={"closes_at": "next tuesday"}
     )
     assert r.status_code == 422 and "closes_at" in r.text
+
+
+def test_a_form_picked_by_hand_is_editable_until_given_then_changes_as_a_new_version(world, login):
+    teacher = login("teacher")
+    sc = [i for i in world.items["7.RP.A.2"] if "-sc" in i]
+    r = teacher.post(
+        "/teacher/forms",
+        data={"title": "By hand", "purpose": "quiz", "items": f"A: {sc[0]}, {sc[1]}\nB: {sc[2]}, {sc[3]}"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    url = r.headers["location"]
+    teacher.post(f"{url}/items", data={"items": f"A: {sc[4]}, {sc[5]}"})
+    assert sc[4] in teacher.get(url).text and sc[0] not in teacher.get(url).text
+    _assign(teacher, int(url.rsplit("/", 1)[1]), [world.class1])
+    refused = teacher.post(f"{url}/items", data={"items": f"A: {sc[6]}"})
+    assert refused.status_code == 409 and "can no longer change" in refused.text
+    assert sc[6] not in teacher.get(url).text
+    r = teacher.post(f"{url}/items", data={"items": f"A: {sc[6]}", "as_new_version": "true"}, follow_redirects=False)
+    new = teacher.get(r.headers["location"]).text
+    assert r.headers["location"] != url and "version 2" in new and sc[6] in new
+
+
+def test_versions_written_without_a_label_are_refused_naming_the_line(login):
+    r = login("teacher").post("/teacher/forms", data={"title": "x", "items": "A: 7RPA2-sc0\n7RPA2-sc1"})
+    assert r.status_code == 422 and "items, line 2" in r.text
