@@ -410,3 +410,58 @@ def test_free_practice_off_stops_a_students_own_checks_but_not_assigned_ones(cli
     client.put(f"{API}/classes/{world.class1}/practice", json={"free_practice": True}, headers=as_user("teacher"))
     r = client.post(f"{API}/checks", json={"student_id": world.students1[0], "standard": "7.RP.A.3"}, headers=h)
     assert r.status_code == 201
+
+
+def test_a_written_answer_waits_for_its_rubric_score_then_shows_its_level_and_note(client, world, as_user):
+    cr = "7RPA2-cr0"
+    form = make_form(client, world, as_user("teacher"), versions={"A": [items_of(world, "7.RP.A.2", "sc", 1)[0], cr]})
+    a = assign(client, as_user("teacher"), form_id=form["id"], class_ids=[world.class1])
+    h = as_user("student")
+    attempt = _start(client, h, a["id"])
+    r = client.put(
+        f"{API}/attempts/{attempt['id']}/answers/{cr}", json={"answer": "Divide the cost by the count."}, headers=h
+    )
+    assert r.status_code == 200
+    done = client.post(f"{API}/attempts/{attempt['id']}/submit", headers=h).json()
+    written = next(q for q in done["questions"] if q["item"]["id"] == cr)
+    assert written["waiting_for_scoring"] and written["rubric_level"] is None
+    row = next(
+        r
+        for r in client.get(f"{API}/assignments/{a['id']}/progress", headers=as_user("teacher")).json()["rows"]
+        if r["student_id"] == world.students1[0]
+    )
+    assert row["status"] == "waiting_for_scoring"
+    queue = client.get(f"{API}/responses?awaiting_score=true&item_id={cr}", headers=as_user("teacher")).json()["items"]
+    r = client.post(
+        f"{API}/responses/{queue[0]['id']}/score", json={"score": 2, "note": "Clear steps."}, headers=as_user("teacher")
+    )
+    assert r.status_code == 201
+    scored = next(
+        q for q in client.get(f"{API}/attempts/{attempt['id']}", headers=h).json()["questions"] if q["item"]["id"] == cr
+    )
+    assert not scored["waiting_for_scoring"] and scored["score"] == 2
+    assert scored["rubric_level"] == "Meets" and scored["note"] == "Clear steps."
+    row = next(
+        r
+        for r in client.get(f"{API}/assignments/{a['id']}/progress", headers=as_user("teacher")).json()["rows"]
+        if r["student_id"] == world.students1[0]
+    )
+    assert row["status"] == "submitted" and row["points"] == 2
+
+
+def test_an_adaptive_retake_of_a_form_is_a_check_on_its_standard(client, world, as_user):
+    form = make_form(client, world, as_user("teacher"))
+    a = assign(
+        client,
+        as_user("teacher"),
+        form_id=form["id"],
+        class_ids=[world.class1],
+        retakes={"max": 1, "wait_days": 0, "mode": "adaptive"},
+    )
+    h = as_user("student")
+    first = _start(client, h, a["id"])
+    client.post(f"{API}/attempts/{first['id']}/submit", headers=h)
+    retake = _start(client, h, a["id"])
+    assert retake["number"] == 2 and retake["check_id"] is not None and retake["version"] is None
+    check = client.get(f"{API}/checks/{retake['check_id']}", headers=h).json()
+    assert check["standard"] == "7.RP.A.2" and check["status"] == "active"
