@@ -147,6 +147,13 @@ def calibrate(
             typer.echo(
                 f"masterycat: warning: left out {len(result.dropped_items)} inestimable item(s): {shown}", err=True
             )
+        if result.poorly_identified:
+            shown = ", ".join(result.poorly_identified[:5]) + (" …" if len(result.poorly_identified) > 5 else "")
+            typer.echo(
+                f"masterycat: warning: the data cannot pin down {len(result.poorly_identified)} item(s) "
+                f"(a location beyond +-5 or a standard error above 1 or not finite): {shown}",
+                err=True,
+            )
         write_parameters(out, result.params)
     except (FileFormatError, ValueError) as err:
         fail(str(err))

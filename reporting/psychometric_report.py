@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike
 from engine.analysis.classical import DistractorAnalysis, ItemStatistics, distractor_analysis, response_item_statistics
 from engine.analysis.dif import MantelHaenszelResult, mantel_haenszel
 from engine.analysis.reliability import InformationCurves, information_curves
+from engine.irt.calibration.identification import poorly_identified
 from engine.irt.parameters import ItemParameters
 from engine.irt.responses import ResponseMatrix
 from reporting.figures import (
@@ -49,10 +50,12 @@ FLAG_RULES = {
     "dif": "Mantel-Haenszel ETS class B or C (BB or CC)",
     "miskey": "a distractor attracts high scorers (possible wrong key)",
     "rit": "corrected item-total correlation below 0.15",
+    "unidentified": "the data cannot pin the item down: a location beyond +-5, or a standard error not finite "
+    "or above 1 for a location (engine.irt.calibration.identification)",
 }
 
 #: Order in which flagged items get their curves when plots are capped.
-_SEVERITY = {"miskey": 3, "dif": 3, "sx2": 2, "q1": 2, "infit": 1, "rit": 1}
+_SEVERITY = {"miskey": 3, "dif": 3, "unidentified": 3, "sx2": 2, "q1": 2, "infit": 1, "rit": 1}
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,10 @@ def item_flags(data: ReportData) -> dict[str, list[str]]:
     ids = data.params.item_ids.tolist()
     fit = data.fit
     flags: dict[str, list[str]] = {i: [] for i in ids}
+    unidentified = poorly_identified(data.params)
     for j, iid in enumerate(ids):
+        if unidentified[j]:
+            flags[iid].append("unidentified")
         if fit.sx2 is not None and np.isfinite(fit.sx2.p[j]) and fit.sx2.p[j] < 0.01:
             flags[iid].append("sx2")
         if fit.sx2 is None and np.isfinite(fit.pv_q1.p[j]) and fit.pv_q1.p[j] < 0.01:
@@ -234,6 +240,7 @@ td.id,th.id{text-align:left;font-weight:600}
 tr.flag td{background:#fff3f0}
 .tag{display:inline-block;background:#b30000;color:white;border-radius:3px;padding:0 5px;margin:0 2px;font-size:11px}
 .tag.dif{background:#7b3294}.tag.infit{background:#d95f02}.tag.rit{background:#666}.tag.miskey{background:#000}
+.tag.unidentified{background:#8c6d00}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:10px}
 .item{background:white;border:1px solid #ddd;border-radius:6px;padding:6px}
 .item.flagged{border-color:#b30000}

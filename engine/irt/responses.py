@@ -269,8 +269,8 @@ class ResponseMatrix:
         if len(set(student_ids.tolist())) != n:
             raise ValueError("student ids must be unique")
         top = np.full(m, 0, dtype=np.int64)
-        for k in range(1, int(y.max(initial=0)) + 1):  # scores are a few categories: a pass each beats np.maximum.at
-            top[j[y >= k]] = k
+        for category in range(1, int(y.max(initial=0)) + 1):  # a pass per category beats np.maximum.at
+            top[j[y >= category]] = category
         if n_categories is None:
             k = np.maximum(top + 1, 2)
         else:

@@ -86,8 +86,12 @@ def test_expansion_reaches_the_same_maximum_in_fewer_steps(model, k):
     expanded = _problem(responses, model)
     plain = replace(expanded, expansion=Expansion(mean=False, sd=False))
     timings = {"e_step": 0.0, "m_step": 0.0, "e_steps": 0}
-    fast = run_em(expanded, tol=1e-6, max_iter=5000, accelerate=True, progress=None, timings=dict(timings))
-    slow = run_em(plain, tol=1e-6, max_iter=5000, accelerate=True, progress=None, timings=dict(timings))
+    fast = run_em(
+        expanded, expanded.starts[0], tol=1e-6, max_iter=5000, accelerate=True, progress=None, timings=dict(timings)
+    )
+    slow = run_em(
+        plain, plain.starts[0], tol=1e-6, max_iter=5000, accelerate=True, progress=None, timings=dict(timings)
+    )
     assert fast.converged and slow.converged
     assert fast.iterations < slow.iterations
     assert fast.estep.loglik == pytest.approx(slow.estep.loglik, abs=1e-6)

@@ -9,9 +9,11 @@ from numpy.typing import ArrayLike
 
 from engine.irt.calibration.em import run_em
 from engine.irt.calibration.finish import finish
+from engine.irt.calibration.polish import polish
 from engine.irt.calibration.problem import set_up
 from engine.irt.calibration.result import CalibrationResult
 from engine.irt.calibration.standard_errors import SE_METHODS
+from engine.irt.models import LOGISTIC
 from engine.irt.parameters import ItemParameters
 from engine.irt.responses import ResponseMatrix
 
@@ -135,5 +137,11 @@ def calibrate(
         drop_inestimable=drop_inestimable,
     )
     timings = {"e_step": 0.0, "m_step": 0.0, "se": 0.0, "e_steps": 0}
-    outcome = run_em(problem, tol=tol, max_iter=max_iter, accelerate=accelerate, progress=progress, timings=timings)
+    outcomes = [
+        run_em(problem, start, tol=tol, max_iter=max_iter, accelerate=accelerate, progress=progress, timings=timings)
+        for start in problem.starts
+    ]
+    outcome = max(outcomes, key=lambda o: o.estep.loglik)  # several starts: the best maximum
+    if any(g.family is LOGISTIC and g.free[:, 2:].any() for g in problem.groups):
+        outcome = polish(problem, outcome, timings)  # asymptotes: EM stops early on their flat ridges
     return finish(problem, outcome, se_method=se_method if se else "none", timings=timings, started=started)

@@ -116,6 +116,7 @@ def squarem_extrapolation(x0: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> np.
 
 def run_em(
     problem: CalibrationProblem,
+    start: np.ndarray,
     *,
     tol: float,
     max_iter: int,
@@ -123,13 +124,13 @@ def run_em(
     progress: Callable[[int, float], None] | None,
     timings: dict[str, float],
 ) -> EMOutcome:
-    """Iterate EM from the problem's starting values until a step changes no parameter by ``tol``.
+    """Iterate EM from the packed state ``start`` (P,) until a step changes no parameter by ``tol``.
 
     Warns :class:`~engine.irt.calibration.result.ConvergenceWarning` when
     ``max_iter`` EM steps were not enough.
     """
     layout = problem.layout
-    x = layout.pack([g.eta for g in problem.groups], np.zeros(layout.latent_free.shape))
+    x = start
     est = expectation(problem, x, timings)
     history = [est.loglik]
     iterations = 0

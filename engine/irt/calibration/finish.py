@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from engine.irt.calibration.em import EMOutcome, latent_log_weights
+from engine.irt.calibration.identification import poorly_identified
 from engine.irt.calibration.layout import ParameterLayout
 from engine.irt.calibration.problem import CalibrationProblem
 from engine.irt.calibration.result import CalibrationResult, GroupEstimate
@@ -107,6 +108,7 @@ def finish(
         se_method=cov.method if cov is not None else "none",
         dropped_items=problem.dropped,
         groups=group_estimates,
+        poorly_identified=tuple(params.item_ids[poorly_identified(params)].tolist()),
     )
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import logit
 
 from engine.irt.calibration.e_step import working_precision
 from engine.irt.calibration.estimability import inestimable_items, inestimable_reason
@@ -22,6 +21,7 @@ from engine.irt.calibration.expansion import Expansion, expansion_of
 from engine.irt.calibration.layout import ParameterLayout
 from engine.irt.calibration.populations import Populations
 from engine.irt.calibration.priors import ItemPriors
+from engine.irt.calibration.starting_values import asymptote_starts, starting_table
 from engine.irt.calibration.students import LocalStudents, StudentBlocks
 from engine.irt.models import LOGISTIC, model_spec
 from engine.irt.parameters import ItemGroup, ItemParameters
@@ -74,6 +74,10 @@ class CalibrationProblem:
     expansion : Expansion
         The reference population's fixed latent parameters the items absorb
         in each M-step (:mod:`.expansion`).
+    starts : tuple of ndarray, shape (P,) each
+        The packed states EM starts from: one, or for banks with free
+        asymptotes and no given parameters several
+        (:func:`.starting_values.asymptote_starts`), the best maximum kept.
     """
 
     responses: ResponseMatrix
@@ -92,6 +96,7 @@ class CalibrationProblem:
     students: StudentBlocks
     precision: np.dtype
     expansion: Expansion
+    starts: tuple[np.ndarray, ...]
 
     @property
     def n_columns(self) -> int:
@@ -211,17 +216,22 @@ def set_up(
 
     if not np.array_equal(k, rm.n_categories):  # known parameters with more categories than answered
         rm = ResponseMatrix(rm.student_ids, rm.item_ids, k, rm.student, rm.item, rm.score, rm.dense)
-    table = _starting_table(rm, names)
+    tables = [starting_table(rm, names)]
     if known:
-        table = _merge_known(table, known)
+        tables = [_merge_known(tables[0], known)]
+    elif any(np.isin(names, ["3pl", "4pl"])):
+        tables = asymptote_starts(rm, names)
+    table = tables[0]
     item_groups = tuple(replace(g, free=_fixed_mask(g, rm.item_ids, fixed)) for g in table.groups)
     latent_free = _latent_free(latent, anchors is not None, item_groups, populations.n_populations)
+    layout = ParameterLayout(item_groups, latent_free)
+    no_latent = np.zeros(latent_free.shape)
     nodes, _ = normal_grid(n_nodes, theta_limits)
     return CalibrationProblem(
         responses=rm,
         table=table,
         groups=item_groups,
-        layout=ParameterLayout(item_groups, latent_free),
+        layout=layout,
         populations=populations,
         nodes=nodes,
         kmax=int(rm.n_categories.max()),
@@ -237,6 +247,7 @@ def set_up(
         students=LocalStudents(rm, populations.code),
         precision=working_precision(rm),
         expansion=expansion_of(item_groups, latent_free, slope_prior is not None),
+        starts=tuple(layout.pack([g.eta for g in t.groups], no_latent) for t in tables),
     )
 
 
@@ -313,29 +324,6 @@ def _resolve_models(model: str | Sequence[str], item_ids: np.ndarray, n_categori
         except ValueError as err:
             raise ValueError(f"item {iid}: {err}") from None
     return names.astype(str)
-
-
-def _starting_table(responses: ResponseMatrix, names: np.ndarray) -> ItemParameters:
-    """Starting values from observed proportions (slope 1, guessing 0.2)."""
-    j = responses.n_items
-    k = responses.n_categories
-    kmax = int(k.max())
-    freq = np.bincount(responses.item * kmax + responses.score, minlength=j * kmax).reshape(j, kmax).astype(float)
-    freq += 0.5 * (np.arange(kmax)[None, :] < k[:, None])
-    total = freq.sum(axis=1, keepdims=True)
-    at_least = np.clip(np.cumsum(freq[:, ::-1], axis=1)[:, ::-1][:, 1:] / total, 0.01, 0.99)
-    b = -logit(at_least[:, 0])
-    graded_thr = -logit(at_least)
-    steps = -np.log(np.maximum(freq[:, 1:], 1e-9) / np.maximum(freq[:, :-1], 1e-9))
-    partial_thr = np.clip(steps, -4, 4)
-    thr = np.where(np.isin(names, ["grm"])[:, None], graded_thr, partial_thr)
-    thr[np.arange(kmax - 1)[None, :] >= (k - 1)[:, None]] = np.nan
-    c = np.where(np.isin(names, ["3pl", "4pl"]), 0.2, 0.0)
-    d = np.where(names == "4pl", 0.98, 1.0)
-    b = np.where(c > 0, b - 0.5, b)
-    return ItemParameters.from_arrays(
-        responses.item_ids, names, a=1.0, b=b, c=c, d=d, thresholds=thr if kmax > 2 else None, n_categories=k
-    )
 
 
 def _merge_known(table: ItemParameters, known: Mapping[str, _Known]) -> ItemParameters:

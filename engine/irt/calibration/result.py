@@ -93,6 +93,9 @@ class CalibrationResult:
         Items left out as inestimable (``drop_inestimable=True``).
     groups : tuple of GroupEstimate
         Each population, the reference first (one, ``all``, without groups).
+    poorly_identified : tuple of str
+        Items the data cannot pin down (:mod:`.identification`): reported,
+        flagged, never silently.
     """
 
     params: ItemParameters
@@ -113,6 +116,7 @@ class CalibrationResult:
     se_method: str
     dropped_items: tuple[str, ...] = ()
     groups: tuple[GroupEstimate, ...] = ()
+    poorly_identified: tuple[str, ...] = ()
 
     @property
     def aic(self) -> float:
@@ -139,6 +143,7 @@ class CalibrationResult:
             "latent_sd": float(self.latent_sd),
             "se_method": self.se_method,
             "dropped_items": list(self.dropped_items),
+            "poorly_identified": list(self.poorly_identified),
             "seconds": float(self.seconds),
             "timings": {k: float(v) for k, v in self.timings.items()},
         }
