@@ -10,8 +10,9 @@ retakes), the history a grade-7 math team would have:
   given in all four classes with the key held until they closed; three
   classes took them online, the fourth (the second teacher's) on paper,
   its answers entered through the results grid's code path;
-* retakes of CFA 1 on version B by some "not yet" students, most of whom
-  turned green, and a retake offered in one click to two others;
+* retakes of CFA 1 on version B by six "not yet" students who practised and
+  then answered every question right (they turned green), and a retake
+  offered in one click to two others;
 * an **exit ticket** on 7.RP.A.2 assigned today to Period 1, some students
   finished, some part way;
 * **morning work** on 7.RP.A.3 assigned today to Periods 1 and 2.
@@ -69,8 +70,11 @@ def _right(truth: ItemParameters, item_id: str, theta: float, rng: np.random.Gen
     return bool(rng.random() < p)
 
 
-def _take_online(session, bank, truth, assignment, student_id, theta, when, rng, *, share=1.0):
-    """A student's online attempt at a form: the first ``share`` of the questions answered, submitted when all are."""
+def _take_online(session, bank, truth, assignment, student_id, theta, when, rng, *, share=1.0, mastered=False):
+    """A student's online attempt at a form: the first ``share`` of the questions answered, submitted when all are.
+
+    Answers are right with the probability the true parameters give at ``theta``, or all right when ``mastered``.
+    """
     attempt, _ = start_attempt(session, bank, assignment, student_id, now=when)
     items = attempt_items(session, assignment, attempt)
     n = int(round(share * len(items)))
@@ -81,7 +85,7 @@ def _take_online(session, bank, truth, assignment, student_id, theta, when, rng,
             bank,
             attempt,
             item_id,
-            _answer(item, _right(truth, item_id, theta, rng), rng),
+            _answer(item, mastered or _right(truth, item_id, theta, rng), rng),
             now=when + timedelta(minutes=k + 1),
         )
     if n == len(items):
@@ -193,7 +197,7 @@ def seed_assessments(
         _paper(session, bank, truth, assignment, by_class[3], thetas[3] + growth, given, second.id, rng)
         summary[title] = assignment.id
 
-    # retakes of CFA 1 on version B three days later: "not yet" students of Periods 1 and 2 who practised
+    # retakes of CFA 1 on version B three days later: "not yet" students of Periods 1 and 2 who practised and mastered it
     cfa1 = session.get(Assignment, summary["CFA 1: proportional relationships"])
     retake_day = now - timedelta(weeks=2) + timedelta(days=3)
     retook, waiting = [], []
@@ -203,7 +207,7 @@ def seed_assessments(
             if attempt_outcome(session, bank, cfa1, views[student.id][0]).band != "red":
                 continue
             if len(retook) < 6:
-                _take_online(session, bank, truth, cfa1, student.id, thetas[c][n] + 2.5, retake_day, rng)
+                _take_online(session, bank, truth, cfa1, student.id, thetas[c][n], retake_day, rng, mastered=True)
                 retook.append(student.id)
             elif len(waiting) < 2:
                 waiting.append(student.id)

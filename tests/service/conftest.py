@@ -60,6 +60,7 @@ TABLES = (
     "course",
     "guardian",
     "case_document",
+    "login_failures",
 )
 
 
