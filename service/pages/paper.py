@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 
 from itembank.assignments import first_label, recipients
 from itembank.attempts import attempt_responses, attempt_views
-from itembank.csv_safety import safe_row
+from itembank.csv_cells import safe_row
 from itembank.errors import Conflict, Invalid
 from itembank.forms import form_versions
 from itembank.paper_results import PaperCell, PaperRow, read_results_csv

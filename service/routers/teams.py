@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from itembank.assessments import Team
-from itembank.csv_safety import safe_row
+from itembank.csv_cells import safe_row
 from itembank.tables import Standard
 from itembank.team_results import TeamAssessment, team_assessment
 from itembank.teams import create_team, team_class_ids, team_teacher_ids
