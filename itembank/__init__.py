@@ -14,3 +14,4 @@ from itembank import district as _district  # noqa: F401
 from itembank import import_jobs as _import_jobs  # noqa: F401
 from itembank import import_runs as _import_runs  # noqa: F401
 from itembank import item_assets as _item_assets  # noqa: F401
+from itembank import lti as _lti  # noqa: F401
