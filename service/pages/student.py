@@ -9,19 +9,22 @@ Everything works without JavaScript and on a phone-sized screen.
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
+from itembank.answers import InvalidAnswer
 from itembank.assignments import free_practice_allowed
 from itembank.attempts import assigned_check_ids
 from itembank.bank import NoLiveBank
 from itembank.checks import CHECK_POLICY, check_bank, get_check
+from itembank.errors import Conflict
 from itembank.people import get_student, student_name
-from itembank.standards import get_standard, list_standards
+from itembank.standards import find_standard, get_standard, list_standards
 from service.deps import BankDep, EngineDep, SessionDep
 from service.pages.adapters import student_checks
 from service.pages.common import PageRoute, StudentPage, render
@@ -35,10 +38,19 @@ router = APIRouter(prefix="/student", route_class=PageRoute, include_in_schema=F
 
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 _MIXED = re.compile(r"^(-?)(\d+)\s+(\d+)/(\d+)$")
+#: Longest typed number read (longer text is not a number a student means).
+MAX_NUMBER_CHARS = 40
+NUMBER_HINT = "Type a number, like 12, -3.5 or 3/4."
 
 
 def parse_number(text: str) -> float | None:
-    """A typed number: ``12``, ``-3.5``, ``$9.60``, ``1,250``, ``3/4``, ``2 1/2`` (None if not a number)."""
+    """A typed number: ``12``, ``-3.5``, ``$9.60``, ``1,250``, ``3/4``, ``2 1/2``.
+
+    None when the text is not a finite number of at most :data:`MAX_NUMBER_CHARS`
+    characters (``nan``, ``inf``, ``1e999`` and a 500-digit string are not).
+    """
+    if len(text) > MAX_NUMBER_CHARS:
+        return None
     t = text.strip().replace("$", "").replace("\u2212", "-").strip()
     if t.endswith("%"):
         t = t[:-1].strip()
@@ -51,12 +63,14 @@ def parse_number(text: str) -> float | None:
         if mixed:
             sign, whole, num, den = mixed.groups()
             value = int(whole) + Fraction(int(num), int(den))
-            return float(-value if sign else value)
-        if "/" in t:
-            return float(Fraction(t.replace(" ", "")))
-        return float(t)
-    except (ValueError, ZeroDivisionError):
+            number = float(-value if sign else value)
+        elif "/" in t:
+            number = float(Fraction(t.replace(" ", "")))
+        else:
+            number = float(t)
+    except (ValueError, ZeroDivisionError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def _choice_text(item, key) -> str:
@@ -139,11 +153,29 @@ def start(
     bank: BankDep,
     standard: Annotated[str, Form(min_length=1)],
 ):
+    unfinished = _unfinished_check(session, user.student_id, find_standard(session, standard).id)
+    if unfinished is not None:
+        return RedirectResponse(f"/student/checks/{unfinished}?note=resumed", status_code=303)
     started = checks_api.start(CheckCreate(student_id=user.student_id, standard=standard), session, user, bank)
     return RedirectResponse(f"/student/checks/{started.check_id}", status_code=303)
 
 
-def _check_page(request, check_id, session, user, bank, engine, error: str | None = None, status_code: int = 200):
+def _unfinished_check(session, student_id: int, standard_id: int) -> int | None:
+    """The id of the student's unfinished practice check on the standard (not one an assignment gave), or None."""
+    assigned = assigned_check_ids(session, student_id)
+    return next(
+        (
+            c.id
+            for c in student_checks(session, student_id, active=True)
+            if c.standard_id == standard_id and c.id not in assigned
+        ),
+        None,
+    )
+
+
+def _check_page(
+    request, check_id, session, user, bank, engine, error: str | None = None, status_code: int = 200, note=None
+):
     check = checks_api.read(check_id, session, user, bank, engine)
     standard = get_standard(session, check.standard_id)
     scores = get_check(session, check_id).state.get("scores", [])
@@ -155,6 +187,7 @@ def _check_page(request, check_id, session, user, bank, engine, error: str | Non
             "standard": standard,
             "item": check.current_item,
             "error": error,
+            "note": note,
             "number": check.n_answered + 1,
             "n_right": sum(1 for x in scores if x),
             "min_items": CHECK_POLICY.stopping.min_items,
@@ -164,11 +197,24 @@ def _check_page(request, check_id, session, user, bank, engine, error: str | Non
     )
 
 
+#: Notes the check page shows after a redirect (``?note=``).
+CHECK_NOTES = {
+    "answered": "You had already answered that question, so your first answer counts. Here is where you are now.",
+    "resumed": "You had already started a check on this standard: here it is, where you left off.",
+}
+
+
 @router.get("/checks/{check_id}")
 def check_page(
-    request: Request, check_id: int, session: SessionDep, user: StudentPage, bank: BankDep, engine: EngineDep
+    request: Request,
+    check_id: int,
+    session: SessionDep,
+    user: StudentPage,
+    bank: BankDep,
+    engine: EngineDep,
+    note: Literal["answered", "resumed"] | None = None,
 ):
-    return _check_page(request, check_id, session, user, bank, engine)
+    return _check_page(request, check_id, session, user, bank, engine, note=None if note is None else CHECK_NOTES[note])
 
 
 def _answer_from(values: list[str], interaction: str):
@@ -182,7 +228,7 @@ def _answer_from(values: list[str], interaction: str):
         return (values, None) if values else (None, "Pick at least one answer, then press Check my answer.")
     value = parse_number(values[0]) if values else None
     if value is None:
-        return None, "Type a number, like 12, -3.5 or 3/4."
+        return None, NUMBER_HINT
     return value, None
 
 
@@ -201,7 +247,18 @@ def answer(
     value, error = _answer_from(answer, interaction)
     if error:
         return _check_page(request, check_id, session, user, bank, engine, error, 422)
-    result = checks_api.respond(check_id, AnswerIn(item_id=item_id, answer=value), session, user, bank, engine)
+    try:
+        result = checks_api.respond(check_id, AnswerIn(item_id=item_id, answer=value), session, user, bank, engine)
+    except InvalidAnswer as err:
+        session.rollback()
+        return _check_page(request, check_id, session, user, bank, engine, str(err), 422)
+    except (Conflict, HTTPException) as err:
+        # an answer to a question already answered (the browser's Back) or a check that has ended:
+        # the first answer counts, and the student goes on where the check is now
+        if isinstance(err, HTTPException) and err.status_code != 409:
+            raise
+        session.rollback()
+        return RedirectResponse(f"/student/checks/{check_id}?note=answered", status_code=303)
     check = get_check(session, check_id)
     item = check_bank(bank, check, engine).content[item_id]
     standard = get_standard(session, check.standard_id)

@@ -1,0 +1,91 @@
+"""A check never throws a student out: Back and a different answer, unreadable numbers, resuming, reviewing."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from itembank.tables import Check, Item, Response
+
+
+def _question(html: str) -> tuple[str, str]:
+    """(item id, interaction) of the question a check page shows."""
+    item_id = re.search(r'name="item_id" value="([^"]+)"', html).group(1)
+    interaction = re.search(r'name="interaction" value="([^"]+)"', html).group(1)
+    return item_id, interaction
+
+
+def _answer_for(world, item_id: str, right: bool):
+    with Session(world.engine) as s:
+        item = s.get(Item, item_id)
+    if item.interaction == "single_choice":
+        return item.key if right else next(ch["id"] for ch in item.choices if ch["id"] != item.key)
+    if item.interaction == "multiple_select":
+        return item.key if right else [item.choices[1]["id"]]
+    return f"{item.key:g}" if right else f"{item.key + 7:g}"
+
+
+def _start(c, standard: str = "7.RP.A.2") -> str:
+    r = c.post("/student/checks", data={"standard": standard}, follow_redirects=False)
+    assert r.status_code == 303
+    return r.headers["location"].split("?")[0]
+
+
+def test_back_and_a_different_answer_returns_to_the_current_question(login, world):
+    c = login("student")
+    url = _start(c)
+    first, interaction = _question(c.get(url).text)
+    assert (
+        c.post(
+            f"{url}/answer",
+            data={"item_id": first, "interaction": interaction, "answer": _answer_for(world, first, True)},
+        ).status_code
+        == 200
+    )
+    # Back shows the first question again; the student picks another answer
+    again = c.post(
+        f"{url}/answer", data={"item_id": first, "interaction": interaction, "answer": _answer_for(world, first, False)}
+    )
+    assert again.status_code == 200, again.text
+    assert "already answered that question" in again.text and "Check my answer" in again.text
+    assert _question(again.text)[0] != first
+    with Session(world.engine) as s:
+        rows = s.exec(select(Response).where(Response.item_id == first)).all()
+    assert len(rows) == 1 and rows[0].correct  # the first answer counts
+
+
+def _serve(world, url: str, item_id: str) -> None:
+    """Make the check at ``url`` serve ``item_id`` next (as its selection could have)."""
+    with Session(world.engine) as s:
+        check = s.get(Check, int(url.rsplit("/", 1)[1]))
+        check.current_item_id = item_id
+        check.state = {**check.state, "pending": item_id}
+        s.add(check)
+        s.commit()
+
+
+def test_an_unreadable_number_is_explained_inside_the_form(login, world):
+    c = login("student")
+    url = _start(c)
+    numeric = next(i for i in world.items["7.RP.A.2"] if "-ne" in i)
+    _serve(world, url, numeric)
+    assert _question(c.get(url).text) == (numeric, "numeric_entry")
+    for typed in ("1e999", "nan", "-inf", "9" * 500, "1e999/2", "abc"):
+        r = c.post(f"{url}/answer", data={"item_id": numeric, "interaction": "numeric_entry", "answer": typed})
+        assert r.status_code == 422, typed
+        assert "Type a number" in r.text and "Check my answer" in r.text and 'role="alert"' in r.text
+        assert _question(r.text) == (numeric, "numeric_entry")
+    with Session(world.engine) as s:
+        assert s.exec(select(Response)).all() == []
+
+
+def test_starting_a_standard_with_an_unfinished_check_resumes_it(login, world):
+    c = login("student")
+    url = _start(c)
+    item_id, _ = _question(c.get(url).text)
+    again = c.post("/student/checks", data={"standard": "7.RP.A.2"})
+    assert again.status_code == 200 and str(again.url).startswith(f"http://testserver{url}")
+    assert "where you left off" in again.text and _question(again.text)[0] == item_id
+    with Session(world.engine) as s:
+        assert len(s.exec(select(Check)).all()) == 1
