@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.calibration_command import CSV_SCENARIOS, responses_csv, time_command, time_read
 from benchmarks.datasets import SCENARIOS, Dataset, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +95,50 @@ def _prepare_masterycat(data: Dataset):
         }
         return np.asarray(res.params.a, float), np.asarray(res.params.b, float), extra
 
+    fit.floor = lambda: e_step_floor(rm)  # type: ignore[attr-defined]
     return fit
+
+
+def e_step_floor(rm, n_nodes: int = 61, repeats: int = 7) -> dict:
+    """The time of the two products an E-step needs, alone, on the calibration's own indicator.
+
+    ``indicator @ table`` (N, C) @ (C, Q) and ``indicator.T @ posterior``
+    (C, N) @ (N, Q), in the precision the E-step uses
+    (:func:`engine.irt.calibration.e_step.working_precision`): BLAS on a dense
+    indicator, scipy.sparse on a sparse one (split over a thread per core as
+    :meth:`~engine.irt.responses.Design.sparse_product` does), on random
+    tables and posteriors of the E-step's shapes.  The fastest of ``repeats``.
+
+    Returns
+    -------
+    dict
+        ``seconds`` (both products), ``dtype``, ``indicator`` (dense or sparse).
+    """
+    from engine.irt.calibration.e_step import working_precision
+
+    dtype = working_precision(rm)
+    design = rm.design(dtype)
+    rng = np.random.default_rng(0)
+    table = rng.random((design.indicator.shape[1], n_nodes)).astype(dtype)
+    posterior = rng.random((rm.n_students, n_nodes)).astype(dtype)
+    if rm.is_sparse:
+
+        def products():
+            design.sparse_product(False, table)
+            design.sparse_product(True, posterior)
+
+    else:
+
+        def products():
+            _ = design.indicator @ table
+            _ = design.indicator.T @ posterior
+
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        products()
+        times.append(time.perf_counter() - t0)
+    return {"seconds": min(times), "dtype": dtype.name, "indicator": "sparse" if rm.is_sparse else "dense"}
 
 
 def _prepare_baseline(data: Dataset):
@@ -248,6 +292,8 @@ def child(tool: str, scenario: str, out: Path, repeats: int = 5, repeat_budget: 
         non_finite=int((~finite).sum()),
         **extra,
     )
+    if hasattr(fit, "floor"):
+        record["floor"] = fit.floor()
     out.write_text(json.dumps(record))
 
 
@@ -408,6 +454,8 @@ def machine_info() -> dict:
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "(unset)"),
         "peers": {p: _version(p) for p in ("mirt", "girth", "py-irt", "torch", "pyro-ppl")},
         "git_commit": _sh(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]).strip(),
+        "nproc": _sh(["nproc"]).strip(),
+        "uptime_at_start": _sh(["uptime"]).strip(),
     }
 
 
@@ -422,6 +470,11 @@ def _fmt_stage(v: float) -> str:
 
 
 def _cell(rec: dict) -> str:
+    text = _measure(rec)
+    return text + (f"<br>(run of {rec['from_run']})" if "from_run" in rec else "")
+
+
+def _measure(rec: dict) -> str:
     st = rec["status"]
     if st == "ok":
         conv = "" if rec.get("converged", True) else " (not converged)"
@@ -435,12 +488,115 @@ def _cell(rec: dict) -> str:
     return f"{st}: {rec.get('note', '')}"
 
 
-TARGETS = {
-    "dense-5k": {"seconds": 0.05},
-    "dense-20k": {"seconds": 0.5, "rmse_a": 0.024, "rmse_b": 0.028},
-    "sparse-50k": {"seconds": 1.5, "peak_rss_mb": 1024.0},
-    "sparse-11785x36259": {"seconds": 30.0},
-}
+#: Issue 12's targets: masterycat's fit (SEs included) at most this share of the yardstick's, same run.
+RATIO_TARGET = 0.5
+RATIO_SCENARIOS = ("dense-5k", "dense-20k", "sparse-50k")
+#: Issue 12's targets of the 36,259-item bank: fit seconds and peak RSS (MB).
+BANK_TARGETS = {"sparse-11785x36259": {"seconds": 5.0, "peak_rss_mb": 1024.0}}
+
+
+def _yardstick_rows(by: dict, scenarios: list[str]) -> list[str]:
+    """masterycat beside the plain-numpy EM and the floor of its products, per scenario."""
+    lines = [
+        "",
+        "## masterycat against the yardstick and the floor (same run, same data)",
+        "",
+        "masterycat computes standard errors, the yardstick (`benchmarks/baseline_em.py`) does not. The floor is "
+        "the time of the two products an E-step needs alone, `indicator @ table` and `indicator.T @ posterior`, "
+        "on masterycat's own indicator in the E-step's precision (dense: BLAS; sparse: scipy.sparse on a thread "
+        "per core), per E-step and times the E-steps masterycat took. Target: ratio at most "
+        f"{RATIO_TARGET:g}.",
+        "",
+        "| Scenario | masterycat (SEs) | yardstick | ratio | E-steps | E-step time | floor per E-step | "
+        "floor x E-steps | SE time |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in scenarios:
+        mc, base = by.get((s, "masterycat")), by.get((s, "baseline-em"))
+        if not mc or mc["status"] != "ok":
+            continue
+        timings = mc.get("timings", {})
+        steps = int(timings.get("e_steps", 0))
+        floor = mc.get("floor", {}).get("seconds")
+        same = base is not None and base["status"] == "ok" and "from_run" not in base
+        ratio = f"{mc['seconds'] / base['seconds']:.2f}" if same else ""
+        lines.append(
+            f"| {SCENARIOS[s].title} | {mc['seconds']:.3f} s | "
+            + (f"{base['seconds']:.3f} s" if same else "")
+            + f" | {ratio} | {steps} | {timings.get('e_step', float('nan')):.3f} s | "
+            + (f"{floor * 1e3:.1f} ms ({mc['floor']['dtype']}, {mc['floor']['indicator']}) | " if floor else " | ")
+            + (f"{floor * steps:.3f} s | " if floor else " | ")
+            + f"{timings.get('se', float('nan')):.3f} s |"
+        )
+    return lines
+
+
+def _command_rows(commands: list[dict]) -> list[str]:
+    """The whole ``masterycat calibrate`` command beside its read and its fit."""
+    if not commands:
+        return []
+    from benchmarks.calibration_command import READ_TARGETS
+
+    lines = [
+        "",
+        "## The whole command: `masterycat calibrate FILE --out params.csv --json`",
+        "",
+        "Read: `itembank.io.read_responses(FILE)` alone in a fresh interpreter after its imports (fastest of 3). "
+        "Command: wall time from launching the process to its exit (Python start-up and imports, read, fit with "
+        "standard errors, writing the parameters). Fit: the `seconds` of its `--json` summary.",
+        "",
+        "| File | answers | size | read | read target | command | fit |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in commands:
+        read, cmd = c["read"], c["command"]
+        fit = f"{cmd['fit_seconds']:.2f} s" if cmd["status"] == "ok" else cmd["status"]
+        wall = f"{cmd['command_seconds']:.2f} s" if cmd["status"] == "ok" else str(cmd.get("note", ""))
+        met = "met" if read["seconds"] <= READ_TARGETS[c["scenario"]] else "not met"
+        lines.append(
+            f"| {c['layout']} CSV of {SCENARIOS[c['scenario']].title} | {read['n_responses']:,} | "
+            f"{c['megabytes']:.1f} MB | {read['seconds']:.2f} s | {READ_TARGETS[c['scenario']]:g} s ({met}) | "
+            f"{wall} | {fit} |"
+        )
+    return lines
+
+
+def _target_rows(by: dict, scenarios: list[str], commands: list[dict]) -> list[str]:
+    """Issue 12's targets, measured in this run."""
+    from benchmarks.calibration_command import READ_TARGETS
+
+    rows = []
+    for s in scenarios:
+        mc, base = by.get((s, "masterycat")), by.get((s, "baseline-em"))
+        ok = mc and mc["status"] == "ok"
+        if s in RATIO_SCENARIOS and ok and base and base["status"] == "ok" and "from_run" not in base:
+            ratio = mc["seconds"] / base["seconds"]
+            rows.append(
+                (SCENARIOS[s].title, f"fit / yardstick <= {RATIO_TARGET:g}", f"{ratio:.2f}", ratio <= RATIO_TARGET)
+            )
+        for key, goal in BANK_TARGETS.get(s, {}).items():
+            if ok:
+                name = "fit (s)" if key == "seconds" else "peak RSS (MB)"
+                rows.append((SCENARIOS[s].title, f"{name} <= {goal:g}", f"{mc[key]:.1f}", mc[key] <= goal))
+            elif mc and mc["status"] == "timeout" and key == "seconds":
+                rows.append((SCENARIOS[s].title, f"fit (s) <= {goal:g}", f"> {mc['time_limit']:.0f}", False))
+    for c in commands:
+        goal = READ_TARGETS[c["scenario"]]
+        got = c["read"]["seconds"]
+        rows.append(
+            (
+                f"{c['layout']} CSV of {SCENARIOS[c['scenario']].title}",
+                f"read (s) <= {goal:g}",
+                f"{got:.2f}",
+                got <= goal,
+            )
+        )
+    if not rows:
+        return []
+    lines = ["", "## masterycat against the targets of issue 12", "", "| Scenario | target | measured | met |"]
+    lines.append("| --- | --- | --- | --- |")
+    lines += [f"| {a} | {b} | {c} | {'yes' if d else 'no'} |" for a, b, c, d in rows]
+    return lines
 
 
 def render_markdown(
@@ -450,6 +606,7 @@ def render_markdown(
     tools: list[str],
     time_limit: float,
     descriptions: dict[str, str] | None = None,
+    commands: list[dict] | None = None,
 ) -> str:
     """The results table, machine header and masterycat stage timings as markdown.
 
@@ -481,6 +638,8 @@ def render_markdown(
             else ""
         )
         + " (the machine is shared with other work, which makes times noisy)",
+        f"- `nproc`: {info.get('nproc', '')}; `uptime` at start: `{info.get('uptime_at_start', '')}`; at end: "
+        f"`{info.get('uptime_at_end', '')}`",
         f"- Python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}",
         f"- BLAS: {blas}",
         f"- Environment: OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE']}, OMP_NUM_THREADS={info['OMP_NUM_THREADS']}"
@@ -507,6 +666,15 @@ def render_markdown(
             rec = by.get((s, t))
             row.append(_cell(rec) if rec else "")
         lines.append("| " + " | ".join(row) + " |")
+    kept = sorted({r["from_run"] for r in records if "from_run" in r})
+    if kept:
+        lines += [
+            "",
+            "Cells marked with a run were not measured in this run: they are the figures of that earlier run of "
+            "this harness on this machine (slow peers are not rerun), kept for comparison: "
+            + "; ".join(kept)
+            + ". Ratios below use only figures of this run.",
+        ]
     for s, k in info.get("dropped_constant_items", {}).items():
         lines += [
             "",
@@ -554,29 +722,49 @@ def render_markdown(
                 f"| {SCENARIOS[s].title} | {r.get('iterations', '')} | {r.get('converged', '')} | "
                 f"{r['seconds']:.3f} | {r.get('engine_seconds', float('nan')):.3f} | " + " | ".join(vals) + " |"
             )
-        lines += [
-            "",
-            "## masterycat against the targets of issue 3",
-            "",
-            "| Scenario | target | measured | met |",
-            "| --- | --- | --- | --- |",
-        ]
-        names = {"seconds": "time (s)", "rmse_a": "RMSE a", "rmse_b": "RMSE b", "peak_rss_mb": "peak RSS (MB)"}
-        for s, r in mc:
-            for key, goal in TARGETS.get(s, {}).items():
-                got = r.get(key)
-                ok = got is not None and got <= goal
-                lines.append(
-                    f"| {SCENARIOS[s].title} | {names[key]} <= {goal:g} | {got:.3f} | {'yes' if ok else 'no'} |"
-                )
-        for s in scenarios:
-            r = by.get((s, "masterycat"))
-            if r and r["status"] == "timeout" and "seconds" in TARGETS.get(s, {}):
-                lines.append(
-                    f"| {SCENARIOS[s].title} | time (s) <= {TARGETS[s]['seconds']:g} | "
-                    f"> {r['time_limit']:.0f} (killed) | no |"
-                )
+    lines += _yardstick_rows(by, scenarios)
+    lines += _command_rows(commands or [])
+    lines += _target_rows(by, scenarios, commands or [])
     return "\n".join(lines) + "\n"
+
+
+def kept_records(paths: list[Path], measured: set[tuple[str, str]], scenarios: list[str]) -> list[dict]:
+    """The records of earlier runs (their JSON files) for pairs not measured now, each marked with its run.
+
+    The first file holding a pair wins.  ``from_run`` names the run: its date,
+    commit and load average at start.
+    """
+    out: list[dict] = []
+    seen = set(measured)
+    for path in paths:
+        saved = json.loads(path.read_text())
+        m = saved["machine"]
+        run = f"{m['date_utc']}, commit {m['git_commit']}, load {m['load_average_at_start'][0]:.2f} ({path.name})"
+        for rec in saved["results"]:
+            pair = (rec["scenario"], rec["tool"])
+            if pair in seen or rec["scenario"] not in scenarios or rec["tool"] not in TOOLS:
+                continue
+            seen.add(pair)
+            out.append({**rec, "from_run": run})
+    return out
+
+
+def run_commands(scenarios: list[str]) -> list[dict]:
+    """The read and the whole ``masterycat calibrate`` command on each scenario's CSV (see :mod:`.calibration_command`)."""
+    out = []
+    for s in scenarios:
+        path = responses_csv(s)
+        record = {
+            "scenario": s,
+            "layout": CSV_SCENARIOS[s],
+            "megabytes": path.stat().st_size / 2**20,
+            "load_average_before": os.getloadavg()[0],
+            "read": time_read(path),
+            "command": time_command(path, Path(sys.executable).parent / "masterycat"),
+        }
+        out.append(record)
+        print(f"{s:>20} command: read {record['read']['seconds']:.2f} s, {record['command']}", flush=True)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -597,6 +785,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--render", type=Path, metavar="JSON", help="only rewrite --out from the records of an earlier run's JSON"
     )
+    p.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated TOOL:SCENARIO pairs not to run (e.g. a slow peer), kept from --keep if there",
+    )
+    p.add_argument(
+        "--keep",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="JSON",
+        help="an earlier run's JSON: its records of pairs not run now are shown, marked with that run (repeatable)",
+    )
+    p.add_argument(
+        "--commands",
+        action="store_true",
+        help="also time the whole `masterycat calibrate` command and the read of its CSV (long 50,000-student "
+        "and wide 20,000 x 200 files)",
+    )
     args = p.parse_args(argv)
     if args.render:
         saved = json.loads(args.render.read_text())
@@ -604,7 +811,15 @@ def main(argv: list[str] | None = None) -> int:
         scenarios = [s for s in settings["scenarios"] if s in SCENARIOS]
         tools = [t for t in settings["tools"] if t in TOOLS]
         args.out.write_text(
-            render_markdown(info, saved["results"], scenarios, tools, settings["time_limit"], settings["tools"])
+            render_markdown(
+                info,
+                saved["results"],
+                scenarios,
+                tools,
+                settings["time_limit"],
+                settings["tools"],
+                saved.get("commands", []),
+            )
         )
         return 0
     if args.child:
@@ -617,6 +832,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown scenario or tool: {', '.join(bad)}")
     info = machine_info()
     info.update(max_load=args.max_load, max_wait=args.max_wait)
+    skip = {tuple(pair.split(":", 1)) for pair in args.skip.split(",") if pair}
     records = []
     info["dropped_constant_items"] = {}
     for s in scenarios:
@@ -624,14 +840,21 @@ def main(argv: list[str] | None = None) -> int:
         if n_constant:
             info["dropped_constant_items"][s] = n_constant
         for t in tools:
+            if (t, s) in skip:
+                continue
             load_now, waited = wait_for_quiet(args.max_load, args.max_wait)
             rec = run_one(t, s, args.time_limit)
             rec.update(load_average_at_launch=load_now, waited_for_quiet_s=waited)
             records.append(rec)
             print(f"{s:>20} {t:>12}: {_cell(rec).replace('<br>', ' | ')}", flush=True)
+    commands = run_commands([s for s in scenarios if s in CSV_SCENARIOS]) if args.commands else []
     info["load_average_at_end"] = os.getloadavg()
+    info["uptime_at_end"] = _sh(["uptime"]).strip()
+    records += kept_records(args.keep, {(r["scenario"], r["tool"]) for r in records}, scenarios)
+    tools += [t for t in TOOLS if t not in tools and any(r["tool"] == t for r in records)]
+    tools = [t for t in TOOLS if t in tools]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render_markdown(info, records, scenarios, tools, args.time_limit))
+    args.out.write_text(render_markdown(info, records, scenarios, tools, args.time_limit, commands=commands))
     settings = {
         "time_limit": args.time_limit,
         "max_load": args.max_load,
@@ -640,7 +863,10 @@ def main(argv: list[str] | None = None) -> int:
         "scenarios": {s: SCENARIOS[s].__dict__ for s in scenarios},
     }
     args.out.with_suffix(".json").write_text(
-        json.dumps({"machine": info, "settings": settings, "results": records}, indent=2, default=str) + "\n"
+        json.dumps(
+            {"machine": info, "settings": settings, "results": records, "commands": commands}, indent=2, default=str
+        )
+        + "\n"
     )
     print(f"wrote {args.out} and {args.out.with_suffix('.json')}")
     return 0
