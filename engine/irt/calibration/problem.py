@@ -21,7 +21,7 @@ from engine.irt.calibration.expansion import Expansion, expansion_of
 from engine.irt.calibration.layout import ParameterLayout
 from engine.irt.calibration.populations import Populations
 from engine.irt.calibration.priors import ItemPriors
-from engine.irt.calibration.starting_values import asymptote_starts, starting_table
+from engine.irt.calibration.starting_values import starting_tables
 from engine.irt.calibration.students import LocalStudents, StudentBlocks
 from engine.irt.models import LOGISTIC, model_spec
 from engine.irt.parameters import ItemGroup, ItemParameters
@@ -77,7 +77,7 @@ class CalibrationProblem:
     starts : tuple of ndarray, shape (P,) each
         The packed states EM starts from: one, or for banks with free
         asymptotes and no given parameters several
-        (:func:`.starting_values.asymptote_starts`), the best maximum kept.
+        (:func:`.starting_values.starting_tables`), the best maximum kept.
     """
 
     responses: ResponseMatrix
@@ -216,11 +216,10 @@ def set_up(
 
     if not np.array_equal(k, rm.n_categories):  # known parameters with more categories than answered
         rm = ResponseMatrix(rm.student_ids, rm.item_ids, k, rm.student, rm.item, rm.score, rm.dense)
-    tables = [starting_table(rm, names)]
+    students = LocalStudents(rm, populations.code)
+    tables = starting_tables(students, rm.item_ids, rm.n_categories, names)
     if known:
         tables = [_merge_known(tables[0], known)]
-    elif any(np.isin(names, ["3pl", "4pl"])):
-        tables = asymptote_starts(rm, names)
     table = tables[0]
     item_groups = tuple(replace(g, free=_fixed_mask(g, rm.item_ids, fixed)) for g in table.groups)
     latent_free = _latent_free(latent, anchors is not None, item_groups, populations.n_populations)
@@ -244,7 +243,7 @@ def set_up(
         copy_of=copy_of,
         copy_population=copy_population,
         dropped=dropped,
-        students=LocalStudents(rm, populations.code),
+        students=students,
         precision=working_precision(rm),
         expansion=expansion_of(item_groups, latent_free, slope_prior is not None),
         starts=tuple(layout.pack([g.eta for g in t.groups], no_latent) for t in tables),
