@@ -1,29 +1,35 @@
 """The OpenAPI pages (``/docs``, ``/docs/oauth2-redirect``, ``/redoc``) with their own policies.
 
-They are FastAPI's own pages (Swagger UI and ReDoc, loaded from the
-jsDelivr CDN); each is sent with a Content-Security-Policy that allows that
-CDN and, by their hashes, exactly the inline scripts FastAPI writes into the
-page, and no other inline script.  The app's other responses keep the
-strict policy of :mod:`service.security_headers`.
+They are FastAPI's own pages (Swagger UI and ReDoc).  Their scripts, style
+sheet and icon are served by the app itself under ``/docs/static``, from
+the pinned ``fastapi-offline`` package that ships them, so both pages work
+without internet and load nothing from another host.  Each page is sent
+with a Content-Security-Policy that allows only this origin and, by their
+hashes, exactly the inline scripts FastAPI writes into the page.  The
+app's other responses keep the strict policy of
+:mod:`service.security_headers`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from importlib.resources import files
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from service.security_headers import csp_hash, frame_ancestors_source
 
-__all__ = ["add_api_docs", "DOCS_URL", "OAUTH2_REDIRECT_URL", "REDOC_URL"]
+__all__ = ["add_api_docs", "DOCS_URL", "DOCS_STATIC_URL", "OAUTH2_REDIRECT_URL", "REDOC_URL"]
 
 DOCS_URL = "/docs"
+DOCS_STATIC_URL = "/docs/static"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 REDOC_URL = "/redoc"
-CDN = "https://cdn.jsdelivr.net"
+_DOCS_FILES = str(files("fastapi_offline") / "static")
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
@@ -34,7 +40,7 @@ def _with_policy(page: HTMLResponse, sources: Sequence[str], frame_ancestors: Se
     page.headers["Content-Security-Policy"] = "; ".join(
         (
             "default-src 'self'",
-            f"script-src 'self' {CDN} {scripts}".strip(),
+            f"script-src 'self' {scripts}".strip(),
             *sources,
             "connect-src 'self'",
             "object-src 'none'",
@@ -48,14 +54,20 @@ def _with_policy(page: HTMLResponse, sources: Sequence[str], frame_ancestors: Se
 def add_api_docs(app: FastAPI, frame_ancestors: Sequence[str] = ()) -> None:
     """Serve Swagger UI and ReDoc for ``app`` (built with ``docs_url=None, redoc_url=None``)."""
     openapi_url = app.openapi_url or "/openapi.json"
+    app.mount(DOCS_STATIC_URL, StaticFiles(directory=_DOCS_FILES), name="api-docs-static")
+    favicon = f"{DOCS_STATIC_URL}/favicon.png"
 
     @app.get(DOCS_URL, include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
         page = get_swagger_ui_html(
-            openapi_url=openapi_url, title=f"{app.title} - Swagger UI", oauth2_redirect_url=OAUTH2_REDIRECT_URL
+            openapi_url=openapi_url,
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=OAUTH2_REDIRECT_URL,
+            swagger_js_url=f"{DOCS_STATIC_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_STATIC_URL}/swagger-ui.css",
+            swagger_favicon_url=favicon,
         )
-        sources = (f"style-src 'self' {CDN}", "img-src 'self' data: https://fastapi.tiangolo.com")
-        return _with_policy(page, sources, frame_ancestors)
+        return _with_policy(page, ("style-src 'self'", "img-src 'self' data:"), frame_ancestors)
 
     @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:
@@ -63,12 +75,16 @@ def add_api_docs(app: FastAPI, frame_ancestors: Sequence[str] = ()) -> None:
 
     @app.get(REDOC_URL, include_in_schema=False)
     def redoc() -> HTMLResponse:
-        page = get_redoc_html(openapi_url=openapi_url, title=f"{app.title} - ReDoc")
+        page = get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{DOCS_STATIC_URL}/redoc.standalone.js",
+            redoc_favicon_url=favicon,
+            with_google_fonts=False,
+        )
         sources = (
-            # ReDoc writes its styles at run time and loads its fonts from Google
-            "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com",
-            "font-src https://fonts.gstatic.com",
-            "img-src 'self' data: https://fastapi.tiangolo.com",
+            "style-src 'self' 'unsafe-inline'",  # ReDoc writes its styles at run time
+            "img-src 'self' data:",
             "worker-src blob:",
         )
         return _with_policy(page, sources, frame_ancestors)

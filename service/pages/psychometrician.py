@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from itembank.bank import NoLiveBank
@@ -57,6 +57,9 @@ def browser(
     flag: str = "",
     page: Annotated[int, Query(ge=1)] = 1,
 ):
+    if flag and flag not in ("any", "none", *FLAG_RULES):
+        known = ", ".join(("any", "none", *FLAG_RULES))
+        raise HTTPException(422, f"Unknown fit flag {flag!r}: use one of {known}, or none for every item.")
     standard_id = find_standard(session, standard).id if standard else None
     rows, _ = list_items(
         session,
@@ -135,8 +138,18 @@ def item_page(request: Request, item_id: str, session: SessionDep, user: BankPag
 
 @router.get("/calibrations")
 def calibrations(request: Request, session: SessionDep, user: BankPage):
+    return _calibrations_page(request, session, user)
+
+
+def _calibrations_page(request: Request, session, user, error: str = "", status_code: int = 200):
+    """The list of calibrations and the form to start one, with ``error`` above it."""
     listing = calibrations_api.list_(session, user, PageParams(request, limit=50, offset=0))
-    return render(request, "bank/calibrations.html", {"calibrations": listing.items, "total": listing.total})
+    return render(
+        request,
+        "bank/calibrations.html",
+        {"calibrations": listing.items, "total": listing.total, "error": error},
+        status_code=status_code,
+    )
 
 
 @router.post("/calibrations")
@@ -146,10 +159,13 @@ def start_calibration(
     user: BankPage,
     jobs: JobsDep,
     model: Annotated[Literal["rasch", "1pl", "2pl", "3pl"], Form()] = "2pl",
-    statuses: Annotated[list[Literal["pretest", "operational"]], Form()] = ["pretest", "operational"],  # noqa: B006
+    statuses: Annotated[list[Literal["pretest", "operational"]] | None, Form()] = None,
     min_responses: Annotated[int, Form(ge=1, le=100_000)] = 20,
     make_live: Annotated[bool, Form()] = False,
 ):
+    if not statuses:
+        error = "Tick at least one status (operational, pretest): no calibration was started."
+        return _calibrations_page(request, session, user, error=error, status_code=422)
     body = CalibrationCreate(model=model, statuses=list(statuses), min_responses=min_responses, make_live=make_live)
     row = calibrations_api.start(body, session, user, jobs)
     return RedirectResponse(f"/bank/calibrations/{row.id}", status_code=303)
