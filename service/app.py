@@ -75,6 +75,8 @@ def _include_pages(app: FastAPI) -> None:
     router = getattr(pages, "router", None)
     if router is not None:
         app.include_router(router)
+    if importlib.util.find_spec("service.pages.errors") is not None:
+        importlib.import_module("service.pages.errors").install(app)
     static = Path(__file__).parent / "static"
     if static.is_dir():
         from fastapi.staticfiles import StaticFiles

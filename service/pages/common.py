@@ -196,9 +196,11 @@ _TITLES = {
     400: "Bad request",
     403: "Not allowed",
     404: "Not found",
+    405: "Not possible here",
     409: "Cannot do that now",
     422: "Please check what you sent",
     429: "Too many tries",
+    500: "Something went wrong",
 }
 
 
