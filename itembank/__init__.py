@@ -15,3 +15,4 @@ from itembank import import_jobs as _import_jobs  # noqa: F401
 from itembank import import_runs as _import_runs  # noqa: F401
 from itembank import item_assets as _item_assets  # noqa: F401
 from itembank import lti as _lti  # noqa: F401
+from itembank import report_cards as _report_cards  # noqa: F401

@@ -16,6 +16,7 @@ from service.routers import (
     mastery,
     people,
     practice,
+    reports,
     responses,
     standards,
     teams,
@@ -39,6 +40,7 @@ ROUTERS = [
     attempts.router,
     teams.router,
     practice.router,
+    reports.router,
 ]
 
 __all__ = ["ROUTERS"]

@@ -21,8 +21,8 @@ def test_migrations_match_models(db_engine):
 
 
 def test_upgrade_is_idempotent_and_at_head(db_engine):
-    assert current_revision(db_engine) == head_revision() == "0010_lti"
-    assert upgrade(db_engine) == "0010_lti"
+    assert current_revision(db_engine) == head_revision() == "0011_report_cards"
+    assert upgrade(db_engine) == "0011_report_cards"
     names = set(inspect(db_engine).get_table_names())
     assert {
         "standard",
@@ -50,6 +50,8 @@ def test_upgrade_is_idempotent_and_at_head(db_engine):
         "case_item",
         "item_asset",
         "login_failures",
+        "report_setting",
+        "report_comment",
         "alembic_version",
     } <= names
 

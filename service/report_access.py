@@ -1,0 +1,39 @@
+"""Who may read a student's progress report: the student, their guardians, their teachers, admins.
+
+Everyone else gets a 403 (after a 404 for an unknown student).  A guardian's
+login is linked to its guardian record; the guardian reads the reports of
+the students they are responsible for and nothing else.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from itembank.guardianship import guardian_of_login, guards
+from itembank.people import get_student, teacher_has_student
+from itembank.tables import Student
+from service.access import forbid
+from service.security import TokenClaims
+
+__all__ = ["report_student_for"]
+
+
+def report_student_for(session: Session, user: TokenClaims, student_id: int) -> Student:
+    """The student ``student_id`` if ``user`` may read their report (404, then 403)."""
+    student = get_student(session, student_id)
+    if user.role == "admin":
+        return student
+    if user.role == "student" and user.student_id == student_id:
+        return student
+    if (
+        user.role == "teacher"
+        and user.teacher_id is not None
+        and teacher_has_student(session, user.teacher_id, student_id)
+    ):
+        return student
+    if user.role == "guardian":
+        guardian = guardian_of_login(session, user.user_id)
+        if guardian is not None and guards(session, guardian, student_id):
+            return student
+        raise forbid("a guardian reads only the reports of their own children")
+    raise forbid(f"you may not read the report of student {student_id}")
