@@ -19,6 +19,7 @@ from service.pages import (
     login,
     paper,
     psychometrician,
+    reports,
     student,
     student_attempts,
     teacher,
@@ -38,6 +39,7 @@ for _module in (
     psychometrician,
     assets,
     admin,
+    reports,
 ):
     router.include_router(_module.router)
 

@@ -1,0 +1,116 @@
+"""The report pages: a student's printable progress report, and a guardian's page of their children.
+
+``/students/{id}/report`` is for the student, their guardians, their
+teachers and admins (the API's :func:`service.routers.reports.build_report`);
+``/family`` lists a guardian's children with their dots and a link to each
+report.  Every word a family reads is in the templates
+(``service/templates/reports``), ready to be wrapped for translation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+
+from itembank.guardianship import children_of, guardian_of_login
+from itembank.mastery_store import student_report
+from itembank.people import student_name
+from itembank.report_cards import LEVELS
+from reporting.progress_report import HistoryPoint, ProgressReport, StandardProgress
+from service.deps import BankDep, SessionDep
+from service.pages.common import PageRoute, PageUser, render
+from service.routers.reports import build_report
+from service.security import TokenClaims
+
+__all__ = ["router", "Sparkline", "sparkline"]
+
+router = APIRouter(route_class=PageRoute)
+
+
+def guardian_user(user: PageUser) -> TokenClaims:
+    """The logged-in guardian (a 403 page for any other role)."""
+    if user.role != "guardian":
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail=f"This page is for parents and guardians; you are logged in as a {user.role}.",
+        )
+    return user
+
+
+GuardianPage = Annotated[TokenClaims, Depends(guardian_user)]
+TermParam = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+
+#: Theta range drawn by the charts.
+THETA_RANGE = (-3.0, 3.0)
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """Geometry of a small chart of the estimate over the term (SVG user units)."""
+
+    width: int
+    height: int
+    path: str
+    dots: list[dict]  # {x, y, band, day, theta}
+    mid_y: float
+
+
+def sparkline(points: list[HistoryPoint], start: date, end: date, *, width: int = 150, height: int = 36) -> Sparkline:
+    """The estimate at each day with evidence, placed by date across the term."""
+    lo, hi = THETA_RANGE
+    span = max((end - start).days, 1)
+    pad = 4
+
+    def x_of(day: date) -> float:
+        return pad + min(max((day - start).days / span, 0.0), 1.0) * (width - 2 * pad)
+
+    def y_of(theta: float) -> float:
+        t = min(max(theta, lo), hi)
+        return pad + (hi - t) / (hi - lo) * (height - 2 * pad)
+
+    dots = [
+        {"x": round(x_of(p.day), 1), "y": round(y_of(p.theta), 1), "band": p.band, "day": p.day, "theta": p.theta}
+        for p in points
+    ]
+    path = " ".join(f"{'M' if k == 0 else 'L'}{d['x']},{d['y']}" for k, d in enumerate(dots))
+    return Sparkline(width, height, path, dots, round(y_of(0.0), 1))
+
+
+def _charts(report: ProgressReport) -> dict[int, Sparkline]:
+    out: dict[int, Sparkline] = {}
+
+    def walk(nodes: list[StandardProgress]) -> None:
+        for n in nodes:
+            if n.history:
+                out[n.standard_id] = sparkline(n.history, report.start, report.end)
+            walk(n.children)
+
+    walk(report.standards)
+    return out
+
+
+@router.get("/students/{student_id}/report")
+def progress_page(
+    request: Request, student_id: int, session: SessionDep, user: PageUser, bank: BankDep, term: TermParam = None
+):
+    report = build_report(session, user, bank, student_id, term)
+    return render(
+        request,
+        "reports/progress.html",
+        {"report": report, "charts": _charts(report), "levels": LEVELS, "viewer": user.role},
+    )
+
+
+@router.get("/family")
+def family_page(request: Request, session: SessionDep, user: GuardianPage):
+    guardian = guardian_of_login(session, user.user_id)
+    children = children_of(session, guardian) if guardian is not None else []
+    rows = []
+    for child in children:
+        cells = [c for c in student_report(session, child.id) if c.level == "objective"]
+        counts = {band: sum(1 for c in cells if c.band == band) for band in ("green", "yellow", "red")}
+        rows.append({"id": child.id, "name": student_name(child), "counts": counts, "cells": cells})
+    return render(request, "reports/family.html", {"children": rows})

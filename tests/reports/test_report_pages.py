@@ -1,0 +1,72 @@
+"""The report pages: a student's progress report in words, and a guardian's page of their children."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from service.pages.common import COOKIE
+from service.security import create_token
+from tests.service.conftest import SECRET
+
+pytestmark = pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
+
+
+def _as(client, world, username):
+    client.cookies.set(COOKIE, create_token(world.users[username], SECRET, 30))
+    return client
+
+
+def test_progress_page_in_words_with_charts_and_next_steps(report_world, report_client):
+    w = report_world
+    c = _as(report_client, w, "parent")
+    r = c.get(f"/students/{w.students1[0]}/report?term={w.term}")
+    assert r.status_code == 200, r.text
+    html = r.text
+    assert "Progress report: First0 Last0" in html
+    assert "Recognize proportional relationships" in html and "Write and solve equations" in html
+    assert "Mastered" in html and "Not yet" in html and "sure it is mastered" in html
+    # the chart of 7.RP.A.2: three days, the last green
+    block = html.split('data-code="7.RP.A.2"')[1].split('class="report-standard')[0]
+    assert len(re.findall(r"<circle class=\"pt-", block)) == 3
+    assert 'class="pt-green"' in block
+    assert "8 Oct 2026: Imported score, 5 of 5 points" in block
+    next_steps = html.split('id="next"')[1]
+    assert "Write and solve equations" in next_steps
+    assert "Practise it now" not in next_steps  # a guardian reads, the student practises
+
+
+def test_student_sees_practice_buttons_and_teacher_notes(report_world, report_client):
+    w = report_world
+    teacher = _as(report_client, w, "teacher")
+    put = teacher.put(
+        f"/api/v1/classes/{w.class1}/report-card/comments",
+        json={"term": w.term, "student_id": w.students1[0], "standard": "7.EE.B.4", "text": "Let's <b>redo</b> B.4"},
+        headers={"Authorization": "Bearer " + create_token(w.users["teacher"], SECRET, 30)},
+    )
+    assert put.status_code == 200, put.text
+    html = _as(report_client, w, "student").get(f"/students/{w.students1[0]}/report?term={w.term}").text
+    assert "Practise it now" in html
+    assert "Teacher's note" in html and "Let&#39;s &lt;b&gt;redo&lt;/b&gt; B.4" in html  # escaped
+
+
+@pytest.mark.parametrize("who", ["stranger", "student2", "teacher2", "psychometrician"])
+def test_progress_page_refused_in_words(report_world, report_client, who):
+    r = _as(report_client, report_world, who).get(f"/students/{report_world.students1[0]}/report")
+    assert r.status_code == 403 and "<html" in r.text and "report" in r.text
+
+
+def test_progress_page_needs_a_login(report_world, report_client):
+    r = report_client.get(f"/students/{report_world.students1[0]}/report", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/students/")
+
+
+def test_family_page_lists_only_the_guardians_children(report_world, report_client):
+    w = report_world
+    html = _as(report_client, w, "parent").get("/family").text
+    assert f'href="/students/{w.students1[0]}/report"' in html and "First0 Last0" in html
+    assert "1 mastered, 0 nearly there, 1 not yet" in html
+    assert "First1" not in html
+    assert "No student is linked" in _as(report_client, w, "stranger").get("/family").text
+    assert _as(report_client, w, "teacher").get("/family").status_code == 403
