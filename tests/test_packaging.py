@@ -1,4 +1,4 @@
-"""What the wheel installs: the project's seven packages and nothing else at the top level.
+"""What the wheel installs: the project's eight packages and nothing else at the top level.
 
 The generic top-level names are kept on purpose (CONTRIBUTING.md, "Installed
 names"); this test keeps any other folder (tests, benchmarks, docs, a stray
@@ -13,7 +13,7 @@ from pathlib import Path
 from setuptools import find_namespace_packages, find_packages
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_PACKAGES = {"engine", "itembank", "reporting", "demo", "interop", "service", "cli"}
+PROJECT_PACKAGES = {"engine", "itembank", "cluster", "reporting", "demo", "interop", "service", "cli"}
 
 
 def _pyproject() -> dict:
@@ -32,7 +32,7 @@ def _packages_the_wheel_installs() -> list[str]:
     ]
 
 
-def test_the_wheel_installs_exactly_the_seven_packages_at_the_top_level():
+def test_the_wheel_installs_exactly_the_eight_packages_at_the_top_level():
     top_level = {package.split(".")[0] for package in _packages_the_wheel_installs()}
     assert top_level == PROJECT_PACKAGES
 

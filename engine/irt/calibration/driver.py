@@ -9,6 +9,7 @@ from numpy.typing import ArrayLike
 
 from engine.irt.calibration.em import run_em
 from engine.irt.calibration.finish import finish
+from engine.irt.calibration.held_responses import HeldResponses
 from engine.irt.calibration.polish import polish
 from engine.irt.calibration.problem import set_up
 from engine.irt.calibration.result import CalibrationResult
@@ -21,7 +22,7 @@ __all__ = ["calibrate"]
 
 
 def calibrate(
-    responses: ResponseMatrix,
+    responses: ResponseMatrix | HeldResponses,
     model: str | Sequence[str] = "2pl",
     *,
     anchors: ItemParameters | None = None,
@@ -47,8 +48,11 @@ def calibrate(
 
     Parameters
     ----------
-    responses : ResponseMatrix
+    responses : ResponseMatrix or HeldResponses
         N students x J items, dense or sparse; missing cells are ignored.
+        :class:`~.held_responses.HeldResponses` are held elsewhere (a
+        cluster's workers) and calibrated by the same EM, their sums over
+        students computed where they are (no ``groups``).
     model : str or sequence of str
         One model name for all items, or one per item (J,): ``rasch``,
         ``1pl``, ``2pl``, ``3pl``, ``4pl``, ``grm``, ``gpcm``.  ``1pl`` (one

@@ -11,26 +11,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.irt.calibration.held_responses import HeldResponses, category_counts
 from engine.irt.responses import ResponseMatrix
 
 __all__ = ["inestimable_items", "inestimable_reason", "calibratable_items"]
 
 
-def _category_use(responses: ResponseMatrix) -> tuple[np.ndarray, np.ndarray]:
+def _category_use(responses: ResponseMatrix | HeldResponses) -> tuple[np.ndarray, np.ndarray]:
     """Answers per item and category, and which categories the item has, each (J, Kmax)."""
     kmax = int(responses.n_categories.max(initial=2))
-    cells = responses.item * kmax + responses.score
-    freq = np.bincount(cells, minlength=responses.n_items * kmax).reshape(responses.n_items, kmax)
+    if isinstance(responses, ResponseMatrix):
+        (freq,) = category_counts(responses, np.zeros(0, dtype=np.int64), kmax)
+    else:
+        (freq,) = responses.students.map_sum(category_counts, kmax)
     inside = np.arange(kmax)[None, :] < responses.n_categories[:, None]
     return np.where(inside, freq, 0), inside
 
 
-def inestimable_items(responses: ResponseMatrix, held: np.ndarray | None = None) -> np.ndarray:
+def inestimable_items(responses: ResponseMatrix | HeldResponses, held: np.ndarray | None = None) -> np.ndarray:
     """Items whose answers do not use every score category, shape (J,) bool.
 
     Parameters
     ----------
-    responses : ResponseMatrix
+    responses : ResponseMatrix or HeldResponses
         N students x J items.
     held : ndarray of bool, shape (J,), optional
         Items whose parameters are all fixed (anchors): never flagged.
@@ -40,7 +43,7 @@ def inestimable_items(responses: ResponseMatrix, held: np.ndarray | None = None)
     return bad if held is None else bad & ~held
 
 
-def inestimable_reason(responses: ResponseMatrix, position: int) -> str:
+def inestimable_reason(responses: ResponseMatrix | HeldResponses, position: int) -> str:
     """Why the item at ``position`` cannot be calibrated, in a sentence naming it."""
     used, inside = _category_use(responses)
     iid = responses.item_ids[position]

@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike
 
-from engine.irt.calibration.e_step import working_precision
+from engine.irt.calibration.e_step import SINGLE_PRECISION_CELLS, working_precision
 from engine.irt.calibration.estimability import inestimable_items, inestimable_reason
 from engine.irt.calibration.expansion import Expansion, expansion_of
+from engine.irt.calibration.held_responses import HeldResponses
 from engine.irt.calibration.layout import ParameterLayout
 from engine.irt.calibration.populations import Populations
 from engine.irt.calibration.priors import ItemPriors
@@ -42,10 +43,10 @@ class CalibrationProblem:
 
     Attributes
     ----------
-    responses : ResponseMatrix
+    responses : ResponseMatrix or HeldResponses
         N students x J' columns: the calibrated items (inestimable ones left
         out), then one more column per population after the reference for
-        each item freed across populations.
+        each item freed across populations (held responses: one population).
     table : ItemParameters
         Starting values of the J' columns (reported form: ids and models).
     groups : tuple of ItemGroup
@@ -80,7 +81,7 @@ class CalibrationProblem:
         (:func:`.starting_values.starting_tables`), the best maximum kept.
     """
 
-    responses: ResponseMatrix
+    responses: ResponseMatrix | HeldResponses
     table: ItemParameters
     groups: tuple[ItemGroup, ...]
     layout: ParameterLayout
@@ -105,7 +106,7 @@ class CalibrationProblem:
 
 
 def set_up(
-    responses: ResponseMatrix,
+    responses: ResponseMatrix | HeldResponses,
     model: str | Sequence[str],
     *,
     anchors: ItemParameters | None,
@@ -128,8 +129,11 @@ def set_up(
     ValueError
         With a message naming the argument or item at fault.
     """
-    if not isinstance(responses, ResponseMatrix):
-        raise ValueError("responses should be a ResponseMatrix")
+    held_elsewhere = not isinstance(responses, ResponseMatrix)
+    if held_elsewhere and not isinstance(responses, HeldResponses):
+        raise ValueError("responses should be a ResponseMatrix or HeldResponses")
+    if held_elsewhere and groups is not None:
+        raise ValueError("groups need the responses in this process (held responses are one population)")
     if latent not in LATENT_RULES:
         raise ValueError(f"latent should be 'auto', 'fixed' or 'free', got {latent!r}")
     for name, prior in (("guess_prior", guess_prior), ("slope_prior", slope_prior)):
@@ -183,7 +187,11 @@ def set_up(
             raise ValueError(f"free_items names item {iid}, which has no responses")
         if iid in known and known[iid][2]:
             raise ValueError(f"item {iid} is an anchor; it cannot be free across groups")
-    rm, copy_of, copy_population = _copies_per_population(responses, [position[i] for i in freed], populations)
+    rm: ResponseMatrix | HeldResponses = responses
+    copy_of: np.ndarray = np.zeros(0, dtype=np.int64)  # held responses: one population, no copies
+    copy_population: np.ndarray = copy_of
+    if isinstance(responses, ResponseMatrix):
+        rm, copy_of, copy_population = _copies_per_population(responses, [position[i] for i in freed], populations)
     n_items = responses.n_items
     names, k = np.concatenate([names, names[copy_of]]), np.concatenate([k, k[copy_of]])
     for c, j in enumerate(copy_of):
@@ -215,8 +223,16 @@ def set_up(
         n_items = int((~bad_items).sum())
 
     if not np.array_equal(k, rm.n_categories):  # known parameters with more categories than answered
-        rm = ResponseMatrix(rm.student_ids, rm.item_ids, k, rm.student, rm.item, rm.score, rm.dense)
-    students = LocalStudents(rm, populations.code)
+        if isinstance(rm, ResponseMatrix):
+            rm = ResponseMatrix(rm.student_ids, rm.item_ids, k, rm.student, rm.item, rm.score, rm.dense)
+        else:
+            rm = rm.with_categories(k)
+    if isinstance(rm, ResponseMatrix):
+        students: StudentBlocks = LocalStudents(rm, populations.code)
+        precision = working_precision(rm)
+    else:  # sparse blocks elsewhere: the precision working_precision gives sparse data
+        students = rm.students
+        precision = np.dtype(np.float32 if rm.n_responses > SINGLE_PRECISION_CELLS else np.float64)
     tables = starting_tables(students, rm.item_ids, rm.n_categories, names)
     if known:
         tables = [_merge_known(tables[0], known)]
@@ -244,7 +260,7 @@ def set_up(
         copy_population=copy_population,
         dropped=dropped,
         students=students,
-        precision=working_precision(rm),
+        precision=precision,
         expansion=expansion_of(item_groups, latent_free, slope_prior is not None),
         starts=tuple(layout.pack([g.eta for g in t.groups], no_latent) for t in tables),
     )

@@ -1,0 +1,1 @@
+"""Tests of calibration and scoring on a Dask cluster."""
