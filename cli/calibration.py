@@ -11,11 +11,11 @@ import numpy as np
 import typer
 
 from cli.common import app, fail, print_json, show_progress
+from cli.dask_option import DASK_HELP, check_dask, open_responses, score_responses
 from engine.irt.calibration import ConvergenceWarning
 from engine.irt.calibration import calibrate as run_calibration
 from engine.irt.models import MODEL_NAMES
 from engine.irt.scoring import SCORING_METHODS
-from engine.irt.scoring import score as run_scoring
 from engine.irt.simulation import simulate_bank, simulate_responses
 from itembank.io import (
     FileFormatError,
@@ -65,7 +65,7 @@ def _progress(description: str, total: int):
 
 @app.command()
 def calibrate(
-    responses: Path = typer.Argument(..., help="Responses CSV (wide or long)."),
+    responses: Path = typer.Argument(..., help="Responses CSV (wide or long), or a folder of Parquet files."),
     out: Path = typer.Option(..., "--out", help="Where to write the item parameters CSV."),
     model: str = typer.Option("2pl", help=f"Model of every item: {', '.join(MODEL_NAMES)}."),
     models: Path | None = typer.Option(None, help="item_id,model CSV for a mixed bank (others take --model)."),
@@ -99,11 +99,15 @@ def calibrate(
         "em", help="em (marginal maximum likelihood) or vi (py-irt variational Bayes, 2PL; needs masterycat[bayes])."
     ),
     epochs: int = typer.Option(2000, help="SVI epochs of --method vi."),
+    dask: str | None = typer.Option(None, "--dask", help=DASK_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Calibrate items by marginal maximum likelihood (EM), write their parameters."""
     model = _check_choice("model", model, MODEL_NAMES)
     method = _check_choice("method", method, ("em", "vi"))
+    check_dask(dask)
+    if dask is not None and (method == "vi" or groups is not None):
+        fail("--dask calibrates one group by EM: it cannot be combined with --method vi or --groups")
     if method == "vi":
         _calibrate_vi(responses, out, model, epochs, as_json)
         return
@@ -111,50 +115,50 @@ def calibrate(
         fail("--tol must be positive, --max-iter at least 1 and --quadrature at least 5")
     priors = {name: _pair(name, text) for name, text in (("guess-prior", guess_prior), ("slope-prior", slope_prior))}
     try:
-        data = read_responses(responses)
-        per_item = np.array([model] * data.n_items, dtype=object)
-        if models is not None:
-            mapping = read_model_map(models)
-            unknown = [i for i in mapping if i not in set(data.item_ids.tolist())]
-            if unknown:
-                fail(f"{models}: item {unknown[0]!r} has no responses column")
-            per_item = np.array([mapping.get(i, model) for i in data.item_ids], dtype=object)
-        anchor_table = read_parameters(anchors) if anchors is not None else None
-        labels = _student_groups(groups, data.student_ids) if groups is not None else None
-        if reference is not None and labels is None:
-            fail("--reference needs --groups")
-        with _progress("calibrating", max_iter) as progress, warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            result = run_calibration(
-                data,
-                per_item.astype(str),
-                anchors=anchor_table,
-                groups=labels,
-                reference=reference,
-                se=se,
-                tol=tol,
-                max_iter=max_iter,
-                n_nodes=quadrature,
-                drop_inestimable=drop_inestimable,
-                progress=progress,
-                guess_prior=priors["guess-prior"],
-                slope_prior=priors["slope-prior"],
-            )
-        for w in caught:
-            typer.echo(f"masterycat: warning: {w.message}", err=True)
-        if result.dropped_items:
-            shown = ", ".join(result.dropped_items[:5]) + (" …" if len(result.dropped_items) > 5 else "")
-            typer.echo(
-                f"masterycat: warning: left out {len(result.dropped_items)} inestimable item(s): {shown}", err=True
-            )
-        if result.poorly_identified:
-            shown = ", ".join(result.poorly_identified[:5]) + (" …" if len(result.poorly_identified) > 5 else "")
-            typer.echo(
-                f"masterycat: warning: the data cannot pin down {len(result.poorly_identified)} item(s) "
-                f"(a location beyond +-5 or a standard error above 1 or not finite): {shown}",
-                err=True,
-            )
-        write_parameters(out, result.params)
+        with open_responses(responses, dask) as data:
+            per_item = np.array([model] * data.n_items, dtype=object)
+            if models is not None:
+                mapping = read_model_map(models)
+                unknown = [i for i in mapping if i not in set(data.item_ids.tolist())]
+                if unknown:
+                    fail(f"{models}: item {unknown[0]!r} has no responses column")
+                per_item = np.array([mapping.get(i, model) for i in data.item_ids], dtype=object)
+            anchor_table = read_parameters(anchors) if anchors is not None else None
+            labels = _student_groups(groups, data.student_ids) if groups is not None else None
+            if reference is not None and labels is None:
+                fail("--reference needs --groups")
+            with _progress("calibrating", max_iter) as progress, warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
+                result = run_calibration(
+                    data,
+                    per_item.astype(str),
+                    anchors=anchor_table,
+                    groups=labels,
+                    reference=reference,
+                    se=se,
+                    tol=tol,
+                    max_iter=max_iter,
+                    n_nodes=quadrature,
+                    drop_inestimable=drop_inestimable,
+                    progress=progress,
+                    guess_prior=priors["guess-prior"],
+                    slope_prior=priors["slope-prior"],
+                )
+            for w in caught:
+                typer.echo(f"masterycat: warning: {w.message}", err=True)
+            if result.dropped_items:
+                shown = ", ".join(result.dropped_items[:5]) + (" …" if len(result.dropped_items) > 5 else "")
+                typer.echo(
+                    f"masterycat: warning: left out {len(result.dropped_items)} inestimable item(s): {shown}", err=True
+                )
+            if result.poorly_identified:
+                shown = ", ".join(result.poorly_identified[:5]) + (" …" if len(result.poorly_identified) > 5 else "")
+                typer.echo(
+                    f"masterycat: warning: the data cannot pin down {len(result.poorly_identified)} item(s) "
+                    f"(a location beyond +-5 or a standard error above 1 or not finite): {shown}",
+                    err=True,
+                )
+            write_parameters(out, result.params)
     except (FileFormatError, ValueError) as err:
         fail(str(err))
     if as_json:
@@ -205,24 +209,27 @@ def _calibrate_vi(responses: Path, out: Path, model: str, epochs: int, as_json: 
 
 @app.command()
 def score(
-    responses: Path = typer.Argument(..., help="Responses CSV (wide or long)."),
+    responses: Path = typer.Argument(..., help="Responses CSV (wide or long), or a folder of Parquet files."),
     params: Path = typer.Option(..., "--params", help="Item parameters CSV."),
     out: Path = typer.Option(..., "--out", help="Where to write the scores CSV."),
     method: str = typer.Option("eap", help=f"Estimator: {', '.join(SCORING_METHODS)}."),
     prior_mean: float = typer.Option(0.0, help="Prior mean (eap, map)."),
     prior_sd: float = typer.Option(1.0, help="Prior standard deviation (eap, map)."),
+    dask: str | None = typer.Option(None, "--dask", help=DASK_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
 ) -> None:
     """Score students with known item parameters; write student_id,theta,se."""
     method = _check_choice("method", method, SCORING_METHODS)
     if not prior_sd > 0:
         fail("--prior-sd must be positive")
+    check_dask(dask)
     start = time.perf_counter()
     try:
         table = read_parameters(params)
-        data = read_responses(responses, n_categories=dict(zip(table.item_ids, table.n_categories.tolist())))
-        used = table.subset([table.index_of[i] for i in data.item_ids])
-        result = run_scoring(data, used, method, prior_mean=prior_mean, prior_sd=prior_sd)
+        categories = dict(zip(table.item_ids, table.n_categories.tolist()))
+        with open_responses(responses, dask, categories) as data:
+            used = table.subset([table.index_of[i] for i in data.item_ids])
+            result = score_responses(data, used, method, prior_mean=prior_mean, prior_sd=prior_sd)
         write_scores(out, result.student_ids, result.theta, result.se)
     except (FileFormatError, ValueError) as err:
         fail(str(err))
