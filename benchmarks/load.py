@@ -84,6 +84,7 @@ def drop_database(admin_url: str, name: str) -> None:
 
 def start_server(url: str, port: int, workers: int, log: Path, secret: str) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, MASTERYCAT_SECRET_KEY=secret, MASTERYCAT_DB_POOL_SIZE="20")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # this checkout's code
     exe = shutil.which("masterycat", path=str(ROOT / ".venv" / "bin")) or "masterycat"
     cmd = [exe, "serve", "--demo", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     return subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
@@ -159,8 +160,9 @@ def student_pool(client: httpx.Client, admin: dict, size: int, secret: str) -> l
     from service.security import TokenClaims, create_token
 
     pool = []
+    run = uuid.uuid4().hex[:6]  # a run on a kept database adds students of its own
     for n in range(size):
-        ext = f"LOAD{n:05d}"
+        ext = f"LOAD{run}{n:05d}"
         r = client.post(
             "/api/v1/students",
             json={"external_id": ext, "first_name": "Load", "last_name": f"Student {n}", "grade": 7},
@@ -170,11 +172,11 @@ def student_pool(client: httpx.Client, admin: dict, size: int, secret: str) -> l
         sid = r.json()["id"]
         u = client.post(
             "/api/v1/users",
-            json={"username": f"load{n}", "password": f"load-password-{n}", "role": "student", "student_id": sid},
+            json={"username": f"load{run}{n}", "password": f"load-password-{n}", "role": "student", "student_id": sid},
             headers=admin,
         )
         u.raise_for_status()
-        claims = TokenClaims(u.json()["id"], f"load{n}", "student", sid, None)
+        claims = TokenClaims(u.json()["id"], f"load{run}{n}", "student", sid, None)
         pool.append((sid, create_token(claims, secret, 120)))
     return pool
 
@@ -417,11 +419,20 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--out", type=Path, default=None, help="Markdown table to write")
     ap.add_argument("--keep", action="store_true", help="keep the database")
+    ap.add_argument(
+        "--database",
+        default=None,
+        help="run on this existing database of the --pg server (one a --keep run left, demo already seeded) and keep it",
+    )
     args = ap.parse_args(argv)
 
     # a SIGTERM ends the run through the finally below (server stopped, database dropped)
     signal.signal(signal.SIGTERM, _interrupt)
-    url, name = create_database(args.pg)
+    if args.database:
+        url, name = args.pg.rsplit("/", 1)[0] + "/" + args.database, args.database
+        args.keep = True
+    else:
+        url, name = create_database(args.pg)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path("/tmp") / f"masterycat-load-{port}.log"

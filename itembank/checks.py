@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, insert, or_, update
+from sqlalchemy import bindparam, exists, insert, or_, update
 from sqlmodel import Session, select
 
 from engine.adaptive import check as adaptive_check
@@ -36,6 +36,7 @@ from engine.adaptive.policy import CatPolicy
 from engine.adaptive.selection import SelectionRule
 from engine.adaptive.stopping import StoppingRule
 from itembank.answers import score_answer
+from itembank.assessments import Attempt
 from itembank.bank import BankCache, ItemContent, OperationalBank
 from itembank.errors import Conflict, Invalid, NotFound
 from itembank.mastery_store import estimate, student_answers, upsert_mastery
@@ -50,6 +51,7 @@ __all__ = [
     "start_check",
     "answer_check",
     "load_check",
+    "lock_for_answer",
     "get_check",
     "check_bank",
 ]
@@ -72,6 +74,7 @@ CHECK_POLICY = CatPolicy(
 _CHECK = Check.__table__
 _RESPONSE = Response.__table__
 _MASTERY = Mastery.__table__
+_ATTEMPT = Attempt.__table__
 
 
 @dataclass(frozen=True)
@@ -189,8 +192,14 @@ class CheckRow:
     current_item_id: str | None
     stop_reason: str | None
     started_at: datetime
+    #: an assignment gave the check (its window decides whether it takes answers)
+    assigned: bool
+    #: whether the student answered the item being answered in another check (or outside one)
+    #: since this check started; None when not read yet (:func:`answer_check` then reads it)
+    answered_elsewhere: bool | None = None
 
 
+_ASSIGNED = exists().where(_ATTEMPT.c.check_id == _CHECK.c.id)
 _LOAD_CHECK = select(
     _CHECK.c.id,
     _CHECK.c.student_id,
@@ -201,18 +210,25 @@ _LOAD_CHECK = select(
     _CHECK.c.current_item_id,
     _CHECK.c.stop_reason,
     _CHECK.c.started_at,
+    _ASSIGNED.label("assigned"),
 ).where(_CHECK.c.id == bindparam("check_id"))
-_LOAD_CHECK_LOCKED = _LOAD_CHECK.with_for_update()
-_ANSWERED_ELSEWHERE = (
-    select(_RESPONSE.c.id)
-    .where(
-        _RESPONSE.c.student_id == bindparam("student_id"),
+_LOAD_CHECK_LOCKED = _LOAD_CHECK.with_for_update(of=_CHECK)
+
+
+def _answered_elsewhere(student_id, check_id, started_at):
+    """SQL: the student answered ``:item_id`` outside check ``check_id`` at or after ``started_at``."""
+    return exists().where(
+        _RESPONSE.c.student_id == student_id,
         _RESPONSE.c.item_id == bindparam("item_id"),
-        or_(_RESPONSE.c.check_id.is_(None), _RESPONSE.c.check_id != bindparam("check_id")),
-        _RESPONSE.c.answered_at >= bindparam("since"),
+        or_(_RESPONSE.c.check_id.is_(None), _RESPONSE.c.check_id != check_id),
+        _RESPONSE.c.answered_at >= started_at,
     )
-    .limit(1)
-)
+
+
+_LOCK_FOR_ANSWER = _LOAD_CHECK.add_columns(
+    _answered_elsewhere(_CHECK.c.student_id, _CHECK.c.id, _CHECK.c.started_at).label("answered_elsewhere")
+).with_for_update(of=_CHECK)
+_ANSWERED_ELSEWHERE = select(_answered_elsewhere(bindparam("student_id"), bindparam("check_id"), bindparam("since")))
 _PREVIOUS = select(_RESPONSE.c.id, _RESPONSE.c.answer, _RESPONSE.c.score, _RESPONSE.c.correct).where(
     _RESPONSE.c.dedupe_key == bindparam("key")
 )
@@ -223,6 +239,19 @@ def load_check(session: Session, check_id: int, *, for_update: bool = False) -> 
     row = (
         session.connection().execute(_LOAD_CHECK_LOCKED if for_update else _LOAD_CHECK, {"check_id": check_id}).first()
     )
+    if row is None:
+        raise NotFound(f"no check with id {check_id}")
+    return CheckRow(*row)
+
+
+def lock_for_answer(session: Session, check_id: int, item_id: str) -> CheckRow:
+    """The check's row, locked until the transaction ends, read with what answering ``item_id`` needs.
+
+    One statement: the row (``SELECT … FOR UPDATE``), whether an assignment
+    gave the check, and whether the student answered ``item_id`` elsewhere
+    since the check started (the rules :func:`answer_check` enforces).
+    """
+    row = session.connection().execute(_LOCK_FOR_ANSWER, {"check_id": check_id, "item_id": item_id}).first()
     if row is None:
         raise NotFound(f"no check with id {check_id}")
     return CheckRow(*row)
@@ -428,9 +457,12 @@ def _bump_mastery(session: Session, values: dict) -> None:
 def answer_check(session: Session, bank: OperationalBank, check: CheckRow, item_id: str, answer: Any) -> AnswerOutcome:
     """Score ``answer`` to ``item_id`` in ``check`` (locked by the caller) and advance it.
 
-    Four statements in the caller's transaction: the response row, the
-    check's new state, the student's mastery on the standard (and, when the
-    check ends on an indicator or competency, its objectives' rows).
+    In the caller's transaction: the response row, the check's new state and
+    the student's mastery on the standard (one statement on PostgreSQL,
+    three on SQLite; and, when the check ends on an indicator or competency,
+    its objectives' rows).  ``check`` read by :func:`lock_for_answer` already
+    says whether the item was answered elsewhere; read by :func:`load_check`
+    that takes one more query.
 
     Raises
     ------
@@ -448,8 +480,11 @@ def answer_check(session: Session, bank: OperationalBank, check: CheckRow, item_
         raise Conflict(f"check {check.id} has ended ({check.stop_reason}); start a new check")
     if item_id != check.current_item_id:
         raise Conflict(f"item {item_id} is not the item this check served ({check.current_item_id})")
-    elsewhere = {"student_id": check.student_id, "item_id": item_id, "check_id": check.id, "since": check.started_at}
-    if session.connection().execute(_ANSWERED_ELSEWHERE, elsewhere).first() is not None:
+    elsewhere = check.answered_elsewhere
+    if elsewhere is None:
+        params = {"student_id": check.student_id, "item_id": item_id, "check_id": check.id, "since": check.started_at}
+        elsewhere = session.connection().execute(_ANSWERED_ELSEWHERE, params).scalar_one()
+    if elsewhere:
         raise Conflict(
             f"item {item_id} was answered in another check since this one started, so its key is known; "
             "start a new check"

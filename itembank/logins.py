@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select, update
 
 from itembank.errors import NotFound
@@ -38,23 +39,28 @@ class LoginState:
     enabled: bool
 
 
+_USER = User.__table__
+_STUDENT = Student.__table__
+#: built once: every authorized request runs it (a Core statement, no ORM work per request)
+_LOGIN_STATE = (
+    select(
+        _USER.c.username,
+        _USER.c.role,
+        _USER.c.student_id,
+        _USER.c.teacher_id,
+        _USER.c.token_version,
+        _USER.c.demo,
+        _USER.c.active,
+        _STUDENT.c.retired,
+    )
+    .select_from(_USER.outerjoin(_STUDENT, _STUDENT.c.id == _USER.c.student_id))
+    .where(_USER.c.id == bindparam("user_id"))
+)
+
+
 def login_state(session: Session, user_id: int) -> LoginState | None:
     """The login with id ``user_id`` as it stands now; None when there is none."""
-    stmt = (
-        select(
-            User.username,
-            User.role,
-            User.student_id,
-            User.teacher_id,
-            User.token_version,
-            User.demo,
-            User.active,
-            Student.retired,
-        )
-        .outerjoin(Student, col(Student.id) == col(User.student_id))
-        .where(User.id == user_id)
-    )
-    row = session.exec(stmt).first()
+    row = session.connection().execute(_LOGIN_STATE, {"user_id": user_id}).first()
     if row is None:
         return None
     username, role, student_id, teacher_id, version, demo, active, retired = row

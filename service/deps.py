@@ -33,6 +33,8 @@ __all__ = [
     "BankDep",
     "JobsDep",
     "CurrentUser",
+    "TokenClaimsDep",
+    "require_current_login",
     "Page",
     "require",
     "Staff",
@@ -79,8 +81,37 @@ BankDep = Annotated[BankCache, Depends(get_bank)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
-def _login_stands(engine: Engine, claims: TokenClaims, demo_mode: bool) -> bool:
-    """:func:`service.security.login_is_current` in a session of its own, closed at once.
+_UNAUTHORIZED = "not logged in: send a valid bearer token from POST /api/v1/auth/token"
+_ENDED = "this login has ended (logged out, changed or removed): log in again at POST /api/v1/auth/token"
+
+
+async def get_token_claims(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> TokenClaims:
+    """The claims of a validly signed, unexpired bearer token (401 otherwise); the login is not read yet.
+
+    A route that takes these instead of :data:`CurrentUser` must call
+    :func:`require_current_login` in its own transaction before it acts:
+    the hot routes of a check do, so that the login check rides on the
+    route's one trip to a worker thread and its one database transaction.
+    """
+    if not token:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, _UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+    try:
+        return decode_token(token, request.app.state.settings.secret_key)
+    except InvalidToken:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, _UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+
+
+def require_current_login(session: Session, claims: TokenClaims, *, demo_mode: bool) -> TokenClaims:
+    """``claims`` when their login still stands (:func:`service.security.login_is_current`), else a 401."""
+    if not login_is_current(session, claims, demo_mode=demo_mode):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, _ENDED, headers={"WWW-Authenticate": "Bearer"})
+    return claims
+
+
+def _login_stands(engine: Engine, claims: TokenClaims, demo_mode: bool) -> TokenClaims:
+    """:func:`require_current_login` in a session of its own, closed at once.
 
     The request's session would keep its pooled connection from here to the
     end of the request, through the wait for a thread to run the route on: with
@@ -88,37 +119,21 @@ def _login_stands(engine: Engine, claims: TokenClaims, demo_mode: bool) -> bool:
     by requests waiting for connections, until the pool timed out (500s).
     """
     with Session(engine) as session:
-        return login_is_current(session, claims, demo_mode=demo_mode)
+        return require_current_login(session, claims, demo_mode=demo_mode)
 
 
-async def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> TokenClaims:
+async def get_current_user(request: Request, claims: Annotated[TokenClaims, Depends(get_token_claims)]) -> TokenClaims:
     """The claims of the bearer token; 401 when absent, invalid, expired or no longer good.
 
     A token is no longer good once its login has changed: deleted,
     deactivated, a retired student's, logged out, a new password, or a demo
     login on a server outside demo mode (:func:`service.security.login_is_current`).
     """
-    unauthorized = HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED,
-        detail="not logged in: send a valid bearer token from POST /api/v1/auth/token",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-    if not token:
-        raise unauthorized
-    settings = request.app.state.settings
-    try:
-        claims = decode_token(token, settings.secret_key)
-    except InvalidToken:
-        raise unauthorized from None
-    if not await run_in_threadpool(_login_stands, request.app.state.engine, claims, settings.demo):
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail="this login has ended (logged out, changed or removed): log in again at POST /api/v1/auth/token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return claims
+    state = request.app.state
+    return await run_in_threadpool(_login_stands, state.engine, claims, state.settings.demo)
 
 
+TokenClaimsDep = Annotated[TokenClaims, Depends(get_token_claims)]
 CurrentUser = Annotated[TokenClaims, Depends(get_current_user)]
 
 

@@ -13,8 +13,10 @@ before ends at once).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import jwt
 from sqlmodel import Session
@@ -60,10 +62,33 @@ def create_token(claims: TokenClaims, secret: str, minutes: int, *, now: datetim
 
 
 def decode_token(token: str, secret: str) -> TokenClaims:
-    """The claims of a valid token; :class:`InvalidToken` otherwise."""
+    """The claims of a valid token; :class:`InvalidToken` otherwise.
+
+    The signature of a token is checked once: the claims of a valid token
+    are kept (the last :data:`_VERIFIED_TOKENS`, by the token's exact text),
+    and only its expiry is checked again on every request.
+    """
+    claims, expires = _verified(token, secret)
+    if expires <= time.time():
+        raise InvalidToken("Signature has expired")
+    return claims
+
+
+#: tokens whose signature was checked, kept with their claims
+_VERIFIED_TOKENS = 8192
+
+
+@lru_cache(maxsize=_VERIFIED_TOKENS)
+def _verified(token: str, secret: str) -> tuple[TokenClaims, int]:
+    """The claims and expiry (Unix seconds) of a validly signed token (its expiry not checked here)."""
     try:
-        payload = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "ver"]})
-        return TokenClaims(
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "sub", "ver"], "verify_exp": False},
+        )
+        claims = TokenClaims(
             user_id=int(payload["sub"]),
             username=str(payload["username"]),
             role=str(payload["role"]),
@@ -71,6 +96,7 @@ def decode_token(token: str, secret: str) -> TokenClaims:
             teacher_id=payload.get("teacher_id"),
             token_version=int(payload["ver"]),
         )
+        return claims, int(payload["exp"])
     except (jwt.PyJWTError, KeyError, ValueError, TypeError) as err:
         raise InvalidToken(str(err)) from None
 

@@ -9,17 +9,19 @@ as feedback after the answer.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+import orjson
+from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
 
 from itembank.assignments import free_practice_allowed
 from itembank.attempts import refuse_closed_check
 from itembank.bank import ItemContent
-from itembank.checks import AnswerOutcome, answer_check, check_bank, get_check, load_check, start_check
+from itembank.checks import AnswerOutcome, answer_check, check_bank, get_check, lock_for_answer, start_check
 from itembank.standards import find_standard
 from itembank.tables import Check, Standard
 from service.access import may_see_student
-from service.deps import BankDep, CurrentUser, EngineDep, SessionDep
+from service.deps import BankDep, CurrentUser, EngineDep, SessionDep, TokenClaimsDep, require_current_login
 from service.routers.errors import errors
 from service.routers.params import IdPath
 from service.schemas import (
@@ -29,9 +31,9 @@ from service.schemas import (
     CheckPublic,
     CheckStarted,
     Estimate,
-    Feedback,
     ItemStudentView,
 )
+from service.security import TokenClaims
 
 router = APIRouter(prefix="/checks", tags=["checks"], responses=errors(401, 422))
 
@@ -52,18 +54,28 @@ _FORMATS = {
 }
 
 
+def student_view_fields(item: ItemContent) -> dict:
+    """The public form of an item as JSON fields (:class:`~service.schemas.ItemStudentView`'s)."""
+    return {
+        "id": item.id,
+        "stem": item.stem,
+        "interaction": item.interaction,
+        "choices": [{"id": c["id"], "text": c["text"]} for c in item.choices],
+        "answer_format": _FORMATS[item.interaction],
+        "targets": [{"id": t["id"], "text": t["text"]} for t in item.targets],
+        "stem_html": item.stem_html,
+    }
+
+
 def student_view(item: ItemContent | None) -> ItemStudentView | None:
     """The public form of an item: never its key, rationale or parameters."""
-    if item is None:
-        return None
-    return ItemStudentView(
-        id=item.id,
-        stem=item.stem,
-        interaction=item.interaction,
-        choices=[{"id": c["id"], "text": c["text"]} for c in item.choices],
-        answer_format=_FORMATS[item.interaction],
-        targets=[{"id": t["id"], "text": t["text"]} for t in item.targets],
-        stem_html=item.stem_html,
+    return None if item is None else ItemStudentView.model_validate(student_view_fields(item))
+
+
+def _json(fields: dict, status_code: int = 200) -> Response:
+    """The hot routes' answer: their fields encoded once by orjson (no second validation by the response model)."""
+    return Response(
+        orjson.dumps(fields, option=orjson.OPT_SERIALIZE_NUMPY), status_code=status_code, media_type="application/json"
     )
 
 
@@ -80,42 +92,50 @@ def _estimate(check: Check) -> Estimate | None:
     summary="Start an adaptive check on a standard",
     responses=errors(400, 403, 404, 409),
 )
-def start(body: CheckCreate, session: SessionDep, user: CurrentUser, bank: BankDep):
-    if user.role == "student" and user.student_id != body.student_id:
-        raise HTTPException(status_code=403, detail="a student starts checks only for themselves")
-    may_see_student(session, user, body.student_id)
-    if user.role == "student" and not free_practice_allowed(session, body.student_id):
-        raise HTTPException(
-            status_code=403, detail="your teacher has turned off free practice: work on your assignments"
+def start(body: CheckCreate, claims: TokenClaimsDep, request: Request) -> Response:
+    state = request.app.state
+    with Session(state.engine, expire_on_commit=False) as session:
+        user = require_current_login(session, claims, demo_mode=state.settings.demo)
+        if user.role == "student" and user.student_id != body.student_id:
+            raise HTTPException(status_code=403, detail="a student starts checks only for themselves")
+        may_see_student(session, user, body.student_id)
+        if user.role == "student" and not free_practice_allowed(session, body.student_id):
+            raise HTTPException(
+                status_code=403, detail="your teacher has turned off free practice: work on your assignments"
+            )
+        standard = find_standard(session, body.standard, body.framework)
+        outcome = start_check(
+            session, state.bank.live, student_id=body.student_id, standard=standard, started_by=user.user_id
         )
-    standard = find_standard(session, body.standard, body.framework)
-    outcome = start_check(session, bank.live, student_id=body.student_id, standard=standard, started_by=user.user_id)
-    session.commit()
+        session.commit()
     check = outcome.check
-    return CheckStarted(
-        check_id=check.id,
-        item=student_view(outcome.item),
-        done=check.status == "done",
-        stop_reason=check.stop_reason,
-    )
+    started = {
+        "check_id": check.id,
+        "item": None if outcome.item is None else student_view_fields(outcome.item),
+        "estimate": None,
+        "done": check.status == "done",
+        "stop_reason": check.stop_reason,
+    }
+    return _json(started, status_code=201)
 
 
-def _result(outcome: AnswerOutcome) -> AnswerResult:
+def _result(outcome: AnswerOutcome) -> dict:
+    """:class:`~service.schemas.AnswerResult`'s fields."""
     item = outcome.item
     est = outcome.estimate
-    return AnswerResult(
-        response_id=outcome.response_id,
-        correct=outcome.correct,
-        score=outcome.score,
-        feedback=Feedback(key=item.key, rationale=item.rationale),
-        estimate=Estimate(theta=est.theta, se=est.se, band=est.band, p_mastery=est.p_mastery),
-        next_item=student_view(outcome.next_item),
-        done=outcome.done,
-        stop_reason=outcome.stop_reason,
-    )
+    return {
+        "response_id": outcome.response_id,
+        "correct": outcome.correct,
+        "score": outcome.score,
+        "feedback": {"key": item.key, "rationale": item.rationale},
+        "estimate": {"theta": est.theta, "se": est.se, "band": est.band, "p_mastery": est.p_mastery},
+        "next_item": None if outcome.next_item is None else student_view_fields(outcome.next_item),
+        "done": outcome.done,
+        "stop_reason": outcome.stop_reason,
+    }
 
 
-def _owned(session, user, check) -> None:
+def _owned(session: Session, user: TokenClaims, check) -> None:
     if user.role == "student":
         if user.student_id != check.student_id:
             raise HTTPException(status_code=403, detail="this is not your check")
@@ -129,19 +149,25 @@ def _owned(session, user, check) -> None:
     summary="Answer the served item; get feedback and the next item",
     responses=errors(400, 403, 404, 409),
 )
-def respond(check_id: IdPath, body: AnswerIn, session: SessionDep, user: CurrentUser, bank: BankDep, engine: EngineDep):
-    for _attempt in range(_ATTEMPTS):
-        try:
-            check = load_check(session, check_id, for_update=True)
-            _owned(session, user, check)
-            refuse_closed_check(session, check_id)  # a check an assignment gave takes no answer after it closed
-            outcome = answer_check(session, check_bank(bank, check, engine), check, body.item_id, body.answer)
-            session.commit()
-        except (IntegrityError, OperationalError):
-            # a concurrent submission to the same check won the race: try again (an identical answer replays)
-            session.rollback()
-            continue
-        return _result(outcome)
+def respond(check_id: IdPath, body: AnswerIn, claims: TokenClaimsDep, request: Request) -> Response:
+    """The answer path: one trip to a worker thread, one session, the login checked in its transaction."""
+    state = request.app.state
+    with Session(state.engine, expire_on_commit=False) as session:
+        user = require_current_login(session, claims, demo_mode=state.settings.demo)
+        for _attempt in range(_ATTEMPTS):
+            try:
+                check = lock_for_answer(session, check_id, body.item_id)
+                _owned(session, user, check)
+                if check.assigned:  # a check an assignment gave takes no answer after it closed
+                    refuse_closed_check(session, check_id)
+                bank = check_bank(state.bank, check, state.engine)
+                outcome = answer_check(session, bank, check, body.item_id, body.answer)
+                session.commit()
+            except (IntegrityError, OperationalError):
+                # a concurrent submission to the same check won the race: try again (an identical answer replays)
+                session.rollback()
+                continue
+            return _json(_result(outcome))
     raise HTTPException(status_code=409, detail="the check changed while answering; try again")
 
 
