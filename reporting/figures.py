@@ -10,7 +10,8 @@ small) and :func:`save_png` writes a PNG for a quick look.
   mean item score per bin (the dots over an item characteristic curve).
 * :func:`icc_figure` — an item's expected score curve (and category curves
   for polytomous items) with the observed proportions overlaid.
-* :func:`information_figure` — item and test information with the CSEM.
+* :func:`information_figure` — item and test information with the CSEM
+  (one item's at the size of its curve).
 * :func:`distractor_figure` — per option, the proportion choosing it in each
   ability group (the key drawn bold).
 * :func:`ability_figure` — ability estimates against the latent density,
@@ -164,13 +165,24 @@ def icc_figure(
     return fig
 
 
-def information_figure(curves: InformationCurves, *, title: str = "Information and CSEM") -> Figure:
-    """Item information (thin), test information (bold) and CSEM (dashed, right axis)."""
-    fig = _figure(6.4, 3.4)
+def information_figure(
+    curves: InformationCurves, *, title: str = "Information and CSEM", item_curves: bool = True
+) -> Figure:
+    """Item information (thin), test information (bold) and CSEM (dashed, right axis).
+
+    Curves of one item are drawn as that item's information, at the size and
+    with the type sizes of :func:`icc_figure`, so the two sit side by side on
+    an item's page; ``item_curves=False`` leaves out the thin per-item curves
+    of a bank (a smaller figure).
+    """
+    one_item = curves.item_information.shape[1] == 1
+    fig = _figure() if one_item else _figure(6.4, 3.4)
     ax = fig.add_subplot(111)
-    for j in range(curves.item_information.shape[1]):
-        ax.plot(curves.theta, curves.item_information[:, j], color="#9ecae1", linewidth=0.7)
-    ax.plot(curves.theta, curves.test_information, color=_COLORS[0], linewidth=2.2, label="test information")
+    if item_curves and not one_item:
+        for j in range(curves.item_information.shape[1]):
+            ax.plot(curves.theta, curves.item_information[:, j], color="#9ecae1", linewidth=0.7)
+    label = "item information" if one_item else "test information"
+    ax.plot(curves.theta, curves.test_information, color=_COLORS[0], linewidth=2.0 if one_item else 2.2, label=label)
     _style(ax, "ability (theta)", "information")
     right = ax.twinx()
     csem = np.where(np.isfinite(curves.csem), curves.csem, np.nan)
@@ -181,9 +193,10 @@ def information_figure(curves: InformationCurves, *, title: str = "Information a
     right.set_ylim(0, min(top * 1.05, 3.0))
     right.spines["top"].set_visible(False)
     lines = ax.get_lines()[-1:] + right.get_lines()
-    ax.legend(lines, [str(ln.get_label()) for ln in lines], fontsize=7, frameon=False, loc="upper right")
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout(pad=0.5)
+    legend_size, title_size = (6, 9) if one_item else (7, 10)
+    ax.legend(lines, [str(ln.get_label()) for ln in lines], fontsize=legend_size, frameon=False, loc="upper right")
+    ax.set_title(title, fontsize=title_size)
+    fig.tight_layout(pad=0.4 if one_item else 0.5)
     return fig
 
 

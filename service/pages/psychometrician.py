@@ -21,6 +21,7 @@ from reporting.bank_analysis import bank_analysis, item_figures
 from reporting.psychometric_report import FLAG_RULES
 from service.deps import BankDep, JobsDep, PageParams, SessionDep
 from service.pages.common import BankPage, PageRoute, render
+from service.pages.fit_report import fit_report_view
 from service.routers import calibrations as calibrations_api
 from service.routers import items as items_api
 from service.schemas import CalibrationCreate
@@ -175,6 +176,14 @@ def start_calibration(
 def calibration_page(request: Request, calibration_id: int, session: SessionDep, user: BankPage, bank: BankDep):
     row = calibrations_api.read(calibration_id, session, user)
     return render(request, "bank/calibration.html", {"cal": row, "live_id": bank.live_id})
+
+
+@router.get("/calibrations/{calibration_id}/report")
+def fit_report(request: Request, calibration_id: int, session: SessionDep, user: BankPage):
+    row = calibrations_api.read(calibration_id, session, user)
+    analysis = bank_analysis(session, calibration_id) if row.status == "done" else None
+    view = fit_report_view(analysis) if analysis is not None else None
+    return render(request, "bank/report.html", {"cal": row, "view": view, "flags": FLAG_RULES})
 
 
 @router.get("/calibrations/{calibration_id}/status")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session, select
 
 from itembank.tables import Calibration
+from tests.pages.test_pages import _store_history
 
 
 def test_an_unknown_fit_flag_is_a_422_like_an_unknown_status(login):
@@ -26,3 +29,36 @@ def test_starting_a_calibration_with_no_status_ticked_is_refused(login, world):
     assert 'role="alert"' in r.text and "Tick at least one status" in r.text
     with Session(world.engine) as s:
         assert len(s.exec(select(Calibration.id)).all()) == before
+
+
+def _font_sizes(svg: str) -> set[str]:
+    return set(re.findall(r"font-size: ?([\d.]+)px", svg)) | set(re.findall(r"font: ?[^;]*?([\d.]+)px", svg))
+
+
+def test_the_item_page_charts_one_items_information_like_its_curve(login, world):
+    _store_history(world)
+    c = login("psychometrician")
+    item = world.items["7.RP.A.2"][0]
+    page = c.get(f"/bank/items/{item}").text
+    svgs = re.findall(r"<svg.*?</svg>", page, re.DOTALL)
+    assert len(svgs) == 2
+    icc, information = svgs
+    assert "item information" in information and "test information" not in information
+    widths = [re.search(r'<svg[^>]*width="([\d.]+)pt"', s).group(1) for s in svgs]
+    assert widths[0] == widths[1], f"the two charts are drawn at different sizes: {widths}"
+    assert _font_sizes(information) <= _font_sizes(icc) | {"8"}, (_font_sizes(information), _font_sizes(icc))
+
+
+def test_the_fit_report_is_linked_and_served_to_the_page_login(login, world):
+    _store_history(world)
+    c = login("psychometrician")
+    bank = c.get("/bank").text
+    url = f"/bank/calibrations/{world.calibration_id}/report"
+    assert f'href="{url}"' in bank
+    assert f'href="{url}"' in c.get(f"/bank/calibrations/{world.calibration_id}").text
+    report = c.get(url)
+    assert report.status_code == 200
+    assert "Items to review" in report.text and "marginal reliability" in report.text
+    assert report.text.count('<tr class="flagged">') + report.text.count("<tr>") >= 45
+    assert len(re.findall(r"<svg", report.text)) == 1
+    assert login("teacher").get(url).status_code == 403
