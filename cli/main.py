@@ -11,6 +11,7 @@ from cli import (
     adaptive,  # noqa: F401  (registers simulate-cat)
     calibration,  # noqa: F401  (registers calibrate, score, simulate)
     interop,  # noqa: F401  (registers import and export)
+    lti,  # noqa: F401  (registers lti register, lti rotate-keys)
     psychometrics,  # noqa: F401  (registers fit, dif, items, link, information, report)
     server,  # noqa: F401  (registers serve, db upgrade)
 )

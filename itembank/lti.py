@@ -40,11 +40,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from itembank.assessments import Assignment, AssignmentClass, AssignmentStudent, Attempt, AttemptStatus
+from itembank.assessments import Assignment, AssignmentClass, AssignmentStudent, Attempt
 from itembank.bank import OperationalBank
 from itembank.district import ClassTeacher
 from itembank.errors import Invalid, NotFound
-from itembank.passwords import hash_password
 from itembank.tables import BigId, Enrollment, Role, SchoolClass, Student, Teacher, User, UtcDateTime, utcnow
 
 __all__ = [
@@ -70,6 +69,7 @@ __all__ = [
     "send_again",
     "set_score_meaning",
     "signing_key",
+    "committed_signing_key",
     "published_keys",
     "rotate_keys",
     "new_launch_state",
@@ -99,6 +99,8 @@ STATE_LIFETIME = timedelta(minutes=10)
 MAX_TRIES = 12
 
 _ROLE_VOCAB = "http://purl.imsglobal.org/vocab/lis/v2/"
+#: the password hash of a login made by a launch: no password matches it
+NO_PASSWORD = "!lti-launch-only"
 
 
 def _ts(**kw) -> Any:
@@ -345,6 +347,19 @@ def signing_key(session: Session, now: datetime | None = None) -> LtiToolKey:
     return key
 
 
+def committed_signing_key(engine) -> LtiToolKey:
+    """:func:`signing_key` in a transaction of its own, committed before the key is used.
+
+    A platform checks what masterycat signs against ``/lti/jwks``, read by
+    another request: a key created inside a transaction still open would be
+    unknown there (and another request would make a second one).
+    """
+    with Session(engine, expire_on_commit=False) as own:
+        key = signing_key(own)
+        own.commit()
+        return key
+
+
 def published_keys(session: Session, now: datetime | None = None) -> list[dict]:
     """The public JWKs to publish: the signing key and those retired less than :data:`KEY_GRACE` ago."""
     now = now or utcnow()
@@ -464,8 +479,8 @@ def _new_user(session: Session, platform: LtiPlatform, who: LaunchUser) -> User:
         teacher_id = teacher.id
     user = User(
         username=_username(platform, who.sub),
-        # no password logs in: the LMS is how this user arrives
-        password_hash=hash_password(secrets.token_urlsafe(32)),
+        # not a hash of any password (argon2 refuses it): the LMS is how this user arrives
+        password_hash=NO_PASSWORD,
         role=who.role,
         student_id=student_id,
         teacher_id=teacher_id,
@@ -592,10 +607,11 @@ def attempt_score(
     from itembank.assignments import get_assignment
     from itembank.attempts import attempt_outcome, view_of
 
-    if attempt.status != AttemptStatus.submitted.value:
+    view = view_of(session, attempt)
+    if not view.submitted:
         return None
     assignment = get_assignment(session, attempt.assignment_id)
-    outcome = attempt_outcome(session, bank, assignment, view_of(session, attempt))
+    outcome = attempt_outcome(session, bank, assignment, view)
     maximum = ScoreMeaning.MAXIMUM[meaning]
     score: dict[str, Any] = {
         "timestamp": now.isoformat(timespec="milliseconds"),
@@ -658,9 +674,7 @@ def queue_attempt_scores(
 def queue_check_scores(session: Session, bank: OperationalBank | None, check_id: int) -> list[LtiScoreOutbox]:
     """The outbox rows of the adaptive attempt ``check_id`` ended (none while the check goes on)."""
     attempt = session.exec(select(Attempt).where(Attempt.check_id == check_id)).first()
-    if attempt is None or attempt.status != AttemptStatus.submitted.value:
-        return []
-    return queue_attempt_scores(session, bank, attempt)
+    return [] if attempt is None else queue_attempt_scores(session, bank, attempt)
 
 
 def queue_response_scores(session: Session, bank: OperationalBank | None, response_id: int) -> list[LtiScoreOutbox]:

@@ -162,4 +162,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     _include_pages(app)
+    from service.lti import router as lti_router  # LTI 1.3 tool: /lti/login, /lti/launch, /lti/jwks, its admin page
+
+    app.include_router(lti_router)
     return app

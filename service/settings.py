@@ -68,6 +68,9 @@ class Settings(BaseSettings):
         Largest roster, standards file or item package an import accepts
         (OneRoster, CASE, QTI), in MB; a zip may expand to at most 200
         times its size and 10 times this.
+    lti_delivery_seconds : float
+        How often the LTI score outbox is delivered to the LMSs
+        (:mod:`service.lti.outbox`); 0 turns the delivery thread off.
     """
 
     model_config = SettingsConfigDict(env_prefix="MASTERYCAT_", extra="ignore")
@@ -92,6 +95,7 @@ class Settings(BaseSettings):
     frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
     hsts: bool = False
     import_max_mb: float = Field(default=50.0, gt=0, le=2048)
+    lti_delivery_seconds: float = Field(default=15.0, ge=0)
 
     @field_validator("database_url")
     @classmethod

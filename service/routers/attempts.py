@@ -16,6 +16,7 @@ from itembank.assessments import Assignment, Attempt
 from itembank.assignments import feedback_released, get_assignment, recipients
 from itembank.attempt_review import attempt_questions
 from itembank.attempts import get_attempt, item_contents, save_answer, start_attempt, submit_attempt, view_of
+from itembank.lti import queue_attempt_scores
 from itembank.tables import utcnow
 from service.assessment_access import assignment_for, attempt_for
 from service.assessment_schemas import (
@@ -168,6 +169,7 @@ def submit(attempt_id: IdPath, session: SessionDep, user: CurrentUser, bank: Ban
         try:
             attempt = get_attempt(session, attempt_id, for_update=True)
             submit_attempt(session, bank.live, attempt)
+            queue_attempt_scores(session, bank.live, attempt)  # the LMS's grade, kept in this transaction
             session.commit()
         except (IntegrityError, OperationalError):
             session.rollback()

@@ -28,6 +28,7 @@ from itembank.bank import ItemContent, NoLiveBank
 from itembank.errors import Conflict, Invalid
 from itembank.io import FileFormatError
 from itembank.items import get_item
+from itembank.lti import queue_response_scores
 from itembank.mastery_store import refresh_mastery
 from itembank.people import class_student_ids, list_classes
 from itembank.response_import import import_responses_file
@@ -188,6 +189,7 @@ def score(response_id: ResponseIdPath, body: RescoreIn, session: SessionDep, use
         student_for(session, user, old.student_id)
     row = rescore(session, response_id, body.score, scored_by=user.user_id, note=body.note)
     _refresh(session, bank, row.student_id, row.item_id)
+    queue_response_scores(session, bank.live if bank.live_id else None, row.id)  # the LMS gets the final grade
     try:
         session.commit()
     except IntegrityError:
