@@ -95,17 +95,18 @@ def _read_file(path: str) -> tuple[pa.Array, pa.Array, np.ndarray]:
 
 
 def file_items(path: str) -> tuple[np.ndarray, np.ndarray]:
-    """A file's item ids (sorted, unique) and the top score of each."""
+    """A file's item ids (unique) and the top score of each."""
     _, items, scores = _read_file(path)
-    encoded = items.dictionary_encode()
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    top = np.zeros(len(encoded.dictionary), dtype=np.int64)
-    np.maximum.at(top, codes, scores)
-    return np.asarray(encoded.dictionary.to_pylist(), dtype=object), top
+    top = pa.table({"item": items, "score": scores}).group_by("item").aggregate([("score", "max")])
+    return np.asarray(top.column("item").to_pylist(), dtype=object), top.column("score_max").to_numpy()
 
 
-def split_file(path: str, item_ids: np.ndarray, n_blocks: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """A file's answers in ``n_blocks`` parts by student: (student ids, item positions, scores) each."""
+#: One block's rows of one file: its students' ids (unique), each row's student (index into them), item, score.
+Piece = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def split_file(path: str, item_ids: np.ndarray, n_blocks: int) -> list[Piece]:
+    """A file's answers in ``n_blocks`` pieces by a hash of the student id; items as positions in ``item_ids``."""
     students, items, scores = _read_file(path)
     encoded_items = items.dictionary_encode()
     position = np.searchsorted(item_ids, np.asarray(encoded_items.dictionary.to_pylist(), dtype=object))
@@ -115,17 +116,24 @@ def split_file(path: str, item_ids: np.ndarray, n_blocks: int) -> list[tuple[np.
     code = encoded.indices.to_numpy(zero_copy_only=False)
     block_of_name = np.fromiter((zlib.crc32(s.encode()) % n_blocks for s in names), dtype=np.int64, count=len(names))
     block = block_of_name[code]
-    return [(names[code[block == b]], item[block == b], scores[block == b]) for b in range(n_blocks)]
+    pieces = []
+    for b in range(n_blocks):
+        mine = np.flatnonzero(block_of_name == b)
+        renumber = np.full(len(names), -1, dtype=np.int64)
+        renumber[mine] = np.arange(len(mine))
+        rows = block == b
+        pieces.append((names[mine], renumber[code[rows]], item[rows], scores[rows]))
+    return pieces
 
 
-def join_block(
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], item_ids: np.ndarray, n_categories: np.ndarray
-) -> ResponseMatrix:
+def join_block(parts: list[Piece], item_ids: np.ndarray, n_categories: np.ndarray) -> ResponseMatrix:
     """One block's pieces from every file as a sparse matrix of its students (sorted by id) x every item."""
-    student_ids, student = np.unique(np.concatenate([p[0] for p in parts]).astype(str), return_inverse=True)
-    key = student.astype(np.int64) * len(item_ids) + np.concatenate([p[1] for p in parts])
+    student_ids, inverse = np.unique(np.concatenate([p[0] for p in parts]).astype(str), return_inverse=True)
+    offsets = np.cumsum([0] + [len(p[0]) for p in parts[:-1]])
+    student = np.concatenate([inverse[offset + p[1]] for offset, p in zip(offsets, parts)])
+    key = student.astype(np.int64) * len(item_ids) + np.concatenate([p[2] for p in parts])
     order = np.argsort(key, kind="stable")
-    key, score = key[order], np.concatenate([p[2] for p in parts])[order]
+    key, score = key[order], np.concatenate([p[3] for p in parts])[order]
     repeated = np.flatnonzero(key[1:] == key[:-1])
     if repeated.size:
         s, j = divmod(int(key[repeated[0]]), len(item_ids))
