@@ -62,7 +62,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - dr
     cursor.close()
 
 
-def make_engine(url: str | None = None, *, echo: bool = False, pool_size: int = 10) -> Engine:
+def make_engine(
+    url: str | None = None, *, echo: bool = False, pool_size: int = 10, prepared_statements: bool = True
+) -> Engine:
     """A SQLAlchemy engine for ``url`` (see :func:`database_url`).
 
     SQLite files get WAL journaling, enforced foreign keys and a busy
@@ -78,6 +80,10 @@ def make_engine(url: str | None = None, *, echo: bool = False, pool_size: int = 
         Log SQL statements.
     pool_size : int
         Connections kept open (PostgreSQL).
+    prepared_statements : bool
+        PostgreSQL: let psycopg prepare a statement a connection runs often
+        (its ``prepare_threshold``, 5 runs); False never prepares, as
+        PgBouncer in transaction pooling mode needs.
     """
     url = database_url(url)
     if is_sqlite(url):
@@ -90,7 +96,14 @@ def make_engine(url: str | None = None, *, echo: bool = False, pool_size: int = 
         return engine
     # no pre-ping (a round trip on every checkout); stale connections are
     # recycled after half an hour instead
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=2 * pool_size, pool_recycle=1800)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=2 * pool_size,
+        pool_recycle=1800,
+        connect_args={} if prepared_statements else {"prepare_threshold": None},
+    )
 
 
 @contextmanager

@@ -2,8 +2,8 @@
 
 Nothing is built at import time.  The lifespan opens the database engine
 (unless one is handed in, as tests do), loads the live bank into memory,
-starts the background job runner and a poll that reloads the bank when
-another process changed it; routers per resource are mounted under
+starts the background job runner and follows the live bank when
+another process changes it (:mod:`service.bank_follow`); routers per resource are mounted under
 ``/api/v1``, and the server-rendered pages (``service.pages``, when that
 package exists) at the root.  OpenAPI is at ``/docs`` (:mod:`service.api_docs`).
 Every response carries the security headers of :mod:`service.security_headers`.
@@ -14,7 +14,6 @@ conflicting state 409, rule violations 422 with the field named.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import importlib.util
 import logging
@@ -24,13 +23,13 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
-from starlette.concurrency import run_in_threadpool
 
 from itembank.answers import InvalidAnswer
 from itembank.bank import BankCache, NoLiveBank
 from itembank.db import make_engine
 from itembank.errors import Conflict, Invalid, NotFound
 from service.api_docs import add_api_docs
+from service.bank_follow import follow_bank
 from service.jobs import JobRunner
 from service.login_throttle import Backoff, LoginThrottle
 from service.security_headers import SecurityHeaders
@@ -84,16 +83,6 @@ def _include_pages(app: FastAPI) -> None:
         app.mount("/static", StaticFiles(directory=static), name="static")
 
 
-async def _poll_bank(app: FastAPI, seconds: float) -> None:
-    """Follow the database: another process may have made a calibration live or edited items."""
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await run_in_threadpool(app.state.bank.refresh_if_stale, app.state.engine)
-        except Exception:  # noqa: BLE001 - a failed poll is retried at the next tick
-            logger.exception("bank refresh failed")
-
-
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the application.
 
@@ -111,20 +100,22 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def lifespan(app: FastAPI):
         own = engine is None
         app.state.engine = (
-            engine if engine is not None else make_engine(settings.database_url, pool_size=settings.db_pool_size)
+            engine
+            if engine is not None
+            else make_engine(
+                settings.database_url,
+                pool_size=settings.db_pool_size,
+                prepared_statements=settings.db_prepared_statements,
+            )
         )
         app.state.bank.load(app.state.engine)
         app.state.jobs = JobRunner(app.state.engine, app.state.bank)
-        poller = (
-            asyncio.create_task(_poll_bank(app, settings.bank_refresh_seconds))
-            if settings.bank_refresh_seconds > 0
-            else None
-        )
+        follower = follow_bank(app, poll_seconds=settings.bank_refresh_seconds, listen_url=settings.db_listen_url)
         try:
             yield
         finally:
-            if poller is not None:
-                poller.cancel()
+            if follower is not None:
+                follower.cancel()
             app.state.jobs.shutdown()
             if own:
                 app.state.engine.dispose()

@@ -51,10 +51,20 @@ class Settings(BaseSettings):
         Largest ``limit`` a list accepts.
     db_pool_size : int
         Connections kept open to PostgreSQL.
+    db_prepared_statements : bool
+        Let psycopg prepare the statements a connection runs often (the
+        default).  Turn off behind PgBouncer in transaction pooling mode
+        (``MASTERYCAT_DB_PREPARED_STATEMENTS=0``): there a prepared
+        statement would be looked for on another server connection.
+    db_listen_url : str, optional
+        PostgreSQL: where each process LISTENs for live-bank changes; set it
+        to the database itself when ``database_url`` goes through PgBouncer
+        in transaction pooling mode (default: ``database_url``).
     bank_refresh_seconds : float
-        How often each process checks whether the live bank changed in the
-        database (another worker made a calibration live, items were
-        edited); 0 turns the poll off.
+        SQLite: how often each process checks whether the live bank changed
+        in the database (another worker made a calibration live, items were
+        edited); 0 turns the poll off.  PostgreSQL tells every process at
+        once (LISTEN/NOTIFY, :mod:`service.bank_follow`).
     frame_ancestors : list of str
         Origins (``https://lms.example.org``) allowed to show the pages in a
         frame, such as the LMSs registered for LTI launches; empty (the
@@ -91,6 +101,8 @@ class Settings(BaseSettings):
     login_forget_seconds: float = Field(default=86_400.0, gt=0)
     max_page_size: int = Field(default=200, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
+    db_prepared_statements: bool = True
+    db_listen_url: str | None = None
     bank_refresh_seconds: float = Field(default=5.0, ge=0)
     frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
     hsts: bool = False
@@ -101,6 +113,11 @@ class Settings(BaseSettings):
     @classmethod
     def _normalize_url(cls, v: str) -> str:
         return database_url(v)
+
+    @field_validator("db_listen_url")
+    @classmethod
+    def _normalize_listen_url(cls, v: str | None) -> str | None:
+        return None if not v else database_url(v)
 
     @field_validator("frame_ancestors", mode="before")
     @classmethod
