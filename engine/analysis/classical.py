@@ -355,8 +355,14 @@ def distractor_analysis(
     *,
     n_groups: int = 5,
     min_gap: float = 0.0,
+    ability: ArrayLike | None = None,
 ) -> DistractorAnalysis:
     """Distractor analysis of multiple-choice responses.
+
+    Students are grouped, and options correlated, by their number correct on
+    the other items; with ``ability`` (for adaptive data, where students
+    answer different items and number correct is not comparable) by those
+    estimates instead.
 
     Parameters
     ----------
@@ -371,6 +377,10 @@ def distractor_analysis(
     min_gap : float
         A distractor flags a miskey only when its point-biserial exceeds the
         key's by more than this.
+    ability : array_like of float, shape (N,), optional
+        Each student's ability estimate (e.g. EAP): the ability groups are its
+        quantiles, ``group_bounds`` its range per group and the
+        point-biserials correlate choosing an option with it.
 
     Returns
     -------
@@ -402,8 +412,14 @@ def distractor_analysis(
     onehot = ch[:, :, None] == options[None, None, :]  # (N, J, O)
     ind = onehot.astype(float)
     correct = (ch == k[None, :]).astype(float)  # (N, J)
-    total = correct.sum(axis=1)
-    rest = total[:, None] - correct  # (N, J)
+    if ability is None:
+        total = correct.sum(axis=1)
+        rest = total[:, None] - correct  # (N, J)
+    else:
+        total = np.asarray(ability, dtype=float).reshape(-1)
+        if total.shape != (n,) or not np.all(np.isfinite(total)):
+            raise ValueError(f"ability should be {n} finite estimates, one per student, got shape {total.shape}")
+        rest = np.broadcast_to(total[:, None], (n, j))
 
     sx = ind.sum(axis=0)  # (J, O)
     sr = rest.sum(axis=0)[:, None]
