@@ -5,8 +5,11 @@
     reported level (``irt``, masterycat's estimate, or one of
     :data:`engine.mastery.proficiency.METHODS`), the decaying average's
     weight, and the cuts of the report card's four levels (Does not meet,
-    Partially meets, Meets, Exceeds): three on the theta scale for ``irt``,
-    three percents for the other methods.
+    Partially meets, Meets, Exceeds): for ``irt`` three on the theta scale,
+    or none to use each standard's own band cuts (red | yellow | green, and
+    Exceeds one logit above the mastery cut, or at the blue cut of a
+    four-tier standard) so that the level agrees with the dot; three
+    percents for the other methods.
 :class:`ReportComment`
     a teacher's comment on a student's standard in a term: the report card's
     comment field and the notes of the student's progress report.
@@ -46,8 +49,8 @@ __all__ = [
 LEVELS = ("Does not meet", "Partially meets", "Meets", "Exceeds")
 #: ``irt`` (masterycat's estimate, the default) and Mastery Connect's methods.
 REPORT_METHODS = ("irt", *METHODS)
-#: Default theta cuts of the four levels: the bands' red | yellow | green cuts and exceeds at 1.5.
-DEFAULT_THETA_CUTS = (-0.5, 0.5, 1.5)
+#: Default theta cuts of the four levels: none, each standard's own band cuts.
+DEFAULT_THETA_CUTS: tuple[float, ...] = ()
 #: Mastery Connect's default percent cuts for four levels.
 DEFAULT_PERCENT_CUTS = (50.0, 80.0, 90.0)
 #: Longest comment kept.
@@ -119,7 +122,7 @@ def save_report_settings(session: Session, settings: ReportSettings) -> ReportSe
         raise Invalid(f"unknown method {settings.method!r}; expected one of {', '.join(REPORT_METHODS)}", "method")
     if not (0.0 < float(settings.decay_weight) <= 1.0):
         raise Invalid(f"decay_weight should be in (0, 1], got {settings.decay_weight}", "decay_weight")
-    theta = _cuts(settings.theta_cuts, "theta_cuts", -6.0, 6.0)
+    theta = _cuts(settings.theta_cuts, "theta_cuts", -6.0, 6.0) if len(settings.theta_cuts) else ()
     percent = _cuts(settings.percent_cuts, "percent_cuts", 0.0, 100.0)
     row = session.get(ReportSetting, 1) or ReportSetting(id=1)
     row.method, row.decay_weight = settings.method, float(settings.decay_weight)

@@ -42,6 +42,7 @@ __all__ = [
     "ProgressReport",
     "standard_chains",
     "percent_series",
+    "level_cuts",
     "reported_level",
     "progress_report",
 ]
@@ -50,6 +51,8 @@ __all__ = [
 EVIDENCE_SHOWN = 4
 #: Days re-estimated for a standard's chart (the last ones of the term).
 HISTORY_DAYS = 12
+#: Exceeds, on a three-tier standard: this many logits above the mastery cut.
+EXCEEDS_MARGIN = 1.0
 #: The report's window when no term is given: the last this many days.
 DEFAULT_WINDOW_DAYS = 90
 
@@ -179,19 +182,33 @@ def percent_series(
     return out
 
 
+def level_cuts(settings: ReportSettings, bank: OperationalBank | None, standard_id: int) -> tuple[float, ...] | None:
+    """Theta cuts of the four levels on a standard: the district's, else the standard's band cuts.
+
+    A three-tier standard's Exceeds cut is :data:`EXCEEDS_MARGIN` above its
+    mastery cut.  None when the district set none and there is no live bank.
+    """
+    if settings.theta_cuts:
+        return tuple(settings.theta_cuts)
+    if bank is None:
+        return None
+    scheme = bank.scheme(standard_id)
+    return scheme.cuts if len(scheme.cuts) == 3 else (*scheme.cuts, scheme.mastery_cut + EXCEEDS_MARGIN)
+
+
 def reported_level(
-    settings: ReportSettings, theta: float | None, lines: Sequence[EvidenceLine]
+    settings: ReportSettings, theta: float | None, lines: Sequence[EvidenceLine], cuts: Sequence[float] | None
 ) -> tuple[int | None, float | None]:
     """The report card's level (index into LEVELS) and, for percent methods, the reported percent.
 
-    ``irt`` puts the estimate ``theta`` between the district's theta cuts;
-    the other methods put the method's score of the sittings' percents
-    (oldest first) between the percent cuts.
+    ``irt`` puts the estimate ``theta`` between the theta ``cuts``
+    (:func:`level_cuts`); the other methods put the method's score of the
+    sittings' percents (oldest first) between the percent cuts.
     """
     if settings.method == "irt":
-        if theta is None:
+        if theta is None or cuts is None:
             return None, None
-        return int(band_codes(theta, settings.theta_cuts)), None
+        return int(band_codes(theta, cuts)), None
     if not lines:
         return None, None
     scores = np.array([[line.percent for line in lines]])
@@ -274,7 +291,7 @@ def progress_report(
         if s is None:
             continue
         lines = series.get((student_id, s.id), [])
-        level, percent = reported_level(settings, cell.theta, lines)
+        level, percent = reported_level(settings, cell.theta, lines, level_cuts(settings, bank, s.id))
         node = StandardProgress(
             standard_id=s.id,
             code=s.code,

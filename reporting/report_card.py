@@ -6,7 +6,8 @@ Meets, Exceeds) under the district's method, the evidence count, and the
 teacher's comment.  For ``irt`` the level is the mastery estimate at the end
 of the term (from the student's latest answer to each item up to then, as
 :func:`itembank.mastery_store.estimate` computes it) between the district's
-theta cuts; for Mastery Connect's methods it is the method's score of the
+theta cuts or the standard's own band cuts
+(:func:`reporting.progress_report.level_cuts`); for Mastery Connect's methods it is the method's score of the
 term's sittings between the percent cuts.  The evidence count is the
 number of answers under the standard in the term.
 
@@ -36,7 +37,7 @@ from itembank.mastery_store import estimate
 from itembank.people import class_student_ids
 from itembank.report_cards import LEVELS, ReportSettings, comments_for
 from itembank.tables import SchoolClass, Standard, Student, utcnow
-from reporting.progress_report import percent_series, reported_level, standard_chains
+from reporting.progress_report import level_cuts, percent_series, reported_level, standard_chains
 
 __all__ = [
     "ReportCardRow",
@@ -180,7 +181,8 @@ def report_card(
             theta = None
             if n and settings.method == "irt" and bank is not None:
                 theta = estimate(bank, std.id, latest[sid]).theta
-            lvl, _ = reported_level(settings, theta, lines) if n else (None, None)
+            cuts = level_cuts(settings, bank, std.id)
+            lvl, _ = reported_level(settings, theta, lines, cuts) if n else (None, None)
             rows.append(ReportCardRow(students[sid], std, lvl, n, comments.get((sid, std.id), "")))
     return ReportCard(school_class, course, term, settings.method, standards, rows)
 

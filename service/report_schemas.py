@@ -91,7 +91,9 @@ class ProgressReportOut(BaseModel):
 class ReportSettingsBody(BaseModel):
     method: MethodName = "irt"
     decay_weight: float = Field(0.65, gt=0, le=1)
-    theta_cuts: list[float] = Field([-0.5, 0.5, 1.5], min_length=3, max_length=3)
+    theta_cuts: list[float] = Field(
+        [], max_length=3, description="three theta cuts, or none for each standard's own band cuts (the default)"
+    )
     percent_cuts: list[float] = Field([50.0, 80.0, 90.0], min_length=3, max_length=3)
 
 

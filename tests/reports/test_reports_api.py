@@ -45,6 +45,13 @@ def test_report_holds_titles_bands_history_evidence_and_next_steps(report_world,
     assert "7.EE.B.4" in steps and "7.RP.A.2" not in steps
     assert all(s["practice"] for s in body["next_steps"])
     assert body["n_sittings"] == 3  # imported answers of one day are one sitting
+    # by default the report card level agrees with the dot (the standard's own band cuts)
+    words = {"red": "Does not meet", "yellow": "Partially meets", "green": "Meets"}
+    for node in _flat(body["standards"]):
+        if node["theta"] is not None:
+            assert node["report_level_name"] == words[node["band"]] or (
+                node["band"] == "green" and node["report_level_name"] == "Exceeds"
+            ), node["code"]
 
 
 @pytest.mark.parametrize(
@@ -167,13 +174,19 @@ def test_oneroster_gradebook_zip(report_world, report_client):
 
 def test_settings_change_the_method(report_world, report_client):
     w = report_world
-    body = {"method": "highest", "decay_weight": 0.65, "theta_cuts": [-0.5, 0.5, 1.5], "percent_cuts": [50, 80, 90]}
+    body = {"method": "highest", "decay_weight": 0.65, "theta_cuts": [], "percent_cuts": [50, 80, 90]}
     assert report_client.put("/api/v1/report-settings", json=body, headers=auth(w, "teacher")).status_code == 403
     assert report_client.put("/api/v1/report-settings", json=body, headers=auth(w, "admin")).status_code == 200
     r = report_client.get(f"/api/v1/students/{w.students1[0]}/report?term={w.term}", headers=auth(w, "parent"))
     rp2 = next(n for n in _flat(r.json()["standards"]) if n["code"] == "7.RP.A.2")
     assert r.json()["method"] == "highest"
     assert rp2["reported_percent"] == 100.0 and rp2["report_level_name"] == "Exceeds"
+    low = {**body, "method": "irt", "theta_cuts": [-5.9, -5.8, -5.7]}  # the district's own cuts: all exceed
+    assert report_client.put("/api/v1/report-settings", json=low, headers=auth(w, "admin")).status_code == 200
+    r = report_client.get(f"/api/v1/students/{w.students1[0]}/report?term={w.term}", headers=auth(w, "parent"))
+    assert {n["report_level_name"] for n in _flat(r.json()["standards"]) if n["theta"] is not None} == {"Exceeds"}
+    r = report_client.put("/api/v1/report-settings", json={**body, "theta_cuts": [0, 1]}, headers=auth(w, "admin"))
+    assert r.status_code == 422 and "three cuts" in r.text
     bad = {**body, "percent_cuts": [80, 50, 90]}
     r = report_client.put("/api/v1/report-settings", json=bad, headers=auth(w, "admin"))
     assert r.status_code == 422 and "increasing" in r.text
