@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -31,7 +31,15 @@ from itembank.answers import InvalidAnswer
 from itembank.bank import NoLiveBank
 from itembank.errors import Conflict, Invalid, NotFound
 from service.deps import SessionDep
-from service.pages.csrf import CSRF_COOKIE, CSRF_FIELD, SAFE_METHODS, forgery_problem, form_token, new_csrf_value
+from service.pages.csrf import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    SAFE_METHODS,
+    forgery_problem,
+    form_token,
+    new_csrf_value,
+)
+from service.pages.pending_form import ended_login_user, keep
 from service.security import InvalidToken, TokenClaims, decode_token, login_is_current
 
 __all__ = [
@@ -46,6 +54,7 @@ __all__ = [
     "StudentPage",
     "BankPage",
     "home_for",
+    "safe_next",
     "BAND_WORDS",
 ]
 
@@ -217,6 +226,40 @@ def error_page(request: Request, code: int, detail: Any) -> HTMLResponse:
     )
 
 
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (no scheme, host, ``//``, backslash or control character), else None."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
+        return None
+    return target
+
+
+KEPT_NOTICE = "Your login had ended, so what you sent is kept: log in again and it will be sent."
+
+
+async def _login_again_for_form(request: Request) -> HTMLResponse:
+    """The login page, carrying the form whose login ended (kept when it can be; see :mod:`.pending_form`).
+
+    The form has passed :func:`service.pages.csrf.forgery_problem` (its token matches the ended login's cookie).
+    """
+    settings = request.app.state.settings
+    user_id = ended_login_user(request.cookies.get(COOKIE, ""), settings.secret_key)
+    kept = None
+    if user_id is not None:
+        kept = keep(await request.form(), request.url.path, user_id, settings.secret_key)
+    referer = request.headers.get("referer")
+    same_site = referer and urlsplit(referer).netloc == request.headers.get("host", request.url.netloc)
+    back = safe_next(urlsplit(referer).path if same_site else None)
+    request.state.user = None
+    context = {"next": back or "", "pending": kept or "", "demo": settings.demo}
+    if kept:
+        context["notice"] = KEPT_NOTICE
+    else:
+        context["error"] = "Your login has ended: log in again."
+    return render(request, "login.html", context, status.HTTP_401_UNAUTHORIZED)
+
+
 class PageRoute(APIRoute):
     """A route whose errors become HTML pages (and a missing login a redirect)."""
 
@@ -231,9 +274,9 @@ class PageRoute(APIRoute):
                         return error_page(request, status.HTTP_403_FORBIDDEN, problem)
                 return await original(request)
             except LoginRequired:
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 if request.method != "GET":
-                    target = request.url.path
+                    return await _login_again_for_form(request)
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
             except HTTPException as err:
                 return error_page(request, err.status_code, err.detail)

@@ -15,17 +15,12 @@ from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from service.deps import SessionDep, SettingsDep
-from service.pages.common import COOKIE, PageRoute, claims_from_cookie, home_for, render
+from service.pages.common import COOKIE, PageRoute, claims_from_cookie, home_for, render, safe_next
+from service.pages.csrf import CSRF_COOKIE, CSRF_FIELD, form_token
+from service.pages.pending_form import COOKIE_GRACE_SECONDS, restore
 from service.routers import auth
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host, no ``//``)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @router.get("/")
@@ -37,9 +32,9 @@ def root(request: Request):
 @router.get("/login")
 def login_form(request: Request, next: str | None = None):
     user = claims_from_cookie(request)
-    if user is not None and _safe_next(next) is None:
+    if user is not None and safe_next(next) is None:
         return RedirectResponse(home_for(user.role), status_code=303)
-    return render(request, "login.html", {"next": _safe_next(next) or "", "demo": request.app.state.settings.demo})
+    return render(request, "login.html", {"next": safe_next(next) or "", "demo": request.app.state.settings.demo})
 
 
 @router.post("/login")
@@ -50,9 +45,10 @@ async def login(
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
+    pending: Annotated[str, Form(max_length=100_000)] = "",
 ):
     request.state.user = None  # the form is shown again only to someone not (yet) logged in
-    context = {"next": _safe_next(next) or "", "username": username, "demo": settings.demo}
+    context = {"next": safe_next(next) or "", "username": username, "demo": settings.demo, "pending": pending}
     if not username or not password:
         return render(request, "login.html", {**context, "error": "Type your username and your password."}, 422)
     try:
@@ -64,12 +60,20 @@ async def login(
         return render(request, "login.html", {**context, "error": message}, err.status_code)
     from service.security import decode_token
 
-    role = decode_token(token.access_token, settings.secret_key).role
-    response = RedirectResponse(_safe_next(next) or home_for(role), status_code=303)
+    claims = decode_token(token.access_token, settings.secret_key)
+    kept = restore(pending, claims.user_id, settings.secret_key) if pending else None
+    if kept is not None:
+        # the form sent when the login had ended, sent again with a token of the new login
+        request.state.user = claims
+        csrf = form_token(settings.secret_key, request.cookies.get(CSRF_COOKIE, ""), token.access_token)
+        response = render(request, "login_resume.html", {"pending": kept, CSRF_FIELD: csrf})
+    else:
+        response = RedirectResponse(safe_next(next) or home_for(claims.role), status_code=303)
     response.set_cookie(
         COOKIE,
         token.access_token,
-        max_age=token.expires_in,
+        # the cookie outlives its token, so that a form sent after the login ended can be kept
+        max_age=token.expires_in + COOKIE_GRACE_SECONDS,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
