@@ -123,6 +123,8 @@ def list_(
         else:
             classes, _ = list_classes(session, teacher_id=user.teacher_id, limit=10_000)
             student_ids = sorted({s for c in classes for s in class_student_ids(session, c.id)})
+    elif user.role not in ("admin", "psychometrician"):  # a guardian reads their children's reports, not answers
+        raise forbid(f"responses are not for a {user.role}")
     rows, total = list_responses(
         session,
         student_id=student_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,17 +21,18 @@ from itembank.attempts import start_attempt
 from itembank.bank import BankCache
 from itembank.checks import start_check
 from itembank.db import make_engine
-from itembank.district import School
+from itembank.district import AcademicSession, Guardian, School
 from itembank.forms import create_form, get_form
+from itembank.guardianship import link_guardian
 from itembank.migrate import upgrade
-from itembank.people import create_class, create_student, enroll
+from itembank.people import create_class, create_student, create_user, enroll
 from itembank.responses import record_response
 from itembank.standards import create_standard, find_standard
 from itembank.tables import Item
 from itembank.teams import create_team
 from service.app import create_app
 from service.deps import get_jobs
-from service.security import create_token
+from service.security import TokenClaims, create_token
 from tests.service.conftest import SECRET, TABLES, auth, build_world, make_settings
 
 ROLES = ("admin", "psychometrician", "teacher", "student")
@@ -38,6 +40,8 @@ ALL = set(ROLES)
 KEEPERS = {"admin", "psychometrician"}
 STAFF = {"admin", "psychometrician", "teacher"}
 ADMIN = {"admin"}
+#: a class's teachers and admins (report cards)
+CLASS_STAFF = {"admin", "teacher"}
 
 
 class RecordingJobs:
@@ -68,6 +72,22 @@ def matrix(request, password_hash):
         leaver = create_student(s, external_id="LEAVER").id
         enroll(s, scratch["class"], leaver)
         scratch["leaver"] = leaver
+        term = AcademicSession(title="Fall", type="term", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+        parent = Guardian(first_name="Pat", last_name="Parent")
+        s.add(term)
+        s.add(parent)
+        s.flush()
+        scratch["term"] = term.id
+        link_guardian(s, parent.id, world.students1[0])
+        login = create_user(
+            s,
+            username="guardian",
+            password="x" * 12,
+            role="guardian",
+            guardian_id=parent.id,
+            password_hash=password_hash,
+        )
+        world.users["guardian"] = TokenClaims(login.id, "guardian", "guardian", None, None)
         item = s.get(Item, world.items["7.EE.B.4"][-1])  # the rubric item
         scratch["response"] = record_response(
             s,
@@ -295,6 +315,46 @@ def _cases():
             201,
             lambda w, s: ("POST", f"{P}/calibrations/import", {"files": {"file": ("p.csv", params_csv)}}),
         ),
+        # reports (issue 16): a student's report for the student, their guardians, teachers and admins
+        (
+            "student report own",
+            {"admin", "teacher", "student"},
+            200,
+            lambda w, s: ("GET", f"{P}/students/{w.students1[0]}/report", {}),
+        ),
+        ("student report other", ADMIN, 200, lambda w, s: ("GET", f"{P}/students/{w.students2[0]}/report", {})),
+        ("tracker csv", STAFF, 200, lambda w, s: ("GET", f"{P}/classes/{w.class1}/tracker.csv", {})),
+        ("tracker csv other", KEEPERS, 200, lambda w, s: ("GET", f"{P}/classes/{w.class2}/tracker.csv", {})),
+        (
+            "report card csv",
+            CLASS_STAFF,
+            200,
+            lambda w, s: ("GET", f"{P}/classes/{w.class1}/report-card.csv?term={s['term']}", {}),
+        ),
+        (
+            "report card csv other",
+            ADMIN,
+            200,
+            lambda w, s: ("GET", f"{P}/classes/{w.class2}/report-card.csv?term={s['term']}", {}),
+        ),
+        (
+            "report card oneroster",
+            CLASS_STAFF,
+            200,
+            lambda w, s: ("GET", f"{P}/classes/{w.class1}/report-card.zip?term={s['term']}&format=oneroster", {}),
+        ),
+        (
+            "report card comment",
+            CLASS_STAFF,
+            200,
+            lambda w, s: (
+                "PUT",
+                f"{P}/classes/{w.class1}/report-card/comments",
+                {"json": {"term": s["term"], "student_id": w.students1[1], "standard": "7.RP", "text": "Good work"}},
+            ),
+        ),
+        ("report settings read", STAFF, 200, lambda w, s: ("GET", f"{P}/report-settings", {})),
+        ("report settings write", ADMIN, 200, lambda w, s: ("PUT", f"{P}/report-settings", {"json": {}})),
     ]
 
 
@@ -336,6 +396,22 @@ def test_role_matrix(matrix, case, role):
     else:
         assert r.status_code == 403, (name, role, r.status_code, r.text)
     assert r.headers["cache-control"] == "no-store" and r.headers["x-frame-options"] == "DENY", name
+
+
+#: what a guardian of student 1 may do besides reading that student's report: reference data every login reads
+GUARDIAN_READS = {"student report own", "me", "standards list", "standards read", "standards export"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_a_guardian_reads_their_childs_report_and_nothing_else(matrix, case):
+    world, scratch, client = matrix
+    name, _, ok_status, builder = case
+    method, url, kwargs = builder(world, scratch) if callable(builder) else _build(builder, world, scratch, client)
+    r = client.request(method, url, headers=auth(world, "guardian"), **kwargs)
+    if name in GUARDIAN_READS:
+        assert r.status_code == ok_status, (name, r.status_code, r.text)
+    else:
+        assert r.status_code == 403, (name, r.status_code, r.text)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -607,3 +683,14 @@ def test_assessment_role_matrix(matrix, assessments, case, role):
     else:
         assert r.status_code == 403, (name, role, r.status_code, r.text)
     assert r.headers["cache-control"] == "no-store", name
+
+
+@pytest.mark.parametrize("case", ASSESSMENT_CASES, ids=[c[0] for c in ASSESSMENT_CASES])
+def test_a_guardian_reaches_no_assessment(matrix, assessments, case):
+    world, _, client = matrix
+    name, _, _, builder = case
+    method, url, kwargs = (
+        builder(world, assessments) if callable(builder) else _build_assessment(builder, world, assessments)
+    )
+    r = client.request(method, url, headers=auth(world, "guardian"), **kwargs)
+    assert r.status_code == 403, (name, r.status_code, r.text)
