@@ -13,18 +13,21 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import ValidationError
 
 from itembank.bank import NoLiveBank
-from itembank.items import list_items
+from itembank.errors import Invalid
+from itembank.items import get_item, list_items
 from itembank.standards import find_standard, list_standards
 from reporting.bank_analysis import bank_analysis, item_figures
+from reporting.item_distractors import item_distractors
 from reporting.psychometric_report import FLAG_RULES
 from service.deps import BankDep, JobsDep, PageParams, SessionDep
 from service.pages.common import BankPage, PageRoute, render
 from service.pages.fit_report import fit_report_view
 from service.routers import calibrations as calibrations_api
 from service.routers import items as items_api
-from service.schemas import CalibrationCreate
+from service.schemas import CalibrationCreate, ItemUpdate
 
 router = APIRouter(prefix="/bank", route_class=PageRoute, include_in_schema=False)
 
@@ -56,6 +59,7 @@ def browser(
     status: Literal["", "draft", "pretest", "operational", "retired"] = "",
     interaction: str = "",
     flag: str = "",
+    q: Annotated[str, Query(max_length=200, description="words of the stem, or part of the item id")] = "",
     page: Annotated[int, Query(ge=1)] = 1,
 ):
     if flag and flag not in ("any", "none", *FLAG_RULES):
@@ -70,6 +74,9 @@ def browser(
         limit=100_000,
         offset=0,
     )
+    if q.strip():
+        words = q.lower().split()
+        rows = [r for r in rows if all(w in r.id.lower() or w in r.stem.lower() for w in words)]
     analysis = _analysis(session, bank)
     stats = analysis.stats if analysis else {}
     if flag == "any":
@@ -91,7 +98,7 @@ def browser(
             if j is not None:
                 params[r.id] = {"a": float(p.a[j]), "b": float(p.b[j]) if math.isfinite(p.b[j]) else None}
     standards, _ = list_standards(session, limit=10_000)
-    query = {"standard": standard, "status": status, "interaction": interaction, "flag": flag}
+    query = {"standard": standard, "status": status, "interaction": interaction, "flag": flag, "q": q}
     return render(
         request,
         "bank/browser.html",
@@ -113,14 +120,35 @@ def browser(
     )
 
 
+#: what an item page says after a change (``?done=``)
+DONE = {
+    "saved": "Saved.",
+    "saved_new_version": "Saved as a new version: answers given before keep the version they answered.",
+    "status": "Status changed.",
+}
+
+
 @router.get("/items/{item_id}")
-def item_page(request: Request, item_id: str, session: SessionDep, user: BankPage, bank: BankDep):
+def item_page(
+    request: Request,
+    item_id: str,
+    session: SessionDep,
+    user: BankPage,
+    bank: BankDep,
+    done: Literal["", "saved", "saved_new_version", "status"] = "",
+):
+    return _item_page(request, item_id, session, user, bank, note=DONE.get(done, ""))
+
+
+def _item_page(request: Request, item_id: str, session, user, bank, *, note: str = "", error: str = ""):
+    """An item's content, statistics, curves, distractors and edit forms, with ``note`` or ``error`` on top."""
     item = items_api.read(item_id, session, user)
     history = items_api.parameters(item_id, session, user)
     analysis = _analysis(session, bank)
     stats = analysis.stats.get(item_id) if analysis else None
     live_params = next((p for p in history if analysis and p.calibration_id == analysis.calibration_id), None)
     figures = item_figures(analysis, item_id) if analysis else {}
+    distractors = item_distractors(session, analysis, get_item(session, item_id)) if analysis else None
     return render(
         request,
         "bank/item.html",
@@ -130,11 +158,98 @@ def item_page(request: Request, item_id: str, session: SessionDep, user: BankPag
             "stats": stats,
             "live": live_params,
             "figures": figures,
+            "distractors": distractors,
             "flags": FLAG_RULES,
             "interactions": INTERACTIONS,
+            "statuses": STATUSES,
             "calibration_id": analysis.calibration_id if analysis else None,
+            "note": note,
+            "error": error,
         },
+        status_code=422 if error else 200,
     )
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise Invalid(f"{what} must be a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise Invalid(f"{what} must be a finite number, got {text!r}")
+    return value
+
+
+@router.post("/items/{item_id}/edit")
+def edit_item(
+    request: Request,
+    item_id: str,
+    session: SessionDep,
+    user: BankPage,
+    bank: BankDep,
+    stem: Annotated[str, Form(max_length=20_000)],
+    dok: Annotated[int, Form(ge=1, le=4)],
+    rationale: Annotated[str, Form(max_length=20_000)] = "",
+    choice_text: Annotated[list[str] | None, Form()] = None,
+    key: Annotated[list[str] | None, Form()] = None,
+    key_number: Annotated[str, Form(max_length=64)] = "",
+    tolerance: Annotated[str, Form(max_length=64)] = "",
+):
+    """Save the item form: a change of stem, choices, key or tolerance makes a new version."""
+    item = items_api.read(item_id, session, user)
+    changes: dict = {"stem": stem.strip(), "rationale": rationale.strip(), "dok": dok}
+    try:
+        if not changes["stem"]:
+            raise Invalid("The question (stem) cannot be empty.")
+        if item.interaction in ("single_choice", "multiple_select"):
+            texts = [t.strip() for t in choice_text or []]
+            if len(texts) != len(item.choices) or not all(texts):
+                raise Invalid("Every choice needs a text.")
+            changes["choices"] = [{"id": c.id, "text": t} for c, t in zip(item.choices, texts)]
+            ids = [c.id for c in item.choices]
+            picked = [k for k in ids if k in (key or [])]
+            if item.interaction == "single_choice":
+                if len(picked) != 1:
+                    raise Invalid("Pick the one right choice.")
+                changes["key"] = picked[0]
+            else:
+                if not picked:
+                    raise Invalid("Tick at least one right choice.")
+                changes["key"] = picked
+        elif item.interaction == "numeric_entry":
+            changes["key"] = _number(key_number, "The answer")
+            changes["tolerance"] = _number(tolerance or "0", "The tolerance")
+        body = ItemUpdate(**changes)
+    except ValidationError as err:
+        first = err.errors()[0]
+        return _item_page(request, item_id, session, user, bank, error=f"{first['loc'][0]}: {first['msg']}")
+    except Invalid as err:
+        return _item_page(request, item_id, session, user, bank, error=str(err))
+    try:
+        saved = items_api.update(item_id, body, session, user, request)
+    except Invalid as err:
+        session.rollback()
+        return _item_page(request, item_id, session, user, bank, error=str(err))
+    done = "saved_new_version" if saved.version > item.version else "saved"
+    return RedirectResponse(f"/bank/items/{item_id}?done={done}", status_code=303)
+
+
+@router.post("/items/{item_id}/status")
+def move_item(
+    request: Request,
+    item_id: str,
+    session: SessionDep,
+    user: BankPage,
+    bank: BankDep,
+    status: Annotated[Literal["draft", "pretest", "operational", "retired"], Form()],
+):
+    """Move the item to ``status`` (retired items leave checks and new forms; they can come back)."""
+    try:
+        items_api.update(item_id, ItemUpdate(status=status), session, user, request)
+    except Invalid as err:
+        session.rollback()
+        return _item_page(request, item_id, session, user, bank, error=str(err))
+    return RedirectResponse(f"/bank/items/{item_id}?done=status", status_code=303)
 
 
 @router.get("/calibrations")

@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import Session, select
 
-from itembank.tables import Calibration
+from itembank.tables import Calibration, Item
 from tests.pages.test_pages import _store_history
 
 
@@ -62,3 +62,59 @@ def test_the_fit_report_is_linked_and_served_to_the_page_login(login, world):
     assert report.text.count('<tr class="flagged">') + report.text.count("<tr>") >= 45
     assert len(re.findall(r"<svg", report.text)) == 1
     assert login("teacher").get(url).status_code == 403
+
+
+def _item(world, item_id: str) -> Item:
+    with Session(world.engine) as s:
+        return s.get(Item, item_id)
+
+
+def test_a_content_edit_from_the_item_page_makes_a_new_version(login, world):
+    c = login("psychometrician")
+    item = "7RPA2-sc0"
+    before = _item(world, item)
+    form = {
+        "stem": "What is the sum of the two numbers?",
+        "choice_text": [ch["text"] for ch in before.choices],
+        "key": "B",
+        "rationale": "Add them.",
+        "dok": "2",
+    }
+    r = c.post(f"/bank/items/{item}/edit", data=form)
+    assert r.status_code == 200 and "Saved as a new version" in r.text
+    after = _item(world, item)
+    assert (after.version, after.stem, after.key, after.dok) == (before.version + 1, form["stem"], "B", 2)
+    # the rationale alone changes in place
+    r = c.post(f"/bank/items/{item}/edit", data={**form, "rationale": "Add the two numbers."})
+    assert "Saved." in r.text and _item(world, item).version == before.version + 1
+    # a multiple-select key is every box ticked; a numeric answer must be a number
+    ms = _item(world, "7RPA2-ms0")
+    r = c.post(
+        "/bank/items/7RPA2-ms0/edit",
+        data={"stem": ms.stem, "choice_text": [ch["text"] for ch in ms.choices], "key": ["A", "C", "D"], "dok": "2"},
+    )
+    assert r.status_code == 200 and _item(world, "7RPA2-ms0").key == ["A", "C", "D"]
+    r = c.post("/bank/items/7RPA2-ne0/edit", data={"stem": "x?", "key_number": "1e999", "dok": "2"})
+    assert r.status_code == 422 and "must be a finite number" in r.text
+    r = c.post(f"/bank/items/{item}/edit", data={**form, "stem": "  "})
+    assert r.status_code == 422 and "cannot be empty" in r.text
+    assert _item(world, item).stem == form["stem"]
+
+
+def test_an_item_moves_through_draft_pretest_live_and_retires(login, world):
+    c = login("psychometrician")
+    item = "7RPA2-sc1"
+    for status in ("draft", "pretest", "operational", "retired"):
+        r = c.post(f"/bank/items/{item}/status", data={"status": status})
+        assert r.status_code == 200 and "Status changed." in r.text
+        assert _item(world, item).status == status
+    assert c.post(f"/bank/items/{item}/status", data={"status": "bogus"}).status_code == 422
+    assert login("teacher").post(f"/bank/items/{item}/status", data={"status": "draft"}).status_code == 403
+
+
+def test_the_bank_is_searched_by_words_of_the_stem_and_by_id(login, world):
+    c = login("psychometrician")
+    by_words = c.get("/bank", params={"q": "even numbers"}).text
+    assert "6 items" in by_words and "7RPA2-ms0" in by_words and "7RPA2-sc0" not in by_words
+    by_id = c.get("/bank", params={"q": "rpa2-SC1"}).text
+    assert re.search(r"· 1 item\b(?!s)", by_id) and "7RPA2-sc1" in by_id
