@@ -51,6 +51,8 @@ __all__ = [
 EVIDENCE_SHOWN = 4
 #: Days re-estimated for a standard's chart (the last ones of the term).
 HISTORY_DAYS = 12
+#: The report card level of each band when the district set no theta cuts.
+BAND_LEVELS = {"red": 0, "yellow": 1, "green": 2, "blue": 3}
 #: Exceeds, on a three-tier standard: this many logits above the mastery cut.
 EXCEEDS_MARGIN = 1.0
 #: The report's window when no term is given: the last this many days.
@@ -197,18 +199,29 @@ def level_cuts(settings: ReportSettings, bank: OperationalBank | None, standard_
 
 
 def reported_level(
-    settings: ReportSettings, theta: float | None, lines: Sequence[EvidenceLine], cuts: Sequence[float] | None
+    settings: ReportSettings,
+    theta: float | None,
+    lines: Sequence[EvidenceLine],
+    cuts: Sequence[float] | None,
+    band: str | None = None,
 ) -> tuple[int | None, float | None]:
     """The report card's level (index into LEVELS) and, for percent methods, the reported percent.
 
-    ``irt`` puts the estimate ``theta`` between the theta ``cuts``
-    (:func:`level_cuts`); the other methods put the method's score of the
-    sittings' percents (oldest first) between the percent cuts.
+    ``irt`` with the district's theta cuts puts the estimate ``theta``
+    between them; without, the level is the standard's ``band`` (the dot:
+    red, yellow, green, blue), a green above the Exceeds cut of
+    :func:`level_cuts` being Exceeds.  The other methods put the method's
+    score of the sittings' percents (oldest first) between the percent cuts.
     """
     if settings.method == "irt":
-        if theta is None or cuts is None:
+        if settings.theta_cuts:
+            return (None if theta is None else int(band_codes(theta, settings.theta_cuts))), None
+        if band not in BAND_LEVELS:
             return None, None
-        return int(band_codes(theta, cuts)), None
+        level = BAND_LEVELS[band]
+        if level == 2 and theta is not None and cuts is not None and theta >= cuts[2]:
+            level = 3
+        return level, None
     if not lines:
         return None, None
     scores = np.array([[line.percent for line in lines]])
@@ -291,7 +304,7 @@ def progress_report(
         if s is None:
             continue
         lines = series.get((student_id, s.id), [])
-        level, percent = reported_level(settings, cell.theta, lines, level_cuts(settings, bank, s.id))
+        level, percent = reported_level(settings, cell.theta, lines, level_cuts(settings, bank, s.id), cell.band)
         node = StandardProgress(
             standard_id=s.id,
             code=s.code,

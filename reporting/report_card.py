@@ -178,11 +178,12 @@ def report_card(
         for std in standards:
             lines = series.get((sid, std.id), [])
             n = sum(line.n_items for line in lines)
-            theta = None
+            theta, band = None, None
             if n and settings.method == "irt" and bank is not None:
-                theta = estimate(bank, std.id, latest[sid]).theta
+                est = estimate(bank, std.id, latest[sid])
+                theta, band = est.theta, est.band
             cuts = level_cuts(settings, bank, std.id)
-            lvl, _ = reported_level(settings, theta, lines, cuts) if n else (None, None)
+            lvl, _ = reported_level(settings, theta, lines, cuts, band) if n else (None, None)
             rows.append(ReportCardRow(students[sid], std, lvl, n, comments.get((sid, std.id), "")))
     return ReportCard(school_class, course, term, settings.method, standards, rows)
 
