@@ -160,3 +160,13 @@ def test_a_folder_without_parquet_files_is_refused(dask_client, tmp_path):
         DaskResponses.from_parquet(dask_client, str(tmp_path), 2)
     with pytest.raises(ParquetInputError, match="not a folder"):
         read_parquet(str(tmp_path / "missing"))
+
+
+def test_anchored_items_on_the_cluster_as_in_process(dask_client, sparse_bank):
+    responses, models = sparse_bank
+    first = calibrate(responses, models, se=False).params
+    anchors = first.subset([0, 1, 12])  # two 2PL items and a graded one, held at these values
+    local = calibrate(responses, models, anchors=anchors)
+    held = calibrate(DaskResponses.scatter(dask_client, responses, 2), models, anchors=anchors)
+    assert_same_calibration(held, local)
+    np.testing.assert_allclose(held.params.a[[0, 1, 12]], anchors.a)
