@@ -113,16 +113,17 @@ def check_bank(cache: BankCache, check: Check, engine=None) -> OperationalBank:
     return cache.get(check.calibration_id, engine)
 
 
+_RECENT = (
+    select(_RESPONSE.c.item_id)
+    .where(_RESPONSE.c.student_id == bindparam("student_id"), _RESPONSE.c.answered_at >= bindparam("since"))
+    .distinct()
+)
+
+
 def _recent(session: Session, student_id: int, bank: OperationalBank) -> list[str]:
+    """The check's items the student answered (in any way) in the last :data:`RECENT_DAYS` days."""
     since = utcnow() - timedelta(days=RECENT_DAYS)
-    table = Response.__table__
-    ids = (
-        session.connection()
-        .execute(
-            select(table.c.item_id).where(table.c.student_id == student_id, table.c.answered_at >= since).distinct()
-        )
-        .scalars()
-    )
+    ids = session.connection().execute(_RECENT, {"student_id": student_id, "since": since}).scalars()
     index = bank.adaptive.params.index_of
     return sorted(i for i in ids if i in index)
 
@@ -145,8 +146,8 @@ def start_check(
         raise Invalid(f"standard {standard.code} has no operational self-scoring items in the live bank", "standard")
     scheme = bank.scheme(standard.id)
     # the prior: everything the student showed so far (empirical Bayes across standards)
-    answers = {i: sc for i, (sc, _) in student_answers(session, bank, student_id).items()}
-    prior = estimate(bank, standard.id, answers)
+    history = student_answers(session, bank, student_id)
+    prior = estimate(bank, standard.id, {i: sc for i, (sc, _) in history.items()})
     state = adaptive_check.start(
         bank.adaptive,
         standard=standard.code,

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, exists, func, select
 
@@ -138,6 +138,23 @@ def rescore(session: Session, response_id: int, score: int, *, scored_by: int, n
     return row
 
 
+def _effective_select(scored_only: bool):
+    table = Response.__table__
+    newer = table.alias("newer")
+    stmt = select(table.c.student_id, table.c.item_id, table.c.score, table.c.answered_at).where(
+        ~exists().where(newer.c.supersedes_id == table.c.id)
+    )
+    return stmt.where(table.c.score.is_not(None)) if scored_only else stmt
+
+
+#: one student's effective scored responses: every check start reads them (built once)
+_STUDENT_EFFECTIVE = (
+    _effective_select(scored_only=True)
+    .where(Response.__table__.c.student_id == bindparam("student_id"))
+    .order_by(Response.__table__.c.id)
+)
+
+
 def effective_responses(
     session: Session,
     *,
@@ -150,19 +167,18 @@ def effective_responses(
     When a student answered an item several times (in different checks) the
     latest answer is kept.
     """
-    table = Response.__table__
-    newer = table.alias("newer")
-    stmt = select(table.c.student_id, table.c.item_id, table.c.score, table.c.answered_at).where(
-        ~exists().where(newer.c.supersedes_id == table.c.id)
-    )
-    if scored_only:
-        stmt = stmt.where(table.c.score.is_not(None))
-    if student_id is not None:
-        stmt = stmt.where(table.c.student_id == student_id)
-    if item_ids is not None:
-        stmt = stmt.where(table.c.item_id.in_(item_ids))
+    if student_id is not None and item_ids is None and scored_only:
+        rows = session.connection().execute(_STUDENT_EFFECTIVE, {"student_id": student_id})
+    else:
+        table = Response.__table__
+        stmt = _effective_select(scored_only)
+        if student_id is not None:
+            stmt = stmt.where(table.c.student_id == student_id)
+        if item_ids is not None:
+            stmt = stmt.where(table.c.item_id.in_(item_ids))
+        rows = session.connection().execute(stmt.order_by(table.c.id))
     latest: dict[tuple[int, str], tuple] = {}
-    for row in session.connection().execute(stmt.order_by(table.c.id)):
+    for row in rows:
         latest[(row[0], row[1])] = tuple(row)
     return list(latest.values())
 
