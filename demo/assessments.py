@@ -29,6 +29,7 @@ import numpy as np
 from sqlmodel import Session
 
 from demo import content
+from demo.term import answer_for
 from engine.irt.parameters import ItemParameters
 from itembank.assessments import Assignment, FormPurpose
 from itembank.assignments import AssignmentSpec, RetakePolicy, create_assignment, offer_retakes
@@ -40,7 +41,7 @@ from itembank.attempts import (
     start_attempt,
     submit_attempt,
 )
-from itembank.bank import ItemContent, OperationalBank
+from itembank.bank import OperationalBank
 from itembank.district import School, TeacherSchool
 from itembank.forms import FormSpec, assemble_versions, create_form, form_versions
 from itembank.paper_results import PaperCell, PaperRow, record_results
@@ -51,22 +52,8 @@ from itembank.teams import create_team
 __all__ = ["seed_assessments"]
 
 
-def _answer(item: ItemContent, correct: bool, rng: np.random.Generator):
-    """The key, or a wrong answer of the item's form (a written answer: a rubric level on paper)."""
-    key = item.key
-    if correct:
-        return key
-    if item.interaction == "single_choice":
-        return str(rng.choice([c["id"] for c in item.choices if c["id"] != key]))
-    if item.interaction == "multiple_select":
-        ids = [c["id"] for c in item.choices]
-        wrong = [c for c in ids if c not in key]
-        return sorted(set(key[:-1]) | {wrong[0]}) if wrong else key[:-1] or [ids[0]]
-    return float(key) + float(rng.choice([-2, -1, 1, 2, 10]))
-
-
 def _right(truth: ItemParameters, item_id: str, theta: float, rng: np.random.Generator) -> bool:
-    p = float(truth.category_probabilities(np.array([theta]))[0, truth.index_of[item_id], 1])
+    p = truth.pair_probabilities(np.array([theta]), np.array([truth.index_of[item_id]]))[0, 1]
     return bool(rng.random() < p)
 
 
@@ -85,7 +72,7 @@ def _take_online(session, bank, truth, assignment, student_id, theta, when, rng,
             bank,
             attempt,
             item_id,
-            _answer(item, mastered or _right(truth, item_id, theta, rng), rng),
+            answer_for(item, mastered or _right(truth, item_id, theta, rng), rng),
             now=when + timedelta(minutes=k + 1),
         )
     if n == len(items):
@@ -100,7 +87,7 @@ def _paper(session, bank, truth, assignment, students, theta, when, entered_by, 
     for n, student in enumerate(students):
         cells = []
         for k, item_id in enumerate(items, start=1):
-            value = _answer(bank.content[item_id], _right(truth, item_id, theta[n], rng), rng)
+            value = answer_for(bank.content[item_id], _right(truth, item_id, theta[n], rng), rng)
             text = ";".join(value) if isinstance(value, list) else (f"{value:g}" if isinstance(value, float) else value)
             cells.append(PaperCell(item_id, text, f"{student.first_name}, question {k}"))
         rows.append(PaperRow(student.id, label, tuple(cells), f"{student.first_name}'s row"))

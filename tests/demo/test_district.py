@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import Session, func, select
 
 from demo.district import CHECK_STANDARDS, DEMO_USERS, seed_demo
@@ -11,20 +10,9 @@ from itembank.assessments import Assignment, Attempt, Team
 from itembank.assignment_progress import assignment_progress
 from itembank.assignments import assignment_class_ids
 from itembank.bank import BankCache, ItemContent
-from itembank.db import make_engine
-from itembank.migrate import upgrade
 from itembank.passwords import verify_password
 from itembank.tables import Calibration, Check, Enrollment, Item, Mastery, SchoolClass, Standard, Student, User, utcnow
 from itembank.teams import team_class_ids, team_teacher_ids
-
-
-@pytest.fixture(scope="module")
-def demo():
-    engine = make_engine("sqlite://")
-    upgrade(engine)
-    assert seed_demo(engine, seed=11) is True
-    yield engine
-    engine.dispose()
 
 
 def test_seeding_twice_does_nothing(demo):
