@@ -221,23 +221,35 @@ def _rolled(
 
 
 def _cells(standards, rows, rolled, student_ids) -> dict[int, list[ReportCell]]:
+    """Each student's cells in the order of ``standards``.
+
+    A rolled-up cell counts the answers of everything under it and carries the latest date of them
+    (an indicator's objectives, a competency's indicators, rolled up or not).
+    """
+    order = {"objective": 0, "indicator": 1, "competency": 2}
+    bottom_up = sorted(standards, key=lambda s: order.get(s.level, 0))
+    children: dict[int, list[int]] = {}
+    for s in standards:
+        if s.parent_id is not None:
+            children.setdefault(s.parent_id, []).append(s.id)
     out: dict[int, list[ReportCell]] = {}
     for stu in student_ids:
-        cells = []
-        for s in standards:
+        built: dict[int, ReportCell] = {}
+        for s in bottom_up:
             m = rows.get((stu, s.id))
             if m is not None:
-                cells.append(
-                    ReportCell(s.id, s.code, s.level, m.theta, m.se, m.band, m.p_mastery, m.n_evidence, m.last_assessed)
+                cell = ReportCell(
+                    s.id, s.code, s.level, m.theta, m.se, m.band, m.p_mastery, m.n_evidence, m.last_assessed
                 )
             elif (stu, s.id) in rolled:
-                kids = [rows[(stu, k.id)] for k in standards if k.parent_id == s.id and (stu, k.id) in rows]
+                kids = [built[k] for k in children.get(s.id, []) if k in built]
                 n = sum(k.n_evidence for k in kids)
-                last = max((k.last_assessed for k in kids), default=None)
-                cells.append(ReportCell(s.id, s.code, s.level, None, None, rolled[(stu, s.id)], None, n, last))
+                last = max((k.last_assessed for k in kids if k.last_assessed is not None), default=None)
+                cell = ReportCell(s.id, s.code, s.level, None, None, rolled[(stu, s.id)], None, n, last)
             else:
-                cells.append(ReportCell(s.id, s.code, s.level, None, None, None, None, 0, None))
-        out[stu] = cells
+                cell = ReportCell(s.id, s.code, s.level, None, None, None, None, 0, None)
+            built[s.id] = cell
+        out[stu] = [built[s.id] for s in standards]
     return out
 
 
