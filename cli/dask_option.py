@@ -53,6 +53,7 @@ def open_responses(
             read_parquet(str(path), n_categories) if path.is_dir() else read_responses(path, n_categories=n_categories)
         )
         return
+    here = None if path.is_dir() else read_responses(path, n_categories=n_categories)  # bad files before the cluster
     with ExitStack() as stack:
         try:
             client = stack.enter_context(dask_client(dask))
@@ -61,10 +62,10 @@ def open_responses(
         from cluster.dask_responses import DaskResponses
 
         n_blocks = max(1, sum(client.nthreads().values()))
-        if path.is_dir():
+        if here is None:
             yield DaskResponses.from_parquet(client, str(path), n_blocks, n_categories)
         else:
-            yield DaskResponses.scatter(client, read_responses(path, n_categories=n_categories), n_blocks)
+            yield DaskResponses.scatter(client, here, n_blocks)
 
 
 def score_responses(

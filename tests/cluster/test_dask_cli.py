@@ -100,7 +100,7 @@ def test_a_bad_dask_value_or_no_scheduler_is_one_line_exit_2(answers, tmp_path, 
         ["score", answers[0], "--params", tmp_path / "p.csv", "--out", tmp_path / "s.csv"],
     ):
         if command[0] == "score":
-            (tmp_path / "p.csv").write_text("item_id,model,a,b\nI1,2pl,1,0\n")
+            (tmp_path / "p.csv").write_text("item_id,model,a,b\n" + "".join(f"I{i},2pl,1,0\n" for i in range(1, 11)))
         result = run(*command, "--dask", value)
         assert result.exit_code == 2
         assert result.stderr.count("\n") == 1 and message in result.stderr
@@ -122,3 +122,14 @@ def test_a_bad_parquet_file_is_one_line_exit_2(dask_client, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "broken.parquet: cannot read student, item and score" in result.stderr
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_bad_csv_is_refused_before_any_cluster_starts(tmp_path, monkeypatch):
+    def no_cluster(spec):
+        raise AssertionError("a cluster was started for a bad file")
+
+    monkeypatch.setattr("cli.dask_option.dask_client", no_cluster)
+    bad = tmp_path / "r.csv"
+    bad.write_text("student_id,I1\nS1,7x\n")
+    result = run("calibrate", bad, "--out", tmp_path / "p.csv", "--dask", "local:2")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "r.csv" in result.stderr
