@@ -1,0 +1,49 @@
+"""The progress report in Chromium: a student's and a guardian's, printed to PDF in one or two pages."""
+
+from __future__ import annotations
+
+import re
+
+from tests.browser.test_browser import check_page, login
+
+
+def _pdf_pages(page) -> tuple[int, bytes]:
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="Letter")
+    page.emulate_media(media="screen")
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf)), pdf
+
+
+def test_student_report_prints_in_one_or_two_pages(server, desktop, shots):
+    page = desktop
+    login(page, server, "student")
+    page.get_by_role("link", name="My progress report").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("Progress report:")
+    assert page.locator("section.report-section").count() >= 2  # a competency, and what to work on next
+    assert page.locator(".report-standard.objective").count() >= 1
+    assert page.locator("svg.spark circle").count() >= 1  # the estimate over the term
+    check_page(page, shots, "progress_report")
+    n, pdf = _pdf_pages(page)
+    assert 1 <= n <= 2, f"the progress report printed on {n} pages"
+    (shots / "progress_report.pdf").write_bytes(pdf)
+
+
+def test_guardian_reads_their_childs_report_and_nothing_else(server, desktop, shots):
+    page = desktop
+    login(page, server, "guardian")
+    page.goto(server + "/family")
+    links = page.locator(".family-list a")
+    assert links.count() == 1
+    check_page(page, shots, "family")
+    href = links.first.get_attribute("href")
+    own = int(re.search(r"/students/(\d+)/report", href).group(1))
+    links.first.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("Progress report:")
+    assert page.get_by_role("button", name="Practise it now").count() == 0
+    n, _ = _pdf_pages(page)
+    assert 1 <= n <= 2, f"the progress report printed on {n} pages"
+    for path in (f"/students/{own + 1}/report", "/teacher", "/student", "/admin"):
+        response = page.goto(server + path)
+        assert response.status == 403, path
