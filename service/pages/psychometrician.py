@@ -20,6 +20,7 @@ from itembank.errors import Invalid
 from itembank.items import get_item, list_items
 from itembank.standards import find_standard, list_standards
 from reporting.bank_analysis import bank_analysis, item_figures
+from reporting.calibration_comparison import SHIFT_Z, compare_calibrations
 from reporting.item_distractors import item_distractors
 from reporting.psychometric_report import FLAG_RULES
 from service.deps import BankDep, JobsDep, PageParams, SessionDep
@@ -299,6 +300,24 @@ def fit_report(request: Request, calibration_id: int, session: SessionDep, user:
     analysis = bank_analysis(session, calibration_id) if row.status == "done" else None
     view = fit_report_view(analysis) if analysis is not None else None
     return render(request, "bank/report.html", {"cal": row, "view": view, "flags": FLAG_RULES})
+
+
+@router.get("/calibrations/{calibration_id}/compare")
+def compare_with_live(request: Request, calibration_id: int, session: SessionDep, user: BankPage, bank: BankDep):
+    """The calibration beside the live one: parameter shifts, band changes, new flags; and the make-live button."""
+    row = calibrations_api.read(calibration_id, session, user)
+    if row.status != "done":
+        raise HTTPException(409, f"Calibration {calibration_id} is {row.status}: only a finished one can be compared.")
+    try:
+        live = bank.live
+    except NoLiveBank:
+        raise HTTPException(409, "There is no live calibration to compare with: make this one live.") from None
+    if live.calibration_id == calibration_id:
+        raise HTTPException(409, f"Calibration {calibration_id} is the live one.")
+    comparison = compare_calibrations(session, live, calibration_id)
+    return render(
+        request, "bank/compare.html", {"cal": row, "cmp": comparison, "shift_z": SHIFT_Z, "flags": FLAG_RULES}
+    )
 
 
 @router.get("/calibrations/{calibration_id}/status")

@@ -7,7 +7,7 @@ import re
 from sqlmodel import Session, select
 
 from itembank.tables import Calibration, Item
-from tests.pages.test_pages import _store_history
+from tests.pages.test_pages import _start_calibration, _store_history
 
 
 def test_an_unknown_fit_flag_is_a_422_like_an_unknown_status(login):
@@ -118,3 +118,22 @@ def test_the_bank_is_searched_by_words_of_the_stem_and_by_id(login, world):
     assert "6 items" in by_words and "7RPA2-ms0" in by_words and "7RPA2-sc0" not in by_words
     by_id = c.get("/bank", params={"q": "rpa2-SC1"}).text
     assert re.search(r"· 1 item\b(?!s)", by_id) and "7RPA2-sc1" in by_id
+
+
+def test_a_new_calibration_is_compared_with_the_live_one_before_going_live(login, world):
+    _store_history(world)
+    c = login("psychometrician")
+    url = _start_calibration(c)
+    assert c.get(f"{url}/status").json()["status"] == "done"
+    assert f'href="{url}/compare"' in c.get(url).text
+    page = c.get(f"{url}/compare")
+    assert page.status_code == 200
+    text = page.text
+    assert "Parameter shifts" in text and "Items whose band changes" in text and "Flags that appear" in text
+    assert "Make calibration" in text
+    n_shared = int(re.search(r"<dt>Items in both</dt><dd>(\d+)</dd>", text).group(1))
+    assert n_shared == 45  # every item of the district is operational in both
+    rows = re.findall(r"<td>(b|a)</td><td class=\"num\">", text)
+    assert len(rows) >= n_shared  # a b per item at least (Rasch slopes are shared)
+    live_page = c.get(f"/bank/calibrations/{world.calibration_id}/compare")
+    assert live_page.status_code == 409 and "is the live one" in live_page.text
