@@ -18,6 +18,7 @@ from itembank.assignments import free_practice_allowed
 from itembank.attempts import refuse_closed_check
 from itembank.bank import ItemContent
 from itembank.checks import AnswerOutcome, answer_check, check_bank, get_check, lock_for_answer, start_check
+from itembank.lti import queue_check_scores
 from itembank.standards import find_standard
 from itembank.tables import Check, Standard
 from service.access import may_see_student
@@ -162,6 +163,8 @@ def respond(check_id: IdPath, body: AnswerIn, claims: TokenClaimsDep, request: R
                     refuse_closed_check(session, check_id)
                 bank = check_bank(state.bank, check, state.engine)
                 outcome = answer_check(session, bank, check, body.item_id, body.answer)
+                if outcome.done and not outcome.replayed:
+                    queue_check_scores(session, bank, check_id)  # the LMS's grade, in the last answer's transaction
                 session.commit()
             except (IntegrityError, OperationalError):
                 # a concurrent submission to the same check won the race: try again (an identical answer replays)

@@ -24,8 +24,10 @@ from itembank.lti import (
 )
 from itembank.tables import Enrollment, Item, SchoolClass, Student, User, utcnow
 from service.lti.outbox import deliver_due
+from service.security import TokenClaims, create_token
 from tests.lti.conftest import TOOL, tool_platform
 from tests.lti.platform import INSTRUCTOR, LEARNER, Person, PlannedLaunch, form_fields
+from tests.service.conftest import SECRET
 
 TEACHER = Person("teacher-sub-1", [INSTRUCTOR], "Ms Rivera")
 STUDENT = Person("student-sub-1", [LEARNER], "Ada Park")
@@ -148,7 +150,8 @@ def test_teacher_launch_opens_progress_or_the_class_tracker(browser, world):
     assert browser.tool.get(r.headers["location"]).status_code == 200
 
 
-def test_deep_linking_adds_a_graded_check_to_the_course(browser, world):
+def _deep_link_check(browser, world):
+    """The teacher adds an adaptive check on 7.RP.A.2 from the LMS; the tool's answer page."""
     browser.platform.members["course-1"] = [STUDENT]  # the launch syncs them into the course's class
     browser.platform.planned["dl"] = PlannedLaunch(TEACHER, deep_linking=True)
     r = browser.launch("dl")
@@ -156,11 +159,15 @@ def test_deep_linking_adds_a_graded_check_to_the_course(browser, world):
     picker = browser.tool.get(r.headers["location"])
     assert picker.status_code == 200 and "adaptive check" in picker.text
     _, fields = form_fields(picker.text, "/lti/deep-link")
-    r = browser.tool.post(
+    return browser.tool.post(
         "/lti/deep-link",
         data={**fields, "choice": "check", "standard_id": world.standards["7.RP.A.2"]},
         follow_redirects=False,
     )
+
+
+def test_deep_linking_adds_a_graded_check_to_the_course(browser, world):
+    r = _deep_link_check(browser, world)
     assert r.status_code == 200, r.text
     assert f"form-action 'self' {browser.platform.base}" in r.headers["content-security-policy"]
     action, answer = form_fields(r.text)
@@ -174,6 +181,36 @@ def test_deep_linking_adds_a_graded_check_to_the_course(browser, world):
     assert item["type"] == "ltiResourceLink" and item["url"] == f"{TOOL}/lti/launch"
     assert item["lineItem"]["scoreMaximum"] == 100 and item["lineItem"]["label"].startswith("Check: 7.RP.A.2")
     assert item["custom"]["target"].startswith("assignment:")
+
+
+def test_a_deep_linked_check_grades_back_when_the_student_finishes_it(browser, world):
+    action, answer = form_fields(_deep_link_check(browser, world).text)
+    assert httpx.post(action, data=answer).status_code == 200
+    (item,) = browser.platform.content_items
+    (line_item,) = browser.platform.line_items  # the platform made the link's line item
+    browser.tool.cookies.clear()
+    browser.platform.planned["s"] = PlannedLaunch(STUDENT, custom=item["custom"], lineitem=line_item)
+    landing = browser.launch("s").headers["location"]
+    assert landing.startswith("/student/checks/")
+    check_id = int(landing.rsplit("/", 1)[1])
+    with Session(world.engine) as s:
+        user = s.get(User, s.exec(select(LtiUserLink).where(LtiUserLink.sub == STUDENT.sub)).one().user_id)
+        claims = TokenClaims(user.id, user.username, user.role, user.student_id, None, user.token_version)
+    headers = {"Authorization": "Bearer " + create_token(claims, SECRET, 30)}
+    for _ in range(60):
+        check = browser.tool.get(f"/api/v1/checks/{check_id}", headers=headers).json()
+        if check["status"] != "active":
+            break
+        item_id = check["current_item"]["id"]
+        with Session(world.engine) as s:
+            key = s.get(Item, item_id).key
+        r = browser.tool.post(
+            f"/api/v1/checks/{check_id}/responses", json={"item_id": item_id, "answer": key}, headers=headers
+        )
+        assert r.status_code in (200, 201), r.text
+    assert deliver_due(world.engine) == {"delivered": 1}
+    score = browser.platform.scores[line_item][STUDENT.sub]
+    assert score["gradingProgress"] == "FullyGraded" and score["scoreGiven"] == 100.0  # every answer right
 
 
 def test_a_score_reaches_the_platforms_line_item(browser, world):
