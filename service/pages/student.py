@@ -24,6 +24,7 @@ from itembank.bank import NoLiveBank
 from itembank.checks import CHECK_POLICY, check_bank, get_check
 from itembank.errors import Conflict
 from itembank.people import get_student, student_name
+from itembank.responses import list_responses
 from itembank.standards import find_standard, get_standard, list_standards
 from service.deps import BankDep, EngineDep, SessionDep
 from service.pages.adapters import student_checks
@@ -271,9 +272,48 @@ def answer(
             "check_id": check_id,
             "standard": standard,
             "number": check.state["items"].index(item_id) + 1 if item_id in check.state["items"] else check.n_answered,
-            "correct_text": (answer_words if interaction in RICH_INTERACTIONS else _choice_text)(
-                item, result.feedback.key
-            ),
-            "your_text": (answer_words if interaction in RICH_INTERACTIONS else _choice_text)(item, value),
+            "correct_text": _in_words(item, interaction, result.feedback.key),
+            "your_text": _in_words(item, interaction, value),
+        },
+    )
+
+
+def _in_words(item, interaction: str, value) -> str:
+    """An answer or a key in words, as the feedback page writes it."""
+    return (answer_words if interaction in RICH_INTERACTIONS else _choice_text)(item, value)
+
+
+@router.get("/checks/{check_id}/review")
+def check_review(
+    request: Request, check_id: int, session: SessionDep, user: StudentPage, bank: BankDep, engine: EngineDep
+):
+    """The questions of a finished check: each one missed with its key and rationale, as its feedback showed."""
+    check = checks_api.read(check_id, session, user, bank, engine)
+    if check.status == "active":
+        return RedirectResponse(f"/student/checks/{check_id}", status_code=303)
+    content = check_bank(bank, get_check(session, check_id), engine).content
+    rows, _ = list_responses(session, student_id=user.student_id, check_id=check_id, limit=1_000)
+    effective = {r.item_id: r for r in sorted(rows, key=lambda r: r.id)}  # a re-score supersedes its answer
+    questions = []
+    for row in sorted(effective.values(), key=lambda r: r.position or 0):
+        item = content[row.item_id]
+        questions.append(
+            {
+                "number": row.position,
+                "item": item,
+                "correct": bool(row.correct),
+                "yours": _in_words(item, item.interaction, row.answer),
+                "key": _in_words(item, item.interaction, item.key),
+            }
+        )
+    return render(
+        request,
+        "student/check_review.html",
+        {
+            "check": check,
+            "standard": get_standard(session, check.standard_id),
+            "missed": [q for q in questions if not q["correct"]],
+            "n_right": sum(q["correct"] for q in questions),
+            "n_questions": len(questions),
         },
     )

@@ -89,3 +89,30 @@ def test_starting_a_standard_with_an_unfinished_check_resumes_it(login, world):
     assert "where you left off" in again.text and _question(again.text)[0] == item_id
     with Session(world.engine) as s:
         assert len(s.exec(select(Check)).all()) == 1
+
+
+def test_the_result_page_links_a_review_of_the_missed_questions_with_key_and_rationale(login, world):
+    c = login("student")
+    url = _start(c)
+    assert c.get(f"{url}/review", follow_redirects=False).status_code == 303  # not before the check ends
+    missed = []
+    for _ in range(30):
+        page = c.get(url).text
+        if "Check my answer" not in page:
+            break
+        item_id, interaction = _question(page)
+        missed.append(item_id)
+        c.post(
+            f"{url}/answer",
+            data={"item_id": item_id, "interaction": interaction, "answer": _answer_for(world, item_id, False)},
+        )
+    assert f'href="{url}/review"' in page and f"the {len(missed)} you missed" in page
+    review = c.get(f"{url}/review")
+    assert review.status_code == 200 and f"0 of {len(missed)}" in review.text
+    with Session(world.engine) as s:
+        items = [s.get(Item, i) for i in missed]
+    for n, item in enumerate(items, start=1):
+        assert f"Question {n}</h3>" in review.text
+        assert item.rationale in review.text
+    assert review.text.count('class="correct"') == len(missed)
+    assert login("student2").get(f"{url}/review").status_code == 403
