@@ -177,7 +177,9 @@ BankPage = Annotated[TokenClaims, Depends(page_role("psychometrician", "admin"))
 
 def home_for(role: str) -> str:
     """Where a user of ``role`` starts."""
-    return {"student": "/student", "psychometrician": "/bank", "admin": "/admin"}.get(role, "/teacher")
+    return {"student": "/student", "psychometrician": "/bank", "admin": "/admin", "guardian": "/family"}.get(
+        role, "/teacher"
+    )
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
@@ -213,7 +215,8 @@ _TITLES = {
 }
 
 
-def error_page(request: Request, code: int, detail: Any) -> HTMLResponse:
+def error_page(request: Request, code: int, detail: Any, link: tuple[str, str] | None = None) -> HTMLResponse:
+    """The error page: ``detail`` in words, and ``link`` (address, words) to what to do instead when given."""
     if isinstance(detail, list):  # validation errors
         detail = "; ".join(
             f"{'.'.join(str(x) for x in d.get('loc', [])[1:]) or 'input'}: {d.get('msg', '')}" for d in detail
@@ -221,7 +224,7 @@ def error_page(request: Request, code: int, detail: Any) -> HTMLResponse:
     return render(
         request,
         "error.html",
-        {"code": code, "title": _TITLES.get(code, "Something went wrong"), "detail": str(detail)},
+        {"code": code, "title": _TITLES.get(code, "Something went wrong"), "detail": str(detail), "link": link},
         code,
     )
 

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from service.app import create_app
 from service.pages.common import COOKIE
 from service.security import create_token
-from tests.service.conftest import SECRET
+from tests.service.conftest import PASSWORD, SECRET, make_settings
 
 pytestmark = pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
 
@@ -70,3 +71,13 @@ def test_family_page_lists_only_the_guardians_children(report_world, report_clie
     assert "First1" not in html
     assert "No student is linked" in _as(report_client, w, "stranger").get("/family").text
     assert _as(report_client, w, "teacher").get("/family").status_code == 403
+
+
+def test_a_guardian_logs_in_to_their_children(report_world):
+    from tests.pages.conftest import PageClient
+
+    with PageClient(create_app(make_settings(), engine=report_world.engine)) as c:
+        r = c.post("/login", data={"username": "parent", "password": PASSWORD}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/family"
+        page = c.get("/family").text
+        assert 'href="/family"' in page and "My children" in page
