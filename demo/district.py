@@ -49,6 +49,7 @@ from engine.irt.parameters import ItemParameters
 from itembank.bank import build_bank
 from itembank.calibrations import mastery_rho, save_parameters
 from itembank.district import Guardian, GuardianStudent
+from itembank.item_assets import put_asset
 from itembank.items import create_item
 from itembank.passwords import hash_password
 from itembank.people import create_class, create_student, create_teacher, create_user, enroll
@@ -155,7 +156,7 @@ def _store_content(session: Session) -> list[content.ItemSpec]:
     specs = content.items()
     status = flaws.statuses(list(specs))
     for it in specs:
-        create_item(
+        row = create_item(
             session,
             id=it.code,
             objective=it.objective,
@@ -170,6 +171,9 @@ def _store_content(session: Session) -> list[content.ItemSpec]:
             dok=it.dok,
             status=status.get(it.code, "operational"),
         )
+        row.stem_html = it.stem_html
+        for path, media_type, data in it.assets:
+            put_asset(session, it.code, path, media_type, data)
     return specs
 
 

@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (importing registers the templates)
     ratios_proportions,
     statistics_probability,
 )
+from .figures import GRAPH_FILE, LineGraph, stem_html
 from .framework import OBJECTIVE_ORDER
 from .item_kit import MINUS, REGISTRY, Draft, Reroll, Template
 from .specs import RUBRIC_LABELS, Choice, ItemSpec, RubricLevel
@@ -75,6 +76,12 @@ def _to_item(code: str, t: Template, d: Draft) -> ItemSpec:
     else:
         assert d.rubric is not None
         rubric_levels = tuple(RubricLevel(i, RUBRIC_LABELS[i], _tidy(c)) for i, c in enumerate(d.rubric))
+    html, assets = None, ()
+    if d.figure is not None:
+        before, after = (_tidy(text) for text in d.figure_text)
+        html = stem_html(before, d.figure, after, code)
+        if isinstance(d.figure, LineGraph):
+            assets = ((GRAPH_FILE, "image/svg+xml", d.figure.svg()),)
     return ItemSpec(
         code=code,
         objective=t.objective,
@@ -89,6 +96,8 @@ def _to_item(code: str, t: Template, d: Draft) -> ItemSpec:
         rubric=rubric_levels,
         n_categories=4 if d.interaction == Interaction.constructed_response.value else 2,
         template=t.name,
+        stem_html=html,
+        assets=assets,
     )
 
 

@@ -18,6 +18,8 @@ from fractions import Fraction
 
 from itembank.tables import Interaction
 
+from .figures import Figure
+
 MINUS = "\u2212"
 TIMES = "\u00d7"
 DIVIDE = "\u00f7"
@@ -149,7 +151,9 @@ class Draft:
     (:class:`itembank.tables.Interaction`); ``options`` holds ``(text,
     correct)`` pairs in display order for choice items; ``answer`` is the
     exact key of a numeric-entry item; ``rubric`` the four criteria texts of a
-    constructed-response item for scores 0..3.
+    constructed-response item for scores 0..3; ``figure`` the table or graph
+    the stem describes, which the item's HTML stem shows between the texts
+    of ``figure_text``.
     """
 
     stem: str
@@ -161,6 +165,9 @@ class Draft:
     answer: Fraction | None = None
     tolerance: float | None = None
     rubric: tuple[str, str, str, str] | None = None
+    #: the table or graph the stem speaks of, shown between the two texts of ``figure_text``
+    figure: Figure | None = None
+    figure_text: tuple[str, str] = ("", "")
 
 
 def _unique(texts: Sequence[str], exclude: set[str]) -> list[str]:

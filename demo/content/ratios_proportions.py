@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction as F
 
+from .figures import LineGraph, Table
 from .item_kit import (
     DIVIDE,
     TIMES,
@@ -157,6 +158,12 @@ def rp1_compare_rubric(rng: random.Random) -> Draft:
     return rubric(stem, ex, levels, 2, 0.6)
 
 
+def _axis_end(top: float) -> float:
+    """A round end for an axis that must reach ``top``."""
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000) if 5 * s >= top)
+    return float(step * -(-top // step))
+
+
 # --------------------------------------------------------------------------- 7.RP.A.2
 
 
@@ -193,7 +200,17 @@ def rp2_table(rng: random.Random) -> Draft:
         dec(ys[0] - xs[0]) if ys[0] > xs[0] else dec(ys[0] + xs[0]),
         dec(k * 2),
     ]
-    return single(rng, stem, dec(k), ds, rat, 1, -0.3 + 0.3 * (k.denominator > 1))
+    draft = single(rng, stem, dec(k), ds, rat, 1, -0.3 + 0.3 * (k.denominator > 1))
+    draft.figure = Table(
+        f"{yname.capitalize()} and {xname}",
+        (f"{xname.capitalize()} ({xv})", f"{yname.capitalize()} ({yv})"),
+        tuple((str(x), dec(y)) for x, y in zip(xs, ys)),
+    )
+    draft.figure_text = (
+        "The table shows a proportional relationship.",
+        f"What is the constant of proportionality in the equation {yv} = k{xv}?",
+    )
+    return draft
 
 
 @template("7.RP.A.2", 5)
@@ -265,7 +282,14 @@ def rp2_point(rng: random.Random) -> Draft:
         f"and the point ({x1}, {dec(y1)}). How many miles are traveled after {x2} hours?"
     )
     rat = f"The unit rate is {dec(y1)} {DIVIDE} {x1} = {dec(k)} miles per hour (the point (1, {dec(k)})), so after {x2} hours the distance is {dec(k)} {TIMES} {x2} = {dec(key)} miles."
-    return numeric(stem, key, rat, 2, 0.0, tolerance=0.001)
+    draft = numeric(stem, key, rat, 2, 0.0, tolerance=0.001)
+    draft.figure = LineGraph("Time (hours)", "Distance (miles)", ((x1, float(y1)),), 10, _axis_end(float(k) * 10))
+    draft.figure_text = (
+        f"The graph shows the distance traveled by {who} (in miles) against time (in hours): "
+        f"a straight line through the origin and the point ({x1}, {dec(y1)}).",
+        f"How many miles are traveled after {x2} hours?",
+    )
+    return draft
 
 
 @template("7.RP.A.2", 5)
@@ -293,7 +317,13 @@ def rp2_graph_meaning(rng: random.Random) -> Draft:
         f"The starting amount is {k}.",
     ]
     rat = f"In a proportional relationship the point (1, r) shows the unit rate r: here y = {k} when x = 1, so the rate is {k} {rate}. Reading the coordinates backwards gives the inverted rate."
-    return single(rng, stem, key, ds, rat, 2, 0.2)
+    draft = single(rng, stem, key, ds, rat, 2, 0.2)
+    draft.figure = LineGraph(xn.capitalize(), yn.capitalize(), ((1, k), (x, k * x)), 6, _axis_end(k * 6))
+    draft.figure_text = (
+        f"The graph shows {yn} (y) against {xn} (x): a straight line through (0, 0), ({x}, {k * x}) and (1, {k}).",
+        f"What does the point (1, {k}) mean in this situation?",
+    )
+    return draft
 
 
 @template("7.RP.A.2", 2)

@@ -116,6 +116,11 @@ class ItemSpec:
         constructed-response items (rubric-scored by a teacher).
     template : str
         Name of the template that generated the item (for tests and audits).
+    stem_html : str or None
+        The stem as HTML with the table or graph it speaks of
+        (:mod:`demo.content.figures`); ``None`` when the text says it all.
+    assets : tuple of (path, media type, bytes)
+        Files the HTML stem shows (a graph's SVG).
     """
 
     code: str
@@ -131,6 +136,8 @@ class ItemSpec:
     rubric: tuple[RubricLevel, ...] = field(default=())
     n_categories: int = 2
     template: str = ""
+    stem_html: str | None = None
+    assets: tuple[tuple[str, str, bytes], ...] = field(default=())
 
     @property
     def self_scoring(self) -> bool:
@@ -154,4 +161,6 @@ class ItemSpec:
             "rubric": [{"score": r.score, "label": r.label, "criteria": r.criteria} for r in self.rubric],
             "n_categories": self.n_categories,
             "template": self.template,
+            "stem_html": self.stem_html,
+            "assets": [[path, media_type] for path, media_type, _ in self.assets],
         }

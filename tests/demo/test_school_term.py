@@ -10,10 +10,12 @@ import pytest
 from sqlmodel import Session, func, select
 
 from demo import flaws
+from demo.content.figures import GRAPH_FILE
 from demo.term import TAUGHT, TERM_DAYS
 from engine.analysis.classical import distractor_analysis
 from itembank.bank import BankCache, load_parameters
 from itembank.district import GuardianStudent
+from itembank.item_assets import ItemAsset
 from itembank.passwords import verify_password
 from itembank.responses import response_matrix
 from itembank.tables import (
@@ -171,3 +173,15 @@ def _real_answer() -> str:
 
     spec = next(s for s in content.items() if s.code == flaws.MISKEYED)
     return next(c.text for c in spec.choices if c.id == spec.key)
+
+
+def test_stored_items_show_their_tables_and_graphs(demo):
+    with Session(demo) as s:
+        shown = s.exec(select(Item).where(Item.stem_html != None)).all()  # noqa: E711
+        assets = {(a.item_id, a.path): a for a in s.exec(select(ItemAsset)).all()}
+    tables = [i for i in shown if "<table>" in i.stem_html]
+    graphs = [i for i in shown if "<img " in i.stem_html]
+    assert tables and graphs and len(tables) + len(graphs) == len(shown)
+    for item in graphs:
+        asset = assets[(item.id, GRAPH_FILE)]
+        assert asset.media_type == "image/svg+xml" and asset.data.startswith(b"<svg")
