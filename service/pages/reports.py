@@ -3,7 +3,9 @@
 ``/students/{id}/report`` is for the student, their guardians, their
 teachers and admins (the API's :func:`service.routers.reports.build_report`);
 ``/family`` lists a guardian's children with their dots and a link to each
-report.  Every word a family reads is in the templates
+report; ``/schools`` is the district's view for admins (mastery by school,
+grade, course and standard, the standards most students are red on, each
+class's tracker a click away).  Every word a family reads is in the templates
 (``service/templates/reports``), ready to be wrapped for translation.
 """
 
@@ -20,6 +22,7 @@ from itembank.mastery_store import student_report
 from itembank.people import student_name
 from itembank.report_cards import LEVELS
 from reporting.progress_report import HistoryPoint, ProgressReport, StandardProgress
+from reporting.school_view import district_view
 from service.deps import BankDep, SessionDep
 from service.pages.common import PageRoute, PageUser, render
 from service.routers.reports import build_report
@@ -114,3 +117,18 @@ def family_page(request: Request, session: SessionDep, user: GuardianPage):
         counts = {band: sum(1 for c in cells if c.band == band) for band in ("green", "yellow", "red")}
         rows.append({"id": child.id, "name": student_name(child), "counts": counts, "cells": cells})
     return render(request, "reports/family.html", {"children": rows})
+
+
+def admin_user(user: PageUser) -> TokenClaims:
+    """The logged-in admin (a 403 page for any other role)."""
+    if user.role != "admin":
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail=f"The schools' view is for district admins; you are logged in as a {user.role}.",
+        )
+    return user
+
+
+@router.get("/schools")
+def schools_page(request: Request, session: SessionDep, user: Annotated[TokenClaims, Depends(admin_user)]):
+    return render(request, "reports/schools.html", {"view": district_view(session)})

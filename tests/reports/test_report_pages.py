@@ -81,3 +81,15 @@ def test_a_guardian_logs_in_to_their_children(report_world):
         assert r.status_code == 303 and r.headers["location"] == "/family"
         page = c.get("/family").text
         assert 'href="/family"' in page and "My children" in page
+
+
+def test_schools_view_for_admins(report_world, report_client):
+    w = report_world
+    html = _as(report_client, w, "admin").get("/schools").text
+    assert "50% green, 0% yellow, 50% red of 2 student-objective results" in html
+    most_red = html.split("most students are red on")[1].split("</table>")[0]
+    assert "Write and solve equations" in most_red and "Recognize proportional" not in most_red
+    assert f'href="/teacher/classes/{w.class1}"' in html
+    assert f'href="/teacher/classes/{w.class2}"' not in html  # no mastery stored in class 2
+    for who in ("teacher", "parent", "student"):
+        assert _as(report_client, w, who).get("/schools").status_code == 403
