@@ -37,10 +37,17 @@ def log_probability_table(groups: Sequence[ItemGroup], nodes: np.ndarray, n_item
     ndarray, shape (Q, J, Kmax)
         Zero past an item's number of categories (never gathered).
     """
+    if len(groups) == 1 and groups[0].n_categories == kmax and _in_order(groups[0].index, n_items):
+        return groups[0].log_probabilities(nodes)  # one group of every item in order: nothing to scatter
     table = np.zeros((len(nodes), n_items, kmax))
     for g in groups:
         table[:, g.index, : g.n_categories] = g.log_probabilities(nodes)
     return table
+
+
+def _in_order(index: np.ndarray, n_items: int) -> bool:
+    """Whether ``index`` is ``0, 1, ..., n_items - 1``."""
+    return len(index) == n_items and bool(np.array_equal(index, np.arange(n_items)))
 
 
 def grid_log_likelihood(responses: ResponseMatrix, params: ItemParameters, nodes: np.ndarray) -> np.ndarray:

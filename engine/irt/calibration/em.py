@@ -84,7 +84,7 @@ def maximization(problem: CalibrationProblem, x: np.ndarray, estep: EStep, timin
     etas, latent = layout.unpack(x)
     t = time.perf_counter()
     new = [
-        m_step_items(g, eta, estep.counts[:, g.index, : g.n_categories], problem.nodes, problem.priors)
+        m_step_items(g, eta, _group_counts(estep.counts, g.index, g.n_categories), problem.nodes, problem.priors)
         for g, eta in zip(problem.groups, etas)
     ]
     new_latent = np.stack(
@@ -97,6 +97,13 @@ def maximization(problem: CalibrationProblem, x: np.ndarray, estep: EStep, timin
         new, new_latent = problem.expansion.apply(problem.groups, new, new_latent, problem.nodes, estep.node_counts[0])
     timings["m_step"] += time.perf_counter() - t
     return layout.pack(new, new_latent)
+
+
+def _group_counts(counts: np.ndarray, index: np.ndarray, n_categories: int) -> np.ndarray:
+    """A group's expected counts (Q, n, K) of the E-step's (Q, J, Kmax): a view when its items are a range."""
+    if len(index) and index[-1] - index[0] == len(index) - 1 and np.all(np.diff(index) == 1):
+        return counts[:, index[0] : index[-1] + 1, :n_categories]
+    return counts[:, index, :n_categories]
 
 
 def squarem_extrapolation(x0: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> np.ndarray | None:

@@ -20,6 +20,7 @@ import numpy as np
 
 from engine.irt.calibration.estimation_scale import from_phi, to_phi, valid_parameters
 from engine.irt.calibration.priors import ItemPriors
+from engine.irt.models import LOGISTIC
 from engine.irt.parallel import THREADS, thread_map
 from engine.irt.parameters import ItemGroup
 from engine.irt.quadrature import normal_log_weights, normal_log_weights_gradient
@@ -38,9 +39,43 @@ def item_objective(
 
     ``counts`` (Q, n, K) are the expected category counts of the group's items.
     """
-    log_p = group.family.log_probabilities(nodes, eta, group.n_categories)
-    value = np.einsum("qnk,qnk->n", counts, log_p) + priors.log_density(group, eta)
+    value = _expected_log_likelihood(group, eta, counts, nodes) + priors.log_density(group, eta)
     return np.where(valid_parameters(group, eta), value, -np.inf)
+
+
+def _expected_log_likelihood(group: ItemGroup, eta: np.ndarray, counts: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """``sum_q sum_k r_qjk log P_jk(theta_q)`` of each item, (n,).
+
+    Logistic items without asymptotes in closed form, ``sum_q r_q1 z_q -
+    (r_q0 + r_q1) log(1 + exp(z_q))`` with ``z = a theta + delta``: one
+    softplus on the grid instead of both categories' log probabilities
+    (the log probabilities floor at log(1e-300), reached only where |z| >
+    690).
+    """
+    if group.family is LOGISTIC and group.n_categories == 2 and not _has_asymptotes(eta):
+        z = eta[:, 0][None, :] * nodes[:, None] + eta[:, 1][None, :]  # (Q, n)
+        right = counts[..., 1]
+        softplus = np.abs(z)
+        np.negative(softplus, out=softplus)
+        np.exp(softplus, out=softplus)
+        np.log1p(softplus, out=softplus)
+        softplus += np.maximum(z, 0.0)
+        total = counts[..., 0] + right
+        return np.asarray(np.einsum("qn,qn->n", right, z) - np.einsum("qn,qn->n", total, softplus))
+    log_p = group.family.log_probabilities(nodes, eta, group.n_categories)
+    return np.asarray(np.einsum("qnk,qnk->n", counts, log_p))
+
+
+def _has_asymptotes(eta: np.ndarray) -> bool:
+    """Whether any logistic item (n, 4) has a lower asymptote above 0 or an upper one below 1."""
+    return bool(np.any(eta[:, 2] != 0.0) or np.any(eta[:, 3] != 1.0))
+
+
+def _columns(counts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``counts[:, rows]`` (Q, len(rows), K), without a copy when ``rows`` are all the items in order."""
+    if len(rows) == counts.shape[1] and (len(rows) == 0 or rows[-1] == len(rows) - 1):
+        return counts  # rows are increasing positions: all of them is 0..n-1
+    return counts[:, rows]
 
 
 def restrict(group: ItemGroup, rows: np.ndarray) -> ItemGroup:
@@ -104,21 +139,22 @@ def _m_step_group(
     if len(work) == 0:
         return eta
     current = np.full(len(eta), -np.inf)
-    current[work] = item_objective(restrict(group, work), eta[work], counts[:, work], nodes, priors)
+    current[work] = item_objective(restrict(group, work), eta[work], _columns(counts, work), nodes, priors)
     for _ in range(n_newton):
-        sub, sub_eta, sub_counts = restrict(group, work), eta[work], counts[:, work]
+        sub, sub_eta, sub_counts = restrict(group, work), eta[work], _columns(counts, work)
         step = _scoring_step(sub, sub_eta, sub_counts, nodes, priors)
         phi = to_phi(sub, sub_eta)
         scale = np.ones(len(work))
         size = np.max(np.abs(step), axis=1)
         settled = size < tol
         work, step, phi, scale, size = work[~settled], step[~settled], phi[~settled], scale[~settled], size[~settled]
-        sub, sub_counts = restrict(sub, np.flatnonzero(~settled)), sub_counts[:, ~settled]
+        kept = np.flatnonzero(~settled)
+        sub, sub_counts = restrict(sub, kept), _columns(sub_counts, kept)
         pending = np.arange(len(work))
         for _ in range(12):
             part = restrict(sub, pending)
             trial = from_phi(part, phi[pending] + scale[pending, None] * step[pending])
-            value = item_objective(part, trial, sub_counts[:, pending], nodes, priors)
+            value = item_objective(part, trial, _columns(sub_counts, pending), nodes, priors)
             # rounding of a sum over the grid: compare to a relative tolerance
             ok = value >= current[work[pending]] - 1e-11 * (1.0 + np.abs(current[work[pending]]))
             eta[work[pending[ok]]] = trial[ok]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from engine.irt.calibration.e_step import EStep
 from engine.irt.calibration.estimation_scale import from_phi, phi_jacobian, to_phi
@@ -70,11 +71,15 @@ def _item_gradient(
 def _complete_hessian(
     group: ItemGroup, eta: np.ndarray, counts: np.ndarray, nodes: np.ndarray, priors: ItemPriors, h: float = 1e-5
 ) -> np.ndarray:
-    """Hessian of the expected complete-data log-likelihood in phi, (n, p, p).
+    """Hessian of the expected complete-data log-posterior in phi, (n, p, p).
 
     Central differences of the analytic gradient, one parameter index at a
-    time for all items of the group (items are independent).
+    time for all items of the group (items are independent); logistic items
+    with only a slope and an intercept free in closed form
+    (:func:`_slope_intercept_hessian`).
     """
+    if _slope_intercept_only(group, eta):
+        return _slope_intercept_hessian(group, eta, counts, nodes, priors, h)
     n, npar = eta.shape
     phi = to_phi(group, eta)
     hess = np.zeros((n, npar, npar))
@@ -87,6 +92,43 @@ def _complete_hessian(
         g_up = _item_gradient(group, from_phi(group, up), counts, nodes, priors)
         g_down = _item_gradient(group, from_phi(group, down), counts, nodes, priors)
         hess[:, :, m] = (g_up - g_down) / (2 * h)
+    return 0.5 * (hess + np.transpose(hess, (0, 2, 1)))
+
+
+def _slope_intercept_only(group: ItemGroup, eta: np.ndarray) -> bool:
+    """Whether a group is logistic items with free slopes and intercepts at most and no asymptotes."""
+    return (
+        group.family is LOGISTIC
+        and not group.free[:, 2:].any()
+        and bool(np.all(eta[:, 2] == 0.0) and np.all(eta[:, 3] == 1.0))
+    )
+
+
+def _slope_intercept_hessian(
+    group: ItemGroup, eta: np.ndarray, counts: np.ndarray, nodes: np.ndarray, priors: ItemPriors, h: float
+) -> np.ndarray:
+    """:func:`_complete_hessian` of logistic items without asymptotes, (n, 4, 4), zero for ``c`` and ``d``.
+
+    The logit is the canonical link: the Hessian of the expected
+    complete-data log-likelihood in ``(a, delta)`` is ``-sum_q (r_q0 + r_q1)
+    P_q (1 - P_q) (theta_q, 1)(theta_q, 1)^T``, sums over the grid by
+    matrix-vector products; the prior's by central differences of its
+    gradient.
+    """
+    p1 = expit(eta[:, 0][None, :] * nodes[:, None] + eta[:, 1][None, :])  # (Q, n)
+    weight = (counts[..., 0] + counts[..., 1]) * p1 * (1.0 - p1)
+    hess = np.zeros((len(eta), 4, 4))
+    hess[:, 0, 0] = -((nodes * nodes) @ weight)
+    hess[:, 0, 1] = hess[:, 1, 0] = -(nodes @ weight)
+    hess[:, 1, 1] = -weight.sum(axis=0)
+    for m in (0, 1):
+        if not group.free[:, m].any():
+            continue
+        up, down = eta.copy(), eta.copy()
+        up[:, m] += h
+        down[:, m] -= h
+        column = priors.gradient_and_curvature(group, up)[0] - priors.gradient_and_curvature(group, down)[0]
+        hess[:, :, m] += column / (2 * h)
     return 0.5 * (hess + np.transpose(hess, (0, 2, 1)))
 
 
@@ -113,6 +155,35 @@ def _category_scores(group: ItemGroup, eta: np.ndarray, nodes: np.ndarray) -> np
     """d log P_k / d phi on the grid, shape (Q, n, K, p)."""
     p = group.family.probabilities(nodes, eta, group.n_categories)
     return np.asarray(phi_jacobian(group, nodes, eta) / np.maximum(p, _TINY)[..., None])
+
+
+def _active_scores(group: ItemGroup, eta: np.ndarray, nodes: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """:func:`_category_scores` of the parameters ``active`` (m,) only, shape (Q, n, K, m).
+
+    Logistic items with only a slope and an intercept free in closed form:
+    ``d log P_1 / d(a, delta) = (1 - P) (theta, 1)`` and ``d log P_0 = -P
+    (theta, 1)``.
+    """
+    if not _slope_intercept_only(group, eta):
+        return np.ascontiguousarray(_category_scores(group, eta, nodes)[..., active])
+    p1 = expit(eta[:, 0][None, :] * nodes[:, None] + eta[:, 1][None, :])  # (Q, n)
+    covariate = {0: nodes[:, None], 1: np.ones((1, 1))}
+    out = np.empty(p1.shape + (2, len(active)))
+    for x, m in enumerate(active.tolist()):
+        np.multiply(-p1, covariate[m], out=out[..., 0, x])
+        np.multiply(1.0 - p1, covariate[m], out=out[..., 1, x])
+    return out
+
+
+def _expected_score_outer(counts: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """``sum_q sum_k r_qk s_qk s_qk^T`` of each item, (n, m, m), from counts (Q, n, K) and scores (Q, n, K, m)."""
+    m = scores.shape[-1]
+    out = np.empty((scores.shape[1], m, m))
+    for a in range(m):
+        weighted = counts * scores[..., a]
+        for b in range(a, m):
+            out[:, a, b] = out[:, b, a] = np.einsum("qnk,qnk->n", weighted, scores[..., b])
+    return out
 
 
 def covariance(
@@ -176,9 +247,8 @@ def covariance(
         -_complete_hessian(g, eta, counts[:, g.index, : g.n_categories], nodes, priors)
         for g, eta in zip(layout.groups, etas)
     ]
-    scores = [_category_scores(g, eta, nodes) for g, eta in zip(layout.groups, etas)]
-
     if method == "louis":
+        scores = [_category_scores(g, eta, nodes) for g, eta in zip(layout.groups, etas)]
         group_of, row_of = group_positions(layout.groups, table.shape[1])
         outer, score_outer = students.map_sum(
             louis_products, table, log_weights, scores, layout.columns, group_of, row_of, lat_scores, n_free
@@ -205,11 +275,12 @@ def covariance(
 
     # block: each item's diagonal block of the exact information
     actives = [np.flatnonzero(g.free.any(axis=0)) for g in layout.groups]
+    scores = [_active_scores(g, eta, nodes, active) for g, eta, active in zip(layout.groups, etas, actives)]
     lat_outer, *outer_blocks = students.map_sum(
         item_block_products,
         table,
         log_weights,
-        [np.ascontiguousarray(sc[..., active]) for sc, active in zip(scores, actives)],
+        scores,
         [g.index for g in layout.groups],
         lat_scores,
         precision,
@@ -217,8 +288,8 @@ def covariance(
     item_cov, cross = [], []
     for g, sc, cnt_block, outer, active in zip(layout.groups, scores, complete, outer_blocks, actives):
         cnt = counts[:, g.index, : g.n_categories]
-        block = cnt_block - np.einsum("qnk,qnkp,qnkr->npr", cnt, sc, sc)
-        block[:, active[:, None], active[None, :]] += outer
+        block = cnt_block.copy()  # only the free parameters' entries are kept below
+        block[:, active[:, None], active[None, :]] += outer - _expected_score_outer(cnt, sc)
         both = g.free[:, :, None] & g.free[:, None, :]
         eye = np.eye(block.shape[1])[None]
         inv = _safe_inverse(np.where(both, block, eye))
