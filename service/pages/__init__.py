@@ -20,6 +20,7 @@ from service.pages import (
     paper,
     psychometrician,
     reports,
+    scoring,
     student,
     student_attempts,
     teacher,
@@ -30,6 +31,7 @@ router = APIRouter(include_in_schema=False)
 for _module in (
     login,
     teacher,
+    scoring,
     forms,
     assignments,
     paper,

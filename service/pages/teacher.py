@@ -1,5 +1,5 @@
-"""Teacher pages: the mastery tracker, a student's history, morning work,
-exit tickets and the rubric scoring queue.
+"""Teacher pages: the mastery tracker, a student's history, morning work
+and exit tickets (the rubric scoring queue: :mod:`.scoring`).
 
 Every page calls the API's own route functions (same authorization, same
 itembank and engine calls): :mod:`service.routers.mastery` for the grid,
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from itembank.assignments import free_practice
-from itembank.people import get_student, student_name
+from itembank.people import student_name
 from itembank.standards import find_standard, list_standards
 from service.access import class_for, student_for
 from service.assessment_schemas import PracticeSetting
@@ -26,12 +26,11 @@ from service.pages.charts import history_chart
 from service.pages.common import PageRoute, TeacherPage, render
 from service.pages.forms import TeachingPage
 from service.routers import classes as classes_api
-from service.routers import items as items_api
 from service.routers import mastery as mastery_api
 from service.routers import practice as practice_api
 from service.routers import responses as responses_api
 from service.routers.params import IdPath
-from service.schemas import MorningWorkIn, RescoreIn
+from service.schemas import MorningWorkIn
 
 router = APIRouter(prefix="/teacher", route_class=PageRoute, include_in_schema=False)
 
@@ -238,36 +237,3 @@ def exit_tickets(
             "written": written,
         },
     )
-
-
-@router.get("/scoring")
-def scoring_queue(request: Request, session: SessionDep, user: TeacherPage, scored: int | None = None):
-    page = responses_api.list_(session, user, _page(request, 5), awaiting_score=True)
-    cards = []
-    items = {}
-    for r in page.items:
-        if r.item_id not in items:
-            items[r.item_id] = items_api.read(r.item_id, session, user)
-        student = get_student(session, r.student_id)
-        cards.append({"response": r, "item": items[r.item_id], "student": student_name(student)})
-    done = None
-    if scored is not None:
-        row = responses_api.read(scored, session, user)
-        item = items_api.read(row.item_id, session, user)
-        label = next((lvl.label for lvl in (item.rubric or []) if lvl.score == row.score), str(row.score))
-        done = f"Scored {student_name(get_student(session, row.student_id))}'s answer to {row.item_id}: {label} ({row.score})."
-    return render(request, "teacher/scoring.html", {"cards": cards, "total": page.total, "done": done})
-
-
-@router.post("/scoring/{response_id}")
-def score_response(
-    request: Request,
-    response_id: int,
-    session: SessionDep,
-    user: TeacherPage,
-    bank: BankDep,
-    score: Annotated[int, Form(ge=0)],
-    note: Annotated[str, Form(max_length=500)] = "",
-):
-    row = responses_api.score(response_id, RescoreIn(score=score, note=note), session, user, bank)
-    return RedirectResponse(f"/teacher/scoring?scored={row.id}", status_code=303)
