@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi.responses import RedirectResponse
+from sqlmodel import select
 
+from itembank.district import AcademicSession
 from itembank.guardianship import children_of, guardian_of_login
 from itembank.mastery_store import student_report
 from itembank.people import student_name
@@ -24,7 +27,10 @@ from itembank.report_cards import LEVELS
 from reporting.progress_report import HistoryPoint, ProgressReport, StandardProgress
 from reporting.school_view import district_view
 from service.deps import BankDep, SessionDep
-from service.pages.common import PageRoute, PageUser, render
+from service.pages.common import PageRoute, PageUser, TeacherPage, render
+from service.report_schemas import CommentBody
+from service.routers import reports as reports_api
+from service.routers.params import IdPath
 from service.routers.reports import build_report
 from service.security import TokenClaims
 
@@ -45,6 +51,8 @@ def guardian_user(user: PageUser) -> TokenClaims:
 
 GuardianPage = Annotated[TokenClaims, Depends(guardian_user)]
 TermParam = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+TermRequired = Annotated[int, Query(ge=1, le=2**31 - 1)]
+LevelParam = Annotated[Literal["competency", "indicator"], Query()]
 
 #: Theta range drawn by the charts.
 THETA_RANGE = (-3.0, 3.0)
@@ -132,3 +140,78 @@ def admin_user(user: PageUser) -> TokenClaims:
 @router.get("/schools")
 def schools_page(request: Request, session: SessionDep, user: Annotated[TokenClaims, Depends(admin_user)]):
     return render(request, "reports/schools.html", {"view": district_view(session)})
+
+
+def _terms(session) -> list[AcademicSession]:
+    rows = session.exec(select(AcademicSession).where(~AcademicSession.retired)).all()
+    return sorted(rows, key=lambda t: (t.start_date, t.title), reverse=True)
+
+
+@router.get("/teacher/classes/{class_id}/tracker.csv")
+def tracker_file(class_id: IdPath, session: SessionDep, user: TeacherPage):
+    return reports_api.tracker_csv(class_id, session, user)
+
+
+@router.get("/teacher/classes/{class_id}/report-card")
+def report_card_page(
+    request: Request,
+    class_id: IdPath,
+    session: SessionDep,
+    user: TeacherPage,
+    bank: BankDep,
+    term: TermParam = None,
+    level: LevelParam = "competency",
+):
+    terms = _terms(session)
+    card = None
+    if term is None and terms:
+        term = terms[0].id
+    if term is not None:
+        card = reports_api.build_report_card(session, user, bank, class_id, term, level)
+    return render(
+        request,
+        "reports/report_card.html",
+        {"card": card, "terms": terms, "term": term, "level": level, "class_id": class_id},
+    )
+
+
+@router.get("/teacher/classes/{class_id}/report-card.csv")
+def report_card_csv_file(
+    class_id: IdPath,
+    session: SessionDep,
+    user: TeacherPage,
+    bank: BankDep,
+    term: TermRequired,
+    level: LevelParam = "competency",
+):
+    return reports_api.report_card_file(class_id, term, session, user, bank, level=level)
+
+
+@router.get("/teacher/classes/{class_id}/report-card.zip")
+def report_card_zip_file(
+    class_id: IdPath,
+    session: SessionDep,
+    user: TeacherPage,
+    bank: BankDep,
+    term: TermRequired,
+    level: LevelParam = "competency",
+):
+    return reports_api.report_card_oneroster(class_id, term, session, user, bank, format="oneroster", level=level)
+
+
+@router.post("/teacher/classes/{class_id}/report-card/comments")
+def save_comment(
+    class_id: IdPath,
+    session: SessionDep,
+    user: TeacherPage,
+    term: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    student_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    standard: Annotated[str, Form(min_length=1, max_length=64)],
+    text: Annotated[str, Form(max_length=2000)] = "",
+    level: Annotated[str, Form(pattern="^(competency|indicator)$")] = "competency",
+):
+    body = CommentBody(term=term, student_id=student_id, standard=standard, text=text)
+    reports_api.put_comment(class_id, body, session, user)
+    return RedirectResponse(
+        f"/teacher/classes/{class_id}/report-card?term={term}&level={level}#s{student_id}", status_code=303
+    )

@@ -93,3 +93,26 @@ def test_schools_view_for_admins(report_world, report_client):
     assert f'href="/teacher/classes/{w.class2}"' not in html  # no mastery stored in class 2
     for who in ("teacher", "parent", "student"):
         assert _as(report_client, w, who).get("/schools").status_code == 403
+
+
+def test_report_card_page_comments_and_downloads(report_world):
+    from tests.pages.conftest import PageClient
+
+    w = report_world
+    with PageClient(create_app(make_settings(), engine=w.engine)) as c:
+        c.post("/login", data={"username": "teacher", "password": PASSWORD})
+        html = c.get(f"/teacher/classes/{w.class1}/report-card").text  # the latest term by default
+        assert "Report card" in html and "Fall" in html and "Does not meet" in html
+        r = c.post(
+            f"/teacher/classes/{w.class1}/report-card/comments",
+            data={"term": w.term, "student_id": w.students1[0], "standard": "7.EE", "text": "Keep practising"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        assert 'value="Keep practising"' in c.get(r.headers["location"]).text
+        csv_text = c.get(f"/teacher/classes/{w.class1}/report-card.csv?term={w.term}").text
+        assert "Keep practising" in csv_text
+        assert c.get(f"/teacher/classes/{w.class1}/report-card.zip?term={w.term}").content[:2] == b"PK"
+        assert c.get(f"/teacher/classes/{w.class1}/tracker.csv").text.startswith("student_id,")
+        assert c.get(f"/teacher/classes/{w.class2}/report-card").status_code == 403
+        assert c.get(f"/teacher/classes/{w.class1}/report-card?term=999999").status_code == 404
