@@ -43,10 +43,12 @@ def _block_size(block: ResponseMatrix) -> tuple[int, int]:
 
 
 def _select_items(block: ResponseMatrix, positions: np.ndarray) -> ResponseMatrix:
+    """A block restricted to the items at ``positions``."""
     return block.select_items(positions)
 
 
 def _with_categories(block: ResponseMatrix, n_categories: np.ndarray) -> ResponseMatrix:
+    """A block whose items have ``n_categories`` (J,) score categories."""
     return ResponseMatrix(
         block.student_ids, block.item_ids, n_categories, block.student, block.item, block.score, block.dense
     )

@@ -15,6 +15,7 @@ __all__ = ["score_held"]
 def _score_block(
     block: ResponseMatrix, params: ItemParameters, method: str, prior_mean: float, prior_sd: float
 ) -> ScoreResult:
+    """One block's scores (a module-level function: the workers unpickle it by name)."""
     return score(block, params, method, prior_mean=prior_mean, prior_sd=prior_sd)
 
 

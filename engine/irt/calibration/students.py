@@ -9,7 +9,7 @@ student's population) and computes ``sum over blocks of fn(block, codes,
 
 :class:`LocalStudents` keeps the blocks in this process and runs them on a
 thread per core (sparse data; dense products are already threaded by BLAS).
-A cluster backend (``cluster.dask_students``) keeps them on workers: the
+A cluster backend (``cluster.dask_responses``) keeps them on workers: the
 arguments go out, the sums come back, the responses never move.
 """
 
