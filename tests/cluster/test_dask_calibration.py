@@ -76,6 +76,10 @@ def test_the_e_step_sums_on_the_cluster_are_those_in_process(dask_client, sparse
     assert there[0] == pytest.approx(here[0], abs=1e-9)
     np.testing.assert_allclose(there[1], here[1], atol=1e-9)
     np.testing.assert_allclose(there[2], here[2], atol=1e-9)
+    # the students stay where they are: each block on one worker, never copied to another or to the client
+    holders = dask_client.who_has(held.blocks)
+    assert all(len(workers) == 1 for workers in holders.values())
+    assert len({w for workers in holders.values() for w in workers}) == 2
 
 
 def test_calibration_on_the_cluster_equals_in_process(dask_client, sparse_bank):
