@@ -156,8 +156,9 @@ def run_child(mode: str, folder: Path, workers: int) -> dict:
         + ["--workers", str(workers)],
         capture_output=True,
         text=True,
-        check=True,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"the {mode} run failed:\n{done.stderr}")
     return {**json.loads(done.stdout.strip().splitlines()[-1]), "load_before": before, "load_after": load_average()}
 
 
@@ -170,6 +171,7 @@ def render(written: dict, runs: dict, workers: int) -> str:
     d_b = float(np.max(np.abs(np.array(there["b"]) - np.array(here["b"])[rows])))
     d_se = float(np.max(np.abs(np.array(there["se_b"]) - np.array(here["se_b"])[rows])))
     uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     lines = [
         "# Calibration on Dask: in-process and on a LocalCluster",
         "",
@@ -178,7 +180,7 @@ def render(written: dict, runs: dict, workers: int) -> str:
         f"{written['seed']} (`engine.irt.simulation`), written as {written['files']} Parquet files "
         f"({written['megabytes']:.0f} MB) in {written['seconds']:.0f} s. Each run in a fresh process: read the "
         "folder, calibrate with standard errors. "
-        f"Machine: `nproc` {os.cpu_count()}, shared with other work; `uptime` at the end: `{uptime}`.",
+        f"Machine: `nproc` {nproc}, shared with other work; `uptime` at the end: `{uptime}`.",
         "",
         "| run | read | fit (E-steps, their time; SEs) | wall | peak memory |",
         "| --- | --- | --- | --- | --- |",
