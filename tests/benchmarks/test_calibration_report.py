@@ -84,9 +84,9 @@ def test_report_gives_the_ratio_only_for_figures_of_the_same_run():
         "timings": {"e_steps": 5, "e_step": 0.05},
     }
     mc["floor"] = {"seconds": 0.002, "dtype": "float64", "indicator": "dense"}
-    base = {**fit, "scenario": "dense-5k", "tool": "baseline-em", "seconds": 0.4}
+    base = {**fit, "scenario": "dense-5k", "tool": "baseline-em", "seconds": 0.4, "cpu_seconds": 2.0}
     text = render_markdown(info, [mc, base], ["dense-5k"], ["masterycat", "baseline-em"], 60)
-    assert "| 0.25 | 5 | 0.050 s | 2.0 ms (float64, dense) | 0.010 s |" in text
+    assert "| 0.25 | 0.50 | 5 | 0.050 s | 2.0 ms (float64, dense) | 0.010 s |" in text
     assert "| fit / yardstick <= 0.5 | 0.25 | yes |" in text
     old = render_markdown(info, [mc, {**base, "from_run": "earlier"}], ["dense-5k"], ["masterycat", "baseline-em"], 60)
     assert "fit / yardstick" not in old and "(run of earlier)" in old
