@@ -33,7 +33,7 @@ from service.pages.interactions import RICH_INTERACTIONS, answer_from_form, answ
 from service.routers import assignments as assignments_api
 from service.routers import checks as checks_api
 from service.routers import mastery as mastery_api
-from service.schemas import AnswerIn, CheckCreate
+from service.schemas import AnswerIn, AnswerResult, CheckCreate, CheckStarted
 
 router = APIRouter(prefix="/student", route_class=PageRoute, include_in_schema=False)
 
@@ -151,13 +151,13 @@ def start(
     request: Request,
     session: SessionDep,
     user: StudentPage,
-    bank: BankDep,
     standard: Annotated[str, Form(min_length=1)],
 ):
     unfinished = _unfinished_check(session, user.student_id, find_standard(session, standard).id)
     if unfinished is not None:
         return RedirectResponse(f"/student/checks/{unfinished}?note=resumed", status_code=303)
-    started = checks_api.start(CheckCreate(student_id=user.student_id, standard=standard), session, user, bank)
+    body = CheckCreate(student_id=user.student_id, standard=standard)
+    started = CheckStarted.model_validate_json(checks_api.start(body, user, request).body)
     return RedirectResponse(f"/student/checks/{started.check_id}", status_code=303)
 
 
@@ -249,7 +249,8 @@ def answer(
     if error:
         return _check_page(request, check_id, session, user, bank, engine, error, 422)
     try:
-        result = checks_api.respond(check_id, AnswerIn(item_id=item_id, answer=value), session, user, bank, engine)
+        sent = checks_api.respond(check_id, AnswerIn(item_id=item_id, answer=value), user, request)
+        result = AnswerResult.model_validate_json(sent.body)
     except InvalidAnswer as err:
         session.rollback()
         return _check_page(request, check_id, session, user, bank, engine, str(err), 422)
