@@ -2,7 +2,7 @@
 
 The signature is verified against the platform's JWKS (``jwt.PyJWKClient``:
 fetched, cached for :data:`JWKS_LIFESPAN` seconds and fetched again when the
-token names a key id the cached set lacks); then the issuer, the audience
+token names a key id the cached set lacks, at most every :data:`JWKS_COOLDOWN` seconds); then the issuer, the audience
 (masterycat's client id), ``azp`` when several audiences are named, the
 expiry and issue time, the nonce of the login's state (used once), the
 deployment id, the message type and the LTI version.  Each failure is a
@@ -27,6 +27,9 @@ CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 #: seconds a fetched platform JWKS is trusted before it is fetched again
 JWKS_LIFESPAN = 300
+#: seconds after a fetch before a token naming an unknown key id fetches the set again (a platform that
+#: rotated its key waits at most this long; tokens with made-up key ids cost at most one fetch this often)
+JWKS_COOLDOWN = 10.0
 #: seconds of clock difference allowed with the platform
 LEEWAY = 60
 
@@ -53,7 +56,9 @@ def platform_keys(jwks_url: str) -> jwt.PyJWKClient:
     with _clients_lock:
         client = _clients.get(jwks_url)
         if client is None:
-            client = jwt.PyJWKClient(jwks_url, cache_jwk_set=True, lifespan=JWKS_LIFESPAN, timeout=10)
+            client = jwt.PyJWKClient(
+                jwks_url, cache_jwk_set=True, lifespan=JWKS_LIFESPAN, timeout=10, cooldown_duration=JWKS_COOLDOWN
+            )
             _clients[jwks_url] = client
         return client
 

@@ -11,9 +11,11 @@ are sent; the platform is :class:`tests.lti.platform.Platform`
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 import httpx
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -26,7 +28,7 @@ from service.app import create_app
 from service.lti import validation
 from service.lti.platform_client import forget_tokens
 from tests.lti.platform import Platform, form_fields
-from tests.service.conftest import PASSWORD, World, build_world, make_settings
+from tests.service.conftest import PASSWORD, PG_ADMIN_URL, World, _pg_reachable, build_world, make_settings
 
 TOOL = "https://testserver"
 
@@ -37,11 +39,35 @@ def password_hash() -> str:
 
 
 @pytest.fixture
-def world(tmp_path, password_hash) -> World:
-    engine = make_engine(f"sqlite:///{tmp_path / 'tool.db'}")
-    upgrade(engine)
-    yield build_world(engine, password_hash)
-    engine.dispose()
+def world(request, tmp_path, password_hash) -> World:
+    """The district on a SQLite file, or (``indirect`` parameter ``"postgres"``) on a PostgreSQL database of its own."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'tool.db'}")
+        upgrade(engine)
+        yield build_world(engine, password_hash)
+        engine.dispose()
+        return
+    reason = _pg_reachable(PG_ADMIN_URL)
+    if reason:
+        pytest.skip(reason)
+    name = f"masterycat_lti_{uuid.uuid4().hex[:10]}"
+    admin_dsn = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    engine = make_engine(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}", pool_size=5)
+    try:
+        upgrade(engine)
+        yield build_world(engine, password_hash)
+    finally:
+        engine.dispose()
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+#: ``@BACKENDS`` runs a test on SQLite and on PostgreSQL
+BACKENDS = pytest.mark.parametrize(
+    "world", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 @pytest.fixture

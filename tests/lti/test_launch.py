@@ -23,10 +23,11 @@ from itembank.lti import (
     OutboxStatus,
 )
 from itembank.tables import Enrollment, Item, SchoolClass, Student, User, utcnow
+from service.lti import validation
 from service.lti.outbox import deliver_due
 from service.security import TokenClaims, create_token
-from tests.lti.conftest import TOOL, tool_platform
-from tests.lti.platform import INSTRUCTOR, LEARNER, Person, PlannedLaunch, form_fields
+from tests.lti.conftest import BACKENDS, TOOL, tool_platform
+from tests.lti.platform import INSTRUCTOR, LEARNER, Person, PlannedLaunch, _pem_pair, form_fields
 from tests.service.conftest import SECRET
 
 TEACHER = Person("teacher-sub-1", [INSTRUCTOR], "Ms Rivera")
@@ -183,6 +184,7 @@ def test_deep_linking_adds_a_graded_check_to_the_course(browser, world):
     assert item["custom"]["target"].startswith("assignment:")
 
 
+@BACKENDS
 def test_a_deep_linked_check_grades_back_when_the_student_finishes_it(browser, world):
     action, answer = form_fields(_deep_link_check(browser, world).text)
     assert httpx.post(action, data=answer).status_code == 200
@@ -231,6 +233,7 @@ def test_a_score_reaches_the_platforms_line_item(browser, world):
     assert deliver_due(world.engine) == {}  # nothing left
 
 
+@BACKENDS
 def test_a_rubric_item_is_pending_manual_then_the_final_score_follows(browser, world, tool):
     from tests.service.conftest import auth
 
@@ -255,6 +258,7 @@ def test_a_rubric_item_is_pending_manual_then_the_final_score_follows(browser, w
     assert final["gradingProgress"] == "FullyGraded" and final["scoreGiven"] > 0
 
 
+@BACKENDS
 def test_a_score_is_delivered_after_the_platform_was_down(browser, world, caplog):
     assignment_id = _form_assignment(world)
     lms = browser.platform
@@ -279,6 +283,7 @@ def test_a_score_is_delivered_after_the_platform_was_down(browser, world, caplog
     assert lms.scores[line_item][STUDENT.sub]["gradingProgress"] == "FullyGraded"
 
 
+@BACKENDS
 def test_roster_sync_enrolls_new_learners_and_unenrolls_those_who_left(browser, world):
     lms = browser.platform
     newcomer = Person("student-sub-2", [LEARNER], "Bo Lin")
@@ -367,12 +372,15 @@ def _resign(token: str, key: str, kid: str, **changes) -> str:
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 
+BAD = ["expired", "forged", "replayed", "wrong audience", "unknown deployment", "unfetchable jwks"]
+
+
 @pytest.mark.parametrize(
-    "case", ["expired", "forged", "replayed", "wrong audience", "unknown deployment", "unfetchable jwks"]
+    "world,case",
+    [("sqlite", case) for case in BAD] + [pytest.param("postgres", "replayed", marks=pytest.mark.postgres)],
+    indirect=["world"],
 )
 def test_a_bad_launch_is_refused_in_words_and_creates_nothing(browser, world, caplog, case):
-    from tests.lti.platform import _pem_pair
-
     lms = browser.platform
     lms.planned["bad"] = PlannedLaunch(STUDENT, expiration=-120 if case == "expired" else 300)
     if case == "unknown deployment":
@@ -432,3 +440,33 @@ def test_login_by_post_redirects_to_the_platform_with_state_and_nonce(tool, plat
     assert str(location).startswith(f"{platform.base}/authorize")
     assert location.params["redirect_uri"] == f"{TOOL}/lti/launch" and location.params["response_mode"] == "form_post"
     assert location.params["state"] and location.params["nonce"] and location.params["lti_message_hint"] == "h"
+
+
+def test_a_new_platform_key_is_fetched_when_a_token_names_an_unknown_kid(browser, world, monkeypatch):
+    monkeypatch.setattr(validation, "JWKS_COOLDOWN", 0.0)  # no wait between the two fetches in a test
+    lms = browser.platform
+    lms.planned["first"] = PlannedLaunch(TEACHER)
+    assert browser.launch("first").status_code == 303  # the platform's key set is now cached
+    private, public = _pem_pair()
+    lms.registration.set_platform_private_key(private).set_platform_public_key(public)  # the LMS rotates its key
+    lms.planned["second"] = PlannedLaunch(TEACHER)
+    lms.requests.clear()
+    assert browser.launch("second").status_code == 303
+    assert lms.requests.count("GET /jwks") == 1  # fetched again for the unknown kid
+
+
+def test_a_proficiency_setting_sends_the_band_level_out_of_4(browser, world):
+    assignment_id = _form_assignment(world)
+    lms = browser.platform
+    with Session(world.engine) as s:
+        row = tool_platform(s, lms)
+        row.score_meaning = "proficiency"
+        s.add(row)
+        s.commit()
+    line_item = f"{lms.base}/courses/course-1/lineitems/1"
+    lms.line_items[line_item] = {"id": line_item, "label": "Ratios quiz", "scoreMaximum": 4}
+    lms.planned["s"] = PlannedLaunch(STUDENT, custom={"target": f"assignment:{assignment_id}"}, lineitem=line_item)
+    _answer_and_submit(browser, browser.launch("s").headers["location"])
+    assert deliver_due(world.engine) == {"delivered": 1}
+    score = lms.scores[line_item][STUDENT.sub]
+    assert score["scoreMaximum"] == 4 and score["scoreGiven"] in (1, 2, 3, 4)
