@@ -52,10 +52,10 @@ def test_student_sees_practice_buttons_and_teacher_notes(report_world, report_cl
     assert "Teacher's note" in html and "Let&#39;s &lt;b&gt;redo&lt;/b&gt; B.4" in html  # escaped
 
 
-@pytest.mark.parametrize("who", ["stranger", "student2", "teacher2", "psychometrician"])
-def test_progress_page_refused_in_words(report_world, report_client, who):
-    r = _as(report_client, report_world, who).get(f"/students/{report_world.students1[0]}/report")
-    assert r.status_code == 403 and "<html" in r.text and "report" in r.text
+def test_progress_page_refused_in_words(report_world, report_client):
+    for who in ("stranger", "student2", "teacher2", "psychometrician"):
+        r = _as(report_client, report_world, who).get(f"/students/{report_world.students1[0]}/report")
+        assert r.status_code == 403 and "<html" in r.text and "report" in r.text, who
 
 
 def test_progress_page_needs_a_login(report_world, report_client):
