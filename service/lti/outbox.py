@@ -3,7 +3,8 @@
 :func:`deliver_due` sends the scores whose time has come, each in a
 transaction of its own: delivered, tried again after a doubling wait (the
 platform down, a 5xx or 429), or failed at once on a 4xx (listed on the
-admin's page, which may send it again).  A score carries the timestamp of
+admin's page, which may send it again), but a 401 (the access token is
+no longer good) is tried again with a new token.  A score carries the timestamp of
 the hand-in that produced it, so a score delivered twice (the platform took
 it but the answer was lost) changes nothing at the platform.
 :class:`OutboxWorker` runs it every :data:`POLL_SECONDS` in a thread of the
@@ -46,8 +47,8 @@ def _deliver_one(engine: Engine, row_id: int) -> str:
                 record_delivery(row, now, str(err))
                 logger.warning("LTI score %s not delivered, will retry at %s: %s", row.id, row.next_try_at, err)
             except PlatformRefused as err:
-                forget_tokens()
-                record_delivery(row, now, str(err), retry=False)
+                forget_tokens()  # a 401: the cached access token is no longer good; the next try gets a new one
+                record_delivery(row, now, str(err), retry=err.status == 401)
                 logger.error("LTI score %s refused by %s: %s", row.id, platform.issuer, err)
         session.add(row)
         session.commit()

@@ -52,14 +52,20 @@ class PlatformUnavailable(Exception):
 
 
 class PlatformRefused(Exception):
-    """The platform refused the request (4xx): trying again will not help."""
+    """The platform refused the request (4xx): trying again will not help (but for a 401, with a new token)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _raise_for(response: httpx.Response, what: str) -> None:
     if response.status_code >= 500 or response.status_code == 429:
         raise PlatformUnavailable(f"{what}: the platform answered {response.status_code}")
     if response.status_code >= 400:
-        raise PlatformRefused(f"{what}: the platform answered {response.status_code} {response.text[:300]}")
+        raise PlatformRefused(
+            f"{what}: the platform answered {response.status_code} {response.text[:300]}", response.status_code
+        )
 
 
 def _request(method: str, url: str, what: str, **kw: Any) -> httpx.Response:

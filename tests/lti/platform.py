@@ -149,6 +149,8 @@ class Platform:
         self.scores: dict[str, dict[str, dict]] = {}
         self.content_items: list[dict] = []
         self.requests: list[str] = []
+        #: a status the score service answers instead of taking scores (None: it takes them)
+        self.score_refusal: int | None = None
         self.app = self._build()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -249,6 +251,8 @@ class Platform:
         async def post_score(context_id: str, number: str, request: Request):
             if not self._bearer_ok(request, SCORE_SCOPE):
                 return Response(status_code=401)
+            if self.score_refusal is not None:
+                return Response(status_code=self.score_refusal)
             if request.headers.get("content-type") != "application/vnd.ims.lis.v1.score+json":
                 return Response(status_code=415)
             url = f"{self.base}/courses/{context_id}/lineitems/{number}"

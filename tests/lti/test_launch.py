@@ -21,6 +21,7 @@ from itembank.lti import (
     LtiScoreOutbox,
     LtiUserLink,
     OutboxStatus,
+    send_again,
 )
 from itembank.tables import Enrollment, Item, SchoolClass, Student, User, utcnow
 from service.lti import validation
@@ -470,3 +471,23 @@ def test_a_proficiency_setting_sends_the_band_level_out_of_4(browser, world):
     assert deliver_due(world.engine) == {"delivered": 1}
     score = lms.scores[line_item][STUDENT.sub]
     assert score["scoreMaximum"] == 4 and score["scoreGiven"] in (1, 2, 3, 4)
+
+
+@pytest.mark.parametrize("status,outcome", [(400, "failed"), (401, "pending")])
+def test_a_refused_score_fails_at_once_but_an_expired_token_is_tried_again(browser, world, status, outcome):
+    assignment_id = _form_assignment(world)
+    lms = browser.platform
+    line_item = f"{lms.base}/courses/course-1/lineitems/1"
+    lms.line_items[line_item] = {"id": line_item, "label": "Ratios quiz", "scoreMaximum": 100}
+    lms.planned["s"] = PlannedLaunch(STUDENT, custom={"target": f"assignment:{assignment_id}"}, lineitem=line_item)
+    _answer_and_submit(browser, browser.launch("s").headers["location"])
+    lms.score_refusal = status
+    assert deliver_due(world.engine) == {outcome: 1}
+    with Session(world.engine) as s:
+        row = s.exec(select(LtiScoreOutbox)).one()
+        assert f"the platform answered {status}" in row.last_error
+        send_again(s, row.id)  # the admin's "Send again" (or the next try of a pending one)
+        s.commit()
+    lms.score_refusal = None
+    assert deliver_due(world.engine) == {"delivered": 1}
+    assert lms.scores[line_item][STUDENT.sub]["gradingProgress"] == "FullyGraded"
