@@ -51,6 +51,10 @@ def db_upgrade(
     print(f"database at revision {revision}: {engine.url.render_as_string(hide_password=True)}")
 
 
+#: how long a worker may take to answer the supervisor's health check before it is restarted
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command("serve")
 def serve(
     demo: bool = typer.Option(
@@ -102,6 +106,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # a worker answers the supervisor's health check from a thread of its own; while it imports and
+        # loads the bank on a busy machine that thread can starve for more than uvicorn's 5 s, and the
+        # supervisor killed and restarted the workers in a loop (seen at load 10 on 2 cores)
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         access_log=access_log,
         log_level="info" if access_log else "warning",
     )

@@ -54,6 +54,8 @@ def test_serve_runs_uvicorn_on_a_migrated_database(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert seen["target"] == "service.main:app_factory" and seen["factory"] is True
     assert (seen["host"], seen["port"], seen["workers"]) == ("127.0.0.1", 8123, 2)
+    # a worker starting on a busy machine is not killed by the supervisor's 5 s health check (issue 13)
+    assert seen["timeout_worker_healthcheck"] >= 30
 
 
 @pytest.mark.parametrize("args", [["serve", "--port", "0"], ["serve", "--port", "70000"], ["serve", "--workers", "0"]])
