@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from engine.adaptive.policy import CatPolicy
 from itembank.answers import score_answer
 from itembank.assessments import (
     Assignment,
@@ -186,8 +187,11 @@ def start_attempt(
     *,
     started_by: int | None = None,
     now: datetime | None = None,
+    policy: CatPolicy | None = None,
 ) -> tuple[Attempt, bool]:
     """The student's unfinished attempt, or a new one; ``(attempt, created)``.
+
+    An adaptive attempt's check runs by ``policy`` (default :data:`itembank.checks.CHECK_POLICY`).
 
     Raises
     ------
@@ -215,7 +219,9 @@ def start_attempt(
         if assignment.standard_id is None:
             raise Conflict(f"assignment {assignment.id} has no standard to give an adaptive check on")
         standard = session.get(Standard, assignment.standard_id)
-        check_id = start_check(session, bank, student_id=student_id, standard=standard, started_by=started_by).check.id
+        check_id = start_check(
+            session, bank, student_id=student_id, standard=standard, started_by=started_by, policy=policy
+        ).check.id
     else:
         labels = sorted(form_versions(session, assignment.form_id))
         if number == 1:

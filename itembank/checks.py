@@ -45,6 +45,8 @@ from itembank.tables import Check, CheckStatus, Mastery, Response, Standard, utc
 __all__ = [
     "RECENT_DAYS",
     "CHECK_POLICY",
+    "MIN_ITEMS",
+    "check_policy",
     "StartOutcome",
     "AnswerOutcome",
     "CheckRow",
@@ -59,16 +61,27 @@ __all__ = [
 #: Items answered this many days back are not served again.
 RECENT_DAYS = 14
 
+#: The fewest questions a check gives by default (``Settings.check_min_items``): a
+#: student far from the cut is classified after 3 or 4 answers, too few for a teacher
+#: to trust (tests/adaptive/test_check_min_length.py simulates it).
+MIN_ITEMS = 6
+
 #: The rules of a check for understanding: most informative item among the
 #: best 3 (randomesque, so classmates do not all see the same items),
 #: content balanced over the standard's objectives; stop when the 90 %
 #: interval clears the mastery cut, when the SE reaches 0.35, or at 15 items
-#: (at least 4).
+#: (at least :data:`MIN_ITEMS`).
 CHECK_POLICY = CatPolicy(
     rule=SelectionRule("max-info"),
     exposure=ExposurePolicy("randomesque", k=3),
-    stopping=StoppingRule(min_items=4, max_items=15, se_target=0.35, classify="ci", confidence=0.90),
+    stopping=StoppingRule(min_items=MIN_ITEMS, max_items=15, se_target=0.35, classify="ci", confidence=0.90),
 )
+
+
+def check_policy(min_items: int = MIN_ITEMS) -> CatPolicy:
+    """:data:`CHECK_POLICY` with at least ``min_items`` questions (at most its 15)."""
+    stopping = CHECK_POLICY.stopping
+    return replace(CHECK_POLICY, stopping=replace(stopping, min_items=min(int(min_items), stopping.max_items)))
 
 
 _CHECK = Check.__table__

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from itembank.checks import MIN_ITEMS
 from itembank.db import database_url
 
 __all__ = ["Settings", "get_settings"]
@@ -81,6 +82,9 @@ class Settings(BaseSettings):
     lti_delivery_seconds : float
         How often the LTI score outbox is delivered to the LMSs
         (:mod:`service.lti.outbox`); 0 turns the delivery thread off.
+    check_min_items : int
+        The fewest questions an adaptive check gives before its stopping
+        rule may end it (1-15; :func:`itembank.checks.check_policy`).
     """
 
     model_config = SettingsConfigDict(env_prefix="MASTERYCAT_", extra="ignore")
@@ -108,6 +112,7 @@ class Settings(BaseSettings):
     hsts: bool = False
     import_max_mb: float = Field(default=50.0, gt=0, le=2048)
     lti_delivery_seconds: float = Field(default=15.0, ge=0)
+    check_min_items: int = Field(default=MIN_ITEMS, ge=1, le=15)
 
     @field_validator("database_url")
     @classmethod

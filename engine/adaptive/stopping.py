@@ -36,6 +36,7 @@ __all__ = [
     "REASONS",
     "CLASSIFY_METHODS",
     "evaluate",
+    "progress",
     "classify",
     "sprt_table",
     "sprt_llr",
@@ -220,6 +221,52 @@ def evaluate(
     if exhausted is not None:
         reason = np.where(exhausted & (n_given < rule.max_items), 1, reason)
     return reason > 0, reason
+
+
+def progress(
+    rule: StoppingRule,
+    n_given: np.ndarray,
+    theta: np.ndarray,
+    se: np.ndarray,
+    llr: np.ndarray | None = None,
+) -> np.ndarray:
+    """How far along each check is towards its stop, in [0, 1]: 1 exactly when a rule of :func:`evaluate` stops it.
+
+    The evidence's share is the largest of its rules' (``se_target / se``; the
+    ``ci`` rule's ``|theta - cut| / (z se)``; the SPRT's log-likelihood ratio over
+    the bound on its side), held below ``n_given / min_items`` until ``min_items``
+    were given; the share of ``max_items`` given is a floor.
+
+    Parameters
+    ----------
+    rule : StoppingRule
+    n_given : ndarray of int, shape (N,)
+        Items answered so far.
+    theta, se : ndarray, shape (N,)
+        Current estimate and posterior SD.
+    llr : ndarray, shape (N,), optional
+        SPRT log-likelihood ratio (used when ``rule.classify == "sprt"``).
+
+    Returns
+    -------
+    ndarray, shape (N,)
+    """
+    n_given = np.asarray(n_given, dtype=float)
+    theta = np.asarray(theta, dtype=float)
+    se = np.maximum(np.asarray(se, dtype=float), 1e-12)
+    evidence = np.zeros(n_given.shape)
+    if rule.se_target is not None:
+        evidence = np.maximum(evidence, rule.se_target / se)
+    if rule.classify == "ci":
+        evidence = np.maximum(evidence, np.abs(theta - rule.cut) / (rule.z * se))
+    elif rule.classify == "sprt" and llr is not None:
+        lo, hi = sprt_bounds(rule.alpha, rule.beta)
+        llr = np.asarray(llr, dtype=float)
+        evidence = np.maximum(evidence, np.where(llr >= 0, llr / hi, llr / lo))
+    evidence = np.minimum(evidence, 1.0)
+    if rule.min_items > 0:
+        evidence = np.where(n_given < rule.min_items, np.minimum(evidence, n_given / rule.min_items), evidence)
+    return np.clip(np.maximum(evidence, n_given / rule.max_items), 0.0, 1.0)
 
 
 def classify(rule: StoppingRule, theta: np.ndarray, llr: np.ndarray | None = None) -> np.ndarray:

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from itembank.assessments import Attempt, AttemptStatus
 from itembank.assignments import get_assignment
 from itembank.attempts import start_attempt
+from itembank.checks import check_policy
 from itembank.errors import Conflict, Invalid, NotFound
 from itembank.lti import (
     LaunchUser,
@@ -250,7 +251,8 @@ def _student_page(session: Session, request: Request, user: User, assignment_id:
     ).all()
     latest = attempts[0] if attempts else None
     if latest is None or latest.status == AttemptStatus.in_progress.value:
-        attempt, _ = start_attempt(session, request.app.state.bank.live, assignment, user.student_id)
+        policy = check_policy(request.app.state.settings.check_min_items)
+        attempt, _ = start_attempt(session, request.app.state.bank.live, assignment, user.student_id, policy=policy)
     else:
         attempt = latest
     if attempt.check_id is not None:

@@ -14,14 +14,17 @@ import re
 from fractions import Fraction
 from typing import Annotated, Literal
 
+import numpy as np
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
+from engine.adaptive.check import CheckState
+from engine.adaptive.stopping import progress as stopping_progress
 from itembank.answers import InvalidAnswer
 from itembank.assignments import free_practice_allowed
 from itembank.attempts import assigned_check_ids
 from itembank.bank import NoLiveBank
-from itembank.checks import CHECK_POLICY, check_bank, get_check
+from itembank.checks import check_bank, get_check
 from itembank.errors import Conflict
 from itembank.people import get_student, student_name
 from itembank.responses import list_responses
@@ -174,12 +177,23 @@ def _unfinished_check(session, student_id: int, standard_id: int) -> int | None:
     )
 
 
+def _progress(state: CheckState, check) -> float:
+    """How far the check is towards its stop (:func:`engine.adaptive.stopping.progress`), 0 to 1."""
+    if check.status != "active":
+        return 1.0
+    est = check.estimate
+    theta, se = (est.theta, est.se) if est is not None else (state.prior_mean, state.prior_sd)
+    rule = state.policy.stopping
+    return float(stopping_progress(rule, np.array([check.n_answered]), np.array([theta]), np.array([se]))[0])
+
+
 def _check_page(
     request, check_id, session, user, bank, engine, error: str | None = None, status_code: int = 200, note=None
 ):
     check = checks_api.read(check_id, session, user, bank, engine)
     standard = get_standard(session, check.standard_id)
-    scores = get_check(session, check_id).state.get("scores", [])
+    state = CheckState.from_dict(get_check(session, check_id).state)
+    rule = state.policy.stopping
     return render(
         request,
         "student/check.html",
@@ -190,9 +204,10 @@ def _check_page(
             "error": error,
             "note": note,
             "number": check.n_answered + 1,
-            "n_right": sum(1 for x in scores if x),
-            "min_items": CHECK_POLICY.stopping.min_items,
-            "max_items": CHECK_POLICY.stopping.max_items,
+            "n_right": sum(1 for x in state.scores if x),
+            "min_items": rule.min_items,
+            "max_items": rule.max_items,
+            "progress": _progress(state, check),
         },
         status_code,
     )

@@ -32,7 +32,7 @@ router = APIRouter(prefix="/student", route_class=PageRoute, include_in_schema=F
 
 @router.post("/assignments/{assignment_id}/start")
 def start(request: Request, assignment_id: IdPath, session: SessionDep, user: StudentPage, bank: BankDep):
-    attempt = attempts_api.start(assignment_id, Response(), session, user, bank)
+    attempt = attempts_api.start(assignment_id, Response(), session, user, bank, request.app.state.settings)
     if attempt.check_id is not None:
         return RedirectResponse(f"/student/checks/{attempt.check_id}", status_code=303)
     return RedirectResponse(f"/student/attempts/{attempt.id}", status_code=303)

@@ -16,6 +16,7 @@ from itembank.assessments import Assignment, Attempt
 from itembank.assignments import feedback_released, get_assignment, recipients
 from itembank.attempt_review import attempt_questions
 from itembank.attempts import get_attempt, item_contents, save_answer, start_attempt, submit_attempt, view_of
+from itembank.checks import check_policy
 from itembank.lti import queue_attempt_scores
 from itembank.tables import utcnow
 from service.assessment_access import assignment_for, attempt_for
@@ -26,7 +27,7 @@ from service.assessment_schemas import (
     QuestionPublic,
     SavedAnswerPublic,
 )
-from service.deps import BankDep, CurrentUser, SessionDep
+from service.deps import BankDep, CurrentUser, SessionDep, SettingsDep
 from service.routers.checks import student_view
 from service.routers.errors import errors
 from service.routers.params import IdPath, ItemIdPath
@@ -92,13 +93,23 @@ def attempt_public(session: Session, assignment: Assignment, attempt: Attempt) -
     summary="Start the assignment (201), or resume the unfinished attempt (200): never a second copy",
     responses={**errors(404, 409), 200: {"model": AttemptPublic, "description": "The unfinished attempt, resumed"}},
 )
-def start(assignment_id: IdPath, response: Response, session: SessionDep, user: CurrentUser, bank: BankDep):
+def start(
+    assignment_id: IdPath,
+    response: Response,
+    session: SessionDep,
+    user: CurrentUser,
+    bank: BankDep,
+    settings: SettingsDep,
+):
     _student_only(user)
     assignment_for(session, user, assignment_id)
     for _attempt in range(_ATTEMPTS):
         try:
             assignment = get_assignment(session, assignment_id)
-            attempt, created = start_attempt(session, bank.live, assignment, user.student_id, started_by=user.user_id)
+            policy = check_policy(settings.check_min_items)
+            attempt, created = start_attempt(
+                session, bank.live, assignment, user.student_id, started_by=user.user_id, policy=policy
+            )
             session.commit()
         except (IntegrityError, OperationalError):
             session.rollback()  # a second click won the race: the next round resumes its attempt

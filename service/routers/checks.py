@@ -17,7 +17,15 @@ from sqlmodel import Session
 from itembank.assignments import free_practice_allowed
 from itembank.attempts import refuse_closed_check
 from itembank.bank import ItemContent
-from itembank.checks import AnswerOutcome, answer_check, check_bank, get_check, lock_for_answer, start_check
+from itembank.checks import (
+    AnswerOutcome,
+    answer_check,
+    check_bank,
+    check_policy,
+    get_check,
+    lock_for_answer,
+    start_check,
+)
 from itembank.lti import queue_check_scores
 from itembank.standards import find_standard
 from itembank.tables import Check, Standard
@@ -106,7 +114,12 @@ def start(body: CheckCreate, claims: TokenClaimsDep, request: Request) -> Respon
             )
         standard = find_standard(session, body.standard, body.framework)
         outcome = start_check(
-            session, state.bank.live, student_id=body.student_id, standard=standard, started_by=user.user_id
+            session,
+            state.bank.live,
+            student_id=body.student_id,
+            standard=standard,
+            started_by=user.user_id,
+            policy=check_policy(state.settings.check_min_items),
         )
         session.commit()
     check = outcome.check

@@ -116,3 +116,27 @@ def test_the_result_page_links_a_review_of_the_missed_questions_with_key_and_rat
         assert item.rationale in review.text
     assert review.text.count('class="correct"') == len(missed)
     assert login("student2").get(f"{url}/review").status_code == 403
+
+
+def test_the_minimum_length_is_a_setting_and_the_page_shows_how_far_the_check_is(world):
+    from service.app import create_app
+    from tests.pages.conftest import PageClient
+    from tests.service.conftest import PASSWORD, make_settings
+
+    app = create_app(make_settings(demo=True, check_min_items=8), engine=world.engine)
+    with PageClient(app) as c:
+        c.post("/login", data={"username": "student", "password": PASSWORD})
+        url = _start(c)
+        page = c.get(url).text
+        assert "question 1" in page and "at least 8, at most 15" in page
+        assert re.search(r'<progress id="check-progress" max="100" value="0">', page)
+        with Session(world.engine) as s:
+            check = s.get(Check, int(url.rsplit("/", 1)[1]))
+        assert check.state["policy"]["stopping"]["min_items"] == 8
+        for n in range(1, 8):  # every answer right: no stop before the eighth
+            item_id, interaction = _question(c.get(url).text)
+            answer = _answer_for(world, item_id, True)
+            fb = c.post(f"{url}/answer", data={"item_id": item_id, "interaction": interaction, "answer": answer})
+            assert "Next question" in fb.text, n
+        value = int(re.search(r'<progress id="check-progress" max="100" value="(\d+)">', c.get(url).text).group(1))
+        assert 0 < value < 100

@@ -217,7 +217,7 @@ def test_an_assigned_check_opens_the_check_page_saying_how_far_along_it_is(world
     url = student.post(f"/student/assignments/{assignment_id}/start", follow_redirects=False).headers["location"]
     assert re.fullmatch(r"/student/checks/\d+", url)
     page = student.get(url).text
-    assert "question 1" in page and "at least 4, at most 15: it stops as soon as your dot is clear" in page
+    assert "question 1" in page and "at least 6, at most 15: it stops as soon as your dot is clear" in page
 
 
 @pytest.mark.parametrize(
