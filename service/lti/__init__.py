@@ -4,7 +4,7 @@
 score outbox's delivery (:class:`service.lti.outbox.OutboxWorker`).  The modules:
 :mod:`.validation` (the id_token checked), :mod:`.launch` (``/lti/jwks``,
 ``/lti/login``, ``/lti/launch``), :mod:`.deep_linking` (the picker and its
-signed answer), :mod:`.platform_client` (access tokens, AGS, NRPS calls),
+signed answer), :mod:`.dynamic_registration` (LTI Dynamic Registration), :mod:`.platform_client` (access tokens, AGS, NRPS calls),
 :mod:`.outbox` (score delivery), :mod:`.roster` (NRPS sync), :mod:`.admin`
 (the admin's page).  The tables are :mod:`itembank.lti`.
 """
@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from service.lti import admin, deep_linking, launch
+from service.lti import admin, deep_linking, dynamic_registration, launch
 from service.lti.outbox import OutboxWorker
 
 __all__ = ["router"]
@@ -44,5 +44,5 @@ async def _deliver_scores(app: FastAPI):
 
 
 router = APIRouter(lifespan=_deliver_scores)
-for _module in (launch, deep_linking, admin):
+for _module in (launch, deep_linking, dynamic_registration, admin):
     router.include_router(_module.router)

@@ -134,3 +134,16 @@ def sync(request: Request, session: SessionDep, engine: EngineDep, user: AdminPa
     except RosterUnavailable as err:
         raise HTTPException(409, f"The roster could not be synced: {err}") from None
     return _page(request, session, notice=f"Roster synced: {enrolled} enrolled, {unenrolled} unenrolled.")
+
+
+@router.post("/registration-url")
+def make_registration_url(request: Request, session: SessionDep, user: AdminPage):
+    """A dynamic registration URL to paste into an LMS that supports LTI Dynamic Registration."""
+    from service.lti.dynamic_registration import URL_HOURS, registration_url
+
+    return _page(
+        request,
+        session,
+        notice=f"Paste this URL into the LMS's dynamic registration (good for {URL_HOURS} hours): "
+        + registration_url(request, user.user_id),
+    )

@@ -149,6 +149,7 @@ class Platform:
         self.scores: dict[str, dict[str, dict]] = {}
         self.content_items: list[dict] = []
         self.requests: list[str] = []
+        self.tool_registrations: list[dict] = []
         #: a status the score service answers instead of taking scores (None: it takes them)
         self.score_refusal: int | None = None
         self.app = self._build()
@@ -179,6 +180,34 @@ class Platform:
         @app.get("/jwks")
         def jwks():
             return self.config().get_jwks() if self.config().get_registration() else {}
+
+        # LTI Dynamic Registration: not in lti1p3platform, so this platform's own two endpoints
+        @app.get("/.well-known/openid-configuration")
+        def openid_configuration():
+            return {
+                "issuer": self.base,
+                "authorization_endpoint": f"{self.base}/authorize",
+                "token_endpoint": f"{self.base}/token",
+                "jwks_uri": f"{self.base}/jwks",
+                "registration_endpoint": f"{self.base}/register",
+                "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "lti1p3platform"},
+            }
+
+        @app.post("/register")
+        async def register(request: Request):
+            if request.headers.get("authorization") != "Bearer registration-token-1":
+                return Response(status_code=401)
+            body = await request.json()
+            self.tool_registrations.append(body)
+            self.registration.set_tool_key_set_url(body["jwks_uri"])
+            return {
+                **body,
+                "client_id": self.client_id,
+                "https://purl.imsglobal.org/spec/lti-tool-configuration": {
+                    **body["https://purl.imsglobal.org/spec/lti-tool-configuration"],
+                    "deployment_id": "deployment-dynamic",
+                },
+            }
 
         @app.get("/start/{hint}")
         def start(hint: str, request: Request):

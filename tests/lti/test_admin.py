@@ -183,3 +183,51 @@ def test_cli_refuses_a_database_not_upgraded(tmp_path, monkeypatch):
     monkeypatch.setenv("MASTERYCAT_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     result = CliRunner().invoke(cli, ["lti", "rotate-keys"])
     assert result.exit_code == 2 and "masterycat db upgrade" in result.output
+
+
+def test_a_platform_registers_masterycat_dynamically_from_an_admins_url(tool, platform, world):
+    _login(tool, "admin")
+    page = tool.post("/lti/admin/registration-url", data={"csrf_token": _token(tool, "/lti/admin")}).text
+    url = re.search(r"(https://testserver/lti/register\?code=[^\s<]+)", page).group(1)
+    tool.cookies.clear()  # the LMS opens it, not the admin's browser session
+    r = tool.get(
+        "/lti/register",
+        params={
+            "code": url.split("code=", 1)[1],
+            "openid_configuration": f"{platform.base}/.well-known/openid-configuration",
+            "registration_token": "registration-token-1",
+        },
+    )
+    assert r.status_code == 200 and "masterycat is registered" in r.text, r.text
+    (sent,) = platform.tool_registrations
+    assert sent["initiate_login_uri"] == "https://testserver/lti/login"
+    assert (
+        sent["redirect_uris"] == ["https://testserver/lti/launch"] and sent["jwks_uri"] == "https://testserver/lti/jwks"
+    )
+    assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in sent["scope"].split()
+    with Session(world.engine) as s:
+        deployments = s.exec(select(LtiDeployment.deployment_id)).all()
+        assert "deployment-dynamic" in deployments
+
+
+@pytest.mark.parametrize("case", ["forged code", "issuer elsewhere"])
+def test_a_bad_dynamic_registration_is_refused_in_words(tool, platform, world, case):
+    code = "not-a-code"
+    if case == "issuer elsewhere":
+        _login(tool, "admin")
+        page = tool.post("/lti/admin/registration-url", data={"csrf_token": _token(tool, "/lti/admin")}).text
+        code = re.search(r"code=([^\s<&]+)", page).group(1)
+    config = f"{platform.base}/.well-known/openid-configuration"
+    if case == "issuer elsewhere":
+        config = f"http://localhost:{platform.port}/.well-known/openid-configuration"  # not the issuer's address
+    with Session(world.engine) as s:
+        before = len(s.exec(select(LtiDeployment)).all())
+    r = tool.get("/lti/register", params={"code": code, "openid_configuration": config})
+    assert r.status_code in (400, 403)
+    text = r.text.replace("&#39;", "'")
+    assert (
+        "not made by a masterycat admin" if case == "forged code" else "does not begin its configuration URL"
+    ) in text
+    with Session(world.engine) as s:
+        assert len(s.exec(select(LtiDeployment)).all()) == before
+    assert platform.tool_registrations == []
