@@ -664,11 +664,27 @@ def queue_attempt_scores(
         if score is None:
             continue
         score["userId"] = link.sub
+        if _same_as_last(session, item.id, attempt.id, score):
+            continue  # a hand-in sent again, or a re-score that changed nothing: nothing new to tell the LMS
         row = LtiScoreOutbox(line_item_id=item.id, attempt_id=attempt.id, score=score, next_try_at=now, created_at=now)
         session.add(row)
         rows.append(row)
     session.flush()
     return rows
+
+
+def _same_as_last(session: Session, line_item_id: int, attempt_id: int | None, score: dict) -> bool:
+    """Whether the attempt's last score for the line item says the same (its timestamp aside)."""
+    last = session.exec(
+        select(LtiScoreOutbox)
+        .where(LtiScoreOutbox.line_item_id == line_item_id, LtiScoreOutbox.attempt_id == attempt_id)
+        .order_by(col(LtiScoreOutbox.id).desc())
+    ).first()
+    if last is None:
+        return False
+    return {k: v for k, v in last.score.items() if k != "timestamp"} == {
+        k: v for k, v in score.items() if k != "timestamp"
+    }
 
 
 def queue_check_scores(session: Session, bank: OperationalBank | None, check_id: int) -> list[LtiScoreOutbox]:
