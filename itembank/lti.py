@@ -429,8 +429,19 @@ class LaunchUser:
 
 
 def role_from_lti(roles: list[str]) -> str | None:
-    """masterycat's role from LTI roles: Administrator admin, Instructor teacher, Learner student (else None)."""
-    short = {r.rsplit("#", 1)[-1] for r in roles if isinstance(r, str) and (r.startswith(_ROLE_VOCAB) or "#" not in r)}
+    """masterycat's role from LTI roles: Administrator admin, Instructor teacher, Learner student (else None).
+
+    A sub-role counts as its principal role (``membership/Instructor#TeachingAssistant`` is an Instructor);
+    the short context role names (``Instructor``) are read too.
+    """
+    short = set()
+    for role in roles:
+        if not isinstance(role, str) or not (role.startswith(_ROLE_VOCAB) or "#" not in role):
+            continue
+        principal, _, name = role.rpartition("#")
+        short.add(name)
+        if "/membership/" in principal:
+            short.add(principal.rsplit("/", 1)[-1])
     if "Administrator" in short:
         return Role.admin.value
     if "Instructor" in short:
