@@ -222,6 +222,16 @@ class _AiohttpClient:
         )
 
     async def post(self, path: str, payload: dict, headers: dict) -> tuple[int, dict]:
+        import aiohttp
+
+        try:
+            return await self._post(path, payload, headers)
+        except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError):
+            # the server closed the idle keep-alive connection (uvicorn: after 5 s) as we sent: send again,
+            # as a browser does (an identical answer replays its result; a repeated start adds one more check)
+            return await self._post(path, payload, headers)
+
+    async def _post(self, path: str, payload: dict, headers: dict) -> tuple[int, dict]:
         async with self._session.post(path, json=payload, headers=headers) as r:
             return r.status, await r.json()
 
@@ -521,7 +531,9 @@ def write_table(path: Path, results: list, mach: dict, args) -> None:
         f"PostgreSQL {mach['postgresql']}, FastAPI {mach['fastapi']}, SQLAlchemy {mach['sqlalchemy']}, "
         f"uvicorn {mach['uvicorn']}; {mach['date']}.",
         "",
-        f"Server: `masterycat serve --demo --workers {args.workers}` on loopback (demo district, PostgreSQL in a fresh database); "
+        f"Server: `masterycat serve --demo --workers {args.workers}` on loopback (demo district, PostgreSQL in "
+        + ("a fresh database" if not args.database else "a database kept from an earlier run, with its checks")
+        + "); "
         f"load generator: `python -m benchmarks.load --client {args.client}` (asyncio, one keep-alive connection per seat) on the same machine. "
         f"{args.seconds:.0f} s measured per row after a 3 s warm-up; {100 * args.resubmit:.0f} % of answers sent twice. "
         "Latency: `POST /api/v1/checks/{id}/responses` (score, response row, check state and mastery committed, next item chosen).",
