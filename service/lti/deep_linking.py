@@ -26,10 +26,10 @@ from sqlmodel import Session, col, select
 from itembank.assessments import AssessmentForm, Assignment, AssignmentClass, AssignmentKind, FeedbackPolicy
 from itembank.assignments import AssignmentSpec, create_assignment
 from itembank.errors import Invalid
-from itembank.forms import get_form
 from itembank.lti import LtiContextLink, LtiPlatform, ScoreMeaning, committed_signing_key, get_platform
 from itembank.standards import get_standard, list_standards
 from itembank.tables import User
+from service.assessment_access import assignment_for, form_for, givable_class
 from service.deps import BankDep, SessionDep
 from service.lti.validation import CLAIM, ValidLaunch
 from service.pages.common import PageRoute, TeacherPage, render
@@ -180,17 +180,19 @@ def pick(
         raise Invalid(f"choose one of {', '.join(CHOICES)}", "choice")
     if choice != "tracker" and class_id is None:
         raise Invalid("assignments are added from a course: this request came from outside one", "choice")
+    if choice != "tracker":
+        givable_class(session, user, class_id)
     maximum = ScoreMeaning.MAXIMUM[platform.score_meaning]
     graded: Assignment | None = None
     if choice == "tracker":
         item = content_item(request, "masterycat class tracker", "tracker", None, maximum)
     elif choice == "assignment":
-        graded = session.get(Assignment, _int(assignment_id, "assignment_id"))
-        if graded is None or session.get(AssignmentClass, (graded.id, class_id)) is None:
+        graded = assignment_for(session, user, _int(assignment_id, "assignment_id"))
+        if session.get(AssignmentClass, (graded.id, class_id)) is None:
             raise Invalid("that assignment was not given to this course's class", "assignment_id")
     else:
         if choice == "form":
-            form = get_form(session, _int(form_id, "form_id"))
+            form = form_for(session, user, _int(form_id, "form_id"))
             spec = AssignmentSpec(kind=AssignmentKind.form.value, title=form.title, form=form, class_ids=(class_id,))
         else:
             standard = get_standard(session, _int(standard_id, "standard_id"))

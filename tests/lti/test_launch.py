@@ -493,3 +493,35 @@ def test_a_refused_score_fails_at_once_but_an_expired_token_is_tried_again(brows
     lms.score_refusal = None
     assert deliver_due(world.engine) == {"delivered": 1}
     assert lms.scores[line_item][STUDENT.sub]["gradingProgress"] == "FullyGraded"
+
+
+@pytest.mark.parametrize("choice", ["own form", "another teacher's form", "tracker", "morning"])
+def test_deep_linking_other_choices(browser, world, choice):
+    browser.platform.members["course-1"] = [STUDENT]
+    browser.platform.planned["dl"] = PlannedLaunch(TEACHER, deep_linking=True)
+    picker = browser.tool.get(browser.launch("dl").headers["location"])
+    _, fields = form_fields(picker.text, "/lti/deep-link")
+    with Session(world.engine) as s:
+        teacher = s.get(User, s.exec(select(LtiUserLink).where(LtiUserLink.sub == TEACHER.sub)).one().user_id)
+        items = s.exec(select(Item.id).where(Item.interaction == "single_choice").limit(2)).all()
+        owner = world.teacher1 if choice == "another teacher's form" else teacher.teacher_id
+        form_id = create_form(s, title="Exit ticket", versions={"A": list(items)}, owner_teacher_id=owner).id
+        s.commit()
+    data = {
+        "own form": {"choice": "form", "form_id": form_id},
+        "another teacher's form": {"choice": "form", "form_id": form_id},
+        "tracker": {"choice": "tracker"},
+        "morning": {"choice": "morning", "standard_id": world.standards["7.RP.A.3"]},
+    }[choice]
+    r = browser.tool.post("/lti/deep-link", data={**fields, **data}, follow_redirects=False)
+    if choice == "another teacher's form":
+        assert r.status_code == 403 and "is not yours or your team's" in r.text.replace("&#39;", "'")
+        return
+    assert r.status_code == 200, r.text
+    action, answer = form_fields(r.text)
+    assert httpx.post(action, data=answer).status_code == 200
+    (item,) = browser.platform.content_items
+    if choice == "tracker":
+        assert item["custom"] == {"target": "tracker"} and "lineItem" not in item
+    else:
+        assert item["custom"]["target"].startswith("assignment:") and item["lineItem"]["scoreMaximum"] == 100
