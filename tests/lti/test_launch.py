@@ -249,6 +249,7 @@ def test_a_rubric_item_is_pending_manual_then_the_final_score_follows(browser, w
     _answer_and_submit(browser, landing)
     deliver_due(world.engine)
     assert lms.scores[line_item][STUDENT.sub]["gradingProgress"] == "PendingManual"
+    tokens = lms.requests.count("POST /token")
     with Session(world.engine) as s:
         waiting = s.exec(select(LtiUserLink).where(LtiUserLink.sub == STUDENT.sub)).one()
         student_id = s.get(User, waiting.user_id).student_id
@@ -259,6 +260,7 @@ def test_a_rubric_item_is_pending_manual_then_the_final_score_follows(browser, w
     assert deliver_due(world.engine) == {"delivered": 1}
     final = lms.scores[line_item][STUDENT.sub]
     assert final["gradingProgress"] == "FullyGraded" and final["scoreGiven"] > 0
+    assert lms.requests.count("POST /token") == tokens  # the score's access token was cached: none asked for again
 
 
 @BACKENDS
