@@ -172,3 +172,66 @@ def test_printed_morning_work_names_no_student_and_keeps_the_name_line(server, d
            })"""
     )
     assert lines and all(n == 1 and past <= 0.5 for n, past in lines), f"(lines, px past the edge): {lines}"
+
+
+def test_psychometrician_searches_edits_moves_and_compares(server, desktop):
+    page = desktop
+    login(page, server, "psychometrician")
+    # search by id, then by words of that item's question
+    page.get_by_label("Search").fill("7RPA1-000")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    ids = page.locator("table.bank tbody th a").all_inner_texts()
+    assert ids and all(i.startswith("7RPA1-000") for i in ids)
+    stem = page.locator("table.bank tbody td.stem-cell").first.inner_text()
+    words = " ".join(stem.split()[:4])
+    page.get_by_label("Search").fill(words)
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    assert ids[0] in page.locator("table.bank tbody th a").all_inner_texts()
+    # the distractor analysis of an answered single-choice item
+    page.goto(server + "/bank?standard=7.RP.A.1&interaction=single_choice")
+    links = [
+        server + h
+        for h in page.locator("table.bank tbody th a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    ]
+    for link in links[:12]:
+        page.goto(link)
+        if page.locator("#distractors table").count():
+            break
+    table = page.locator("#distractors table")
+    assert table.count() == 1, "no single-choice item of 7.RP.A.1 has a distractor analysis"
+    assert table.locator("tbody tr").count() >= 3 and "(key)" in table.inner_text()
+    # a content edit makes a new version
+    version = int(re.search(r"version (\d+)", page.locator("h1").inner_text()).group(1))
+    stem_box = page.get_by_label("Question (stem)")
+    stem_box.fill(stem_box.input_value() + " Show your work.")
+    page.locator("#edit").get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "Saved as a new version" in page.get_by_role("status").inner_text()
+    assert f"version {version + 1}" in page.locator("h1").inner_text()
+    # draft, pretest, live, retired, and back to live
+    for status in ("draft", "pretest", "operational", "retired", "operational"):
+        if status == "retired":
+            page.get_by_role("button", name="Retire this item").click()
+        else:
+            page.get_by_label(re.compile("^Move from")).select_option(status)
+            page.get_by_role("button", name="Move").click()
+        page.wait_for_load_state()
+        assert "Status changed." in page.get_by_role("status").inner_text()
+        assert status in page.locator("h1 .status").inner_text()
+    # a new calibration beside the live one, before it goes live
+    page.goto(server + "/bank/calibrations")
+    page.select_option("#model", "rasch")
+    page.get_by_label("pretest").uncheck()
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url(re.compile(r"/bank/calibrations/\d+$"))
+    compare = page.get_by_role("link", name=re.compile("^Compare with live calibration"))
+    compare.wait_for(timeout=180_000)
+    compare.click()
+    page.wait_for_load_state()
+    assert "beside live calibration" in page.locator("h1").inner_text()
+    assert int(page.locator("#n-band-changes").inner_text()) >= 0
+    shifts = page.locator("#shifts tbody tr")
+    assert shifts.count() >= 300
+    assert page.get_by_role("button", name=re.compile(r"^Make calibration \d+ live$")).count() == 1
