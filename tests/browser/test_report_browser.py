@@ -23,6 +23,9 @@ def test_student_report_prints_in_one_or_two_pages(server, desktop, shots):
     assert page.locator("section.report-section").count() >= 2  # a competency, and what to work on next
     assert page.locator(".report-standard.objective").count() >= 1
     assert page.locator("svg.spark circle").count() >= 1  # the estimate over the term
+    practise = page.get_by_role("button", name="Practise it now")
+    assert practise.count() >= 1 and practise.first.is_visible()  # a red or yellow objective to practise
+    assert practise.first.evaluate("b => getComputedStyle(b).color") != "rgb(255, 255, 255)"  # not white on white
     check_page(page, shots, "progress_report")
     n, pdf = _pdf_pages(page)
     assert 1 <= n <= 2, f"the progress report printed on {n} pages"
