@@ -64,6 +64,13 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port"),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="server processes"),
     access_log: bool = typer.Option(False, "--access-log/--no-access-log", help="log every request"),
+    keep_alive: int = typer.Option(
+        75,
+        "--keep-alive",
+        min=1,
+        max=3600,
+        help="seconds an idle connection stays open; behind a load balancer, more than its idle timeout",
+    ),
 ) -> None:
     """Serve the API (and pages); OpenAPI at /docs."""
     import uvicorn
@@ -110,6 +117,9 @@ def serve(
         # loads the bank on a busy machine that thread can starve for more than uvicorn's 5 s, and the
         # supervisor killed and restarted the workers in a loop (seen at load 10 on 2 cores)
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        # a load balancer reuses its connections to the servers: one the server closed first
+        # (uvicorn's default: after 5 s idle) fails the request sent on it as it closes (a 502)
+        timeout_keep_alive=keep_alive,
         access_log=access_log,
         log_level="info" if access_log else "warning",
     )

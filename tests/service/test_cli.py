@@ -56,6 +56,8 @@ def test_serve_runs_uvicorn_on_a_migrated_database(tmp_path, monkeypatch):
     assert (seen["host"], seen["port"], seen["workers"]) == ("127.0.0.1", 8123, 2)
     # a worker starting on a busy machine is not killed by the supervisor's 5 s health check (issue 13)
     assert seen["timeout_worker_healthcheck"] >= 30
+    # idle connections outlive a load balancer's usual 60 s idle timeout
+    assert seen["timeout_keep_alive"] == 75
 
 
 @pytest.mark.parametrize("args", [["serve", "--port", "0"], ["serve", "--port", "70000"], ["serve", "--workers", "0"]])
