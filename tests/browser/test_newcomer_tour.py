@@ -67,7 +67,7 @@ def _route(path: str) -> str:
     return re.sub(r"/[^/?]*\d[^/?]*", "/{id}", path.split("?")[0])
 
 
-def _visit_every_page(page, base: str, limit: int = 45) -> dict[str, int]:
+def _visit_every_page(page, base: str, who: str, limit: int = 45) -> dict[str, int]:
     """Follow the same-site links from the current page, one page of each route; their widths by path."""
     widths: dict[str, int] = {}
     todo = [urlsplit(page.url).path]
@@ -78,7 +78,8 @@ def _visit_every_page(page, base: str, limit: int = 45) -> dict[str, int]:
             continue
         routes.add(_route(path))
         response = page.goto(base + path)
-        assert response is not None and response.ok, f"{path}: {response.status if response else 'no answer'}"
+        status = response.status if response else "no answer"
+        assert response is not None and response.ok, f"{who} follows a link to {path}: {status}"
         widths[path] = page.evaluate(PAGE_WIDTH)
         todo += [h for h in page.evaluate(SAME_SITE_PAGES) if not NOT_A_PAGE.search(h)]
     return widths
@@ -122,7 +123,7 @@ def test_no_page_scrolls_sideways_on_a_phone(server, phone, long_named_tracker):
     widths: dict[str, dict[str, int]] = {}
     for role in ("teacher", "teacher2", "student", "psychometrician", "admin"):
         login(phone, server, role)
-        widths[role] = _visit_every_page(phone, server)
+        widths[role] = _visit_every_page(phone, server, role)
         phone.context.clear_cookies()
     login(phone, server, "teacher")
     phone.goto(server + tracker)
