@@ -192,7 +192,7 @@ def report_card_oneroster(
     "/classes/{class_id}/report-card/comments",
     response_model=CommentOut,
     summary="A teacher's comment on a student's standard in a term (empty text removes it)",
-    responses=errors(403, 404),
+    responses=errors(400, 403, 404),
 )
 def put_comment(class_id: IdPath, body: CommentBody, session: SessionDep, user: Staff):
     class_for(session, user, class_id)
@@ -213,7 +213,12 @@ def put_comment(class_id: IdPath, body: CommentBody, session: SessionDep, user: 
     return CommentOut(student_id=body.student_id, standard_id=standard.id, term=body.term, text=body.text.strip())
 
 
-@router.get("/report-settings", response_model=ReportSettingsBody, summary="The district's reporting settings")
+@router.get(
+    "/report-settings",
+    response_model=ReportSettingsBody,
+    summary="The district's reporting settings",
+    responses=errors(403),
+)
 def get_settings(session: SessionDep, user: Staff):
     s = report_settings(session)
     return ReportSettingsBody(
@@ -225,7 +230,7 @@ def get_settings(session: SessionDep, user: Staff):
     "/report-settings",
     response_model=ReportSettingsBody,
     summary="Set the district's proficiency method and the report card's level cuts",
-    responses=errors(403),
+    responses=errors(400, 403),
 )
 def put_settings(body: ReportSettingsBody, session: SessionDep, user: Admin):
     s = save_report_settings(
