@@ -35,7 +35,7 @@ from demo.content.generate import objective_slug
 from engine.irt.parameters import ItemParameters
 from itembank.bank import ItemContent, OperationalBank
 from itembank.checks import answer_check, load_check, start_check
-from itembank.mastery_store import estimate, student_answers, upsert_mastery
+from itembank.mastery_store import store_estimates, student_answers
 from itembank.standards import find_standard
 from itembank.tables import Check, Mastery, Response, Student
 
@@ -217,27 +217,8 @@ def _dated_check(
 def _estimate(session: Session, bank: OperationalBank, students: list[Student], objective_ids: list[int]) -> None:
     """Every student's estimate on every taught objective from all their evidence, dated by its latest answer."""
     for student in students:
-        latest = student_answers(session, bank, student.id)
-        scores = {i: sc for i, (sc, _) in latest.items()}
         session.exec(select(Mastery).where(Mastery.student_id == student.id)).all()  # their rows, loaded at once
-        for sid in objective_ids:
-            under = set(bank.params.item_ids[bank.items_under(sid)].tolist())
-            mine = [i for i in latest if i in under]
-            if not mine:
-                continue
-            est = estimate(bank, sid, scores)
-            upsert_mastery(
-                session,
-                student_id=student.id,
-                standard_id=sid,
-                theta=est.theta,
-                se=est.se,
-                band=est.band,
-                p_mastery=est.p_mastery,
-                n_evidence=est.n_evidence,
-                calibration_id=bank.calibration_id,
-                when=max(latest[i][1] for i in mine),
-            )
+        store_estimates(session, bank, student.id, objective_ids, student_answers(session, bank, student.id))
     session.flush()
 
 

@@ -146,10 +146,27 @@ def refresh_mastery(session: Session, bank: OperationalBank, student_id: int, it
         ).all()
     }
     targets = [s for s in chain if s in existing or s == content.objective_id]
-    latest = student_answers(session, bank, student_id)
+    out = store_estimates(session, bank, student_id, targets, student_answers(session, bank, student_id))
+    session.flush()
+    return out
+
+
+def store_estimates(
+    session: Session,
+    bank: OperationalBank,
+    student_id: int,
+    standard_ids: list[int],
+    latest: dict[str, tuple[int, datetime]],
+) -> list[Mastery]:
+    """Estimate and store the student's rows on ``standard_ids`` from their latest answers.
+
+    ``latest`` maps an item id to the student's effective score and its date
+    (:func:`student_answers`); a standard with no answer under it is skipped,
+    and each row is dated by the latest answer under its standard.
+    """
     scores = {i: sc for i, (sc, _) in latest.items()}
     out = []
-    for sid in targets:
+    for sid in standard_ids:
         under = set(bank.params.item_ids[bank.items_under(sid)].tolist())
         mine = [i for i in latest if i in under]
         if not mine:
@@ -169,7 +186,6 @@ def refresh_mastery(session: Session, bank: OperationalBank, student_id: int, it
                 when=max(latest[i][1] for i in mine),
             )
         )
-    session.flush()
     return out
 
 
