@@ -307,6 +307,8 @@ class User(SQLModel, table=True):
     token_version: int = Field(default=0)
     #: a demo login (seeded by ``masterycat serve --demo``): accepted only in demo mode
     demo: bool = Field(default=False)
+    #: the language the login reads the family's and student's pages in (None: English)
+    language: str | None = Field(default=None, max_length=8)
     created_at: datetime = _ts()
 
 

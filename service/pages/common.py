@@ -63,6 +63,9 @@ COOKIE = "masterycat_session"
 
 _HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(_HERE.parent / "templates"))
+# English (the msgids) unless a page hands the callables of its language in its context (service.pages.language)
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_null_translations()  # type: ignore[attr-defined]
 
 #: What a band means, for a teacher (``title``) and for a student (``student``).
 BAND_WORDS = {

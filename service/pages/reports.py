@@ -5,8 +5,9 @@ teachers and admins (the API's :func:`service.routers.reports.build_report`);
 ``/family`` lists a guardian's children with their dots and a link to each
 report; ``/schools`` is the district's view for admins (mastery by school,
 grade, course and standard, the standards most students are red on, each
-class's tracker a click away).  Every word a family reads is in the templates
-(``service/templates/reports``), ready to be wrapped for translation.
+class's tracker a click away).  The progress report and the family's page are
+in the reader's language (:mod:`service.pages.language`: ``?lang=``, else the
+language the login chose with the switch on these pages).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from itembank.report_cards import LEVELS
 from reporting.progress_report import HistoryPoint, ProgressReport, StandardProgress
 from reporting.school_view import district_view
 from service.deps import BankDep, SessionDep
-from service.pages.common import PageRoute, PageUser, TeacherPage, render
+from service.pages.common import PageRoute, PageUser, TeacherPage, render, safe_next
+from service.pages.language import language_context, page_language, remember_language
 from service.report_schemas import CommentBody
 from service.routers import reports as reports_api
 from service.routers.params import IdPath
@@ -107,16 +109,18 @@ def _charts(report: ProgressReport) -> dict[int, Sparkline]:
 def progress_page(
     request: Request, student_id: int, session: SessionDep, user: PageUser, bank: BankDep, term: TermParam = None
 ):
+    lang = page_language(request, session, user)
     report = build_report(session, user, bank, student_id, term)
     return render(
         request,
         "reports/progress.html",
-        {"report": report, "charts": _charts(report), "levels": LEVELS, "viewer": user.role},
+        {"report": report, "charts": _charts(report), "levels": LEVELS, "viewer": user.role, **language_context(lang)},
     )
 
 
 @router.get("/family")
 def family_page(request: Request, session: SessionDep, user: GuardianPage):
+    lang = page_language(request, session, user)
     guardian = guardian_of_login(session, user.user_id)
     children = children_of(session, guardian) if guardian is not None else []
     rows = []
@@ -124,7 +128,19 @@ def family_page(request: Request, session: SessionDep, user: GuardianPage):
         cells = [c for c in student_report(session, child.id) if c.level == "objective"]
         counts = {band: sum(1 for c in cells if c.band == band) for band in ("green", "yellow", "red")}
         rows.append({"id": child.id, "name": student_name(child), "counts": counts, "cells": cells})
-    return render(request, "reports/family.html", {"children": rows})
+    return render(request, "reports/family.html", {"children": rows, **language_context(lang)})
+
+
+@router.post("/account/language")
+def choose_language(
+    session: SessionDep,
+    user: PageUser,
+    lang: Annotated[str, Form(min_length=1, max_length=16)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+):
+    """Remember the login's language (the switch on the family's and the student's pages) and go back."""
+    remember_language(session, user, lang)
+    return RedirectResponse(safe_next(next) or "/", status_code=303)
 
 
 def admin_user(user: PageUser) -> TokenClaims:

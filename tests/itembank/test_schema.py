@@ -21,8 +21,8 @@ def test_migrations_match_models(db_engine):
 
 
 def test_upgrade_is_idempotent_and_at_head(db_engine):
-    assert current_revision(db_engine) == head_revision() == "0012_bank_notify"
-    assert upgrade(db_engine) == "0012_bank_notify"
+    assert current_revision(db_engine) == head_revision() == "0013_user_language"
+    assert upgrade(db_engine) == "0013_user_language"
     names = set(inspect(db_engine).get_table_names())
     assert {
         "standard",

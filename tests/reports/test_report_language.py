@@ -1,0 +1,93 @@
+"""The progress report and the family's page in Spanish: ``?lang=``, the remembered choice, every message translated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+
+from service.app import create_app
+from service.pages.language import LANGUAGES, translations
+from tests.service.conftest import PASSWORD, make_settings
+
+SQLITE = pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "templates" / "reports"
+#: The templates a family or a student reads (the teacher's and admin's may stay English).
+TRANSLATED = ("progress.html", "family.html", "_language_switch.html")
+
+
+@pytest.fixture
+def parent_client(report_world):
+    from tests.pages.conftest import PageClient
+
+    with PageClient(create_app(make_settings(), engine=report_world.engine)) as c:
+        r = c.post("/login", data={"username": "parent", "password": PASSWORD}, follow_redirects=False)
+        assert r.status_code == 303
+        yield c
+
+
+@SQLITE
+def test_report_in_spanish_with_spanish_bands_and_dates(report_world, parent_client):
+    w = report_world
+    html = parent_client.get(f"/students/{w.students1[0]}/report?term={w.term}&lang=es").text
+    assert "Informe de progreso: First0 Last0" in html
+    assert "Dominado" in html and "Todavía no" in html and "de certeza de que está dominado" in html
+    block = html.split('data-code="7.RP.A.2"')[1].split('class="report-standard')[0]
+    assert "8 oct 2026: Puntuación importada, 5 de 5 puntos" in block  # Babel's medium date in es
+    assert "del 1 sept 2026 al 18 dic 2026" in html
+    assert "Mastered" not in html.split("<main")[1] and "sure it is mastered" not in html
+    # English stays the default for this login, and ?lang=en is English
+    english = parent_client.get(f"/students/{w.students1[0]}/report?term={w.term}").text
+    assert "8 Oct 2026: Imported score, 5 of 5 points" in english and "Dominado" not in english
+
+
+@SQLITE
+def test_the_chosen_language_is_remembered_for_the_next_visit(report_world, parent_client):
+    w = report_world
+    form = parent_client.get("/family").text
+    assert 'action="/account/language"' in form and 'name="csrf_token"' in form
+    r = parent_client.post("/account/language", data={"lang": "es", "next": "/family?lang=en"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/family?lang=en"
+    family = parent_client.get("/family").text
+    assert "Sus hijos" in family and "1 dominados, 0 casi lo logra, 1 todavía no." in family
+    assert "Informe de progreso" in parent_client.get(f"/students/{w.students1[0]}/report?term={w.term}").text
+    # ?lang= overrides the remembered choice for one view only
+    assert "Your children" in parent_client.get("/family?lang=en").text
+    assert "Sus hijos" in parent_client.get("/family").text
+
+
+@SQLITE
+def test_the_switch_needs_the_form_token(parent_client):
+    r = parent_client.post("/account/language", data={"lang": "es", "next": "/family"}, csrf=False)
+    assert r.status_code == 403
+    assert "Your children" in parent_client.get("/family").text
+
+
+@SQLITE
+@pytest.mark.parametrize("bad", ["xx", "es_XX", "<b>fr</b>"])
+def test_an_unknown_language_is_refused_in_words(report_world, parent_client, bad):
+    w = report_world
+    r = parent_client.get(f"/students/{w.students1[0]}/report", params={"lang": bad})
+    assert r.status_code == 400 and "<html" in r.text
+    assert "There is no page in the language" in r.text and "es (Español)" in r.text
+    assert "<b>fr" not in r.text
+    posted = parent_client.post("/account/language", data={"lang": bad, "next": "/family"})
+    assert posted.status_code == 400 and "There is no page in the language" in posted.text
+
+
+def test_every_message_of_the_family_pages_is_translated():
+    messages: set[str] = set()
+    for name in TRANSLATED:
+        for _line, msg, _comments, _context in extract_from_file(
+            "jinja2.ext:babel_extract", str(TEMPLATES / name), options={"extensions": "jinja2.ext.i18n"}
+        ):
+            messages.add(msg if isinstance(msg, str) else msg[0])
+    assert len(messages) > 40
+    for lang in LANGUAGES:
+        if lang == "en":
+            continue
+        catalog = translations(lang)
+        missing = sorted(m for m in messages if catalog.gettext(m) == m)
+        assert not missing, f"{lang}: no translation of {missing}"
