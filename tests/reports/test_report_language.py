@@ -13,9 +13,10 @@ from tests.service.conftest import PASSWORD, make_settings
 
 SQLITE = pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "templates" / "reports"
-#: The templates a family or a student reads (the teacher's and admin's may stay English).
-TRANSLATED = ("progress.html", "family.html", "_language_switch.html")
+TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "templates"
+#: The templates a family or a student reads (the teacher's and admin's may stay English; base.html's
+#: words for a guardian or a student are marked).
+TRANSLATED = ("base.html", "reports/progress.html", "reports/family.html", "reports/_language_switch.html")
 
 
 @pytest.fixture
@@ -52,6 +53,7 @@ def test_the_chosen_language_is_remembered_for_the_next_visit(report_world, pare
     assert r.status_code == 303 and r.headers["location"] == "/family?lang=en"
     family = parent_client.get("/family").text
     assert "Sus hijos" in family and "1 dominados, 0 casi lo logra, 1 todavía no." in family
+    assert '<html lang="es">' in family and "Mis hijos" in family and "Cerrar sesión" in family
     assert "Informe de progreso" in parent_client.get(f"/students/{w.students1[0]}/report?term={w.term}").text
     # ?lang= overrides the remembered choice for one view only
     assert "Your children" in parent_client.get("/family?lang=en").text
