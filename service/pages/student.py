@@ -33,6 +33,7 @@ from service.deps import BankDep, EngineDep, SessionDep
 from service.pages.adapters import student_checks
 from service.pages.common import PageRoute, StudentPage, render
 from service.pages.interactions import RICH_INTERACTIONS, answer_from_form, answer_words
+from service.pages.language import language_context, page_language
 from service.routers import assignments as assignments_api
 from service.routers import checks as checks_api
 from service.routers import mastery as mastery_api
@@ -116,6 +117,7 @@ def _available(session, bank) -> list:
 
 @router.get("")
 def home(request: Request, session: SessionDep, user: StudentPage, bank: BankDep):
+    lang = page_language(request, session, user)
     todo = assignments_api.todo(user.student_id, session, user, bank)
     report = mastery_api.student_mastery(user.student_id, session, user)
     cells = {c.code: c for c in report.standards}
@@ -145,6 +147,7 @@ def home(request: Request, session: SessionDep, user: StudentPage, bank: BankDep
             "practice": practice,
             "active": active,
             "active_codes": active_codes,
+            **language_context(lang),
         },
     )
 

@@ -16,7 +16,13 @@ SQLITE = pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
 TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "templates"
 #: The templates a family or a student reads (the teacher's and admin's may stay English; base.html's
 #: words for a guardian or a student are marked).
-TRANSLATED = ("base.html", "reports/progress.html", "reports/family.html", "reports/_language_switch.html")
+TRANSLATED = (
+    "base.html",
+    "reports/progress.html",
+    "reports/family.html",
+    "reports/_language_switch.html",
+    "student/home.html",
+)
 
 
 @pytest.fixture
@@ -58,6 +64,23 @@ def test_the_chosen_language_is_remembered_for_the_next_visit(report_world, pare
     # ?lang= overrides the remembered choice for one view only
     assert "Your children" in parent_client.get("/family?lang=en").text
     assert "Sus hijos" in parent_client.get("/family").text
+
+
+@SQLITE
+def test_the_students_home_page_in_the_language_they_chose(report_world):
+    from tests.pages.conftest import PageClient
+
+    with PageClient(create_app(make_settings(), engine=report_world.engine)) as c:
+        c.post("/login", data={"username": "student", "password": PASSWORD})
+        english = c.get("/student").text
+        assert "My dots" in english and "Take a check on your own" in english
+        assert c.post("/account/language", data={"lang": "es", "next": "/student"}).status_code == 200
+        home = c.get("/student").text
+        assert (
+            "Mis puntos" in home and "Haz una comprobación por tu cuenta" in home and "Mi informe de progreso" in home
+        )
+        assert "rojo</span></span>: Todavía no." in home and "8 oct 2026" in home
+        assert "Take a check" not in home and "My dots" not in home
 
 
 @SQLITE
