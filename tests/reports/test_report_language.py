@@ -18,6 +18,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "templates"
 #: words for a guardian or a student are marked).
 TRANSLATED = (
     "base.html",
+    "macros.html",
     "reports/progress.html",
     "reports/family.html",
     "reports/_language_switch.html",
@@ -44,6 +45,7 @@ def test_report_in_spanish_with_spanish_bands_and_dates(report_world, parent_cli
     block = html.split('data-code="7.RP.A.2"')[1].split('class="report-standard')[0]
     assert "8 oct 2026: Puntuación importada, 5 de 5 puntos" in block  # Babel's medium date in es
     assert "del 1 sept 2026 al 18 dic 2026" in html
+    assert '<span class="sr">verde</span>' in block  # the dot's words for a screen reader
     assert "Mastered" not in html.split("<main")[1] and "sure it is mastered" not in html
     # English stays the default for this login, and ?lang=en is English
     english = parent_client.get(f"/students/{w.students1[0]}/report?term={w.term}").text
