@@ -7,11 +7,16 @@ psychometrician's bank pages.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.browser.test_browser import login
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -67,8 +72,13 @@ def _route(path: str) -> str:
     return re.sub(r"/[^/?]*\d[^/?]*", "/{id}", path.split("?")[0])
 
 
-def _visit_every_page(page, base: str, who: str, limit: int = 45) -> dict[str, int]:
-    """Follow the same-site links from the current page, one page of each route; their widths by path."""
+def _visit_every_page(
+    page, base: str, who: str, limit: int = 45, inspect: Callable[[Page, str], None] | None = None
+) -> dict[str, int]:
+    """Follow the same-site links from the current page, one page of each route; their widths by path.
+
+    ``inspect(page, path)``, when given, is called on every page once it has loaded.
+    """
     widths: dict[str, int] = {}
     todo = [urlsplit(page.url).path]
     routes: set[str] = set()
@@ -81,6 +91,8 @@ def _visit_every_page(page, base: str, who: str, limit: int = 45) -> dict[str, i
         status = response.status if response else "no answer"
         assert response is not None and response.ok, f"{who} follows a link to {path}: {status}"
         widths[path] = page.evaluate(PAGE_WIDTH)
+        if inspect is not None:
+            inspect(page, path)
         todo += [h for h in page.evaluate(SAME_SITE_PAGES) if not NOT_A_PAGE.search(h)]
     return widths
 
