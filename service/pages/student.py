@@ -197,6 +197,7 @@ def _check_page(
     standard = get_standard(session, check.standard_id)
     state = CheckState.from_dict(get_check(session, check_id).state)
     rule = state.policy.stopping
+    lang = page_language(request, session, user)
     return render(
         request,
         "student/check.html",
@@ -211,6 +212,7 @@ def _check_page(
             "min_items": rule.min_items,
             "max_items": rule.max_items,
             "progress": _progress(state, check),
+            **language_context(lang),
         },
         status_code,
     )
@@ -293,6 +295,7 @@ def answer(
             "number": check.state["items"].index(item_id) + 1 if item_id in check.state["items"] else check.n_answered,
             "correct_text": _in_words(item, interaction, result.feedback.key),
             "your_text": _in_words(item, interaction, value),
+            **language_context(page_language(request, session, user)),
         },
     )
 
@@ -334,5 +337,6 @@ def check_review(
             "missed": [q for q in questions if not q["correct"]],
             "n_right": sum(q["correct"] for q in questions),
             "n_questions": len(questions),
+            **language_context(page_language(request, session, user)),
         },
     )

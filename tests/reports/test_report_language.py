@@ -23,6 +23,9 @@ TRANSLATED = (
     "reports/family.html",
     "reports/_language_switch.html",
     "student/home.html",
+    "student/check.html",
+    "student/feedback.html",
+    "student/check_review.html",
 )
 
 
@@ -83,6 +86,10 @@ def test_the_students_home_page_in_the_language_they_chose(report_world):
         )
         assert "rojo</span></span>: Todavía no." in home and "8 oct 2026" in home
         assert "Take a check" not in home and "My dots" not in home
+        check = c.post("/student/checks", data={"standard": "7.RP.A.2"})
+        assert check.status_code == 200 and "/student/checks/" in str(check.url)
+        assert "Comprobación de <strong>7.RP.A.2</strong> · pregunta 1" in check.text
+        assert "Comprobar mi respuesta" in check.text and "Check my answer" not in check.text
 
 
 @SQLITE
@@ -105,16 +112,22 @@ def test_an_unknown_language_is_refused_in_words(report_world, parent_client, ba
 
 
 def test_every_message_of_the_family_pages_is_translated():
-    messages: set[str] = set()
+    messages: set[str | tuple[str, str]] = set()
     for name in TRANSLATED:
         for _line, msg, _comments, _context in extract_from_file(
             "jinja2.ext:babel_extract", str(TEMPLATES / name), options={"extensions": "jinja2.ext.i18n"}
         ):
-            messages.add(msg if isinstance(msg, str) else msg[0])
-    assert len(messages) > 40
+            messages.add(msg if isinstance(msg, str) else tuple(msg))
+    assert len(messages) > 100
+
+    def translated(catalog, msg) -> bool:
+        if isinstance(msg, str):
+            return catalog.gettext(msg) != msg
+        return all(catalog.ngettext(msg[0], msg[1], n) not in msg for n in (1, 2))
+
     for lang in LANGUAGES:
         if lang == "en":
             continue
         catalog = translations(lang)
-        missing = sorted(m for m in messages if catalog.gettext(m) == m)
+        missing = sorted(str(m) for m in messages if not translated(catalog, m))
         assert not missing, f"{lang}: no translation of {missing}"
