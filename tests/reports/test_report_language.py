@@ -26,6 +26,8 @@ TRANSLATED = (
     "student/check.html",
     "student/feedback.html",
     "student/check_review.html",
+    "student/_interaction.html",
+    "student/_question_inputs.html",
 )
 
 
