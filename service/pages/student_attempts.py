@@ -21,6 +21,7 @@ from itembank.attempts import item_contents
 from service.assessment_schemas import AttemptAnswerIn
 from service.deps import BankDep, SessionDep
 from service.pages.common import PageRoute, StudentPage, render
+from service.pages.language import language_context, page_language
 from service.pages.student import choice_text, read_answer
 from service.routers import attempts as attempts_api
 from service.routers.params import IdPath
@@ -41,6 +42,7 @@ def start(request: Request, assignment_id: IdPath, session: SessionDep, user: St
 def _question_page(request, session, user, attempt_id: int, q: int, *, error=None, feedback=None, code=200):
     attempt = attempts_api.read(attempt_id, session, user)
     assignment = get_assignment(session, attempt.assignment_id)
+    in_language = language_context(page_language(request, session, user))
     if attempt.check_id is not None:
         return RedirectResponse(f"/student/checks/{attempt.check_id}", status_code=303)
     if attempt.status == "submitted":
@@ -48,7 +50,13 @@ def _question_page(request, session, user, attempt_id: int, q: int, *, error=Non
         return render(
             request,
             "student/attempt_review.html",
-            {"attempt": attempt, "assignment": assignment, "contents": contents, "choice_text": choice_text},
+            {
+                "attempt": attempt,
+                "assignment": assignment,
+                "contents": contents,
+                "choice_text": choice_text,
+                **in_language,
+            },
         )
     total = attempt.n_questions
     q = min(max(q, 1), total + 1)
@@ -66,6 +74,7 @@ def _question_page(request, session, user, attempt_id: int, q: int, *, error=Non
             "error": error,
             "feedback": feedback,
             "choice_text": choice_text,
+            **in_language,
         },
         code,
     )

@@ -28,6 +28,8 @@ TRANSLATED = (
     "student/check_review.html",
     "student/_interaction.html",
     "student/_question_inputs.html",
+    "student/attempt.html",
+    "student/attempt_review.html",
 )
 
 
