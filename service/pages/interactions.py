@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from itembank.tables import Interaction
+from service.pages.language import N_
 
 __all__ = ["RICH_INTERACTIONS", "answer_from_form", "answer_words"]
 
@@ -35,25 +36,25 @@ def answer_from_form(values: list[str], interaction: str) -> tuple[Any, str | No
     """The API answer from the ``answer`` fields, or a message for the student."""
     given = [v.strip() for v in values if v.strip()]
     if interaction == Interaction.text_entry.value:
-        return (given[0], None) if len(given) == 1 else (None, "Type your answer, then press Check my answer.")
+        return (given[0], None) if len(given) == 1 else (None, N_("Type your answer, then press Check my answer."))
     if interaction == Interaction.inline_choice.value:
         return (
             (given[0], None) if len(given) == 1 else (None, "Choose a word for the blank, then press Check my answer.")
         )
     if interaction == Interaction.order.value:
         if len(given) != len(values) or len(set(given)) != len(given):
-            return None, "Put each choice in one position, then press Check my answer."
+            return None, N_("Put each choice in one position, then press Check my answer.")
         return given, None
     if interaction == Interaction.hot_text.value:
-        return (given, None) if given else (None, "Pick at least one part of the text, then press Check my answer.")
+        return (given, None) if given else (None, N_("Pick at least one part of the text, then press Check my answer."))
     if interaction == Interaction.associate.value:
         pairs = [v.split(" ") for v in given]
         if not pairs or any(len(p) != 2 for p in pairs):
-            return None, "Pick at least one pair that goes together, then press Check my answer."
+            return None, N_("Pick at least one pair that goes together, then press Check my answer.")
         return pairs, None
     pairs = [v.rsplit(" ", 1) for v in given]
     if not pairs or any(len(p) != 2 for p in pairs):
-        return None, "Fill at least one blank or match, then press Check my answer."
+        return None, N_("Fill at least one blank or match, then press Check my answer.")
     return pairs, None
 
 

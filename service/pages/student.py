@@ -33,7 +33,7 @@ from service.deps import BankDep, EngineDep, SessionDep
 from service.pages.adapters import student_checks
 from service.pages.common import PageRoute, StudentPage, render
 from service.pages.interactions import RICH_INTERACTIONS, answer_from_form, answer_words
-from service.pages.language import language_context, page_language
+from service.pages.language import N_, language_context, page_language
 from service.routers import assignments as assignments_api
 from service.routers import checks as checks_api
 from service.routers import mastery as mastery_api
@@ -45,7 +45,7 @@ _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 _MIXED = re.compile(r"^(-?)(\d+)\s+(\d+)/(\d+)$")
 #: Longest typed number read (longer text is not a number a student means).
 MAX_NUMBER_CHARS = 40
-NUMBER_HINT = "Type a number, like 12, -3.5 or 3/4."
+NUMBER_HINT = N_("Type a number, like 12, -3.5 or 3/4.")
 
 
 def parse_number(text: str) -> float | None:
@@ -101,7 +101,7 @@ def read_answer(values: list[str], interaction: str):
     """The API answer from a question's form fields (a written answer: its text), or a message for the student."""
     if interaction == "constructed_response":
         text = "\n".join(values).strip()
-        return (text, None) if text else (None, "Write your answer first.")
+        return (text, None) if text else (None, N_("Write your answer first."))
     return _answer_from(values, interaction)
 
 
@@ -220,8 +220,8 @@ def _check_page(
 
 #: Notes the check page shows after a redirect (``?note=``).
 CHECK_NOTES = {
-    "answered": "You had already answered that question, so your first answer counts. Here is where you are now.",
-    "resumed": "You had already started a check on this standard: here it is, where you left off.",
+    "answered": N_("You had already answered that question, so your first answer counts. Here is where you are now."),
+    "resumed": N_("You had already started a check on this standard: here it is, where you left off."),
 }
 
 
@@ -244,9 +244,9 @@ def _answer_from(values: list[str], interaction: str):
         return answer_from_form(values, interaction)
     values = [v for v in values if v.strip()]
     if interaction == "single_choice":
-        return (values[0], None) if len(values) == 1 else (None, "Pick one answer, then press Check my answer.")
+        return (values[0], None) if len(values) == 1 else (None, N_("Pick one answer, then press Check my answer."))
     if interaction == "multiple_select":
-        return (values, None) if values else (None, "Pick at least one answer, then press Check my answer.")
+        return (values, None) if values else (None, N_("Pick at least one answer, then press Check my answer."))
     value = parse_number(values[0]) if values else None
     if value is None:
         return None, NUMBER_HINT

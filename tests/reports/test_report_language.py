@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_file
+from babel.messages.extract import extract_from_file, extract_python
 
 from service.app import create_app
 from service.pages.language import LANGUAGES, translations
@@ -13,7 +14,9 @@ from tests.service.conftest import PASSWORD, make_settings
 
 SQLITE = pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "templates"
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "service" / "templates"
+PYTHON_MESSAGES = ("service/pages/student.py", "service/pages/interactions.py")
 #: The templates a family or a student reads (the teacher's and admin's may stay English; base.html's
 #: words for a guardian or a student are marked).
 TRANSLATED = (
@@ -94,6 +97,11 @@ def test_the_students_home_page_in_the_language_they_chose(report_world):
         assert check.status_code == 200 and "/student/checks/" in str(check.url)
         assert "Comprobación de <strong>7.RP.A.2</strong> · pregunta 1" in check.text
         assert "Comprobar mi respuesta" in check.text and "Check my answer" not in check.text
+        item_id = re.search(r'name="item_id" value="([^"]+)"', check.text).group(1)
+        unanswered = c.post(
+            f"{check.url.path}/answer", data={"item_id": item_id, "interaction": "single_choice"}, follow_redirects=True
+        )
+        assert "Elige una respuesta y luego pulsa Comprobar mi respuesta." in unanswered.text
 
 
 @SQLITE
@@ -122,6 +130,11 @@ def test_every_message_of_the_family_pages_is_translated():
             "jinja2.ext:babel_extract", str(TEMPLATES / name), options={"extensions": "jinja2.ext.i18n"}
         ):
             messages.add(msg if isinstance(msg, str) else tuple(msg))
+    for module in PYTHON_MESSAGES:  # messages written in Python, marked N_() and shown through _()
+        for _line, _function, msg, _comments in extract_python(
+            (ROOT / module).open("rb"), keywords={"N_": None}, comment_tags=(), options={}
+        ):
+            messages.add(msg)
     assert len(messages) > 100
 
     def translated(catalog, msg) -> bool:
