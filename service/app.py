@@ -14,6 +14,7 @@ conflicting state 409, rule violations 422 with the field named.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 import logging
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         finally:
             if follower is not None:
                 follower.cancel()
+                await asyncio.gather(follower, return_exceptions=True)
             app.state.jobs.shutdown()
             if own:
                 app.state.engine.dispose()

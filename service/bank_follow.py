@@ -42,8 +42,14 @@ def listen_dsn(url: str | URL) -> str:
 
 
 async def _refresh(app: FastAPI) -> None:
+    reload = asyncio.ensure_future(run_in_threadpool(app.state.bank.refresh_if_stale, app.state.engine))
     try:
-        await run_in_threadpool(app.state.bank.refresh_if_stale, app.state.engine)
+        await asyncio.shield(reload)
+    except asyncio.CancelledError:
+        # a reload already running in its thread ends before the follower does, so nothing
+        # reads the database after the app has shut down (a TRUNCATE waiting on it deadlocked)
+        await asyncio.wait([reload])
+        raise
     except Exception:  # noqa: BLE001 - a failed reload is retried at the next change or tick
         logger.exception("bank refresh failed")
 
