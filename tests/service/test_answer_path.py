@@ -13,6 +13,7 @@ from itembank.db import make_engine
 from service.app import create_app
 from service.schemas import AnswerResult, CheckStarted
 from service.security import InvalidToken, TokenClaims, create_token, decode_token
+from tests.own_loop import run_in_own_loop
 from tests.service.conftest import PG_ADMIN_URL, SECRET, make_settings
 from tests.service.test_checks import CHECKS, right, start
 
@@ -92,7 +93,7 @@ def test_two_processes_see_a_bank_change_at_once(world):
                 assert time.perf_counter() - t0 < 60, "a process did not reload the bank"
                 await asyncio.sleep(0.005)
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
 
 
 @pytest.mark.postgres

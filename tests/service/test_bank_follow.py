@@ -9,6 +9,7 @@ import time
 from itembank.db import make_engine
 from itembank.migrate import upgrade
 from service.app import create_app
+from tests.own_loop import run_in_own_loop
 from tests.service.conftest import make_settings
 
 
@@ -31,6 +32,6 @@ def test_a_reload_in_flight_ends_before_the_app_has_shut_down():
         return finished.is_set()
 
     try:
-        assert asyncio.run(scenario()), "the app shut down while a reload still ran in its thread"
+        assert run_in_own_loop(scenario), "the app shut down while a reload still ran in its thread"
     finally:
         engine.dispose()

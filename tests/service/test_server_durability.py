@@ -17,7 +17,6 @@ their end.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
 import shutil
 import signal
@@ -41,6 +40,7 @@ from itembank.migrate import upgrade
 from itembank.people import create_student, create_user, enroll
 from itembank.tables import Item
 from service.security import TokenClaims, create_token
+from tests.own_loop import run_in_own_loop
 from tests.service.conftest import PG_ADMIN_URL, SECRET, World, _pg_reachable, build_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -335,20 +335,10 @@ async def _crowd(base: str, district: District, acked: Acknowledged) -> None:
             await asyncio.gather(*(_crowd_student(client, district, s, acked) for s in district.students[1:]))
 
 
-def _run_in_own_loop(base: str, district: District, acked: Acknowledged) -> None:
-    """The crowd on an event loop of its own thread.
-
-    The browser tests' Playwright (sync API) keeps an event loop running in
-    the main thread for the whole session, where ``asyncio.run`` refuses to start.
-    """
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(lambda: asyncio.run(_crowd(base, district, acked))).result()
-
-
 def test_200_students_answering_at_once_lose_and_duplicate_nothing(district, serve):
     server = serve()
     acked = Acknowledged()
-    _run_in_own_loop(server.base, district, acked)
+    run_in_own_loop(_crowd, server.base, district, acked)
     assert len(acked.checks) == CROWD
     counts = response_counts(district, set(acked.checks))
     assert set(counts) == set(acked.answers)
