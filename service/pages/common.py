@@ -152,7 +152,13 @@ def page_user(request: Request, session: SessionDep) -> TokenClaims:
 
 PageUser = Annotated[TokenClaims, Depends(page_user)]
 
-_ROLE_WORDS = {"teacher": "teachers", "student": "students", "psychometrician": "psychometricians", "admin": "admins"}
+_ROLE_WORDS = {
+    "teacher": "teachers",
+    "student": "students",
+    "psychometrician": "psychometricians",
+    "admin": "admins",
+    "guardian": "parents and guardians",
+}
 
 
 def page_role(*roles: str):

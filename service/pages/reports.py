@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
@@ -28,7 +28,7 @@ from itembank.report_cards import LEVELS
 from reporting.progress_report import HistoryPoint, ProgressReport, StandardProgress
 from reporting.school_view import district_view
 from service.deps import BankDep, SessionDep
-from service.pages.common import PageRoute, PageUser, TeacherPage, render, safe_next
+from service.pages.common import PageRoute, PageUser, TeacherPage, page_role, render, safe_next
 from service.pages.language import language_context, page_language, remember_language
 from service.report_schemas import CommentBody
 from service.routers import reports as reports_api
@@ -41,17 +41,7 @@ __all__ = ["router", "Sparkline", "sparkline"]
 router = APIRouter(route_class=PageRoute)
 
 
-def guardian_user(user: PageUser) -> TokenClaims:
-    """The logged-in guardian (a 403 page for any other role)."""
-    if user.role != "guardian":
-        raise HTTPException(
-            status_code=status.HTTP_403_FORBIDDEN,
-            detail=f"This page is for parents and guardians; you are logged in as a {user.role}.",
-        )
-    return user
-
-
-GuardianPage = Annotated[TokenClaims, Depends(guardian_user)]
+GuardianPage = Annotated[TokenClaims, Depends(page_role("guardian"))]
 TermParam = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 TermRequired = Annotated[int, Query(ge=1, le=2**31 - 1)]
 LevelParam = Annotated[Literal["competency", "indicator"], Query()]
@@ -143,18 +133,8 @@ def choose_language(
     return RedirectResponse(safe_next(next) or "/", status_code=303)
 
 
-def admin_user(user: PageUser) -> TokenClaims:
-    """The logged-in admin (a 403 page for any other role)."""
-    if user.role != "admin":
-        raise HTTPException(
-            status_code=status.HTTP_403_FORBIDDEN,
-            detail=f"The schools' view is for district admins; you are logged in as a {user.role}.",
-        )
-    return user
-
-
 @router.get("/schools")
-def schools_page(request: Request, session: SessionDep, user: Annotated[TokenClaims, Depends(admin_user)]):
+def schools_page(request: Request, session: SessionDep, user: Annotated[TokenClaims, Depends(page_role("admin"))]):
     return render(request, "reports/schools.html", {"view": district_view(session)})
 
 
