@@ -19,6 +19,10 @@ night's export updates it in place.
     a class are the lead and every assignment here.
 :class:`TeacherSchool`
     the schools a teacher works in (several for a shared teacher).
+:class:`SchoolLeader`
+    the schools a teacher's login leads as a principal: the login sees
+    those schools' view, their classes' trackers and their students'
+    reports, read-only.
 :class:`Guardian`, :class:`GuardianStudent`
     a parent or guardian and the students they are responsible for, kept
     for the reports to come.
@@ -48,6 +52,7 @@ __all__ = [
     "ClassTerm",
     "ClassTeacher",
     "TeacherSchool",
+    "SchoolLeader",
     "Guardian",
     "GuardianStudent",
 ]
@@ -165,6 +170,15 @@ class TeacherSchool(SQLModel, table=True):
     """A school a teacher works in."""
 
     __tablename__ = "teacher_school"
+
+    teacher_id: int = Field(foreign_key="teacher.id", primary_key=True)
+    school_id: int = Field(foreign_key="school.id", primary_key=True, index=True)
+
+
+class SchoolLeader(SQLModel, table=True):
+    """A teacher's leadership of a school (a principal: a OneRoster ``principal`` user, or an admin's appointment)."""
+
+    __tablename__ = "school_leader"
 
     teacher_id: int = Field(foreign_key="teacher.id", primary_key=True)
     school_id: int = Field(foreign_key="school.id", primary_key=True, index=True)

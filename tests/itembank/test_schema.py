@@ -21,8 +21,8 @@ def test_migrations_match_models(db_engine):
 
 
 def test_upgrade_is_idempotent_and_at_head(db_engine):
-    assert current_revision(db_engine) == head_revision() == "0013_user_language"
-    assert upgrade(db_engine) == "0013_user_language"
+    assert current_revision(db_engine) == head_revision() == "0014_school_leaders"
+    assert upgrade(db_engine) == "0014_school_leaders"
     names = set(inspect(db_engine).get_table_names())
     assert {
         "standard",
@@ -43,6 +43,7 @@ def test_upgrade_is_idempotent_and_at_head(db_engine):
         "class_term",
         "class_teacher",
         "teacher_school",
+        "school_leader",
         "guardian",
         "guardian_student",
         "import_run",
