@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -41,6 +41,7 @@ __all__ = [
     "report_settings",
     "save_report_settings",
     "get_term",
+    "report_term",
     "set_comment",
     "comments_for",
 ]
@@ -139,6 +140,27 @@ def get_term(session: Session, term_id: int) -> AcademicSession:
     if term is None:
         raise NotFound(f"no term (academic session) with id {term_id}")
     return term
+
+
+def report_term(session: Session, term_id: int | None, today: date) -> AcademicSession | None:
+    """The term a report covers: ``term_id``'s when given (NotFound otherwise), else the current term.
+
+    The current term is the academic session (not retired) that contains
+    ``today``, the shortest when several do (a grading period inside its
+    semester inside its school year); else the one that ended last; None
+    when no term has ended or begun.  The progress report and the report
+    card resolve their ``?term=`` with it.
+    """
+    if term_id is not None:
+        return get_term(session, term_id)
+    terms = session.exec(select(AcademicSession).where(~AcademicSession.retired)).all()
+    current = [t for t in terms if t.start_date <= today <= t.end_date]
+    if current:
+        return min(current, key=lambda t: (t.end_date - t.start_date, -t.start_date.toordinal(), t.id))
+    ended = [t for t in terms if t.end_date < today]
+    if ended:
+        return max(ended, key=lambda t: (t.end_date, t.start_date, t.id))
+    return None
 
 
 def set_comment(

@@ -24,7 +24,8 @@ from itembank.district import AcademicSession
 from itembank.guardianship import children_of, guardian_of_login
 from itembank.mastery_store import student_report
 from itembank.people import student_name
-from itembank.report_cards import LEVELS
+from itembank.report_cards import LEVELS, report_term
+from itembank.tables import utcnow
 from reporting.progress_report import HistoryPoint, ProgressReport, StandardProgress
 from reporting.school_view import district_view
 from service.deps import BankDep, SessionDep
@@ -104,7 +105,14 @@ def progress_page(
     return render(
         request,
         "reports/progress.html",
-        {"report": report, "charts": _charts(report), "levels": LEVELS, "viewer": user.role, **language_context(lang)},
+        {
+            "report": report,
+            "charts": _charts(report),
+            "levels": LEVELS,
+            "viewer": user.role,
+            "terms": _terms(session),
+            **language_context(lang),
+        },
     )
 
 
@@ -160,9 +168,9 @@ def report_card_page(
 ):
     terms = _terms(session)
     card = None
-    if term is None and terms:
-        term = terms[0].id
-    if term is not None:
+    chosen = report_term(session, term, utcnow().date())
+    if chosen is not None:
+        term = chosen.id
         card = reports_api.build_report_card(session, user, bank, class_id, term, level)
     return render(
         request,

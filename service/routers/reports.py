@@ -25,9 +25,16 @@ from itembank.bank import NoLiveBank
 from itembank.csv_cells import safe_row
 from itembank.mastery_store import class_grid
 from itembank.people import class_student_ids
-from itembank.report_cards import ReportSettings, get_term, report_settings, save_report_settings, set_comment
+from itembank.report_cards import (
+    ReportSettings,
+    get_term,
+    report_settings,
+    report_term,
+    save_report_settings,
+    set_comment,
+)
 from itembank.standards import find_standard
-from itembank.tables import Student
+from itembank.tables import Student, utcnow
 from reporting.progress_report import ProgressReport, StandardProgress, progress_report
 from reporting.report_card import ReportCard, oneroster_zip, report_card, report_card_csv
 from service.access import class_for, forbid
@@ -35,13 +42,19 @@ from service.deps import Admin, BankDep, CurrentUser, SessionDep, Staff
 from service.report_access import report_student_for
 from service.report_schemas import CommentBody, CommentOut, ProgressReportOut, ReportSettingsBody, StandardProgressOut
 from service.routers.errors import errors
-from service.routers.params import IdPath, IdQuery
+from service.routers.params import IdPath
 
 __all__ = ["router", "build_report", "build_report_card", "report_out"]
 
 router = APIRouter(tags=["reports"], responses=errors(401, 422))
 
 TermQuery = Annotated[int, Query(ge=1, le=2**31 - 1, description="the academic session's id")]
+ReportTermQuery = Annotated[
+    int | None,
+    Query(
+        ge=1, le=2**31 - 1, description="the academic session's id (default: the current term, else the last 90 days)"
+    ),
+]
 LevelQuery = Annotated[
     Literal["competency", "indicator"], Query(description="the reporting standards: competencies or indicators")
 ]
@@ -87,9 +100,13 @@ def report_out(report: ProgressReport) -> ProgressReportOut:
 
 
 def build_report(session, user, bank, student_id: int, term_id: int | None) -> ProgressReport:
-    """The progress report ``user`` may read (404, then 403)."""
+    """The progress report ``user`` may read (404, then 403) over ``term_id``, by default the current term.
+
+    The current term is :func:`itembank.report_cards.report_term`'s; without
+    any term the report covers the last 90 days.
+    """
     report_student_for(session, user, student_id)
-    term = get_term(session, term_id) if term_id is not None else None
+    term = report_term(session, term_id, utcnow().date())
     try:
         live = bank.live
     except NoLiveBank:
@@ -103,7 +120,9 @@ def build_report(session, user, bank, student_id: int, term_id: int | None) -> P
     summary="A student's progress report: per competency, indicator and objective, with evidence and next steps",
     responses=errors(403, 404),
 )
-def student_report(student_id: IdPath, session: SessionDep, user: CurrentUser, bank: BankDep, term: IdQuery = None):
+def student_report(
+    student_id: IdPath, session: SessionDep, user: CurrentUser, bank: BankDep, term: ReportTermQuery = None
+):
     return report_out(build_report(session, user, bank, student_id, term))
 
 
