@@ -4,8 +4,9 @@ Importing the package registers every table on ``SQLModel.metadata``: the
 people tables of :mod:`itembank.tables` refer to the district's
 (:mod:`itembank.district`) by foreign key; the import history
 (:mod:`itembank.import_runs`), the import jobs (:mod:`itembank.import_jobs`),
-the CASE records of frameworks (:mod:`itembank.case_records`) and the media
-of items (:mod:`itembank.item_assets`) live in modules of their own.
+the CASE records of frameworks (:mod:`itembank.case_records`), the media
+of items (:mod:`itembank.item_assets`) and the history of mastery bands
+(:mod:`itembank.mastery_history`) live in modules of their own.
 """
 
 from itembank import assessments as _assessments  # noqa: F401
@@ -15,4 +16,5 @@ from itembank import import_jobs as _import_jobs  # noqa: F401
 from itembank import import_runs as _import_runs  # noqa: F401
 from itembank import item_assets as _item_assets  # noqa: F401
 from itembank import lti as _lti  # noqa: F401
+from itembank import mastery_history as _mastery_history  # noqa: F401
 from itembank import report_cards as _report_cards  # noqa: F401

@@ -21,8 +21,8 @@ def test_migrations_match_models(db_engine):
 
 
 def test_upgrade_is_idempotent_and_at_head(db_engine):
-    assert current_revision(db_engine) == head_revision() == "0014_school_leaders"
-    assert upgrade(db_engine) == "0014_school_leaders"
+    assert current_revision(db_engine) == head_revision() == "0015_mastery_band_change"
+    assert upgrade(db_engine) == "0015_mastery_band_change"
     names = set(inspect(db_engine).get_table_names())
     assert {
         "standard",

@@ -45,6 +45,7 @@ OBJECTIVES = ("7.RP.A.2", "7.RP.A.3", "7.EE.B.4")
 TABLES = (
     "response",
     "mastery",
+    "mastery_band_change",
     "check_session",
     "item_parameter",
     "calibration",
