@@ -11,11 +11,17 @@ theta cuts or the standard's own band cuts
 term's sittings between the percent cuts.  The evidence count is the
 number of answers under the standard in the term.
 
-Exports: a CSV for the student information system (:func:`report_card_csv`)
-and OneRoster 1.2 Gradebook results (:func:`oneroster_zip`: a line item per
-reporting standard in the term's category, a result per student with the
-level as a score of 1-4, its name as the text score, and the comment).
-Every cell goes through :func:`itembank.csv_cells.safe_row`.
+Exports: a CSV for the teacher and the student information system
+(:func:`report_card_csv`) and OneRoster 1.2 Gradebook results
+(:func:`oneroster_zip`): a line item per reporting standard in the term's
+category, a result per student with evidence (the level as a score of 1-4,
+its name as the text score, the comment), and the four levels as the line
+items' score scale.  The package is a delta (every record ``active`` with
+its ``dateLastModified``): a class's term is a part of the gradebook, not all
+of it, so the receiver updates these records by sourcedId and keeps the
+rest.  Columns are the OneRoster 1.2 CSV binding's, in its order (1EdTech
+OneRoster CSV Binding 1.2.1, section 3); every cell goes through
+:func:`itembank.csv_cells.safe_row`.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from sqlmodel import Session, select
 
 from itembank.bank import OperationalBank
 from itembank.csv_cells import safe_row
-from itembank.district import AcademicSession, Course
+from itembank.district import AcademicSession, Course, School
 from itembank.evidence import student_sittings
 from itembank.mastery_store import estimate
 from itembank.people import class_student_ids
@@ -46,12 +52,15 @@ __all__ = [
     "report_card_csv",
     "oneroster_zip",
     "CSV_COLUMNS",
+    "MANIFEST_FILES",
+    "CATEGORY_COLUMNS",
     "LINE_ITEM_COLUMNS",
     "RESULT_COLUMNS",
-    "CATEGORY_COLUMNS",
+    "SCORE_SCALE_COLUMNS",
+    "LINE_ITEM_SCORE_SCALE_COLUMNS",
 ]
 
-#: Columns of the report card CSV.
+#: Columns of the report card CSV: a row per student and reporting standard.
 CSV_COLUMNS = (
     "term",
     "course",
@@ -64,12 +73,38 @@ CSV_COLUMNS = (
     "standard_title",
     "level",
     "level_name",
-    "evidence",
+    "evidence_count",
     "comment",
 )
+
+#: Every file of the OneRoster 1.2 CSV binding, as ``manifest.csv`` names it (``file.<name>``).
+MANIFEST_FILES = (
+    "academicSessions",
+    "categories",
+    "classes",
+    "classResources",
+    "courses",
+    "courseResources",
+    "demographics",
+    "enrollments",
+    "lineItemLearningObjectiveIds",
+    "lineItems",
+    "lineItemScoreScales",
+    "orgs",
+    "resources",
+    "resultLearningObjectiveIds",
+    "results",
+    "resultScoreScales",
+    "roles",
+    "scoreScales",
+    "userProfiles",
+    "userResources",
+    "users",
+)
 _COMMON = ("sourcedId", "status", "dateLastModified")
-#: OneRoster 1.2 CSV binding, Gradebook files.
+#: OneRoster 1.2 CSV binding, ``categories.csv``.
 CATEGORY_COLUMNS = _COMMON + ("title", "weight")
+#: ``lineItems.csv`` (1.2 renamed 1.1's ``gradingPeriodSourcedId`` and added ``schoolSourcedId``).
 LINE_ITEM_COLUMNS = _COMMON + (
     "title",
     "description",
@@ -77,19 +112,44 @@ LINE_ITEM_COLUMNS = _COMMON + (
     "dueDate",
     "classSourcedId",
     "categorySourcedId",
-    "gradingPeriodSourcedId",
+    "academicSessionSourcedId",
     "resultValueMin",
     "resultValueMax",
+    "schoolSourcedId",
 )
+#: ``results.csv``.
 RESULT_COLUMNS = _COMMON + (
     "lineItemSourcedId",
     "studentSourcedId",
     "scoreStatus",
     "score",
-    "textScore",
     "scoreDate",
     "comment",
+    "textScore",
+    "classSourcedId",
+    "inProgress",
+    "incomplete",
+    "late",
+    "missing",
 )
+#: ``scoreScales.csv``.
+SCORE_SCALE_COLUMNS = _COMMON + (
+    "title",
+    "type",
+    "orgSourcedId",
+    "courseSourcedId",
+    "classSourcedId",
+    "scoreScaleValue",
+)
+#: ``lineItemScoreScales.csv``.
+LINE_ITEM_SCORE_SCALE_COLUMNS = _COMMON + ("title", "lineItemSourcedId", "scoreScaleSourcedId")
+_FILES = {
+    "categories": CATEGORY_COLUMNS,
+    "lineItems": LINE_ITEM_COLUMNS,
+    "results": RESULT_COLUMNS,
+    "scoreScales": SCORE_SCALE_COLUMNS,
+    "lineItemScoreScales": LINE_ITEM_SCORE_SCALE_COLUMNS,
+}
 
 
 @dataclass(frozen=True)
@@ -113,6 +173,8 @@ class ReportCard:
 
     school_class: SchoolClass
     course: Course | None
+    #: the class's school, else its course's (None when neither names one)
+    school: School | None
     term: AcademicSession
     method: str
     standards: list[Standard]
@@ -156,6 +218,8 @@ def report_card(
     if school_class is None:
         raise ValueError(f"no class with id {class_id}")
     course = session.get(Course, school_class.course_id) if school_class.course_id else None
+    school_id = school_class.school_id or (course.school_id if course else None)
+    school = session.get(School, school_id) if school_id else None
     ids = class_student_ids(session, class_id)
     students = {s.id: s for s in session.exec(select(Student).where(Student.id.in_(ids))).all()} if ids else {}
     order = sorted(ids, key=lambda i: (students[i].last_name, students[i].first_name, i))
@@ -185,16 +249,16 @@ def report_card(
             cuts = level_cuts(settings, bank, std.id)
             lvl, _ = reported_level(settings, theta, lines, cuts, band) if n else (None, None)
             rows.append(ReportCardRow(students[sid], std, lvl, n, comments.get((sid, std.id), "")))
-    return ReportCard(school_class, course, term, settings.method, standards, rows)
+    return ReportCard(school_class, course, school, term, settings.method, standards, rows)
 
 
 def _aware(when: datetime) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def _csv(header: Sequence[str], rows: Sequence[Sequence[object]], *, line_end: str = "\r\n") -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csv.writer(buf, lineterminator=line_end)
     writer.writerow(header)
     for row in rows:
         writer.writerow(safe_row(row))
@@ -227,68 +291,107 @@ def report_card_csv(card: ReportCard) -> str:
     )
 
 
-def _sourced(prefix: str, row_id: int | None, sourced_id: str | None) -> str:
-    return sourced_id or f"masterycat-{prefix}-{row_id}"
+def _sourced(record: SchoolClass | Course | School | AcademicSession | None, fallback: str) -> str:
+    """The record's roster sourcedId; ``fallback`` for a record made by hand (or missing)."""
+    return record.sourced_id if record is not None and record.sourced_id else fallback
 
 
 def oneroster_zip(card: ReportCard, *, now: datetime | None = None) -> bytes:
-    """The report card as OneRoster 1.2 Gradebook CSV files (manifest, categories, lineItems, results), zipped."""
+    """The report card as a OneRoster 1.2 Gradebook CSV package (a delta), zipped.
+
+    ``manifest.csv`` announces every file of the binding: ``delta`` for
+    categories, lineItems, results, scoreScales and lineItemScoreScales,
+    ``absent`` for the others.  Lines end in LF, as
+    :mod:`interop.oneroster.reading` reads a roster without a warning.  Records made by hand (no roster sourcedId)
+    are named ``masterycat-...``; a student by their external id.
+    """
     now = now or utcnow()
     stamp = _aware(now).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    today = _aware(now).date().isoformat()
-    class_sid = _sourced("class", card.school_class.id, card.school_class.sourced_id)
-    term_sid = _sourced("term", card.term.id, card.term.sourced_id)
-    category = f"masterycat-standards-{card.term.id}"
-    categories = [(category, "active", stamp, f"Standards ({card.term.title})", 1)]
+    today = _aware(now).astimezone(UTC).date().isoformat()
+    klass = card.school_class
+    class_sid = _sourced(klass, f"masterycat-class-{klass.id}")
+    term_sid = _sourced(card.term, f"masterycat-term-{card.term.id}")
+    school_sid = _sourced(card.school, f"masterycat-school-of-class-{klass.id}")
+    course_sid = _sourced(card.course, f"masterycat-course-of-class-{klass.id}")
+    category = f"masterycat-standards-{klass.id}-{card.term.id}"
+    scale = f"masterycat-levels-{klass.id}"
 
     def item_sid(std: Standard) -> str:
-        return f"masterycat-li-{card.school_class.id}-{card.term.id}-{std.id}"
+        return f"masterycat-li-{klass.id}-{card.term.id}-{std.id}"
 
-    line_items = [
-        (
-            item_sid(std),
-            "active",
-            stamp,
-            f"{std.code} {std.title}",
-            f"Standards-based level on {std.code}: 1 {LEVELS[0]}, 2 {LEVELS[1]}, 3 {LEVELS[2]}, 4 {LEVELS[3]}",
-            card.term.start_date.isoformat(),
-            card.term.end_date.isoformat(),
-            class_sid,
-            category,
-            term_sid,
-            "1",
-            "4",
-        )
-        for std in card.standards
-    ]
-    results = [
-        (
-            f"masterycat-result-{card.school_class.id}-{card.term.id}-{r.standard.id}-{r.student.id}",
-            "active",
-            stamp,
-            item_sid(r.standard),
-            r.student.sourced_id or r.student.external_id,
-            "fully graded",
-            str(r.level + 1),
-            r.level_name,
-            today,
-            r.comment,
-        )
-        for r in card.rows
-        if r.level is not None
-    ]
+    rows: dict[str, list[tuple[object, ...]]] = {
+        "categories": [(category, "active", stamp, f"Standards ({card.term.title})", "")],
+        "lineItems": [
+            (
+                item_sid(std),
+                "active",
+                stamp,
+                f"{std.code} {std.title}",
+                f"Standards-based level on {std.code}: " + ", ".join(f"{n} {name}" for n, name in _levels()),
+                card.term.start_date.isoformat(),
+                card.term.end_date.isoformat(),
+                class_sid,
+                category,
+                term_sid,
+                "1",
+                str(len(LEVELS)),
+                school_sid,
+            )
+            for std in card.standards
+        ],
+        "results": [
+            (
+                f"masterycat-result-{klass.id}-{card.term.id}-{r.standard.id}-{r.student.id}",
+                "active",
+                stamp,
+                item_sid(r.standard),
+                r.student.sourced_id or r.student.external_id,
+                "fully graded",
+                str(r.level + 1),
+                today,
+                r.comment,
+                r.level_name,
+                class_sid,
+                "",
+                "",
+                "",
+                "",
+            )
+            for r in card.rows
+            if r.level is not None
+        ],
+        "scoreScales": [
+            (
+                scale,
+                "active",
+                stamp,
+                "Proficiency levels",
+                "proficiency",
+                school_sid,
+                course_sid,
+                class_sid,
+                ",".join(f"{{{n}:{name}}}" for n, name in _levels()),
+            )
+        ],
+        "lineItemScoreScales": [
+            (f"{item_sid(std)}-levels", "active", stamp, "Proficiency levels", item_sid(std), scale)
+            for std in card.standards
+        ],
+    }
     manifest = [
         ("manifest.version", "1.0"),
         ("oneroster.version", "1.2"),
-        ("file.categories", "bulk"),
-        ("file.lineItems", "bulk"),
-        ("file.results", "bulk"),
+        *((f"file.{name}", "delta" if name in _FILES else "absent") for name in MANIFEST_FILES),
         ("source.systemName", "masterycat"),
     ]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("manifest.csv", _csv(("propertyName", "value"), manifest))
-        zf.writestr("categories.csv", _csv(CATEGORY_COLUMNS, categories))
-        zf.writestr("lineItems.csv", _csv(LINE_ITEM_COLUMNS, line_items))
-        zf.writestr("results.csv", _csv(RESULT_COLUMNS, results))
+        zf.writestr("manifest.csv", _csv(("propertyName", "value"), manifest, line_end="\n"))
+        for name, columns in _FILES.items():
+            zf.writestr(f"{name}.csv", _csv(columns, rows[name], line_end="\n"))
     return buf.getvalue()
+
+
+def _levels() -> list[tuple[int, str]]:
+    """The levels as (score, name): 1 Does not meet ... 4 Exceeds."""
+    return [(n + 1, name) for n, name in enumerate(LEVELS)]

@@ -8,7 +8,14 @@ import zipfile
 
 import pytest
 
-from reporting.report_card import CATEGORY_COLUMNS, CSV_COLUMNS, LINE_ITEM_COLUMNS, RESULT_COLUMNS
+from reporting.report_card import (
+    CATEGORY_COLUMNS,
+    CSV_COLUMNS,
+    LINE_ITEM_COLUMNS,
+    LINE_ITEM_SCORE_SCALE_COLUMNS,
+    RESULT_COLUMNS,
+    SCORE_SCALE_COLUMNS,
+)
 from tests.service.conftest import auth
 
 
@@ -125,11 +132,11 @@ def test_report_card_csv_levels_comment_and_formula_cells(report_world, report_c
     assert tuple(rows[0]) == CSV_COLUMNS
     mine = {row["standard"]: row for row in rows if row["student_id"] == str(sid)}
     assert set(mine) == {"7.EE", "7.RP"}
-    assert mine["7.EE"]["level_name"] == "Does not meet" and mine["7.EE"]["evidence"] == "5"
-    assert mine["7.RP"]["evidence"] == "15" and mine["7.RP"]["level"] in {"2", "3", "4"}
+    assert mine["7.EE"]["level_name"] == "Does not meet" and mine["7.EE"]["evidence_count"] == "5"
+    assert mine["7.RP"]["evidence_count"] == "15" and mine["7.RP"]["level"] in {"2", "3", "4"}
     assert mine["7.RP"]["comment"] == "'=HYPERLINK(1) Great growth"  # neutralized for spreadsheets
     others = [row for row in rows if row["student_id"] != str(sid)]
-    assert others and all(row["level"] == "" and row["evidence"] == "0" for row in others)
+    assert others and all(row["level"] == "" and row["evidence_count"] == "0" for row in others)
     r = report_client.get(f"/api/v1/classes/{w.class1}/report-card.csv?term={w.term}&level=indicator", headers=h)
     assert {row["standard"] for row in csv.DictReader(io.StringIO(r.text))} == {"7.EE.B", "7.RP.A"}
 
@@ -157,11 +164,20 @@ def test_oneroster_gradebook_zip(report_world, report_client):
     )
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
-        assert sorted(zf.namelist()) == ["categories.csv", "lineItems.csv", "manifest.csv", "results.csv"]
+        assert sorted(zf.namelist()) == [
+            "categories.csv",
+            "lineItemScoreScales.csv",
+            "lineItems.csv",
+            "manifest.csv",
+            "results.csv",
+            "scoreScales.csv",
+        ]
         read = {n: list(csv.reader(io.StringIO(zf.read(n).decode()))) for n in zf.namelist()}
     assert tuple(read["categories.csv"][0]) == CATEGORY_COLUMNS
     assert tuple(read["lineItems.csv"][0]) == LINE_ITEM_COLUMNS
     assert tuple(read["results.csv"][0]) == RESULT_COLUMNS
+    assert tuple(read["scoreScales.csv"][0]) == SCORE_SCALE_COLUMNS
+    assert tuple(read["lineItemScoreScales.csv"][0]) == LINE_ITEM_SCORE_SCALE_COLUMNS
     assert ["oneroster.version", "1.2"] in read["manifest.csv"]
     items = {row[0]: dict(zip(LINE_ITEM_COLUMNS, row)) for row in read["lineItems.csv"][1:]}
     assert len(items) == 2 and all(i["resultValueMin"] == "1" and i["resultValueMax"] == "4" for i in items.values())
