@@ -1,8 +1,10 @@
-"""Who may read a student's progress report: the student, their guardians, their teachers, admins.
+"""Who may read a student's progress report: the student, their guardians, their teachers, their principals, admins.
 
 Everyone else gets a 403 (after a 404 for an unknown student).  A guardian's
 login is linked to its guardian record; the guardian reads the reports of
-the students they are responsible for and nothing else.
+the students they are responsible for and nothing else.  A teacher who
+leads schools (a principal) reads the reports of the students enrolled in a
+class of those schools.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from sqlmodel import Session
 
 from itembank.guardianship import guardian_of_login, guards
 from itembank.people import get_student, teacher_has_student
+from itembank.school_leaders import leads_student
 from itembank.tables import Student
 from service.access import forbid
 from service.security import TokenClaims
@@ -28,7 +31,10 @@ def report_student_for(session: Session, user: TokenClaims, student_id: int) -> 
     if (
         user.role == "teacher"
         and user.teacher_id is not None
-        and teacher_has_student(session, user.teacher_id, student_id)
+        and (
+            teacher_has_student(session, user.teacher_id, student_id)
+            or leads_student(session, user.teacher_id, student_id)
+        )
     ):
         return student
     if user.role == "guardian":

@@ -6,8 +6,9 @@ and shown as a dry run (what would be created, updated and retired, and
 every warning), and the admin applies exactly that file with one button;
 a refused file comes back as a page saying why, naming the file, line and
 column.  The other pages manage the district by hand: logins (create,
-deactivate, set a password: none is ever invented or shown), schools,
-terms, classes and their teachers and students.
+deactivate, set a password: none is ever invented or shown), schools and
+their principals (teachers who lead a school), terms, classes and their
+teachers and students.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from itembank.errors import Invalid, NotFound
 from itembank.import_runs import get_run, list_runs
 from itembank.logins import change_password, end_tokens
 from itembank.people import create_student, create_teacher, create_user, enroll, get_class, unenroll
+from itembank.school_leaders import appoint_leader, leaders_by_school, remove_leader
 from itembank.tables import Enrollment, Role, SchoolClass, Student, Teacher, User
 from service.deps import BankDep, EngineDep, SessionDep, SettingsDep
 from service.pages.common import PageRoute, page_role, render
 from service.routers.interop import display_name, limits_for
+from service.routers.params import IdPath
 from service.security import TokenClaims
 
 router = APIRouter(prefix="/admin", route_class=PageRoute, include_in_schema=False)
@@ -282,7 +285,12 @@ def set_active(request: Request, user_id: int, session: SessionDep, admin: Admin
 def schools(request: Request, session: SessionDep, _: AdminPage):
     rows = session.exec(select(School).order_by(School.name)).all()
     classes = dict(session.exec(select(SchoolClass.school_id, func.count()).group_by(SchoolClass.school_id)).all())
-    return render(request, "admin/schools.html", {"schools": rows, "classes": classes})
+    teachers = session.exec(select(Teacher).order_by(Teacher.name, Teacher.id)).all()
+    return render(
+        request,
+        "admin/schools.html",
+        {"schools": rows, "classes": classes, "leaders": leaders_by_school(session), "teachers": teachers},
+    )
 
 
 @router.post("/schools")
@@ -294,6 +302,26 @@ def create_school(
     identifier: Annotated[str, Form(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
 ):
     session.add(School(name=name.strip(), identifier=identifier.strip()))
+    session.commit()
+    return RedirectResponse("/admin/schools", status_code=303)
+
+
+@router.post("/schools/leaders")
+def appoint_principal(
+    session: SessionDep,
+    _: AdminPage,
+    school_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    teacher_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+):
+    """Make a teacher a principal of a school: they see its view, its classes' trackers and its students' reports."""
+    appoint_leader(session, teacher_id, school_id)
+    session.commit()
+    return RedirectResponse("/admin/schools", status_code=303)
+
+
+@router.post("/schools/{school_id}/leaders/{teacher_id}/remove")
+def remove_principal(school_id: IdPath, teacher_id: IdPath, session: SessionDep, _: AdminPage):
+    remove_leader(session, teacher_id, school_id)
     session.commit()
     return RedirectResponse("/admin/schools", status_code=303)
 

@@ -30,6 +30,7 @@ from sqlmodel import Session
 from itembank.answers import InvalidAnswer
 from itembank.bank import NoLiveBank
 from itembank.errors import Conflict, Invalid, NotFound
+from itembank.school_leaders import leads_any_school
 from service.deps import SessionDep
 from service.pages.csrf import (
     CSRF_COOKIE,
@@ -147,6 +148,10 @@ def page_user(request: Request, session: SessionDep) -> TokenClaims:
     if user is None:
         raise LoginRequired()
     request.state.user = user
+    # a principal's navigation shows the school view
+    request.state.leads_schools = (
+        user.role == "teacher" and user.teacher_id is not None and leads_any_school(session, user.teacher_id)
+    )
     return user
 
 
@@ -201,6 +206,7 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     ctx = {
         "user": request.state.user if hasattr(request.state, "user") else claims_from_cookie(request),
         "path": request.url.path,
+        "leads_schools": getattr(request.state, "leads_schools", False),
         CSRF_FIELD: token,
     }
     ctx.update(context or {})

@@ -16,9 +16,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from itembank.assignments import free_practice
-from itembank.people import student_name
+from itembank.people import student_name, teaches_class
 from itembank.standards import find_standard, list_standards
-from service.access import class_for, student_for
+from service.access import class_for, class_to_read, student_for
 from service.assessment_schemas import PracticeSetting
 from service.deps import BankDep, PageParams, SessionDep
 from service.pages.adapters import assemble_exit_tickets, student_history
@@ -100,7 +100,14 @@ def tracker(
         query = urlencode({"level": level, "assessed": str(assessed).lower()})
         return RedirectResponse(f"/teacher/classes/{klass}?{query}", status_code=303)
     grid = mastery_api.class_mastery(class_id, session, user, level=level, framework=None)
-    row = class_for(session, user, class_id)
+    row = class_to_read(session, user, class_id)
+    # a principal reading a class of their school, not teaching it: the tracker without the teacher's tools
+    teaching = user.role != "teacher" or (
+        user.teacher_id is not None and teaches_class(session, user.teacher_id, class_id)
+    )
+    classes = _classes(request, session, user)
+    if not any(c.id == class_id for c in classes):
+        classes = [row, *classes]
     keep = [j for j, _ in enumerate(grid.standards) if not assessed or any(r[j] is not None for r in grid.cells)]
     standards = [grid.standards[j] for j in keep]
     rows = [(s, [cells[j] for j in keep]) for s, cells in zip(grid.students, grid.cells)]
@@ -125,7 +132,8 @@ def tracker(
         "teacher/tracker.html",
         {
             "klass": row,
-            "classes": _classes(request, session, user),
+            "classes": classes,
+            "teaching": teaching,
             "standards": standards,
             "rows": rows,
             "level": level,

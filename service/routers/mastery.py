@@ -12,7 +12,7 @@ from itembank.morning import plan_morning_work
 from itembank.people import class_student_ids, student_name
 from itembank.standards import find_standard
 from itembank.tables import Student
-from service.access import class_for, student_for
+from service.access import class_for, class_to_read, student_for
 from service.deps import BankDep, CurrentUser, SessionDep, Staff
 from service.routers.errors import errors
 from service.routers.params import CodeQuery, IdPath
@@ -72,7 +72,7 @@ def class_mastery(
     level: Literal["objective", "indicator", "competency", "all"] = "objective",
     framework: CodeQuery = None,
 ):
-    class_for(session, user, class_id)
+    class_to_read(session, user, class_id)
     ids = class_student_ids(session, class_id)
     students = {s.id: s for s in session.exec(select(Student).where(Student.id.in_(ids))).all()} if ids else {}
     ordered = sorted(ids, key=lambda i: (students[i].last_name, students[i].first_name, i))

@@ -1,9 +1,12 @@
 """Reports: a student's progress report, the tracker and the report card as files, the reporting settings.
 
 * ``GET /students/{id}/report``: the student, their guardians, their
-  teachers and admins (:func:`service.report_access.report_student_for`);
-* ``GET /classes/{id}/tracker.csv``, ``/report-card.csv``, ``/report-card.zip``:
-  the class's teachers and admins (a teacher exports their own classes only);
+  teachers, the principals of their schools and admins
+  (:func:`service.report_access.report_student_for`);
+* ``GET /classes/{id}/tracker.csv``: the class's teachers, the principals
+  of its school and admins (:func:`service.access.class_to_read`);
+* ``GET /classes/{id}/report-card.csv``, ``/report-card.zip``: the class's
+  teachers and admins (a teacher exports their own classes only);
 * ``GET /report-settings`` (staff) and ``PUT`` (admins): the district's
   proficiency method and level cuts;
 * ``PUT /classes/{id}/report-card/comments``: a teacher's comment on a
@@ -37,7 +40,7 @@ from itembank.standards import find_standard
 from itembank.tables import Student, utcnow
 from reporting.progress_report import ProgressReport, StandardProgress, progress_report
 from reporting.report_card import ReportCard, oneroster_zip, report_card, report_card_csv
-from service.access import class_for, forbid
+from service.access import class_for, class_to_read, forbid
 from service.deps import Admin, BankDep, CurrentUser, SessionDep, Staff
 from service.report_access import report_student_for
 from service.report_schemas import CommentBody, CommentOut, ProgressReportOut, ReportSettingsBody, StandardProgressOut
@@ -133,7 +136,7 @@ def student_report(
     response_class=Response,
 )
 def tracker_csv(class_id: IdPath, session: SessionDep, user: Staff):
-    row = class_for(session, user, class_id)
+    row = class_to_read(session, user, class_id)
     ids = class_student_ids(session, class_id)
     students = {s.id: s for s in session.exec(select(Student).where(Student.id.in_(ids))).all()} if ids else {}
     ordered = sorted(ids, key=lambda i: (students[i].last_name, students[i].first_name, i))
