@@ -13,6 +13,10 @@ week or so).  Their evidence, dated over the eight weeks:
 * a **mid-term benchmark** four days ago on every taught objective,
   imported like the diagnostic.
 
+The term itself is an academic session, "Term 1", from a few days before the
+diagnostic for :data:`TERM_WEEKS` weeks: the current term of the progress
+reports and the report cards.
+
 A student's ability on an objective (:class:`TermStudents`) is their general
 ability, a class effect, a deviation of their own on that objective, and a
 learning gain that grows over the two weeks after the objective is taught:
@@ -35,6 +39,7 @@ from demo.content.generate import objective_slug
 from engine.irt.parameters import ItemParameters
 from itembank.bank import ItemContent, OperationalBank
 from itembank.checks import answer_check, load_check, start_check
+from itembank.district import AcademicSession
 from itembank.mastery_store import store_estimates, student_answers
 from itembank.standards import find_standard
 from itembank.tables import Check, Mastery, Response, Student
@@ -43,6 +48,7 @@ __all__ = [
     "TAUGHT",
     "CHECK_WEEKS",
     "TERM_DAYS",
+    "TERM_WEEKS",
     "ITEMS_PER_OBJECTIVE",
     "TermStudents",
     "answer_for",
@@ -66,6 +72,8 @@ TAUGHT: dict[str, float] = {
 CHECK_WEEKS: dict[str, float] = {"7.RP.A.2": 6.5, "7.RP.A.3": 5.5, "7.NS.A.1": 4.5, "7.EE.B.4": 0.5}
 #: Days from the diagnostic to today.
 TERM_DAYS = 56
+#: The term's length: it began a few days before the diagnostic.
+TERM_WEEKS = 18
 #: Items a student answers on each taught objective in the diagnostic and in the benchmark.
 ITEMS_PER_OBJECTIVE = 3
 _BENCHMARK_DAYS_AGO = 4
@@ -247,9 +255,14 @@ def seed_term(
     Returns
     -------
     dict
-        ``diagnostic``, ``benchmark`` (answers imported) and ``check_answers``.
+        ``diagnostic``, ``benchmark`` (answers imported), ``check_answers`` and ``term`` (the academic session's id).
     """
     start = now - timedelta(days=TERM_DAYS)
+    first_day = (start - timedelta(days=3)).date()
+    academic = AcademicSession(
+        title="Term 1", type="term", start_date=first_day, end_date=first_day + timedelta(weeks=TERM_WEEKS)
+    )
+    session.add(academic)
     diagnostic = _paper_test(
         session,
         bank,
@@ -285,4 +298,4 @@ def seed_term(
     )
     session.flush()
     _estimate(session, bank, students, [find_standard(session, c, content.FRAMEWORK).id for c in TAUGHT])
-    return {"diagnostic": diagnostic, "benchmark": benchmark, "check_answers": n_answers}
+    return {"diagnostic": diagnostic, "benchmark": benchmark, "check_answers": n_answers, "term": academic.id}

@@ -17,6 +17,7 @@ from itembank.bank import BankCache, load_parameters
 from itembank.district import GuardianStudent
 from itembank.item_assets import ItemAsset
 from itembank.passwords import verify_password
+from itembank.report_cards import report_term
 from itembank.responses import response_matrix
 from itembank.tables import (
     Calibration,
@@ -27,6 +28,7 @@ from itembank.tables import (
     Standard,
     Student,
     User,
+    utcnow,
 )
 from reporting.psychometric_report import analyze, item_flags
 
@@ -184,3 +186,12 @@ def test_stored_items_show_their_tables_and_graphs(demo):
     for item in graphs:
         asset = assets[(item.id, GRAPH_FILE)]
         assert asset.media_type == "image/svg+xml" and asset.data.startswith(b"<svg")
+
+
+def test_the_term_is_the_current_academic_session_and_holds_the_evidence(demo):
+    with Session(demo) as s:
+        today = utcnow().date()
+        term = report_term(s, None, today)
+        assert term is not None and term.title == "Term 1" and term.start_date <= today <= term.end_date
+        first = s.exec(select(func.min(Response.answered_at)).where(Response.note == "diagnostic")).one()
+        assert term.start_date <= first.date() and (first.date() - term.start_date).days <= 7
