@@ -3,10 +3,11 @@
 ``/students/{id}/report`` is for the student, their guardians, their
 teachers and admins (the API's :func:`service.routers.reports.build_report`);
 ``/family`` lists a guardian's children with their dots and a link to each
-report; ``/schools`` is the district's view for admins (mastery by school,
-grade, course and standard, the standards most students are red on, each
-class's tracker a click away).  The progress report and the family's page are
-in the reader's language (:mod:`service.pages.language`: ``?lang=``, else the
+report; ``/schools`` is the district's view for admins and a principal's
+view of the schools they lead (mastery by school, grade, course and
+standard, the standards most students are red on, each class's tracker a
+click away; ``?school=ID`` for one school).  The progress report and the
+family's page are in the reader's language (:mod:`service.pages.language`: ``?lang=``, else the
 language the login chose with the switch on these pages).
 """
 
@@ -28,6 +29,7 @@ from itembank.report_cards import LEVELS, report_term
 from itembank.tables import utcnow
 from reporting.progress_report import HistoryPoint, ProgressReport, StandardProgress
 from reporting.school_view import district_view
+from service.access import schools_to_view
 from service.deps import BankDep, SessionDep
 from service.pages.common import PageRoute, PageUser, TeacherPage, page_role, render, safe_next
 from service.pages.language import language_context, page_language, remember_language
@@ -46,6 +48,8 @@ GuardianPage = Annotated[TokenClaims, Depends(page_role("guardian"))]
 TermParam = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 TermRequired = Annotated[int, Query(ge=1, le=2**31 - 1)]
 LevelParam = Annotated[Literal["competency", "indicator"], Query()]
+#: one school of the view only
+SchoolParam = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 #: Theta range drawn by the charts.
 THETA_RANGE = (-3.0, 3.0)
@@ -142,8 +146,17 @@ def choose_language(
 
 
 @router.get("/schools")
-def schools_page(request: Request, session: SessionDep, user: Annotated[TokenClaims, Depends(page_role("admin"))]):
-    return render(request, "reports/schools.html", {"view": district_view(session)})
+def schools_page(
+    request: Request,
+    session: SessionDep,
+    user: Annotated[TokenClaims, Depends(page_role("admin", "teacher"))],
+    school: SchoolParam = None,
+):
+    return render(
+        request,
+        "reports/schools.html",
+        {"view": district_view(session, school_ids=schools_to_view(session, user, school))},
+    )
 
 
 def _terms(session) -> list[AcademicSession]:
