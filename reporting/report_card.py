@@ -313,7 +313,7 @@ def oneroster_zip(card: ReportCard, *, now: datetime | None = None) -> bytes:
     term_sid = _sourced(card.term, f"masterycat-term-{card.term.id}")
     school_sid = _sourced(card.school, f"masterycat-school-of-class-{klass.id}")
     course_sid = _sourced(card.course, f"masterycat-course-of-class-{klass.id}")
-    category = f"masterycat-standards-{klass.id}-{card.term.id}"
+    category = f"masterycat-standards-{card.term.id}"
     scale = f"masterycat-levels-{klass.id}"
 
     def item_sid(std: Standard) -> str:
