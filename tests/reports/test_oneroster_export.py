@@ -1,13 +1,18 @@
 """The report card's exports checked against the OneRoster 1.2 CSV binding, and the teacher's CSV.
 
 The table below is written here from the specification, not from the code
-under test: 1EdTech OneRoster CSV Binding 1.2.1 (Final Release, 22 August
-2023, https://www.imsglobal.org/spec/oneroster/v1p2/bind/csv/), section 3
-"CSV Format" (the files, their columns in order, the required ones, the
-manifest) and section 2 (``status`` and ``dateLastModified`` are given in a
-delta).  The column orders were read from two independent public readers of
-the binding that agree on them (a TypeScript package's "spec-defined headers
-in exact order" and a zod schema of every CSV file).
+under test.  The specification is 1EdTech OneRoster CSV Binding 1.2.1
+(Final Release, 22 August 2023,
+https://www.imsglobal.org/spec/oneroster/v1p2/bind/csv/), whose section 3
+"CSV Format" defines the files, their columns and the manifest.  The stored
+copy of that page searched for this test held only its front matter, so the
+columns, their order, the required ones and the vocabularies were taken from
+two independent public readers of the binding that agree on them (a
+TypeScript package's "spec-defined headers ... in exact order" with the
+scoreStatus vocabulary, and a zod schema of every CSV file and of the
+manifest's ``file.*`` properties); a delta's records carry ``status`` and
+``dateLastModified``, a bulk file's leave them blank, as
+:mod:`interop.oneroster.reading` also reads them.
 """
 
 from __future__ import annotations
