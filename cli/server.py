@@ -32,6 +32,24 @@ def _has_demo_logins(engine) -> bool:
         return has_demo_logins(session)
 
 
+def store_demo_fit_report(engine) -> None:
+    """Keep the fit report of the demo's live calibration, with DIF of its English learners, unless it is kept already."""
+    from sqlmodel import Session, select
+
+    from demo import flaws
+    from itembank.calibration_analysis import stored_analysis
+    from itembank.tables import Calibration, Student
+    from reporting.fit_report import DifGroups, store_fit_report
+
+    with Session(engine) as session:
+        live = session.exec(select(Calibration.id).where(Calibration.live == True)).first()  # noqa: E712
+        if live is None or stored_analysis(session, live) is not None:
+            return
+        students = flaws.language_groups(session.exec(select(Student.external_id)).all())
+        store_fit_report(session, live, DifGroups(flaws.REFERENCE, flaws.FOCAL, students))
+        session.commit()
+
+
 @db_app.command("upgrade")
 def db_upgrade(
     url: str = typer.Option(None, "--url", help="database URL (default: $DATABASE_URL or sqlite:///masterycat.db)"),
@@ -90,6 +108,7 @@ def serve(
 
             upgrade(engine)
             created = seed_demo(engine, progress=lambda msg: print(f"demo: {msg}", file=sys.stderr))
+            store_demo_fit_report(engine)
             print(
                 "demo district "
                 + ("created" if created else "already present")

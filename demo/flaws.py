@@ -19,6 +19,8 @@ student of the school meets them in a check.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from demo.content.specs import ItemSpec
@@ -30,6 +32,7 @@ __all__ = [
     "FOCAL",
     "REFERENCE",
     "language_group",
+    "language_groups",
     "statuses",
     "stored_key",
     "choose",
@@ -51,6 +54,11 @@ _CYCLING = ("7.G.A.2", "7.G.A.3", "7.G.B.5", "7.SP.A.2", "7.SP.B.3", "7.SP.C.6",
 def language_group(external_id: str) -> str:
     """English learner (:data:`FOCAL`) or not (:data:`REFERENCE`): every fourth history student (``D00004``, ...) is one."""
     return FOCAL if int(external_id.lstrip("D")) % 4 == 0 else REFERENCE
+
+
+def language_groups(external_ids: Iterable[str]) -> dict[str, str]:
+    """The language group of each history student (``D`` and a number) among ``external_ids``; the school's have none."""
+    return {x: language_group(x) for x in external_ids if x[:1] == "D" and x[1:].isdigit()}
 
 
 def statuses(specs: list[ItemSpec]) -> dict[str, str]:

@@ -6,10 +6,12 @@ people tables of :mod:`itembank.tables` refer to the district's
 (:mod:`itembank.import_runs`), the import jobs (:mod:`itembank.import_jobs`),
 the CASE records of frameworks (:mod:`itembank.case_records`), the media
 of items (:mod:`itembank.item_assets`) and the history of mastery bands
-(:mod:`itembank.mastery_history`) live in modules of their own.
+(:mod:`itembank.mastery_history`) and the kept fit reports of calibrations
+(:mod:`itembank.calibration_analysis`) live in modules of their own.
 """
 
 from itembank import assessments as _assessments  # noqa: F401
+from itembank import calibration_analysis as _calibration_analysis  # noqa: F401
 from itembank import case_records as _case_records  # noqa: F401
 from itembank import district as _district  # noqa: F401
 from itembank import import_jobs as _import_jobs  # noqa: F401

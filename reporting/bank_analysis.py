@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,7 @@ from itembank.responses import response_matrix
 from reporting.figures import icc_figure, information_figure, observed_proportions, to_svg
 from reporting.psychometric_report import ReportData, analyze, item_flags
 
-__all__ = ["ItemStats", "BankAnalysis", "bank_analysis", "item_figures", "CACHE_SECONDS"]
+__all__ = ["ItemStats", "BankAnalysis", "calibration_data", "bank_analysis", "item_figures", "CACHE_SECONDS"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,49 @@ _LOCK = threading.Lock()
 CACHE_SECONDS = 300.0
 
 
+def calibration_data(
+    session: Session,
+    calibration_id: int,
+    *,
+    groups: Mapping[str, str] | None = None,
+    reference: str | None = None,
+    focal: str | None = None,
+) -> ReportData | None:
+    """The psychometric report's analysis of a calibration on the stored responses to its items.
+
+    Parameters
+    ----------
+    session : Session
+    calibration_id : int
+    groups : mapping of str to str, optional
+        Each student's group by external id (students not in it belong to
+        none), for Mantel-Haenszel DIF between ``reference`` and ``focal``.
+    reference, focal : str, optional
+
+    Returns
+    -------
+    ReportData or None
+        The items of the calibration that have stored responses; None when
+        the calibration has no parameters or too few stored responses to its
+        items for the statistics.
+    """
+    try:
+        params = load_parameters(session, calibration_id)
+        matrix = response_matrix(session, item_ids=params.item_ids.tolist())
+    except (Invalid, NoLiveBank):
+        return None
+    keep = np.flatnonzero(np.isin(params.item_ids, matrix.item_ids))
+    params = params.subset(keep)
+    matrix = matrix.align(params.item_ids.tolist())
+    labels = None if groups is None else [groups.get(s, "") for s in matrix.student_ids.tolist()]
+    try:
+        return analyze(
+            matrix, params, title=f"calibration {calibration_id}", groups=labels, reference=reference, focal=focal
+        )
+    except ValueError:  # too little data for the statistics (e.g. one student)
+        return None
+
+
 def bank_analysis(session: Session, calibration_id: int) -> BankAnalysis | None:
     """Statistics and fit flags of every item of a calibration (None without responses).
 
@@ -113,18 +157,10 @@ def bank_analysis(session: Session, calibration_id: int) -> BankAnalysis | None:
         hit = _CACHE.get(bind, {}).get(int(calibration_id))
         if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
             return hit[1]
-        try:
-            params = load_parameters(session, calibration_id)
-            matrix = response_matrix(session, item_ids=params.item_ids.tolist())
-        except (Invalid, NoLiveBank):
+        data = calibration_data(session, calibration_id)
+        if data is None:
             return None
-        keep = np.flatnonzero(np.isin(params.item_ids, matrix.item_ids))
-        params = params.subset(keep)
-        matrix = matrix.align(params.item_ids.tolist())
-        try:
-            data = analyze(matrix, params, title=f"calibration {calibration_id}")
-        except ValueError:  # too little data for the statistics (e.g. one student)
-            return None
+        params, matrix = data.params, data.responses
         flags = item_flags(data)
         c = data.classical
         stats = {}

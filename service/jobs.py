@@ -21,6 +21,7 @@ from itembank.bank import BankCache
 from itembank.calibrations import make_live, run_calibration
 from itembank.import_jobs import Importer, ImportJob, ImportStatus, run_import
 from itembank.tables import CalibrationStatus, utcnow
+from reporting.fit_report import store_fit_report
 
 __all__ = ["JobRunner"]
 
@@ -45,15 +46,20 @@ class JobRunner:
         self._queued_imports: dict[int, Future] = {}
 
     def submit_calibration(self, calibration_id: int, *, make_live_when_done: bool = False) -> Future:
-        """Queue calibration ``calibration_id`` (already committed as queued)."""
+        """Queue calibration ``calibration_id`` (already committed as queued); a finished one's fit report is stored."""
 
         def job() -> None:
             cal = run_calibration(self._engine, calibration_id)
-            if make_live_when_done and cal.status == CalibrationStatus.done.value:
+            if cal.status != CalibrationStatus.done.value:
+                return
+            if make_live_when_done:
                 with Session(self._engine) as session:
                     make_live(session, calibration_id)
                     session.commit()
                 self._bank.load(self._engine)
+            with Session(self._engine) as session:  # the fit report page then reads it instead of computing it
+                store_fit_report(session, calibration_id)
+                session.commit()
 
         return self._pool.submit(job)
 

@@ -443,9 +443,20 @@ def x2_q1(
     items = np.repeat(np.arange(j), n_groups)
     probs = response_probabilities(params, items, mean_t.reshape(-1)).reshape(j, n_groups, kmax)
     n_free = free_parameter_counts(params)
+    # two categories, vectorized: the merging rules below leave a cell whole (1 df), merge it into one
+    # category (skipped), or, when both expected counts are below mincell, empty it (0 added, -1 df)
+    two = params.n_categories == 2
+    e2 = n_cell[two][:, :, None] * probs[two][:, :, :2]
+    low = e2 < mincell
+    answered = n_cell[two] > 1
+    used = answered & ~low.any(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(used[:, :, None], (counts[two][:, :, :2] - e2) ** 2 / e2, 0.0)
     stat = np.zeros(j)
     dfs = np.zeros(j, dtype=np.int64)
-    for i in range(j):  # small per-(item, group) tables; merging rules are sequential
+    stat[two] = terms.sum(axis=(1, 2))
+    dfs[two] = used.sum(axis=1) - (answered & low.all(axis=2)).sum(axis=1) - n_free[two]
+    for i in np.flatnonzero(~two):  # small per-(item, group) tables; merging rules are sequential
         k = int(params.n_categories[i])
         for g in range(n_groups):
             nn = n_cell[i, g]

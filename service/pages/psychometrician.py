@@ -21,11 +21,11 @@ from itembank.items import get_item, list_items
 from itembank.standards import find_standard, list_standards
 from reporting.bank_analysis import bank_analysis, item_figures
 from reporting.calibration_comparison import SHIFT_Z, compare_calibrations
+from reporting.fit_report import fit_report as stored_fit_report
 from reporting.item_distractors import item_distractors
 from reporting.psychometric_report import FLAG_RULES
 from service.deps import BankDep, JobsDep, PageParams, SessionDep
 from service.pages.common import BankPage, PageRoute, render
-from service.pages.fit_report import fit_report_view
 from service.routers import calibrations as calibrations_api
 from service.routers import items as items_api
 from service.schemas import CalibrationCreate, ItemUpdate
@@ -297,8 +297,7 @@ def calibration_page(request: Request, calibration_id: int, session: SessionDep,
 @router.get("/calibrations/{calibration_id}/report")
 def fit_report(request: Request, calibration_id: int, session: SessionDep, user: BankPage):
     row = calibrations_api.read(calibration_id, session, user)
-    analysis = bank_analysis(session, calibration_id) if row.status == "done" else None
-    view = fit_report_view(analysis) if analysis is not None else None
+    view = stored_fit_report(session, calibration_id) if row.status == "done" else None
     return render(request, "bank/report.html", {"cal": row, "view": view, "flags": FLAG_RULES})
 
 

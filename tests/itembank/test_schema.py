@@ -21,8 +21,8 @@ def test_migrations_match_models(db_engine):
 
 
 def test_upgrade_is_idempotent_and_at_head(db_engine):
-    assert current_revision(db_engine) == head_revision() == "0015_mastery_band_change"
-    assert upgrade(db_engine) == "0015_mastery_band_change"
+    assert current_revision(db_engine) == head_revision() == "0016_calibration_analysis"
+    assert upgrade(db_engine) == "0016_calibration_analysis"
     names = set(inspect(db_engine).get_table_names())
     assert {
         "standard",
@@ -44,6 +44,7 @@ def test_upgrade_is_idempotent_and_at_head(db_engine):
         "class_teacher",
         "teacher_school",
         "school_leader",
+        "calibration_analysis",
         "guardian",
         "guardian_student",
         "import_run",
