@@ -6,23 +6,48 @@ enrolled in); everything else is sums over those counts, so the page's cost
 grows with schools x classes x standards, not with students.  The standards
 most students are red on are the objectives with the largest share of red
 among the students assessed on them.
+
+How the bands moved over the term (:class:`Movement`) comes from the
+recorded band changes (:class:`~itembank.mastery_history.MasteryBandChange`):
+the counts at an earlier moment are the current counts with the changes since
+then undone, counted per class like the current ones and per week of the term
+in one more query, so that cost grows with the term's changes, not with
+students x standards.  The term is the current academic session
+(:func:`itembank.report_cards.report_term`), else the last
+:data:`FALLBACK_DAYS` days.  Enrollments are today's: a student who joined a
+class this term counts in it at the term's start too.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from itembank.district import Course, School
-from itembank.tables import Enrollment, Mastery, SchoolClass, Standard, Student
+from itembank.mastery_history import MasteryBandChange
+from itembank.report_cards import report_term
+from itembank.tables import Enrollment, Mastery, SchoolClass, Standard, Student, utcnow
 
-__all__ = ["BandCounts", "ClassRow", "StandardRow", "SchoolRow", "DistrictView", "district_view"]
+__all__ = [
+    "BandCounts",
+    "Movement",
+    "TermSpan",
+    "ClassRow",
+    "StandardRow",
+    "SchoolRow",
+    "DistrictView",
+    "district_view",
+    "term_span",
+]
 
 BANDS = ("red", "yellow", "green", "blue")
+#: The period shown when no academic session is current or past.
+FALLBACK_DAYS = 90
 
 
 @dataclass
@@ -40,6 +65,36 @@ class BandCounts:
 
     def share(self, band: str) -> float:
         return self.counts.get(band, 0) / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class TermSpan:
+    """The period the movement covers: the term's first day to now (or the term's end, when it is over)."""
+
+    title: str
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class Movement:
+    """Band counts at the term's start, at the start of each later week, and now (``at[k]`` on ``days[k]``)."""
+
+    days: list[datetime]
+    at: list[BandCounts]
+
+    @property
+    def start(self) -> BandCounts:
+        return self.at[0]
+
+    @property
+    def now(self) -> BandCounts:
+        return self.at[-1]
+
+    def add(self, other: Movement) -> None:
+        for mine, theirs in zip(self.at, other.at):
+            for band, n in theirs.counts.items():
+                mine.add(band, n)
 
 
 @dataclass
@@ -67,6 +122,9 @@ class SchoolRow:
     by_grade: dict[int | None, BandCounts]
     by_course: dict[str, BandCounts]
     classes: list[ClassRow]
+    movement: Movement
+    grade_movement: dict[int | None, Movement]
+    course_movement: dict[str, Movement]
 
 
 @dataclass
@@ -75,10 +133,90 @@ class DistrictView:
     schools: list[SchoolRow]
     standards: list[StandardRow]
     most_red: list[StandardRow]
+    term: TermSpan
+    movement: Movement
 
 
-def district_view(session: Session, *, school_ids: list[int] | None = None, top: int = 10) -> DistrictView:
-    """Band counts of objective mastery per school, grade, course, class and standard.
+def term_span(session: Session, now: datetime) -> TermSpan:
+    """The current academic session (:func:`~itembank.report_cards.report_term`) up to ``now``, else the last 90 days."""
+    term = report_term(session, None, now.date())
+    if term is None:
+        return TermSpan(f"The last {FALLBACK_DAYS} days", now - timedelta(days=FALLBACK_DAYS), now)
+    start = datetime.combine(term.start_date, time(), tzinfo=UTC)
+    return TermSpan(
+        term.title, start, min(now, datetime.combine(term.end_date + timedelta(days=1), time(), tzinfo=UTC))
+    )
+
+
+def _weeks(span: TermSpan) -> list[datetime]:
+    """The term's start, the start of each later week, and its end."""
+    days, day = [], span.start
+    while day < span.end:
+        days.append(day)
+        day += timedelta(weeks=1)
+    return [*days, span.end] if days else [span.start, span.end]
+
+
+def _joined(source, school_ids: list[int] | None):
+    """Rows of ``source`` (with ``student_id`` and ``standard_id``) on objectives, once per class of the student."""
+    e, c = Enrollment.__table__, SchoolClass.__table__
+    s, st = Standard.__table__, Student.__table__
+    stmt = (
+        sa_select()
+        .select_from(source)
+        .join(e, e.c.student_id == source.c.student_id)
+        .join(c, c.c.id == e.c.class_id)
+        .join(s, s.c.id == source.c.standard_id)
+        .join(st, st.c.id == source.c.student_id)
+        .where(s.c.level == "objective", ~c.c.retired, ~st.c.retired)
+    )
+    return stmt if school_ids is None else stmt.where(c.c.school_id.in_(school_ids))
+
+
+def _undo(session: Session, school_ids: list[int] | None, days: list[datetime]) -> dict[int, list[BandCounts]]:
+    """Per class, the counts each week's band changes moved, to be undone.
+
+    ``out[class][j]`` adds the old band and takes away the new one of every
+    change in ``(days[j], days[j+1]]`` (the last entry: after ``days[-1]``),
+    so the counts at ``days[k]`` are the current ones plus the entries ``j >= k``.
+    """
+    ch, c = MasteryBandChange.__table__, SchoolClass.__table__
+    week = case(*((ch.c.changed_at <= day, j) for j, day in enumerate(days[1:])), else_=len(days) - 1)
+    stmt = (
+        _joined(ch, school_ids)
+        .add_columns(c.c.id, week, ch.c.old_band, ch.c.new_band, func.count())
+        .where(ch.c.changed_at > days[0])
+        .group_by(c.c.id, week, ch.c.old_band, ch.c.new_band)
+    )
+    out: dict[int, list[BandCounts]] = defaultdict(lambda: [BandCounts() for _ in days])
+    for class_id, j, old, new, n in session.connection().execute(stmt):
+        if old is not None:
+            out[class_id][j].add(old, int(n))
+        out[class_id][j].add(new, -int(n))
+    return out
+
+
+def _movement(now: BandCounts, undo: list[BandCounts] | None, days: list[datetime]) -> Movement:
+    at, acc = [], BandCounts(dict(now.counts))
+    for k in range(len(days) - 1, -1, -1):
+        if undo is not None:
+            for band, n in undo[k].counts.items():
+                acc.add(band, n)
+        at.append(BandCounts(dict(acc.counts)))
+    return Movement(list(days), at[::-1])
+
+
+def _summed(days: list[datetime], parts: list[Movement]) -> Movement:
+    out = Movement(list(days), [BandCounts() for _ in days])
+    for m in parts:
+        out.add(m)
+    return out
+
+
+def district_view(
+    session: Session, *, school_ids: list[int] | None = None, top: int = 10, now: datetime | None = None
+) -> DistrictView:
+    """Band counts of objective mastery per school, grade, course, class and standard, and their movement.
 
     Parameters
     ----------
@@ -86,22 +224,19 @@ def district_view(session: Session, *, school_ids: list[int] | None = None, top:
         Only these schools (default: all).
     top : int
         How many standards to list as the most red.
+    now : datetime, optional
+        The present (default: the clock); the term is the one containing it.
     """
-    m, e, c = Mastery.__table__, Enrollment.__table__, SchoolClass.__table__
-    s, st = Standard.__table__, Student.__table__
+    m, c = Mastery.__table__, SchoolClass.__table__
     stmt = (
-        sa_select(c.c.school_id, c.c.id, m.c.standard_id, m.c.band, func.count())
-        .select_from(m)
-        .join(e, e.c.student_id == m.c.student_id)
-        .join(c, c.c.id == e.c.class_id)
-        .join(s, s.c.id == m.c.standard_id)
-        .join(st, st.c.id == m.c.student_id)
-        .where(s.c.level == "objective", ~c.c.retired, ~st.c.retired)
+        _joined(m, school_ids)
+        .add_columns(c.c.school_id, c.c.id, m.c.standard_id, m.c.band, func.count())
         .group_by(c.c.school_id, c.c.id, m.c.standard_id, m.c.band)
     )
-    if school_ids is not None:
-        stmt = stmt.where(c.c.school_id.in_(school_ids))
     rows = session.connection().execute(stmt).all()
+    span = term_span(session, now or utcnow())
+    days = _weeks(span)
+    undo = _undo(session, school_ids, days)
     class_ids = {r[1] for r in rows}
     classes = (
         {k.id: k for k in session.exec(select(SchoolClass).where(SchoolClass.id.in_(class_ids)))} if class_ids else {}
@@ -116,6 +251,9 @@ def district_view(session: Session, *, school_ids: list[int] | None = None, top:
         {k.id: k for k in session.exec(select(Standard).where(Standard.id.in_(standard_ids)))} if standard_ids else {}
     )
 
+    def course_of(k: SchoolClass) -> str:
+        return courses.get(k.course_id, k.subject) if k.course_id else k.subject
+
     total = BandCounts()
     per_school: dict[int | None, BandCounts] = defaultdict(BandCounts)
     per_grade: dict[int | None, dict[int | None, BandCounts]] = defaultdict(lambda: defaultdict(BandCounts))
@@ -124,7 +262,7 @@ def district_view(session: Session, *, school_ids: list[int] | None = None, top:
     per_standard: dict[int, BandCounts] = defaultdict(BandCounts)
     for school_id, class_id, standard_id, band, n in rows:
         k = classes[class_id]
-        course = courses.get(k.course_id, k.subject) if k.course_id else k.subject
+        course = course_of(k)
         for counts in (
             total,
             per_school[school_id],
@@ -134,6 +272,7 @@ def district_view(session: Session, *, school_ids: list[int] | None = None, top:
             per_standard[standard_id],
         ):
             counts.add(band, int(n))
+    moved = {cid: _movement(b, undo.get(cid), days) for cid, b in per_class.items()}
     school_rows = []
     for school_id in sorted(per_school, key=lambda i: school_names.get(i, "") if i is not None else "~"):
         mine = [
@@ -155,6 +294,15 @@ def district_view(session: Session, *, school_ids: list[int] | None = None, top:
                 dict(sorted(per_grade[school_id].items(), key=lambda kv: (kv[0] is None, kv[0] or 0))),
                 dict(sorted(per_course[school_id].items())),
                 mine,
+                _summed(days, [moved[k.class_id] for k in mine]),
+                {
+                    grade: _summed(days, [moved[k.class_id] for k in mine if k.grade == grade])
+                    for grade in per_grade[school_id]
+                },
+                {
+                    course: _summed(days, [moved[k.class_id] for k in mine if course_of(classes[k.class_id]) == course])
+                    for course in per_course[school_id]
+                },
             )
         )
     standard_rows = [
@@ -164,4 +312,6 @@ def district_view(session: Session, *, school_ids: list[int] | None = None, top:
     most_red = sorted(
         (r for r in standard_rows if r.bands.counts["red"]), key=lambda r: (-r.bands.share("red"), r.code)
     )[:top]
-    return DistrictView(total, school_rows, standard_rows, most_red)
+    return DistrictView(
+        total, school_rows, standard_rows, most_red, span, _summed(days, [r.movement for r in school_rows])
+    )

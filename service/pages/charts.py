@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reporting.school_view import Movement
 from service.pages.adapters import StandardHistory
 
-__all__ = ["HistoryChart", "history_chart"]
+__all__ = ["HistoryChart", "history_chart", "TrendChart", "band_trend_chart"]
 
 BAND_FILL = {"red": "#fbe3e1", "yellow": "#fdf3cf", "green": "#dff3e4", "blue": "#dde9fb"}
 
@@ -86,3 +87,53 @@ def history_chart(
         else "no answers"
     )
     return HistoryChart(width, height, bands, points, path, checks, ticks, left, right, summary)
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """The share of results in each band at each day, as one line a band with its name written at its end."""
+
+    width: int
+    height: int
+    lines: list[dict]  # {band, path, points: [{x, y, share, day}], label, label_y}
+    days: list[dict]  # {x, label}: the first and the last day
+    summary: str
+
+
+def band_trend_chart(movement: Movement, *, width: int = 260, height: int = 90) -> TrendChart:
+    """Each band's share of the results over the term, from :class:`reporting.school_view.Movement`.
+
+    A band appears when it held any result on one of the days; each line ends
+    in its band's name and latest share, so the colour is never the only cue.
+    """
+    left, right, top, bottom = 6, width - 78, 8, height - 18
+    first, last = movement.days[0], movement.days[-1]
+    span = max((last - first).total_seconds(), 1.0)
+
+    def x_of(day) -> float:
+        return round(left + (day - first).total_seconds() / span * (right - left), 1)
+
+    def y_of(share: float) -> float:
+        return round(bottom - share * (bottom - top), 1)
+
+    lines = []
+    for band in ("red", "yellow", "green", "blue"):
+        if not any(b.counts.get(band, 0) for b in movement.at):
+            continue
+        points = [
+            {"x": x_of(day), "y": y_of(b.share(band)), "share": b.share(band), "day": day}
+            for day, b in zip(movement.days, movement.at)
+        ]
+        path = " ".join(f"{'M' if k == 0 else 'L'}{p['x']},{p['y']}" for k, p in enumerate(points))
+        lines.append({"band": band, "path": path, "points": points, "label": f"{band} {points[-1]['share']:.0%}"})
+    # labels at the lines' ends, spread so that they never overlap
+    placed: list[float] = []
+    for line in sorted(lines, key=lambda ln: ln["points"][-1]["y"]):
+        y = max(line["points"][-1]["y"] + 4, (placed[-1] + 11) if placed else top + 4)
+        placed.append(y)
+        line["label_y"] = round(y, 1)
+    days = [{"x": x_of(first), "label": first.strftime("%-d %b")}, {"x": x_of(last), "label": last.strftime("%-d %b")}]
+    summary = "; ".join(
+        f"{ln['band']} from {ln['points'][0]['share']:.0%} to {ln['points'][-1]['share']:.0%}" for ln in lines
+    )
+    return TrendChart(width, height, lines, days, summary)

@@ -31,6 +31,7 @@ from reporting.progress_report import HistoryPoint, ProgressReport, StandardProg
 from reporting.school_view import district_view
 from service.access import schools_to_view
 from service.deps import BankDep, SessionDep
+from service.pages.charts import band_trend_chart
 from service.pages.common import PageRoute, PageUser, TeacherPage, page_role, render, safe_next
 from service.pages.language import language_context, page_language, remember_language
 from service.report_schemas import CommentBody
@@ -155,7 +156,7 @@ def schools_page(
     return render(
         request,
         "reports/schools.html",
-        {"view": district_view(session, school_ids=schools_to_view(session, user, school))},
+        {"view": district_view(session, school_ids=schools_to_view(session, user, school)), "trend": band_trend_chart},
     )
 
 
