@@ -9,7 +9,7 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    ("path", "script"), [("/docs", "/docs/static/swagger-ui-bundle.js"), ("/redoc", "/docs/static/redoc.standalone.js")]
+    ("path", "script"), [("/docs", "/docs/static/swagger-ui-bundle.js"), ("/redoc", "/docs/redoc.standalone.js")]
 )
 def test_api_docs_reference_only_same_origin_assets_and_they_are_served(client, path, script):
     r = client.get(path)
@@ -22,4 +22,5 @@ def test_api_docs_reference_only_same_origin_assets_and_they_are_served(client, 
         assert urlsplit(absolute).netloc == "testserver", f"{path} loads {url} from another host"
         served = client.get(absolute)
         assert served.status_code == 200 and served.content, url
+        assert b"cdn.redoc.ly" not in served.content, f"{url} loads ReDoc's logo from its CDN"
     assert "http" not in r.headers["content-security-policy"]
