@@ -18,6 +18,7 @@ __all__ = [
     "ORG_TYPES",
     "CLASS_TYPES",
     "USER_ROLES",
+    "SCHOOL_LEADER_ROLES",
     "ENROLLMENT_ROLES",
     "STATUSES",
     "MODES",
@@ -153,16 +154,20 @@ USER_ROLES: dict[str, str | None] = {
     "administrator": "admin",
     "districtAdministrator": "admin",
     "systemAdministrator": "admin",
-    # school-level staff: masterycat has no role scoped to one school, and an admin
-    # login sees the whole district, so they get none rather than too much
+    # school-level staff but the principal: an admin login sees the whole district,
+    # so they get none rather than too much
     "siteAdministrator": None,
-    "principal": None,
+    # a principal: a teacher login leading the schools among its orgs (SCHOOL_LEADER_ROLES)
+    "principal": "teacher",
     "counselor": None,
     "proctor": None,
     "guardian": "guardian",
     "parent": "guardian",
     "relative": "guardian",
 }
+
+#: OneRoster roles whose users lead the schools among their orgs (a teacher login with a school-wide view).
+SCHOOL_LEADER_ROLES = frozenset({"principal"})
 
 #: Enrollment roles and how a class takes them (None: not imported).
 ENROLLMENT_ROLES: dict[str, str | None] = {

@@ -23,7 +23,11 @@ Retiring
 Roles and logins
     A user gets a login in the role :data:`interop.oneroster.files.USER_ROLES`
     gives (teacher and aide: teacher; administrator: admin; guardian,
-    parent, relative: guardian; school-level staff: none, with a warning).
+    parent, relative: guardian; principal: teacher, leading the schools
+    among its orgs; other school-level staff: none, with a warning).  The
+    schools a roster teacher leads follow the roster: a principal's, and
+    none for a teacher or aide (an admin's appointment of a roster teacher
+    lasts until the next roster).
     No password is set or invented: the login cannot be used until an
     admin sets one (or the LMS signs the user in).  A user whose role
     changes between rosters is refused: retire the old record first.
@@ -52,7 +56,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, delete, select
 
 from interop.errors import ImportRefused
-from interop.oneroster.files import ENROLLMENT_ROLES, USER_ROLES
+from interop.oneroster.files import ENROLLMENT_ROLES, SCHOOL_LEADER_ROLES, USER_ROLES
 from interop.oneroster.reading import (
     EnrollmentRecord,
     Record,
@@ -72,6 +76,7 @@ from itembank.district import (
     Guardian,
     GuardianStudent,
     School,
+    SchoolLeader,
     TeacherSchool,
 )
 from itembank.people import NO_PASSWORD, student_name
@@ -427,6 +432,8 @@ class _RosterImport:
             people.append((record, person, role, label))
         self.session.flush()  # the people's ids, for their logins
         teacher_schools: dict[int, set[int]] = {}
+        #: the schools each roster teacher leads: a principal's schools, none for the others
+        schools_led: dict[int, set[int]] = {}
         for record, person, role, _label in people:
             holder = by_username.get(record.username)
             if holder is not None and holder.sourced_id != record.sourced_id:
@@ -455,6 +462,17 @@ class _RosterImport:
             by_username[record.username] = login
             if person.teacher is not None:
                 teacher_schools[person.teacher.id] = {self.schools[o].id for o in record.orgs if o in self.schools}
+                if record.role is not None:
+                    leads = record.role in SCHOOL_LEADER_ROLES
+                    schools_led[person.teacher.id] = teacher_schools[person.teacher.id] if leads else set()
+                    if leads and not schools_led[person.teacher.id]:
+                        self.report.warn(
+                            f"the {record.role} {record.username!r} is in no school of the roster; "
+                            "imported as a teacher leading no school",
+                            file=record.file,
+                            line=record.line,
+                            column="orgSourcedIds",
+                        )
         for key, row in self.absent_in_bulk("users.csv", self.roster.users, self.logins):
             self.retire_person(key, self.person(key), row.username)
         self.session.flush()
@@ -465,6 +483,13 @@ class _RosterImport:
             "school_id",
             teacher_schools,
             lambda teacher_id: self.mark_changed("teacher", teacher_keys.get(teacher_id), "schools"),
+        )
+        self.set_links(
+            SchoolLeader,
+            "teacher_id",
+            "school_id",
+            schools_led,
+            lambda teacher_id: self.mark_changed("teacher", teacher_keys.get(teacher_id), "schools_led"),
         )
         self.link_guardians()
         self.session.flush()

@@ -17,6 +17,7 @@ from itembank.district import (
     Guardian,
     GuardianStudent,
     School,
+    SchoolLeader,
     TeacherSchool,
 )
 from itembank.passwords import verify_password
@@ -25,7 +26,7 @@ from itembank.tables import Enrollment, Response, SchoolClass, Student, Teacher,
 from tests.interop.rosters import delta, district, edit, folder, only, zipped
 
 TABLES = (School, AcademicSession, Course, SchoolClass, ClassTerm, ClassTeacher, TeacherSchool, Student, Teacher)
-TABLES += (Guardian, GuardianStudent, User, Enrollment)
+TABLES += (Guardian, GuardianStudent, User, Enrollment, SchoolLeader)
 
 
 def run(engine, files, *, dry_run: bool = False):
@@ -57,10 +58,10 @@ def test_a_bulk_roster_builds_the_district(db_engine, version):
         "term": 3,
         "course": 2,
         "class": 3,
-        "teacher": 3,
+        "teacher": 4,  # the principal is a teacher
         "student": 6,
         "guardian": 1,
-        "login": 11,
+        "login": 12,
         "teaching": 3,
         "enrollment": 6,
     }
@@ -114,12 +115,53 @@ def test_logins_take_the_roles_the_roster_gives_and_no_password(db_engine):
         "s6": "student",
         "pat.ames": "guardian",
         "dana.admin": "admin",
+        "pia.principal": "teacher",  # a principal: a teacher login leading their school
     }
     assert not logins["s6"].active  # enabledUser=false
     assert all(not verify_password(pw, u.password_hash) for u in logins.values() for pw in ("", "!", u.username))
-    assert "users.csv, column role (line 13): masterycat has no role for a principal; not imported" in [
-        w.text() for w in report.warnings
-    ]
+    assert not [w for w in report.warnings if "principal" in w.text()]
+
+
+def _leaders(engine) -> set[tuple[str, str]]:
+    with Session(engine) as s:
+        rows = s.exec(
+            select(Teacher.sourced_id, School.sourced_id)
+            .join(SchoolLeader, SchoolLeader.teacher_id == Teacher.id)
+            .join(School, School.id == SchoolLeader.school_id)
+        ).all()
+    return set(rows)
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_a_principal_leads_the_schools_of_their_orgs(db_engine, version):
+    report = run(db_engine, district(version))
+    assert _leaders(db_engine) == {("pr-1", "org-ms")}
+    with Session(db_engine) as s:
+        pia = by_sourced_id(s, Teacher, "pr-1")
+        assert pia.name == "Pia Principal"
+        assert s.exec(select(User).where(User.teacher_id == pia.id)).one().username == "pia.principal"
+        assert set(s.exec(select(TeacherSchool.school_id).where(TeacherSchool.teacher_id == pia.id)).all()) == {
+            by_sourced_id(s, School, "org-ms").id
+        }
+    assert "pr-1" in actions(report, "teacher")
+
+
+def test_the_schools_a_roster_teacher_leads_follow_the_roster(db_engine):
+    files = district()
+    run(db_engine, edit(files, "users.csv", "pr-1", orgSourcedIds="org-ms,org-hs"))
+    assert _leaders(db_engine) == {("pr-1", "org-ms"), ("pr-1", "org-hs")}
+    again = run(db_engine, files)
+    assert _leaders(db_engine) == {("pr-1", "org-ms")}
+    assert actions(again, "teacher")["pr-1"] == "updated"
+    # no longer a principal: a teacher leading nothing, the same login
+    run(db_engine, edit(files, "users.csv", "pr-1", role="teacher"))
+    assert _leaders(db_engine) == set()
+    with Session(db_engine) as s:
+        assert s.exec(select(User).where(User.username == "pia.principal")).one().role == "teacher"
+    # a principal of no school of the roster is told
+    report = run(db_engine, edit(files, "users.csv", "pr-1", orgSourcedIds="org-d"))
+    assert _leaders(db_engine) == set()
+    assert any("in no school of the roster" in w.text() for w in report.warnings)
 
 
 @pytest.mark.parametrize("version", ["1.1", "1.2"])

@@ -37,7 +37,7 @@ def test_the_admin_imports_a_roster_dry_run_first_then_applies_it(login, world):
     assert "Dry run: nothing was written." in r.text
     assert "Apply this import" in r.text
     assert re.search(r"<th scope=\"row\">student</th><td class=\"num\">6</td>", r.text)
-    assert "masterycat has no role for a principal" in r.text
+    assert "masterycat keeps schools only" in r.text
     with Session(world.engine) as s:
         assert s.exec(select(School)).all() == []
     applied = c.post(f"{run_url}/apply")
