@@ -57,9 +57,12 @@ class JobRunner:
                     make_live(session, calibration_id)
                     session.commit()
                 self._bank.load(self._engine)
-            with Session(self._engine) as session:  # the fit report page then reads it instead of computing it
-                store_fit_report(session, calibration_id)
-                session.commit()
+            try:  # the fit report page then reads it instead of computing it
+                with Session(self._engine) as session:
+                    store_fit_report(session, calibration_id)
+                    session.commit()
+            except Exception as err:  # the page computes it on its first view instead
+                logger.error("the fit report of calibration %d was not kept: %s", calibration_id, err, exc_info=err)
 
         return self._pool.submit(job)
 
