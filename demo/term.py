@@ -13,6 +13,11 @@ week or so).  Their evidence, dated over the eight weeks:
 * a **mid-term benchmark** four days ago on every taught objective,
   imported like the diagnostic.
 
+The estimates are stored after the diagnostic and again after the benchmark
+(and by every check's answers), each dated by its evidence, so the band
+changes recorded beside them (:mod:`itembank.mastery_history`) trace the term
+for the schools' view.
+
 The term itself is an academic session, "Term 1", from a few days before the
 diagnostic for :data:`TERM_WEEKS` weeks: the current term of the progress
 reports and the report cards.
@@ -40,9 +45,10 @@ from engine.irt.parameters import ItemParameters
 from itembank.bank import ItemContent, OperationalBank
 from itembank.checks import answer_check, load_check, start_check
 from itembank.district import AcademicSession
+from itembank.mastery_history import MasteryBandChange
 from itembank.mastery_store import store_estimates, student_answers
 from itembank.standards import find_standard
-from itembank.tables import Check, Mastery, Response, Student
+from itembank.tables import Check, Mastery, Response, Student, utcnow
 
 __all__ = [
     "TAUGHT",
@@ -203,8 +209,10 @@ def _dated_check(
 ) -> int:
     """An adaptive check through the pages' code path, dated ``when``: its number of answers.
 
-    Its answers' new dates are appended to ``dates`` (written at once by the caller).
+    Its answers' new dates are appended to ``dates`` (written at once by the caller); the
+    band changes its answers recorded, and its mastery row, are dated at its end.
     """
+    written = utcnow()
     out = start_check(
         session, bank, student_id=student.id, standard=standard, started_by=started_by, seed=int(rng.integers(2**31))
     )
@@ -215,6 +223,15 @@ def _dated_check(
         n += 1
     finish = when + timedelta(minutes=n + 1)
     session.execute(update(Check).where(Check.id == check_id).values(started_at=when, finished_at=finish))
+    mine = (MasteryBandChange.student_id == student.id, MasteryBandChange.standard_id == standard.id)
+    session.execute(
+        update(MasteryBandChange).where(*mine, MasteryBandChange.changed_at >= written).values(changed_at=finish)
+    )
+    session.execute(
+        update(Mastery)
+        .where(Mastery.student_id == student.id, Mastery.standard_id == standard.id)
+        .values(last_assessed=finish)
+    )
     ids = session.exec(select(Response.id).where(Response.check_id == check_id).order_by(Response.id)).all()
     for k, response_id in enumerate(ids):
         at = when + timedelta(minutes=k + 1)
@@ -275,6 +292,8 @@ def seed_term(
         avoid=set(avoid),
         rng=rng,
     )
+    taught = [find_standard(session, c, content.FRAMEWORK).id for c in TAUGHT]
+    _estimate(session, bank, students, taught)  # the bands after the diagnostic, dated by it
     n_answers, dates = 0, []
     for code, weeks_ago in CHECK_WEEKS.items():
         standard = find_standard(session, code, content.FRAMEWORK)
@@ -297,5 +316,5 @@ def seed_term(
         rng=rng,
     )
     session.flush()
-    _estimate(session, bank, students, [find_standard(session, c, content.FRAMEWORK).id for c in TAUGHT])
+    _estimate(session, bank, students, taught)
     return {"diagnostic": diagnostic, "benchmark": benchmark, "check_answers": n_answers, "term": academic.id}

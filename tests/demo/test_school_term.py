@@ -16,11 +16,13 @@ from engine.analysis.classical import distractor_analysis
 from itembank.bank import BankCache, load_parameters
 from itembank.district import GuardianStudent
 from itembank.item_assets import ItemAsset
+from itembank.mastery_history import MasteryBandChange
 from itembank.passwords import verify_password
 from itembank.report_cards import report_term
 from itembank.responses import response_matrix
 from itembank.tables import (
     Calibration,
+    Check,
     Enrollment,
     Item,
     Mastery,
@@ -31,6 +33,7 @@ from itembank.tables import (
     utcnow,
 )
 from reporting.psychometric_report import analyze, item_flags
+from reporting.school_view import district_view
 
 BANDS = ("red", "yellow", "green")
 
@@ -195,3 +198,20 @@ def test_the_term_is_the_current_academic_session_and_holds_the_evidence(demo):
         assert term is not None and term.title == "Term 1" and term.start_date <= today <= term.end_date
         first = s.exec(select(func.min(Response.answered_at)).where(Response.note == "diagnostic")).one()
         assert term.start_date <= first.date() and (first.date() - term.start_date).days <= 7
+
+
+def test_the_band_changes_trace_the_term_for_the_schools_view(demo):
+    """The diagnostic sets the bands, the checks and the benchmark move them, each dated by its evidence."""
+    with Session(demo) as s:
+        now = utcnow()
+        view = district_view(s, now=now)
+        dates = s.exec(select(MasteryBandChange.changed_at)).all()
+        checks = s.exec(select(Check.finished_at).where(Check.finished_at.is_not(None))).all()
+    m = view.movement
+    assert view.term.title == "Term 1" and len(m.days) >= 8
+    after_diagnostic, latest = m.at[1], m.now
+    assert after_diagnostic.total == latest.total > 0  # every taught objective's rows set by the diagnostic
+    assert after_diagnostic.share("red") > latest.share("red") + 0.1  # and the term moved them out of red
+    in_check_weeks = [d for d in dates if min(checks) <= d <= max(checks)]
+    assert len(in_check_weeks) > 20  # the weekly checks' own changes, in their weeks, not at the seeding's clock
+    assert {d.date() for d in checks} <= {d.date() for d in dates}
