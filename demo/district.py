@@ -24,8 +24,9 @@
    four classes (Period 4 on paper), retakes, today's exit ticket and
    morning work (:mod:`demo.assessments`);
 6. logins ``admin``, ``psychometrician``, ``teacher``, ``teacher2``
-   (Mr. Okafor), ``student`` (in Period 1) and ``guardian`` (the student's
-   parent) with the password ``demo``.
+   (Mr. Okafor), ``student`` (in Period 1), ``guardian`` (the student's
+   parent) and ``principal`` (Dr. Whitfield, who leads the school and
+   teaches no class) with the password ``demo``.
 
 Everything is seeded: the same seed gives the same district.
 """
@@ -48,7 +49,7 @@ from engine.irt.calibration import calibratable_items, calibrate_dropping_misfit
 from engine.irt.parameters import ItemParameters
 from itembank.bank import build_bank
 from itembank.calibrations import mastery_rho, save_parameters
-from itembank.district import Guardian, GuardianStudent
+from itembank.district import Guardian, GuardianStudent, SchoolLeader, TeacherSchool
 from itembank.item_assets import put_asset
 from itembank.items import create_item
 from itembank.passwords import hash_password
@@ -60,7 +61,7 @@ from itembank.tables import Calibration, CalibrationStatus, Item, Response, Stud
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "CHECK_STANDARDS", "seed_demo", "demo_exists"]
 
 DEMO_PASSWORD = "demo"
-DEMO_USERS = ("teacher", "teacher2", "student", "guardian", "psychometrician", "admin")
+DEMO_USERS = ("teacher", "teacher2", "student", "guardian", "principal", "psychometrician", "admin")
 #: Standards Periods 1-3 have taken adaptive checks on (one a week as they were taught).
 CHECK_STANDARDS = tuple(CHECK_WEEKS)
 #: How far each class (Periods 1-4) sits above or below the school on average (logits).
@@ -344,6 +345,24 @@ def _guardian(session: Session, student: Student, password_hash: str) -> User:
     )
 
 
+def _principal(session: Session, school_id: int | None, password_hash: str) -> User:
+    """The school's principal: a teacher of no class who leads the school, and their login ``principal``."""
+    if school_id is None:
+        raise ValueError("the demo's classes have no school to lead")
+    principal = create_teacher(session, name="Dr. Grace Whitfield", email="g.whitfield@lincoln-ms.example.org")
+    session.add(TeacherSchool(teacher_id=principal.id, school_id=school_id))
+    session.add(SchoolLeader(teacher_id=principal.id, school_id=school_id))
+    return create_user(
+        session,
+        username="principal",
+        password=DEMO_PASSWORD,
+        role="teacher",
+        teacher_id=principal.id,
+        password_hash=password_hash,
+        demo=True,
+    )
+
+
 def _written_answers(session: Session, bank, students: list[Student], levels: np.ndarray, scorer: int, rng) -> None:
     """Period 1's written answers to a rubric item of 7.RP.A.2, the first half scored by the teacher."""
     rubric_items = [
@@ -426,6 +445,7 @@ def _school(
         users=users,
         rng=rng,
     )
+    users["principal"] = _principal(session, classes[0].school_id, password_hash)
     return {"students": len(students), **evidence, **given}
 
 

@@ -11,8 +11,10 @@ from itembank.assignment_progress import assignment_progress
 from itembank.assignments import assignment_class_ids
 from itembank.bank import BankCache, ItemContent
 from itembank.passwords import verify_password
+from itembank.school_leaders import schools_led
 from itembank.tables import Calibration, Check, Enrollment, Item, Mastery, SchoolClass, Standard, Student, User, utcnow
 from itembank.teams import team_class_ids, team_teacher_ids
+from reporting.school_view import district_view
 
 
 def test_seeding_twice_does_nothing(demo):
@@ -99,3 +101,13 @@ def test_the_grade_7_team_common_assessments_exit_ticket_and_morning_work(demo):
     with Session(demo) as s:
         rows = assignment_progress(s, bank, cfa, [a.student_id for a in retakes])
         assert [r.band for r in rows] == ["green"] * len(retakes)  # the retakers who mastered it turned green
+
+
+def test_the_principal_leads_the_school_and_teaches_no_class(demo):
+    with Session(demo) as s:
+        principal = s.exec(select(User).where(User.username == "principal")).one()
+        assert principal.role == "teacher" and principal.demo
+        school = s.exec(select(SchoolClass.school_id).where(SchoolClass.teacher_id.is_not(None))).first()
+        assert schools_led(s, principal.teacher_id) == [school]
+        assert s.exec(select(SchoolClass).where(SchoolClass.teacher_id == principal.teacher_id)).first() is None
+        assert district_view(s, school_ids=schools_led(s, principal.teacher_id)).bands.total > 0
