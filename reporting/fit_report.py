@@ -63,8 +63,13 @@ def _value(x: Any) -> float | None:
     return float(x) if x is not None and math.isfinite(float(x)) else None
 
 
+def _p_order(p: float) -> float:
+    """Sort key of a p-value: smallest first, undefined last."""
+    return p if math.isfinite(p) else math.inf
+
+
 def _dif(data: ReportData) -> dict | None:
-    """The DIF part of the document: the groups, their sizes and every item's Mantel-Haenszel numbers."""
+    """The DIF part of the document: the groups, their sizes, every item's Mantel-Haenszel numbers (smallest p first)."""
     if data.dif is None:
         return None
     mh = data.dif.mantel_haenszel
@@ -85,7 +90,7 @@ def _dif(data: ReportData) -> dict | None:
                 "n_reference": int(mh.n_reference[j]),
                 "n_focal": int(mh.n_focal[j]),
             }
-            for j, iid in enumerate(mh.item_ids.tolist())
+            for j, iid in sorted(enumerate(mh.item_ids.tolist()), key=lambda x: _p_order(mh.p[x[0]]))
         ],
     }
 
@@ -108,7 +113,7 @@ def fit_report_document(data: ReportData) -> dict:
         infit, outfit, sx2_p, pv_q1_p: None where a statistic does not apply;
         flags); ``dif``, None without groups, else the reference and focal
         groups, their sizes and every item's Mantel-Haenszel delta, its SE,
-        p, SMD, ETS class and counts; ``information``, an inline SVG of the
+        p, SMD, ETS class and counts, smallest p first; ``information``, an inline SVG of the
         test information and CSEM.
     """
     p, fit, classical = data.params, data.fit, data.classical

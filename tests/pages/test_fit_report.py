@@ -81,6 +81,8 @@ def test_the_demo_fit_report_flags_the_item_with_dif_for_english_learners(demo_a
     dif = page[page.index("<h2>Differential item functioning</h2>") :]
     dif = dif[: dif.index("</section>")]
     assert f"{flaws.FOCAL} (" in dif and f"{flaws.REFERENCE} (" in dif
+    first = re.search(r'<tr class="flagged"><th scope="row"><a [^>]*>([^<]+)</a>', dif).group(1)
+    assert first == flaws.DIF_ITEM  # the most significant DIF is listed first
     row = re.search(rf'<tr class="flagged"><th scope="row"><a [^>]*>{flaws.DIF_ITEM}</a></th>(.*?)</tr>', dif).group(1)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
     assert cells[4] == "C"  # ETS class C: large
