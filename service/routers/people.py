@@ -1,7 +1,8 @@
 """Students, teachers and user logins.
 
-Admins manage people and logins.  A teacher lists the students of their
-classes; a student reads only their own record.
+Admins manage people and logins, and the schools a teacher leads as a
+principal.  A teacher lists the students of their classes; a student reads
+only their own record.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from fastapi import APIRouter
 from sqlmodel import func, select
 
 from itembank.people import create_student, create_teacher, create_user, get_student, get_teacher, list_students
+from itembank.school_leaders import appoint_leader, remove_leader, schools_led
 from itembank.tables import Teacher, User
 from service.access import forbid, student_for
 from service.deps import Admin, CurrentUser, Page, SessionDep, Staff
@@ -134,6 +136,39 @@ def read_teacher(teacher_id: IdPath, session: SessionDep, user: Staff):
         raise forbid("a teacher reads only their own record")
     row = get_teacher(session, teacher_id)
     return TeacherPublic(id=row.id, name=row.name, email=row.email)
+
+
+@router.get(
+    "/teachers/{teacher_id}/schools-led",
+    response_model=list[int],
+    summary="The ids of the schools a teacher leads as a principal",
+    responses=errors(403, 404),
+)
+def read_schools_led(teacher_id: IdPath, session: SessionDep, _: Admin):
+    get_teacher(session, teacher_id)
+    return schools_led(session, teacher_id)
+
+
+@router.put(
+    "/teachers/{teacher_id}/schools-led/{school_id}",
+    status_code=204,
+    summary="Make a teacher a principal of a school (nothing when they lead it already)",
+    responses=errors(403, 404),
+)
+def appoint_principal(teacher_id: IdPath, school_id: IdPath, session: SessionDep, _: Admin):
+    appoint_leader(session, teacher_id, school_id)
+    session.commit()
+
+
+@router.delete(
+    "/teachers/{teacher_id}/schools-led/{school_id}",
+    status_code=204,
+    summary="End a teacher's leadership of a school",
+    responses=errors(403, 404),
+)
+def remove_principal(teacher_id: IdPath, school_id: IdPath, session: SessionDep, _: Admin):
+    remove_leader(session, teacher_id, school_id)
+    session.commit()
 
 
 def user_public(row: User) -> UserPublic:

@@ -191,3 +191,23 @@ def test_admin_appoints_and_removes_a_principal(schools_world, client):
     t = _as(client.__class__(client.app), w, "teacher")
     r = t.post("/admin/schools/leaders", data={"school_id": w.north, "teacher_id": w.teacher1})
     assert r.status_code == 403 and (w.teacher1, w.north) not in _leaders(w.engine)
+
+
+def test_admin_appoints_and_removes_a_principal_through_the_api(schools_world, client):
+    w = schools_world
+    admin, url = auth(w, "admin"), f"/api/v1/teachers/{w.teacher2}/schools-led"
+    assert client.get(url, headers=admin).json() == []
+    assert client.put(f"{url}/{w.south}", headers=admin).status_code == 204
+    assert client.put(f"{url}/{w.south}", headers=admin).status_code == 204  # already: nothing to do
+    assert client.get(url, headers=admin).json() == [w.south]
+    assert client.get("/api/v1/teachers/999999/schools-led", headers=admin).status_code == 404
+    r = client.put(f"{url}/999999", headers=admin)
+    assert r.status_code == 404 and r.json()["detail"] == "no school with id 999999"
+    r = client.put(f"/api/v1/teachers/999999/schools-led/{w.south}", headers=admin)
+    assert r.status_code == 404 and r.json()["detail"] == "no teacher with id 999999"
+    for who in ("teacher", "principal"):
+        assert client.put(f"{url}/{w.north}", headers=auth(w, who)).status_code == 403
+        assert client.delete(f"{url}/{w.south}", headers=auth(w, who)).status_code == 403
+    assert client.delete(f"{url}/{w.south}", headers=admin).status_code == 204
+    assert client.delete(f"{url}/{w.south}", headers=admin).status_code == 404
+    assert _leaders(w.engine) == {(w.principal, w.north)}
