@@ -467,3 +467,62 @@ def test_plausible_value_q1_finds_a_misfitting_item():
     res = pv_q1(resp, params, est.theta, est.se, rng, n_draws=10)
     assert res.p[5] < 1e-6
     assert np.median(np.delete(res.p, 5)) > 0.05
+
+
+def _q1_one_cell(r: list[float], p: list[float], nn: float, mincell: float) -> tuple[float, int]:
+    """Yen's Q1 of one (item, group) table by the merging rule, written out: (statistic, df)."""
+    if any(nn * v < mincell for v in p):
+        while True:
+            wch = [m for m, v in enumerate(p) if nn * v < mincell]
+            if not wch or len(r) == 1:
+                break
+            for m in wch:
+                k = 1 if m == 0 else m - 1
+                r[k] += r[m]
+                p[k] += p[m]
+            r = [v for m, v in enumerate(r) if m not in wch]
+            p = [v for m, v in enumerate(p) if m not in wch]
+        if len(r) == 1:
+            return 0.0, 0
+    e = nn * np.asarray(p)
+    return float(np.sum((np.asarray(r) - e) ** 2 / e)), len(r) - 1
+
+
+def test_yen_q1_on_small_cells_follows_the_merging_rule_cell_by_cell():
+    """Sparse answers leave cells of 2-3 students: Q1 (vectorized for 0/1 items) equals the rule applied per cell."""
+    from engine.analysis.fit import free_parameter_counts, response_probabilities, x2_q1
+    from engine.irt.simulation import simulate_bank, simulate_responses
+
+    rng = np.random.default_rng(47)
+    bank = simulate_bank(60, "2pl", rng)
+    theta = rng.normal(0, 1.5, size=700)
+    resp = simulate_responses(bank, theta, rng, items_per_student=4)
+    res = x2_q1(resp, bank, theta, n_groups=20)
+    order = np.argsort(theta, kind="stable")
+    group = np.empty(theta.size, dtype=np.int64)
+    size, extra = theta.size // 20, theta.size % 20
+    group[order] = np.concatenate(
+        [np.zeros(extra // 2, int), np.repeat(np.arange(20), size), np.full(extra - extra // 2, 19)]
+    )
+    free = free_parameter_counts(bank)
+    seen_small = False
+    for j in range(bank.n_items):
+        stat, df = 0.0, 0
+        for g in range(20):
+            at = (resp.item == j) & (group[resp.student] == g)
+            nn = int(at.sum())
+            if nn <= 1:
+                continue
+            seen_small |= nn <= 3
+            mean = theta[resp.student[at]].mean()
+            probs = response_probabilities(bank, np.array([j]), np.array([mean]))[0, :2]
+            counts = np.bincount(resp.score[at], minlength=2).astype(float)
+            s, d = _q1_one_cell(counts.tolist(), probs.tolist(), nn, 2.0)
+            stat, df = stat + s, df + d
+        df -= int(free[j])
+        assert res.df[j] == max(df, 0), j
+        if stat:
+            assert res.x2[j] == pytest.approx(stat, rel=1e-9), j
+        else:
+            assert np.isnan(res.x2[j])
+    assert seen_small
