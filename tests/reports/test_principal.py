@@ -24,7 +24,9 @@ from service.pages.common import COOKIE
 from service.security import TokenClaims, create_token
 from tests.service.conftest import PASSWORD, SECRET, auth, make_settings
 
-pytestmark = pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize(
+    "db_engine", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 @pytest.fixture
