@@ -12,6 +12,12 @@ Nothing is written while the band stays.
 The bands at an earlier moment are the current bands with the changes since
 then undone (:mod:`reporting.school_view`), so the cost grows with the changes of the
 period, not with students x standards.
+
+Beside them, the current counts by band on objectives, kept by more triggers
+in the same transaction (migration ``0017_mastery_band_counts``): per student
+(:class:`MasteryStudentCount`) and per objective (:class:`MasteryStandardCount`),
+so that the schools' view sums a few rows a student or an objective instead of
+reading every stored row.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from sqlmodel import Field, SQLModel
 
 from itembank.tables import BigId, UtcDateTime
 
-__all__ = ["MasteryBandChange"]
+__all__ = ["MasteryBandChange", "MasteryStudentCount", "MasteryStandardCount"]
 
 
 class MasteryBandChange(SQLModel, table=True):
@@ -42,3 +48,24 @@ class MasteryBandChange(SQLModel, table=True):
     #: None when the row was first written
     old_band: str | None = Field(default=None, max_length=16)
     new_band: str = Field(max_length=16)
+
+
+class MasteryStudentCount(SQLModel, table=True):
+    """How many objectives a student is in ``band`` on (kept by triggers, migration ``0017_mastery_band_counts``)."""
+
+    __tablename__ = "mastery_student_count"
+
+    student_id: int = Field(primary_key=True)
+    band: str = Field(max_length=16, primary_key=True)
+    n: int
+
+
+class MasteryStandardCount(SQLModel, table=True):
+    """How many students (with ``student_id % 16 == shard``) are in ``band`` on an objective (kept by triggers)."""
+
+    __tablename__ = "mastery_standard_count"
+
+    standard_id: int = Field(primary_key=True)
+    band: str = Field(max_length=16, primary_key=True)
+    shard: int = Field(primary_key=True)
+    n: int

@@ -1,11 +1,13 @@
 """The school's and the district's view: mastery by school, grade, course and standard, from the stored mastery.
 
-One aggregate query counts the students in each band per school, grade,
-course, class and objective (a student counts once per class they are
-enrolled in); everything else is sums over those counts, so the page's cost
-grows with schools x classes x standards, not with students.  The standards
-most students are red on are the objectives with the largest share of red
-among the students assessed on them.
+The counts come from the counts by band the database keeps beside the
+stored mastery (:mod:`itembank.mastery_history`): per class, its students'
+counts of objectives in each band summed (a student counts once per class
+they are enrolled in), then summed per grade, course and school; per
+objective, its students in each band (each student once).  So the page's cost
+grows with enrollments and objectives, not with students x standards.  The
+standards most students are red on are the objectives with the largest share
+of red among the students assessed on them.
 
 How the bands moved over the term (:class:`Movement`) comes from the
 recorded band changes (:class:`~itembank.mastery_history.MasteryBandChange`):
@@ -29,7 +31,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from itembank.district import Course, School
-from itembank.mastery_history import MasteryBandChange
+from itembank.mastery_history import MasteryBandChange, MasteryStandardCount, MasteryStudentCount
 from itembank.report_cards import report_term
 from itembank.tables import Enrollment, Mastery, SchoolClass, Standard, Student, utcnow
 
@@ -173,6 +175,58 @@ def _joined(source, school_ids: list[int] | None):
     return stmt if school_ids is None else stmt.where(c.c.school_id.in_(school_ids))
 
 
+def _class_counts(session: Session, school_ids: list[int] | None) -> list:
+    """(school, class, band, results) from the students' counts by band (:class:`MasteryStudentCount`)."""
+    k, e, c, st = MasteryStudentCount.__table__, Enrollment.__table__, SchoolClass.__table__, Student.__table__
+    stmt = (
+        sa_select(c.c.school_id, c.c.id, k.c.band, func.sum(k.c.n))
+        .select_from(e)
+        .join(c, c.c.id == e.c.class_id)
+        .join(st, st.c.id == e.c.student_id)
+        .join(k, k.c.student_id == e.c.student_id)
+        .where(~c.c.retired, ~st.c.retired, k.c.n != 0)
+        .group_by(c.c.school_id, c.c.id, k.c.band)
+    )
+    if school_ids is not None:
+        stmt = stmt.where(c.c.school_id.in_(school_ids))
+    return session.connection().execute(stmt).all()
+
+
+def _standard_counts(session: Session, school_ids: list[int] | None) -> dict[int, BandCounts]:
+    """Per objective, its students in each band: each student once.
+
+    The whole district's come from the kept counts (:class:`MasteryStandardCount`)
+    less the retired students' rows; some schools' from their students' stored rows.
+    """
+    m, s, st = Mastery.__table__, Standard.__table__, Student.__table__
+    out: dict[int, BandCounts] = defaultdict(BandCounts)
+    conn = session.connection()
+    on_objectives = (
+        sa_select(m.c.standard_id, m.c.band, func.count())
+        .select_from(m)
+        .join(s, s.c.id == m.c.standard_id)
+        .join(st, st.c.id == m.c.student_id)
+        .where(s.c.level == "objective")
+        .group_by(m.c.standard_id, m.c.band)
+    )
+    if school_ids is None:
+        k = MasteryStandardCount.__table__
+        for sid, band, n in conn.execute(
+            sa_select(k.c.standard_id, k.c.band, func.sum(k.c.n)).group_by(k.c.standard_id, k.c.band)
+        ):
+            out[sid].add(band, int(n))
+        for sid, band, n in conn.execute(on_objectives.where(st.c.retired)):
+            out[sid].add(band, -int(n))
+        return out
+    e, c = Enrollment.__table__, SchoolClass.__table__
+    theirs = (
+        sa_select(e.c.student_id).join(c, c.c.id == e.c.class_id).where(c.c.school_id.in_(school_ids), ~c.c.retired)
+    )
+    for sid, band, n in conn.execute(on_objectives.where(~st.c.retired, m.c.student_id.in_(theirs))):
+        out[sid].add(band, int(n))
+    return out
+
+
 def _undo(session: Session, school_ids: list[int] | None, days: list[datetime]) -> dict[int, list[BandCounts]]:
     """Per class, the counts each week's band changes moved, to be undone.
 
@@ -227,13 +281,8 @@ def district_view(
     now : datetime, optional
         The present (default: the clock); the term is the one containing it.
     """
-    m, c = Mastery.__table__, SchoolClass.__table__
-    stmt = (
-        _joined(m, school_ids)
-        .add_columns(c.c.school_id, c.c.id, m.c.standard_id, m.c.band, func.count())
-        .group_by(c.c.school_id, c.c.id, m.c.standard_id, m.c.band)
-    )
-    rows = session.connection().execute(stmt).all()
+    rows = _class_counts(session, school_ids)
+    by_standard = _standard_counts(session, school_ids)
     span = term_span(session, now or utcnow())
     days = _weeks(span)
     undo = _undo(session, school_ids, days)
@@ -246,7 +295,7 @@ def district_view(
         {k.id: k.title for k in session.exec(select(Course).where(Course.id.in_(course_ids)))} if course_ids else {}
     )
     school_names = {k.id: k.name for k in session.exec(select(School))}
-    standard_ids = {r[2] for r in rows}
+    standard_ids = set(by_standard)
     standards = (
         {k.id: k for k in session.exec(select(Standard).where(Standard.id.in_(standard_ids)))} if standard_ids else {}
     )
@@ -259,8 +308,7 @@ def district_view(
     per_grade: dict[int | None, dict[int | None, BandCounts]] = defaultdict(lambda: defaultdict(BandCounts))
     per_course: dict[int | None, dict[str, BandCounts]] = defaultdict(lambda: defaultdict(BandCounts))
     per_class: dict[int, BandCounts] = defaultdict(BandCounts)
-    per_standard: dict[int, BandCounts] = defaultdict(BandCounts)
-    for school_id, class_id, standard_id, band, n in rows:
+    for school_id, class_id, band, n in rows:
         k = classes[class_id]
         course = course_of(k)
         for counts in (
@@ -269,7 +317,6 @@ def district_view(
             per_grade[school_id][k.grade],
             per_course[school_id][course],
             per_class[class_id],
-            per_standard[standard_id],
         ):
             counts.add(band, int(n))
     moved = {cid: _movement(b, undo.get(cid), days) for cid, b in per_class.items()}
@@ -306,8 +353,9 @@ def district_view(
             )
         )
     standard_rows = [
-        StandardRow(sid, standards[sid].code, standards[sid].title, per_standard[sid])
-        for sid in sorted(per_standard, key=lambda i: standards[i].code)
+        StandardRow(sid, standards[sid].code, standards[sid].title, by_standard[sid])
+        for sid in sorted(by_standard, key=lambda i: standards[i].code)
+        if by_standard[sid].total
     ]
     most_red = sorted(
         (r for r in standard_rows if r.bands.counts["red"]), key=lambda r: (-r.bands.share("red"), r.code)

@@ -21,8 +21,8 @@ def test_migrations_match_models(db_engine):
 
 
 def test_upgrade_is_idempotent_and_at_head(db_engine):
-    assert current_revision(db_engine) == head_revision() == "0016_calibration_analysis"
-    assert upgrade(db_engine) == "0016_calibration_analysis"
+    assert current_revision(db_engine) == head_revision() == "0017_mastery_band_counts"
+    assert upgrade(db_engine) == "0017_mastery_band_counts"
     names = set(inspect(db_engine).get_table_names())
     assert {
         "standard",

@@ -46,6 +46,8 @@ TABLES = (
     "response",
     "mastery",
     "mastery_band_change",
+    "mastery_student_count",
+    "mastery_standard_count",
     "check_session",
     "item_parameter",
     "calibration",
