@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
+import numpy as np
 from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
@@ -92,11 +93,6 @@ class Movement:
     @property
     def now(self) -> BandCounts:
         return self.at[-1]
-
-    def add(self, other: Movement) -> None:
-        for mine, theirs in zip(self.at, other.at):
-            for band, n in theirs.counts.items():
-                mine.add(band, n)
 
 
 @dataclass
@@ -211,11 +207,11 @@ def _standard_counts(session: Session, school_ids: list[int] | None) -> dict[int
     )
     if school_ids is None:
         k = MasteryStandardCount.__table__
-        for sid, band, n in conn.execute(
-            sa_select(k.c.standard_id, k.c.band, func.sum(k.c.n)).group_by(k.c.standard_id, k.c.band)
-        ):
+        kept = sa_select(k.c.standard_id, k.c.band, func.sum(k.c.n)).group_by(k.c.standard_id, k.c.band)
+        for sid, band, n in conn.execute(kept):
             out[sid].add(band, int(n))
-        for sid, band, n in conn.execute(on_objectives.where(st.c.retired)):
+        retired = conn.execute(sa_select(st.c.id).where(st.c.retired)).scalars().all()
+        for sid, band, n in conn.execute(on_objectives.where(m.c.student_id.in_(retired))) if retired else ():
             out[sid].add(band, -int(n))
         return out
     e, c = Enrollment.__table__, SchoolClass.__table__
@@ -227,12 +223,12 @@ def _standard_counts(session: Session, school_ids: list[int] | None) -> dict[int
     return out
 
 
-def _undo(session: Session, school_ids: list[int] | None, days: list[datetime]) -> dict[int, list[BandCounts]]:
-    """Per class, the counts each week's band changes moved, to be undone.
+def _undo(session: Session, school_ids: list[int] | None, days: list[datetime]) -> dict[int, np.ndarray]:
+    """Per class, the counts each week's band changes moved, to be undone: (days, bands) arrays.
 
     ``out[class][j]`` adds the old band and takes away the new one of every
-    change in ``(days[j], days[j+1]]`` (the last entry: after ``days[-1]``),
-    so the counts at ``days[k]`` are the current ones plus the entries ``j >= k``.
+    change in ``(days[j], days[j+1]]`` (the last row: after ``days[-1]``),
+    so the counts at ``days[k]`` are the current ones plus the rows ``j >= k``.
     """
     ch, c = MasteryBandChange.__table__, SchoolClass.__table__
     week = case(*((ch.c.changed_at <= day, j) for j, day in enumerate(days[1:])), else_=len(days) - 1)
@@ -242,29 +238,30 @@ def _undo(session: Session, school_ids: list[int] | None, days: list[datetime]) 
         .where(ch.c.changed_at > days[0])
         .group_by(c.c.id, week, ch.c.old_band, ch.c.new_band)
     )
-    out: dict[int, list[BandCounts]] = defaultdict(lambda: [BandCounts() for _ in days])
+    column = {band: n for n, band in enumerate(BANDS)}
+    out: dict[int, np.ndarray] = {}
     for class_id, j, old, new, n in session.connection().execute(stmt):
-        if old is not None:
-            out[class_id][j].add(old, int(n))
-        out[class_id][j].add(new, -int(n))
+        rows = out.get(class_id)
+        if rows is None:
+            rows = out[class_id] = np.zeros((len(days), len(BANDS)), dtype=np.int64)
+        if old in column:
+            rows[j, column[old]] += n
+        if new in column:
+            rows[j, column[new]] -= n
     return out
 
 
-def _movement(now: BandCounts, undo: list[BandCounts] | None, days: list[datetime]) -> Movement:
-    at, acc = [], BandCounts(dict(now.counts))
-    for k in range(len(days) - 1, -1, -1):
-        if undo is not None:
-            for band, n in undo[k].counts.items():
-                acc.add(band, n)
-        at.append(BandCounts(dict(acc.counts)))
-    return Movement(list(days), at[::-1])
+def _movement(now: BandCounts, undo: np.ndarray | None, days: list[datetime]) -> np.ndarray:
+    """A class's counts at each of ``days`` (rows) in each band (columns)."""
+    current = np.array([now.counts.get(band, 0) for band in BANDS], dtype=np.int64)
+    if undo is None:
+        return np.tile(current, (len(days), 1))
+    return current + np.cumsum(undo[::-1], axis=0)[::-1]
 
 
-def _summed(days: list[datetime], parts: list[Movement]) -> Movement:
-    out = Movement(list(days), [BandCounts() for _ in days])
-    for m in parts:
-        out.add(m)
-    return out
+def _summed(days: list[datetime], parts: list[np.ndarray]) -> Movement:
+    total = np.sum(parts, axis=0) if parts else np.zeros((len(days), len(BANDS)), dtype=np.int64)
+    return Movement(list(days), [BandCounts(dict(zip(BANDS, map(int, row)))) for row in total])
 
 
 def district_view(
@@ -360,6 +357,4 @@ def district_view(
     most_red = sorted(
         (r for r in standard_rows if r.bands.counts["red"]), key=lambda r: (-r.bands.share("red"), r.code)
     )[:top]
-    return DistrictView(
-        total, school_rows, standard_rows, most_red, span, _summed(days, [r.movement for r in school_rows])
-    )
+    return DistrictView(total, school_rows, standard_rows, most_red, span, _summed(days, list(moved.values())))

@@ -3,7 +3,9 @@
 ``mastery_student_count``: per student, how many objectives they are in each
 band; ``mastery_standard_count``: per objective, how many students are in
 each band, split in :data:`SHARDS` rows by ``student_id % SHARDS`` so that
-students answering at once rarely wait for the same row.  Both are updated in
+students answering at once rarely wait for the same row; a band change
+updates its two bands' rows in the order of their names, so that two opposite
+changes never wait on each other (no deadlock).  Both are updated in
 the writing transaction by the insert, the band change and the delete of a
 ``mastery`` row on an objective, whoever writes it; the rows already stored
 are counted here.  The schools' view reads them instead of every stored row.
@@ -40,8 +42,10 @@ def _add(row: str, delta: int) -> str:
 _SQLITE = (
     f"CREATE TRIGGER mastery_count_inserted AFTER INSERT ON mastery WHEN {_OBJECTIVE.format(row='NEW')} "
     f"BEGIN {_add('NEW', 1)} END",
-    "CREATE TRIGGER mastery_count_updated AFTER UPDATE OF band ON mastery "
-    f"WHEN OLD.band IS NOT NEW.band AND {_OBJECTIVE.format(row='NEW')} BEGIN {_add('OLD', -1)} {_add('NEW', 1)} END",
+    "CREATE TRIGGER mastery_count_updated_up AFTER UPDATE OF band ON mastery "
+    f"WHEN OLD.band < NEW.band AND {_OBJECTIVE.format(row='NEW')} BEGIN {_add('OLD', -1)} {_add('NEW', 1)} END",
+    "CREATE TRIGGER mastery_count_updated_down AFTER UPDATE OF band ON mastery "
+    f"WHEN OLD.band > NEW.band AND {_OBJECTIVE.format(row='NEW')} BEGIN {_add('NEW', 1)} {_add('OLD', -1)} END",
     f"CREATE TRIGGER mastery_count_deleted AFTER DELETE ON mastery WHEN {_OBJECTIVE.format(row='OLD')} "
     f"BEGIN {_add('OLD', -1)} END",
 )
@@ -50,8 +54,12 @@ _POSTGRESQL = (
     f"""
     CREATE OR REPLACE FUNCTION masterycat_mastery_count() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_OP IN ('UPDATE', 'DELETE') AND {_OBJECTIVE.format(row="OLD")} THEN {_add("OLD", -1)} END IF;
-        IF TG_OP IN ('INSERT', 'UPDATE') AND {_OBJECTIVE.format(row="NEW")} THEN {_add("NEW", 1)} END IF;
+        IF TG_OP = 'UPDATE' AND NEW.band < OLD.band AND {_OBJECTIVE.format(row="NEW")} THEN
+            {_add("NEW", 1)} {_add("OLD", -1)}
+        ELSE
+            IF TG_OP IN ('UPDATE', 'DELETE') AND {_OBJECTIVE.format(row="OLD")} THEN {_add("OLD", -1)} END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') AND {_OBJECTIVE.format(row="NEW")} THEN {_add("NEW", 1)} END IF;
+        END IF;
         RETURN NULL;
     END
     $$
@@ -95,7 +103,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     on = " ON mastery" if op.get_bind().dialect.name == "postgresql" else ""
-    for name in ("mastery_count_inserted", "mastery_count_updated", "mastery_count_deleted"):
+    for name in ("mastery_count_inserted", "mastery_count_updated", "mastery_count_updated_up"):
+        op.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
+    for name in ("mastery_count_updated_down", "mastery_count_deleted"):
         op.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS masterycat_mastery_count()")
