@@ -9,21 +9,27 @@ class of those schools.
 
 from __future__ import annotations
 
+from fastapi import HTTPException, status
 from sqlmodel import Session
 
+from itembank.errors import NotFound
 from itembank.guardianship import guardian_of_login, guards
 from itembank.people import get_student, teacher_has_student
 from itembank.school_leaders import leads_student
 from itembank.tables import Student
 from service.access import forbid
 from service.security import TokenClaims
+from service.words import Words
 
 __all__ = ["report_student_for"]
 
 
 def report_student_for(session: Session, user: TokenClaims, student_id: int) -> Student:
-    """The student ``student_id`` if ``user`` may read their report (404, then 403)."""
-    student = get_student(session, student_id)
+    """The student ``student_id`` if ``user`` may read their report (404, then 403; a page translates the words)."""
+    try:
+        student = get_student(session, student_id)
+    except NotFound as err:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, Words("no student with id %(id)s", id=student_id)) from err
     if user.role == "admin":
         return student
     if user.role == "student" and user.student_id == student_id:
@@ -41,5 +47,5 @@ def report_student_for(session: Session, user: TokenClaims, student_id: int) -> 
         guardian = guardian_of_login(session, user.user_id)
         if guardian is not None and guards(session, guardian, student_id):
             return student
-        raise forbid("a guardian reads only the reports of their own children")
-    raise forbid(f"you may not read the report of student {student_id}")
+        raise forbid(Words("a guardian reads only the reports of their own children"))
+    raise forbid(Words("you may not read the report of student %(id)s", id=student_id))

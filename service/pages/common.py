@@ -40,8 +40,10 @@ from service.pages.csrf import (
     form_token,
     new_csrf_value,
 )
+from service.pages.language import DEFAULT_LANGUAGE, language_context, login_language
 from service.pages.pending_form import ended_login_user, keep
 from service.security import InvalidToken, TokenClaims, decode_token, login_is_current
+from service.words import N_, Words, in_language
 
 __all__ = [
     "COOKIE",
@@ -92,6 +94,15 @@ BAND_WORDS = {
     },
 }
 templates.env.globals["BAND_WORDS"] = BAND_WORDS
+#: A role in the page header's words (translated by the page's ``_()``).
+ROLE_NAMES = {
+    "teacher": N_("teacher"),
+    "student": N_("student"),
+    "psychometrician": N_("psychometrician"),
+    "admin": N_("admin"),
+    "guardian": N_("guardian"),
+}
+templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
 
 
 class LoginRequired(Exception):
@@ -158,24 +169,35 @@ def page_user(request: Request, session: SessionDep) -> TokenClaims:
 PageUser = Annotated[TokenClaims, Depends(page_user)]
 
 _ROLE_WORDS = {
-    "teacher": "teachers",
-    "student": "students",
-    "psychometrician": "psychometricians",
-    "admin": "admins",
-    "guardian": "parents and guardians",
+    "teacher": N_("teachers"),
+    "student": N_("students"),
+    "psychometrician": N_("psychometricians"),
+    "admin": N_("admins"),
+    "guardian": N_("parents and guardians"),
+}
+_ONE_ROLE = {
+    "teacher": N_("a teacher"),
+    "student": N_("a student"),
+    "psychometrician": N_("a psychometrician"),
+    "admin": N_("an admin"),
+    "guardian": N_("a parent or guardian"),
 }
 
 
 def page_role(*roles: str):
-    """A dependency admitting only ``roles`` (a 403 page otherwise)."""
+    """A dependency admitting only ``roles`` (a 403 page in the reader's language otherwise)."""
 
     def check(user: PageUser) -> TokenClaims:
         if user.role not in roles:
-            words = [_ROLE_WORDS[r] for r in roles]
-            who = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+            words = [Words(_ROLE_WORDS[r]) for r in roles]
+            who = words[0] if len(words) == 1 else Words("%(some)s or %(last)s", some=tuple(words[:-1]), last=words[-1])
             raise HTTPException(
                 status_code=status.HTTP_403_FORBIDDEN,
-                detail=f"This page is for {who}; you are logged in as a {user.role}.",
+                detail=Words(
+                    "This page is for %(who)s; you are logged in as %(role)s.",
+                    who=who,
+                    role=Words(_ONE_ROLE.get(user.role, user.role)),
+                ),
             )
         return user
 
@@ -219,27 +241,43 @@ def render(request: Request, name: str, context: dict | None = None, status_code
 
 
 _TITLES = {
-    400: "Bad request",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not possible here",
-    409: "Cannot do that now",
-    422: "Please check what you sent",
-    429: "Too many tries",
-    500: "Something went wrong",
+    400: N_("Bad request"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not possible here"),
+    409: N_("Cannot do that now"),
+    422: N_("Please check what you sent"),
+    429: N_("Too many tries"),
+    500: N_("Something went wrong"),
 }
 
 
 def error_page(request: Request, code: int, detail: Any, link: tuple[str, str] | None = None) -> HTMLResponse:
-    """The error page: ``detail`` in words, and ``link`` (address, words) to what to do instead when given."""
+    """The error page: ``detail`` in words, and ``link`` (address, words) to what to do instead when given.
+
+    In the reader's language (:func:`service.pages.language.login_language`):
+    the title, the page's words, and the detail when it is :class:`service.words.Words`
+    or a sentence of the catalog; a detail made of data stays as written.
+    """
+    user = request.state.user if hasattr(request.state, "user") else claims_from_cookie(request)
+    words = language_context(login_language(request, None if user is None else user.user_id))
+    gettext = words["gettext"]
     if isinstance(detail, list):  # validation errors
-        detail = "; ".join(
-            f"{'.'.join(str(x) for x in d.get('loc', [])[1:]) or 'input'}: {d.get('msg', '')}" for d in detail
-        )
+        fields = [".".join(str(x) for x in d.get("loc", [])[1:]) or "input" for d in detail]
+        if words["lang"] == DEFAULT_LANGUAGE:
+            detail = "; ".join(f"{field}: {d.get('msg', '')}" for field, d in zip(fields, detail, strict=True))
+        else:
+            detail = Words("Please check the value of: %(fields)s.", fields=", ".join(fields))
     return render(
         request,
         "error.html",
-        {"code": code, "title": _TITLES.get(code, "Something went wrong"), "detail": str(detail), "link": link},
+        {
+            "code": code,
+            "title": gettext(_TITLES.get(code, "Something went wrong")),
+            "detail": in_language(detail, gettext),
+            "link": link,
+            **words,
+        },
         code,
     )
 
@@ -253,7 +291,7 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-KEPT_NOTICE = "Your login had ended, so what you sent is kept: log in again and it will be sent."
+KEPT_NOTICE = N_("Your login had ended, so what you sent is kept: log in again and it will be sent.")
 
 
 async def _login_again_for_form(request: Request) -> HTMLResponse:
@@ -270,11 +308,16 @@ async def _login_again_for_form(request: Request) -> HTMLResponse:
     same_site = referer and urlsplit(referer).netloc == request.headers.get("host", request.url.netloc)
     back = safe_next(urlsplit(referer).path if same_site else None)
     request.state.user = None
-    context = {"next": back or "", "pending": kept or "", "demo": settings.demo}
+    context = {
+        "next": back or "",
+        "pending": kept or "",
+        "demo": settings.demo,
+        **language_context(login_language(request, user_id)),
+    }
     if kept:
         context["notice"] = KEPT_NOTICE
     else:
-        context["error"] = "Your login has ended: log in again."
+        context["error"] = N_("Your login has ended: log in again.")
     return render(request, "login.html", context, status.HTTP_401_UNAUTHORIZED)
 
 

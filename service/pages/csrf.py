@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
+from service.words import N_
+
 __all__ = ["CSRF_COOKIE", "CSRF_FIELD", "SAFE_METHODS", "new_csrf_value", "form_token", "forgery_problem"]
 
 #: Cookie holding the random half of the double submit.
@@ -35,7 +37,7 @@ CSRF_COOKIE = "masterycat_csrf"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-EXPIRED = "This form has expired or did not come from this site: go back, reload the page and send it again."
+EXPIRED = N_("This form has expired or did not come from this site: go back, reload the page and send it again.")
 
 
 def new_csrf_value() -> str:
@@ -54,10 +56,10 @@ def _origin_problem(request: Request) -> str | None:
     host = request.headers.get("host", request.url.netloc)
     origin = request.headers.get("origin")
     if origin == "null":
-        return "This form was sent from a page without an origin (a sandboxed frame or a file), so it is refused."
+        return N_("This form was sent from a page without an origin (a sandboxed frame or a file), so it is refused.")
     source = origin or request.headers.get("referer")
     if source and urlsplit(source).netloc != host:
-        return "This form was sent from another site, so it is refused."
+        return N_("This form was sent from another site, so it is refused.")
     return None
 
 

@@ -17,17 +17,20 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.pages.common import error_page
+from service.words import N_
 
 __all__ = ["install", "PAGE_WORDS"]
 
 logger = logging.getLogger("masterycat")
 
-#: What Starlette's own errors mean, in words for a page.
+#: What Starlette's own errors mean, in words for a page (translated by the error page).
 PAGE_WORDS = {
-    404: "There is no page at this address. Check the address, or start again from your start page.",
-    405: "This address cannot be used that way (a form sent to a page that only shows, or the reverse). "
-    "Go back and try again.",
-    500: "Something went wrong on our side and it was not saved. Go back and try again in a moment.",
+    404: N_("There is no page at this address. Check the address, or start again from your start page."),
+    405: N_(
+        "This address cannot be used that way (a form sent to a page that only shows, or the reverse). "
+        "Go back and try again."
+    ),
+    500: N_("Something went wrong on our side and it was not saved. Go back and try again in a moment."),
 }
 
 

@@ -26,6 +26,7 @@ from sqlmodel import select
 
 from itembank.bank import NoLiveBank
 from itembank.csv_cells import safe_row
+from itembank.errors import NotFound
 from itembank.mastery_store import class_grid
 from itembank.people import class_student_ids
 from itembank.report_cards import (
@@ -46,6 +47,7 @@ from service.report_access import report_student_for
 from service.report_schemas import CommentBody, CommentOut, ProgressReportOut, ReportSettingsBody, StandardProgressOut
 from service.routers.errors import errors
 from service.routers.params import IdPath
+from service.words import Words
 
 __all__ = ["router", "build_report", "build_report_card", "report_out"]
 
@@ -109,7 +111,12 @@ def build_report(session, user, bank, student_id: int, term_id: int | None) -> P
     any term the report covers the last 90 days.
     """
     report_student_for(session, user, student_id)
-    term = report_term(session, term_id, utcnow().date())
+    try:
+        term = report_term(session, term_id, utcnow().date())
+    except NotFound as err:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, Words("no term (academic session) with id %(id)s", id=term_id)
+        ) from err
     try:
         live = bank.live
     except NoLiveBank:
