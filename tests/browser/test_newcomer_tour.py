@@ -73,7 +73,7 @@ def test_tracker_evidence_filter_can_be_switched_off(server, desktop):
 
 
 SAME_SITE_PAGES = """() => Array.from(document.querySelectorAll('a[href^="/"]'), a => a.getAttribute('href'))"""
-NOT_A_PAGE = re.compile(r"logout|\.csv|\.json|/print|^/docs|^/redoc|^/openapi|^/assets/|^/api/")
+NOT_A_PAGE = re.compile(r"logout|\.csv|\.zip|\.json|/print|^/docs|^/redoc|^/openapi|^/assets/|^/api/")
 PAGE_WIDTH = "() => document.scrollingElement.scrollWidth"
 LONG_FIRST_NAME = "Maximilianalexandrina" * 9  # 189 letters with no place to break
 LONG_NAME = f"{LONG_FIRST_NAME} Adeyemi-Li"  # 200 characters, the most a name may have
