@@ -1,10 +1,11 @@
-"""The progress report in Chromium: a student's and a guardian's, printed to PDF in one or two pages."""
+"""The progress report in Chromium: a student's and a guardian's, printed to PDF in one or two pages, and in Spanish."""
 
 from __future__ import annotations
 
 import re
 
 from tests.browser.test_browser import check_page, login
+from tests.reports.untranslated import english_left
 
 
 def _pdf_pages(page) -> tuple[int, bytes]:
@@ -50,3 +51,30 @@ def test_guardian_reads_their_childs_report_and_nothing_else(server, desktop, sh
     for path in (f"/students/{own + 1}/report", "/teacher", "/student", "/admin"):
         response = page.goto(server + path)
         assert response.status == 403, path
+
+
+def _in_spanish(page) -> None:
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert english_left(page.content()) == [], page.url
+
+
+def test_the_students_report_in_spanish(server, desktop, shots):
+    page = desktop
+    login(page, server, "student")
+    href = page.get_by_role("link", name="My progress report").get_attribute("href")
+    page.goto(server + href + ("&" if "?" in href else "?") + "lang=es")  # this view only: the login stays English
+    assert page.locator("h1").inner_text().startswith("Informe de progreso:")
+    assert page.get_by_role("button", name="Practícalo ahora").count() >= 1
+    assert page.locator(".report-term strong").inner_text() == "Term 1"  # the demo's current term
+    _in_spanish(page)
+    check_page(page, shots, "progress_report_es")
+
+
+def test_the_family_page_in_spanish(server, desktop, shots):
+    page = desktop
+    login(page, server, "guardian")
+    page.goto(server + "/family?lang=es")
+    assert page.locator("h1").inner_text() == "Sus hijos"
+    assert page.get_by_role("link", name=re.compile("informe de progreso")).count() == 1
+    _in_spanish(page)
+    check_page(page, shots, "family_es")
