@@ -48,7 +48,7 @@ def test_the_chosen_language_is_remembered_for_the_next_visit(report_world, pare
     r = parent_client.post("/account/language", data={"lang": "es", "next": "/family?lang=en"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/family?lang=en"
     family = parent_client.get("/family").text
-    assert "Sus hijos" in family and "1 dominados, 0 casi lo logra, 1 todavía no." in family
+    assert "Sus hijos" in family and "Dominado: 1 · Casi lo logra: 0 · Todavía no: 1." in family
     assert '<html lang="es">' in family and "Mis hijos" in family and "Cerrar sesión" in family
     assert "Informe de progreso" in parent_client.get(f"/students/{w.students1[0]}/report?term={w.term}").text
     # ?lang= overrides the remembered choice for one view only
