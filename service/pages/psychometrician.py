@@ -1,9 +1,12 @@
 """Psychometrician pages: the bank browser, an item's page, calibrations.
 
 Items and calibrations come from the API's route functions
-(:mod:`service.routers.items`, :mod:`service.routers.calibrations`); the
-statistics and fit flags from :func:`reporting.bank_analysis.bank_analysis`
-(the psychometric report's analysis on the stored responses).
+(:mod:`service.routers.items`, :mod:`service.routers.calibrations`).  The
+bank browser's statistics and fit flags are the live calibration's kept fit
+report (:func:`reporting.fit_report.fit_report`, the same numbers as its fit
+report page); an item's page draws its curves from
+:func:`reporting.bank_analysis.bank_analysis` (the psychometric report's
+analysis on the stored responses).
 """
 
 from __future__ import annotations
@@ -42,12 +45,16 @@ INTERACTIONS = {
 }
 
 
-def _analysis(session, bank):
+def _live_calibration(bank) -> int | None:
     try:
-        live = bank.live
+        return bank.live.calibration_id
     except NoLiveBank:
         return None
-    return bank_analysis(session, live.calibration_id)
+
+
+def _analysis(session, bank):
+    calibration_id = _live_calibration(bank)
+    return None if calibration_id is None else bank_analysis(session, calibration_id)
 
 
 @router.get("")
@@ -78,26 +85,21 @@ def browser(
     if q.strip():
         words = q.lower().split()
         rows = [r for r in rows if all(w in r.id.lower() or w in r.stem.lower() for w in words)]
-    analysis = _analysis(session, bank)
-    stats = analysis.stats if analysis else {}
+    calibration_id = _live_calibration(bank)
+    report = stored_fit_report(session, calibration_id) if calibration_id is not None else None
+    stats = {s["item_id"]: s for s in report["rows"]} if report else {}
     if flag == "any":
-        rows = [r for r in rows if r.id in stats and stats[r.id].flags]
+        rows = [r for r in rows if r.id in stats and stats[r.id]["flags"]]
     elif flag == "none":
-        rows = [r for r in rows if r.id in stats and not stats[r.id].flags]
+        rows = [r for r in rows if r.id in stats and not stats[r.id]["flags"]]
     elif flag:
-        rows = [r for r in rows if r.id in stats and flag in stats[r.id].flags]
+        rows = [r for r in rows if r.id in stats and flag in stats[r.id]["flags"]]
     total = len(rows)
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(page, pages)
     shown = rows[(page - 1) * PER_PAGE : page * PER_PAGE]
     codes = items_api._codes(session, shown)
-    params = {}
-    if analysis is not None:
-        p = analysis.data.params
-        for r in shown:
-            j = analysis.position.get(r.id)
-            if j is not None:
-                params[r.id] = {"a": float(p.a[j]), "b": float(p.b[j]) if math.isfinite(p.b[j]) else None}
+    params = {r.id: {"a": stats[r.id]["a"], "b": stats[r.id]["b"]} for r in shown if r.id in stats}
     standards, _ = list_standards(session, limit=10_000)
     query = {"standard": standard, "status": status, "interaction": interaction, "flag": flag, "q": q}
     return render(
@@ -116,7 +118,7 @@ def browser(
             "interactions": INTERACTIONS,
             "flags": FLAG_RULES,
             "query": query,
-            "calibration_id": analysis.calibration_id if analysis else None,
+            "calibration_id": calibration_id if report else None,
         },
     )
 

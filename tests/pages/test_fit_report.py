@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlmodel import Session
 
+import reporting.bank_analysis
 import reporting.fit_report
 from cli.server import store_demo_fit_report
 from demo import flaws
@@ -38,6 +39,21 @@ def test_the_fit_report_is_computed_once_and_kept_with_its_calibration(login, wo
     second = c.get(url)
     assert second.status_code == 200
     assert second.text == first.text
+
+
+def test_the_bank_browser_shows_the_kept_fit_report_without_computing_it(login, world, monkeypatch):
+    _store_history(world)
+    c = login("psychometrician")
+    c.get(f"/bank/calibrations/{world.calibration_id}/report")
+    with Session(world.engine) as s:
+        flagged = {r["item_id"] for r in stored_analysis(s, world.calibration_id)["rows"] if r["flags"]}
+    assert flagged
+    monkeypatch.setattr(reporting.fit_report, "calibration_data", _no_analysis)
+    monkeypatch.setattr(reporting.bank_analysis, "calibration_data", _no_analysis)
+    page = c.get("/bank?flag=any")
+    assert page.status_code == 200
+    listed = set(re.findall(r'<a href="/bank/items/([^"]+)"', page.text))
+    assert listed and listed <= flagged
 
 
 def test_a_finished_calibration_job_keeps_its_fit_report(login, world):
