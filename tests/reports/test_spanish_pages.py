@@ -161,3 +161,12 @@ def test_the_login_pages_in_spanish(report_world):
             },
         )
         assert "Has vuelto a iniciar sesión" in _in_spanish(back)
+
+
+def test_the_item_banks_moments_in_the_readers_locale():
+    from service.pages.language import language_context
+
+    said = "a retake of assignment 4 opens on 2026-12-05 14:00 UTC, 2 day(s) after your last attempt"
+    assert language_context("es")["lmoment"](said) == "5 dic 2026 14:00 UTC"
+    assert language_context("en")["lmoment"](said) == "2026-12-05 14:00 UTC"
+    assert language_context("es")["lmoment"]("no moment here") == "no moment here"
