@@ -36,11 +36,14 @@ def in_batches(values: Sequence) -> Iterator[Sequence]:
 
 
 def database_url(url: str | None = None) -> str:
-    """The database URL: ``url`` if given, else ``$DATABASE_URL``, else SQLite.
+    """The database URL: ``url`` if given, else ``$MASTERYCAT_DATABASE_URL``, else ``$DATABASE_URL``, else SQLite.
 
-    A bare ``postgresql://`` URL is read as psycopg 3 (``postgresql+psycopg://``).
+    The environment is read in the order the service's settings read it
+    (:class:`service.settings.Settings`), so the CLI and the server it starts
+    open the same database.  A bare ``postgresql://`` URL is read as
+    psycopg 3 (``postgresql+psycopg://``).
     """
-    url = url or os.environ.get("DATABASE_URL") or DEFAULT_URL
+    url = url or os.environ.get("MASTERYCAT_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_URL
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):

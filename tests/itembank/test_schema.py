@@ -90,6 +90,18 @@ def test_database_url(given, expected):
 
 def test_default_url_reads_environment(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("MASTERYCAT_DATABASE_URL", raising=False)
     assert database_url() == "sqlite:///masterycat.db"
     monkeypatch.setenv("DATABASE_URL", "postgresql://a@b/c")
     assert database_url() == "postgresql+psycopg://a@b/c"
+
+
+def test_masterycat_database_url_wins_as_in_the_service_settings(monkeypatch):
+    """``serve`` seeded the demo into the default SQLite file while its app opened $MASTERYCAT_DATABASE_URL."""
+    from service.settings import Settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://a@b/c")
+    monkeypatch.setenv("MASTERYCAT_DATABASE_URL", "sqlite:///elsewhere.db")
+    assert database_url() == "sqlite:///elsewhere.db" == Settings(secret_key="k" * 40).database_url
+    monkeypatch.delenv("DATABASE_URL")
+    assert database_url() == "sqlite:///elsewhere.db" == Settings(secret_key="k" * 40).database_url
