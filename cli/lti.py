@@ -6,8 +6,6 @@ Both open the database as ``masterycat serve`` finds it
 
 from __future__ import annotations
 
-import os
-
 import typer
 
 from cli.common import app, fail
@@ -20,8 +18,7 @@ def _engine():
     from itembank.db import database_url, make_engine
     from itembank.migrate import current_revision, head_revision
 
-    # the order service.settings.Settings reads them in
-    url = database_url(os.environ.get("MASTERYCAT_DATABASE_URL"))
+    url = database_url()
     try:
         engine = make_engine(url)
         if current_revision(engine) != head_revision():
