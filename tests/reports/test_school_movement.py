@@ -126,3 +126,23 @@ def test_the_schools_page_shows_how_the_bands_moved(db_engine, password_hash):
     assert "0% green, 0% yellow, 100% red" in district and "60% green, 0% yellow, 40% red" in district
     assert "red from 100% to 40%; green from 0% to 60%" in district  # the chart's words
     assert ">green 60%</text>" in district and ">red 40%</text>" in district
+
+
+def test_the_district_page_lists_each_schools_classes_on_the_schools_own_page(db_engine, password_hash):
+    """Thousands of classes are a click away (``?school=ID``), not all on the district's page."""
+    today = utcnow()
+    world = _district(
+        db_engine, password_hash, (today - timedelta(days=21)).date(), (today + timedelta(days=60)).date()
+    )
+    with Session(db_engine) as s:
+        for student in world.students1[:1] + world.students2[:1]:
+            _write(s, world, student, "7.RP.A.2", "red", today - timedelta(days=3))
+        s.commit()
+        north = s.get(SchoolClass, world.class2).school_id
+    with TestClient(create_app(make_settings(), engine=world.engine)) as c:
+        c.cookies.set(COOKIE, create_token(world.users["admin"], SECRET, 30))
+        district = c.get("/schools").text
+        one = c.get(f"/schools?school={north}").text
+    assert f'href="/schools?school={north}"' in district and f'href="/teacher/classes/{world.class2}"' not in district
+    assert f'href="/teacher/classes/{world.class1}"' in district  # a class of no school stays listed
+    assert f'href="/teacher/classes/{world.class2}"' in one
