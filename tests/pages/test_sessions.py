@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
@@ -54,3 +56,11 @@ def test_the_login_form_accepts_demo_logins_only_in_demo_mode(world, demo_mode):
         else:
             assert r.status_code == 401 and "do not match" in r.text
             assert "password <code>demo</code>" not in r.text  # no demo hint either
+
+
+def test_the_demo_login_page_names_every_demo_login(world):
+    from demo.district import DEMO_USERS
+
+    with PageClient(create_app(make_settings(demo=True), engine=world.engine)) as c:
+        hint = c.get("/login").text.split('class="hint"')[1].split("</p>")[0]
+    assert {u for u in DEMO_USERS if u != "teacher2"} <= set(re.findall(r"<code>(\w+)</code>", hint))

@@ -110,6 +110,15 @@ def test_the_school_view_of_one_school(schools_world, client):
     assert "South Middle" in admin and "North Middle" not in admin
 
 
+def test_the_principal_starts_on_a_page_naming_the_schools_they_lead(schools_world, client):
+    w = schools_world
+    home = _as(client, w, "principal").get("/teacher").text
+    led = home.split('id="led-h"')[1].split("</section>")[0]
+    assert f'href="/schools?school={w.north}"' in led and "North Middle" in led and "South Middle" not in led
+    assert "You have no classes of your own yet." in home
+    assert 'id="led-h"' not in _as(client, w, "teacher").get("/teacher").text
+
+
 def test_a_teacher_who_leads_no_school_has_no_school_view(schools_world, client):
     w = schools_world
     r = _as(client, w, "teacher").get("/schools")
