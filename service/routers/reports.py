@@ -196,7 +196,7 @@ def report_card_file(
 
 @router.get(
     "/classes/{class_id}/report-card.zip",
-    summary="The class's report card as OneRoster 1.2 Gradebook results (categories, lineItems, results)",
+    summary="The class's report card as OneRoster 1.2 Gradebook results (categories, lineItems, results, scoreScales)",
     responses={**errors(403, 404, 409), 200: {"content": {"application/zip": {}}}},
     response_class=Response,
 )
