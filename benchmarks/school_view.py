@@ -38,6 +38,7 @@ import importlib
 import os
 import statistics
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -353,7 +354,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown backend {backend!r}")
         print({k: v for k, v in results[-1].items()}, flush=True)
     if args.out is not None:
-        write_table(args.out, results, machine(), shape, start, uptime(), " ".join(argv or []))
+        write_table(
+            args.out, results, machine(), shape, start, uptime(), " ".join(sys.argv[1:] if argv is None else argv)
+        )
     return 0
 
 
