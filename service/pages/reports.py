@@ -153,10 +153,16 @@ def schools_page(
     user: Annotated[TokenClaims, Depends(page_role("admin", "teacher"))],
     school: SchoolParam = None,
 ):
+    school_ids = schools_to_view(session, user, school)
+    view = district_view(session, school_ids=school_ids)
+    if school_ids is None:
+        scope = "Across the district"
+    else:
+        scope = "In this school" if len(school_ids) == 1 else "In the schools you lead"
     return render(
         request,
         "reports/schools.html",
-        {"view": district_view(session, school_ids=schools_to_view(session, user, school)), "trend": band_trend_chart},
+        {"view": view, "trend": band_trend_chart, "whole": school_ids is None, "scope": scope},
     )
 
 

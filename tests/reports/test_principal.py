@@ -94,9 +94,11 @@ def test_the_principal_sees_their_school_and_not_the_other(schools_world, client
     assert f'href="/teacher/classes/{w.class1}"' in html and f'href="/teacher/classes/{w.class2}"' not in html
     # South's student counts nowhere: not in the totals, not among the standards most students are red on
     assert "50% green, 0% yellow, 50% red of 2 student-objective results" in html
-    most_red = html.split("most students are red on")[1].split("</table>")[0]
+    most_red = html.split("most students are red on</h2>")[1].split("</table>")[0]
     assert "Write and solve equations" in most_red and "Recognize proportional" not in most_red
     assert '<a href="/schools"' in html  # the navigation shows the school view
+    assert "In this school:" in html and "Across the district" not in html and ">District</th>" not in html
+    assert "Across the district:" in admin
 
 
 def test_the_school_view_of_one_school(schools_world, client):
