@@ -99,7 +99,12 @@ def test_the_counts_of_each_week_are_rebuilt_exactly(db_engine, password_hash):
                 s.commit()
         snapshots.append(_snapshot(district_view(s, now=now)))
         view = district_view(s, now=now)
+        north = next(school for school in view.schools if school.name == "North Middle")
+        alone = district_view(s, school_ids=[north.school_id], now=now)
     assert view.term.title == "Fall" and view.movement.days == boundaries
+    # one school's own view (a principal's) moves exactly as its row of the district's
+    assert [school.name for school in alone.schools] == ["North Middle"]
+    assert [m.counts for m in alone.movement.at] == [m.counts for m in north.movement.at]
     assert [view.movement.at[k].total for k in (0, -1)] != [0, 0]
     for k, snap in enumerate(snapshots):
         assert _moved(view, k) == snap, f"week {k}"
