@@ -28,6 +28,9 @@ def test_student_report_prints_in_one_or_two_pages(server, desktop, shots):
     assert practise.count() >= 1 and practise.first.is_visible()  # a red or yellow objective to practise
     assert practise.first.evaluate("b => getComputedStyle(b).color") != "rgb(255, 255, 255)"  # not white on white
     check_page(page, shots, "progress_report")
+    page.emulate_media(media="print")
+    page.screenshot(path=shots / "progress_report_print.png", full_page=True)
+    page.emulate_media(media="screen")
     n, pdf = _pdf_pages(page)
     assert 1 <= n <= 2, f"the progress report printed on {n} pages"
     (shots / "progress_report.pdf").write_bytes(pdf)
@@ -51,6 +54,28 @@ def test_guardian_reads_their_childs_report_and_nothing_else(server, desktop, sh
     for path in (f"/students/{own + 1}/report", "/teacher", "/student", "/admin"):
         response = page.goto(server + path)
         assert response.status == 403, path
+
+
+def test_principal_sees_their_school_and_reads_a_class_tracker(server, desktop, shots):
+    page = desktop
+    login(page, server, "principal")
+    led = page.locator("#led-h + ul a")
+    assert led.count() == 1 and "Lincoln Middle School" in led.inner_text()
+    led.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Schools"
+    assert "In this school:" in page.locator("main").inner_text()
+    assert page.locator("svg.trend").count() >= 2  # the school's bands week by week over the term
+    check_page(page, shots, "schools")
+    page.get_by_role("link", name="Period 1").first.click()
+    page.wait_for_load_state()
+    assert "Mastery tracker" in page.content() and page.locator("tbody tr").count() >= 20
+    assert page.get_by_role("link", name=re.compile("Morning work")).count() == 0  # read-only
+    report = page.locator('tbody a[href$="/report"]').first
+    report.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("Progress report:")
+    assert page.goto(server + "/teacher/classes/1/morning-work").status == 403
 
 
 def _in_spanish(page) -> None:
