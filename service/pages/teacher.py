@@ -17,9 +17,8 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from itembank.assignments import free_practice
-from itembank.district import School
+from itembank.district import School, SchoolLeader
 from itembank.people import student_name, teaches_class
-from itembank.school_leaders import schools_led
 from itembank.standards import find_standard, list_standards
 from service.access import class_for, class_to_read, student_for
 from service.assessment_schemas import PracticeSetting
@@ -72,11 +71,15 @@ def home(request: Request, session: SessionDep, user: TeacherPage):
     classes = _classes(request, session, user)
     waiting = responses_api.list_(session, user, _page(request, 1), awaiting_score=True).total
     practice = {c.id: free_practice(session, c.id) for c in classes}
+    # the schools a principal leads (page_user has already asked whether they lead any)
     led = (
         session.exec(
-            select(School).where(School.id.in_(schools_led(session, user.teacher_id))).order_by(School.name)
+            select(School)
+            .join(SchoolLeader, SchoolLeader.school_id == School.id)
+            .where(SchoolLeader.teacher_id == user.teacher_id)
+            .order_by(School.name)
         ).all()
-        if user.role == "teacher" and user.teacher_id is not None
+        if request.state.leads_schools
         else []
     )
     return render(
